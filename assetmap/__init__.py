@@ -1,0 +1,48 @@
+"""AssetMap: community asset mapping for strengths-based adult social care."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, load_config
+
+
+def database_url(config: dict) -> str:
+    """The database to use: DATABASE_URL if set, else the embedded private cluster."""
+    url = config.get("SQLALCHEMY_URL") or config.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    from . import embedded
+    return embedded.ensure_running(log=lambda *a: None)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config from the environment, extensions bound, blueprints registered."""
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                static_folder="static", static_url_path="/static")
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_URL"] = database_url(app.config)
+
+    from . import db, errors, logs, web
+    logs.init_app(app)
+    db.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+
+    from . import accounts, security
+    security.init_app(app)
+    accounts.init_app(app)
+
+    # the journeys: each area package registers its own blueprint(s)
+    import importlib.util
+    for name in ("practitioners", "upkeep", "coverage", "opendata"):
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            importlib.import_module(f"{__name__}.{name}").init_app(app)
+    return app

@@ -1,0 +1,30 @@
+"""Accounts and roles, shared by every journey: sign-in, sessions, roles, API tokens.
+
+Libraries: Flask-Login (session user), argon2-cffi (password hashing), Flask-WTF (CSRF on every
+form), Flask-Limiter (sign-in rate limit).
+"""
+from __future__ import annotations
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+login_manager = LoginManager()
+
+
+def init_app(app) -> None:
+    from . import auth, views, cli
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "strong"
+    auth.init_app(app)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.users)

@@ -1,0 +1,103 @@
+"""Account use cases: create users, assign areas, issue and revoke API tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import uuid
+
+from sqlalchemy import select
+
+from ..db import session
+from ..errors import ValidationError
+from ..models import ROLES, ApiToken, Constituency, User, UserArea, Ward
+from .auth import hash_password, hash_token, new_token
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEMO_PASSWORD_BYTES = 9
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise ValidationError("Enter an email address in the correct format, like name@example.org", field="email")
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password or "") < 12:
+        raise ValidationError("Password must be 12 characters or more", field="password")
+    if len(password) > 200:
+        raise ValidationError("Password must be 200 characters or fewer", field="password")
+
+
+def set_areas(user: User, wards: list[str], constituencies: list[str]) -> None:
+    """Replace a user's area assignments; unknown codes are refused."""
+    known_w = set(session.execute(select(Ward.code).where(Ward.code.in_(wards))).scalars()) if wards else set()
+    known_c = (set(session.execute(select(Constituency.code).where(Constituency.code.in_(constituencies)))
+                   .scalars()) if constituencies else set())
+    bad = [w for w in wards if w not in known_w] + [c for c in constituencies if c not in known_c]
+    if bad:
+        raise ValidationError(f"Unknown ward or constituency code: {', '.join(bad)}", field="areas")
+    user.areas = ([UserArea(id=uuid.uuid4(), area_type="ward", area_code=w) for w in sorted(set(wards))]
+                  + [UserArea(id=uuid.uuid4(), area_type="constituency", area_code=c)
+                     for c in sorted(set(constituencies))])
+
+
+def create_user(email: str, role: str, password: str, name: str = "", wards=(), constituencies=(),
+                is_demo: bool = False) -> User:
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
+    check_password(password)
+    if session.execute(select(User.id).where(User.email == email)).first():
+        raise ValidationError(f"There is already an account for {email}", field="email")
+    if (wards or constituencies) and role != "coordinator":
+        raise ValidationError("Only coordinators are assigned wards or constituencies", field="areas")
+    user = User(id=uuid.uuid4(), email=email, role=role, name=name or email.split("@")[0],
+                password_hash=hash_password(password), is_demo=is_demo)
+    session.add(user)
+    set_areas(user, list(wards), list(constituencies))
+    session.flush()
+    return user
+
+
+def issue_token(user: User, name: str = "") -> str:
+    """Create an API token for a coordinator or admin; the token is returned once, stored hashed."""
+    if user.role not in ("coordinator", "admin"):
+        raise ValidationError("Only coordinators and admins can have API tokens", field="role")
+    token = new_token()
+    session.add(ApiToken(id=uuid.uuid4(), user_id=user.id, token_hash=hash_token(token), name=name))
+    session.flush()
+    return token
+
+
+def revoke_token(token_id: uuid.UUID, user: User) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise ValidationError("That token does not exist", field="token")
+    row.revoked_at = dt.datetime.now(dt.timezone.utc)
+
+
+DEMO_ACCOUNTS = [
+    # email, role, wards, constituencies, name
+    ("admin@demo.assetmap.test", "admin", [], [], "Demo administrator"),
+    ("coordinator@demo.assetmap.test", "coordinator", ["E05011151", "E05010311"], [], "Demo coordinator (Ladywood ward, Acomb)"),
+    ("nns@demo.assetmap.test", "coordinator", [], ["E14001097"], "Demo Neighbourhood Network Scheme (Northfield)"),
+    ("practitioner@demo.assetmap.test", "practitioner", [], [], "Demo practitioner"),
+    ("commissioner@demo.assetmap.test", "commissioner", [], [], "Demo commissioner"),
+]
+
+
+def create_demo_users() -> list[tuple[str, str, str]]:
+    """One demo account per role (plus an NNS lead), only if none exist; returns (email, role, password)."""
+    if session.execute(select(User.id).where(User.is_demo.is_(True)).limit(1)).first():
+        return []
+    created = []
+    for email, role, wards, cons, name in DEMO_ACCOUNTS:
+        known_w = [w for w in wards if session.get(Ward, w)]
+        known_c = [c for c in cons if session.get(Constituency, c)]
+        password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
+        create_user(email, role, password, name=name, wards=known_w, constituencies=known_c, is_demo=True)
+        created.append((email, role, password))
+    return created

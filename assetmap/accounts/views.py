@@ -1,0 +1,73 @@
+"""Sign in and sign out."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, session as cookie_session, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+from ..db import session
+from ..models import User
+from . import limiter
+from .auth import sign_in as start_session, sign_out as end_session, verify_password
+
+bp = Blueprint("accounts", __name__)
+log = logging.getLogger("assetmap.auth")
+
+HOME_BY_ROLE = {
+    "practitioner": "practitioners.search",
+    "coordinator": "upkeep.review_queue",
+    "admin": "upkeep.review_queue",
+    "commissioner": "coverage.coverage",
+}
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter your email address"),
+        Email("Enter an email address in the correct format, like name@example.org"),
+        Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def sign_in():
+    form = SignInForm()
+    timed_out = cookie_session.pop("timed_out", False)
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None or not user.active or not verify_password(user.password_hash, form.password.data):
+            log.warning("sign-in failed", extra={"reason": "bad credentials"})
+            error = "Enter a correct email address and password"
+        else:
+            start_session(user)
+            session.commit()
+            log.info("sign-in", extra={"user_id": str(user.id), "role": user.role})
+            nxt = _safe_next(request.args.get("next"))
+            endpoint = HOME_BY_ROLE.get(user.role, "practitioners.search")
+            try:
+                home = url_for(endpoint)
+            except Exception:  # the area may not be installed in this build
+                home = url_for("web.accessibility")
+            return redirect(nxt or home)
+    status = 400 if (form.errors or error) else 200
+    return render_template("accounts/sign_in.html", form=form, error=error, timed_out=timed_out), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    end_session()
+    flash("You have signed out.")
+    return redirect(url_for("accounts.sign_in"))

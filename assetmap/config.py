@@ -1,0 +1,60 @@
+"""Configuration from the environment (twelve-factor): nothing secret is committed."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ASSETMAP_VAR", PROJECT_ROOT / "var"))
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+def _dev_secret_key() -> str:
+    """A per-checkout random key kept in var/ so sessions survive restarts in development."""
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load_config() -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("ASSETMAP_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"ASSETMAP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set when ASSETMAP_ENV=production")
+        secret = _dev_secret_key()
+    return {
+        "ENV_NAME": env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
+        "STATEMENT_TIMEOUT_MS": _int("STATEMENT_TIMEOUT_MS", 15000),
+        "TILE_URL": os.environ.get("TILE_URL", ""),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),
+        "REVIEW_AFTER_MONTHS": _int("REVIEW_AFTER_MONTHS", 6),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CREATE_DEMO_USERS": not production,
+    }

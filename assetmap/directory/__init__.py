@@ -1,0 +1,1 @@
+"""The asset directory: validated records in, ORUK-shaped rows out."""

@@ -1,0 +1,346 @@
+"""An asset as validated input: one parser for forms, the JSON API, CSV/GeoJSON imports and demo data.
+
+``parse_record`` takes a flat mapping using the asset CSV template's field names (lists may be
+given as lists or as ";"-separated strings) and returns an ``AssetRecord`` or raises
+``RecordInvalid`` carrying every problem as (field, message) pairs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from ..errors import ValidationError
+from ..geo import InvalidPoint, validate_lon_lat
+from ..models import ACCESSIBILITY_KINDS, MODES, VERIFICATION_METHODS, VISIBILITIES
+from .. import postcodes
+
+#: The asset CSV template, in column order (see README "Importing assets").
+TEMPLATE_FIELDS = [
+    "source_id", "name", "organisation", "description", "categories", "audiences", "capabilities",
+    "asset_type", "modes", "address", "postcode", "lat", "lon", "service_area_wards", "schedule",
+    "cost_amount", "cost_description", "accessibility", "how_to_get_there", "contact_name", "email",
+    "phone", "url", "visibility", "last_verified", "verification_method", "illustrative",
+]
+LIST_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility",
+               "schedule")
+MAX_TEXT = {"name": 200, "organisation": 200, "description": 5000, "address": 300, "how_to_get_there": 1000,
+            "contact_name": 200, "email": 254, "phone": 40, "url": 500, "cost_description": 300,
+            "source_id": 200}
+
+DAY_CODES = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
+             "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
+             "saturday": "SA", "sunday": "SU"}
+DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                                 "Sunday"]))
+_SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+_WARD = re.compile(r"^E05[0-9]{6}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TRUE = {"yes", "y", "true", "1", "on"}
+FALSE = {"no", "n", "false", "0", "off", ""}
+
+
+class RecordInvalid(ValidationError):
+    """One or more fields are wrong; ``errors`` lists (field, message)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        first_field, first_msg = errors[0]
+        super().__init__(first_msg, field=first_field, extra={"errors": [
+            {"field": f, "message": m} for f, m in errors]})
+
+
+@dataclass
+class Session:
+    byday: str
+    opens_at: dt.time
+    closes_at: dt.time
+
+    def label(self) -> str:
+        return f"{DAY_NAMES[self.byday]} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+
+    def template(self) -> str:
+        return f"{self.byday.lower()[:2]} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
+
+
+@dataclass
+class AssetRecord:
+    name: str
+    description: str = ""
+    organisation: str | None = None
+    categories: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)
+    capabilities: list[str] = field(default_factory=list)
+    asset_type: str | None = None
+    modes: list[str] = field(default_factory=lambda: ["in_person"])
+    address: str | None = None
+    postcode: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    service_area_wards: list[str] = field(default_factory=list)
+    schedule: list[Session] = field(default_factory=list)
+    cost_amount: Decimal | None = None
+    cost_description: str | None = None
+    accessibility: list[str] = field(default_factory=list)
+    how_to_get_there: str | None = None
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    url: str | None = None
+    visibility: str = "public"
+    last_verified: dt.date | None = None
+    verification_method: str | None = None
+    illustrative: bool = False
+    source_id: str | None = None
+
+    @property
+    def has_place(self) -> bool:
+        return self.lon is not None and self.lat is not None
+
+
+def _text(raw, name: str, errors: list) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be text"))
+        return None
+    value = _CONTROL.sub("", str(raw)).replace("\u00a0", " ").strip()
+    limit = MAX_TEXT.get(name)
+    if limit and len(value) > limit:
+        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be {limit} characters or fewer"))
+    return value or None
+
+
+def split_list(raw) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        items = raw
+    elif isinstance(raw, str):
+        items = raw.split(";")
+    else:
+        raise TypeError
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def parse_session(text: str) -> Session:
+    m = _SESSION.match(text.strip().lower())
+    if not m or m.group(1) not in DAY_CODES:
+        raise ValueError(f"'{text}' is not a session like 'mon 10:00-12:00'")
+    h1, m1, h2, m2 = (int(m.group(i)) for i in range(2, 6))
+    try:
+        opens, closes = dt.time(h1, m1), dt.time(h2, m2)
+    except ValueError:
+        raise ValueError(f"'{text}' has a time that does not exist") from None
+    if closes <= opens:
+        raise ValueError(f"'{text}' ends before it starts")
+    return Session(DAY_CODES[m.group(1)], opens, closes)
+
+
+def _bool(raw, name: str, errors: list) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    if isinstance(raw, str) and raw.strip().lower() in TRUE | FALSE:
+        return raw.strip().lower() in TRUE
+    errors.append((name, f"{name.capitalize()} must be yes or no"))
+    return False
+
+
+def _float(raw, name: str, errors: list) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool):
+        errors.append((name, f"{name} must be a number"))
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        errors.append((name, f"{'Latitude' if name == 'lat' else 'Longitude'} must be a number"))
+        return None
+    if not math.isfinite(value):
+        errors.append((name, f"{'Latitude' if name == 'lat' else 'Longitude'} must be a finite number"))
+        return None
+    return value
+
+
+def check_url(value: str | None, name: str, errors: list) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        errors.append((name, "Enter a web address starting with https:// or http://"))
+        return None
+    return value
+
+
+def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | None = None,
+                 resolve_postcode=True) -> AssetRecord:
+    """Validate a flat mapping into an AssetRecord; ``vocab`` holds the allowed taxonomy codes."""
+    errors: list[tuple[str, str]] = []
+    if not isinstance(raw, dict):
+        raise RecordInvalid([("", "Send the asset as a JSON object")])
+    g = {k: raw.get(k) for k in TEMPLATE_FIELDS}
+
+    name = _text(g["name"], "name", errors)
+    if not name:
+        errors.append(("name", "Enter the name of the asset"))
+    rec = AssetRecord(name=name or "")
+    rec.description = _text(g["description"], "description", errors) or ""
+    rec.organisation = _text(g["organisation"], "organisation", errors)
+    rec.source_id = _text(g["source_id"], "source_id", errors)
+
+    for fname, taxonomy in (("categories", "category"), ("audiences", "audience"),
+                            ("capabilities", "capability")):
+        try:
+            codes = split_list(g[fname])
+        except TypeError:
+            errors.append((fname, f"{fname.capitalize()} must be a list of codes"))
+            continue
+        bad = [c for c in codes if c not in vocab.get(taxonomy, set())]
+        if bad:
+            errors.append((fname, f"Unknown {taxonomy.replace('_', ' ')}: {', '.join(bad[:5])}"))
+        setattr(rec, fname, [c for c in codes if c not in bad])
+    if not rec.categories and not any(f == "categories" for f, _ in errors):
+        errors.append(("categories", "Select at least one category"))
+
+    asset_type = _text(g["asset_type"], "asset_type", errors)
+    if asset_type and asset_type not in vocab.get("asset_type", set()):
+        errors.append(("asset_type", f"Unknown asset type: {asset_type}"))
+    rec.asset_type = asset_type
+
+    try:
+        modes = split_list(g["modes"]) or ["in_person"]
+    except TypeError:
+        modes = ["in_person"]
+        errors.append(("modes", "Modes must be a list"))
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        errors.append(("modes", f"Unknown way of taking part: {', '.join(bad)}. Use in_person, online or phone"))
+    rec.modes = [m for m in modes if m in MODES] or ["in_person"]
+
+    rec.address = _text(g["address"], "address", errors)
+    rec.how_to_get_there = _text(g["how_to_get_there"], "how_to_get_there", errors)
+    lon_, lat_ = _float(g["lon"], "lon", errors), _float(g["lat"], "lat", errors)
+    pc_raw = _text(g["postcode"], "postcode", errors)
+    if pc_raw:
+        try:
+            rec.postcode = postcodes.normalise(pc_raw)
+        except ValidationError as exc:
+            errors.append(("postcode", exc.message))
+    if (lon_ is None) != (lat_ is None):
+        errors.append(("lat" if lat_ is None else "lon", "Give both latitude and longitude, or neither"))
+    elif lon_ is not None:
+        try:
+            rec.lon, rec.lat = validate_lon_lat(lon_, lat_)
+        except InvalidPoint as exc:
+            errors.append(("lat", str(exc)))
+    elif rec.postcode and resolve_postcode:
+        try:
+            pt = postcodes.lookup(rec.postcode)
+            rec.lon, rec.lat = pt.lon, pt.lat
+        except ValidationError as exc:
+            errors.append(("postcode", exc.message))
+        except Exception as exc:  # NotFound
+            errors.append(("postcode", getattr(exc, "message", str(exc))))
+
+    try:
+        wards = split_list(g["service_area_wards"])
+    except TypeError:
+        wards = []
+        errors.append(("service_area_wards", "Service area wards must be a list of ward codes"))
+    bad = [w for w in wards if not _WARD.match(w) or (known_wards is not None and w not in known_wards)]
+    if bad:
+        errors.append(("service_area_wards", f"Unknown ward code: {', '.join(bad[:5])}"))
+    rec.service_area_wards = [w for w in wards if w not in bad]
+    if "in_person" in rec.modes and not rec.has_place and not any(f in ("lat", "lon", "postcode") for f, _ in errors):
+        errors.append(("postcode", "Enter the postcode or the map position of the place, "
+                                   "or choose online or phone if there is no fixed place"))
+    if not rec.has_place and not rec.service_area_wards and "in_person" not in rec.modes:
+        errors.append(("service_area_wards", "Choose at least one ward this service covers"))
+
+    try:
+        sessions = split_list(g["schedule"])
+    except TypeError:
+        sessions = []
+        errors.append(("schedule", "Schedule must be a list of sessions like 'mon 10:00-12:00'"))
+    for s in sessions:
+        try:
+            rec.schedule.append(parse_session(s))
+        except ValueError as exc:
+            errors.append(("schedule", f"Schedule: {exc}"))
+    if len(rec.schedule) > 50:
+        errors.append(("schedule", "A weekly schedule can have at most 50 sessions"))
+
+    amount = g["cost_amount"]
+    if amount is not None and str(amount).strip() != "" and not isinstance(amount, bool):
+        try:
+            value = Decimal(str(amount).strip().lstrip("£"))
+            if not value.is_finite() or value < 0 or value >= 100000:
+                raise InvalidOperation
+            rec.cost_amount = value.quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            errors.append(("cost_amount", "Cost must be an amount in pounds, like 3.50, or 0 if free"))
+    elif isinstance(amount, bool):
+        errors.append(("cost_amount", "Cost must be an amount in pounds, like 3.50, or 0 if free"))
+    rec.cost_description = _text(g["cost_description"], "cost_description", errors)
+
+    try:
+        access = split_list(g["accessibility"])
+    except TypeError:
+        access = []
+        errors.append(("accessibility", "Accessibility must be a list"))
+    bad = [a for a in access if a not in ACCESSIBILITY_KINDS]
+    if bad:
+        errors.append(("accessibility", f"Unknown accessibility feature: {', '.join(bad)}"))
+    rec.accessibility = [a for a in access if a in ACCESSIBILITY_KINDS]
+
+    rec.contact_name = _text(g["contact_name"], "contact_name", errors)
+    email = _text(g["email"], "email", errors)
+    if email and not _EMAIL.match(email):
+        errors.append(("email", "Enter an email address in the correct format, like name@example.org"))
+    rec.email = email
+    phone = _text(g["phone"], "phone", errors)
+    if phone and not _PHONE.match(phone):
+        errors.append(("phone", "Enter a phone number, like 0121 496 0000"))
+    rec.phone = phone
+    rec.url = check_url(_text(g["url"], "url", errors), "url", errors)
+
+    visibility = _text(g["visibility"], "visibility", errors) or "public"
+    if visibility not in VISIBILITIES:
+        errors.append(("visibility", "Visibility must be public, practitioners or confidential"))
+    rec.visibility = visibility
+
+    verified = _text(g["last_verified"], "last_verified", errors)
+    if verified:
+        try:
+            rec.last_verified = dt.date.fromisoformat(verified)
+            if rec.last_verified > dt.date.today():
+                errors.append(("last_verified", "The date it was last checked must be today or in the past"))
+        except ValueError:
+            errors.append(("last_verified", "Enter the date it was last checked as YYYY-MM-DD"))
+    method = _text(g["verification_method"], "verification_method", errors)
+    if method and method not in VERIFICATION_METHODS:
+        errors.append(("verification_method", "How it was checked must be visited, phoned, emailed or self-reported"))
+    rec.verification_method = method
+    if rec.last_verified and not method:
+        rec.verification_method = "self-reported"
+    rec.illustrative = _bool(g["illustrative"], "illustrative", errors)
+
+    if errors:
+        raise RecordInvalid(errors)
+    return rec

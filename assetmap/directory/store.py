@@ -1,0 +1,234 @@
+"""The one place that writes assets: create, update (with optimistic concurrency) and history.
+
+Every change writes an ``AssetChange`` row with the fields that changed (old and new values)
+and a full snapshot, so history can show a diff and restore any version. Callers own the
+transaction: these functions flush but never commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..db import session
+from ..errors import Conflict
+from ..geo import point
+from ..models import (
+    Accessibility, AssetChange, Attribute, Contact, CostOption, Location, Organisation, Phone, Schedule,
+    Service, ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
+)
+from .records import DAY_ORDER, TEMPLATE_FIELDS, AssetRecord
+
+SNAPSHOT_FIELDS = [f for f in TEMPLATE_FIELDS if f != "source_id"]
+
+
+def vocabulary() -> dict[str, set[str]]:
+    """Allowed taxonomy codes by taxonomy: {"category": {...}, ...}."""
+    rows = session.execute(select(Taxonomy.code, TaxonomyTerm.code).join(TaxonomyTerm.taxonomy)).all()
+    out: dict[str, set[str]] = {}
+    for tax, term in rows:
+        out.setdefault(tax, set()).add(term)
+    return out
+
+
+def known_wards() -> set[str]:
+    return set(session.execute(select(Ward.code)).scalars())
+
+
+def _term_map() -> dict[tuple[str, str], uuid.UUID]:
+    rows = session.execute(select(Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.id)
+                           .join(TaxonomyTerm.taxonomy)).all()
+    return {(t, c): i for t, c, i in rows}
+
+
+def _fmt_amount(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != value.to_integral() else str(int(value))
+
+
+def record_snapshot(rec: AssetRecord) -> dict:
+    """The canonical comparable form of a record (same shape as ``service_snapshot``)."""
+    return {
+        "name": rec.name, "organisation": rec.organisation or "", "description": rec.description or "",
+        "categories": sorted(rec.categories), "audiences": sorted(rec.audiences),
+        "capabilities": sorted(rec.capabilities), "asset_type": rec.asset_type or "",
+        "modes": sorted(rec.modes), "address": rec.address or "", "postcode": rec.postcode or "",
+        "lat": round(rec.lat, 6) if rec.lat is not None else None,
+        "lon": round(rec.lon, 6) if rec.lon is not None else None,
+        "service_area_wards": sorted(rec.service_area_wards),
+        "schedule": sorted((s.template() for s in rec.schedule),
+                           key=lambda t: (DAY_ORDER.index(t[:2].upper()), t)),
+        "cost_amount": _fmt_amount(rec.cost_amount), "cost_description": rec.cost_description or "",
+        "accessibility": sorted(rec.accessibility), "how_to_get_there": rec.how_to_get_there or "",
+        "contact_name": rec.contact_name or "", "email": rec.email or "", "phone": rec.phone or "",
+        "url": rec.url or "", "visibility": rec.visibility,
+        "last_verified": rec.last_verified.isoformat() if rec.last_verified else "",
+        "verification_method": rec.verification_method or "",
+        "illustrative": "yes" if rec.illustrative else "no",
+    }
+
+
+def primary_location(service: Service) -> Location | None:
+    return service.locations[0].location if service.locations else None
+
+
+def service_snapshot(service: Service) -> dict:
+    """The asset as a flat dict in template field names (history, export, comparisons)."""
+    terms: dict[str, list[str]] = {"category": [], "audience": [], "capability": [], "asset_type": []}
+    for attr in service.attributes:
+        terms.setdefault(attr.taxonomy_term.taxonomy.code, []).append(attr.taxonomy_term.code)
+    loc = primary_location(service)
+    lon_lat = None
+    if loc is not None and loc.geom is not None:
+        lon_lat = session.execute(select(func.ST_X(Location.geom), func.ST_Y(Location.geom))
+                                  .where(Location.id == loc.id)).one()
+    cost = service.cost_options[0] if service.cost_options else None
+    contact = service.contacts[0] if service.contacts else None
+    phone = service.phones[0] if service.phones else None
+    return {
+        "name": service.name, "organisation": service.organisation.name if service.organisation else "",
+        "description": service.description or "",
+        "categories": sorted(terms["category"]), "audiences": sorted(terms["audience"]),
+        "capabilities": sorted(terms["capability"]),
+        "asset_type": (terms["asset_type"] or [""])[0],
+        "modes": sorted(service.modes or []),
+        "address": (loc.address_1 or "") if loc else "", "postcode": (loc.postcode or "") if loc else "",
+        "lat": round(lon_lat[1], 6) if lon_lat else None, "lon": round(lon_lat[0], 6) if lon_lat else None,
+        "service_area_wards": sorted(a.ward_code for a in service.service_areas if a.ward_code),
+        "schedule": [f"{s.byday.lower()} {s.opens_at:%H:%M}-{s.closes_at:%H:%M}" for s in
+                     sorted(service.schedules, key=lambda s: (s.byday_order, s.opens_at))],
+        "cost_amount": _fmt_amount(cost.amount) if cost else "",
+        "cost_description": (cost.amount_description or "") if cost else "",
+        "accessibility": sorted(a.kind for a in loc.accessibility) if loc else [],
+        "how_to_get_there": (loc.transportation or "") if loc else "",
+        "contact_name": (contact.name or "") if contact else "", "email": service.email or "",
+        "phone": phone.number if phone else "", "url": service.url or "", "visibility": service.visibility,
+        "last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
+        "verification_method": service.verification_method or "",
+        "illustrative": "yes" if service.illustrative else "no",
+    }
+
+
+def diff(old: dict, new: dict) -> dict:
+    return {k: [old.get(k), new.get(k)] for k in SNAPSHOT_FIELDS if old.get(k) != new.get(k)}
+
+
+def _organisation(name: str | None, illustrative: bool) -> Organisation | None:
+    if not name:
+        return None
+    org = session.execute(select(Organisation).where(func.lower(Organisation.name) == name.lower())
+                          .limit(1)).scalar_one_or_none()
+    if org is None:
+        org = Organisation(id=uuid.uuid4(), name=name, illustrative=illustrative)
+        session.add(org)
+    return org
+
+
+def _apply(service: Service, rec: AssetRecord) -> None:
+    """Make ``service`` (and its children) say what ``rec`` says."""
+    terms = _term_map()
+    service.name = rec.name
+    service.description = rec.description
+    service.organisation = _organisation(rec.organisation, rec.illustrative)
+    service.modes = sorted(rec.modes)
+    service.visibility = rec.visibility
+    service.illustrative = rec.illustrative
+    service.url = rec.url
+    service.email = rec.email
+    service.last_verified_on = rec.last_verified
+    service.verification_method = rec.verification_method if rec.last_verified else None
+
+    wanted = ([("category", c) for c in rec.categories] + [("audience", c) for c in rec.audiences]
+              + [("capability", c) for c in rec.capabilities]
+              + ([("asset_type", rec.asset_type)] if rec.asset_type else []))
+    wanted_ids = {terms[k] for k in wanted}
+    service.attributes = [a for a in service.attributes if a.taxonomy_term_id in wanted_ids]
+    have = {a.taxonomy_term_id for a in service.attributes}
+    for term_id in wanted_ids - have:
+        service.attributes.append(Attribute(id=uuid.uuid4(), taxonomy_term_id=term_id))
+
+    service.schedules = [Schedule(id=uuid.uuid4(), byday=s.byday, byday_order=DAY_ORDER.index(s.byday),
+                                  opens_at=s.opens_at, closes_at=s.closes_at) for s in rec.schedule]
+    service.cost_options = ([] if rec.cost_amount is None and not rec.cost_description else
+                            [CostOption(id=uuid.uuid4(), amount=rec.cost_amount,
+                                        amount_description=rec.cost_description,
+                                        option="Free" if rec.cost_amount == 0 else "Per session")])
+    service.contacts = ([Contact(id=uuid.uuid4(), name=rec.contact_name, email=rec.email)]
+                        if rec.contact_name or rec.email else [])
+    service.phones = [Phone(id=uuid.uuid4(), number=rec.phone, type="voice")] if rec.phone else []
+
+    loc = primary_location(service)
+    if rec.has_place:
+        if loc is None:
+            loc = Location(id=uuid.uuid4(), location_type="physical")
+            service.locations.append(ServiceAtLocation(id=uuid.uuid4(), location=loc))
+        loc.name = rec.name
+        loc.address_1 = rec.address
+        loc.postcode = rec.postcode
+        loc.transportation = rec.how_to_get_there
+        loc.geom = point(rec.lon, rec.lat)
+        loc.accessibility = [Accessibility(id=uuid.uuid4(), kind=k) for k in rec.accessibility]
+    else:
+        service.locations = []
+
+    wards = {w.code: w for w in session.execute(
+        select(Ward).where(Ward.code.in_(rec.service_area_wards))).scalars()} if rec.service_area_wards else {}
+    service.service_areas = [ServiceArea(id=uuid.uuid4(), ward_code=code, name=wards[code].name,
+                                         extent=wards[code].geom)
+                             for code in sorted(rec.service_area_wards) if code in wards]
+    service.updated_at = dt.datetime.now(dt.timezone.utc)
+
+
+def record_change(service: Service, action: str, changes: dict, actor_id=None, note: str | None = None) -> None:
+    session.add(AssetChange(id=uuid.uuid4(), service_id=service.id, version=service.version, action=action,
+                            changed_by_id=actor_id, changes=changes, snapshot=service_snapshot(service),
+                            note=note))
+
+
+def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, steward_id=None,
+                 action: str = "create") -> Service:
+    """Insert a new asset from a validated record and record version 1 in its history."""
+    service = Service(id=uuid.uuid4(), name=rec.name, version=1, source=source,
+                      source_id=rec.source_id, steward_id=steward_id)
+    session.add(service)
+    _apply(service, rec)
+    session.flush()
+    session.refresh(service)
+    record_change(service, action, diff({}, service_snapshot(service)), actor_id)
+    session.flush()
+    return service
+
+
+def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_version: int | None = None,
+                 action: str = "update", note: str | None = None) -> dict:
+    """Apply ``rec`` to ``service``; returns the changed fields (empty when nothing changed).
+
+    ``expected_version`` is the version the editor read: a newer stored version raises Conflict.
+    """
+    if expected_version is not None and expected_version != service.version:
+        raise Conflict(f"This asset was changed by someone else since you opened it (you had version "
+                       f"{expected_version}, it is now version {service.version}).", field="version",
+                       extra={"current_version": service.version})
+    before = service_snapshot(service)
+    if before == record_snapshot(rec):
+        return {}
+    _apply(service, rec)
+    session.flush()
+    session.expire(service)
+    after = service_snapshot(service)
+    changes = diff(before, after)
+    if not changes:
+        return {}
+    service.version += 1
+    session.flush()
+    record_change(service, action, changes, actor_id, note)
+    session.flush()
+    return changes
+
+
+def find_by_source(source: str, source_id: str) -> Service | None:
+    return session.execute(select(Service).where(Service.source == source, Service.source_id == source_id)
+                           ).scalar_one_or_none()

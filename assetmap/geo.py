@@ -1,0 +1,124 @@
+"""All spatial SQL lives here: SRIDs, points, distances, point-in-polygon, simplification.
+
+Storage is EPSG:4326 (lon/lat). Distances are metres on the spheroid via ``geography``.
+Input in British National Grid (EPSG:27700) is transformed explicitly.
+"""
+from __future__ import annotations
+
+import math
+
+from geoalchemy2 import Geography
+from sqlalchemy import cast, func, literal, text
+from sqlalchemy.sql.elements import ColumnElement
+
+SRID_WGS84 = 4326
+SRID_BNG = 27700
+
+#: Great Britain, generously: the same box the database CHECK constraints enforce.
+GB_LON_MIN, GB_LON_MAX = -8.7, 1.9
+GB_LAT_MIN, GB_LAT_MAX = 49.8, 60.95
+
+METRES_PER_MILE = 1609.344
+#: a steady walk for an older person, used for "about N minutes' walk"
+WALK_METRES_PER_MINUTE = 75.0
+
+
+class InvalidPoint(ValueError):
+    """A coordinate that is not a finite point in Great Britain."""
+
+
+def validate_lon_lat(lon: float, lat: float) -> tuple[float, float]:
+    """Check a lon/lat pair is finite and inside Great Britain; return it as floats."""
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise InvalidPoint("Latitude and longitude must be numbers.") from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InvalidPoint("Latitude and longitude must be finite numbers.")
+    if not (GB_LAT_MIN <= lat <= GB_LAT_MAX and GB_LON_MIN <= lon <= GB_LON_MAX):
+        if GB_LAT_MIN <= lon <= GB_LAT_MAX and GB_LON_MIN <= lat <= GB_LON_MAX:
+            raise InvalidPoint("That point is outside Great Britain: latitude and longitude look swapped.")
+        raise InvalidPoint("That point is outside Great Britain.")
+    return lon, lat
+
+
+def point(lon: float, lat: float) -> ColumnElement:
+    """A PostGIS point expression in EPSG:4326 from lon/lat."""
+    return func.ST_SetSRID(func.ST_MakePoint(literal(float(lon)), literal(float(lat))), SRID_WGS84)
+
+
+def as_geography(geom) -> ColumnElement:
+    return cast(geom, Geography(srid=SRID_WGS84))
+
+
+def distance_m(geom, origin) -> ColumnElement:
+    """Spheroidal distance in metres between two 4326 geometries."""
+    return func.ST_Distance(as_geography(geom), as_geography(origin))
+
+
+def within_m(geom, origin, metres: float) -> ColumnElement:
+    """True where ``geom`` lies within ``metres`` of ``origin`` (uses the GiST index)."""
+    return func.ST_DWithin(as_geography(geom), as_geography(origin), float(metres))
+
+
+def lon(geom) -> ColumnElement:
+    return func.ST_X(geom)
+
+
+def lat(geom) -> ColumnElement:
+    return func.ST_Y(geom)
+
+
+def as_geojson(geom, decimals: int = 6) -> ColumnElement:
+    return func.ST_AsGeoJSON(geom, decimals)
+
+
+def simplified_geojson(geom, tolerance_deg: float = 0.0005, decimals: int = 5) -> ColumnElement:
+    """Display geometry: topology-preserving simplification, rounded coordinates."""
+    return func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(geom, tolerance_deg), decimals)
+
+
+def covers(area_geom, geom) -> ColumnElement:
+    return func.ST_Covers(area_geom, geom)
+
+
+def fuzz_point(lon_: float, lat_: float, grid_m: float = 250.0) -> tuple[float, float]:
+    """Snap a point to the centre of a ~grid_m square so a shared map never shows a home."""
+    dlat = grid_m / 111_320.0
+    dlon = grid_m / (111_320.0 * math.cos(math.radians(lat_)))
+    return ((math.floor(lon_ / dlon) + 0.5) * dlon, (math.floor(lat_ / dlat) + 0.5) * dlat)
+
+
+def miles(metres: float) -> float:
+    return metres / METRES_PER_MILE
+
+
+def walking_minutes(metres: float) -> int:
+    return max(1, round(metres / WALK_METRES_PER_MINUTE))
+
+
+# SQL run after boundaries are (re)loaded. Kept here with the rest of the spatial SQL.
+REASSIGN_LOCATIONS_SQL = text("UPDATE location SET geom = geom WHERE geom IS NOT NULL")
+
+ASSIGN_LSOA_AREAS_SQL = text(
+    """
+    UPDATE lsoa l SET
+      ward_code = (SELECT w.code FROM ward w
+                   WHERE ST_Covers(w.geom, ST_PointOnSurface(l.geom))
+                   ORDER BY w.code LIMIT 1),
+      constituency_code = COALESCE(
+          (SELECT c.code FROM constituency c
+           WHERE ST_Covers(c.geom, ST_PointOnSurface(l.geom)) ORDER BY c.code LIMIT 1),
+          (SELECT c.code FROM constituency c
+           ORDER BY c.geom <-> ST_PointOnSurface(l.geom) LIMIT 1))
+    """
+)
+
+LSOA_POP_POINTS_SQL = text(
+    """
+    UPDATE lsoa l SET pop_point = COALESCE(
+        (SELECT ST_SetSRID(ST_MakePoint(avg(ST_X(p.geom)), avg(ST_Y(p.geom))), 4326)
+         FROM postcode p WHERE ST_Covers(l.geom, p.geom) HAVING count(*) > 0),
+        ST_PointOnSurface(l.geom))
+    """
+)

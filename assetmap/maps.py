@@ -1,0 +1,59 @@
+"""Folium (Leaflet) maps served with local assets only.
+
+Folium points at CDNs by default; ``use_local_assets`` repoints every class we use at
+``/static/vendor``. Maps draw boundaries and markers on a plain background unless a tile URL
+is configured, so they still work when tiles cannot load. Rendered maps are split into
+header, html and script so templates can put the script under the CSP nonce.
+"""
+from __future__ import annotations
+
+import folium
+from folium import plugins
+from flask import current_app
+
+from .web import ATTRIBUTION
+
+LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
+LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
+             ("assetmap_map_css", "/static/css/map.css")]
+CLUSTER_JS = [("markerclusterjs", "/static/vendor/leaflet.markercluster/leaflet.markercluster.js")]
+CLUSTER_CSS = [("markerclustercss", "/static/vendor/leaflet.markercluster/MarkerCluster.css"),
+               ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css")]
+
+
+def use_local_assets() -> None:
+    """Point folium's classes at the locally served copies (idempotent)."""
+    folium.Map.default_js = LOCAL_JS
+    folium.Map.default_css = LOCAL_CSS
+    for cls in (plugins.MarkerCluster, plugins.FastMarkerCluster):
+        cls.default_js = CLUSTER_JS
+        cls.default_css = CLUSTER_CSS
+
+
+use_local_assets()
+
+
+def make_map(center: tuple[float, float], zoom: int = 13, **kw) -> folium.Map:
+    """A map centred on (lat, lon) with the configured tiles, or none (plain background)."""
+    tile_url = current_app.config.get("TILE_URL") or None
+    tile_attr = current_app.config.get("TILE_ATTRIBUTION") or ""
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
+                   prefer_canvas=False, **kw)
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=f"{tile_attr} | {ATTRIBUTION}", name="Background map",
+                         control=False).add_to(m)
+    return m
+
+
+def render_map(m: folium.Map) -> dict:
+    """Split a folium map into parts for a page: header (local links), html (div), script."""
+    fig = m.get_root()
+    fig.render()
+    tiles = current_app.config.get("TILE_ATTRIBUTION") or ""
+    return {
+        "header": fig.header.render(),
+        "html": fig.html.render(),
+        "script": fig.script.render(),
+        "attribution": (tiles + " " if tiles else "") + ATTRIBUTION,
+        "id": m.get_name(),
+    }

@@ -1,0 +1,531 @@
+"""The data model, aligned with Open Referral UK 3.0.
+
+What practitioners call an *asset* is a ``Service`` (optionally run by an ``Organisation``)
+delivered at zero or more ``Location``s through ``ServiceAtLocation``. A place with no
+organisation (a park, a hall) is a service with no organisation; a phone or online service
+has no physical location and may carry ``ServiceArea``s of whole wards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    ARRAY, Boolean, CheckConstraint, Computed, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+    String, Text, Time, UniqueConstraint, func, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .geo import SRID_WGS84
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _uuid() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4,
+                         server_default=text("gen_random_uuid()"))
+
+
+def _created() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _polygon(nullable: bool = False) -> Mapped[WKBElement]:
+    return mapped_column(Geometry("MULTIPOLYGON", srid=SRID_WGS84, spatial_index=True),
+                         nullable=nullable)
+
+
+def _point(nullable: bool = True) -> Mapped[WKBElement | None]:
+    return mapped_column(Geometry("POINT", srid=SRID_WGS84, spatial_index=True), nullable=nullable)
+
+
+# --------------------------------------------------------------------------- areas
+
+class LocalAuthority(Base):
+    __tablename__ = "local_authority"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    geom: Mapped[WKBElement] = _polygon()
+    population_total: Mapped[int | None] = mapped_column(Integer)
+    population_65plus: Mapped[int | None] = mapped_column(Integer)
+    imd_score: Mapped[float | None]
+    imd_decile: Mapped[int | None]
+    __table_args__ = (
+        CheckConstraint("code ~ '^[EWSN][0-9]{8}$'", name="local_authority_code_format"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="local_authority_geom_valid"),
+    )
+
+
+class Constituency(Base):
+    __tablename__ = "constituency"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    geom: Mapped[WKBElement] = _polygon()
+    population_total: Mapped[int | None] = mapped_column(Integer)
+    population_65plus: Mapped[int | None] = mapped_column(Integer)
+    imd_score: Mapped[float | None]
+    imd_decile: Mapped[int | None]
+    __table_args__ = (
+        CheckConstraint("code ~ '^[EWSN]14[0-9]{6}$'", name="constituency_code_format"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="constituency_geom_valid"),
+    )
+
+
+class Ward(Base):
+    __tablename__ = "ward"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    lad_code: Mapped[str] = mapped_column(ForeignKey("local_authority.code"), nullable=False, index=True)
+    #: the 2024 constituency holding most of the ward (wards can straddle two)
+    constituency_code: Mapped[str | None] = mapped_column(ForeignKey("constituency.code"), index=True)
+    geom: Mapped[WKBElement] = _polygon()
+    population_total: Mapped[int | None] = mapped_column(Integer)
+    population_65plus: Mapped[int | None] = mapped_column(Integer)
+    imd_score: Mapped[float | None]
+    imd_decile: Mapped[int | None]
+    local_authority: Mapped[LocalAuthority] = relationship()
+    constituency: Mapped[Constituency | None] = relationship()
+    __table_args__ = (
+        CheckConstraint("code ~ '^[EWSN]05[0-9]{6}$'", name="ward_code_format"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="ward_geom_valid"),
+    )
+
+
+class Lsoa(Base):
+    __tablename__ = "lsoa"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    lad_code: Mapped[str | None] = mapped_column(ForeignKey("local_authority.code"), index=True)
+    ward_code: Mapped[str | None] = mapped_column(ForeignKey("ward.code"), index=True)
+    constituency_code: Mapped[str | None] = mapped_column(ForeignKey("constituency.code"), index=True)
+    geom: Mapped[WKBElement] = _polygon()
+    #: population-weighted representative point (mean of its postcode centroids)
+    pop_point: Mapped[WKBElement | None] = _point()
+    imd_score: Mapped[float | None]
+    imd_rank: Mapped[int | None]
+    imd_decile: Mapped[int | None]
+    population_total: Mapped[int | None] = mapped_column(Integer)
+    population_65plus: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        CheckConstraint("code ~ '^[EW]01[0-9]{6}$'", name="lsoa_code_format"),
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="lsoa_geom_valid"),
+        CheckConstraint("imd_decile IS NULL OR imd_decile BETWEEN 1 AND 10", name="lsoa_imd_decile_range"),
+        CheckConstraint("population_total IS NULL OR population_total >= 0", name="lsoa_population_nonneg"),
+    )
+
+
+class Postcode(Base):
+    __tablename__ = "postcode"
+    #: normalised: upper case, one space before the inward code ("B1 1AY")
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    geom: Mapped[WKBElement] = _point(nullable=False)
+    positional_quality: Mapped[int | None] = mapped_column(Integer)
+    lad_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+# --------------------------------------------------------------------------- taxonomy
+
+class Taxonomy(Base):
+    __tablename__ = "taxonomy"
+    id: Mapped[uuid.UUID] = _uuid()
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    uri: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(Text)
+    terms: Mapped[list["TaxonomyTerm"]] = relationship(back_populates="taxonomy",
+                                                       order_by="TaxonomyTerm.term_order")
+
+
+class TaxonomyTerm(Base):
+    __tablename__ = "taxonomy_term"
+    id: Mapped[uuid.UUID] = _uuid()
+    taxonomy_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxonomy.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("taxonomy_term.id"))
+    term_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    taxonomy: Mapped[Taxonomy] = relationship(back_populates="terms")
+    __table_args__ = (UniqueConstraint("taxonomy_id", "code", name="taxonomy_term_code_unique"),)
+
+
+# --------------------------------------------------------------------------- directory
+
+VISIBILITIES = ("public", "practitioners", "confidential")
+MODES = ("in_person", "online", "phone")
+VERIFICATION_METHODS = ("visited", "phoned", "emailed", "self-reported")
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    email: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    illustrative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("length(btrim(name)) > 0", name="organisation_name_not_blank"),
+        UniqueConstraint("source", "source_id", name="organisation_source_unique"),
+    )
+
+
+SEARCH_TSV_SQL = ("setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+                  "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
+
+
+class Service(Base):
+    """An asset: something a person can go to, join, phone or use."""
+    __tablename__ = "service"
+    id: Mapped[uuid.UUID] = _uuid()
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    #: how the service is delivered: any of in_person, online, phone
+    modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, default=lambda: ["in_person"])
+    visibility: Mapped[str] = mapped_column(String(20), nullable=False, default="public")
+    illustrative: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    steward_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    verification_method: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _created()
+    updated_at: Mapped[dt.datetime] = _created()
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, Computed(SEARCH_TSV_SQL, persisted=True))
+
+    organisation: Mapped[Organisation | None] = relationship()
+    steward: Mapped["User | None"] = relationship(foreign_keys=[steward_id])
+    locations: Mapped[list["ServiceAtLocation"]] = relationship(back_populates="service",
+                                                                cascade="all, delete-orphan")
+    attributes: Mapped[list["Attribute"]] = relationship(back_populates="service",
+                                                         cascade="all, delete-orphan")
+    schedules: Mapped[list["Schedule"]] = relationship(back_populates="service", cascade="all, delete-orphan",
+                                                       order_by="(Schedule.byday_order, Schedule.opens_at)")
+    cost_options: Mapped[list["CostOption"]] = relationship(back_populates="service",
+                                                            cascade="all, delete-orphan")
+    contacts: Mapped[list["Contact"]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    phones: Mapped[list["Phone"]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    service_areas: Mapped[list["ServiceArea"]] = relationship(back_populates="service",
+                                                              cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint("length(btrim(name)) > 0", name="service_name_not_blank"),
+        CheckConstraint("visibility IN ('public','practitioners','confidential')", name="service_visibility"),
+        CheckConstraint("status IN ('active','inactive','defunct','temporarily closed')", name="service_status"),
+        CheckConstraint("modes <@ ARRAY['in_person','online','phone']::text[] AND cardinality(modes) > 0",
+                        name="service_modes"),
+        CheckConstraint("verification_method IS NULL OR verification_method IN "
+                        "('visited','phoned','emailed','self-reported')", name="service_verification_method"),
+        CheckConstraint("version >= 1", name="service_version_positive"),
+        UniqueConstraint("source", "source_id", name="service_source_unique"),
+        Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
+        Index("service_name_trgm_gin", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
+    )
+
+
+class Location(Base):
+    __tablename__ = "location"
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    location_type: Mapped[str] = mapped_column(String(20), nullable=False, default="physical")
+    address_1: Mapped[str | None] = mapped_column(Text)
+    address_2: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    transportation: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement | None] = _point()
+    #: assigned by the database trigger ``location_assign_areas`` on every insert/update
+    lad_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    constituency_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str | None] = mapped_column(Text)
+    accessibility: Mapped[list["Accessibility"]] = relationship(back_populates="location",
+                                                                cascade="all, delete-orphan")
+    __table_args__ = (
+        CheckConstraint("location_type IN ('physical','postal','virtual')", name="location_type"),
+        CheckConstraint(
+            "geom IS NULL OR (NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -8.7 AND 1.9 "
+            "AND ST_Y(geom) BETWEEN 49.8 AND 60.95)",
+            name="location_geom_in_great_britain",
+        ),
+    )
+
+
+class ServiceAtLocation(Base):
+    __tablename__ = "service_at_location"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"),
+                                                   nullable=False, index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="locations")
+    location: Mapped[Location] = relationship()
+    __table_args__ = (UniqueConstraint("service_id", "location_id", name="service_at_location_unique"),)
+
+
+class Attribute(Base):
+    """ORUK attribute: links a service to a taxonomy term (category, audience, capability, type)."""
+    __tablename__ = "attribute"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    taxonomy_term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxonomy_term.id"), nullable=False,
+                                                        index=True)
+    service: Mapped[Service] = relationship(back_populates="attributes")
+    taxonomy_term: Mapped[TaxonomyTerm] = relationship()
+    __table_args__ = (UniqueConstraint("service_id", "taxonomy_term_id", name="attribute_unique"),)
+
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+class Schedule(Base):
+    """A weekly session (RFC 5545 style, as ORUK): byday + opens/closes."""
+    __tablename__ = "schedule"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    freq: Mapped[str] = mapped_column(String(10), nullable=False, default="WEEKLY")
+    byday: Mapped[str] = mapped_column(String(2), nullable=False)
+    byday_order: Mapped[int] = mapped_column(Integer, nullable=False)
+    opens_at: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    closes_at: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    service: Mapped[Service] = relationship(back_populates="schedules")
+    __table_args__ = (
+        CheckConstraint("freq IN ('WEEKLY')", name="schedule_freq"),
+        CheckConstraint("byday IN ('MO','TU','WE','TH','FR','SA','SU')", name="schedule_byday"),
+        CheckConstraint("byday_order BETWEEN 0 AND 6", name="schedule_byday_order"),
+        CheckConstraint("closes_at > opens_at", name="schedule_closes_after_opens"),
+    )
+
+
+class CostOption(Base):
+    __tablename__ = "cost_option"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="GBP")
+    option: Mapped[str | None] = mapped_column(Text)
+    amount_description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="cost_options")
+    __table_args__ = (CheckConstraint("amount IS NULL OR (amount >= 0 AND amount < 100000)",
+                                      name="cost_option_amount_range"),)
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="contacts")
+
+
+class Phone(Base):
+    __tablename__ = "phone"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    number: Mapped[str] = mapped_column(Text, nullable=False)
+    type: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str | None] = mapped_column(Text)
+    service: Mapped[Service] = relationship(back_populates="phones")
+
+
+ACCESSIBILITY_KINDS = ("wheelchair", "step-free", "accessible-toilet", "hearing-loop", "quiet-space",
+                       "large-print", "bsl")
+
+
+class Accessibility(Base):
+    __tablename__ = "accessibility"
+    id: Mapped[uuid.UUID] = _uuid()
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"),
+                                                   nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[Location] = relationship(back_populates="accessibility")
+    __table_args__ = (
+        CheckConstraint("kind IN ('wheelchair','step-free','accessible-toilet','hearing-loop',"
+                        "'quiet-space','large-print','bsl')", name="accessibility_kind"),
+        UniqueConstraint("location_id", "kind", name="accessibility_unique"),
+    )
+
+
+class ServiceArea(Base):
+    """Where a service with no fixed place is offered: whole wards."""
+    __tablename__ = "service_area"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    ward_code: Mapped[str | None] = mapped_column(ForeignKey("ward.code"), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    extent: Mapped[WKBElement | None] = _polygon(nullable=True)
+    service: Mapped[Service] = relationship(back_populates="service_areas")
+    __table_args__ = (
+        CheckConstraint("extent IS NULL OR (ST_IsValid(extent) AND NOT ST_IsEmpty(extent))",
+                        name="service_area_extent_valid"),
+    )
+
+
+# --------------------------------------------------------------------------- people and upkeep
+
+ROLES = ("admin", "coordinator", "practitioner", "commissioner")
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[uuid.UUID] = _uuid()
+    email: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[dt.datetime] = _created()
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    areas: Mapped[list["UserArea"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    __table_args__ = (
+        CheckConstraint("role IN ('admin','coordinator','practitioner','commissioner')", name="app_user_role"),
+        CheckConstraint("email = lower(email) AND position('@' in email) > 1", name="app_user_email_format"),
+    )
+
+
+class UserArea(Base):
+    """A coordinator's assignment: a ward, or a constituency (covering all its wards)."""
+    __tablename__ = "user_area"
+    id: Mapped[uuid.UUID] = _uuid()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    area_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    area_code: Mapped[str] = mapped_column(String(9), nullable=False)
+    user: Mapped[User] = relationship(back_populates="areas")
+    __table_args__ = (
+        CheckConstraint("area_type IN ('ward','constituency')", name="user_area_type"),
+        UniqueConstraint("user_id", "area_type", "area_code", name="user_area_unique"),
+    )
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[uuid.UUID] = _uuid()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
+                                               index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[dt.datetime] = _created()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
+class AssetChange(Base):
+    """One recorded change to an asset: who, when, which fields (old and new), and the full snapshot."""
+    __tablename__ = "asset_change"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(30), nullable=False)
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    changed_at: Mapped[dt.datetime] = _created()
+    changes: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    snapshot: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[User | None] = relationship()
+    __table_args__ = (UniqueConstraint("service_id", "version", name="asset_change_version_unique"),)
+
+
+class Suggestion(Base):
+    """A community suggestion of a new asset, or a problem report about a listing."""
+    __tablename__ = "suggestion"
+    id: Mapped[uuid.UUID] = _uuid()
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                         index=True)
+    problem_type: Mapped[str | None] = mapped_column(String(30))
+    details: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    proposed: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    geom: Mapped[WKBElement | None] = _point()
+    ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    suggester_name: Mapped[str | None] = mapped_column(Text)
+    suggester_email: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
+    created_at: Mapped[dt.datetime] = _created()
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('new_asset','problem')", name="suggestion_kind"),
+        CheckConstraint("status IN ('open','accepted','rejected')", name="suggestion_status"),
+        CheckConstraint("problem_type IS NULL OR problem_type IN "
+                        "('closed','wrong_time','wrong_contact','not_suitable','other')",
+                        name="suggestion_problem_type"),
+    )
+
+
+class ConnectionLog(Base):
+    """'I connected someone to this asset' - no postcode, no name, no free text about the person."""
+    __tablename__ = "connection_log"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    logged_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=func.current_date())
+    capability_code: Mapped[str | None] = mapped_column(String(60))
+    ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    followup_ref: Mapped[str | None] = mapped_column(String(32), unique=True)
+    followup_attended: Mapped[str | None] = mapped_column(String(10))
+    followup_helped: Mapped[str | None] = mapped_column(String(10))
+    followup_on: Mapped[dt.date | None] = mapped_column(Date)
+    __table_args__ = (
+        CheckConstraint("followup_attended IS NULL OR followup_attended IN ('yes','no','not_known')",
+                        name="connection_log_attended"),
+        CheckConstraint("followup_helped IS NULL OR followup_helped IN ('yes','no','not_known')",
+                        name="connection_log_helped"),
+    )
+
+
+class UnmetNeed(Base):
+    """'Nothing suitable found' - an anonymous, aggregate-level signal."""
+    __tablename__ = "unmet_need"
+    id: Mapped[uuid.UUID] = _uuid()
+    recorded_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=func.current_date())
+    category_code: Mapped[str | None] = mapped_column(String(60))
+    audience_code: Mapped[str | None] = mapped_column(String(60))
+    capability_code: Mapped[str | None] = mapped_column(String(60))
+    ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)

@@ -1,0 +1,109 @@
+"""Service-wide pages: health check, accessibility statement, data sources and attribution."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from .db import session
+
+bp = Blueprint("web", __name__)
+
+#: Attribution shown on every map and on the data page (kept from each SOURCES.md).
+ATTRIBUTION = (
+    "Boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2024."
+)
+POSTCODE_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right 2023. Contains Royal Mail data © Royal Mail "
+    "copyright and database right 2023. Contains National Statistics data © Crown copyright and database "
+    "right 2023."
+)
+DATA_SOURCES = [
+    ("2024 wards and constituencies", ATTRIBUTION + " Re-published by Open Innovations (OGL v3.0)."),
+    ("LSOA 2011 boundaries", "UK-GeoJSON by Martin Chorley, CC BY 4.0. Contains Ordnance Survey and Office "
+     "for National Statistics data © Crown copyright and database right 2016."),
+    ("Postcode centroids (Code-Point Open)", POSTCODE_ATTRIBUTION),
+    ("Census 2021 population", "Source: Office for National Statistics licensed under the Open Government "
+     "Licence v.3.0 (Census 2021)."),
+    ("Index of Multiple Deprivation 2019", "English Indices of Deprivation 2019, Ministry of Housing, "
+     "Communities & Local Government, Open Government Licence v3.0. Composite UK IMD, mySociety, CC BY 4.0."),
+    ("Public libraries", "Library data: Libraries Hacked (librarydata-db), from Birmingham City Council and "
+     "City of York Council; geocoded with OS Code-Point Open (© Crown copyright and database right 2023)."),
+    ("Illustrative community assets", "Invented for demonstration; marked 'Illustrative' wherever shown. "
+     "Coordinates are real Code-Point Open postcode centroids."),
+]
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
+NAV = [
+    # (endpoint, text, roles that see it; None = everyone)
+    ("practitioners.search", "Find local assets", None),
+    ("upkeep.suggest", "Suggest an asset", None),
+    ("upkeep.review_queue", "Review queue", ("coordinator", "admin")),
+    ("coverage.coverage", "Coverage", ("commissioner", "admin", "coordinator")),
+    ("upkeep.admin_users", "Users", ("admin",)),
+    ("upkeep.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
+]
+
+
+def nav_items() -> list[dict]:
+    items = []
+    for endpoint, label, roles in NAV:
+        if not has_endpoint(endpoint):
+            continue
+        if roles and not (current_user.is_authenticated and current_user.role in roles):
+            continue
+        href = url_for(endpoint)
+        items.append({"href": href, "text": label, "active": request.path == href})
+    if not current_user.is_authenticated:
+        items.append({"href": url_for("accounts.sign_in"), "text": "Sign in",
+                      "active": request.path == url_for("accounts.sign_in")})
+    return items
+
+
+@bp.get("/")
+def home():
+    if has_endpoint("practitioners.search"):
+        return redirect(url_for("practitioners.search"))
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        row = session.execute(text("SELECT version(), postgis_full_version()")).one()
+    except Exception as exc:  # any failure to reach the database is "unhealthy", never a 500
+        session.rollback()
+        return jsonify(status="unavailable", error=type(exc).__name__), 503
+    pg = row[0].split(",")[0]
+    postgis = row[1].split('"')[1] if '"' in row[1] else row[1].split()[1]
+    return jsonify(status="ok", database=pg, postgis=postgis)
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("accessibility.html")
+
+
+@bp.get("/about/data")
+def data_sources():
+    return render_template("data_sources.html", sources=DATA_SOURCES)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("privacy.html")
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, nav_items=nav_items)
+
+    @app.context_processor
+    def _globals():
+        return {"map_attribution": ATTRIBUTION, "service_name": "AssetMap"}

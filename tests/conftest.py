@@ -1,0 +1,132 @@
+"""Test fixtures: a real PostGIS test database built by running the migrations.
+
+The database named by TEST_DATABASE_URL (set by `make test`; the embedded cluster's
+``assetmap_test`` otherwise) is wiped and migrated at the start of the session, and the real
+York and Birmingham reference data (areas, postcodes, population, deprivation) is loaded once.
+Each test then runs inside a transaction that is rolled back, so tests never see each other's
+rows. Tests marked ``commits`` run outside that transaction and must clean up after themselves.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from assetmap import create_app, db as dbmod
+from assetmap.config import PROJECT_ROOT
+
+DATA = PROJECT_ROOT / "data"
+
+
+def _test_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    from assetmap import embedded
+    embedded.ensure_running(log=lambda *a: None)
+    name = os.environ.get("ASSETMAP_TEST_DB", "assetmap_test")
+    embedded.ensure_database(name)
+    return embedded.url(name)
+
+
+def reset_database(url: str) -> None:
+    """Drop everything and rebuild the schema by running the migrations (not create_all)."""
+    from assetmap.cli import upgrade_database
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade_database(url)
+
+
+def load_reference_data(app) -> None:
+    from assetmap.db import session
+    from assetmap.geo import LSOA_POP_POINTS_SQL
+    from assetmap.loaders import find_files, transaction
+    from assetmap.loaders.boundaries import load_boundaries
+    from assetmap.loaders.deprivation import load_deprivation
+    from assetmap.loaders.population import load_population
+    from assetmap.loaders.postcodes import load_postcodes
+    plan = find_files(DATA)
+    with app.app_context():
+        with transaction():
+            for p in plan.boundaries:
+                load_boundaries(p)
+            for p in plan.postcodes:
+                load_postcodes(p)
+            session.execute(LSOA_POP_POINTS_SQL)
+            for p in plan.population:
+                load_population(p)
+            for p in plan.deprivation:
+                load_deprivation(p)
+        session.remove()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = _test_url()
+    reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test-secret-key",
+        "SERVER_NAME": None,
+    })
+    load_reference_data(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run each test inside a transaction that is rolled back afterwards."""
+    if request.node.get_closest_marker("commits"):
+        yield None
+        return
+    engine = dbmod.make_engine(app.config["SQLALCHEMY_URL"], app.config["STATEMENT_TIMEOUT_MS"])
+    connection = engine.connect()
+    outer = connection.begin()
+    dbmod.session.remove()
+    dbmod.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield connection
+    finally:
+        dbmod.session.remove()
+        outer.rollback()
+        connection.close()
+        dbmod.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def db(_transaction):
+    """The scoped session, bound to this test's transaction."""
+    return dbmod.session
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "commits: the test commits for real and cleans up after itself")
