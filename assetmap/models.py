@@ -273,6 +273,8 @@ class Location(Base):
             "AND ST_Y(geom) BETWEEN 49.8 AND 60.95)",
             name="location_geom_in_great_britain",
         ),
+        # distance searches cast to geography: this index lets ST_DWithin use GiST
+        Index("location_geog_gist", text("(geom::geography)"), postgresql_using="gist"),
     )
 
 

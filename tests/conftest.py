@@ -123,9 +123,20 @@ def client(app):
     return app.test_client()
 
 
+class AssetmapRunner:
+    """Invokes the `assetmap` command group against the test app."""
+
+    def __init__(self, app):
+        self._runner = app.test_cli_runner()
+
+    def invoke(self, cli=None, args=None, **kw):
+        from assetmap.cli import main
+        return self._runner.invoke(cli or main, args, **kw)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return AssetmapRunner(app)
 
 
 def pytest_configure(config):

@@ -93,7 +93,11 @@ def _polygonal(geom, label: str, report: LoadReport):
         geom = MultiPolygon([geom])
     if not isinstance(geom, MultiPolygon):
         raise ValidationError(f"{label}: expected a polygon, found a {geom.geom_type}")
-    return geom
+    # 1e-7 degrees is about 1 cm: the same boundary arriving through another CRS compares equal
+    snapped = shapely.set_precision(geom, 1e-7)
+    if isinstance(snapped, Polygon):
+        snapped = MultiPolygon([snapped])
+    return snapped if isinstance(snapped, MultiPolygon) and snapped.is_valid and not snapped.is_empty else geom
 
 
 def load_boundaries(path: str | Path, kind: str | None = None, progress=None) -> LoadReport:
