@@ -1,0 +1,8 @@
+#!/bin/sh
+# Migrate, load the reference data on first start, then serve with gunicorn.
+set -eu
+assetmap migrate
+assetmap onboard data --if-empty ${ONBOARD_FLAGS:---no-demo}
+exec gunicorn --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-4}" --threads 2 \
+  --timeout 60 --graceful-timeout 20 --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+  --log-level warning assetmap.wsgi:app
