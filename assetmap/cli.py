@@ -272,3 +272,32 @@ def register(group) -> None:
 from .accounts.cli import users  # noqa: E402
 
 main.add_command(users)
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_cmd(path):
+    """Back up the whole database to PATH (pg_dump custom format)."""
+    from .ops import backup
+    try:
+        out = backup(current_app.config["SQLALCHEMY_URL"], path)
+    except AppError as exc:
+        fail(exc)
+    click.echo(f"Backed up to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_cmd(path, yes):
+    """Replace the database's contents with the backup at PATH (one transaction)."""
+    from .ops import restore
+    if not yes:
+        click.confirm("This replaces everything in the database. Continue?", abort=True)
+    try:
+        restore(current_app.config["SQLALCHEMY_URL"], path)
+    except AppError as exc:
+        fail(exc)
+    click.echo(f"Restored from {path}")

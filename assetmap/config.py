@@ -57,4 +57,6 @@ def load_config() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "WTF_CSRF_TIME_LIMIT": None,
         "CREATE_DEMO_USERS": not production,
+        # number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto)
+        "PROXY_HOPS": _int("PROXY_HOPS", 0),
     }

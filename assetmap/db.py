@@ -1,7 +1,7 @@
 """Engine and session handling: one scoped session per request or command."""
 from __future__ import annotations
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -19,7 +19,7 @@ def make_engine(url: str, statement_timeout_ms: int = 15000) -> Engine:
             pool_size=5,
             max_overflow=10,
             connect_args={"options": f"-c statement_timeout={int(statement_timeout_ms)}",
-                          "connect_timeout": 5},
+                          "connect_timeout": 5, "application_name": "assetmap"},
         )
         _engines[key] = engine
     return _engines[key]
@@ -40,12 +40,3 @@ def init_app(app) -> None:
     @app.teardown_appcontext
     def _remove_session(exc=None):
         session.remove()
-
-
-@event.listens_for(Engine, "connect")
-def _set_app_name(dbapi_connection, connection_record):  # pragma: no cover - trivial
-    try:
-        with dbapi_connection.cursor() as cur:
-            cur.execute("SET application_name = 'assetmap'")
-    except Exception:
-        pass
