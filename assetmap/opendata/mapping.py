@@ -1,0 +1,322 @@
+"""Mapping another publisher's ORUK 3.0 service onto our asset template (the foundation's input format).
+
+One ORUK service becomes one asset per place (a service run at three libraries becomes three
+assets, so each place can be found); a service with no place becomes one asset covering the wards
+named in its service areas. What cannot be mapped is reported, never guessed silently:
+
+* taxonomy terms we do not know are left out and listed; a service with no category we know gets
+  ``information-and-advice``;
+* schedules that are not simple weekly sessions (monthly, fortnightly) are left out and counted;
+* an optional value our validation refuses (a malformed email, a future "assured" date) is left
+  out with a note, while a service with no name or no usable place is skipped with the reason.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from ..directory.records import RecordInvalid, parse_record
+from ..models import ACCESSIBILITY_KINDS
+from ..postcodes import is_valid as postcode_is_valid
+from .oruk import ILLUSTRATIVE_ALERT, TAXONOMY_BASE, Catalogue
+
+DEFAULT_CATEGORY = "information-and-advice"
+MAX_DESCRIPTION = 5000
+MAX_NAME = 200
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
+_WARD_CODE = re.compile(r"\bE05\d{6}\b")
+_DAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
+#: words that identify our accessibility kinds in free text (ORUK has no code list for them)
+ACCESS_WORDS = {
+    "wheelchair": ("wheelchair",),
+    "step-free": ("step-free", "step free", "level access", "ramp", "lift to all"),
+    "accessible-toilet": ("accessible toilet", "disabled toilet", "changing places"),
+    "hearing-loop": ("hearing loop", "induction loop", "loop system"),
+    "quiet-space": ("quiet space", "quiet room"),
+    "large-print": ("large print",),
+    "bsl": ("bsl", "sign language"),
+}
+#: optional template fields: if our validation refuses the value, leave it out and say so
+DROPPABLE = {"organisation", "description", "audiences", "capabilities", "asset_type", "address", "schedule",
+             "cost_amount", "cost_description", "accessibility", "how_to_get_there", "contact_name", "email",
+             "phone", "url", "last_verified", "verification_method"}
+
+
+class Skip(Exception):
+    """This service cannot become an asset; the message says why."""
+
+
+@dataclass
+class Mapped:
+    """The asset rows one feed service maps to, with notes on what was left out or assumed."""
+    feed_id: str
+    name: str
+    rows: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unmapped_terms: list[str] = field(default_factory=list)
+    defaulted_category: bool = False
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def _text(value) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split()) if "\n" not in value else value.strip()
+    return value or None
+
+
+def _list(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+class TermIndex:
+    """Finds our taxonomy term for a foreign attribute: by id, by our URI, or by code or name."""
+
+    def __init__(self, cat: Catalogue):
+        self.by_id = {term.id: (tax.code, term.code) for tax in cat.taxonomies for term in tax.terms}
+        self.by_uri = {f"{tax.uri}/{term.code}": (tax.code, term.code) for tax in cat.taxonomies for term in tax.terms}
+        self.by_slug: dict[str, set[tuple[str, str]]] = {}
+        self.taxonomies = {tax.code for tax in cat.taxonomies}
+        for tax in cat.taxonomies:
+            for term in tax.terms:
+                for key in {slug(term.code), slug(term.name)}:
+                    self.by_slug.setdefault(key, set()).add((tax.code, term.code))
+
+    def find(self, attr: dict) -> tuple[str, str] | None:
+        term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
+        for raw_id in (attr.get("taxonomy_term_id"), term.get("id")):
+            try:
+                hit = self.by_id.get(uuid.UUID(str(raw_id)))
+            except ValueError:
+                hit = None
+            if hit:
+                return hit
+        uri = term.get("term_uri")
+        if isinstance(uri, str) and uri.startswith(TAXONOMY_BASE) and uri.rstrip("/") in self.by_uri:
+            return self.by_uri[uri.rstrip("/")]
+        hint = {slug(x) for x in (attr.get("link_type"), term.get("taxonomy")) if isinstance(x, str)}
+        hint = {h.replace("-", "_") for h in hint} & self.taxonomies
+        for label in (term.get("code"), term.get("term"), term.get("name")):
+            if not isinstance(label, str):
+                continue
+            matches = self.by_slug.get(slug(label), set())
+            if hint:
+                matches = {m for m in matches if m[0] in hint}
+            if len(matches) == 1:
+                return next(iter(matches))
+        return None
+
+    @staticmethod
+    def label(attr: dict) -> str:
+        term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
+        for x in (term.get("name"), term.get("term"), term.get("code"), attr.get("taxonomy_term_id")):
+            if isinstance(x, str) and x.strip():
+                return x.strip()
+        return "(unnamed term)"
+
+
+def _hhmm(value) -> str | None:
+    m = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        return None
+    return f"{int(m[1]):02d}:{m[2]}"
+
+
+def sessions(schedules: list[dict]) -> tuple[list[str], int]:
+    """Weekly sessions as 'mo 10:00-12:00'; and how many schedules could not be expressed that way."""
+    out, left_out = [], 0
+    for s in schedules:
+        freq = (_text(s.get("freq")) or "WEEKLY").upper()
+        interval = _number(s.get("interval"))
+        days = [d.strip().upper() for d in (_text(s.get("byday")) or "").split(",") if d.strip()]
+        opens, closes = _hhmm(s.get("opens_at")), _hhmm(s.get("closes_at"))
+        if (freq != "WEEKLY" or interval not in (None, 1.0) or not days or not all(_DAY.match(d) for d in days)
+                or not opens or not closes or closes <= opens):
+            left_out += 1
+            continue
+        out.extend(f"{d.lower()} {opens}-{closes}" for d in days)
+    return list(dict.fromkeys(out)), left_out
+
+
+def accessibility_kinds(items: list[dict]) -> list[str]:
+    kinds: list[str] = []
+    for item in items:
+        code = _text(item.get("accessibility"))
+        if code in ACCESSIBILITY_KINDS:
+            kinds.append(code)
+            continue
+        text = " ".join(_text(item.get(k)) or "" for k in ("accessibility", "description", "details")).lower()
+        kinds.extend(kind for kind, words in ACCESS_WORDS.items() if any(w in text for w in words))
+    return [k for k in ACCESSIBILITY_KINDS if k in kinds]
+
+
+def _place(sal: dict) -> dict | None:
+    """A location we can put on the map: a point, or a postcode we can look up."""
+    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    if loc.get("location_type") == "virtual":
+        return None
+    addresses = sorted(_list(loc.get("addresses")), key=lambda a: a.get("address_type") != "physical")
+    addr = addresses[0] if addresses else {}
+    postcode = _text(addr.get("postal_code"))
+    lat, lon = _number(loc.get("latitude")), _number(loc.get("longitude"))
+    if (lat is None or lon is None) and not (postcode and postcode_is_valid(postcode)):
+        return None
+    address = ", ".join(x for x in (_text(addr.get("address_1")), _text(addr.get("address_2"))) if x)
+    return {"id": _text(loc.get("id")) or _text(sal.get("id")), "name": _text(loc.get("name")),
+            "lat": lat, "lon": lon, "postcode": postcode if postcode and postcode_is_valid(postcode) else None,
+            "address": address or None, "how_to_get_there": _text(loc.get("transportation")),
+            "accessibility": accessibility_kinds(_list(loc.get("accessibility"))),
+            "schedules": _list(sal.get("schedules"))}
+
+
+def _first_phone(svc: dict) -> str | None:
+    for phone in [*_list(svc.get("phones")), *(p for c in _list(svc.get("contacts")) for p in _list(c.get("phones")))]:
+        number = _text(phone.get("number"))
+        if number:
+            return number
+    return None
+
+
+def _wards(areas: list[dict], known_wards: set[str]) -> tuple[list[str], int]:
+    wards, unplaced = [], 0
+    for area in areas:
+        text = " ".join(_text(area.get(k)) or "" for k in ("uri", "name", "service_area", "description"))
+        found = [c for c in _WARD_CODE.findall(text) if c in known_wards]
+        if found:
+            wards.extend(found)
+        else:
+            unplaced += 1
+    return list(dict.fromkeys(wards)), unplaced
+
+
+def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str]) -> Mapped:
+    """The asset rows for one ORUK service; raises Skip when it cannot become an asset."""
+    if not isinstance(svc, dict):
+        raise Skip("it is not a JSON object")
+    feed_id = _text(svc.get("id"))
+    name = _text(svc.get("name"))
+    if not feed_id:
+        raise Skip("it has no id, so a re-import could not find it again")
+    if not name:
+        raise Skip("it has no name")
+    out = Mapped(feed_id, name)
+    status = (_text(svc.get("status")) or "active").lower()
+    if status in ("inactive", "defunct"):
+        raise Skip(f"its status is {status}")
+
+    terms: dict[str, list[str]] = {}
+    for attr in _list(svc.get("attributes")):
+        hit = index.find(attr)
+        if hit:
+            terms.setdefault(hit[0], []).append(hit[1])
+        else:
+            out.unmapped_terms.append(index.label(attr))
+    categories = list(dict.fromkeys(terms.get("category", [])))
+    if not categories:
+        categories, out.defaulted_category = [DEFAULT_CATEGORY], True
+
+    places = [p for p in (_place(sal) for sal in _list(svc.get("service_at_locations"))) if p]
+    wards, unplaced_areas = _wards(_list(svc.get("service_areas")), known_wards)
+    if unplaced_areas:
+        out.notes.append(f"{unplaced_areas} service area(s) name no ward we hold")
+    all_sessions, left_out = sessions(_list(svc.get("schedules")))
+    if left_out:
+        out.notes.append(f"{left_out} schedule(s) that are not simple weekly sessions were left out")
+
+    modes = list(dict.fromkeys(terms.get("mode", [])))
+    url, phone = _text(svc.get("url")), _first_phone(svc)
+    if not modes:
+        modes = ["in_person"] if places else [m for m, has in (("online", url), ("phone", phone)) if has] or ["online"]
+    if not places and "in_person" in modes:
+        modes = [m for m in modes if m != "in_person"] or ["online"]
+        out.notes.append("no location we can place, so it is listed as not in person")
+    if not places and not wards:
+        raise Skip("it has no location we can place (no coordinates or known postcode) and no service area "
+                   "naming a ward we hold")
+
+    costs = _list(svc.get("cost_options"))
+    cost = next((c for c in costs if _number(c.get("amount")) is not None or _text(c.get("amount_description"))), {})
+    contacts = _list(svc.get("contacts"))
+    org = svc.get("organization") if isinstance(svc.get("organization"), dict) else {}
+    description = _text(svc.get("description")) or ""
+    if len(description) > MAX_DESCRIPTION:
+        description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
+        out.notes.append("description shortened to 5,000 characters")
+    assured = _text(svc.get("assured_date"))
+    base = {
+        "name": name, "organisation": _text(org.get("name")), "description": description,
+        "categories": categories, "audiences": list(dict.fromkeys(terms.get("audience", []))),
+        "capabilities": list(dict.fromkeys(terms.get("capability", []))),
+        "asset_type": (terms.get("asset_type") or [None])[0], "modes": modes,
+        "service_area_wards": wards,
+        "cost_amount": _number(cost.get("amount")), "cost_description": _text(cost.get("amount_description"))
+        or _text(cost.get("option")),
+        "contact_name": next((_text(c.get("name")) for c in contacts if _text(c.get("name"))), None),
+        "email": _text(svc.get("email")) or next((_text(c.get("email")) for c in contacts if _text(c.get("email"))),
+                                                 None),
+        "phone": phone, "url": url, "visibility": "public",
+        "last_verified": assured[:10] if assured else None,
+        "illustrative": "yes" if _text(svc.get("alert")) == ILLUSTRATIVE_ALERT else "no",
+    }
+    if len(places) > 1:
+        out.notes.append(f"offered at {len(places)} places: one asset for each")
+    for n, place in enumerate(places or [None]):
+        row = dict(base, source_id=feed_id if n == 0 else f"{feed_id}@{place['id'] or n}")
+        if place:
+            label = place["name"] or place["postcode"] or f"place {n + 1}"
+            if len(places) > 1 and label != name and len(f"{name} ({label})") <= MAX_NAME:
+                row["name"] = f"{name} ({label})"
+            row.update(lat=place["lat"], lon=place["lon"], postcode=place["postcode"], address=place["address"],
+                       how_to_get_there=place["how_to_get_there"], accessibility=place["accessibility"])
+            extra, extra_left_out = sessions(place["schedules"])
+            row["schedule"] = list(dict.fromkeys(all_sessions + extra))
+            if extra_left_out:
+                out.notes.append(f"{extra_left_out} place schedule(s) that are not simple weekly sessions were left out")
+        else:
+            row["schedule"] = all_sessions
+        out.rows.append(validated(row, vocab, known_wards, out.notes))
+    return out
+
+
+def validated(row: dict, vocab: dict, known_wards: set[str], notes: list[str]) -> dict:
+    """The row, with refused optional values left out (noted); Skip if something essential is wrong."""
+    for _ in range(4):
+        try:
+            parse_record(row, vocab, known_wards)
+            return row
+        except RecordInvalid as exc:
+            fatal = []
+            for fname, message in exc.errors:
+                if fname in DROPPABLE and row.get(fname) not in (None, "", []):
+                    notes.append(f"{fname.replace('_', ' ')} left out: {message}")
+                    row[fname] = None
+                elif fname in ("lat", "lon") and row.get("postcode") and row.get("lat") is not None:
+                    notes.append(f"coordinates left out ({message}); placed by postcode instead")
+                    row["lat"] = row["lon"] = None
+                elif fname == "postcode" and row.get("lat") is not None and row.get("postcode"):
+                    notes.append(f"postcode left out: {message}")
+                    row["postcode"] = None
+                else:
+                    fatal.append(message)
+            if fatal:
+                raise Skip("; ".join(dict.fromkeys(fatal))) from None
+    raise Skip("its details could not be made valid")
