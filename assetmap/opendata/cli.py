@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import AppError
 from ..loaders import transaction
@@ -24,5 +25,8 @@ def oruk(location, dry_run, source, verbose):
             report = import_feed(location, apply=not dry_run, progress=click.echo, source=source)
     except AppError as exc:
         raise click.ClickException(exc.message) from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"The database refused the import, so nothing was written "
+                                   f"({type(getattr(exc, 'orig', exc)).__name__}).") from None
     for line in report.lines(verbose):
         click.echo(line)

@@ -27,6 +27,7 @@ MAX_NAME = 200
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 _WARD_CODE = re.compile(r"\bE05\d{6}\b")
 _DAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
+_DAY_WORD = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
 #: words that identify our accessibility kinds in free text (ORUK has no code list for them)
 ACCESS_WORDS = {
     "wheelchair": ("wheelchair",),
@@ -142,7 +143,7 @@ def _hhmm(value) -> str | None:
 
 
 def sessions(schedules: list[dict]) -> tuple[list[str], int]:
-    """Weekly sessions as 'mo 10:00-12:00'; and how many schedules could not be expressed that way."""
+    """Weekly sessions as 'mon 10:00-12:00'; and how many schedules could not be expressed that way."""
     out, left_out = [], 0
     for s in schedules:
         freq = (_text(s.get("freq")) or "WEEKLY").upper()
@@ -153,7 +154,7 @@ def sessions(schedules: list[dict]) -> tuple[list[str], int]:
                 or not opens or not closes or closes <= opens):
             left_out += 1
             continue
-        out.extend(f"{d.lower()} {opens}-{closes}" for d in days)
+        out.extend(f"{_DAY_WORD[d]} {opens}-{closes}" for d in days)
     return list(dict.fromkeys(out)), left_out
 
 
