@@ -1,0 +1,237 @@
+"""The read model: an asset as a plain dict for pages, sheets and exports.
+
+``asset_views`` loads a batch of assets in a fixed number of queries and turns each into a dict
+holding what a practitioner needs to make an introduction: what, who for, when (weekly schedule
+and next session), where (address, ward and constituency names), cost, accessibility, contact,
+who looks after the listing and when it was last checked. Confidential places lose their
+point *and* address unless ``access.shows_point`` says the reader may see them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from zoneinfo import ZoneInfo
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db import session
+from ..models import (
+    Attribute, Constituency, Location, Schedule, Service, ServiceAtLocation, TaxonomyTerm, Ward,
+)
+from . import access
+from .records import DAY_NAMES, DAY_ORDER
+
+LONDON = ZoneInfo("Europe/London")
+#: a listing not checked for longer than this is flagged and ranks below fresh ones at equal distance
+STALE_AFTER_MONTHS = 12
+
+ACCESSIBILITY_LABELS = {
+    "wheelchair": "Wheelchair accessible",
+    "step-free": "Step-free access",
+    "accessible-toilet": "Accessible toilet",
+    "hearing-loop": "Hearing loop",
+    "quiet-space": "Quiet space",
+    "large-print": "Large print",
+    "bsl": "British Sign Language",
+}
+MODE_LABELS = {"in_person": "In person", "online": "Online", "phone": "By phone"}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def now_london() -> dt.datetime:
+    return dt.datetime.now(LONDON)
+
+
+def one_line(text: str | None, limit: int = 140) -> str:
+    """The first sentence of a description, cut at a word boundary if still too long."""
+    text = " ".join((text or "").split())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if later.day < earlier.day:
+        months -= 1
+    return max(0, months)
+
+
+def last_checked(verified: dt.date | None, today: dt.date) -> dict:
+    """{"date", "months", "label", "stale"}: 'Checked 3 months ago'; never checked counts as stale."""
+    if verified is None:
+        return {"date": None, "months": None, "label": "Never checked", "stale": True}
+    months = months_between(verified, today)
+    if months == 0:
+        label = "Checked this month"
+    elif months == 1:
+        label = "Checked 1 month ago"
+    else:
+        label = f"Checked {months} months ago"
+    return {"date": verified, "months": months, "label": label, "stale": months > STALE_AFTER_MONTHS}
+
+
+def _fmt_time(t: dt.time) -> str:
+    return f"{t:%H:%M}"
+
+
+def _session_label(s: Schedule) -> str:
+    return f"{DAY_NAMES[s.byday]} {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}"
+
+
+def _runs_on(s: Schedule, day: dt.date) -> bool:
+    return (DAY_ORDER[day.weekday()] == s.byday and (s.valid_from is None or s.valid_from <= day)
+            and (s.valid_to is None or s.valid_to >= day))
+
+
+def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
+    """The next (or current) weekly session from ``now``: {"start", "end", "label"}."""
+    today = now.date()
+    for offset in range(0, 15):
+        day = today + dt.timedelta(days=offset)
+        todays = sorted((s for s in schedules if _runs_on(s, day)), key=lambda s: s.opens_at)
+        for s in todays:
+            if offset == 0 and s.closes_at <= now.time().replace(tzinfo=None):
+                continue
+            if offset == 0:
+                when = "Now" if s.opens_at <= now.time().replace(tzinfo=None) else "Today"
+            elif offset == 1:
+                when = "Tomorrow"
+            else:
+                when = f"{DAY_NAMES[s.byday]} {day.day} {day:%B}"
+            label = (f"{when}, until {_fmt_time(s.closes_at)}" if when == "Now"
+                     else f"{when}, {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}")
+            return {"start": dt.datetime.combine(day, s.opens_at, LONDON),
+                    "end": dt.datetime.combine(day, s.closes_at, LONDON), "label": label}
+    return None
+
+
+def cost_view(service: Service) -> dict:
+    if not service.cost_options:
+        return {"free": False, "known": False, "label": "Cost not known"}
+    c = service.cost_options[0]
+    free = c.amount is not None and c.amount == 0
+    if c.amount_description:
+        label = c.amount_description
+    elif free:
+        label = "Free"
+    elif c.amount is not None:
+        label = f"£{c.amount:.2f}".replace(".00", "") + (f" ({c.option.lower()})" if c.option else "")
+    else:
+        label = "Cost not known"
+    return {"free": free, "known": c.amount is not None, "amount": c.amount, "label": label}
+
+
+def _terms(service: Service) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {"category": [], "audience": [], "capability": [], "asset_type": []}
+    for a in sorted(service.attributes, key=lambda a: a.taxonomy_term.term_order):
+        t = a.taxonomy_term
+        out.setdefault(t.taxonomy.code, []).append({"code": t.code, "name": t.name})
+    return out
+
+
+def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict]:
+    ward_codes = {loc.ward_code for loc in locations if loc.ward_code}
+    ward_codes |= {a.ward_code for s in services for a in s.service_areas if a.ward_code}
+    con_codes = {loc.constituency_code for loc in locations if loc.constituency_code}
+    wards = dict(session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(ward_codes))).all()) \
+        if ward_codes else {}
+    cons = dict(session.execute(select(Constituency.code, Constituency.name)
+                                .where(Constituency.code.in_(con_codes))).all()) if con_codes else {}
+    return wards, cons
+
+
+def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
+    stmt = (select(Service).where(Service.id.in_(ids), access.readable_filter(user, include_archived))
+            .options(selectinload(Service.attributes).selectinload(Attribute.taxonomy_term)
+                     .selectinload(TaxonomyTerm.taxonomy),
+                     selectinload(Service.schedules), selectinload(Service.cost_options),
+                     selectinload(Service.contacts), selectinload(Service.phones),
+                     selectinload(Service.service_areas), selectinload(Service.organisation),
+                     selectinload(Service.steward),
+                     selectinload(Service.locations).selectinload(ServiceAtLocation.location)
+                     .selectinload(Location.accessibility)))
+    return list(session.execute(stmt).scalars())
+
+
+def _view(service: Service, user, wards: dict, cons: dict, now: dt.datetime) -> dict:
+    loc = service.locations[0].location if service.locations else None
+    show_place = access.shows_point(user, service)
+    lon = lat = None
+    if loc is not None and loc.geom is not None and show_place:
+        pt = to_shape(loc.geom)
+        lon, lat = round(pt.x, 6), round(pt.y, 6)
+    terms = _terms(service)
+    contact = service.contacts[0] if service.contacts else None
+    access_kinds = sorted((a.kind for a in loc.accessibility), key=list(ACCESSIBILITY_LABELS).index) if loc else []
+    return {
+        "id": service.id,
+        "name": service.name,
+        "summary": one_line(service.description),
+        "description": service.description or "",
+        "organisation": service.organisation.name if service.organisation else None,
+        "categories": terms["category"],
+        "audiences": terms["audience"],
+        "capabilities": terms["capability"],
+        "asset_type": (terms["asset_type"] or [None])[0],
+        "modes": [{"code": m, "name": MODE_LABELS.get(m, m)} for m in service.modes or []],
+        "schedule": [{"day": s.byday, "day_name": DAY_NAMES[s.byday], "opens_at": _fmt_time(s.opens_at),
+                      "closes_at": _fmt_time(s.closes_at), "label": _session_label(s)}
+                     for s in service.schedules],
+        "next_session": next_session(service.schedules, now),
+        "cost": cost_view(service),
+        "accessibility": [{"code": k, "name": ACCESSIBILITY_LABELS.get(k, k)} for k in access_kinds],
+        "last_checked": {**last_checked(service.last_verified_on, now.date()),
+                         "method": service.verification_method},
+        "place": {
+            "has_place": loc is not None,
+            "hidden": loc is not None and not show_place,
+            "address": (loc.address_1 if show_place else None) if loc else None,
+            "postcode": (loc.postcode if show_place else None) if loc else None,
+            "how_to_get_there": (loc.transportation if show_place else None) if loc else None,
+            "lon": lon, "lat": lat,
+            "ward_code": loc.ward_code if loc else None,
+            "ward_name": wards.get(loc.ward_code) if loc else None,
+            "constituency_code": loc.constituency_code if loc else None,
+            "constituency_name": cons.get(loc.constituency_code) if loc else None,
+            "lsoa_code": loc.lsoa_code if loc else None,
+        },
+        "service_areas": [{"ward_code": a.ward_code, "ward_name": wards.get(a.ward_code, a.name)}
+                          for a in service.service_areas if a.ward_code],
+        "contact": {
+            "name": contact.name if contact else None,
+            "email": service.email or (contact.email if contact else None),
+            "phone": service.phones[0].number if service.phones else None,
+            "url": service.url,
+        },
+        "steward": (service.steward.name or None) if service.steward else None,
+        "visibility": service.visibility,
+        "status": service.status,
+        "archived": service.archived_at is not None,
+        "illustrative": service.illustrative,
+        "version": service.version,
+    }
+
+
+def asset_views(ids, user, now: dt.datetime | None = None, include_archived: bool = False) -> list[dict]:
+    """Views of the readable assets among ``ids``, in the order given (unreadable ids are dropped)."""
+    ids = [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
+    if not ids:
+        return []
+    services = _load(ids, user, include_archived)
+    locations = [sal.location for s in services for sal in s.locations]
+    wards, cons = _area_names(locations, services)
+    now = now or now_london()
+    by_id = {s.id: _view(s, user, wards, cons, now) for s in services}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def asset_view(asset_id, user, now: dt.datetime | None = None, include_archived: bool = False) -> dict | None:
+    """One asset's view, or None if it does not exist or ``user`` may not read it."""
+    views = asset_views([asset_id], user, now, include_archived)
+    return views[0] if views else None

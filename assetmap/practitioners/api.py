@@ -1,0 +1,73 @@
+"""POST /api/search: the search as GeoJSON, for other systems and the map.
+
+The request is a JSON body, so a postcode never appears in a URL or an access log line.
+Bad input is a 400 ``{"error", "field"}``; a well-formed postcode that is not known is a 404.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
+
+from ..errors import ValidationError
+from . import usecases
+from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
+from .query import ResultPage, search
+
+bp = Blueprint("practitioners_api", __name__)
+
+
+def parse_request(body) -> tuple:
+    """(origin input, filters, page, per_page) from a JSON body; SearchInvalid lists every problem."""
+    if not isinstance(body, dict):
+        raise ValidationError("Send a JSON object, like {\"postcode\": \"B1 1BA\"}", field="body")
+    unknown = sorted(k for k in body if k not in API_KEYS)
+    errors: list[tuple[str, str]] = [(k, f"Unknown field: {k[:40]}") for k in unknown[:3]]
+    filters, filter_errors = parse_filters(body, usecases.vocabulary(), strict=True,
+                                           radius_m=body.get("radius_m"))
+    errors += filter_errors
+    page, per_page = parse_paging(body, errors)
+    postcode = body.get("postcode")
+    point = parse_point(body.get("lat"), body.get("lon"), errors)
+    if postcode is not None and not isinstance(postcode, str):
+        errors.append(("postcode", "Postcode must be text"))
+    elif postcode is not None and point is not None:
+        errors.append(("postcode", "Give a postcode or a point (lat and lon), not both"))
+    elif postcode is None and point is None and not any(f in ("lat", "lon") for f, _ in errors):
+        errors.append(("postcode", "Give a postcode, or lat and lon"))
+    if errors:
+        raise SearchInvalid(errors)
+    return (postcode, point), filters, page, per_page
+
+
+def feature(hit) -> dict:
+    return {
+        "type": "Feature",
+        "id": str(hit.id),
+        "geometry": ({"type": "Point", "coordinates": [round(hit.lon, 6), round(hit.lat, 6)]}
+                     if hit.lon is not None else None),
+        "properties": {
+            "id": str(hit.id), "name": hit.name,
+            "distance_m": round(hit.distance_m, 1) if hit.distance_m is not None else None,
+            "ward_code": hit.ward_code, "constituency_code": hit.constituency_code,
+            "categories": hit.categories,
+            "last_verified": hit.last_verified.isoformat() if hit.last_verified else None,
+            "stale": hit.stale,
+            "url": url_for("practitioners.asset", asset_id=hit.id, _external=True),
+        },
+    }
+
+
+def collection(result: ResultPage) -> dict:
+    return {"type": "FeatureCollection", "features": [feature(h) for h in result.hits],
+            "total": result.total, "page": result.page, "per_page": result.per_page}
+
+
+@bp.post("/api/search")
+def api_search():
+    """Search near a postcode or a point; nearest first. Confidential places never carry a point."""
+    (postcode, point), filters, page, per_page = parse_request(request.get_json(silent=True))
+    origin = usecases.resolve_origin(postcode, point)
+    resp = jsonify(collection(search(origin, filters, current_user, "near", page, per_page)))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.mimetype = "application/geo+json"
+    return resp

@@ -1,0 +1,218 @@
+"""Search input, validated at the edge: one parser for the HTML form and the JSON API.
+
+``parse_filters`` turns a mapping (form fields or a JSON body) into ``Filters`` or raises
+``SearchInvalid`` carrying every problem as (field, message) pairs, worded for a person.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field
+
+from ..errors import ValidationError
+from ..geo import METRES_PER_MILE
+
+#: distance choices on the form, in miles (the API takes any radius_m up to the largest)
+DISTANCE_MILES = ("0.25", "0.5", "1", "2", "3", "5", "10")
+DEFAULT_MILES = "1"
+DEFAULT_RADIUS_M = METRES_PER_MILE
+MAX_RADIUS_M = 10 * METRES_PER_MILE
+MIN_RADIUS_M = 1.0
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_CODES = dict(zip(DAYS, ("MO", "TU", "WE", "TH", "FR", "SA", "SU")))
+#: parts of the day, as [start, end) times a session must overlap
+PARTS = {
+    "morning": (dt.time(0, 0), dt.time(12, 0)),
+    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
+    "evening": (dt.time(17, 0), dt.time(23, 59, 59)),
+}
+MODES = ("in_person", "online", "phone")
+TAXONOMY_FIELDS = ("category", "audience", "capability", "asset_type")
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+MAX_Q = 200
+
+API_KEYS = {"postcode", "lat", "lon", "radius_m", "q", "free", "wheelchair", "open_day", "open_part", "mode",
+            "page", "per_page", *TAXONOMY_FIELDS}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+TRUE = {"yes", "true", "on", "1"}
+FALSE = {"no", "false", "off", "0", ""}
+
+
+class SearchInvalid(ValidationError):
+    """One or more search fields are wrong; ``errors`` lists (field, message)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__(errors[0][1], field=errors[0][0],
+                         extra={"errors": [{"field": f, "message": m} for f, m in errors]})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the person is looking for. Holds nothing that identifies them."""
+    radius_m: float = DEFAULT_RADIUS_M
+    q: str = ""
+    category: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    capability: tuple[str, ...] = ()
+    asset_type: tuple[str, ...] = ()
+    free: bool = False
+    wheelchair: bool = False
+    open_day: str | None = None
+    open_part: str | None = None
+    mode: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Filters":
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()
+                      if k in cls.__dataclass_fields__ and k != "extra"})
+
+    @property
+    def miles(self) -> float:
+        return self.radius_m / METRES_PER_MILE
+
+    def has_filters(self) -> bool:
+        return bool(self.q or self.category or self.audience or self.capability or self.asset_type or self.free
+                    or self.wheelchair or self.open_day or self.open_part or self.mode)
+
+
+def _choice(raw, name: str, allowed, errors: list, label: str) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or raw not in allowed:
+        errors.append((name, f"Choose {label} from the list"))
+        return None
+    return raw
+
+
+def _codes(raw, name: str, vocab: set[str], errors: list) -> tuple[str, ...]:
+    if raw is None or raw == "" or raw == []:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be a code or a list of codes"))
+        return ()
+    items = [i for i in dict.fromkeys(i.strip() for i in items) if i]
+    bad = [i for i in items if i not in vocab]
+    if bad:
+        errors.append((name, f"Unknown {name.replace('_', ' ')}: {', '.join(bad[:3])[:100]}"))
+        return ()
+    return tuple(items)
+
+
+def _flag(raw, name: str, errors: list, strict: bool) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw is None:
+        return False
+    if not strict and isinstance(raw, str) and raw.strip().lower() in TRUE | FALSE:
+        return raw.strip().lower() in TRUE
+    errors.append((name, f"{name.capitalize()} must be true or false"))
+    return False
+
+
+def _number(raw, name: str, errors: list, label: str) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool):
+        errors.append((name, f"{label} must be a number"))
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        errors.append((name, f"{label} must be a number"))
+        return None
+    if not math.isfinite(value):
+        errors.append((name, f"{label} must be a number"))
+        return None
+    return value
+
+
+def _int(raw, name: str, errors: list, low: int, high: int, default: int, label: str) -> int:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or (isinstance(raw, str) and not raw.isdigit()):
+        errors.append((name, f"{label} must be a whole number"))
+        return default
+    value = int(raw)
+    if not low <= value <= high:
+        errors.append((name, f"{label} must be between {low} and {high}"))
+        return default
+    return value
+
+
+def clean_text(raw, name: str, errors: list, limit: int = MAX_Q) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        errors.append((name, "Words must be text"))
+        return ""
+    value = " ".join(_CONTROL.sub(" ", raw).split())
+    if len(value) > limit:
+        errors.append((name, f"Enter {limit} characters or fewer"))
+        return ""
+    return value
+
+
+def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius_m=None) -> tuple[Filters, list]:
+    """Validate the filter fields of ``raw``; returns (filters, errors). ``strict`` = JSON types."""
+    errors: list[tuple[str, str]] = []
+    radius = DEFAULT_RADIUS_M
+    if radius_m is not None:
+        value = _number(radius_m, "radius_m", errors, "Distance")
+        if value is not None and not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
+            errors.append(("radius_m", f"Distance must be between {MIN_RADIUS_M:.0f} and {MAX_RADIUS_M:.0f} "
+                                       "metres (10 miles)"))
+        elif value is not None:
+            radius = value
+    terms = {name: _codes(raw.get(name), name, vocab.get(name, set()), errors) for name in TAXONOMY_FIELDS}
+    filters = Filters(
+        radius_m=radius,
+        q=clean_text(raw.get("q"), "q", errors),
+        free=_flag(raw.get("free"), "free", errors, strict),
+        wheelchair=_flag(raw.get("wheelchair"), "wheelchair", errors, strict),
+        open_day=_choice(raw.get("open_day"), "open_day", DAYS, errors, "a day"),
+        open_part=_choice(raw.get("open_part"), "open_part", PARTS, errors, "a part of the day"),
+        mode=_choice(raw.get("mode"), "mode", MODES, errors, "how they take part"),
+        **terms,
+    )
+    return filters, errors
+
+
+def miles_to_metres(raw, errors: list) -> float:
+    """The form's distance choice (miles) in metres."""
+    if raw in (None, ""):
+        return DEFAULT_RADIUS_M
+    if raw not in DISTANCE_MILES:
+        errors.append(("distance", "Choose a distance from the list"))
+        return DEFAULT_RADIUS_M
+    return float(raw) * METRES_PER_MILE
+
+
+def parse_paging(raw: dict, errors: list, per_page_default: int = DEFAULT_PER_PAGE) -> tuple[int, int]:
+    page = _int(raw.get("page"), "page", errors, 1, MAX_PAGE, 1, "Page")
+    per_page = _int(raw.get("per_page"), "per_page", errors, 1, MAX_PER_PAGE, per_page_default, "Results per page")
+    return page, per_page
+
+
+def parse_point(raw_lat, raw_lon, errors: list) -> tuple[float, float] | None:
+    """(lon, lat) from two numbers, or None if neither was given."""
+    lat = _number(raw_lat, "lat", errors, "Latitude")
+    lon = _number(raw_lon, "lon", errors, "Longitude")
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        errors.append(("lat" if lat is None else "lon", "Give both latitude and longitude"))
+        return None
+    return lon, lat

@@ -1,0 +1,321 @@
+"""The search query: readable, active assets near a point (or in its ward or constituency).
+
+Each filter is one small function returning a SQLAlchemy expression on ``Service``; spatial
+expressions come from ``assetmap.geo``. Ranking: distance (nearest first; services that only
+cover the person's ward, with no place, come last), then fresh listings before stale ones at
+equal distance, then text relevance, then name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    Float, String, and_, exists, func, literal, null, or_, select, true, union_all,
+)
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.sql.elements import ColumnElement
+
+from .. import geo
+from ..db import session
+from ..directory import access
+from ..directory.read import now_london
+from ..models import (
+    Accessibility, Attribute, Constituency, CostOption, Location, Lsoa, Schedule, Service, ServiceArea,
+    ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
+)
+from .params import DAY_CODES, PARTS, Filters
+
+SCOPES = ("near", "ward", "constituency")
+#: at most this many markers go to the map per request (nearest the middle of the map view)
+MAP_FEATURE_LIMIT = 1000
+
+_WORD = re.compile(r"[^\W_]+")
+#: words about the format rather than the activity: they help ranking but are not required,
+#: so "Zumba class" still finds a "Zumba session"
+GENERIC_WORDS = {"class", "classes", "group", "groups", "session", "sessions", "club", "clubs", "meeting",
+                 "meetings", "service", "services", "activity", "activities", "centre", "center", "near",
+                 "local", "me"}
+STOP_WORDS = {"a", "an", "and", "the", "of", "for", "in", "on", "at", "to", "with", "or", "who", "that", "is",
+              "are", "be", "it", "they", "their", "likes", "like", "liking"}
+MAX_WORDS = 8
+FUZZY_MIN_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The search point and the areas it falls in (the point itself never leaves the server)."""
+    lon: float
+    lat: float
+    ward_code: str | None = None
+    lsoa_code: str | None = None
+    constituency_code: str | None = None
+
+
+@dataclass
+class Hit:
+    id: uuid.UUID
+    name: str
+    distance_m: float | None
+    ward_code: str | None
+    constituency_code: str | None
+    lon: float | None
+    lat: float | None
+    categories: list[str]
+    last_verified: dt.date | None
+    stale: bool
+    visibility: str
+
+
+@dataclass
+class ResultPage:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# --------------------------------------------------------------------------- areas
+
+def areas_at(lon: float, lat: float) -> tuple[str | None, str | None, str | None]:
+    """(ward, LSOA, constituency) codes covering a point, each None outside the loaded areas."""
+    pt = geo.point(lon, lat)
+    ward = select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1).scalar_subquery()
+    lsoa = select(Lsoa.code).where(geo.covers(Lsoa.geom, pt)).order_by(Lsoa.code).limit(1).scalar_subquery()
+    con = (select(Constituency.code).where(geo.covers(Constituency.geom, pt)).order_by(Constituency.code)
+           .limit(1).scalar_subquery())
+    return tuple(session.execute(select(ward, lsoa, con)).one())
+
+
+def area_names(origin: Origin) -> dict:
+    ward = session.get(Ward, origin.ward_code) if origin.ward_code else None
+    con = session.get(Constituency, origin.constituency_code) if origin.constituency_code else None
+    return {"ward_name": ward.name if ward else None, "constituency_name": con.name if con else None}
+
+
+def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
+    """A ward's boundary as simplified GeoJSON text, for drawing on a map."""
+    return session.execute(select(geo.simplified_geojson(Ward.geom, tolerance_deg))
+                           .where(Ward.code == code)).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- text
+
+def words_of(q: str) -> list[str]:
+    """The searchable words of ``q``: lower case, no stop words, at most MAX_WORDS."""
+    words = [w.lower() for w in _WORD.findall(q or "")]
+    return list(dict.fromkeys(w for w in words if w not in STOP_WORDS))[:MAX_WORDS]
+
+
+def required_words(words: list[str]) -> list[str]:
+    return [w for w in words if w not in GENERIC_WORDS] or words
+
+
+def _word_match(word: str) -> ColumnElement:
+    """A word matches by English stem (name or description) or, if long enough, by trigram on the name."""
+    tsq = func.plainto_tsquery("english", literal(word, String))
+    conds = [Service.search_tsv.op("@@")(tsq), func.numnode(tsq) == 0]
+    if len(word) >= FUZZY_MIN_LENGTH:
+        conds.append(literal(word, String).op("<%")(Service.name))
+    return or_(*conds)
+
+
+def text_filter(words: list[str]) -> ColumnElement:
+    return and_(*(_word_match(w) for w in required_words(words))) if words else true()
+
+
+def relevance(words: list[str], q: str) -> ColumnElement:
+    if not words:
+        return literal(0.0, Float)
+    tsq = func.to_tsquery("english", literal(" | ".join(words), String))
+    return func.ts_rank_cd(Service.search_tsv, tsq) + func.word_similarity(literal(q, String), Service.name)
+
+
+# --------------------------------------------------------------------------- filters
+
+def term_filter(taxonomy: str, codes: tuple[str, ...]) -> ColumnElement:
+    """Has any of these terms (codes within one taxonomy are alternatives)."""
+    if not codes:
+        return true()
+    return exists().where(Attribute.service_id == Service.id, Attribute.taxonomy_term_id == TaxonomyTerm.id,
+                          TaxonomyTerm.taxonomy_id == Taxonomy.id, Taxonomy.code == taxonomy,
+                          TaxonomyTerm.code.in_(codes))
+
+
+def free_filter(free: bool) -> ColumnElement:
+    if not free:
+        return true()
+    return exists().where(CostOption.service_id == Service.id, CostOption.amount == 0)
+
+
+def wheelchair_filter(wheelchair: bool) -> ColumnElement:
+    if not wheelchair:
+        return true()
+    return exists().where(ServiceAtLocation.service_id == Service.id,
+                          Accessibility.location_id == ServiceAtLocation.location_id,
+                          Accessibility.kind == "wheelchair")
+
+
+def open_filter(day: str | None, part: str | None, today: dt.date) -> ColumnElement:
+    """Has a weekly session on ``day`` (any day if None) overlapping ``part`` (any time if None)."""
+    if not day and not part:
+        return true()
+    conds = [Schedule.service_id == Service.id,
+             or_(Schedule.valid_to.is_(None), Schedule.valid_to >= today)]
+    if day:
+        conds.append(Schedule.byday == DAY_CODES[day])
+    if part:
+        start, end = PARTS[part]
+        conds += [Schedule.opens_at < end, Schedule.closes_at > start]
+    return exists().where(*conds)
+
+
+def mode_filter(mode: str | None) -> ColumnElement:
+    return literal(mode, String).op("=")(func.any(Service.modes)) if mode else true()
+
+
+def stale_cutoff(today: dt.date) -> dt.date:
+    """The same day a year ago: listings last checked before it are stale."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def service_filters(f: Filters, words: list[str], user, today: dt.date) -> list[ColumnElement]:
+    return [access.readable_filter(user), Service.status == "active",
+            term_filter("category", f.category), term_filter("audience", f.audience),
+            term_filter("capability", f.capability), term_filter("asset_type", f.asset_type),
+            free_filter(f.free), wheelchair_filter(f.wheelchair), open_filter(f.open_day, f.open_part, today),
+            mode_filter(f.mode), text_filter(words)]
+
+
+# --------------------------------------------------------------------------- candidates
+
+def _place_rows(origin: Origin, scope: str, radius_m: float, view=None):
+    """One row per (service, place) in scope, with its distance from the search point."""
+    pt = geo.point(origin.lon, origin.lat)
+    cols = [ServiceAtLocation.service_id.label("service_id"),
+            geo.distance_m(Location.geom, pt).label("distance_m"),
+            Location.ward_code.label("ward_code"), Location.constituency_code.label("constituency_code"),
+            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat")]
+    if view is not None:
+        cols.append(geo.distance_m(Location.geom, geo.point(view[0], view[1])).label("view_distance"))
+    stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(Location.geom.is_not(None)))
+    if scope == "near":
+        stmt = stmt.where(geo.within_m(Location.geom, pt, radius_m))
+    elif scope == "ward":
+        stmt = stmt.where(Location.ward_code == origin.ward_code)
+    else:
+        stmt = stmt.where(Location.constituency_code == origin.constituency_code)
+    if view is not None:
+        stmt = stmt.where(geo.within_m(Location.geom, geo.point(view[0], view[1]), view[2]))
+    return stmt
+
+
+def _area_rows(origin: Origin, scope: str):
+    """Services with no place near by that cover the person's ward (or, for the constituency view, its wards)."""
+    stmt = (select(ServiceArea.service_id.label("service_id"), null().cast(Float).label("distance_m"),
+                   ServiceArea.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
+                   null().cast(Float).label("lon"), null().cast(Float).label("lat"))
+            .join(Ward, Ward.code == ServiceArea.ward_code))
+    if scope == "constituency":
+        return stmt.where(Ward.constituency_code == origin.constituency_code)
+    return stmt.where(ServiceArea.ward_code == origin.ward_code)
+
+
+def _best(origin: Origin, scope: str, radius_m: float):
+    """Each service once, at its nearest place (or its covering ward if it has no place in scope)."""
+    parts = [_place_rows(origin, scope, radius_m)]
+    if origin.ward_code or (scope == "constituency" and origin.constituency_code):
+        parts.append(_area_rows(origin, scope))
+    u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
+    return (select(u).ext(distinct_on(u.c.service_id))
+            .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last()).subquery("best"))
+
+
+def _categories(service_id) -> ColumnElement:
+    return (select(func.array_agg(func.distinct(TaxonomyTerm.code)))
+            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+            .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+            .where(Attribute.service_id == service_id, Taxonomy.code == "category").scalar_subquery())
+
+
+def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
+                     per_page: int = 20, today: dt.date | None = None):
+    """The one statement a search runs: a page of ranked hits, each row carrying the total."""
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    today = today or now_london().date()
+    words = words_of(f.q)
+    best = _best(origin, scope, f.radius_m)
+    stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < stale_cutoff(today))
+    rel = relevance(words, f.q)
+    ranked = (select(Service.id, Service.name, Service.visibility, Service.last_verified_on,
+                     best.c.distance_m, best.c.ward_code, best.c.constituency_code, best.c.lon, best.c.lat,
+                     stale.label("stale"), rel.label("relevance"), func.count().over().label("total"))
+              .join(best, best.c.service_id == Service.id)
+              .where(*service_filters(f, words, user, today))
+              .order_by(best.c.distance_m.asc().nulls_last(), stale, rel.desc(), Service.name, Service.id)
+              .limit(per_page).offset((page - 1) * per_page)).subquery("ranked")
+    return (select(ranked, _categories(ranked.c.id).label("categories"))
+            .order_by(ranked.c.distance_m.asc().nulls_last(), ranked.c.stale, ranked.c.relevance.desc(),
+                      ranked.c.name, ranked.c.id))
+
+
+def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):
+    today = today or now_london().date()
+    best = _best(origin, scope, f.radius_m)
+    return (select(func.count()).select_from(Service).join(best, best.c.service_id == Service.id)
+            .where(*service_filters(f, words_of(f.q), user, today)))
+
+
+def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1, per_page: int = 20) -> ResultPage:
+    """Run a search: one page of hits, nearest first, with the total.
+
+    Search hits never carry a confidential asset's point, whoever asks (only the asset page shows it,
+    and only to coordinators who may edit it).
+    """
+    rows = session.execute(search_statement(origin, f, user, scope, page, per_page)).all()
+    total = rows[0].total if rows else 0
+    if not rows and page > 1:
+        total = session.execute(count_statement(origin, f, user, scope)).scalar_one()
+    hits = []
+    for r in rows:
+        hidden = r.visibility == "confidential"
+        hits.append(Hit(id=r.id, name=r.name, distance_m=r.distance_m, ward_code=r.ward_code,
+                        constituency_code=r.constituency_code, lon=None if hidden else r.lon,
+                        lat=None if hidden else r.lat, categories=sorted(r.categories or []),
+                        last_verified=r.last_verified_on, stale=r.stale, visibility=r.visibility))
+    return ResultPage(hits=hits, total=total, page=page, per_page=per_page, words=words_of(f.q))
+
+
+def map_features(origin: Origin, f: Filters, user, scope: str, view: tuple[float, float, float],
+                 limit: int | None = None) -> tuple[list[dict], bool]:
+    """Markers for the part of the results inside a map view (centre lon, lat and radius in metres).
+
+    Returns at most ``limit`` points nearest the middle of the view, and whether more were left out.
+    Confidential places are never included.
+    """
+    limit = limit or MAP_FEATURE_LIMIT
+    today = now_london().date()
+    words = words_of(f.q)
+    rows_q = _place_rows(origin, scope, f.radius_m, view).subquery("p")
+    stmt = (select(Service.id, Service.name, Service.visibility, rows_q.c.lon, rows_q.c.lat,
+                   rows_q.c.distance_m)
+            .join(rows_q, rows_q.c.service_id == Service.id)
+            .where(*service_filters(f, words, user, today), Service.visibility != "confidential")
+            .order_by(rows_q.c.view_distance, Service.id).limit(limit + 1))
+    rows = session.execute(stmt).all()
+    feats = [{"id": str(r.id), "name": r.name, "lon": round(r.lon, 6), "lat": round(r.lat, 6),
+              "distance_m": round(r.distance_m)} for r in rows[:limit]]
+    return feats, len(rows) > limit
+

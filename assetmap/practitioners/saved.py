@@ -1,0 +1,113 @@
+"""What the browser session holds for a practitioner: recent searches and the shortlist.
+
+A search is kept under an opaque random id so result URLs carry no postcode, and it keeps only
+the resolved point, its area codes and the filters - never the postcode string. The shortlist
+is a list of asset ids. Both live in the signed session cookie: nothing is stored on the server,
+and signing out (which clears the session) forgets them.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from flask import session as cookie_session
+
+from ..errors import NotFound
+from .params import Filters
+from .query import Origin
+
+SEARCHES_KEY = "am_searches"
+SHORTLIST_KEY = "am_shortlist"
+MAX_SEARCHES = 5
+SEARCH_TTL_SECONDS = 8 * 3600
+MAX_SHORTLIST = 30
+SID_RE = re.compile(r"^[A-Za-z0-9_-]{16}$")
+
+
+@dataclass
+class SavedSearch:
+    sid: str
+    origin: Origin
+    filters: Filters
+    created: float
+    unmet_recorded: bool = False
+    #: "postcode" or "point": how the search point was given (not the postcode itself)
+    via: str = "postcode"
+
+
+def _searches() -> dict:
+    now = time.time()
+    kept = cookie_session.get(SEARCHES_KEY) or {}
+    return {k: v for k, v in kept.items() if isinstance(v, dict) and now - v.get("t", 0) < SEARCH_TTL_SECONDS}
+
+
+def save_search(origin: Origin, filters: Filters, via: str = "postcode") -> str:
+    """Keep a search in the session; returns its opaque id."""
+    sid = secrets.token_urlsafe(12)
+    kept = _searches()
+    for old in sorted(kept, key=lambda k: kept[k]["t"])[:max(0, len(kept) - MAX_SEARCHES + 1)]:
+        kept.pop(old)
+    kept[sid] = {"o": [round(origin.lon, 6), round(origin.lat, 6), origin.ward_code, origin.lsoa_code,
+                       origin.constituency_code],
+                 "f": filters.to_dict(), "t": time.time(), "v": via}
+    cookie_session[SEARCHES_KEY] = kept
+    return sid
+
+
+def load_search(sid: str) -> SavedSearch:
+    """The saved search ``sid``; NotFound if it expired or belongs to another browser."""
+    entry = _searches().get(sid) if sid and SID_RE.match(sid) else None
+    if entry is None:
+        raise NotFound("This search has expired or was made in another browser. Start a new search.")
+    lon, lat, ward, lsoa, con = entry["o"]
+    return SavedSearch(sid=sid, origin=Origin(lon, lat, ward, lsoa, con), filters=Filters.from_dict(entry["f"]),
+                       created=entry["t"], unmet_recorded=bool(entry.get("u")),
+                       via="point" if entry.get("v") == "point" else "postcode")
+
+
+def find_search(sid: str | None) -> SavedSearch | None:
+    try:
+        return load_search(sid) if sid else None
+    except NotFound:
+        return None
+
+
+def mark_unmet_recorded(sid: str) -> None:
+    kept = _searches()
+    if sid in kept:
+        kept[sid]["u"] = True
+        cookie_session[SEARCHES_KEY] = kept
+
+
+# --------------------------------------------------------------------------- shortlist
+
+def shortlist() -> list[uuid.UUID]:
+    out = []
+    for raw in cookie_session.get(SHORTLIST_KEY) or []:
+        try:
+            out.append(uuid.UUID(raw))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return out
+
+
+def add_to_shortlist(asset_id: uuid.UUID) -> bool:
+    """Add an asset; False if the shortlist is full."""
+    ids = shortlist()
+    if asset_id in ids:
+        return True
+    if len(ids) >= MAX_SHORTLIST:
+        return False
+    cookie_session[SHORTLIST_KEY] = [str(i) for i in [*ids, asset_id]]
+    return True
+
+
+def remove_from_shortlist(asset_id: uuid.UUID) -> None:
+    cookie_session[SHORTLIST_KEY] = [str(i) for i in shortlist() if i != asset_id]
+
+
+def clear_shortlist() -> None:
+    cookie_session.pop(SHORTLIST_KEY, None)

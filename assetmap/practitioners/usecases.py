@@ -1,0 +1,127 @@
+"""Use cases of the practitioners' journey. Each owns its transaction (commit, or roll back and re-raise).
+
+Nothing here stores a postcode, a name or free text about the person: the connection log and the
+"nothing suitable" signal keep taxonomy codes, the ward and LSOA of the search area and a date.
+"""
+from __future__ import annotations
+
+import contextlib
+import secrets
+import uuid
+
+from sqlalchemy import select
+
+from .. import postcodes
+from ..db import session
+from ..directory import access
+from ..directory.read import now_london
+from ..errors import NotFound, ValidationError
+from ..geo import InvalidPoint, validate_lon_lat
+from ..models import ConnectionLog, Service, UnmetNeed
+from ..taxonomy import all_terms
+from .params import Filters
+from .query import Origin, areas_at
+
+ANSWERS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
+#: follow-up references avoid look-alike characters (0/O, 1/I/L) so they survive being written down
+REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@contextlib.contextmanager
+def transaction():
+    try:
+        yield
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def vocabulary() -> dict[str, set[str]]:
+    return {tax: {t.code for t in terms} for tax, terms in all_terms().items()}
+
+
+def resolve_origin(postcode: str | None = None, point: tuple[float, float] | None = None,
+                   field_prefix: str = "") -> Origin:
+    """The search point from a postcode (ValidationError if malformed, NotFound if unknown) or a lon/lat."""
+    if postcode is not None:
+        pc = postcodes.lookup(postcode, field=field_prefix + "postcode")
+        lon, lat = pc.lon, pc.lat
+    elif point is not None:
+        try:
+            lon, lat = validate_lon_lat(*point)
+        except InvalidPoint as exc:
+            raise ValidationError(str(exc), field=field_prefix + "lat") from None
+    else:
+        raise ValidationError("Enter a postcode", field=field_prefix + "postcode")
+    ward, lsoa, con = areas_at(lon, lat)
+    return Origin(lon=lon, lat=lat, ward_code=ward, lsoa_code=lsoa, constituency_code=con)
+
+
+def readable_service(asset_id: uuid.UUID, user) -> Service:
+    service = session.execute(select(Service).where(Service.id == asset_id, access.readable_filter(user))
+                              ).scalar_one_or_none()
+    if service is None:
+        raise NotFound("We could not find that asset. It may have been removed.")
+    return service
+
+
+def new_followup_ref() -> str:
+    raw = "".join(secrets.choice(REF_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_ref(raw: str | None) -> str:
+    compact = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    if len(compact) != 8 or any(ch not in REF_ALPHABET for ch in compact):
+        raise ValidationError("Enter the reference you were given, like ABCD-EF23", field="reference")
+    return f"{compact[:4]}-{compact[4:]}"
+
+
+def record_connection(asset_id: uuid.UUID, capability: str | None, origin: Origin | None, user,
+                      want_followup: bool) -> ConnectionLog:
+    """'I connected someone to this asset': asset, date, capability, the search area's ward and LSOA."""
+    if not capability:
+        raise ValidationError("Choose what matters to the person that this asset helps with", field="capability")
+    if capability not in vocabulary()["capability"]:
+        raise ValidationError("Choose what matters from the list", field="capability")
+    with transaction():
+        service = readable_service(asset_id, user)
+        row = ConnectionLog(id=uuid.uuid4(), service_id=service.id, logged_on=now_london().date(),
+                            capability_code=capability,
+                            ward_code=origin.ward_code if origin else None,
+                            lsoa_code=origin.lsoa_code if origin else None,
+                            followup_ref=new_followup_ref() if want_followup else None)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def record_followup(ref: str, attended: str | None, helped: str | None) -> ConnectionLog:
+    """Answer 'did they go?' and 'did it help?' for the connection holding ``ref``."""
+    ref = normalise_ref(ref)
+    if attended not in ANSWERS:
+        raise ValidationError("Choose whether they went", field="attended")
+    if helped not in ANSWERS:
+        raise ValidationError("Choose whether it helped", field="helped")
+    with transaction():
+        row = session.execute(select(ConnectionLog).where(ConnectionLog.followup_ref == ref)).scalar_one_or_none()
+        if row is None:
+            raise NotFound("We could not find a connection with that reference. Check it and try again.",
+                           field="reference")
+        row.followup_attended, row.followup_helped = attended, helped
+        row.followup_on = now_london().date()
+    return row
+
+
+def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
+    """'Nothing suitable found': the category, audience and capability searched for, in the search area."""
+    with transaction():
+        row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
+                        category_code=(filters.category or (None,))[0],
+                        audience_code=(filters.audience or (None,))[0],
+                        capability_code=(filters.capability or (None,))[0],
+                        ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
+        session.add(row)
+        session.flush()
+    return row

@@ -1,0 +1,354 @@
+"""Pages of the practitioners' journey: search, results (list and map), asset, shortlist, sheet, logs.
+
+Searches are POSTed, kept in the session under an opaque id and shown at /search/results/<id>
+(post-redirect-get), so a postcode never reaches a URL, a log line, a referrer or browser history.
+"""
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import geo
+from ..accounts import limiter
+from ..accounts.auth import roles_required
+from ..directory import access
+from ..directory.read import MODE_LABELS, asset_view, asset_views, now_london
+from ..errors import AppError, NotFound, ValidationError
+from ..taxonomy import all_terms, names
+from ..web import has_endpoint
+from . import maps, saved, usecases
+from .params import (
+    DAYS, DEFAULT_MILES, DISTANCE_MILES, MODES, PARTS, Filters, miles_to_metres, parse_filters, parse_paging,
+    parse_point,
+)
+from .query import SCOPES, area_names, map_features, search as run_search
+
+bp = Blueprint("practitioners", __name__)
+
+CONNECTING_ROLES = ("practitioner", "coordinator", "admin")
+PER_PAGE = 20
+MAX_VIEW_RADIUS_M = 60_000
+PART_LABELS = {"morning": "Morning (before 12 noon)", "afternoon": "Afternoon (12 noon to 5pm)",
+               "evening": "Evening (after 5pm)"}
+FORM_FIELDS = ("postcode", "lat", "lon", "distance", "q", "category", "audience", "capability", "asset_type",
+               "open_day", "open_part", "mode")
+
+
+@bp.after_request
+def _private(resp):
+    # searches describe a person's neighbourhood and needs: never cache, never leak a referrer
+    if request.endpoint != "practitioners.ward_outlines":
+        resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+def can_connect() -> bool:
+    return current_user.is_authenticated and current_user.has_role(*CONNECTING_ROLES)
+
+
+def form_options() -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices for each select on the search form."""
+    opts = {tax: [(t.code, t.name) for t in terms] for tax, terms in all_terms().items()}
+    opts["open_day"] = [(d, d.capitalize()) for d in DAYS]
+    opts["open_part"] = [(p, PART_LABELS[p]) for p in PARTS]
+    opts["mode"] = [(m, MODE_LABELS[m]) for m in MODES]
+    return opts
+
+
+def _form_page(values: dict, errors: list[tuple[str, str]], status: int = 200):
+    ctx = {"options": form_options(), "values": values, "errors": errors, "error_for": dict(reversed(errors)),
+           "distances": DISTANCE_MILES, "picker": maps.picker_map()}
+    return render_template("practitioners/search.html", **ctx), status
+
+
+def _values_from_filters(f: Filters) -> dict:
+    miles = f"{f.miles:g}"
+    first = lambda codes: (codes or ("",))[0]  # noqa: E731 - the form shows one choice per list
+    return {"distance": miles if miles in DISTANCE_MILES else DEFAULT_MILES, "q": f.q,
+            "category": first(f.category), "audience": first(f.audience), "capability": first(f.capability),
+            "asset_type": first(f.asset_type), "free": f.free, "wheelchair": f.wheelchair,
+            "open_day": f.open_day or "", "open_part": f.open_part or "", "mode": f.mode or ""}
+
+
+@bp.get("/search")
+def search():
+    """The search form (the home page). ``?from=<id>`` starts from an earlier search's filters."""
+    previous = saved.find_search(request.args.get("from"))
+    return _form_page(_values_from_filters(previous.filters) if previous else {"distance": DEFAULT_MILES}, [])
+
+
+@bp.post("/search")
+def search_submit():
+    form = request.form
+    values = {k: form.get(k, "") for k in FORM_FIELDS}
+    values["free"], values["wheelchair"] = form.get("free") == "yes", form.get("wheelchair") == "yes"
+    errors: list[tuple[str, str]] = []
+    radius = miles_to_metres(values["distance"], errors)
+    raw = {k: values[k] for k in FORM_FIELDS[4:]}
+    raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"))
+    filters, filter_errors = parse_filters(raw, usecases.vocabulary(), strict=False, radius_m=radius)
+    errors += filter_errors
+    postcode, point = values["postcode"].strip(), None
+    if not postcode:
+        point_errors: list = []
+        point = parse_point(values["lat"], values["lon"], point_errors)
+        if point_errors or point is None:
+            errors.insert(0, ("postcode", "Enter a postcode, or pick a point on the map"))
+    if errors:
+        return _form_page(values, errors, 400)
+    try:
+        origin = usecases.resolve_origin(postcode or None, point)
+    except AppError as exc:
+        return _form_page(values, [("postcode", exc.message)], exc.status)
+    sid = saved.save_search(origin, filters, "postcode" if postcode else "point")
+    return redirect(url_for(".results", sid=sid), code=303)
+
+
+def _page_arg() -> int:
+    errors: list = []
+    page, _ = parse_paging({"page": request.args.get("page")}, errors)
+    if errors:
+        raise ValidationError(errors[0][1], field="page")
+    return page
+
+
+def _scope_arg(s: saved.SavedSearch) -> str:
+    scope = request.args.get("scope", "near")
+    if scope not in SCOPES:
+        raise ValidationError("Choose nearby, this ward or this constituency", field="scope")
+    if (scope == "ward" and not s.origin.ward_code) or (scope == "constituency" and not s.origin.constituency_code):
+        raise NotFound("This search point is outside the areas this service covers, so there is no "
+                       f"{scope} view. Go back to the nearby results.")
+    return scope
+
+
+@bp.get("/search/results/<sid>")
+def results(sid):
+    s = saved.load_search(sid)
+    scope = _scope_arg(s)
+    result = run_search(s.origin, s.filters, current_user, scope, _page_arg(), PER_PAGE)
+    views = {v["id"]: v for v in asset_views([h.id for h in result.hits], current_user)}
+    items = [{"hit": h, "view": views[h.id]} for h in result.hits if h.id in views]
+    names = area_names(s.origin)
+    return render_template("practitioners/results.html", s=s, scope=scope, result=result, items=items,
+                           names=names, map=maps.results_map(s, scope, names), terms=all_terms(),
+                           shortlist=set(saved.shortlist()), can_connect=can_connect())
+
+
+@bp.get("/search/results/<sid>/features.json")
+def result_features(sid):
+    """Markers for the part of the results in the map view: ?lon=&lat=&r= (metres)."""
+    s = saved.load_search(sid)
+    scope = _scope_arg(s)
+    errors: list = []
+    centre = parse_point(request.args.get("lat"), request.args.get("lon"), errors)
+    r = request.args.get("r", type=float)
+    if errors or centre is None or r is None or not 0 < r <= MAX_VIEW_RADIUS_M:
+        raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
+    feats, truncated = map_features(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    return jsonify({
+        "type": "FeatureCollection", "truncated": truncated, "limit": len(feats) if truncated else None,
+        "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
+                      "properties": {"id": f["id"], "name": f["name"], "distance_m": f["distance_m"],
+                                     "url": url_for(".asset", asset_id=f["id"], **{"from": sid})}}
+                     for f in feats]})
+
+
+@bp.post("/search/results/<sid>/nothing-suitable")
+@roles_required(*CONNECTING_ROLES)
+def nothing_suitable(sid):
+    s = saved.load_search(sid)
+    if s.unmet_recorded:
+        flash("You have already recorded that nothing suitable was found for this search.")
+    else:
+        usecases.record_unmet_need(s.filters, s.origin)
+        saved.mark_unmet_recorded(sid)
+        flash("Recorded that nothing suitable was found. Thank you: this helps commissioners see gaps.")
+    return redirect(url_for(".results", sid=sid), code=303)
+
+
+# --------------------------------------------------------------------------- asset page
+
+def _asset_page(asset_id: uuid.UUID, s: saved.SavedSearch | None, connection_error: str | None = None,
+                status: int = 200):
+    view = asset_view(asset_id, current_user)
+    if view is None:
+        raise NotFound("We could not find that asset. It may have been removed, or you may need to sign in.")
+    links = {"report": None, "edit": None}
+    if has_endpoint("upkeep.report_problem"):
+        links["report"] = url_for("upkeep.report_problem", asset_id=asset_id)
+    if has_endpoint("upkeep.edit_asset") and access.can_edit(current_user,
+                                                              usecases.readable_service(asset_id, current_user)):
+        links["edit"] = url_for("upkeep.edit_asset", asset_id=asset_id)
+    return render_template("practitioners/asset.html", a=view, s=s, links=links, map=maps.asset_map(view),
+                           capabilities=all_terms()["capability"], can_connect=can_connect(),
+                           in_shortlist=asset_id in saved.shortlist(), connection_error=connection_error), status
+
+
+@bp.get("/assets/<uuid:asset_id>")
+def asset(asset_id: uuid.UUID):
+    """Everything needed to make an introduction. ``?from=<search id>`` links back to the results."""
+    return _asset_page(asset_id, saved.find_search(request.args.get("from")))
+
+
+@bp.post("/assets/<uuid:asset_id>/connections")
+@roles_required(*CONNECTING_ROLES)
+def record_connection(asset_id: uuid.UUID):
+    """'I connected someone to this asset': stores the asset, date, capability and the search area only."""
+    s = saved.find_search(request.form.get("from"))
+    try:
+        row = usecases.record_connection(asset_id, request.form.get("capability") or None,
+                                         s.origin if s else None, current_user,
+                                         request.form.get("followup") == "yes")
+    except ValidationError as exc:
+        return _asset_page(asset_id, s, exc.message, 400)
+    return render_template("practitioners/connection_done.html", a=asset_view(asset_id, current_user),
+                           ref=row.followup_ref, s=s, capability=names("capability").get(row.capability_code))
+
+
+@bp.route("/connections/follow-up", methods=["GET", "POST"])
+@roles_required(*CONNECTING_ROLES)
+@limiter.limit("20 per minute", methods=["POST"])
+def followup():
+    values = {"reference": request.form.get("reference", ""), "attended": request.form.get("attended"),
+              "helped": request.form.get("helped")}
+    if request.method == "POST":
+        try:
+            usecases.record_followup(values["reference"], values["attended"], values["helped"])
+        except AppError as exc:
+            return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS,
+                                   errors=[(exc.field or "reference", exc.message)]), exc.status
+        flash("Follow-up recorded. Thank you.")
+        return redirect(url_for(".followup"), code=303)
+    return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS, errors=[])
+
+
+# --------------------------------------------------------------------------- shortlist and sheet
+
+def _back_to(default: str) -> str:
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.post("/shortlist/add")
+def shortlist_add():
+    try:
+        asset_id = uuid.UUID(request.form.get("asset_id", ""))
+    except ValueError:
+        raise ValidationError("Choose an asset to add", field="asset_id") from None
+    usecases.readable_service(asset_id, current_user)
+    if saved.add_to_shortlist(asset_id):
+        flash("Added to your shortlist.")
+    else:
+        flash(f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.")
+    return redirect(_back_to(url_for(".shortlist")), code=303)
+
+
+@bp.post("/shortlist/remove")
+def shortlist_remove():
+    try:
+        saved.remove_from_shortlist(uuid.UUID(request.form.get("asset_id", "")))
+    except ValueError:
+        raise ValidationError("Choose an asset to remove", field="asset_id") from None
+    flash("Removed from your shortlist.")
+    return redirect(_back_to(url_for(".shortlist")), code=303)
+
+
+@bp.post("/shortlist/clear")
+def shortlist_clear():
+    saved.clear_shortlist()
+    flash("Your shortlist is now empty.")
+    return redirect(url_for(".shortlist"), code=303)
+
+
+@bp.get("/shortlist")
+def shortlist():
+    return render_template("practitioners/shortlist.html", assets=asset_views(saved.shortlist(), current_user))
+
+
+@bp.get("/shortlist/sheet")
+def sheet():
+    """The connection sheet: a printable page, one block per asset; ``?large=1`` for large text."""
+    return render_template("practitioners/sheet.html", assets=asset_views(saved.shortlist(), current_user),
+                           large=request.args.get("large") == "1", today=now_london().date())
+
+
+@bp.get("/search/wards.geojson")
+def ward_outlines():
+    """Ward outlines for the point picker (the same for everyone, so cacheable)."""
+    resp = jsonify(maps.ward_outlines())
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+# --------------------------------------------------------------------------- template helpers
+
+def miles_label(metres: float) -> str:
+    miles = geo.miles(metres)
+    if abs(miles - 0.25) < 1e-6:
+        return "a quarter of a mile"
+    if abs(miles - 0.5) < 1e-6:
+        return "half a mile"
+    if miles < 0.1:
+        return "less than 0.1 miles"
+    text = f"{miles:.1f}".rstrip("0").rstrip(".") if miles < 10 else f"{miles:.0f}"
+    return f"{text} mile" if text == "1" else f"{text} miles"
+
+
+def distance_label(metres: float | None, view: dict | None = None, ward_name: str | None = None) -> str:
+    """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers."""
+    if metres is not None:
+        return f"{miles_label(metres)} (about {geo.walking_minutes(metres)} minutes' walk)"
+    wards = [a["ward_name"] for a in (view or {}).get("service_areas", []) if a["ward_name"]]
+    how = ", ".join(m["name"].lower() for m in (view or {}).get("modes", []) if m["code"] != "in_person")
+    prefix = f"No fixed place ({how})" if how else "No fixed place"
+    if not wards:
+        return prefix
+    if len(wards) == 1:
+        return f"{prefix}: covers {wards[0]}"
+    if ward_name in wards:
+        return f"{prefix}: covers {ward_name} and {len(wards) - 1} other ward{'s' if len(wards) > 2 else ''}"
+    return f"{prefix}: covers {len(wards)} wards"
+
+
+def describe(f: Filters) -> str:
+    """The search filters in plain English, for the results heading."""
+    term_names = {tax: names(tax) for tax in ("category", "audience", "capability", "asset_type")}
+    parts = []
+    if f.q:
+        parts.append(f"\u2018{f.q}\u2019")
+    for tax, label in (("capability", ""), ("category", ""), ("audience", "for "), ("asset_type", "")):
+        for code in getattr(f, tax):
+            parts.append(label + term_names[tax].get(code, code).lower())
+    if f.free:
+        parts.append("free")
+    if f.wheelchair:
+        parts.append("wheelchair accessible")
+    if f.open_day or f.open_part:
+        parts.append("open " + " ".join(x for x in (f"on {f.open_day.capitalize()}" if f.open_day else "",
+                                                    f"in the {f.open_part}" if f.open_part else "") if x))
+    if f.mode:
+        parts.append(MODE_LABELS[f.mode].lower())
+    return "; ".join(parts)
+
+
+def page_window(page: int, pages: int) -> list[int | None]:
+    """Page numbers to link: first, last and neighbours of the current one; None marks a gap."""
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    out: list[int | None] = []
+    for prev, p in zip([None, *shown], shown):
+        if prev is not None and p - prev > 1:
+            out.append(None)
+        out.append(p)
+    return out
+
+
+@bp.context_processor
+def _helpers():
+    return {"miles_label": miles_label, "distance_label": distance_label, "describe": describe,
+            "page_window": page_window}
