@@ -1,4 +1,7 @@
-"""Query parameters of the open data API, checked at the edge: a bad value is a 400 saying which and why."""
+"""Query parameters of the open data API, checked at the edge: a bad value is a 400 saying which and why.
+
+A typed parameter that is present must be valid: ``per_page=`` (empty) is refused, not taken as the default.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def integer(args, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw.strip())
@@ -37,19 +40,22 @@ def paging(args) -> tuple[int, int]:
 
 
 def boolean(args, name: str) -> bool:
-    raw = (args.get(name) or "").strip().lower()
+    raw = args.get(name)
+    if raw is None:
+        return False
+    raw = raw.strip().lower()
     if raw in TRUE:
         return True
-    if raw in FALSE or raw == "":
+    if raw in FALSE:
         return False
     raise ValidationError(f"{name} must be true or false", field=name)
 
 
 def an_id(args, name: str) -> uuid.UUID | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
+    raw = args.get(name)
+    if raw is None:
         return None
-    return parse_id(raw, name)
+    return parse_id(raw.strip(), name)
 
 
 def parse_id(raw: str, name: str = "id") -> uuid.UUID:
@@ -69,18 +75,18 @@ def text(args, name: str = "search") -> str | None:
 
 def moment(args, name: str = "modified_after") -> dt.datetime | None:
     """An ISO 8601 date-time (or a date, meaning its midnight); without a zone it is UTC."""
-    raw = (args.get(name) or "").strip()
-    if not raw:
+    raw = args.get(name)
+    if raw is None:
         return None
     try:
-        value = dt.datetime.fromisoformat(raw)
+        value = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationError(f"{name} must be a date and time like 2025-03-15T10:30:00Z", field=name) from None
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def fmt(args) -> None:
-    value = (args.get("format") or "json").strip().lower()
+    value = args.get("format", "json").strip().lower()
     if value != "json":
         raise ValidationError("format must be json (this API does not stream ndjson)", field="format")
 
@@ -88,12 +94,11 @@ def fmt(args) -> None:
 def near(args) -> Near | None:
     """postcode (+ proximity in metres): the postcode's centroid; a postcode is never stored or logged."""
     raw_pc = (args.get("postcode") or "").strip()
-    raw_prox = (args.get("proximity") or "").strip()
     if not raw_pc:
-        if raw_prox:
+        if "proximity" in args:
             raise ValidationError("proximity needs a postcode to measure from", field="proximity")
         return None
-    metres = integer(args, "proximity", 0, 1, MAX_PROXIMITY_M) if raw_prox else None
+    metres = integer(args, "proximity", 0, 1, MAX_PROXIMITY_M) if "proximity" in args else None
     found = postcodes.lookup(raw_pc)
     return Near(found.lon, found.lat, metres)
 
