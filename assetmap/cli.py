@@ -301,3 +301,7 @@ def restore_cmd(path, yes):
     except AppError as exc:
         fail(exc)
     click.echo(f"Restored from {path}")
+
+
+from .upkeep.cli import register as _register_upkeep  # noqa: E402
+_register_upkeep(main)

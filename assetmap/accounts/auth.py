@@ -66,6 +66,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of the stored hash: a session is only valid while the password is unchanged."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -83,6 +88,10 @@ def _load_user(user_id: str):
         return None
     user = session.get(User, uid)
     if user is None or not user.active:
+        return None
+    if cookie_session.get("pwfp") not in (None, password_fingerprint(user.password_hash)):
+        # the password was changed or reset since this session signed in
+        log.info("session ended: password changed", extra={"user_id": str(user.id)})
         return None
     return SessionUser(user)
 
@@ -103,6 +112,7 @@ def _load_from_token(req):
         log.warning("api token rejected", extra={"path": req.path})
         return None
     g.api_token_auth = True
+    row.last_used_at = dt.datetime.now(dt.timezone.utc)  # saved with the request's own change, if any
     return SessionUser(row.user)
 
 
@@ -114,6 +124,7 @@ def sign_in(user: User) -> None:
     cookie_session["login_at"] = now
     cookie_session["seen_at"] = now
     cookie_session["sid"] = secrets.token_hex(16)
+    cookie_session["pwfp"] = password_fingerprint(user.password_hash)
     user.last_login_at = dt.datetime.now(dt.timezone.utc)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 import uuid
@@ -9,12 +10,13 @@ import uuid
 from sqlalchemy import select
 
 from ..db import session
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..models import ROLES, ApiToken, Constituency, User, UserArea, Ward
 from .auth import hash_password, hash_token, new_token
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEMO_PASSWORD_BYTES = 9
+log = logging.getLogger("assetmap.authz")
 
 
 def normalise_email(email: str) -> str:
@@ -66,6 +68,7 @@ def issue_token(user: User, name: str = "") -> str:
     """Create an API token for a coordinator or admin; the token is returned once, stored hashed."""
     if user.role not in ("coordinator", "admin"):
         raise ValidationError("Only coordinators and admins can have API tokens", field="role")
+    name = (name or "").strip()[:100]
     token = new_token()
     session.add(ApiToken(id=uuid.uuid4(), user_id=user.id, token_hash=hash_token(token), name=name))
     session.flush()
@@ -75,8 +78,11 @@ def issue_token(user: User, name: str = "") -> str:
 def revoke_token(token_id: uuid.UUID, user: User) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise ValidationError("That token does not exist", field="token")
-    row.revoked_at = dt.datetime.now(dt.timezone.utc)
+        if row is not None:
+            log.warning("denied", extra={"action": "revoke-token", "status": 404, "user_id": str(user.id)})
+        raise NotFound("That token does not exist")
+    if row.revoked_at is None:
+        row.revoked_at = dt.datetime.now(dt.timezone.utc)
 
 
 DEMO_ACCOUNTS = [
@@ -101,3 +107,59 @@ def create_demo_users() -> list[tuple[str, str, str]]:
         create_user(email, role, password, name=name, wards=known_w, constituencies=known_c, is_demo=True)
         created.append((email, role, password))
     return created
+
+
+def generate_password() -> str:
+    """A random password for a new account or a reset (shown once to the admin)."""
+    return secrets.token_urlsafe(12)
+
+
+def _active_admins(excluding: uuid.UUID | None = None) -> int:
+    q = select(User.id).where(User.role == "admin", User.active.is_(True))
+    if excluding is not None:
+        q = q.where(User.id != excluding)
+    return len(session.execute(q).all())
+
+
+def update_user(user: User, role: str, wards=(), constituencies=(), active: bool = True,
+                name: str | None = None) -> None:
+    """Change a user's role, areas, name or whether they can sign in; the last admin cannot be removed."""
+    if role not in ROLES:
+        raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
+    if (wards or constituencies) and role != "coordinator":
+        raise ValidationError("Only coordinators are assigned wards or constituencies", field="areas")
+    if user.role == "admin" and (role != "admin" or not active) and _active_admins(excluding=user.id) == 0:
+        raise ValidationError("There must always be at least one active administrator", field="role")
+    user.role = role
+    user.active = bool(active)
+    if name is not None:
+        user.name = name.strip()[:200] or user.email.split("@")[0]
+    set_areas(user, list(wards), list(constituencies))
+    if role not in ("coordinator", "admin"):
+        for token in active_tokens(user):
+            token.revoked_at = dt.datetime.now(dt.timezone.utc)
+    session.flush()
+
+
+def set_password(user: User, password: str) -> None:
+    check_password(password)
+    user.password_hash = hash_password(password)
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> None:
+    """A signed-in person changes their own password (other sessions stop working)."""
+    from .auth import verify_password
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationError("Your current password is not right", field="current_password")
+    if new != confirm:
+        raise ValidationError("The new passwords do not match", field="confirm_password")
+    try:
+        set_password(user, new)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="new_password") from None
+
+
+def active_tokens(user: User) -> list[ApiToken]:
+    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                       ApiToken.revoked_at.is_(None))
+                                .order_by(ApiToken.created_at)).scalars())

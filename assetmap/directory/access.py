@@ -9,10 +9,15 @@
 """
 from __future__ import annotations
 
+import logging
+
+from flask import has_request_context, request
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..db import session
+from ..errors import Forbidden, NotFound
+from ..geo import covers, distance_m, point, within_m
 from ..models import Location, Service, ServiceArea, ServiceAtLocation, User, UserArea, Ward
 
 SIGNED_IN_ROLES = ("admin", "coordinator", "practitioner", "commissioner")
@@ -37,8 +42,13 @@ def editable_wards(user) -> set[str] | None:
         return None
     if role != "coordinator":
         return set()
+    return assigned_wards(user.id)
+
+
+def assigned_wards(user_id) -> set[str]:
+    """Every ward a user's assignments cover (a constituency covers all its wards)."""
     areas = session.execute(select(UserArea.area_type, UserArea.area_code)
-                            .where(UserArea.user_id == user.id)).all()
+                            .where(UserArea.user_id == user_id)).all()
     wards = {code for kind, code in areas if kind == "ward"}
     cons = [code for kind, code in areas if kind == "constituency"]
     if cons:
@@ -91,3 +101,117 @@ def shows_point(user, service: Service) -> bool:
 
 def user_by_id(user_id) -> User | None:
     return session.get(User, user_id)
+
+
+# --------------------------------------------------------------------------- enforcement
+
+log = logging.getLogger("assetmap.authz")
+
+
+def deny(user, action: str, asset_id=None, status: int = 403, message: str | None = None,
+         field: str | None = None, **detail):
+    """Log a refused action (who, what, which asset; never form contents) and raise 403 or 404.
+
+    ``field`` marks a refusal about an input (a place outside the user's wards), so a form can show
+    it next to that input instead of losing what was typed.
+    """
+    log.warning("denied", extra={
+        "action": action, "status": status, "asset_id": str(asset_id) if asset_id else None,
+        "user_id": str(user.id) if role_of(user) else None, "role": role_of(user) or "public",
+        "path": request.path if has_request_context() else None, **detail})
+    if status == 404:
+        raise NotFound(message or "That asset does not exist or you cannot see it.")
+    raise Forbidden(message or "You can only change assets in the wards you look after.", field=field)
+
+
+def readable_service(user, service_id, include_archived: bool = False) -> Service:
+    """The asset if ``user`` may read it; 404 otherwise (an unreadable asset is not admitted to exist)."""
+    service = session.execute(select(Service).where(Service.id == service_id,
+                                                    readable_filter(user, include_archived))
+                              ).scalar_one_or_none()
+    if service is None:
+        if session.get(Service, service_id) is not None:
+            deny(user, "read", service_id, status=404)
+        raise NotFound("That asset does not exist or you cannot see it.")
+    return service
+
+
+def editable_service(user, service_id, action: str = "edit", lock: bool = False) -> Service:
+    """The asset (archived too) if ``user`` may edit it: 404 if unknown, 403 (logged) if not theirs.
+
+    ``lock`` takes a row lock (SELECT … FOR UPDATE) so two saves cannot both pass the version check.
+    """
+    stmt = select(Service).where(Service.id == service_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    service = session.execute(stmt).scalar_one_or_none()
+    if service is None:
+        raise NotFound("That asset does not exist or you cannot see it.")
+    if role_of(user) not in ("admin", "coordinator"):
+        deny(user, action, service_id)
+    if not can_edit(user, service):
+        deny(user, action, service_id)
+    return service
+
+
+def wards_at(lon: float, lat: float) -> set[str]:
+    """The ward a point falls in, by the same rule as the location trigger (covering, else nearest ≤150 m)."""
+    pt = point(lon, lat)
+    code = session.execute(select(Ward.code).where(covers(Ward.geom, pt)).order_by(Ward.code).limit(1)
+                           ).scalar_one_or_none()
+    if code is None:
+        code = session.execute(select(Ward.code).where(within_m(Ward.geom, pt, 150))
+                               .order_by(distance_m(Ward.geom, pt)).limit(1)).scalar_one_or_none()
+    return {code} if code else set()
+
+
+def record_wards(rec) -> set[str]:
+    """The wards a validated record would belong to: its point's ward and its service-area wards."""
+    wards = set(rec.service_area_wards)
+    if rec.has_place:
+        wards |= wards_at(rec.lon, rec.lat)
+    return wards
+
+
+def scope_problem(user, new_wards: set[str], old_wards: set[str] = frozenset()) -> str | None:
+    """Why ``user`` may not put an asset in ``new_wards`` (None if they may).
+
+    A coordinator may keep wards an asset already had, but may only add wards they look after, and
+    the asset must stay in at least one of their wards.
+    """
+    mine = editable_wards(user)
+    if mine is None:
+        return None
+    if not mine:
+        return "Your account cannot add or change assets."
+    if not new_wards:
+        return "That place is outside the wards you look after."
+    outside = (new_wards - set(old_wards)) - mine
+    if outside:
+        names = ", ".join(ward_names(outside).values())
+        return f"You can only add assets in the wards you look after; {names} is not one of them."
+    if not new_wards & mine:
+        return "The asset would no longer be in any ward you look after."
+    return None
+
+
+def require_scope(user, new_wards: set[str], old_wards: set[str] = frozenset(), action: str = "edit",
+                  asset_id=None, area_wards=frozenset()) -> None:
+    """Refuse (403, logged) a place or service area outside the user's wards.
+
+    ``area_wards`` are the record's service-area wards, so the refusal names the input at fault.
+    """
+    problem = scope_problem(user, new_wards, old_wards)
+    if problem:
+        added = new_wards - set(old_wards)
+        field = "service_area_wards" if added and added <= set(area_wards) else "postcode"
+        deny(user, action, asset_id, message=problem, field=field, wards=sorted(added))
+
+
+def ward_names(codes) -> dict[str, str]:
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    found = dict(session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(codes))).all())
+    return {c: found.get(c, c) for c in codes}
+

@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from ..db import session
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..geo import point
 from ..models import (
     Accessibility, AssetChange, Attribute, Contact, CostOption, Location, Organisation, Phone, Schedule,
     Service, ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
 )
-from .records import DAY_ORDER, TEMPLATE_FIELDS, AssetRecord
+from .records import DAY_ORDER, TEMPLATE_FIELDS, AssetRecord, parse_record
 
 SNAPSHOT_FIELDS = [f for f in TEMPLATE_FIELDS if f != "source_id"]
 
@@ -112,6 +112,17 @@ def service_snapshot(service: Service) -> dict:
     }
 
 
+DAY3 = {"mo": "mon", "tu": "tue", "we": "wed", "th": "thu", "fr": "fri", "sa": "sat", "su": "sun"}
+
+
+def as_input(snapshot: dict) -> dict:
+    """A snapshot as ``parse_record`` input: sessions use three-letter days ('mo 10:00-12:00' -> 'mon …')."""
+    out = dict(snapshot)
+    out["schedule"] = [(DAY3.get(s[:2], s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s
+                       for s in snapshot.get("schedule") or []]
+    return out
+
+
 def diff(old: dict, new: dict) -> dict:
     return {k: [old.get(k), new.get(k)] for k in SNAPSHOT_FIELDS if old.get(k) != new.get(k)}
 
@@ -189,7 +200,7 @@ def record_change(service: Service, action: str, changes: dict, actor_id=None, n
 
 
 def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, steward_id=None,
-                 action: str = "create") -> Service:
+                 action: str = "create", note: str | None = None) -> Service:
     """Insert a new asset from a validated record and record version 1 in its history."""
     service = Service(id=uuid.uuid4(), name=rec.name, version=1, source=source,
                       source_id=rec.source_id, steward_id=steward_id)
@@ -197,9 +208,18 @@ def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, ste
     _apply(service, rec)
     session.flush()
     session.refresh(service)
-    record_change(service, action, diff({}, service_snapshot(service)), actor_id)
+    record_change(service, action, diff({}, service_snapshot(service)), actor_id, note)
     session.flush()
     return service
+
+
+def check_version(service: Service, expected_version: int | None) -> None:
+    """Raise Conflict (carrying the current snapshot) when the editor read an older version."""
+    if expected_version is not None and expected_version != service.version:
+        raise Conflict(f"This asset was changed by someone else since you opened it (you had version "
+                       f"{expected_version}, it is now version {service.version}).", field="version",
+                       extra={"current_version": service.version, "your_version": expected_version,
+                              "current": service_snapshot(service)})
 
 
 def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_version: int | None = None,
@@ -208,10 +228,7 @@ def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_ver
 
     ``expected_version`` is the version the editor read: a newer stored version raises Conflict.
     """
-    if expected_version is not None and expected_version != service.version:
-        raise Conflict(f"This asset was changed by someone else since you opened it (you had version "
-                       f"{expected_version}, it is now version {service.version}).", field="version",
-                       extra={"current_version": service.version})
+    check_version(service, expected_version)
     before = service_snapshot(service)
     if before == record_snapshot(rec):
         return {}
@@ -232,3 +249,85 @@ def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_ver
 def find_by_source(source: str, source_id: str) -> Service | None:
     return session.execute(select(Service).where(Service.source == source, Service.source_id == source_id)
                            ).scalar_one_or_none()
+
+
+# --------------------------------------------------------------------------- lifecycle and verification
+
+def _bump(service: Service, action: str, changes: dict, actor_id, note: str | None = None) -> None:
+    service.version += 1
+    service.updated_at = dt.datetime.now(dt.timezone.utc)
+    session.flush()
+    record_change(service, action, changes, actor_id, note)
+    session.flush()
+
+
+def archive_asset(service: Service, actor_id=None, note: str | None = None) -> bool:
+    """Archive instead of delete: hidden from every listing, kept with its history. False if already."""
+    if service.archived_at is not None:
+        return False
+    service.archived_at = dt.datetime.now(dt.timezone.utc)
+    _bump(service, "archive", {"archived": ["no", "yes"]}, actor_id, note)
+    return True
+
+
+def restore_asset(service: Service, actor_id=None) -> bool:
+    """Bring an archived asset back. False if it was not archived."""
+    if service.archived_at is None:
+        return False
+    service.archived_at = None
+    _bump(service, "unarchive", {"archived": ["yes", "no"]}, actor_id)
+    return True
+
+
+def verify_asset(service: Service, method: str, actor_id=None, on: dt.date | None = None) -> dict:
+    """'Still accurate': record today's check and how it was done."""
+    on = on or dt.date.today()
+    before = {"last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
+              "verification_method": service.verification_method or ""}
+    service.last_verified_on = on
+    service.verification_method = method
+    after = {"last_verified": on.isoformat(), "verification_method": method}
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    # a re-check on the same day by the same method is still recorded: the check itself is the news
+    _bump(service, "verify", changes, actor_id)
+    return changes
+
+
+def set_steward(service: Service, steward, actor_id=None) -> bool:
+    """Name the coordinator who keeps this asset true (None: nobody)."""
+    new_id = steward.id if steward is not None else None
+    if service.steward_id == new_id:
+        return False
+    old = service.steward.email if service.steward is not None else ""
+    service.steward_id = new_id
+    session.flush()
+    session.expire(service, ["steward"])
+    _bump(service, "steward", {"steward": [old, steward.email if steward is not None else ""]}, actor_id)
+    return True
+
+
+def history(service_id) -> list[AssetChange]:
+    """Every recorded change to an asset, newest first."""
+    return list(session.execute(select(AssetChange).where(AssetChange.service_id == service_id)
+                                .order_by(AssetChange.version.desc())).scalars())
+
+
+def change_at(service_id, version: int) -> AssetChange:
+    row = session.execute(select(AssetChange).where(AssetChange.service_id == service_id,
+                                                    AssetChange.version == version)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"This asset has no version {version}.")
+    return row
+
+
+#: restoring brings back what the asset said, not when it was last checked
+KEPT_ON_RESTORE = ("last_verified", "verification_method")
+
+
+def record_for_version(service: Service, version: int, vocab=None, wards=None) -> AssetRecord:
+    """The asset as it was at ``version``, validated again (keeping today's verification)."""
+    old = change_at(service.id, version).snapshot
+    current = service_snapshot(service)
+    raw = {**as_input(old), **{k: current[k] for k in KEPT_ON_RESTORE}, "source_id": service.source_id}
+    return parse_record(raw, vocab if vocab is not None else vocabulary(),
+                        wards if wards is not None else known_wards(), resolve_postcode=False)

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ..db import session
-from ..directory.records import AssetRecord, RecordInvalid, parse_record
+from ..directory.records import TEMPLATE_FIELDS, AssetRecord, RecordInvalid, parse_record
 from ..directory.store import (create_asset, find_by_source, known_wards, record_snapshot, service_snapshot,
                                update_asset, vocabulary)
 from ..errors import ValidationError
@@ -44,12 +44,18 @@ class Plan:
                 f"{len(self.errors)} errors")
 
 
-def plan_rows(rows: list[dict], source: str, first_row: int = 2, check_row=None) -> Plan:
-    """Validate every row and work out what applying would do; writes nothing."""
+def plan_rows(rows: list[dict], source: str, first_row: int = 2, check_row=None, numbers: list[int] | None = None,
+              check_scope=None) -> Plan:
+    """Validate every row and work out what applying would do; writes nothing.
+
+    ``numbers`` gives each row's number in the file (default: counting from ``first_row``);
+    ``check_scope(rec, existing)`` may refuse a row as (field, message), e.g. outside the importer's wards.
+    """
     vocab, wards = vocabulary(), known_wards()
     plan = Plan()
     seen: dict[str, int] = {}
-    for n, raw in enumerate(rows, start=first_row):
+    numbered = zip(numbers, rows) if numbers is not None else enumerate(rows, start=first_row)
+    for n, raw in numbered:
         try:
             rec = parse_record(raw, vocab, wards)
         except RecordInvalid as exc:
@@ -69,6 +75,11 @@ def plan_rows(rows: list[dict], source: str, first_row: int = 2, check_row=None)
                 plan.errors.append(RowError(n, *problem))
                 continue
         existing = find_by_source(source, rec.source_id)
+        if check_scope is not None:
+            problem = check_scope(rec, existing)
+            if problem:
+                plan.errors.append(RowError(n, *problem))
+                continue
         if existing is None:
             plan.create.append((n, rec))
         else:
@@ -95,6 +106,157 @@ def apply_plan(plan: Plan, source: str, actor_id=None, steward_id=None) -> None:
 def read_template_csv(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
+
+
+# --------------------------------------------------------------------------- bulk import files
+
+#: a bulk import is refused beyond these (413 for bytes); split bigger files
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+FORMATS = {"csv": "CSV", "geojson": "GeoJSON", "oruk": "Open Referral UK JSON"}
+
+
+@dataclass
+class ImportFile:
+    """A bulk-import file read into template rows, with each row's number in the file."""
+    format: str
+    encoding: str
+    rows: list[dict]
+    numbers: list[int]
+    notes: list[str] = field(default_factory=list)
+    #: rows refused while reading (before validation), e.g. a GeoJSON feature that is not a point
+    errors: list[RowError] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes -> text: UTF-8 (with or without BOM), else Windows-1252; anything else is refused clearly."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError("This does not look like a text file. Save the spreadsheet as "
+                              "‘CSV UTF-8 (comma delimited)’ and upload that.", field="file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise ValidationError("The file says it is UTF-16 but is not. Save it as ‘CSV UTF-8’.",
+                                  field="file") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, label = data[3:], "UTF-8 with byte order mark"
+    else:
+        label = "UTF-8"
+    try:
+        return data.decode("utf-8"), label
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise ValidationError(f"The file is neither UTF-8 nor Windows-1252 text (byte {utf8_error.start + 1} "
+                              "cannot be read). Save it as ‘CSV UTF-8’ and upload it again.", field="file") from None
+
+
+def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
+    """CSV text (CRLF or LF, quoted newlines allowed) -> rows, their spreadsheet row numbers, notes."""
+    import io
+    reader = csv.reader(io.StringIO(text_, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ValidationError("The file is empty", field="file") from None
+    except csv.Error as exc:
+        raise ValidationError(f"Row 1 cannot be read as CSV: {exc}", field="file") from None
+    names = [h.strip().lower().replace(" ", "_") for h in header]
+    if "name" not in names:
+        raise ValidationError("The first row must name the columns, including ‘name’ and ‘source_id’: "
+                              "download the template to see them", field="file")
+    notes = []
+    unknown = [h for h in names if h and h not in TEMPLATE_FIELDS]
+    if unknown:
+        notes.append(f"Columns ignored (not in the template): {', '.join(unknown[:10])}")
+    rows, numbers = [], []
+    n = 1
+    try:
+        for values in reader:
+            n += 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} rows. Split it into smaller "
+                                      "files.", field="file")
+            rows.append({k: v for k, v in zip(names, values) if k in TEMPLATE_FIELDS})
+            numbers.append(n)
+    except csv.Error as exc:
+        raise ValidationError(f"Row {n} cannot be read as CSV: {exc}", field="file") from None
+    return rows, numbers, notes
+
+
+def geojson_rows(obj) -> tuple[list[dict], list[int], list[RowError]]:
+    """A GeoJSON FeatureCollection of points (or null geometry) with template properties -> rows."""
+    if isinstance(obj, dict) and obj.get("type") == "Feature":
+        obj = {"type": "FeatureCollection", "features": [obj]}
+    if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
+        raise ValidationError("GeoJSON must be a FeatureCollection", field="file")
+    if len(obj["features"]) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} features. Split it.", field="file")
+    crs = ((obj.get("crs") or {}).get("properties") or {}).get("name", "")
+    if crs and not crs.endswith(("CRS84", "4326")):
+        raise ValidationError(f"GeoJSON must be in longitude/latitude (EPSG:4326), not {crs}", field="file")
+    rows, numbers, errors = [], [], []
+    for n, feature in enumerate(obj["features"], start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        row = {k: v for k, v in (props or {}).items() if k in TEMPLATE_FIELDS} if isinstance(props, dict) else {}
+        geom = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geom, dict):
+            coords = geom.get("coordinates")
+            if geom.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
+                errors.append(RowError(n, "geometry", "Each feature must be a Point (or have no geometry)"))
+                continue
+            row["lon"], row["lat"] = coords[0], coords[1]
+        rows.append(row)
+        numbers.append(n)
+    return rows, numbers, errors
+
+
+def detect_format(filename: str, text_: str) -> str:
+    name = (filename or "").lower()
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return "csv"
+    if name.endswith(".geojson"):
+        return "geojson"
+    stripped = text_.lstrip()
+    if name.endswith(".json") or stripped[:1] in "[{":
+        return "json"
+    return "csv"
+
+
+def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -> ImportFile:
+    """Read an uploaded CSV, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
+    import json
+    from ..errors import TooLarge
+    from .oruk_rows import oruk_rows
+    if len(data) > max_bytes:
+        raise TooLarge(f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
+                       "Split it into smaller files.", field="file")
+    if not data.strip():
+        raise ValidationError("The file is empty", field="file")
+    text_, encoding = decode_text(data)
+    kind = detect_format(filename, text_)
+    if kind == "csv":
+        rows, numbers, notes = csv_rows(text_)
+        return ImportFile("csv", encoding, rows, numbers, notes)
+    try:
+        obj = json.loads(text_)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
+                              field="file") from None
+    if kind == "geojson" or (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
+        rows, numbers, errors = geojson_rows(obj)
+        return ImportFile("geojson", encoding, rows, numbers, errors=errors)
+    from ..models import Ward
+    wards = dict(session.execute(select(Ward.code, Ward.name)).all())
+    rows = oruk_rows(obj, vocabulary(), wards)
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} services. Split it.", field="file")
+    return ImportFile("oruk", encoding, rows, list(range(1, len(rows) + 1)))
 
 
 # --------------------------------------------------------------------------- public libraries

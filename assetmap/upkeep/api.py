@@ -1,0 +1,92 @@
+"""The assets JSON API for coordinators and admins: POST /api/assets, GET/PATCH/DELETE /api/assets/<id>.
+
+Authenticated by a personal bearer token (or a session, which then needs the CSRF token); the
+same use cases as the forms, so the same validation and ward scope apply. A PATCH merges the
+given fields over the stored asset and must carry the version it read (409 with both if stale).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_login import current_user
+
+from ..accounts import csrf
+from ..directory import access, store
+from ..errors import Conflict, ValidationError
+from . import assets
+from .fields import api_fields
+
+bp = Blueprint("upkeep_api", __name__, url_prefix="/api/assets")
+csrf.exempt(bp)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@bp.before_request
+def _authenticate():
+    if not current_user.is_authenticated:
+        abort(401)
+    if request.method not in SAFE_METHODS and not g.get("api_token_auth"):
+        csrf.protect()  # a browser session must prove the request came from our own pages
+    if current_user.role not in ("coordinator", "admin"):
+        access.deny(current_user, "api", message="Only coordinators and administrators can use the assets API.")
+
+
+def _body() -> dict:
+    if not request.is_json:
+        abort(415)
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ValidationError("The body is not valid JSON")
+    return body
+
+
+def asset_json(service) -> dict:
+    """The asset as the API returns it; a confidential place only to those who may edit it."""
+    snap = store.service_snapshot(service)
+    if not access.shows_point(current_user, service):
+        for key in ("address", "postcode", "how_to_get_there"):
+            snap[key] = ""
+        snap["lat"] = snap["lon"] = None
+    return {"id": str(service.id), "version": service.version, "archived": service.archived_at is not None,
+            "wards": sorted(access.service_wards(service.id)),
+            "steward": service.steward.email if service.steward else None, **snap}
+
+
+@bp.post("")
+def create():
+    fields, _ = api_fields(_body(), patch=False)
+    service = assets.create_asset(current_user, fields)
+    resp = jsonify(asset_json(service))
+    resp.status_code = 201
+    resp.headers["Location"] = url_for("upkeep_api.read", asset_id=service.id)
+    return resp
+
+
+@bp.get("/<uuid:asset_id>")
+def read(asset_id):
+    return jsonify(asset_json(access.readable_service(current_user, asset_id, include_archived=True)))
+
+
+@bp.patch("/<uuid:asset_id>")
+def patch(asset_id):
+    body = _body()
+    fields, version = api_fields(body, patch=True)
+    try:
+        service, changes = assets.edit_asset(current_user, asset_id, fields, version)
+    except Conflict as exc:
+        raise Conflict(exc.message, field="version",
+                       extra={**exc.extra, "yours": {**fields, "version": version}}) from None
+    return jsonify({**asset_json(service), "changed": sorted(changes)})
+
+
+@bp.delete("/<uuid:asset_id>")
+def archive(asset_id):
+    version = request.args.get("version")
+    if version is not None and not version.isdigit():
+        raise ValidationError("version must be a whole number", field="version")
+    assets.archive_asset(current_user, asset_id, int(version) if version else None)
+    service = access.editable_service(current_user, asset_id, action="archive")
+    return jsonify({"id": str(service.id), "archived": True, "version": service.version})
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,114 @@
+"""Pages for bulk import (upload -> dry-run report -> apply) and export of an area's assets."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.auth import roles_required
+from ..db import session
+from ..directory import access
+from ..directory.records import TEMPLATE_FIELDS
+from ..errors import AppError
+from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
+from ..models import Constituency, LocalAuthority, Ward
+from . import bp, transfer
+from .fields import FIELD_LABELS
+
+TEMPLATE_EXAMPLE = {
+    "source_id": "my-council-0001", "name": "Tuesday Walking Group", "organisation": "Friends of the Park",
+    "description": "A gentle hour's walk round the park, then tea.\nAll welcome; walkers go at the pace of the slowest.",
+    "categories": "physical-activity;social-groups", "audiences": "older-people;all-adults",
+    "capabilities": "enjoyment;love-friendship-support", "asset_type": "association", "modes": "in_person",
+    "address": "Park gates, Church Road", "postcode": "B1 1BA", "lat": "", "lon": "", "service_area_wards": "",
+    "schedule": "tue 10:00-11:00", "cost_amount": "0", "cost_description": "Free",
+    "accessibility": "step-free", "how_to_get_there": "Bus 9 to Church Road", "contact_name": "Sam",
+    "email": "walks@example.org", "phone": "0121 496 0000", "url": "https://example.org/walks",
+    "visibility": "public", "last_verified": "", "verification_method": "", "illustrative": "no",
+}
+
+
+def _limit() -> int:
+    return current_app.config.get("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
+
+
+def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
+    return render_template("upkeep/import.html", errors=list(errors), source=source,
+                           max_mb=max(1, _limit() // 1048576), fields=TEMPLATE_FIELDS, labels=FIELD_LABELS), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("coordinator", "admin")
+def import_assets():
+    if request.method == "GET":
+        return _upload_page()
+    upload = request.files.get("file")
+    source = request.form.get("source", transfer.DEFAULT_SOURCE)
+    if upload is None or not upload.filename:
+        return _upload_page([("file", "Choose a file to upload")], source, 400)
+    data = upload.read(_limit() + 1)
+    try:
+        plan, read = transfer.plan_import(current_user, upload.filename, data, source)
+    except AppError as exc:
+        return _upload_page([(exc.field or "file", exc.message)], source, exc.status)
+    token = transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source)) \
+        if plan.ok and (plan.create or plan.update) else None
+    return render_template("upkeep/import_report.html", plan=plan, read=read, token=token,
+                           filename=upload.filename, formats=FORMATS, labels=FIELD_LABELS)
+
+
+@bp.post("/import/apply")
+@roles_required("coordinator", "admin")
+def import_apply():
+    token = request.form.get("token", "")
+    filename, data, source = transfer.load_upload(current_user, token)
+    plan = transfer.apply_import(current_user, filename, data, source)
+    transfer.drop_upload(token)
+    flash(f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
+          f"{len(plan.unchanged)} unchanged.")
+    return redirect(url_for("upkeep.review_queue"))
+
+
+@bp.get("/import/template.csv")
+def import_template():
+    """The CSV template with one example row (quoted newline included, as spreadsheets write them)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=TEMPLATE_FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="assetmap-template.csv"'})
+
+
+def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
+    mine = access.editable_wards(current_user)
+    wards_q = select(Ward.code, Ward.name).order_by(Ward.name)
+    if mine:
+        wards_q = wards_q.where(Ward.code.in_(sorted(mine)))
+    groups = [("Councils", [(f"la:{c}", n) for c, n in session.execute(
+        select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)).all()])] if not mine else []
+    groups.append(("Constituencies", [(f"constituency:{c}", n) for c, n in session.execute(
+        select(Constituency.code, Constituency.name).order_by(Constituency.name)).all()]) if not mine else None)
+    groups.append(("Wards", [(f"ward:{c}", n) for c, n in session.execute(wards_q).all()]))
+    return [g for g in groups if g]
+
+
+@bp.get("/export")
+@roles_required("coordinator", "admin", "commissioner")
+def export():
+    fmt = request.args.get("format")
+    area = request.args.get("area", "")
+    if fmt not in ("csv", "geojson"):
+        return render_template("upkeep/export.html", groups=_export_areas(), errors=[], area=area)
+    try:
+        rows = transfer.export_rows(current_user, area)
+    except AppError as exc:
+        return render_template("upkeep/export.html", groups=_export_areas(), errors=[("area", exc.message)],
+                               area=area), 400
+    body = transfer.to_csv(rows) if fmt == "csv" else transfer.to_geojson(rows)
+    mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{transfer.export_filename(area, fmt)}"'})

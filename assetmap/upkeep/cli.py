@@ -1,0 +1,105 @@
+"""`assetmap import assets FILE` (dry run first, then --apply) and `assetmap export assets`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..db import session
+from ..errors import AppError
+from ..models import User
+
+MAX_ERRORS_SHOWN = 50
+
+
+class _Operator:
+    """Whoever runs the command line: reads every live asset, like a signed-in admin."""
+    is_authenticated = True
+    role = "admin"
+    id = None
+
+
+def _as_user(email: str | None):
+    if not email:
+        return None
+    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    if user is None or user.role not in ("coordinator", "admin") or not user.active:
+        raise click.ClickException(f"{email} is not an active coordinator or admin account")
+    return user
+
+
+@click.command("assets")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run/--apply", "dry_run", default=True, show_default=True,
+              help="Report what would change (default), or apply the whole file in one transaction.")
+@click.option("--source", default="import", show_default=True, help="Source name re-imports match on.")
+@click.option("--as", "as_email", help="Import with this coordinator's rights (rows outside their wards are "
+                                       "refused) and record them as the author.")
+@with_appcontext
+def import_assets_cmd(path, dry_run, source, as_email):
+    """Import assets from CSV (template), GeoJSON or Open Referral UK JSON."""
+    from . import transfer
+    user = _as_user(as_email)
+    name, data = Path(path).name, Path(path).read_bytes()
+    try:
+        plan, read = transfer.plan_import(user, name, data, source)
+        session.rollback()
+        _report(plan, read)
+        if not plan.ok:
+            click.echo("Nothing can be imported until every error is put right.")
+            sys.exit(1)
+        if dry_run:
+            click.echo("Dry run: nothing was changed. Run again with --apply to import.")
+            return
+        plan = transfer.apply_import(user, name, data, source)
+    except AppError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message)
+    click.echo(f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} unchanged.")
+
+
+def _report(plan, read) -> None:
+    if read is not None:
+        click.echo(f"Read {read.format} ({read.encoding}): {len(read.rows) + len(read.errors)} rows")
+        for note in read.notes:
+            click.echo(f"  {note}")
+    click.echo(f"  {plan.summary()}")
+    for e in plan.errors[:MAX_ERRORS_SHOWN]:
+        click.echo(f"  row {e.row}, {e.field}: {e.message}")
+    if len(plan.errors) > MAX_ERRORS_SHOWN:
+        click.echo(f"  … and {len(plan.errors) - MAX_ERRORS_SHOWN} more errors")
+
+
+@click.command("assets")
+@click.option("--area", required=True, help="ward:E05…, constituency:E14… or la:E08…")
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="File to write (default: standard output).")
+@with_appcontext
+def export_assets_cmd(area, fmt, output):
+    """Export an area's live assets (confidential places left out; formulas neutralised)."""
+    from . import transfer
+    try:
+        rows = transfer.export_rows(_Operator(), area)
+    except AppError as exc:
+        raise click.ClickException(exc.message)
+    body = transfer.to_csv(rows) if fmt == "csv" else transfer.to_geojson(rows)
+    if output == "-":
+        click.echo(body, nl=False)
+    else:
+        Path(output).write_text(body, encoding="utf-8")
+        click.echo(f"Wrote {len(rows)} assets to {output}", err=True)
+
+
+def register(main: click.Group) -> None:
+    """Add `import assets` and `export assets` to the command line, sharing the groups with others."""
+    for name, command, help_ in (("import", import_assets_cmd, "Import data from files (dry run first)."),
+                                 ("export", export_assets_cmd, "Export data to files.")):
+        group = main.commands.get(name)
+        if group is None:
+            group = click.Group(name, help=help_)
+            main.add_command(group)
+        group.add_command(command, "assets")

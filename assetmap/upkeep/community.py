@@ -1,0 +1,117 @@
+"""The review queue, and community suggestions and problem reports (no account needed to send one)."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts import limiter
+from ..accounts.auth import roles_required
+from ..db import session
+from ..directory import access
+from ..errors import ValidationError
+from ..models import LocalAuthority, Service, Ward
+from . import bp, queue, suggestions
+from .fields import METHOD_LABELS, record_errors
+
+log = logging.getLogger("assetmap.suggestions")
+#: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
+SUGGEST_LIMIT = "5 per minute; 30 per hour"
+
+
+@bp.get("/review")
+@roles_required("coordinator", "admin")
+def review_queue():
+    months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
+    steward_only = request.args.get("mine") == "yes"
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    due = queue.due_assets(current_user, months, steward_only=steward_only, page=page)
+    open_items = suggestions.open_for(current_user)
+    services = {s.id: s for s in session.execute(select(Service).where(
+        Service.id.in_([i.service_id for i in open_items if i.service_id]))).scalars()} if open_items else {}
+    ward_names = access.ward_names({i.ward_code for i in open_items if i.ward_code})
+    return render_template("upkeep/review_queue.html", due=due, months=months, steward_only=steward_only,
+                           open_items=open_items, services=services, ward_names=ward_names,
+                           methods=METHOD_LABELS, problem_types=suggestions.PROBLEM_TYPES)
+
+
+def _is_bot() -> bool:
+    """The honeypot: a field hidden from people that form-filling robots complete."""
+    if request.form.get("website_url"):
+        log.warning("honeypot filled", extra={"path": request.path})
+        return True
+    return False
+
+
+def _ward_options() -> list[tuple[str, list[tuple[str, str]]]]:
+    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
+    groups: dict[str, list] = {}
+    for code, name, lad in session.execute(select(Ward.code, Ward.name, Ward.lad_code)
+                                           .order_by(Ward.lad_code, Ward.name)).all():
+        groups.setdefault(councils.get(lad, lad), []).append((code, name))
+    return list(groups.items())
+
+
+@bp.route("/suggest", methods=["GET", "POST"])
+@limiter.limit(SUGGEST_LIMIT, methods=["POST"])
+def suggest():
+    values, errors, status = {}, [], 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        if _is_bot():
+            return render_template("upkeep/thanks.html", kind="suggestion")
+        try:
+            suggestions.suggest_asset(values)
+        except ValidationError as exc:
+            errors, status = record_errors(exc), 400
+        else:
+            return render_template("upkeep/thanks.html", kind="suggestion")
+    return render_template("upkeep/suggest.html", values=values, errors=errors,
+                           error_map={k: m for k, m in reversed(errors) if k},
+                           ward_groups=_ward_options()), status
+
+
+@bp.route("/assets/<uuid:asset_id>/report", methods=["GET", "POST"])
+@limiter.limit(SUGGEST_LIMIT, methods=["POST"])
+def report_problem(asset_id):
+    service = access.readable_service(current_user, asset_id)
+    values, errors, status = {}, [], 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        if _is_bot():
+            return render_template("upkeep/thanks.html", kind="report", service=service)
+        try:
+            suggestions.report_problem(current_user, asset_id, values)
+        except ValidationError as exc:
+            errors, status = record_errors(exc), 400
+        else:
+            return render_template("upkeep/thanks.html", kind="report", service=service)
+    wards = access.ward_names(access.service_wards(service.id))
+    return render_template("upkeep/report_problem.html", service=service, wards=wards, values=values,
+                           errors=errors, error_map={k: m for k, m in reversed(errors) if k},
+                           problem_types=suggestions.PROBLEM_TYPES), status
+
+
+@bp.get("/review/suggestions/<uuid:suggestion_id>")
+@roles_required("coordinator", "admin")
+def suggestion(suggestion_id):
+    row = suggestions.for_review(current_user, suggestion_id)
+    service = session.get(Service, row.service_id) if row.service_id else None
+    wards = access.ward_names({row.ward_code} if row.ward_code else set())
+    return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards,
+                           problem_types=suggestions.PROBLEM_TYPES)
+
+
+@bp.post("/review/suggestions/<uuid:suggestion_id>/resolve")
+@roles_required("coordinator", "admin")
+def resolve_suggestion(suggestion_id):
+    status = request.form.get("status", "")
+    row = suggestions.resolve(current_user, suggestion_id, status)
+    flash("The problem report is closed." if row.kind == "problem" and status == "accepted" else
+          "The suggestion has been turned down." if status == "rejected" else "The suggestion is closed.")
+    return redirect(url_for("upkeep.review_queue"))

@@ -1,0 +1,203 @@
+"""Translating between the asset form, the JSON API and the asset template's field names.
+
+Validation itself happens once, in ``directory.records.parse_record``; this module only moves
+values between shapes and turns (field, message) pairs into ids the error summary can link to.
+"""
+from __future__ import annotations
+
+from ..directory.records import DAY_NAMES, DAY_ORDER, TEMPLATE_FIELDS
+from ..directory.store import DAY3, as_input
+from ..errors import ValidationError
+
+#: fields the asset form edits (verification is its own action; source ids are not editable)
+FORM_FIELDS = [f for f in TEMPLATE_FIELDS if f not in ("source_id", "last_verified", "verification_method",
+                                                      "illustrative")]
+LIST_FORM_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility")
+PLACE_FIELDS = ("address", "postcode", "lat", "lon", "how_to_get_there", "accessibility")
+SCHEDULE_ROWS_SPARE = 3
+
+FIELD_LABELS = {
+    "name": "Name", "organisation": "Organisation", "description": "Description", "categories": "Categories",
+    "audiences": "Who it is for", "capabilities": "What matters", "asset_type": "Asset type",
+    "modes": "How people take part", "address": "Address", "postcode": "Postcode", "lat": "Latitude",
+    "lon": "Longitude", "service_area_wards": "Wards it covers", "schedule": "Weekly sessions",
+    "cost_amount": "Cost (£)", "cost_description": "About the cost", "accessibility": "Accessibility",
+    "how_to_get_there": "How to get there", "contact_name": "Contact name", "email": "Email",
+    "phone": "Phone", "url": "Website", "visibility": "Who can see it", "last_verified": "Last checked",
+    "verification_method": "How it was checked", "illustrative": "Illustrative", "archived": "Archived",
+    "steward": "Steward",
+}
+MODE_LABELS = {"in_person": "In person, at a place", "online": "Online", "phone": "By phone"}
+VISIBILITY_LABELS = {"public": "Public", "practitioners": "Practitioners only",
+                     "confidential": "Confidential location"}
+METHOD_LABELS = {"visited": "Visited", "phoned": "Phoned", "emailed": "Emailed",
+                 "self-reported": "Self-reported by the group"}
+ACCESSIBILITY_LABELS = {"wheelchair": "Wheelchair accessible", "step-free": "Step-free access",
+                        "accessible-toilet": "Accessible toilet", "hearing-loop": "Hearing loop",
+                        "quiet-space": "Quiet space", "large-print": "Large print materials",
+                        "bsl": "British Sign Language"}
+
+
+# --------------------------------------------------------------------------- the HTML form
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def schedule_rows(form) -> list[dict]:
+    """The weekly-session rows as typed (kept so the form can be shown again with errors)."""
+    rows, i = [], 0
+    while f"schedule-{i}-day" in form and i < 60:
+        rows.append({"day": (form.get(f"schedule-{i}-day") or "").strip(),
+                     "opens": (form.get(f"schedule-{i}-opens") or "").strip(),
+                     "closes": (form.get(f"schedule-{i}-closes") or "").strip()})
+        i += 1
+    return rows
+
+
+def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
+    """The asset form -> template fields to merge over the stored asset, plus form-only errors.
+
+    When the postcode changed but the pin did not move, the old pin is dropped so the new postcode
+    places the asset; when "in person" is not ticked the place is removed.
+    """
+    errors: list[tuple[str, str]] = []
+    out: dict = {}
+    for name in FORM_FIELDS:
+        if name in LIST_FORM_FIELDS:
+            out[name] = [v for v in form.getlist(name) if v.strip()]
+        elif name != "schedule":
+            out[name] = _clean(form.get(name))
+    sessions = []
+    for i, row in enumerate(schedule_rows(form)):
+        if not any(row.values()):
+            continue
+        if not row["day"]:
+            errors.append((f"schedule-{i}-day", f"Session {i + 1}: choose the day"))
+        elif not row["opens"] or not row["closes"]:
+            errors.append((f"schedule-{i}-{'opens' if not row['opens'] else 'closes'}",
+                           f"Session {i + 1}: enter the start and end times, like 10:00 and 12:00"))
+        else:
+            sessions.append(f"{DAY3.get(row['day'][:2].lower(), row['day'])} {row['opens']}-{row['closes']}")
+    out["schedule"] = sessions
+    if "in_person" not in out["modes"]:
+        for name in PLACE_FIELDS:
+            out[name] = [] if name == "accessibility" else None
+    else:
+        moved = (out["lat"], out["lon"]) != (_clean(form.get("original_lat")), _clean(form.get("original_lon")))
+        new_postcode = (out["postcode"] or "").upper().replace(" ", "") != \
+            (form.get("original_postcode") or "").upper().replace(" ", "")
+        if new_postcode and not moved:
+            out["lat"] = out["lon"] = None
+    return out, errors
+
+
+def error_id(field: str, index: int = 0) -> str:
+    """The id of the input an error summary link should focus."""
+    if field == "schedule":
+        return "schedule-0-day"
+    if field == "version":
+        return ""
+    return field or ""
+
+
+def record_errors(exc) -> list[tuple[str, str]]:
+    """(id, message) pairs from a RecordInvalid or any ValidationError."""
+    pairs = getattr(exc, "errors", None) or [(exc.field or "", exc.message)]
+    return [(error_id(f), m) for f, m in pairs]
+
+
+def form_values(snapshot: dict) -> dict:
+    """A stored snapshot -> values the form template shows."""
+    values = as_input(snapshot)
+    values["schedule_rows"] = [{"day": day, "opens": times[:5], "closes": times[6:11]}
+                               for day, _, times in (s.partition(" ") for s in values["schedule"])]
+    return values
+
+
+def posted_values(form, fields: dict) -> dict:
+    """What the person typed, to show the form again after an error or conflict."""
+    values = {k: (v if v is not None else "") for k, v in fields.items()}
+    for name in ("lat", "lon", "postcode", "address", "how_to_get_there"):
+        values[name] = form.get(name, "")
+    values["schedule_rows"] = schedule_rows(form)
+    return values
+
+
+def padded_schedule(rows: list[dict]) -> list[dict]:
+    return list(rows) + [{"day": "", "opens": "", "closes": ""}] * SCHEDULE_ROWS_SPARE
+
+
+DAY_CHOICES = [(DAY_NAMES[d][:3].lower(), DAY_NAMES[d]) for d in DAY_ORDER]
+
+
+# --------------------------------------------------------------------------- the JSON API
+
+#: fields a client may never set: they belong to the service, not to the asset's description
+REFUSED_API_FIELDS = {
+    "id", "role", "ward", "ward_code", "wards", "ward_name", "constituency", "constituency_code", "archived",
+    "archived_at", "steward", "steward_id", "steward_email", "source", "source_id", "created_at", "updated_at",
+    "changed_by", "organisation_id", "service_id", "location_id", "user_id", "status",
+}
+API_FIELDS = set(TEMPLATE_FIELDS) - {"source_id"} | {"cost", "contact", "version"}
+
+
+def api_fields(body, patch: bool) -> tuple[dict, int | None]:
+    """A JSON body -> template fields and the version it carries; refuses unknown or protected keys."""
+    if not isinstance(body, dict):
+        raise ValidationError("Send the asset as a JSON object")
+    refused = sorted(k for k in body if k in REFUSED_API_FIELDS)
+    if refused:
+        raise ValidationError(f"These fields cannot be set through the API: {', '.join(refused)}",
+                              field=refused[0], extra={"refused": refused})
+    unknown = sorted(k for k in body if k not in API_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(unknown[:10])}", field=unknown[0],
+                              extra={"unknown": unknown})
+    version = body.get("version")
+    if patch:
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValidationError("Send the version you read (an integer) so changes cannot overwrite "
+                                  "someone else's", field="version")
+    elif "version" in body:
+        raise ValidationError("A new asset has no version yet: leave out version", field="version")
+    out = {k: v for k, v in body.items() if k in TEMPLATE_FIELDS}
+    if "cost" in body:
+        cost = body["cost"]
+        if isinstance(cost, dict):
+            out.setdefault("cost_amount", cost.get("amount"))
+            out.setdefault("cost_description", cost.get("description"))
+        elif cost is None or isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
+            out.setdefault("cost_amount", cost)
+        else:
+            raise ValidationError("cost must be an amount or {\"amount\", \"description\"}", field="cost")
+    if "contact" in body:
+        contact = body["contact"]
+        if isinstance(contact, dict):
+            for key, name in (("name", "contact_name"), ("email", "email"), ("phone", "phone")):
+                if key in contact:
+                    out.setdefault(name, contact[key])
+        elif contact is None or isinstance(contact, str):
+            out.setdefault("contact_name", contact)
+        else:
+            raise ValidationError("contact must be a name or {\"name\", \"email\", \"phone\"}", field="contact")
+    if isinstance(out.get("schedule"), list):
+        out["schedule"] = [_api_session(s) for s in out["schedule"]]
+    return out, version
+
+
+def _api_session(item):
+    if isinstance(item, dict):
+        day = str(item.get("byday") or item.get("day") or "").strip().lower()[:3]
+        return f"{day} {item.get('opens_at', '')}-{item.get('closes_at', '')}"[:40]
+    return item
+
+
+def merge(current: dict, fields: dict, source_id: str | None = None) -> dict:
+    """Given fields over the stored snapshot; a new postcode without a new point re-places the asset."""
+    raw = {**as_input(current), **fields, "source_id": source_id}
+    if ("postcode" in fields and (fields["postcode"] or "") != (current.get("postcode") or "")
+            and "lat" not in fields and "lon" not in fields):
+        raw["lat"] = raw["lon"] = None
+    return raw

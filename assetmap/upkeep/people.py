@@ -1,0 +1,186 @@
+"""People: the admin's user and assignment pages, and everyone's own account page (password, API tokens)."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts import service as accounts
+from ..accounts.auth import roles_required, sign_in
+from ..db import session
+from ..errors import NotFound, ValidationError
+from ..loaders import transaction
+from ..models import ROLES, Constituency, LocalAuthority, User, UserArea, Ward
+from . import bp
+
+log = logging.getLogger("assetmap.auth")
+ROLE_LABELS = {"admin": "Administrator", "coordinator": "Coordinator", "practitioner": "Practitioner",
+               "commissioner": "Commissioner"}
+ROLE_HINTS = {"admin": "Manages users and can change every asset.",
+              "coordinator": "Adds and keeps assets up to date in the wards or constituencies below.",
+              "practitioner": "Searches, shortlists and logs connections.",
+              "commissioner": "Reads everything including coverage; changes nothing."}
+
+
+def _area_options() -> dict:
+    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
+    wards: dict[str, list] = {}
+    for code, name, lad in session.execute(select(Ward.code, Ward.name, Ward.lad_code)
+                                           .order_by(Ward.lad_code, Ward.name)).all():
+        wards.setdefault(councils.get(lad, lad), []).append((code, name))
+    cons = session.execute(select(Constituency.code, Constituency.name).order_by(Constituency.name)).all()
+    return {"ward_groups": list(wards.items()), "constituencies": cons}
+
+
+def _area_names() -> dict[str, str]:
+    return {**dict(session.execute(select(Ward.code, Ward.name)).all()),
+            **dict(session.execute(select(Constituency.code, Constituency.name)).all())}
+
+
+def _user_form(template: str, values: dict, errors: list, status: int = 200, **extra):
+    return render_template(template, values=values, errors=errors,
+                           error_map={k: m for k, m in reversed(errors) if k},
+                           role_items=[(r, ROLE_LABELS[r], ROLE_HINTS[r]) for r in ROLES],
+                           **_area_options(), **extra), status
+
+
+def _posted_user() -> dict:
+    f = request.form
+    return {"email": f.get("email", "").strip(), "name": f.get("name", "").strip(), "role": f.get("role", ""),
+            "wards": f.getlist("wards"), "constituencies": f.getlist("constituencies"),
+            "active": f.get("active", "yes") == "yes"}
+
+
+def _errors(exc: ValidationError) -> list[tuple[str, str]]:
+    field = {"areas": "wards"}.get(exc.field or "", exc.field or "")
+    return [(field, exc.message)]
+
+
+@bp.get("/admin/users")
+@roles_required("admin")
+def admin_users():
+    users = session.execute(select(User).order_by(User.role, User.email)).scalars().all()
+    return render_template("accounts/users.html", users=users, role_labels=ROLE_LABELS, area_names=_area_names())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_new_user():
+    if request.method == "GET":
+        return _user_form("accounts/user_form.html", {"role": "practitioner", "wards": [], "constituencies": [],
+                                                      "active": True}, [], user=None)
+    values = _posted_user()
+    if values["role"] != "coordinator":
+        values["wards"], values["constituencies"] = [], []
+    password = accounts.generate_password()
+    try:
+        with transaction():
+            user = accounts.create_user(values["email"], values["role"], password, name=values["name"],
+                                        wards=values["wards"], constituencies=values["constituencies"])
+    except ValidationError as exc:
+        return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=None)
+    log.info("user created", extra={"user_id": str(user.id), "role": user.role, "by": str(current_user.id)})
+    return render_template("accounts/password_once.html", user=user, password=password, created=True)
+
+
+def _user_or_404(user_id) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such user.")
+    return user
+
+
+@bp.route("/admin/users/<uuid:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def admin_user(user_id):
+    user = _user_or_404(user_id)
+    if request.method == "GET":
+        values = {"email": user.email, "name": user.name, "role": user.role, "active": user.active,
+                  "wards": [a.area_code for a in user.areas if a.area_type == "ward"],
+                  "constituencies": [a.area_code for a in user.areas if a.area_type == "constituency"]}
+        return _user_form("accounts/user_form.html", values, [], user=user)
+    values = {**_posted_user(), "email": user.email}
+    if values["role"] != "coordinator":
+        values["wards"], values["constituencies"] = [], []
+    try:
+        with transaction():
+            accounts.update_user(_user_or_404(user_id), values["role"], values["wards"], values["constituencies"],
+                                 active=values["active"], name=values["name"])
+    except ValidationError as exc:
+        return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=user)
+    log.info("user changed", extra={"user_id": str(user_id), "role": values["role"], "active": values["active"],
+                                    "by": str(current_user.id)})
+    flash(f"{user.email} has been updated.")
+    return redirect(url_for("upkeep.admin_users"))
+
+
+@bp.post("/admin/users/<uuid:user_id>/reset-password")
+@roles_required("admin")
+def admin_reset_password(user_id):
+    password = accounts.generate_password()
+    with transaction():
+        user = _user_or_404(user_id)
+        accounts.set_password(user, password)
+    log.info("password reset", extra={"user_id": str(user_id), "by": str(current_user.id)})
+    return render_template("accounts/password_once.html", user=user, password=password, created=False)
+
+
+# --------------------------------------------------------------------------- your account
+
+def _account_page(errors=(), new_token=None, status=200):
+    user = session.get(User, current_user.id)
+    areas = session.execute(select(UserArea).where(UserArea.user_id == user.id)).scalars().all()
+    names = _area_names()
+    return render_template("accounts/account.html", user=user, role_labels=ROLE_LABELS,
+                           areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
+                           tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
+                           new_token=new_token, errors=list(errors),
+                           error_map={k: m for k, m in reversed(list(errors)) if k}), status
+
+
+@bp.get("/account")
+@roles_required()
+def account():
+    return _account_page()
+
+
+@bp.post("/account/password")
+@roles_required()
+def change_password():
+    f = request.form
+    try:
+        with transaction():
+            user = session.get(User, current_user.id)
+            accounts.change_password(user, f.get("current_password", ""), f.get("new_password", ""),
+                                     f.get("confirm_password", ""))
+            sign_in(user)  # a fresh session for this browser; every other session has ended
+    except ValidationError as exc:
+        return _account_page([(exc.field or "", exc.message)], status=400)
+    log.info("password changed", extra={"user_id": str(current_user.id)})
+    flash("Your password has been changed. Any other signed-in sessions have ended.")
+    return redirect(url_for("upkeep.account"))
+
+
+@bp.post("/account/tokens")
+@roles_required("coordinator", "admin")
+def create_token():
+    name = request.form.get("token_name", "").strip()
+    if not name:
+        return _account_page([("token_name", "Give the token a name, like ‘spreadsheet sync’")], status=400)
+    with transaction():
+        value = accounts.issue_token(session.get(User, current_user.id), name)
+    log.info("api token issued", extra={"user_id": str(current_user.id)})
+    return _account_page(new_token=value)
+
+
+@bp.post("/account/tokens/<uuid:token_id>/revoke")
+@roles_required("coordinator", "admin")
+def revoke_token(token_id: uuid.UUID):
+    with transaction():
+        accounts.revoke_token(token_id, session.get(User, current_user.id))
+    log.info("api token revoked", extra={"user_id": str(current_user.id)})
+    flash("The token has been revoked. Anything using it can no longer change assets.")
+    return redirect(url_for("upkeep.account"))

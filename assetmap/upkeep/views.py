@@ -1,0 +1,247 @@
+"""Asset pages for coordinators and admins: add, edit (with conflict page), check, archive, history."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.auth import roles_required
+from ..db import session
+from ..directory import access, store
+from ..directory.records import RecordInvalid
+from ..errors import Conflict, Forbidden, ValidationError
+from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service, Ward
+from ..taxonomy import all_terms
+from ..web import has_endpoint
+from . import assets, bp, suggestions
+from .display import ACTION_LABELS, Names, change_rows, conflict_rows
+from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
+                     form_fields, form_values, padded_schedule, posted_values, record_errors)
+from .pin_map import pin_map
+
+EDITORS = ("coordinator", "admin")
+NEW_ASSET_DEFAULTS = {"modes": ["in_person"], "visibility": "public", "categories": [], "audiences": [],
+                      "capabilities": [], "service_area_wards": [], "accessibility": [], "schedule": []}
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Wards the user may pick for a service area, grouped by council, plus any the asset already has."""
+    mine = access.editable_wards(current_user)
+    q = select(Ward.code, Ward.name, Ward.lad_code).order_by(Ward.lad_code, Ward.name)
+    if mine is not None:
+        q = q.where(Ward.code.in_(sorted(mine | set(values.get("service_area_wards") or []))))
+    from ..models import LocalAuthority
+    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
+    groups: dict[str, list] = {}
+    for code, name, lad in session.execute(q).all():
+        groups.setdefault(councils.get(lad, lad), []).append((code, name))
+    return list(groups.items())
+
+
+def _form_context(values: dict, errors: list, service: Service | None, suggestion=None) -> dict:
+    lat, lon = _float(values.get("lat")), _float(values.get("lon"))
+    area = access.editable_wards(current_user)
+    show_wards = set(values.get("service_area_wards") or [])
+    if service is not None:
+        show_wards |= access.service_wards(service.id)
+    if area is not None and not show_wards:
+        show_wards = area
+    stewards = assets.steward_choices(service, current_user)
+    terms = all_terms()
+    term_items = {tax: [(t.code, t.name, t.description if tax == "asset_type" else "") for t in items]
+                  for tax, items in terms.items()}
+    if service is not None:
+        snap = store.service_snapshot(service)
+        original = {k: "" if snap[k] is None else snap[k] for k in ("postcode", "lat", "lon")}
+    else:
+        original = {k: request.form.get(f"original_{k}", "") for k in ("postcode", "lat", "lon")}
+    error_map = {k: m for k, m in reversed(errors) if k}
+    return {
+        "term_items": term_items, "original": original,
+        "schedule_error": any(k.startswith("schedule-") for k in error_map),
+        "values": values, "errors": errors, "error_map": error_map,
+        "service": service, "terms": terms, "ward_groups": _ward_choices(values),
+        "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name)
+                                         .limit(2000)).scalars().all(),
+        "accessibility_kinds": [(k, ACCESSIBILITY_LABELS[k]) for k in ACCESSIBILITY_KINDS],
+        "modes": MODE_LABELS, "visibilities": VISIBILITY_LABELS, "methods": METHOD_LABELS,
+        "days": DAY_CHOICES, "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
+        "pin": pin_map(lat, lon, show_wards), "stewards": stewards, "suggestion": suggestion,
+        "problem_types": suggestions.PROBLEM_TYPES,
+    }
+
+
+def _render_form(values, errors, service=None, status=200, suggestion=None, conflict=None):
+    ctx = _form_context(values, errors, service, suggestion)
+    return render_template("upkeep/asset_form.html", conflict=conflict, **ctx), status
+
+
+def _steward_arg():
+    return request.form.get("steward_id", "") if "steward_id" in request.form else assets.UNSET
+
+
+def _extra_errors(fields: dict, form_errors: list) -> list:
+    """Form errors plus what the record parser says about the rest, so every problem shows at once."""
+    from ..directory.records import parse_record
+    try:
+        parse_record({k: v for k, v in fields.items()}, store.vocabulary(), store.known_wards())
+    except RecordInvalid as exc:
+        return form_errors + [e for e in record_errors(exc) if not e[0].startswith("schedule")]
+    return form_errors
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new_asset():
+    suggestion_id = request.values.get("suggestion") or None
+    suggestion = suggestions.for_review(current_user, suggestion_id) if suggestion_id else None
+    if suggestion is not None:
+        suggestions.require_open(suggestion)
+    if request.method == "GET":
+        values = form_values({**NEW_ASSET_DEFAULTS, **(suggestions.prefill(suggestion) if suggestion else {})})
+        values["steward_id"] = str(current_user.id) if current_user.role == "coordinator" else ""
+        return _render_form(values, [], suggestion=suggestion)
+    fields, errors = form_fields(request.form)
+    method = request.form.get("verification_method") or ""
+    if method:
+        fields["last_verified"], fields["verification_method"] = dt.date.today().isoformat(), method
+    values = {**posted_values(request.form, fields), "verification_method": method,
+              "steward_id": request.form.get("steward_id", "")}
+    if errors:
+        return _render_form(values, _extra_errors(fields, errors), status=400, suggestion=suggestion)
+    try:
+        service = assets.create_asset(current_user, fields, steward_id=_steward_arg(), suggestion_id=suggestion_id)
+    except ValidationError as exc:
+        return _render_form(values, record_errors(exc), status=400, suggestion=suggestion)
+    except Forbidden as exc:
+        if not exc.field:
+            raise
+        return _render_form(values, record_errors(exc), status=403, suggestion=suggestion)
+    flash(f"{service.name} has been added.")
+    return redirect(url_for("upkeep.edit_asset", asset_id=service.id))
+
+
+@bp.route("/assets/<uuid:asset_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_asset(asset_id):
+    service = access.editable_service(current_user, asset_id)
+    suggestion_id = request.values.get("suggestion") or None
+    suggestion = suggestions.for_review(current_user, suggestion_id) if suggestion_id else None
+    if request.method == "GET":
+        values = form_values(store.service_snapshot(service))
+        values.update(version=service.version, steward_id=str(service.steward_id or ""))
+        return _render_form(values, [], service, suggestion=suggestion)
+
+    fields, errors = form_fields(request.form)
+    values = {**posted_values(request.form, fields), "steward_id": request.form.get("steward_id", ""),
+              "version": request.form.get("version", "")}
+    try:
+        version = int(request.form.get("version", ""))
+    except ValueError:
+        raise ValidationError("The form is missing the version you opened; reload the page") from None
+    if errors:
+        return _render_form(values, _extra_errors(fields, errors), service, 400, suggestion)
+    try:
+        _, changes = assets.edit_asset(current_user, asset_id, fields, version, steward_id=_steward_arg(),
+                                       suggestion_id=suggestion_id)
+    except Conflict as exc:
+        session.rollback()
+        service = access.editable_service(current_user, asset_id)
+        current = store.service_snapshot(service)
+        last = store.history(service.id)[0]
+        names = Names(access.ward_names(set(current["service_area_wards"]) | set(fields.get("service_area_wards") or [])))
+        values.update(version=service.version)
+        conflict = {"message": exc.message, "rows": conflict_rows(fields, current, names), "by": last.changed_by,
+                    "at": last.changed_at, "your_version": version, "current_version": service.version}
+        return _render_form(values, [], service, 409, suggestion, conflict=conflict)
+    except ValidationError as exc:
+        return _render_form(values, record_errors(exc), service, 400, suggestion)
+    except Forbidden as exc:
+        if not exc.field:
+            raise
+        return _render_form(values, record_errors(exc), service, 403, suggestion)
+    flash("Your changes have been saved." if changes else "Nothing had changed, so nothing was saved.")
+    return redirect(url_for("upkeep.edit_asset", asset_id=asset_id))
+
+
+def _back(asset_id) -> str:
+    nxt = request.form.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
+        return nxt
+    return url_for("upkeep.edit_asset", asset_id=asset_id)
+
+
+@bp.post("/assets/<uuid:asset_id>/verify")
+@roles_required(*EDITORS)
+def verify(asset_id):
+    method = request.form.get("method", "")
+    if method not in VERIFICATION_METHODS:
+        raise ValidationError("Choose how you checked it", field="method")
+    service = assets.verify_asset(current_user, asset_id, method)
+    flash(f"{service.name} is marked as still accurate (checked today, {METHOD_LABELS[method].lower()}).")
+    return redirect(_back(asset_id))
+
+
+@bp.post("/assets/<uuid:asset_id>/archive")
+@roles_required(*EDITORS)
+def archive(asset_id):
+    version = request.form.get("version", "")
+    assets.archive_asset(current_user, asset_id, int(version) if version.isdigit() else None,
+                         suggestion_id=request.form.get("suggestion") or None)
+    flash("The asset has been archived. It no longer appears in searches; you can restore it from this page.")
+    return redirect(_back(asset_id))
+
+
+@bp.post("/assets/<uuid:asset_id>/unarchive")
+@roles_required(*EDITORS)
+def unarchive(asset_id):
+    assets.restore_asset(current_user, asset_id)
+    flash("The asset has been restored from the archive.")
+    return redirect(url_for("upkeep.edit_asset", asset_id=asset_id))
+
+
+@bp.get("/assets/<uuid:asset_id>/history")
+@roles_required(*EDITORS)
+def history(asset_id):
+    service = access.editable_service(current_user, asset_id, action="history")
+    changes = store.history(service.id)
+    wards = set()
+    for c in changes:
+        for v in (c.changes.get("service_area_wards") or [[], []]):
+            wards |= set(v or [])
+    names = Names(access.ward_names(wards))
+    entries = [{"change": c, "action": ACTION_LABELS.get(c.action, c.action.capitalize()),
+                "rows": change_rows(c.changes, names)} for c in changes]
+    return render_template("upkeep/history.html", service=service, entries=entries)
+
+
+@bp.post("/assets/<uuid:asset_id>/history/<int:version>/restore")
+@roles_required(*EDITORS)
+def restore_version(asset_id, version):
+    expected = request.form.get("version", "")
+    try:
+        changes = assets.restore_version(current_user, asset_id, version, int(expected) if expected.isdigit() else None)
+    except RecordInvalid as exc:
+        raise ValidationError(f"Version {version} cannot be restored as it is: {exc.message}. "
+                              "Edit the asset instead.") from None
+    flash(f"Version {version} has been restored as a new version." if changes
+          else f"The asset already says what version {version} said; nothing changed.")
+    return redirect(url_for("upkeep.history", asset_id=asset_id))
+
+
+def public_link(service: Service) -> str | None:
+    if has_endpoint("practitioners.asset") and service.archived_at is None:
+        return url_for("practitioners.asset", asset_id=service.id)
+    return None
+
+
+bp.add_app_template_global(public_link, "upkeep_public_link")
