@@ -103,7 +103,8 @@ def _transaction(request, app):
         dbmod.session.remove()
         outer.rollback()
         connection.close()
-        dbmod.session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        dbmod.session.session_factory.kw.pop("join_transaction_mode", None)
+        dbmod.session.configure(bind=engine)
 
 
 @pytest.fixture
