@@ -305,3 +305,6 @@ def restore_cmd(path, yes):
 
 from .upkeep.cli import register as _register_upkeep  # noqa: E402
 _register_upkeep(main)
+
+from .coverage.cli import register as _register_coverage  # noqa: E402
+_register_coverage(main)

@@ -122,3 +122,36 @@ LSOA_POP_POINTS_SQL = text(
         ST_PointOnSurface(l.geom))
     """
 )
+
+
+# --------------------------------------------------------------------------- index-friendly distance joins
+
+from sqlalchemy import and_  # noqa: E402
+from sqlalchemy.types import UserDefinedType  # noqa: E402
+
+
+class _PlainGeography(UserDefinedType):
+    """``geography`` with no type modifier: ``CAST(x AS geography)`` matches ``(geom::geography)`` indexes,
+    whereas a typmod cast (``geography(GEOMETRY,4326)``) wraps the value in a coercion and defeats them."""
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "geography"
+
+
+def geog(geom) -> ColumnElement:
+    """``geom::geography``, in the form PostgreSQL matches against an expression index."""
+    return cast(geom, _PlainGeography())
+
+
+#: degrees that cover at least one metre anywhere in Great Britain (longitude shrinks towards the north)
+_DEG_LAT_PER_M = 1.0 / 110_574.0
+_DEG_LON_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(GB_LAT_MAX)))
+
+
+def near_m(geom, origin, metres: float) -> ColumnElement:
+    """True where 4326 ``geom`` is within ``metres`` of ``origin`` on the spheroid, using a plain
+    geometry GiST index on ``geom``: a bounding box widened enough for any GB latitude, then the exact test."""
+    m = float(metres)
+    box = func.ST_Expand(origin, m * _DEG_LON_PER_M, m * _DEG_LAT_PER_M)
+    return and_(geom.op("&&")(box), func.ST_DWithin(geog(geom), geog(origin), m))

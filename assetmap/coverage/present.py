@@ -1,0 +1,97 @@
+"""How measures are shown: number formats, colour classes and legends (shared by map, PNG and tables).
+
+Darker always means "look here": a bigger gap, fewer assets, more people further away, less access,
+or more demand. Areas with no residents are grey and say so in words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: ColorBrewer OrRd (5) for measures, Purples (5) for deprivation: colour-blind safe, print in grey
+MEASURE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
+IMD_COLOURS = ["#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7"]   # deciles 1-2 … 9-10
+NO_DATA = "#b1b4b6"
+#: measures where a higher number is better (so the darkest class holds the lowest values)
+HIGHER_IS_BETTER = {"per_10k", "access"}
+
+
+def fmt(measure: str, value) -> str:
+    """A measure's value as text ("–" when it cannot be worked out, e.g. no residents)."""
+    if value is None:
+        return "–"
+    if measure in ("share_beyond_800", "share_beyond_mile", "share_65"):
+        return f"{value:.0%}"
+    if measure in ("connections", "unmet", "assets", "population", "remote_assets"):
+        return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+    if measure == "access":
+        return f"{value:.2f}"
+    return f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    colour: str
+    label: str
+
+
+@dataclass
+class Classes:
+    """Up to five classes of a measure's values (quantiles, or each value when there are few)."""
+    measure: str
+    bounds: list[tuple[float, float]]
+
+    def index(self, value) -> int | None:
+        if value is None:
+            return None
+        for i, (lo, hi) in enumerate(self.bounds):
+            if value <= hi:
+                return i
+        return len(self.bounds) - 1
+
+    def colour(self, value) -> str:
+        i = self.index(value)
+        if i is None:
+            return NO_DATA
+        n = len(self.bounds)
+        # spread the classes over the palette; flip when higher is better so darker still means "look here"
+        step = i if n == 1 else round(i * (len(MEASURE_COLOURS) - 1) / (n - 1))
+        if self.measure in HIGHER_IS_BETTER:
+            step = len(MEASURE_COLOURS) - 1 - step
+        return MEASURE_COLOURS[step] if n > 1 else MEASURE_COLOURS[2]
+
+    def legend(self, no_data_label: str = "No residents") -> list[LegendItem]:
+        items = []
+        for lo, hi in self.bounds:
+            text = fmt(self.measure, lo) if lo == hi else f"{fmt(self.measure, lo)} to {fmt(self.measure, hi)}"
+            items.append(LegendItem(self.colour(hi), text))
+        return items + [LegendItem(NO_DATA, no_data_label)]
+
+
+def classify(measure: str, values) -> Classes:
+    vals = sorted(v for v in values if v is not None)
+    if not vals:
+        return Classes(measure, [])
+    distinct = sorted(set(vals))
+    if len(distinct) <= 5:
+        return Classes(measure, [(v, v) for v in distinct])
+    cuts = []
+    for q in (0.2, 0.4, 0.6, 0.8):
+        cut = vals[min(len(vals) - 1, int(q * len(vals)))]
+        if cut not in cuts and cut < vals[-1]:
+            cuts.append(cut)
+    uppers = cuts + [vals[-1]]
+    bounds, lo = [], vals[0]
+    for hi in uppers:
+        bounds.append((lo, hi))
+        above = [v for v in distinct if v > hi]
+        lo = above[0] if above else hi
+    return Classes(measure, bounds)
+
+
+def imd_colour(decile: int | None) -> str:
+    return NO_DATA if decile is None else IMD_COLOURS[(decile - 1) // 2]
+
+
+def imd_legend() -> list[LegendItem]:
+    labels = ["1 to 2 (most deprived)", "3 to 4", "5 to 6", "7 to 8", "9 to 10 (least deprived)"]
+    return [LegendItem(c, t) for c, t in zip(IMD_COLOURS, labels)] + [LegendItem(NO_DATA, "Not known")]

@@ -1,0 +1,93 @@
+// Coverage maps: area tooltips and click-through, the deprivation layer, asset markers, the print button.
+// Loaded before folium's map script, which calls these by name. Text goes in with textContent, never as HTML.
+(function () {
+  'use strict'
+
+  function lines (texts) {
+    var box = document.createElement('div')
+    texts.forEach(function (text, i) {
+      var line = document.createElement(i === 0 ? 'strong' : 'div')
+      line.textContent = text
+      box.appendChild(line)
+    })
+    return box
+  }
+
+  // Google encoded polyline (lat, lon to 5 decimals), as mapping.encode_ring writes it
+  function decode (str) {
+    var i = 0; var lat = 0; var lng = 0; var out = []
+    while (i < str.length) {
+      var d = [0, 0]
+      for (var k = 0; k < 2; k++) {
+        var b; var shift = 0; var result = 0
+        do {
+          b = str.charCodeAt(i++) - 63
+          result |= (b & 0x1f) << shift
+          shift += 5
+        } while (b >= 0x20)
+        d[k] = (result & 1) ? ~(result >> 1) : (result >> 1)
+      }
+      lat += d[0]; lng += d[1]
+      out.push([lat / 1e5, lng / 1e5])
+    }
+    return out
+  }
+
+  function bindArea (layer, area) {
+    var imd = area.imd ? 'IMD decile ' + area.imd : 'IMD decile not known'
+    layer.bindTooltip(lines([area.name, area.value, imd, 'Select to open its page']), { sticky: true })
+    if (area.url) {
+      layer.on('click', function () { window.location.href = area.url })
+    }
+  }
+
+  function polygon (latlngs, fill) {
+    return L.polygon(latlngs, { fillColor: fill, fillOpacity: 0.75, color: '#0b0c0c', weight: 1 })
+  }
+
+  // each area arrives as a list (see mapping.js_data): [name, url, value, imd, fill, imd_fill, rings]
+  function areaLayer (rows) {
+    var group = L.featureGroup()
+    rows.forEach(function (row) {
+      var area = { name: row[0], url: row[1], value: row[2], imd: row[3], fill: row[4], imd_fill: row[5] }
+      var layer = polygon(row[6].map(function (rings) { return rings.map(decode) }), area.fill)
+      layer.area = area
+      bindArea(layer, area)
+      layer.addTo(group)
+    })
+    return group
+  }
+
+  function imdLayer (source, group) {
+    source.eachLayer(function (layer) {
+      var copy = polygon(layer.getLatLngs(), layer.area.imd_fill)
+      copy.setStyle({ fillOpacity: 0.85 })
+      bindArea(copy, layer.area)
+      copy.addTo(group)
+    })
+  }
+
+  function assetMarker (row) {
+    var marker = L.circleMarker([row[0], row[1]], {
+      radius: 6, color: '#0b0c0c', weight: 2, fillColor: '#ffffff', fillOpacity: 1
+    })
+    var name = document.createElement('span')
+    name.textContent = row[2]
+    marker.bindTooltip(name)
+    return marker
+  }
+
+  function assetCluster (rows, options) {
+    var cluster = L.markerClusterGroup(options)
+    rows.forEach(function (row) { assetMarker(row).addTo(cluster) })
+    return cluster
+  }
+
+  window.AssetMapCoverage = { areaLayer: areaLayer, imdLayer: imdLayer, assetMarker: assetMarker, assetCluster: assetCluster, decode: decode }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('[data-print]').forEach(function (button) {
+      button.addEventListener('click', function () { window.print() })
+    })
+  })
+})()
