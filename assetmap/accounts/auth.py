@@ -152,6 +152,13 @@ def roles_required(*roles: str):
 
 
 def init_app(app) -> None:
+    global _hasher
+    if app.config.get("TESTING"):
+        # tests create hundreds of accounts; the cheapest Argon2 parameters keep the suite fast.
+        # Hashes carry their own parameters, so verification is unaffected either way.
+        from argon2 import profiles
+        _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
     @app.before_request
     def _enforce_timeouts():
         if getattr(g, "api_token_auth", False) or "login_at" not in cookie_session:

@@ -188,9 +188,13 @@ def api_fields(body, patch: bool) -> tuple[dict, int | None]:
 
 
 def _api_session(item):
+    """'mo 10:00-12:00', 'mon 10:00-12:00' or {"byday": "MO", "opens_at": "10:00", "closes_at": "12:00"}."""
     if isinstance(item, dict):
-        day = str(item.get("byday") or item.get("day") or "").strip().lower()[:3]
-        return f"{day} {item.get('opens_at', '')}-{item.get('closes_at', '')}"[:40]
+        day = str(item.get("byday") or item.get("day") or "").strip().lower()
+        item = f"{day} {str(item.get('opens_at', ''))[:5]}-{str(item.get('closes_at', ''))[:5]}"
+    if isinstance(item, str):
+        day, _, times = item.strip().partition(" ")
+        return f"{DAY3.get(day[:2].lower(), day) if len(day) == 2 else day} {times}"
     return item
 
 
