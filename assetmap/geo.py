@@ -149,9 +149,20 @@ _DEG_LAT_PER_M = 1.0 / 110_574.0
 _DEG_LON_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(GB_LAT_MAX)))
 
 
+def box_near_m(geom, origin, metres: float) -> ColumnElement:
+    """A cheap first cut for ``near_m``: ``geom``'s box overlaps ``origin`` widened by ``metres`` in
+    degrees enough for any GB latitude (a plain geometry GiST index on ``geom`` answers it)."""
+    m = float(metres)
+    return geom.op("&&")(func.ST_Expand(origin, m * _DEG_LON_PER_M, m * _DEG_LAT_PER_M))
+
+
 def near_m(geom, origin, metres: float) -> ColumnElement:
     """True where 4326 ``geom`` is within ``metres`` of ``origin`` on the spheroid, using a plain
     geometry GiST index on ``geom``: a bounding box widened enough for any GB latitude, then the exact test."""
-    m = float(metres)
-    box = func.ST_Expand(origin, m * _DEG_LON_PER_M, m * _DEG_LAT_PER_M)
-    return and_(geom.op("&&")(box), func.ST_DWithin(geog(geom), geog(origin), m))
+    return and_(box_near_m(geom, origin, metres), func.ST_DWithin(geog(geom), geog(origin), float(metres)))
+
+
+def sphere_distance_m(geom, origin) -> ColumnElement:
+    """Metres on a sphere: about four times faster than the spheroid and within 0.5% of it, for the
+    many-pairs sums where that error is far below the precision of the inputs (e.g. LSOA points)."""
+    return func.ST_Distance(geog(geom), geog(origin), False)
