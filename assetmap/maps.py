@@ -7,6 +7,8 @@ header, html and script so templates can put the script under the CSP nonce.
 """
 from __future__ import annotations
 
+import re
+
 import folium
 from folium import plugins
 from flask import current_app
@@ -50,8 +52,11 @@ def render_map(m: folium.Map) -> dict:
     fig = m.get_root()
     fig.render()
     tiles = current_app.config.get("TILE_ATTRIBUTION") or ""
+    # folium's header disables pinch zoom (maximum-scale=1, user-scalable=no): WCAG 1.4.4 needs zoom,
+    # and base.html already sets the viewport
+    header = re.sub(r"<meta name=\"viewport\"[^>]*>", "", fig.header.render())
     return {
-        "header": fig.header.render(),
+        "header": header,
         "html": fig.html.render(),
         "script": fig.script.render(),
         "attribution": (tiles + " " if tiles else "") + ATTRIBUTION,

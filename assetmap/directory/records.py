@@ -33,7 +33,8 @@ MAX_TEXT = {"name": 200, "organisation": 200, "description": 5000, "address": 30
 
 DAY_CODES = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
              "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
-             "saturday": "SA", "sunday": "SU"}
+             "saturday": "SA", "sunday": "SU",
+             "mo": "MO", "tu": "TU", "we": "WE", "th": "TH", "fr": "FR", "sa": "SA", "su": "SU"}
 DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                  "Sunday"]))

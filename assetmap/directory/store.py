@@ -181,7 +181,11 @@ def _apply(service: Service, rec: AssetRecord) -> None:
         loc.postcode = rec.postcode
         loc.transportation = rec.how_to_get_there
         loc.geom = point(rec.lon, rec.lat)
-        loc.accessibility = [Accessibility(id=uuid.uuid4(), kind=k) for k in rec.accessibility]
+        # keep rows for features that stay (the unit of work inserts before it deletes, and
+        # (location_id, kind) is unique), add the new ones
+        kept = [a for a in loc.accessibility if a.kind in rec.accessibility]
+        loc.accessibility = kept + [Accessibility(id=uuid.uuid4(), kind=k) for k in rec.accessibility
+                                    if k not in {a.kind for a in kept}]
     else:
         service.locations = []
 
