@@ -118,10 +118,6 @@ def test_reimport_updates_instead_of_duplicating(app_ctx, db, feed):
         == ("Ladywood Phone Friends", 2)
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason=(
-    "foundation bug in directory/store.py _apply: it replaces a location's Accessibility rows with new ones, "
-    "and the flush inserts before it deletes, so any update of an asset with accessibility features hits "
-    "accessibility_unique; reported to the lead"))
 def test_reimport_updates_an_asset_with_accessibility_features(app_ctx, db, feed):
     import_feed(feed.url, apply=True)
     feed.services[0] = dict(feed.services[0], name="Community Counselling York")

@@ -138,12 +138,13 @@ def own_schemas() -> dict:
 
 
 @functools.cache
-def _document() -> dict:
+def _document(vocab_key: tuple) -> dict:
+    vocab = {tax: list(codes) for tax, codes in vocab_key} or None
     paths = oruk_paths()
-    paths.update(app_api.paths())
+    paths.update(app_api.paths(vocab))
     schemas = openapi_components()
     schemas.update(own_schemas())
-    schemas.update(app_api.schemas())
+    schemas.update(app_api.schemas(vocab))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -163,9 +164,13 @@ def _document() -> dict:
     }
 
 
-def document() -> dict:
-    """The whole OpenAPI document (a fresh copy: callers may change it)."""
-    return copy.deepcopy(_document())
+def document(vocab: dict | None = None) -> dict:
+    """The whole OpenAPI document (a fresh copy: callers may change it).
+
+    ``vocab`` ({"category": codes, …}) turns taxonomy fields of the app's own API into enums.
+    """
+    key = tuple(sorted((tax, tuple(sorted(codes))) for tax, codes in (vocab or {}).items()))
+    return copy.deepcopy(_document(key))
 
 
 def operations(doc: dict) -> list[dict]:

@@ -67,10 +67,10 @@ def parse_id(raw: str, name: str = "id") -> uuid.UUID:
 
 
 def text(args, name: str = "search") -> str | None:
-    raw = _CONTROL.sub("", args.get(name) or "").strip()
+    raw = args.get(name) or ""
     if len(raw) > MAX_SEARCH:
         raise ValidationError(f"{name} must be {MAX_SEARCH} characters or fewer", field=name)
-    return raw or None
+    return _CONTROL.sub("", raw).strip() or None
 
 
 def moment(args, name: str = "modified_after") -> dt.datetime | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 
+from ..directory.store import vocabulary
 from ..errors import AppError, NotFound
 from . import oruk, params, queries
 from .openapi import document, operations
@@ -143,11 +144,11 @@ def taxonomy_term(term_id):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(document())
+    return jsonify(document(vocabulary()))
 
 
 @bp.get("/api-docs")
 def api_docs():
-    doc = document()
+    doc = document(vocabulary())
     return render_template("opendata/api_docs.html", doc=doc, operations=operations(doc), prefix=PREFIX,
                            catalogue=oruk.catalogue().taxonomies)
