@@ -28,7 +28,8 @@ def _as_user(email: str | None):
     user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None or user.role not in ("coordinator", "admin") or not user.active:
         raise click.ClickException(f"{email} is not an active coordinator or admin account")
-    return user
+    from ..accounts.auth import SessionUser
+    return SessionUser(user)
 
 
 @click.command("assets")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup, escape
 
@@ -43,7 +44,11 @@ class Names:
             m = re.match(r"^([a-z]{2})[a-z]* (\d\d:\d\d)-(\d\d:\d\d)$", value)
             return f"{DAY_NAMES[m[1].upper()]} {m[2]} to {m[3]}" if m and m[1].upper() in DAY_NAMES else value
         if field == "cost_amount":
-            return "Free" if value in ("0", "0.00") else f"£{value}"
+            try:
+                amount = Decimal(value)
+            except InvalidOperation:
+                return value
+            return "Free" if amount == 0 else f"£{amount:.0f}" if amount == amount.to_integral() else f"£{amount:.2f}"
         return value
 
 

@@ -84,8 +84,8 @@ def apply_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE)
                                   "Correct them and try again.", field="file")
         steward = user.id if user is not None and access.role_of(user) == "coordinator" else None
         apply_plan(plan, check_source(source), actor_id=user.id if user is not None else None, steward_id=steward)
-    log.info("import applied", extra={"created": len(plan.create), "updated": len(plan.update),
-                                      "unchanged": len(plan.unchanged),
+    log.info("import applied", extra={"rows_created": len(plan.create), "rows_updated": len(plan.update),
+                                      "rows_unchanged": len(plan.unchanged),
                                       "ms": round((time.perf_counter() - started) * 1000)})
     return plan
 
