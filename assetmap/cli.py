@@ -308,3 +308,6 @@ _register_upkeep(main)
 
 from .coverage.cli import register as _register_coverage  # noqa: E402
 _register_coverage(main)
+
+from .opendata.cli import register as _register_opendata  # noqa: E402
+_register_opendata(main)

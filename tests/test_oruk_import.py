@@ -226,7 +226,8 @@ def test_unusable_services_are_skipped_not_fatal(app_ctx, db, tmp_path):
 # --------------------------------------------------------------------------- the command
 
 def test_command_dry_run_then_apply(app, db, feed, runner):
-    dry = runner.invoke(oruk_command, [feed.url])
+    from assetmap.cli import main
+    dry = runner.invoke(main, ["import", "oruk", feed.url])
     assert dry.exit_code == 0, dry.output
     assert "dry run: nothing written" in dry.output and "5 would be created" in dry.output
     assert "skipped Old Drop-in" in dry.output
