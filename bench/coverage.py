@@ -54,30 +54,15 @@ def database_url(rebuild: bool) -> str:
 
 
 def load_reference(app) -> None:
-    """The real areas, postcodes, population and deprivation, as tests/conftest.py loads them."""
-    from assetmap.db import session
-    from assetmap.geo import LSOA_POP_POINTS_SQL
-    from assetmap.loaders import find_files, status_counts, transaction
-    from assetmap.loaders.boundaries import load_boundaries
-    from assetmap.loaders.deprivation import load_deprivation
-    from assetmap.loaders.population import load_population
-    from assetmap.loaders.postcodes import load_postcodes
+    """The real areas, postcodes, population and deprivation, loaded as the tests load them."""
+    from assetmap.loaders import status_counts
+    from tests.conftest import load_reference_data
     with app.app_context():
         if status_counts()["wards"]:
             return
-        started = time.perf_counter()
-        plan = find_files(ROOT / "data")
-        with transaction():
-            for p in plan.boundaries:
-                load_boundaries(p)
-            for p in plan.postcodes:
-                load_postcodes(p)
-            session.execute(LSOA_POP_POINTS_SQL)
-            for p in plan.population:
-                load_population(p)
-            for p in plan.deprivation:
-                load_deprivation(p)
-        print(f"  reference data loaded in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    load_reference_data(app)
+    print(f"  reference data loaded in {time.perf_counter() - started:.1f} s")
 
 
 def load_assets(app, n: int, seed: int = 20261121) -> None:

@@ -346,3 +346,35 @@ def test_near_m_is_exact_even_far_north(db, app_ctx):
     assert results[-0.97045][0] < 1609.344 and results[-0.97045][1] is True     # about 1,604 m due east
     assert results[-0.9702][0] > 1609.344 and results[-0.9702][1] is False      # about 1,618 m
     assert results[-1.0][1] is True
+
+
+def test_sphere_distance_is_within_half_a_percent_of_the_spheroid(db, app_ctx):
+    from sqlalchemy import select
+    from assetmap.geo import distance_m, point, sphere_distance_m
+    for a, b in (((-1.9, 52.48), (-1.88, 52.49)), ((-5.08, 50.315), (-5.06, 50.315)), ((-1.0, 60.9), (-0.97, 60.9))):
+        exact, sphere = db.execute(select(distance_m(point(*a), point(*b)),
+                                          sphere_distance_m(point(*a), point(*b)))).one()
+        assert sphere == pytest.approx(exact, rel=0.005)
+
+
+def test_legend_classes_handle_few_values_and_no_data():
+    from assetmap.coverage import present
+    few = present.classify("per_10k", [0.0, 5.0, 5.0, None])
+    assert [(i.label) for i in few.legend()] == ["0.0", "5.0", "No residents"]
+    assert few.colour(None) == present.NO_DATA
+    # fewer assets is the gap, so for a rate the darkest colour goes to the lowest values
+    assert few.colour(0.0) == present.MEASURE_COLOURS[-1] and few.colour(5.0) == present.MEASURE_COLOURS[0]
+    many = present.classify("gap", list(range(0, 100)))
+    assert len(many.bounds) == 5 and many.bounds[0][0] == 0 and many.bounds[-1][1] == 99
+    assert many.colour(99) == present.MEASURE_COLOURS[-1]
+    assert present.classify("gap", []).legend(no_data=False) == []
+
+
+def test_birmingham_wards_one_row_each_in_the_csv(db, app_ctx):
+    import csv
+    import io
+    from assetmap.coverage import exports
+    cov = service.coverage(CoverageParams(la="E08000025", category="carers-support"))
+    rows = list(csv.DictReader(io.StringIO(exports.to_csv(cov).lstrip("\ufeff"))))
+    assert len(rows) == 69 and len({r["code"] for r in rows}) == 69
+    assert sum(int(r["residents"]) for r in rows) == 1_144_903     # every Birmingham resident, once

@@ -109,7 +109,7 @@ def map_png(cov, shapes: dict, classes: present.Classes, top: int = 10) -> bytes
         for c in codes:
             m = by_code[c]
             colours.append(classes.colour(m.value(cov.params.measure) if m.has_residents else None))
-        gdf.plot(ax=ax, color=colours, edgecolor="#0b0c0c", linewidth=0.4)
+        gdf.plot(ax=ax, color=colours, edgecolor="#0b0c0c", linewidth=0.15 if len(codes) > 200 else 0.4)
         ranks = {m.code: m.rank for m in cov.ranked[:top]}
         for code, geom in zip(gdf["code"], gdf.geometry):
             if code in ranks:
@@ -121,7 +121,8 @@ def map_png(cov, shapes: dict, classes: present.Classes, top: int = 10) -> bytes
              fontsize=11, fontweight="bold", family="sans-serif")
     fig.text(0.02, 0.945, f"By {cov.kind}. Numbers mark the {min(top, len(cov.ranked))} biggest gaps "
              f"in the ranked table. Darker means {MEASURES[cov.params.measure][2]}.", fontsize=8)
-    handles = [Patch(facecolor=i.colour, edgecolor="#0b0c0c", label=i.label) for i in classes.legend()]
+    no_data = any(not m.has_residents for m in cov.areas)
+    handles = [Patch(facecolor=i.colour, edgecolor="#0b0c0c", label=i.label) for i in classes.legend(no_data)]
     fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.03), ncol=3, fontsize=7,
                frameon=False, title=MEASURES[cov.params.measure][1].capitalize(), title_fontsize=8)
     fig.text(0.02, 0.012, ATTRIBUTION, fontsize=5.5, wrap=True)

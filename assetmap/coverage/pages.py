@@ -57,7 +57,8 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
     capped = len(points) > mapping.MAX_POINTS
     m = mapping.choropleth(cov, shapes, classes, area_url, [] if capped else points)
     return {
-        "cov": cov, "map": m, "legend": classes.legend(), "imd_legend": present.imd_legend(),
+        "cov": cov, "map": m, "legend": classes.legend(no_data=any(not a.has_residents for a in cov.areas)),
+        "imd_legend": present.imd_legend(),
         "points_capped": capped, "points_shown": 0 if capped else len(points),
         "options": form_options(), "p": p, "args": p.query_args(), "area_url": area_url,
         "max_rows": MAX_TABLE_ROWS, "fmt": present.fmt, "darker": MEASURES[p.measure][2],

@@ -59,12 +59,12 @@ class Classes:
             step = len(MEASURE_COLOURS) - 1 - step
         return MEASURE_COLOURS[step] if n > 1 else MEASURE_COLOURS[2]
 
-    def legend(self, no_data_label: str = "No residents") -> list[LegendItem]:
+    def legend(self, no_data: bool = True, no_data_label: str = "No residents") -> list[LegendItem]:
         items = []
         for lo, hi in self.bounds:
             text = fmt(self.measure, lo) if lo == hi else f"{fmt(self.measure, lo)} to {fmt(self.measure, hi)}"
             items.append(LegendItem(self.colour(hi), text))
-        return items + [LegendItem(NO_DATA, no_data_label)]
+        return items + ([LegendItem(NO_DATA, no_data_label)] if no_data else [])
 
 
 def classify(measure: str, values) -> Classes:

@@ -33,18 +33,13 @@ def coverage():
     return render_template("coverage/index.html", rendered=render_map(page.pop("map")), **page)
 
 
-@bp.get("/coverage/gaps.csv")
+@bp.get("/coverage/gaps.<any(csv, geojson):fmt>")
 @roles_required(*ROLES)
-def gaps_csv():
+def gaps(fmt: str):
     p = parse_params(request.args)
-    body, name = pages.csv_download(p)
-    return _download(body, "text/csv; charset=utf-8", name)
-
-
-@bp.get("/coverage/gaps.geojson")
-@roles_required(*ROLES)
-def gaps_geojson():
-    p = parse_params(request.args)
+    if fmt == "csv":
+        body, name = pages.csv_download(p)
+        return _download(body, "text/csv; charset=utf-8", name)
     body, name = pages.geojson_download(p)
     return _download(body, "application/geo+json", name)
 
