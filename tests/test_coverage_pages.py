@@ -173,3 +173,16 @@ def test_cli_report_refuses_unknown_format_and_choices(app, toy, tmp_path):  # n
     result = runner.invoke(main, ["report", "coverage", "--category", "knitting", "--out", str(tmp_path / "g.csv")])
     assert result.exit_code != 0 and "Choose a category from the list." in result.output
     assert not (tmp_path / "g.csv").exists()
+
+
+def test_an_authority_with_no_areas_loaded_still_renders(client, commissioner, db):
+    from geoalchemy2 import WKTElement
+    from assetmap.models import LocalAuthority
+    db.add(LocalAuthority(code="E06999902", name="Emptyshire", population_total=0,
+                          geom=WKTElement("MULTIPOLYGON(((-4.9 50.3,-4.8 50.3,-4.8 50.4,-4.9 50.3)))", srid=4326)))
+    db.flush()
+    for path in ("/coverage?la=E06999902", "/coverage/report?la=E06999902", "/coverage/gaps.csv?la=E06999902",
+                 "/coverage/map.png?la=E06999902"):
+        assert client.get(path).status_code == 200, path
+    html = client.get("/coverage?la=E06999902").get_data(as_text=True)
+    assert "No wards with residents in Emptyshire." in html
