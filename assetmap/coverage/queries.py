@@ -167,9 +167,9 @@ def lsoa_access(p) -> list[LsoaAccess]:
                   .cte("candidates").prefix_with("MATERIALIZED"))
     pairs = select(candidates).where(candidates.c.d <= CATCHMENT_M).subquery("pairs")
     # each pair carries its site's demand (a window, so the planner never joins pairs back to pairs)
+    demand = cast(func.sum(pairs.c.pop).over(partition_by=pairs.c.site), Float)
     shared = select(pairs.c.code, pairs.c.d,
-                    (cast(pairs.c.n, Float) / func.nullif(cast(func.sum(pairs.c.pop).over(partition_by=pairs.c.site),
-                                                               Float), 0)).label("r")).subquery("shared")
+                    (cast(pairs.c.n, Float) / func.nullif(demand, 0)).label("r")).subquery("shared")
     acc = (select(shared.c.code, func.bool_or(shared.c.d <= NEAR_M).label("w800"),
                   func.coalesce(func.sum(shared.c.r), 0.0).label("a"))
            .group_by(shared.c.code)).cte("acc")

@@ -1,7 +1,6 @@
 """Use cases: the coverage of one choice of filters, and the profile of one area. Read-only."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from .. import taxonomy
