@@ -27,6 +27,7 @@ from ..models import (
     Accessibility, Attribute, Contact, CostOption, LocalAuthority, Location, Organisation, Phone, Schedule,
     Service, ServiceArea, ServiceAtLocation, Taxonomy,
 )
+from ..taxonomy import TAXONOMY_CODES
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
@@ -105,9 +106,9 @@ def mode_taxonomy() -> TaxonomyView:
 
 
 def catalogue() -> Catalogue:
-    """The seeded taxonomies (in code order) plus the derived delivery-mode taxonomy."""
-    rows = session.execute(select(Taxonomy).options(selectinload(Taxonomy.terms)).order_by(Taxonomy.code)
-                           ).scalars().all()
+    """The seeded taxonomies (categories, audiences, capabilities, asset types) plus the derived delivery modes."""
+    rows = session.execute(select(Taxonomy).options(selectinload(Taxonomy.terms))).scalars().all()
+    rows = sorted(rows, key=lambda t: (TAXONOMY_CODES.index(t.code) if t.code in TAXONOMY_CODES else 99, t.code))
     taxonomies = [TaxonomyView(t.id, t.code, t.name, t.description or "", t.uri or f"{TAXONOMY_BASE}/{t.code}",
                                t.version, [TermView(x.id, x.code, x.name, x.description or "", x.parent_id)
                                            for x in t.terms]) for t in rows]
