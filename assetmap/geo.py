@@ -48,7 +48,8 @@ def point(lon: float, lat: float) -> ColumnElement:
 
 
 def as_geography(geom) -> ColumnElement:
-    return cast(geom, Geography(srid=SRID_WGS84))
+    """``geom::geography`` without a type modifier, so the ``location_geog_gist`` index matches."""
+    return geog(geom)
 
 
 def distance_m(geom, origin) -> ColumnElement:

@@ -12,6 +12,7 @@ import re
 import folium
 from folium import plugins
 from flask import current_app
+from markupsafe import escape
 
 from .web import ATTRIBUTION
 
@@ -33,6 +34,18 @@ def use_local_assets() -> None:
 
 
 use_local_assets()
+
+
+_JINJA_AND_JS = str.maketrans({"{": "&#123;", "}": "&#125;", "`": "&#96;", "$": "&#36;", "%": "&#37;"})
+
+
+def safe_html(value) -> str:
+    """Text for a folium tooltip or popup: HTML-escaped, and inert as Jinja and JS template literal.
+
+    branca renders folium elements' content as Jinja templates, and folium puts popups inside JS
+    template literals, so listing text such as "{{ 7*7 }}" or "${alert(1)}" would be evaluated.
+    """
+    return str(escape("" if value is None else value)).translate(_JINJA_AND_JS)
 
 
 def make_map(center: tuple[float, float], zoom: int = 13, **kw) -> folium.Map:
