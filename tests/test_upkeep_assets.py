@@ -211,23 +211,28 @@ def test_no_fixed_place_removes_the_place_and_needs_wards(signed_in, db):
 
 
 def test_saving_over_a_newer_version_shows_both_and_saves_nothing(signed_in, db):
-    service = make_asset(name="Original")
+    service = make_asset(name="Original", cost_description="Free", phone="0121 496 0000")
+    sid = service.id
     stale = edit_data(signed_in, service, name="Mine", description="My description")
     other = make_user("admin")
     from assetmap.upkeep.assets import edit_asset
-    edit_asset(actor(other), service.id, {"name": "Theirs"}, expected_version=1)
-    resp = signed_in.post(f"/assets/{service.id}/edit", data=stale)
+    edit_asset(actor(other), sid, {"name": "Theirs", "cost_description": "Free, donations welcome"}, 1)
+    resp = signed_in.post(f"/assets/{sid}/edit", data=stale)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409
     assert "Someone else changed this asset" in html
-    assert "Mine" in html and "Theirs" in html and "My description" in html
+    assert "Mine" in html and "Theirs" in html and "You both changed this" in html
     assert 'name="version" value="2"' in html  # saving again from the conflict page is deliberate
-    session.expire_all()
-    assert session.get(Service, service.id).name == "Theirs"
-    # the person can now save their version knowingly
-    resp = signed_in.post(f"/assets/{service.id}/edit", data={**stale, "version": "2"})
-    assert resp.status_code == 302
-    assert session.get(Service, service.id).name == "Mine"
+    # the form keeps what I typed, and takes their change to a field I did not touch
+    assert 'value="Mine"' in html and ">My description</textarea>" in html
+    assert 'id="cost_description" name="cost_description" type="text" value="Free, donations welcome"' in html
+    assert fresh(Service, sid).name == "Theirs"
+    # saving the merged form keeps both people's work
+    merged = {**stale, "version": "2", "cost_description": "Free, donations welcome"}
+    assert signed_in.post(f"/assets/{sid}/edit", data=merged).status_code == 302
+    saved = fresh(Service, sid)
+    assert saved.name == "Mine" and saved.description == "My description"
+    assert saved.cost_options[0].amount_description == "Free, donations welcome"
 
 
 def test_one_click_still_accurate_re_verifies(signed_in, db):
@@ -325,3 +330,18 @@ def test_form_page_renders_the_draggable_pin_with_lat_lon_alternative(signed_in,
     html = signed_in.get(f"/assets/{service.id}/edit").get_data(as_text=True)
     assert "draggable" in html and 'id="lat"' in html and 'id="lon"' in html
     assert "/static/js/upkeep_form.js" in html and "cdn" not in html.lower()
+
+
+def test_an_impossible_session_time_is_flagged_on_its_own_line(signed_in, db):
+    from tests.test_upkeep_assets import form_data as fd
+    resp = signed_in.post("/assets/new", data=fd(**{"schedule-1-day": "thu", "schedule-1-opens": "14:00",
+                                                  "schedule-1-closes": "12:00"}))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'href="#schedule-1-opens"' in html and "Session 2:" in html
+
+
+def test_error_summary_follows_the_order_of_the_form(signed_in, db):
+    html = signed_in.post("/assets/new", data=form_data(name="", email="bad", categories=[],
+                                                        **{"schedule-0-closes": ""})).get_data(as_text=True)
+    order = [html.index(f'href="#{f}"') for f in ("name", "categories", "schedule-0-closes", "email")]
+    assert order == sorted(order)

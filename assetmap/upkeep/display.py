@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from markupsafe import Markup, escape
 
 from ..directory.records import DAY_NAMES
+from ..directory.store import as_input
 from ..taxonomy import all_terms
 from .fields import ACCESSIBILITY_LABELS, FIELD_LABELS, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS
 
@@ -43,6 +44,8 @@ class Names:
         if field == "schedule":
             m = re.match(r"^([a-z]{2})[a-z]* (\d\d:\d\d)-(\d\d:\d\d)$", value)
             return f"{DAY_NAMES[m[1].upper()]} {m[2]} to {m[3]}" if m and m[1].upper() in DAY_NAMES else value
+        if field == "archived":
+            return {"yes": "Yes", "no": "No"}.get(value, value)
         if field == "cost_amount":
             try:
                 amount = Decimal(value)
@@ -71,6 +74,18 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
     return Markup("").join(before), Markup("").join(after)
 
 
+def list_diff(field: str, old: list, new: list, names: Names) -> tuple[Markup, Markup]:
+    """Both lists by name, with the items taken out in <del> and the items put in as <ins>."""
+    def render(items, others, tag, word):
+        parts = []
+        for item in items:
+            label = escape(names.value(field, item))
+            parts.append(Markup(f'<{tag} class="am-{tag}"><span class="govuk-visually-hidden">{word}: </span>'
+                                f'{label}</{tag}>') if item not in others else label)
+        return Markup("; ").join(parts)
+    return render(old, new, "del", "removed"), render(new, old, "ins", "added")
+
+
 def change_rows(changes: dict, names: Names) -> list[dict]:
     """One row per changed field: label, before and after (safe HTML)."""
     rows = []
@@ -78,6 +93,8 @@ def change_rows(changes: dict, names: Names) -> list[dict]:
         old, new = changes[field]
         if field in TEXT_FIELDS and old and new:
             before, after = word_diff(str(old), str(new))
+        elif isinstance(old, list) and isinstance(new, list) and old and new:
+            before, after = list_diff(field, old, new, names)
         else:
             before, after = escape(names.value(field, old)), escape(names.value(field, new))
         rows.append({"field": field, "label": FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
@@ -87,6 +104,8 @@ def change_rows(changes: dict, names: Names) -> list[dict]:
 
 
 def _comparable(field: str, value) -> str:
+    if field == "schedule" and isinstance(value, list):
+        value = as_input({"schedule": value})["schedule"]
     if isinstance(value, list):
         return ";".join(sorted(str(v).strip().lower() for v in value if str(v).strip()))
     if field in ("lat", "lon") and value not in (None, ""):
@@ -97,13 +116,24 @@ def _comparable(field: str, value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def conflict_rows(yours: dict, current: dict, names: Names) -> list[dict]:
-    """Fields where what you submitted differs from what is now stored."""
-    rows = []
+def three_way(base: dict, current: dict, yours: dict, names: Names) -> tuple[dict, list[dict]]:
+    """Merge an editor's stale save with what was saved since they opened the form.
+
+    ``base`` is the version they opened, ``current`` what is saved now, ``yours`` what they sent.
+    Fields only the other person changed take the saved value; fields only you changed keep yours;
+    fields both changed keep yours and are flagged. Returns (merged fields, rows to show).
+    """
+    merged, rows = dict(yours), []
     for field in ORDER:
         if field not in yours or field in ("last_verified", "verification_method", "illustrative"):
             continue
-        if _comparable(field, yours[field]) != _comparable(field, current.get(field)):
-            rows.append({"label": FIELD_LABELS[field], "yours": names.value(field, yours[field]) or "(empty)",
-                         "current": names.value(field, current.get(field)) or "(empty)"})
-    return rows
+        b, c, y = (_comparable(field, v.get(field)) for v in (base, current, yours))
+        if c == b:
+            continue  # nobody else touched it
+        if y == b:
+            merged[field] = current.get(field)
+        rows.append({"label": FIELD_LABELS[field], "before": names.value(field, base.get(field)) or "(empty)",
+                     "theirs": names.value(field, current.get(field)) or "(empty)",
+                     "yours": names.value(field, yours[field]) or "(empty)" if y != b else None,
+                     "both": y != b and y != c})
+    return merged, rows

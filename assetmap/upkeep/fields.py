@@ -5,7 +5,7 @@ values between shapes and turns (field, message) pairs into ids the error summar
 """
 from __future__ import annotations
 
-from ..directory.records import DAY_NAMES, DAY_ORDER, TEMPLATE_FIELDS
+from ..directory.records import DAY_NAMES, DAY_ORDER, TEMPLATE_FIELDS, parse_session
 from ..directory.store import DAY3, as_input
 from ..errors import ValidationError
 
@@ -79,7 +79,14 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
             errors.append((f"schedule-{i}-{'opens' if not row['opens'] else 'closes'}",
                            f"Session {i + 1}: enter the start and end times, like 10:00 and 12:00"))
         else:
-            sessions.append(f"{DAY3.get(row['day'][:2].lower(), row['day'])} {row['opens']}-{row['closes']}")
+            text = f"{DAY3.get(row['day'][:2].lower(), row['day'])} {row['opens']}-{row['closes']}"
+            try:
+                parse_session(text)
+            except ValueError:
+                errors.append((f"schedule-{i}-opens", f"Session {i + 1}: enter times that exist, in 24-hour "
+                                                      "format, with the end after the start, like 10:00 and 12:00"))
+                continue
+            sessions.append(text)
     out["schedule"] = sessions
     if "in_person" not in out["modes"]:
         for name in PLACE_FIELDS:
@@ -102,10 +109,27 @@ def error_id(field: str, index: int = 0) -> str:
     return field or ""
 
 
+#: the order fields appear on the asset form, so the error summary reads top to bottom
+FORM_ORDER = ["name", "organisation", "description", "categories", "audiences", "capabilities", "asset_type",
+              "modes", "address", "postcode", "lat", "lon", "how_to_get_there", "accessibility",
+              "service_area_wards", "schedule", "cost_amount", "cost_description", "contact_name", "email",
+              "phone", "url", "visibility", "verification_method", "steward_id"]
+
+
+def _position(error_field: str) -> tuple[int, int]:
+    if error_field.startswith("schedule-"):
+        return FORM_ORDER.index("schedule"), int(error_field.split("-")[1])
+    return (FORM_ORDER.index(error_field) if error_field in FORM_ORDER else len(FORM_ORDER)), 0
+
+
+def in_form_order(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted(errors, key=lambda e: _position(e[0] or ""))
+
+
 def record_errors(exc) -> list[tuple[str, str]]:
-    """(id, message) pairs from a RecordInvalid or any ValidationError."""
+    """(id, message) pairs from a RecordInvalid or any ValidationError, in the form's order."""
     pairs = getattr(exc, "errors", None) or [(exc.field or "", exc.message)]
-    return [(error_id(f), m) for f, m in pairs]
+    return in_form_order([(error_id(f), m) for f, m in pairs])
 
 
 def form_values(snapshot: dict) -> dict:
@@ -126,7 +150,11 @@ def posted_values(form, fields: dict) -> dict:
 
 
 def padded_schedule(rows: list[dict]) -> list[dict]:
-    return list(rows) + [{"day": "", "opens": "", "closes": ""}] * SCHEDULE_ROWS_SPARE
+    """The sessions typed so far (trailing empty lines dropped) and a few spare lines."""
+    rows = list(rows)
+    while rows and not any(rows[-1].values()):
+        rows.pop()
+    return rows + [{"day": "", "opens": "", "closes": ""}] * SCHEDULE_ROWS_SPARE
 
 
 DAY_CHOICES = [(DAY_NAMES[d][:3].lower(), DAY_NAMES[d]) for d in DAY_ORDER]

@@ -3,6 +3,7 @@ the keyboard and no-JavaScript alternative (static/js/upkeep_form.js keeps them 
 from __future__ import annotations
 
 import json
+import re
 
 import folium
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..models import Ward
 #: central Birmingham, used when there is neither a pin nor a ward to show
 DEFAULT_CENTRE = (52.4796, -1.9026)
 MAX_WARDS_DRAWN = 25
+_LEAFLET_FLAGS = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 
 
 def _ward_features(codes: set[str]) -> list[dict]:
@@ -31,22 +33,22 @@ def pin_map(lat: float | None, lon: float | None, ward_codes: set[str]) -> dict:
     features = _ward_features(ward_codes)
     has_pin = lat is not None and lon is not None
     m = make_map(center=(lat, lon) if has_pin else DEFAULT_CENTRE, zoom=16 if has_pin else 12)
+    at = (lat, lon) if has_pin else DEFAULT_CENTRE
     if features:
-        layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Wards",
-                               style_function=lambda f: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.05},
-                               tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False))
-        layer.add_to(m)
+        folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Wards",
+                       style_function=lambda f: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.05},
+                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
         if not has_pin:
-            m.fit_bounds(layer.get_bounds())
-    if has_pin:
-        at = (lat, lon)
-    elif features:
-        (s, w), (n, e) = layer.get_bounds()
-        at = ((s + n) / 2, (w + e) / 2)
-    else:
-        at = DEFAULT_CENTRE
+            # a coordinator's wards can be in different cities: start on the first one
+            first = folium.GeoJson(features[0])
+            m.fit_bounds(first.get_bounds())
+            (s, w), (n, e) = first.get_bounds()
+            at = ((s + n) / 2, (w + e) / 2)
     marker = folium.Marker(location=at, draggable=True, tooltip="Drag the pin to the exact place")
     marker.add_to(m)
     rendered = render_map(m)
+    # folium's header sets two Leaflet flags in an inline script without the CSP nonce, which the
+    # browser blocks (and reports); they only repeat Leaflet's defaults, so leave them out
+    rendered["header"] = _LEAFLET_FLAGS.sub("", rendered["header"])
     return {"rendered": rendered, "map_name": m.get_name(), "marker_name": marker.get_name(),
             "has_pin": has_pin}

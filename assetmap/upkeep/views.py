@@ -8,17 +8,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.auth import roles_required
+from .. import postcodes
 from ..db import session
 from ..directory import access, store
 from ..directory.records import RecordInvalid
-from ..errors import Conflict, Forbidden, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service, Ward
 from ..taxonomy import all_terms
 from ..web import has_endpoint
 from . import assets, bp, suggestions
-from .display import ACTION_LABELS, Names, change_rows, conflict_rows
+from .display import ACTION_LABELS, Names, change_rows, three_way
 from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
-                     form_fields, form_values, padded_schedule, posted_values, record_errors)
+                     form_fields, form_values, in_form_order, padded_schedule, posted_values, record_errors)
 from .pin_map import pin_map
 
 EDITORS = ("coordinator", "admin")
@@ -47,8 +48,20 @@ def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     return list(groups.items())
 
 
-def _form_context(values: dict, errors: list, service: Service | None, suggestion=None) -> dict:
+def _pin_position(values: dict) -> tuple[float | None, float | None]:
+    """Where to put the pin: the position typed or stored, else the postcode typed, else nowhere yet."""
     lat, lon = _float(values.get("lat")), _float(values.get("lon"))
+    if (lat is None or lon is None) and values.get("postcode"):
+        try:
+            pt = postcodes.lookup(values["postcode"])
+            lat, lon = pt.lat, pt.lon
+        except (ValidationError, NotFound):
+            pass
+    return lat, lon
+
+
+def _form_context(values: dict, errors: list, service: Service | None, suggestion=None) -> dict:
+    lat, lon = _pin_position(values)
     area = access.editable_wards(current_user)
     show_wards = set(values.get("service_area_wards") or [])
     if service is not None:
@@ -95,7 +108,7 @@ def _extra_errors(fields: dict, form_errors: list) -> list:
     try:
         parse_record({k: v for k, v in fields.items()}, store.vocabulary(), store.known_wards())
     except RecordInvalid as exc:
-        return form_errors + [e for e in record_errors(exc) if not e[0].startswith("schedule")]
+        return in_form_order(form_errors + [e for e in record_errors(exc) if not e[0].startswith("schedule")])
     return form_errors
 
 
@@ -155,14 +168,7 @@ def edit_asset(asset_id):
                                        suggestion_id=suggestion_id)
     except Conflict as exc:
         session.rollback()
-        service = access.editable_service(current_user, asset_id)
-        current = store.service_snapshot(service)
-        last = store.history(service.id)[0]
-        names = Names(access.ward_names(set(current["service_area_wards"]) | set(fields.get("service_area_wards") or [])))
-        values.update(version=service.version)
-        conflict = {"message": exc.message, "rows": conflict_rows(fields, current, names), "by": last.changed_by,
-                    "at": last.changed_at, "your_version": version, "current_version": service.version}
-        return _render_form(values, [], service, 409, suggestion, conflict=conflict)
+        return _conflict_page(asset_id, fields, version, exc, suggestion)
     except ValidationError as exc:
         return _render_form(values, record_errors(exc), service, 400, suggestion)
     except Forbidden as exc:
@@ -171,6 +177,25 @@ def edit_asset(asset_id):
         return _render_form(values, record_errors(exc), service, 403, suggestion)
     flash("Your changes have been saved." if changes else "Nothing had changed, so nothing was saved.")
     return redirect(url_for("upkeep.edit_asset", asset_id=asset_id))
+
+
+def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggestion):
+    """409: what changed since the editor opened the form, with their changes merged over it (nothing lost)."""
+    service = access.editable_service(current_user, asset_id)
+    current = store.service_snapshot(service)
+    try:
+        base = store.change_at(service.id, version).snapshot
+    except NotFound:  # a version that never existed: compare with what is saved now
+        base = current
+    last = store.history(service.id)[0]
+    wards = set(current["service_area_wards"]) | set(base.get("service_area_wards") or []) \
+        | set(fields.get("service_area_wards") or [])
+    merged, rows = three_way(base, current, fields, Names(access.ward_names(wards)))
+    values = {**form_values({**current, **{k: ("" if v is None else v) for k, v in merged.items()}}),
+              "version": service.version, "steward_id": request.form.get("steward_id", "")}
+    conflict = {"message": exc.message, "rows": rows, "by": last.changed_by, "at": last.changed_at,
+                "your_version": version, "current_version": service.version}
+    return _render_form(values, [], service, 409, suggestion, conflict=conflict)
 
 
 def _back(asset_id) -> str:
