@@ -62,6 +62,18 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     return max(0, months)
 
 
+def stale_cutoff(today: dt.date) -> dt.date:
+    """The same day STALE_AFTER_MONTHS ago: a listing last checked before it is stale."""
+    year, month = divmod(today.year * 12 + today.month - 1 - STALE_AFTER_MONTHS, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 def last_checked(verified: dt.date | None, today: dt.date) -> dict:
     """{"date", "months", "label", "stale"}: 'Checked 3 months ago'; never checked counts as stale."""
     if verified is None:
@@ -73,7 +85,7 @@ def last_checked(verified: dt.date | None, today: dt.date) -> dict:
         label = "Checked 1 month ago"
     else:
         label = f"Checked {months} months ago"
-    return {"date": verified, "months": months, "label": label, "stale": months > STALE_AFTER_MONTHS}
+    return {"date": verified, "months": months, "label": label, "stale": verified < stale_cutoff(today)}
 
 
 def _fmt_time(t: dt.time) -> str:

@@ -66,7 +66,7 @@ def collection(result: ResultPage) -> dict:
 def api_search():
     """Search near a postcode or a point; nearest first. Confidential places never carry a point."""
     (postcode, point), filters, page, per_page = parse_request(request.get_json(silent=True))
-    origin = usecases.resolve_origin(postcode, point)
+    origin = usecases.resolve_origin(postcode, point, with_areas=False)
     resp = jsonify(collection(search(origin, filters, current_user, "near", page, per_page)))
     resp.headers["Cache-Control"] = "no-store"
     resp.mimetype = "application/geo+json"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .. import geo
 from ..db import session
 from ..maps import make_map, render_map
-from ..models import Ward
+from ..models import LocalAuthority, Ward
 from .query import ward_outline
 
 BOUNDARY_STYLE = {"color": "#505a5f", "weight": 2, "fill": False, "dashArray": "6 4"}
@@ -101,8 +101,10 @@ def picker_map() -> dict:
 
 def ward_outlines(tolerance_deg: float = 0.0005) -> dict:
     """Every ward's outline (simplified) as a GeoJSON FeatureCollection, for the point picker."""
-    rows = session.execute(select(Ward.code, Ward.name, geo.simplified_geojson(Ward.geom, tolerance_deg))
-                           .order_by(Ward.code)).all()
+    rows = session.execute(select(Ward.code, Ward.name, LocalAuthority.name,
+                                  geo.simplified_geojson(Ward.geom, tolerance_deg))
+                           .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
+                           .order_by(LocalAuthority.name, Ward.code)).all()
     return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": json.loads(g), "properties": {"code": c, "name": n}}
-                         for c, n, g in rows]}
+            "features": [{"type": "Feature", "geometry": json.loads(g),
+                          "properties": {"code": c, "name": n, "authority": la}} for c, n, la, g in rows]}

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from .. import geo
 from ..db import session
 from ..directory import access
-from ..directory.read import now_london
+from ..directory.read import now_london, stale_cutoff
 from ..models import (
     Accessibility, Attribute, Constituency, CostOption, Location, Lsoa, Schedule, Service, ServiceArea,
     ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
@@ -52,6 +52,8 @@ class Origin:
     ward_code: str | None = None
     lsoa_code: str | None = None
     constituency_code: str | None = None
+    #: False when the areas were not looked up: the query then finds the ward itself (one round trip fewer)
+    areas_known: bool = True
 
 
 @dataclass
@@ -181,14 +183,6 @@ def mode_filter(mode: str | None) -> ColumnElement:
     return literal(mode, String).op("=")(func.any(Service.modes)) if mode else true()
 
 
-def stale_cutoff(today: dt.date) -> dt.date:
-    """The same day a year ago: listings last checked before it are stale."""
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 1, day=28)
-
-
 def service_filters(f: Filters, words: list[str], user, today: dt.date) -> list[ColumnElement]:
     return [access.readable_filter(user), Service.status == "active",
             term_filter("category", f.category), term_filter("audience", f.audience),
@@ -211,13 +205,13 @@ def _place_rows(origin: Origin, scope: str, radius_m: float, view=None):
     stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
             .where(Location.geom.is_not(None)))
     if scope == "near":
-        stmt = stmt.where(geo.within_m(Location.geom, pt, radius_m))
+        stmt = stmt.where(geo.near_m(Location.geom, pt, radius_m))
     elif scope == "ward":
         stmt = stmt.where(Location.ward_code == origin.ward_code)
     else:
         stmt = stmt.where(Location.constituency_code == origin.constituency_code)
     if view is not None:
-        stmt = stmt.where(geo.within_m(Location.geom, geo.point(view[0], view[1]), view[2]))
+        stmt = stmt.where(geo.near_m(Location.geom, geo.point(view[0], view[1]), view[2]))
     return stmt
 
 
@@ -229,13 +223,19 @@ def _area_rows(origin: Origin, scope: str):
             .join(Ward, Ward.code == ServiceArea.ward_code))
     if scope == "constituency":
         return stmt.where(Ward.constituency_code == origin.constituency_code)
-    return stmt.where(ServiceArea.ward_code == origin.ward_code)
+    return stmt.where(ServiceArea.ward_code == (origin.ward_code if origin.areas_known else _ward_at(origin)))
+
+
+def _ward_at(origin: Origin):
+    pt = geo.point(origin.lon, origin.lat)
+    return select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1).scalar_subquery()
 
 
 def _best(origin: Origin, scope: str, radius_m: float):
     """Each service once, at its nearest place (or its covering ward if it has no place in scope)."""
     parts = [_place_rows(origin, scope, radius_m)]
-    if origin.ward_code or (scope == "constituency" and origin.constituency_code):
+    if (not origin.areas_known and scope == "near") or origin.ward_code or (
+            scope == "constituency" and origin.constituency_code):
         parts.append(_area_rows(origin, scope))
     u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
     return (select(u).ext(distinct_on(u.c.service_id))
@@ -259,16 +259,17 @@ def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page
     best = _best(origin, scope, f.radius_m)
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < stale_cutoff(today))
     rel = relevance(words, f.q)
+    by_relevance = [rel.desc()] if words else []
     ranked = (select(Service.id, Service.name, Service.visibility, Service.last_verified_on,
                      best.c.distance_m, best.c.ward_code, best.c.constituency_code, best.c.lon, best.c.lat,
                      stale.label("stale"), rel.label("relevance"), func.count().over().label("total"))
               .join(best, best.c.service_id == Service.id)
               .where(*service_filters(f, words, user, today))
-              .order_by(best.c.distance_m.asc().nulls_last(), stale, rel.desc(), Service.name, Service.id)
+              .order_by(best.c.distance_m.asc().nulls_last(), stale, *by_relevance, Service.name, Service.id)
               .limit(per_page).offset((page - 1) * per_page)).subquery("ranked")
     return (select(ranked, _categories(ranked.c.id).label("categories"))
-            .order_by(ranked.c.distance_m.asc().nulls_last(), ranked.c.stale, ranked.c.relevance.desc(),
-                      ranked.c.name, ranked.c.id))
+            .order_by(ranked.c.distance_m.asc().nulls_last(), ranked.c.stale,
+                      *([ranked.c.relevance.desc()] if words else []), ranked.c.name, ranked.c.id))
 
 
 def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):

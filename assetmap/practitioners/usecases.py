@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 import uuid
 
 from sqlalchemy import select
@@ -37,13 +38,26 @@ def transaction():
         raise
 
 
+_vocab_cache: dict = {}
+#: taxonomy terms change only by migration; re-read them now and then rather than on every search
+VOCAB_TTL_SECONDS = 300
+
+
 def vocabulary() -> dict[str, set[str]]:
-    return {tax: {t.code for t in terms} for tax, terms in all_terms().items()}
+    """Allowed taxonomy codes by taxonomy, cached for a few minutes per process."""
+    now = time.monotonic()
+    if not _vocab_cache or now - _vocab_cache["at"] > VOCAB_TTL_SECONDS:
+        _vocab_cache.update(at=now, vocab={tax: {t.code for t in terms} for tax, terms in all_terms().items()})
+    return _vocab_cache["vocab"]
 
 
 def resolve_origin(postcode: str | None = None, point: tuple[float, float] | None = None,
-                   field_prefix: str = "") -> Origin:
-    """The search point from a postcode (ValidationError if malformed, NotFound if unknown) or a lon/lat."""
+                   field_prefix: str = "", with_areas: bool = True) -> Origin:
+    """The search point from a postcode (ValidationError if malformed, NotFound if unknown) or a lon/lat.
+
+    ``with_areas`` looks up its ward, LSOA and constituency now (pages keep them with the search);
+    without, the search query finds the ward itself.
+    """
     if postcode is not None:
         pc = postcodes.lookup(postcode, field=field_prefix + "postcode")
         lon, lat = pc.lon, pc.lat
@@ -54,6 +68,8 @@ def resolve_origin(postcode: str | None = None, point: tuple[float, float] | Non
             raise ValidationError(str(exc), field=field_prefix + "lat") from None
     else:
         raise ValidationError("Enter a postcode", field=field_prefix + "postcode")
+    if not with_areas:
+        return Origin(lon=lon, lat=lat, areas_known=False)
     ward, lsoa, con = areas_at(lon, lat)
     return Origin(lon=lon, lat=lat, ward_code=ward, lsoa_code=lsoa, constituency_code=con)
 

@@ -27,6 +27,26 @@
     status.textContent = 'A point is picked on the map. Search now, or type a postcode to search there instead.'
   }
 
+  // one "Show <council>" button per local authority, so a plain-background map is quick to zoom
+  function addAreaButtons (layer) {
+    var box = document.getElementById('picker-areas')
+    if (!box) { return }
+    var bounds = {}
+    layer.eachLayer(function (l) {
+      var name = l.feature.properties.authority
+      if (!bounds[name]) { bounds[name] = L.latLngBounds([]) }
+      bounds[name].extend(l.getBounds())
+    })
+    Object.keys(bounds).sort().forEach(function (name) {
+      var button = document.createElement('button')
+      button.type = 'button'
+      button.className = 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0'
+      button.textContent = 'Show ' + name
+      button.addEventListener('click', function () { map.fitBounds(bounds[name]) })
+      box.appendChild(button)
+    })
+  }
+
   function unpick () {
     lat.value = ''
     lon.value = ''
@@ -43,6 +63,7 @@
       }).addTo(map)
       wards = layer
       if (!marker && layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()) }
+      addAreaButtons(layer)
     })
     .catch(function () { status.textContent = 'Ward outlines could not be loaded. You can still type a postcode.' })
 
