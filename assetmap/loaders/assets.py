@@ -168,6 +168,10 @@ def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
     if "name" not in names:
         raise ValidationError("The first row must name the columns, including ‘name’ and ‘source_id’: "
                               "download the template to see them", field="file")
+    dupes = sorted({h for h in names if h and names.count(h) > 1})
+    if dupes:
+        raise ValidationError(f"The first row names {', '.join(dupes)} more than once: keep one column of "
+                              "each name", field="file")
     notes = []
     unknown = [h for h in names if h and h not in TEMPLATE_FIELDS]
     if unknown:
@@ -209,6 +213,10 @@ def geojson_rows(obj) -> tuple[list[dict], list[int], list[RowError]]:
             coords = geom.get("coordinates")
             if geom.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
                 errors.append(RowError(n, "geometry", "Each feature must be a Point (or have no geometry)"))
+                continue
+            if len(coords) != 2:
+                errors.append(RowError(n, "geometry", "Points must have exactly two coordinates (longitude, "
+                                                      "latitude): 3D points are not accepted"))
                 continue
             row["lon"], row["lat"] = coords[0], coords[1]
         rows.append(row)
