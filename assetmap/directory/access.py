@@ -71,6 +71,12 @@ def editable_filter(user) -> ColumnElement:
         return Service.id.is_not(None)
     if not wards:
         return Service.id.is_(None)
+    return in_wards(wards)
+
+
+def in_wards(wards) -> ColumnElement:
+    """A WHERE clause on Service: its place, or one of its service-area wards, is in ``wards``."""
+    wards = sorted(wards)
     in_place = exists().where(ServiceAtLocation.service_id == Service.id,
                               ServiceAtLocation.location_id == Location.id, Location.ward_code.in_(wards))
     in_area = exists().where(ServiceArea.service_id == Service.id, ServiceArea.ward_code.in_(wards))
@@ -215,3 +221,16 @@ def ward_names(codes) -> dict[str, str]:
     found = dict(session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(codes))).all())
     return {c: found.get(c, c) for c in codes}
 
+
+
+def wards_by_council(codes=None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(council name, [(ward code, ward name), …]), …] for pick lists; ``codes`` limits the wards."""
+    from ..models import LocalAuthority
+    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
+    q = select(Ward.code, Ward.name, Ward.lad_code).order_by(Ward.lad_code, Ward.name)
+    if codes is not None:
+        q = q.where(Ward.code.in_(sorted(codes)))
+    groups: dict[str, list] = {}
+    for code, name, lad in session.execute(q).all():
+        groups.setdefault(councils.get(lad, lad), []).append((code, name))
+    return list(groups.items())

@@ -12,9 +12,9 @@ from ..accounts.auth import roles_required
 from ..db import session
 from ..directory import access
 from ..errors import ValidationError
-from ..models import LocalAuthority, Service, Ward
+from ..models import Service
 from . import bp, queue, suggestions
-from .fields import METHOD_LABELS, record_errors
+from .fields import METHOD_LABELS, error_map, record_errors
 
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
@@ -48,15 +48,6 @@ def _is_bot() -> bool:
     return False
 
 
-def _ward_options() -> list[tuple[str, list[tuple[str, str]]]]:
-    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
-    groups: dict[str, list] = {}
-    for code, name, lad in session.execute(select(Ward.code, Ward.name, Ward.lad_code)
-                                           .order_by(Ward.lad_code, Ward.name)).all():
-        groups.setdefault(councils.get(lad, lad), []).append((code, name))
-    return list(groups.items())
-
-
 @bp.route("/suggest", methods=["GET", "POST"])
 @limiter.limit(SUGGEST_LIMIT, methods=["POST"])
 def suggest():
@@ -72,8 +63,8 @@ def suggest():
         else:
             return render_template("upkeep/thanks.html", kind="suggestion")
     return render_template("upkeep/suggest.html", values=values, errors=errors,
-                           error_map={k: m for k, m in reversed(errors) if k},
-                           ward_groups=_ward_options()), status
+                           error_map=error_map(errors),
+                           ward_groups=access.wards_by_council()), status
 
 
 @bp.route("/assets/<uuid:asset_id>/report", methods=["GET", "POST"])
@@ -93,7 +84,7 @@ def report_problem(asset_id):
             return render_template("upkeep/thanks.html", kind="report", service=service)
     wards = access.ward_names(access.service_wards(service.id))
     return render_template("upkeep/report_problem.html", service=service, wards=wards, values=values,
-                           errors=errors, error_map={k: m for k, m in reversed(errors) if k},
+                           errors=errors, error_map=error_map(errors),
                            problem_types=suggestions.PROBLEM_TYPES), status
 
 

@@ -13,8 +13,10 @@ from ..accounts.auth import roles_required, sign_in
 from ..db import session
 from ..errors import NotFound, ValidationError
 from ..loaders import transaction
-from ..models import ROLES, Constituency, LocalAuthority, User, UserArea, Ward
+from ..directory import access
+from ..models import ROLES, Constituency, User, UserArea, Ward
 from . import bp
+from .fields import error_map
 
 log = logging.getLogger("assetmap.auth")
 ROLE_LABELS = {"admin": "Administrator", "coordinator": "Coordinator", "practitioner": "Practitioner",
@@ -26,13 +28,8 @@ ROLE_HINTS = {"admin": "Manages users and can change every asset.",
 
 
 def _area_options() -> dict:
-    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
-    wards: dict[str, list] = {}
-    for code, name, lad in session.execute(select(Ward.code, Ward.name, Ward.lad_code)
-                                           .order_by(Ward.lad_code, Ward.name)).all():
-        wards.setdefault(councils.get(lad, lad), []).append((code, name))
     cons = session.execute(select(Constituency.code, Constituency.name).order_by(Constituency.name)).all()
-    return {"ward_groups": list(wards.items()), "constituencies": cons}
+    return {"ward_groups": access.wards_by_council(), "constituencies": cons}
 
 
 def _area_names() -> dict[str, str]:
@@ -42,7 +39,7 @@ def _area_names() -> dict[str, str]:
 
 def _user_form(template: str, values: dict, errors: list, status: int = 200, **extra):
     return render_template(template, values=values, errors=errors,
-                           error_map={k: m for k, m in reversed(errors) if k},
+                           error_map=error_map(errors),
                            role_items=[(r, ROLE_LABELS[r], ROLE_HINTS[r]) for r in ROLES],
                            **_area_options(), **extra), status
 
@@ -138,7 +135,7 @@ def _account_page(errors=(), new_token=None, status=200):
                            areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
                            tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
                            new_token=new_token, errors=list(errors),
-                           error_map={k: m for k, m in reversed(list(errors)) if k}), status
+                           error_map=error_map(errors)), status
 
 
 @bp.get("/account")

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 
 from ..db import session
 from ..directory import access
-from ..directory.records import MAX_TEXT, RecordInvalid, check_url
+from ..directory.records import RecordInvalid, check_url
 from ..errors import Conflict, NotFound, ValidationError
 from ..geo import point
 from ..loaders import transaction

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..db import session
 from ..directory import access, store
@@ -25,7 +25,7 @@ from ..directory.records import TEMPLATE_FIELDS
 from ..errors import NotFound, ValidationError
 from ..loaders import transaction
 from ..loaders.assets import MAX_IMPORT_BYTES, ImportFile, Plan, apply_plan, plan_rows, read_import
-from ..models import LocalAuthority, Constituency, Location, Service, ServiceArea, ServiceAtLocation, Ward
+from ..models import Constituency, LocalAuthority, Service, Ward
 
 log = logging.getLogger("assetmap.import")
 DEFAULT_SOURCE = "import"
@@ -159,10 +159,7 @@ def area_filter(area: str):
         raise ValidationError("Choose an area to export", field="area")
     if not wards:
         raise ValidationError("Choose an area to export", field="area")
-    in_place = select(ServiceAtLocation.service_id).join(Location, Location.id == ServiceAtLocation.location_id)\
-        .where(Location.ward_code.in_(wards))
-    in_area = select(ServiceArea.service_id).where(ServiceArea.ward_code.in_(wards))
-    return or_(Service.id.in_(in_place), Service.id.in_(in_area))
+    return access.in_wards(wards)
 
 
 def area_label(area: str) -> str:

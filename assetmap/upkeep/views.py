@@ -13,13 +13,14 @@ from ..db import session
 from ..directory import access, store
 from ..directory.records import RecordInvalid
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service, Ward
+from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service
 from ..taxonomy import all_terms
 from ..web import has_endpoint
 from . import assets, bp, suggestions
 from .display import ACTION_LABELS, Names, change_rows, three_way
 from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
-                     form_fields, form_values, in_form_order, padded_schedule, posted_values, record_errors)
+                     error_map, form_fields, form_values, in_form_order, padded_schedule, posted_values,
+                     record_errors)
 from .pin_map import pin_map
 
 EDITORS = ("coordinator", "admin")
@@ -35,17 +36,9 @@ def _float(value):
 
 
 def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Wards the user may pick for a service area, grouped by council, plus any the asset already has."""
+    """Wards the user may pick for a service area, plus any the asset already has."""
     mine = access.editable_wards(current_user)
-    q = select(Ward.code, Ward.name, Ward.lad_code).order_by(Ward.lad_code, Ward.name)
-    if mine is not None:
-        q = q.where(Ward.code.in_(sorted(mine | set(values.get("service_area_wards") or []))))
-    from ..models import LocalAuthority
-    councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
-    groups: dict[str, list] = {}
-    for code, name, lad in session.execute(q).all():
-        groups.setdefault(councils.get(lad, lad), []).append((code, name))
-    return list(groups.items())
+    return access.wards_by_council(None if mine is None else mine | set(values.get("service_area_wards") or []))
 
 
 def _pin_position(values: dict) -> tuple[float | None, float | None]:
@@ -77,11 +70,11 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         original = {k: "" if snap[k] is None else snap[k] for k in ("postcode", "lat", "lon")}
     else:
         original = {k: request.form.get(f"original_{k}", "") for k in ("postcode", "lat", "lon")}
-    error_map = {k: m for k, m in reversed(errors) if k}
+    marks = error_map(errors)
     return {
         "term_items": term_items, "original": original,
-        "schedule_error": any(k.startswith("schedule-") for k in error_map),
-        "values": values, "errors": errors, "error_map": error_map,
+        "schedule_error": any(k.startswith("schedule-") for k in marks),
+        "values": values, "errors": errors, "error_map": marks,
         "service": service, "terms": terms, "ward_groups": _ward_choices(values),
         "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name)
                                          .limit(2000)).scalars().all(),
