@@ -75,7 +75,7 @@ def test_one_line_takes_the_first_sentence_and_cuts_long_ones_at_a_word():
 
 
 def test_words_drop_stop_words_and_generic_format_words_are_optional():
-    assert words_of("The Zumba class, for me!") == ["zumba", "class", "me"]
+    assert words_of("The Zumba class, for me!") == ["zumba", "class"]
     assert required_words(["zumba", "class"]) == ["zumba"]
     assert required_words(["club"]) == ["club"]
 

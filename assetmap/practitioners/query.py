@@ -37,9 +37,21 @@ _WORD = re.compile(r"[^\W_]+")
 #: so "Zumba class" still finds a "Zumba session"
 GENERIC_WORDS = {"class", "classes", "group", "groups", "session", "sessions", "club", "clubs", "meeting",
                  "meetings", "service", "services", "activity", "activities", "centre", "center", "near",
-                 "local", "me"}
-STOP_WORDS = {"a", "an", "and", "the", "of", "for", "in", "on", "at", "to", "with", "or", "who", "that", "is",
-              "are", "be", "it", "they", "their", "likes", "like", "liking"}
+                 "local"}
+#: PostgreSQL's English stop words (tsearch_data/english.stop), dropped before matching so every
+#: remaining word gives a non-empty text query and the GIN indexes can answer it
+STOP_WORDS = frozenset({
+    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
+    "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
+    "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these",
+    "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
+    "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
+    "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
+    "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
+    "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",
+    "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than",
+    "too", "very", "s", "t", "can", "will", "just", "don", "should", "now", "likes", "like", "liking"
+})
 MAX_WORDS = 8
 FUZZY_MIN_LENGTH = 4
 
@@ -120,17 +132,17 @@ def required_words(words: list[str]) -> list[str]:
     return [w for w in words if w not in GENERIC_WORDS] or words
 
 
-def _word_match(word: str) -> ColumnElement:
+def _word_match(svc, word: str) -> ColumnElement:
     """A word matches by English stem (name or description) or, if long enough, by trigram on the name."""
-    tsq = func.plainto_tsquery("english", literal(word, String))
-    conds = [Service.search_tsv.op("@@")(tsq), func.numnode(tsq) == 0]
+    conds = [svc.search_tsv.op("@@")(func.plainto_tsquery("english", literal(word, String)))]
     if len(word) >= FUZZY_MIN_LENGTH:
-        conds.append(literal(word, String).op("<%")(Service.name))
+        conds.append(literal(word, String).op("<%")(svc.name))
     return or_(*conds)
 
 
 def text_filter(words: list[str]) -> ColumnElement:
-    return and_(*(_word_match(w) for w in required_words(words))) if words else true()
+    """Every required word matches (tsvector and trigram conditions the GIN indexes can answer)."""
+    return and_(*(_word_match(Service, w) for w in required_words(words))) if words else true()
 
 
 def relevance(words: list[str], q: str) -> ColumnElement:
@@ -192,18 +204,27 @@ def service_filters(f: Filters, words: list[str], user, today: dt.date) -> list[
 
 
 # --------------------------------------------------------------------------- candidates
+#
+# Filters are applied where the rows are produced, so distances are worked out (and sorted) only for
+# assets that pass them; the service columns the ranking needs are carried up from there.
 
-def _place_rows(origin: Origin, scope: str, radius_m: float, view=None):
-    """One row per (service, place) in scope, with its distance from the search point."""
+def _carried(stale: ColumnElement, rel: ColumnElement) -> list[ColumnElement]:
+    return [Service.name.label("name"), Service.visibility.label("visibility"),
+            Service.last_verified_on.label("last_verified_on"), stale.label("stale"), rel.label("relevance")]
+
+
+def _place_rows(origin: Origin, scope: str, radius_m: float, filters: list, carried: list, view=None):
+    """One row per (service, place) in scope that passes ``filters``, with its distance from the search point."""
     pt = geo.point(origin.lon, origin.lat)
     cols = [ServiceAtLocation.service_id.label("service_id"),
             geo.distance_m(Location.geom, pt).label("distance_m"),
             Location.ward_code.label("ward_code"), Location.constituency_code.label("constituency_code"),
-            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat")]
+            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat"), *carried]
     if view is not None:
         cols.append(geo.distance_m(Location.geom, geo.point(view[0], view[1])).label("view_distance"))
     stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
-            .where(Location.geom.is_not(None)))
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(Location.geom.is_not(None), *filters))
     if scope == "near":
         stmt = stmt.where(geo.near_m(Location.geom, pt, radius_m))
     elif scope == "ward":
@@ -215,12 +236,14 @@ def _place_rows(origin: Origin, scope: str, radius_m: float, view=None):
     return stmt
 
 
-def _area_rows(origin: Origin, scope: str):
+def _area_rows(origin: Origin, scope: str, filters: list, carried: list):
     """Services with no place near by that cover the person's ward (or, for the constituency view, its wards)."""
     stmt = (select(ServiceArea.service_id.label("service_id"), null().cast(Float).label("distance_m"),
                    ServiceArea.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
-                   null().cast(Float).label("lon"), null().cast(Float).label("lat"))
-            .join(Ward, Ward.code == ServiceArea.ward_code))
+                   null().cast(Float).label("lon"), null().cast(Float).label("lat"), *carried)
+            .join(Ward, Ward.code == ServiceArea.ward_code)
+            .join(Service, Service.id == ServiceArea.service_id)
+            .where(*filters))
     if scope == "constituency":
         return stmt.where(Ward.constituency_code == origin.constituency_code)
     return stmt.where(ServiceArea.ward_code == (origin.ward_code if origin.areas_known else _ward_at(origin)))
@@ -231,12 +254,12 @@ def _ward_at(origin: Origin):
     return select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1).scalar_subquery()
 
 
-def _best(origin: Origin, scope: str, radius_m: float):
-    """Each service once, at its nearest place (or its covering ward if it has no place in scope)."""
-    parts = [_place_rows(origin, scope, radius_m)]
+def _best(origin: Origin, scope: str, radius_m: float, filters: list, carried: list):
+    """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
+    parts = [_place_rows(origin, scope, radius_m, filters, carried)]
     if (not origin.areas_known and scope == "near") or origin.ward_code or (
             scope == "constituency" and origin.constituency_code):
-        parts.append(_area_rows(origin, scope))
+        parts.append(_area_rows(origin, scope, filters, carried))
     u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
     return (select(u).ext(distinct_on(u.c.service_id))
             .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last()).subquery("best"))
@@ -249,34 +272,35 @@ def _categories(service_id) -> ColumnElement:
             .where(Attribute.service_id == service_id, Taxonomy.code == "category").scalar_subquery())
 
 
-def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
-                     per_page: int = 20, today: dt.date | None = None):
-    """The one statement a search runs: a page of ranked hits, each row carrying the total."""
+def _candidates(origin: Origin, f: Filters, user, scope: str, today: dt.date | None):
     if scope not in SCOPES:
         raise ValueError(scope)
     today = today or now_london().date()
     words = words_of(f.q)
-    best = _best(origin, scope, f.radius_m)
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < stale_cutoff(today))
-    rel = relevance(words, f.q)
-    by_relevance = [rel.desc()] if words else []
-    ranked = (select(Service.id, Service.name, Service.visibility, Service.last_verified_on,
-                     best.c.distance_m, best.c.ward_code, best.c.constituency_code, best.c.lon, best.c.lat,
-                     stale.label("stale"), rel.label("relevance"), func.count().over().label("total"))
-              .join(best, best.c.service_id == Service.id)
-              .where(*service_filters(f, words, user, today))
-              .order_by(best.c.distance_m.asc().nulls_last(), stale, *by_relevance, Service.name, Service.id)
+    carried = _carried(stale, relevance(words, f.q))
+    return _best(origin, scope, f.radius_m, service_filters(f, words, user, today), carried), bool(words)
+
+
+def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
+                     per_page: int = 20, today: dt.date | None = None):
+    """The one statement a search runs: a page of ranked hits, each row carrying the total."""
+    best, has_words = _candidates(origin, f, user, scope, today)
+    b = best.c
+    ranked = (select(b.service_id.label("id"), b.name, b.visibility, b.last_verified_on, b.distance_m, b.ward_code,
+                     b.constituency_code, b.lon, b.lat, b.stale, b.relevance, func.count().over().label("total"))
+              .order_by(b.distance_m.asc().nulls_last(), b.stale, *([b.relevance.desc()] if has_words else []),
+                        b.name, b.service_id)
               .limit(per_page).offset((page - 1) * per_page)).subquery("ranked")
-    return (select(ranked, _categories(ranked.c.id).label("categories"))
-            .order_by(ranked.c.distance_m.asc().nulls_last(), ranked.c.stale,
-                      *([ranked.c.relevance.desc()] if words else []), ranked.c.name, ranked.c.id))
+    r = ranked.c
+    return (select(ranked, _categories(r.id).label("categories"))
+            .order_by(r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if has_words else []),
+                      r.name, r.id))
 
 
 def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):
-    today = today or now_london().date()
-    best = _best(origin, scope, f.radius_m)
-    return (select(func.count()).select_from(Service).join(best, best.c.service_id == Service.id)
-            .where(*service_filters(f, words_of(f.q), user, today)))
+    best, _ = _candidates(origin, f, user, scope, today)
+    return select(func.count()).select_from(best)
 
 
 def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1, per_page: int = 20) -> ResultPage:
@@ -308,13 +332,10 @@ def map_features(origin: Origin, f: Filters, user, scope: str, view: tuple[float
     """
     limit = limit or MAP_FEATURE_LIMIT
     today = now_london().date()
-    words = words_of(f.q)
-    rows_q = _place_rows(origin, scope, f.radius_m, view).subquery("p")
-    stmt = (select(Service.id, Service.name, Service.visibility, rows_q.c.lon, rows_q.c.lat,
-                   rows_q.c.distance_m)
-            .join(rows_q, rows_q.c.service_id == Service.id)
-            .where(*service_filters(f, words, user, today), Service.visibility != "confidential")
-            .order_by(rows_q.c.view_distance, Service.id).limit(limit + 1))
+    filters = [*service_filters(f, words_of(f.q), user, today), Service.visibility != "confidential"]
+    rows_q = _place_rows(origin, scope, f.radius_m, filters, [Service.name.label("name")], view).subquery("p")
+    stmt = (select(rows_q.c.service_id.label("id"), rows_q.c.name, rows_q.c.lon, rows_q.c.lat, rows_q.c.distance_m)
+            .order_by(rows_q.c.view_distance, rows_q.c.service_id).limit(limit + 1))
     rows = session.execute(stmt).all()
     feats = [{"id": str(r.id), "name": r.name, "lon": round(r.lon, 6), "lat": round(r.lat, 6),
               "distance_m": round(r.distance_m)} for r in rows[:limit]]
