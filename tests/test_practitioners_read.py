@@ -115,3 +115,10 @@ def test_asset_view_has_names_for_codes(db, app_ctx):
     assert [b["name"] for b in v["accessibility"]] == ["Wheelchair accessible", "British Sign Language"]
     assert v["cost"]["free"] and v["cost"]["label"] == "Free"
     assert v["place"]["constituency_name"] == "Birmingham Ladywood"
+
+
+def test_months_before_clamps_to_the_end_of_a_shorter_month():
+    from assetmap.directory.read import months_before
+    assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
+    assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
+    assert months_before(dt.date(2026, 11, 21), 0) == dt.date(2026, 11, 21)

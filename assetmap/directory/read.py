@@ -62,16 +62,20 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
     return max(0, months)
 
 
-def stale_cutoff(today: dt.date) -> dt.date:
-    """The same day STALE_AFTER_MONTHS ago: a listing last checked before it is stale."""
-    year, month = divmod(today.year * 12 + today.month - 1 - STALE_AFTER_MONTHS, 12)
-    month += 1
-    for day in (today.day, 30, 29, 28):
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (clamped: 31 March less one month is 28/29 February)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    for d in (day.day, 30, 29, 28):
         try:
-            return dt.date(year, month, day)
+            return dt.date(year, month + 1, d)
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def stale_cutoff(today: dt.date) -> dt.date:
+    """A listing last checked before this date (STALE_AFTER_MONTHS ago) is stale."""
+    return months_before(today, STALE_AFTER_MONTHS)
 
 
 def last_checked(verified: dt.date | None, today: dt.date) -> dict:
