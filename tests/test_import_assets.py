@@ -386,3 +386,24 @@ def test_cli_export_writes_a_file(runner, db, tmp_path):
     result = runner.invoke(export_assets_cmd, ["--area", f"ward:{LADYWOOD}", "--format", "geojson", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "Exported" in {f["properties"]["name"] for f in json.loads(out.read_text())["features"]}
+
+
+def test_re_importing_real_demo_rows_including_placeless_ones_changes_nothing(admin):
+    from assetmap.config import PROJECT_ROOT
+    with open(PROJECT_ROOT / "data/demo/community_assets_birmingham.csv", newline="", encoding="utf-8") as fh:
+        demo = list(csv.DictReader(fh))
+    placeless = [r for r in demo if not r["lat"] and r["accessibility"]]
+    rows = placeless[:10] + [r for r in demo if r["lat"]][:30]
+    assert len(placeless) >= 5
+    data = csv_bytes([{**r, "source_id": "re-" + r["source_id"]} for r in rows])
+    transfer.apply_import(admin, "demo.csv", data)
+    plan, read = transfer.plan_import(admin, "demo.csv", data)
+    assert len(plan.unchanged) == len(rows) and not plan.update and not plan.create
+    assert any("no fixed place list accessibility" in note for note in read.notes)
+
+
+def test_too_many_rows_are_refused(app_ctx, monkeypatch):
+    from assetmap.loaders import assets as loader
+    monkeypatch.setattr(loader, "MAX_IMPORT_ROWS", 3)
+    with pytest.raises(ValidationError, match="more than 3 rows"):
+        read_import("a.csv", csv_bytes([ROW] * 4))

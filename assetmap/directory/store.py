@@ -11,10 +11,11 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import session
 from ..errors import Conflict, NotFound
-from ..geo import point
+from ..geo import lat as geo_lat, lon as geo_lon, point
 from ..models import (
     Accessibility, AssetChange, Attribute, Contact, CostOption, Location, Organisation, Phone, Schedule,
     Service, ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
@@ -38,9 +39,13 @@ def known_wards() -> set[str]:
 
 
 def _term_map() -> dict[tuple[str, str], uuid.UUID]:
-    rows = session.execute(select(Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.id)
-                           .join(TaxonomyTerm.taxonomy)).all()
-    return {(t, c): i for t, c, i in rows}
+    """(taxonomy code, term code) -> term id; the terms stay loaded in the session, so reading
+    ``attribute.taxonomy_term.taxonomy`` for a snapshot needs no further queries."""
+    terms = session.info.get("assetmap_terms")
+    if terms is None or any(t not in session for t in terms[:1]):
+        terms = list(session.execute(select(TaxonomyTerm).options(joinedload(TaxonomyTerm.taxonomy))).scalars())
+        session.info["assetmap_terms"] = terms  # a strong reference, so the identity map keeps them
+    return {(t.taxonomy.code, t.code): t.id for t in terms}
 
 
 def _fmt_amount(value: Decimal | None) -> str:
@@ -62,7 +67,9 @@ def record_snapshot(rec: AssetRecord) -> dict:
         "schedule": sorted((s.template() for s in rec.schedule),
                            key=lambda t: (DAY_ORDER.index(t[:2].upper()), t)),
         "cost_amount": _fmt_amount(rec.cost_amount), "cost_description": rec.cost_description or "",
-        "accessibility": sorted(rec.accessibility), "how_to_get_there": rec.how_to_get_there or "",
+        # accessibility describes a place (ORUK keeps it on the location): without one it is not stored
+        "accessibility": sorted(rec.accessibility) if rec.has_place else [],
+        "how_to_get_there": (rec.how_to_get_there or "") if rec.has_place else "",
         "contact_name": rec.contact_name or "", "email": rec.email or "", "phone": rec.phone or "",
         "url": rec.url or "", "visibility": rec.visibility,
         "last_verified": rec.last_verified.isoformat() if rec.last_verified else "",
@@ -75,16 +82,22 @@ def primary_location(service: Service) -> Location | None:
     return service.locations[0].location if service.locations else None
 
 
-def service_snapshot(service: Service) -> dict:
-    """The asset as a flat dict in template field names (history, export, comparisons)."""
+def service_snapshot(service: Service, coords: dict | None = None) -> dict:
+    """The asset as a flat dict in template field names (history, export, comparisons).
+
+    ``coords`` ({location id: (lon, lat)}) saves a query per asset when snapshotting many.
+    """
     terms: dict[str, list[str]] = {"category": [], "audience": [], "capability": [], "asset_type": []}
     for attr in service.attributes:
         terms.setdefault(attr.taxonomy_term.taxonomy.code, []).append(attr.taxonomy_term.code)
     loc = primary_location(service)
     lon_lat = None
-    if loc is not None and loc.geom is not None:
-        lon_lat = session.execute(select(func.ST_X(Location.geom), func.ST_Y(Location.geom))
+    if loc is not None and coords is not None:
+        lon_lat = coords.get(loc.id)
+    elif loc is not None:
+        lon_lat = session.execute(select(geo_lon(Location.geom), geo_lat(Location.geom))
                                   .where(Location.id == loc.id)).one()
+        lon_lat = lon_lat if lon_lat[0] is not None else None
     cost = service.cost_options[0] if service.cost_options else None
     contact = service.contacts[0] if service.contacts else None
     phone = service.phones[0] if service.phones else None
@@ -123,6 +136,27 @@ def as_input(snapshot: dict) -> dict:
     return out
 
 
+def snapshot_options() -> list:
+    """Loader options that fetch everything ``service_snapshot`` reads in a handful of queries."""
+    return [joinedload(Service.organisation),
+            selectinload(Service.attributes).joinedload(Attribute.taxonomy_term).joinedload(TaxonomyTerm.taxonomy),
+            selectinload(Service.locations).joinedload(ServiceAtLocation.location)
+            .selectinload(Location.accessibility),
+            selectinload(Service.schedules), selectinload(Service.cost_options), selectinload(Service.contacts),
+            selectinload(Service.phones), selectinload(Service.service_areas)]
+
+
+def snapshots(services: list[Service]) -> dict:
+    """{service id: snapshot} for many assets (load them with ``snapshot_options()``)."""
+    loc_ids = [sal.location_id for s in services for sal in s.locations]
+    coords = {}
+    for i in range(0, len(loc_ids), 5000):
+        coords.update({lid: (x, y) for lid, x, y in session.execute(
+            select(Location.id, geo_lon(Location.geom), geo_lat(Location.geom))
+            .where(Location.id.in_(loc_ids[i:i + 5000]), Location.geom.is_not(None))).all()})
+    return {s.id: service_snapshot(s, coords) for s in services}
+
+
 def diff(old: dict, new: dict) -> dict:
     return {k: [old.get(k), new.get(k)] for k in SNAPSHOT_FIELDS if old.get(k) != new.get(k)}
 
@@ -140,6 +174,12 @@ def _organisation(name: str | None, illustrative: bool) -> Organisation | None:
 
 def _apply(service: Service, rec: AssetRecord) -> None:
     """Make ``service`` (and its children) say what ``rec`` says."""
+    # no flushes half-way (the organisation and ward look-ups would otherwise write a half-made asset)
+    with session.no_autoflush:
+        _apply_fields(service, rec)
+
+
+def _apply_fields(service: Service, rec: AssetRecord) -> None:
     terms = _term_map()
     service.name = rec.name
     service.description = rec.description
@@ -197,10 +237,12 @@ def _apply(service: Service, rec: AssetRecord) -> None:
     service.updated_at = dt.datetime.now(dt.timezone.utc)
 
 
-def record_change(service: Service, action: str, changes: dict, actor_id=None, note: str | None = None) -> None:
+def record_change(service: Service, action: str, changes: dict, actor_id=None, note: str | None = None,
+                  snapshot: dict | None = None) -> None:
+    """Write one history row (``snapshot`` if the caller already has it, to save re-reading the asset)."""
     session.add(AssetChange(id=uuid.uuid4(), service_id=service.id, version=service.version, action=action,
-                            changed_by_id=actor_id, changes=changes, snapshot=service_snapshot(service),
-                            note=note))
+                            changed_by_id=actor_id, changes=changes,
+                            snapshot=snapshot if snapshot is not None else service_snapshot(service), note=note))
 
 
 def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, steward_id=None,
@@ -211,8 +253,8 @@ def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, ste
     session.add(service)
     _apply(service, rec)
     session.flush()
-    session.refresh(service)
-    record_change(service, action, diff({}, service_snapshot(service)), actor_id, note)
+    snapshot = service_snapshot(service)
+    record_change(service, action, diff({}, snapshot), actor_id, note, snapshot)
     session.flush()
     return service
 
@@ -245,7 +287,7 @@ def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_ver
         return {}
     service.version += 1
     session.flush()
-    record_change(service, action, changes, actor_id, note)
+    record_change(service, action, changes, actor_id, note, after)
     session.flush()
     return changes
 

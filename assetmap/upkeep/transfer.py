@@ -26,6 +26,7 @@ from ..errors import NotFound, ValidationError
 from ..loaders import transaction
 from ..loaders.assets import MAX_IMPORT_BYTES, ImportFile, Plan, apply_plan, plan_rows, read_import
 from ..models import Constituency, LocalAuthority, Service, Ward
+from .queue import ward_names_for
 
 log = logging.getLogger("assetmap.import")
 DEFAULT_SOURCE = "import"
@@ -68,6 +69,12 @@ def plan_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
     plan = plan_rows(f.rows, check_source(source), numbers=f.numbers, check_scope=scope)
     if f.errors:
         plan.errors = sorted(plan.errors + f.errors, key=lambda e: e.row)
+    placeless = [n for n, rec in plan.create + [(u[0], u[1]) for u in plan.update] + plan.unchanged
+                 if not rec.has_place and (rec.accessibility or rec.how_to_get_there)]
+    if placeless:
+        f.notes.append(f"{len(placeless)} rows with no fixed place list accessibility features or how to get "
+                       f"there (rows {', '.join(map(str, placeless[:10]))}{'…' if len(placeless) > 10 else ''}): "
+                       "those describe a place, so they are left out.")
     if scope is not None and scope.refused:
         access.log.warning("denied", extra={"action": "import", "status": 403, "rows": scope.refused,
                                             "user_id": str(user.id), "role": user.role})
@@ -172,17 +179,17 @@ def area_label(area: str) -> str:
 def export_rows(user, area: str) -> list[dict]:
     """The area's live assets the user may read, as flat rows; confidential places are left out."""
     services = session.execute(select(Service).where(access.readable_filter(user), area_filter(area))
-                               .order_by(Service.name, Service.id)).scalars().all()
-    ward_names = dict(session.execute(select(Ward.code, Ward.name)).all())
+                               .options(*store.snapshot_options()).order_by(Service.name, Service.id)
+                               ).unique().scalars().all()
+    snaps = store.snapshots(services)
+    wards = ward_names_for([s.id for s in services])
     rows = []
     for s in services:
-        snap = store.service_snapshot(s)
-        wards = sorted(access.service_wards(s.id))
+        snap = snaps[s.id]
         if s.visibility == "confidential":
             snap.update({k: None if k in ("lat", "lon") else "" for k in LOCATION_FIELDS})
         rows.append({"asset_id": str(s.id), **snap, "source_id": s.source_id or "",
-                     "ward": "; ".join(ward_names.get(w, w) for w in wards),
-                     "archived": "yes" if s.archived_at else "no"})
+                     "ward": "; ".join(sorted(wards.get(s.id, []))), "archived": "yes" if s.archived_at else "no"})
     return rows
 
 
