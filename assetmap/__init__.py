@@ -1,8 +1,6 @@
 """AssetMap: community asset mapping for strengths-based adult social care."""
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
 
 from .config import PROJECT_ROOT, load_config

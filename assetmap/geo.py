@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-from geoalchemy2 import Geography
 from sqlalchemy import cast, func, literal, text
 from sqlalchemy.sql.elements import ColumnElement
 

@@ -48,8 +48,19 @@ def safe_html(value) -> str:
     return str(escape("" if value is None else value)).translate(_JINJA_AND_JS)
 
 
+#: with no tile layer Leaflet has no zoom limits, and the cluster layer refuses to start without them
+ZOOM_LIMITS = {"maxZoom": 18, "minZoom": 6}
+
+# folium's page header is written for a whole-page map: it pins html/body to the viewport height,
+# blocks pinch-zoom (a WCAG 1.4.4 failure) and adds an inline script the CSP refuses. Drop those.
+_HEADER_JUNK = re.compile(
+    r"<meta name=\"viewport\"[^>]*>|<meta http-equiv=[^>]*>|<style>\s*html, body \{.*?</style>"
+    r"|<style>\s*#map \{.*?</style>|<script>\s*L_NO_TOUCH.*?</script>", re.S)
+
+
 def make_map(center: tuple[float, float], zoom: int = 13, **kw) -> folium.Map:
     """A map centred on (lat, lon) with the configured tiles, or none (plain background)."""
+    kw = {**ZOOM_LIMITS, **kw}
     tile_url = current_app.config.get("TILE_URL") or None
     tile_attr = current_app.config.get("TILE_ATTRIBUTION") or ""
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
@@ -65,9 +76,7 @@ def render_map(m: folium.Map) -> dict:
     fig = m.get_root()
     fig.render()
     tiles = current_app.config.get("TILE_ATTRIBUTION") or ""
-    # folium's header disables pinch zoom (maximum-scale=1, user-scalable=no): WCAG 1.4.4 needs zoom,
-    # and base.html already sets the viewport
-    header = re.sub(r"<meta name=\"viewport\"[^>]*>", "", fig.header.render())
+    header = _HEADER_JUNK.sub("", fig.header.render())
     return {
         "header": header,
         "html": fig.html.render(),

@@ -7,7 +7,6 @@ deprivation layer is drawn in the browser from the same shapes rather than sent 
 from __future__ import annotations
 
 import json
-import re
 
 import folium
 import shapely
@@ -15,7 +14,7 @@ from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
-from ..maps import make_map, render_map
+from ..maps import make_map
 from . import present
 
 #: display tolerance in degrees (about 20 m for wards and constituencies, 30 m for LSOAs)
@@ -23,21 +22,8 @@ TOLERANCE = {"ward": 0.0003, "constituency": 0.0003, "lsoa": 0.0004, "la": 0.000
 DECIMALS = 5
 MAX_POINTS = 3000
 #: with no tile layer Leaflet has no zoom limits, and the cluster layer will not start without them
-ZOOM_LIMITS = {"maxZoom": 18, "minZoom": 6, "zoomSnap": 0.25}
+ZOOM_LIMITS = {"zoomSnap": 0.25}  # finer zoom steps for Birmingham's shape (limits come from make_map)
 
-# folium's header is written for a whole-page map: it pins html/body to the viewport, blocks pinch
-# zoom and adds an inline script the CSP refuses. (The practitioners' maps drop the same parts;
-# both belong in assetmap.maps.render_map.)
-_HEADER_JUNK = re.compile(
-    r"<meta name=\"viewport\"[^>]*>|<meta http-equiv=[^>]*>|<style>\s*html, body \{.*?</style>"
-    r"|<style>\s*#map \{.*?</style>|<script>\s*L_NO_TOUCH.*?</script>", re.S)
-
-
-def render(m: folium.Map) -> dict:
-    """``assetmap.maps.render_map`` without the whole-page parts of folium's header."""
-    rendered = render_map(m)
-    rendered["header"] = _HEADER_JUNK.sub("", rendered["header"])
-    return rendered
 
 
 def display_shapes(shapes: dict, geography: str) -> dict:

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from ..accounts.auth import roles_required
 from . import pages
-from .mapping import render as render_map
+from ..maps import render_map
 from .params import parse_params
 from .service import url_kind
 

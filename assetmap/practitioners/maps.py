@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import folium
 from folium import plugins
@@ -17,7 +16,7 @@ from sqlalchemy import select
 
 from .. import geo
 from ..db import session
-from ..maps import make_map, render_map
+from ..maps import make_map, render_map, safe_html
 from ..models import LocalAuthority, Ward
 from .query import ward_outline
 
@@ -26,22 +25,8 @@ SEARCH_AREA_STYLE = {"color": "#1d70b8", "weight": 2, "fill": True, "fillOpacity
 ZOOM_FOR_MILES = [(0.25, 16), (0.5, 15), (1, 14), (2, 13), (3, 12), (5, 12), (10, 11)]
 #: the search point is drawn on a grid this coarse, never at the postcode centroid
 FUZZ_M = 250.0
-#: with no tile layer Leaflet has no zoom limits, and the cluster layer refuses to start without them
-ZOOM_LIMITS = {"maxZoom": 18, "minZoom": 6}
 
 
-# folium's page header is written for a whole-page map: it pins html/body to the viewport height,
-# blocks pinch-zoom (a WCAG 1.4.4 failure) and adds an inline script the CSP refuses. Drop those.
-_HEADER_JUNK = re.compile(
-    r"<meta name=\"viewport\"[^>]*>|<meta http-equiv=[^>]*>|<style>\s*html, body \{.*?</style>"
-    r"|<style>\s*#map \{.*?</style>|<script>\s*L_NO_TOUCH.*?</script>", re.S)
-
-
-def render(m: folium.Map) -> dict:
-    """``assetmap.maps.render_map`` with the whole-page parts of folium's header removed."""
-    rendered = render_map(m)
-    rendered["header"] = _HEADER_JUNK.sub("", rendered["header"])
-    return rendered
 
 
 def circle_bounds(lon: float, lat: float, radius_m: float) -> list[list[float]]:
@@ -62,19 +47,19 @@ def results_map(s, scope: str, names: dict) -> dict:
     """The results map: approximate search point, search circle or ward outline, empty cluster layer."""
     lon, lat = geo.fuzz_point(s.origin.lon, s.origin.lat, FUZZ_M)
     zoom = _zoom(s.filters.miles) if scope == "near" else (13 if scope == "ward" else 12)
-    m = make_map((lat, lon), zoom, **ZOOM_LIMITS)
+    m = make_map((lat, lon), zoom)
     if s.origin.ward_code:
         outline = ward_outline(s.origin.ward_code)
         if outline:
             folium.GeoJson(json.loads(outline), name="Ward boundary", style_function=lambda _: BOUNDARY_STYLE,
-                           tooltip=f"{names.get('ward_name') or 'Ward'} ward boundary").add_to(m)
+                           tooltip=safe_html(f"{names.get('ward_name') or 'Ward'} ward boundary")).add_to(m)
     if scope == "near":
         folium.Circle((lat, lon), radius=s.filters.radius_m, interactive=False, **SEARCH_AREA_STYLE).add_to(m)
         m.fit_bounds(circle_bounds(lon, lat, s.filters.radius_m))
     folium.CircleMarker((lat, lon), radius=9, color="#0b0c0c", weight=3, fill=True, fill_color="#ffdd00",
                         fill_opacity=1, tooltip="Search area (approximate, to about 250 metres)").add_to(m)
     cluster = plugins.MarkerCluster(name="Results").add_to(m)
-    rendered = render(m)
+    rendered = render_map(m)
     rendered["cluster"] = cluster.get_name()
     return rendered
 
@@ -84,19 +69,21 @@ def asset_map(view: dict) -> dict | None:
     place = view["place"]
     if place["lat"] is None:
         return None
-    m = make_map((place["lat"], place["lon"]), 15, **ZOOM_LIMITS)
+    m = make_map((place["lat"], place["lon"]), 15)
     outline = ward_outline(place["ward_code"]) if place["ward_code"] else None
     if outline:
         folium.GeoJson(json.loads(outline), name="Ward boundary", style_function=lambda _: BOUNDARY_STYLE,
-                       tooltip=f"{place['ward_name'] or 'Ward'} ward boundary").add_to(m)
-    folium.Marker((place["lat"], place["lon"]), tooltip=view["name"], alt=view["name"]).add_to(m)
-    return render(m)
+                       tooltip=safe_html(f"{place['ward_name'] or 'Ward'} ward boundary")).add_to(m)
+    # listing text is made inert: branca renders folium content as a Jinja template
+    folium.Marker((place["lat"], place["lon"]), tooltip=safe_html(view["name"]),
+                  alt=safe_html(view["name"])).add_to(m)
+    return render_map(m)
 
 
 def picker_map() -> dict:
     """The search page's map for picking a point; ward outlines are loaded by the page script."""
-    m = make_map((52.78, -1.72), 7, **ZOOM_LIMITS)
-    return render(m)
+    m = make_map((52.78, -1.72), 7)
+    return render_map(m)
 
 
 def ward_outlines(tolerance_deg: float = 0.0005) -> dict:
