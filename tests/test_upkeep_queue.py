@@ -224,3 +224,33 @@ def test_suggestions_are_rate_limited(limited_app, db):
         statuses = [client.post("/suggest", data={**SUGGESTION, "name": f"Spam {i}", "website_url": "x"}).status_code
                     for i in range(7)]
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+
+
+def test_a_suggestion_only_closes_through_the_asset_it_is_about(client, coordinator):
+    one, other = make_asset(name="One").id, make_asset(name="Other").id
+    client.post(f"/assets/{one}/report", data={"problem_type": "closed"})
+    report = session.execute(select(Suggestion).where(Suggestion.service_id == one)).scalar_one()
+    login(client, coordinator)
+    assert client.post(f"/assets/{other}/archive", data={"suggestion": str(report.id)}).status_code == 400
+    assert client.get(f"/assets/new?suggestion={report.id}").status_code == 400
+    assert fresh(Suggestion, report.id).status == "open" and fresh(Service, other).archived_at is None
+
+
+def test_queue_pages_through_many_overdue_assets(app_ctx, db):
+    from assetmap.accounts.auth import SessionUser
+    from assetmap.upkeep.queue import due_assets
+    user = make_user("coordinator", wards=[LADYWOOD])
+    for i in range(5):
+        make_asset(name=f"P{i}", last_verified=days_ago(400 + i))
+    first, second = (due_assets(SessionUser(user), 6, page=p, per_page=3) for p in (1, 2))
+    assert first.total == second.total >= 5 and first.pages == second.pages
+    names = [a.name for a in first.assets + second.assets if a.name.startswith("P")]
+    assert names == ["P4", "P3", "P2", "P1", "P0"][:len(names)] and len(set(a.id for a in first.assets)
+                                                                      & set(a.id for a in second.assets)) == 0
+
+
+def test_a_constituency_lead_sees_suggestions_from_all_its_wards(client, db):
+    nns = make_user("coordinator", constituencies=["E14001096"])
+    client.post("/suggest", data=SUGGESTION)
+    login(client, nns)
+    assert "Knit and Natter" in client.get("/review").get_data(as_text=True)

@@ -48,7 +48,7 @@ def create_asset(user, fields: dict, steward_id=UNSET, suggestion_id=None, sourc
     with transaction():
         if access.role_of(user) not in ("admin", "coordinator"):
             access.deny(user, "create")
-        suggestion = suggestions.for_review(user, suggestion_id) if suggestion_id else None
+        suggestion = suggestions.for_asset(user, suggestion_id)
         rec = _parse({**fields, "source_id": str(suggestion.id) if suggestion else None})
         wards = access.record_wards(rec)
         access.require_scope(user, wards, action="create", area_wards=set(rec.service_area_wards))
@@ -71,7 +71,7 @@ def edit_asset(user, service_id, fields: dict, expected_version: int | None, ste
     with transaction():
         service = access.editable_service(user, service_id, lock=True)
         store.check_version(service, expected_version)
-        suggestion = suggestions.for_review(user, suggestion_id) if suggestion_id else None
+        suggestion = suggestions.for_asset(user, suggestion_id, service.id)
         old_wards = access.service_wards(service.id)
         rec = _parse(merge(store.service_snapshot(service), fields, service.source_id))
         new_wards = access.record_wards(rec)
@@ -92,7 +92,7 @@ def archive_asset(user, service_id, expected_version: int | None = None, suggest
     with transaction():
         service = access.editable_service(user, service_id, action="archive", lock=True)
         store.check_version(service, expected_version)
-        suggestion = suggestions.for_review(user, suggestion_id) if suggestion_id else None
+        suggestion = suggestions.for_asset(user, suggestion_id, service.id)
         done = store.archive_asset(service, actor_id=user.id,
                                    note=suggestions.source_note(suggestion) if suggestion else None)
         if suggestion:

@@ -139,6 +139,18 @@ def for_review(user, suggestion_id) -> Suggestion:
     return row
 
 
+def for_asset(user, suggestion_id, service_id=None) -> Suggestion | None:
+    """The open suggestion a save answers: a new-asset suggestion, or a problem report about this asset."""
+    if not suggestion_id:
+        return None
+    row = for_review(user, suggestion_id)
+    require_open(row)
+    expected = "new_asset" if service_id is None else "problem"
+    if row.kind != expected or (service_id is not None and row.service_id != service_id):
+        raise ValidationError("That suggestion is not about this asset", field="suggestion")
+    return row
+
+
 def require_open(row: Suggestion) -> None:
     if row.status != "open":
         raise Conflict("This suggestion has already been dealt with.")

@@ -109,9 +109,7 @@ def _extra_errors(fields: dict, form_errors: list) -> list:
 @roles_required(*EDITORS)
 def new_asset():
     suggestion_id = request.values.get("suggestion") or None
-    suggestion = suggestions.for_review(current_user, suggestion_id) if suggestion_id else None
-    if suggestion is not None:
-        suggestions.require_open(suggestion)
+    suggestion = suggestions.for_asset(current_user, suggestion_id)
     if request.method == "GET":
         values = form_values({**NEW_ASSET_DEFAULTS, **(suggestions.prefill(suggestion) if suggestion else {})})
         values["steward_id"] = str(current_user.id) if current_user.role == "coordinator" else ""
@@ -141,7 +139,7 @@ def new_asset():
 def edit_asset(asset_id):
     service = access.editable_service(current_user, asset_id)
     suggestion_id = request.values.get("suggestion") or None
-    suggestion = suggestions.for_review(current_user, suggestion_id) if suggestion_id else None
+    suggestion = suggestions.for_asset(current_user, suggestion_id, service.id)
     if request.method == "GET":
         values = form_values(store.service_snapshot(service))
         values.update(version=service.version, steward_id=str(service.steward_id or ""))
