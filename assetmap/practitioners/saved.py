@@ -1,9 +1,11 @@
 """What the browser session holds for a practitioner: recent searches and the shortlist.
 
 A search is kept under an opaque random id so result URLs carry no postcode, and it keeps only
-the resolved point, its area codes and the filters - never the postcode string. The shortlist
-is a list of asset ids. Both live in the signed session cookie: nothing is stored on the server,
-and signing out (which clears the session) forgets them.
+the resolved point, its area codes and the filters - never the postcode string. The point and
+its area codes are encrypted (Fernet, with a key derived from SECRET_KEY), so even someone who
+reads the cookie on a shared machine cannot see where the search was. The shortlist is a list of
+asset ids. Both live in the session cookie: nothing is stored on the server, and signing out
+(which clears the session) forgets them.
 """
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from flask import session as cookie_session
+import base64
+import hashlib
+import json
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app, session as cookie_session
 
 from ..errors import NotFound
 from .params import Filters
@@ -38,6 +45,22 @@ class SavedSearch:
     via: str = "postcode"
 
 
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"assetmap-saved-search|" + current_app.config["SECRET_KEY"].encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _seal(origin: list) -> str:
+    return _fernet().encrypt(json.dumps(origin).encode()).decode()
+
+
+def _unseal(token) -> list | None:
+    try:
+        return json.loads(_fernet().decrypt(token.encode(), ttl=SEARCH_TTL_SECONDS))
+    except (InvalidToken, AttributeError, ValueError):
+        return None
+
+
 def _searches() -> dict:
     now = time.time()
     kept = cookie_session.get(SEARCHES_KEY) or {}
@@ -50,8 +73,8 @@ def save_search(origin: Origin, filters: Filters, via: str = "postcode") -> str:
     kept = _searches()
     for old in sorted(kept, key=lambda k: kept[k]["t"])[:max(0, len(kept) - MAX_SEARCHES + 1)]:
         kept.pop(old)
-    kept[sid] = {"o": [round(origin.lon, 6), round(origin.lat, 6), origin.ward_code, origin.lsoa_code,
-                       origin.constituency_code],
+    kept[sid] = {"o": _seal([round(origin.lon, 6), round(origin.lat, 6), origin.ward_code, origin.lsoa_code,
+                             origin.constituency_code]),
                  "f": filters.to_dict(), "t": time.time(), "v": via}
     cookie_session[SEARCHES_KEY] = kept
     return sid
@@ -60,9 +83,10 @@ def save_search(origin: Origin, filters: Filters, via: str = "postcode") -> str:
 def load_search(sid: str) -> SavedSearch:
     """The saved search ``sid``; NotFound if it expired or belongs to another browser."""
     entry = _searches().get(sid) if sid and SID_RE.match(sid) else None
-    if entry is None:
+    opened = _unseal(entry.get("o")) if entry is not None else None
+    if opened is None:
         raise NotFound("This search has expired or was made in another browser. Start a new search.")
-    lon, lat, ward, lsoa, con = entry["o"]
+    lon, lat, ward, lsoa, con = opened
     return SavedSearch(sid=sid, origin=Origin(lon, lat, ward, lsoa, con), filters=Filters.from_dict(entry["f"]),
                        created=entry["t"], unmet_recorded=bool(entry.get("u")),
                        via="point" if entry.get("v") == "point" else "postcode")

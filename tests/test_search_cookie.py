@@ -1,0 +1,32 @@
+"""The browser session never holds the searched point in readable form."""
+from flask.sessions import SecureCookieSessionInterface
+
+from tests.factories import BIRMINGHAM_LONLAT
+
+
+def _cookie_contents(app, client) -> dict:
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    return serializer.loads(cookie.value)
+
+
+def test_saved_search_point_is_encrypted_in_the_cookie(app, client):
+    resp = client.post("/search", data={"postcode": "B1 1BA"})
+    assert resp.status_code == 303
+    data = _cookie_contents(app, client)
+    raw = repr(data)
+    assert "B1 1BA" not in raw and "B11BA" not in raw
+    assert f"{BIRMINGHAM_LONLAT[0]:.4f}"[:6] not in raw and "52.47" not in raw
+    assert "E05011151" not in raw  # the ward and LSOA codes are sealed too
+    # and the results still come back from the sealed search
+    assert client.get(resp.headers["Location"]).status_code == 200
+
+
+def test_a_tampered_saved_search_is_treated_as_expired(app, client):
+    resp = client.post("/search", data={"postcode": "B1 1BA"})
+    sid = resp.headers["Location"].rsplit("/", 1)[1]
+    with client.session_transaction() as s:
+        searches = dict(s["am_searches"])
+        searches[sid] = {**searches[sid], "o": "not-a-sealed-token"}
+        s["am_searches"] = searches
+    assert client.get(f"/search/results/{sid}").status_code == 404
