@@ -304,7 +304,8 @@ def distance_label(metres: float | None, view: dict | None = None, ward_name: st
     """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers."""
     if metres is not None:
         minutes = geo.walking_minutes(metres)
-        return f"{miles_label(metres)} (about {minutes} {"minute's" if minutes == 1 else "minutes'"} walk)"
+        unit = "minute's" if minutes == 1 else "minutes'"
+        return f"{miles_label(metres)} (about {minutes} {unit} walk)"
     wards = [a["ward_name"] for a in (view or {}).get("service_areas", []) if a["ward_name"]]
     how = ", ".join(m["name"].lower() for m in (view or {}).get("modes", []) if m["code"] != "in_person")
     prefix = f"No fixed place ({how})" if how else "No fixed place"
