@@ -13,6 +13,7 @@ from ..db import session
 from ..directory import access
 from ..directory.records import TEMPLATE_FIELDS
 from ..errors import AppError
+from ..loaders import assets as loader
 from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
 from ..models import Constituency, LocalAuthority, Ward
 from . import bp, transfer
@@ -37,7 +38,8 @@ def _limit() -> int:
 
 def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
     return render_template("upkeep/import.html", errors=list(errors), source=source,
-                           max_mb=max(1, _limit() // 1048576), fields=TEMPLATE_FIELDS, labels=FIELD_LABELS), status
+                           max_mb=max(1, _limit() // 1048576), max_rows=loader.MAX_IMPORT_ROWS,
+                           fields=TEMPLATE_FIELDS, labels=FIELD_LABELS), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
