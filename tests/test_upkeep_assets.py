@@ -330,6 +330,8 @@ def test_form_page_renders_the_draggable_pin_with_lat_lon_alternative(signed_in,
     html = signed_in.get(f"/assets/{service.id}/edit").get_data(as_text=True)
     assert "draggable" in html and 'id="lat"' in html and 'id="lon"' in html
     assert "/static/js/upkeep_form.js" in html and "cdn" not in html.lower()
+    # no inline script without the CSP nonce, and the page is not pinned to the viewport height
+    assert "L_NO_TOUCH" not in html and "html, body {" not in html
 
 
 def test_an_impossible_session_time_is_flagged_on_its_own_line(signed_in, db):

@@ -1,24 +1,21 @@
 """How fresh a listing is: "checked N months ago", overdue for review, possibly out of date.
 
-Shared by the review queue and by any page that shows an asset (practitioners' pages may import it).
+Used by the coordinators' pages; the month arithmetic and the staleness rule come from the practitioners'
+read model so every page agrees.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-#: older than this, a listing is flagged as possibly out of date and ranks below fresh ones
-STALE_AFTER_MONTHS = 12
+# calendar-month arithmetic and the 12-month staleness rule are shared with the practitioners' read model
+from ..directory.read import STALE_AFTER_MONTHS, months_before, months_between
 
 
 def months_since(day: dt.date | None, today: dt.date | None = None) -> int | None:
     """Whole calendar months from ``day`` to today (None if never checked)."""
     if day is None:
         return None
-    today = today or dt.date.today()
-    months = (today.year - day.year) * 12 + today.month - day.month
-    if today.day < day.day:
-        months -= 1
-    return max(0, months)
+    return months_between(day, today or dt.date.today())
 
 
 def checked_label(day: dt.date | None, today: dt.date | None = None) -> str:
@@ -51,13 +48,4 @@ def is_stale(day: dt.date | None, today: dt.date | None = None) -> bool:
 
 def review_cutoff(months: int, today: dt.date | None = None) -> dt.date:
     """Assets last checked on or before this date are due for review."""
-    today = today or dt.date.today()
-    y, m = divmod(today.month - 1 - months, 12)
-    year, month = today.year + y, m + 1
-    # clamp the day (31 March - 1 month -> 28/29 February)
-    for day in (today.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return months_before(today or dt.date.today(), months)

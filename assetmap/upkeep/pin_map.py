@@ -3,20 +3,18 @@ the keyboard and no-JavaScript alternative (static/js/upkeep_form.js keeps them 
 from __future__ import annotations
 
 import json
-import re
 
 import folium
 from sqlalchemy import select
 
 from ..db import session
 from ..geo import simplified_geojson
-from ..maps import make_map, render_map
+from ..maps import make_map, render_map, safe_html
 from ..models import Ward
 
 #: central Birmingham, used when there is neither a pin nor a ward to show
 DEFAULT_CENTRE = (52.4796, -1.9026)
 MAX_WARDS_DRAWN = 25
-_LEAFLET_FLAGS = re.compile(r"<script>\s*L_NO_TOUCH = false;\s*L_DISABLE_3D = false;\s*</script>")
 
 
 def _ward_features(codes: set[str]) -> list[dict]:
@@ -24,7 +22,7 @@ def _ward_features(codes: set[str]) -> list[dict]:
         return []
     rows = session.execute(select(Ward.code, Ward.name, simplified_geojson(Ward.geom))
                            .where(Ward.code.in_(sorted(codes)[:MAX_WARDS_DRAWN]))).all()
-    return [{"type": "Feature", "properties": {"name": name, "code": code}, "geometry": json.loads(gj)}
+    return [{"type": "Feature", "properties": {"name": safe_html(name), "code": code}, "geometry": json.loads(gj)}
             for code, name, gj in rows]
 
 
@@ -47,8 +45,5 @@ def pin_map(lat: float | None, lon: float | None, ward_codes: set[str]) -> dict:
     marker = folium.Marker(location=at, draggable=True, tooltip="Drag the pin to the exact place")
     marker.add_to(m)
     rendered = render_map(m)
-    # folium's header sets two Leaflet flags in an inline script without the CSP nonce, which the
-    # browser blocks (and reports); they only repeat Leaflet's defaults, so leave them out
-    rendered["header"] = _LEAFLET_FLAGS.sub("", rendered["header"])
     return {"rendered": rendered, "map_name": m.get_name(), "marker_name": marker.get_name(),
             "has_pin": has_pin}
