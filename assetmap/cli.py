@@ -258,15 +258,27 @@ def status(as_json):
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "3")))
 def serve(port, host, workers):
     """Serve the app with gunicorn (no access log: the app writes its own, without query strings)."""
-    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+    args = [sys.executable, "-m", "gunicorn", "--config", "python:assetmap.gunicorn_conf",
+            "--bind", f"{host}:{port}", "--workers", str(workers),
             "--threads", "2", "--timeout", "60", "--graceful-timeout", "20", "--log-level", "warning",
             "assetmap.wsgi:app"]
     click.echo(f"AssetMap is running on http://{host}:{port}  (Ctrl+C to stop)")
     os.execv(sys.executable, args)
 
 
-def register(group) -> None:
-    """Area packages add their commands here (users, import, report, bench, backup …)."""
+@main.command("up")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 or $HOST")
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "3")))
+@click.pass_context
+def up(ctx, port, host, workers):
+    """What `make run` does, in one process: migrate, load York and Birmingham if empty, demo
+    accounts (never in production), then serve. The app is loaded once, so a second run is quick."""
+    from .accounts.cli import demo
+    ctx.invoke(migrate)
+    ctx.invoke(onboard, folder="data", if_empty=True, no_demo=False)
+    ctx.invoke(demo)
+    ctx.invoke(serve, port=port, host=host, workers=workers)
 
 
 from .accounts.cli import users  # noqa: E402

@@ -2,12 +2,8 @@
 # Serve AssetMap on real York and Birmingham data (PORT, default 5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-AM=.venv/bin/assetmap
 if [ -z "${DATABASE_URL:-}" ]; then
   echo "==> private PostgreSQL + PostGIS under var/ (set DATABASE_URL to use your own server)"
-  $AM db start >/dev/null
 fi
-$AM migrate
-$AM onboard data --if-empty
-$AM users demo
-exec $AM serve --port "${PORT:-5000}"
+# one process: start the private cluster if needed, migrate, load once, demo accounts, then gunicorn
+exec .venv/bin/assetmap up --port "${PORT:-5000}"
