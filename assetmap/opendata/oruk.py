@@ -17,11 +17,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import session
+from ..geo import lat as lat_of, lon as lon_of
 from ..directory.access import shows_point
 from ..models import (
     Accessibility, Attribute, Contact, CostOption, LocalAuthority, Location, Organisation, Phone, Schedule,
@@ -145,14 +145,31 @@ def organization(org: Organisation) -> dict:
 
 @dataclass
 class Context:
-    """What serialising a batch needs once: the taxonomy catalogue and local-authority names."""
+    """What serialising a batch needs, fetched once: the taxonomy catalogue, local-authority names and
+    the coordinates of the batch's locations."""
     catalogue: Catalogue
     authority_names: dict[str, str]
+    points: dict[uuid.UUID, tuple[float, float]] = field(default_factory=dict)
 
 
-def context() -> Context:
+def context(services=(), sals=()) -> Context:
+    """The context for serialising these services and service_at_locations (already loaded)."""
     names = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
-    return Context(catalogue(), names)
+    ids = {sal.location_id for sal in sals} | {sal.location_id for s in services for sal in s.locations}
+    return Context(catalogue(), names, points(ids))
+
+
+def points(location_ids) -> dict[uuid.UUID, tuple[float, float]]:
+    """{location id: (lat, lon)}, read by PostGIS.
+
+    Not shapely's ``to_shape``: decoding many points per request with it (shapely 2.2 / GEOS 3.14 here)
+    crashed the worker process with a segmentation fault after a few hundred requests.
+    """
+    if not location_ids:
+        return {}
+    rows = session.execute(select(Location.id, lat_of(Location.geom), lon_of(Location.geom))
+                           .where(Location.id.in_(list(location_ids)), Location.geom.is_not(None))).all()
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def _attribute(service: Service, attr: Attribute, ctx: Context) -> dict | None:
@@ -231,9 +248,9 @@ def location(loc: Location, service: Service, ctx: Context, full: bool = True) -
                     "description": loc.description})
     if not shows_point(None, service):
         return out
-    if loc.geom is not None:
-        pt = to_shape(loc.geom)
-        out["latitude"], out["longitude"] = round(pt.y, 6), round(pt.x, 6)
+    if loc.id in ctx.points:
+        lat, lon = ctx.points[loc.id]
+        out["latitude"], out["longitude"] = round(lat, 6), round(lon, 6)
     if full:
         out["addresses"] = [_address(loc, ctx)] if (loc.address_1 or loc.postcode) else []
         out["accessibility"] = [_accessibility(a) for a in sorted(

@@ -188,10 +188,14 @@ def get_organization(org_id: uuid.UUID) -> Organisation | None:
                            ).scalar_one_or_none()
 
 
-def services_of(org_id: uuid.UUID, full: bool) -> list[Service]:
-    return list(session.execute(select(Service).where(Service.organisation_id == org_id, public())
-                                .options(*service_options(full)).order_by(Service.name, Service.id))
-                .unique().scalars())
+def services_of(org_ids: list[uuid.UUID], full: bool) -> dict[uuid.UUID, list[Service]]:
+    """The public services of each organisation, in one query."""
+    out: dict[uuid.UUID, list[Service]] = {org_id: [] for org_id in org_ids}
+    rows = session.execute(select(Service).where(Service.organisation_id.in_(org_ids), public())
+                           .options(*service_options(full)).order_by(Service.name, Service.id)).unique().scalars()
+    for service in rows:
+        out[service.organisation_id].append(service)
+    return out
 
 
 # --------------------------------------------------------------------------- taxonomies (a few dozen rows, held in memory)

@@ -38,8 +38,8 @@ def services():
     f = params.service_filter(request.args)
     page, per_page = params.paging(request.args)
     full, minimal = params.boolean(request.args, "full"), params.boolean(request.args, "minimal")
-    ctx = oruk.context()
-    result = queries.list_services(f, ctx.catalogue, page, per_page, full=full and not minimal)
+    result = queries.list_services(f, oruk.catalogue(), page, per_page, full=full and not minimal)
+    ctx = oruk.context(services=result.items if full and not minimal else ())
     if minimal:
         items = [{k: v for k, v in oruk.service_brief(s).items() if k in ("id", "name", "status", "last_modified")}
                  for s in result.items]
@@ -55,7 +55,7 @@ def service(service_id):
     found = queries.get_service(_path_id(service_id, "service"))
     if found is None:
         raise _not_found("service")
-    return jsonify(oruk.service_full(found, oruk.context()))
+    return jsonify(oruk.service_full(found, oruk.context(services=[found])))
 
 
 @bp.get(PREFIX + "/service_at_locations")
@@ -63,8 +63,8 @@ def service_at_locations():
     f = params.service_filter(request.args)
     page, per_page = params.paging(request.args)
     full = params.boolean(request.args, "full")
-    ctx = oruk.context()
-    result = queries.list_service_at_locations(f, ctx.catalogue, page, per_page, full=full)
+    result = queries.list_service_at_locations(f, oruk.catalogue(), page, per_page, full=full)
+    ctx = oruk.context(services=[sal.service for sal in result.items] if full else (), sals=result.items)
     items = [oruk.service_at_location(sal, ctx, full=full) for sal in result.items]
     return jsonify(oruk.page(items, result.total, page, per_page))
 
@@ -74,7 +74,7 @@ def service_at_location(sal_id):
     found = queries.get_service_at_location(_path_id(sal_id, "service at location"))
     if found is None:
         raise _not_found("service at location")
-    return jsonify(oruk.service_at_location(found, oruk.context(), full=True))
+    return jsonify(oruk.service_at_location(found, oruk.context(services=[found.service], sals=[found]), full=True))
 
 
 @bp.get(PREFIX + "/organizations")
@@ -84,8 +84,7 @@ def organizations():
     page, per_page = params.paging(request.args)
     full, full_service = params.boolean(request.args, "full"), params.boolean(request.args, "full_service")
     result = queries.list_organizations(search, page, per_page)
-    ctx = oruk.context() if full else None
-    items = [_organization(org, ctx, full_service) if full else oruk.organization(org) for org in result.items]
+    items = _organizations(result.items, full_service) if full else [oruk.organization(o) for o in result.items]
     return jsonify(oruk.page(items, result.total, page, per_page))
 
 
@@ -94,13 +93,18 @@ def organization(org_id):
     found = queries.get_organization(_path_id(org_id, "organization"))
     if found is None:
         raise _not_found("organization")
-    return jsonify(_organization(found, oruk.context(), params.boolean(request.args, "full_service")))
+    return jsonify(_organizations([found], params.boolean(request.args, "full_service"))[0])
 
 
-def _organization(org, ctx, full_service: bool) -> dict:
-    out = oruk.organization(org)
-    services_ = queries.services_of(org.id, full=full_service)
-    out["services"] = [oruk.service_full(s, ctx) if full_service else oruk.service_brief(s) for s in services_]
+def _organizations(orgs: list, full_service: bool) -> list[dict]:
+    """Organisations with their public services (brief, or fully nested)."""
+    by_org = queries.services_of([o.id for o in orgs], full=full_service)
+    ctx = oruk.context(services=[s for found in by_org.values() for s in found]) if full_service else None
+    out = []
+    for org in orgs:
+        item = oruk.organization(org)
+        item["services"] = [oruk.service_full(s, ctx) if full_service else oruk.service_brief(s) for s in by_org[org.id]]
+        out.append(item)
     return out
 
 
