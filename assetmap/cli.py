@@ -255,12 +255,12 @@ def status(as_json):
 @main.command("serve")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 or $HOST")
-@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "3")))
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "4")))
 def serve(port, host, workers):
     """Serve the app with gunicorn (no access log: the app writes its own, without query strings)."""
     args = [sys.executable, "-m", "gunicorn", "--config", "python:assetmap.gunicorn_conf",
             "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", "2", "--timeout", "60", "--graceful-timeout", "20", "--log-level", "warning",
+            "--threads", "1", "--timeout", "60", "--graceful-timeout", "20", "--log-level", "warning",
             "assetmap.wsgi:app"]
     click.echo(f"AssetMap is running on http://{host}:{port}  (Ctrl+C to stop)")
     os.execv(sys.executable, args)
@@ -269,7 +269,7 @@ def serve(port, host, workers):
 @main.command("up")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 or $HOST")
-@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "3")))
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "4")))
 @click.pass_context
 def up(ctx, port, host, workers):
     """What `make run` does, in one process: migrate, load York and Birmingham if empty, demo

@@ -173,7 +173,7 @@ def main() -> int:
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
     server_log = open(ROOT / "bench" / "out" / "load-gunicorn.log", "w")  # the app's JSON access log
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{args.port}", "--workers",
-                               str(args.workers), "--threads", "2", "--keep-alive", "10", "--config",
+                               str(args.workers), "--threads", "1", "--keep-alive", "10", "--config",
                                "python:assetmap.gunicorn_conf", "--log-level", "warning", "assetmap.wsgi:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log)
     host = f"http://127.0.0.1:{args.port}"
@@ -190,7 +190,7 @@ def main() -> int:
                 time.sleep(0.5)
         environment = Environment(user_classes=[Visitor, Commissioner], host=host)
         runner = environment.create_local_runner()
-        print(f"Load: {args.users} users for {args.seconds} s against gunicorn ({args.workers} workers x 2 threads) "
+        print(f"Load: {args.users} users for {args.seconds} s against gunicorn ({args.workers} single-threaded workers) "
               f"on {host}")
         started = time.monotonic()
         runner.start(args.users, spawn_rate=args.users)
