@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import json
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
 
 from assetmap.config import PROJECT_ROOT
 from assetmap.opendata import schemas
@@ -82,15 +79,5 @@ class FeedApp:
         return [data]
 
 
-@contextmanager
-def serve(wsgi_app):
-    """Serve a WSGI app on a free 127.0.0.1 port in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+# one live-server helper for every test that needs a real HTTP server
+from tests.browser import live_server as serve  # noqa: E402,F401

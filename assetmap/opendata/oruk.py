@@ -28,6 +28,7 @@ from ..models import (
     Service, ServiceArea, ServiceAtLocation, Taxonomy,
 )
 from ..taxonomy import TAXONOMY_CODES
+from ..directory.read import ACCESSIBILITY_LABELS
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
@@ -36,15 +37,6 @@ TAXONOMY_BASE = "https://assetmap.org.uk/taxonomy"
 ONS_AREA_URI = "http://statistics.data.gov.uk/id/statistical-geography/"
 ILLUSTRATIVE_ALERT = ("Illustrative listing: invented to demonstrate AssetMap, with a real postcode "
                       "location. It is not a real service.")
-ACCESSIBILITY_LABELS = {
-    "wheelchair": "Wheelchair accessible",
-    "step-free": "Step-free access",
-    "accessible-toilet": "Accessible toilet",
-    "hearing-loop": "Hearing loop",
-    "quiet-space": "Quiet space",
-    "large-print": "Large print",
-    "bsl": "British Sign Language",
-}
 MODE_TAXONOMY = ("mode", "How to take part", "Whether an asset is offered in person, online or by phone.", [
     ("in_person", "In person", "Go to a place to take part."),
     ("online", "Online", "Take part online."),
