@@ -84,6 +84,12 @@ def healthz():
     return jsonify(status="ok", database=pg, postgis=postgis)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page's icon link says: answer it, not 404."""
+    return current_app.send_static_file("images/favicon.svg"), 200, {"Cache-Control": "public, max-age=86400"}
+
+
 @bp.get("/accessibility")
 def accessibility():
     return render_template("accessibility.html")

@@ -284,6 +284,7 @@ def test_maps_pass_the_csp_and_draw_without_tiles(site):
     page = new_page(site, "practitioner", bypass_csp=False)
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     search(page, site)
     page.wait_for_timeout(1500)

@@ -32,3 +32,9 @@ def test_data_page_shows_attribution(client):
     html = client.get("/about/data").get_data(as_text=True)
     assert "Office for National Statistics" in html
     assert "Royal Mail" in html
+
+
+def test_favicon_is_served(client):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 200
+    assert resp.mimetype == "image/svg+xml"

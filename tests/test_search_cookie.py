@@ -30,3 +30,19 @@ def test_a_tampered_saved_search_is_treated_as_expired(app, client):
         searches[sid] = {**searches[sid], "o": "not-a-sealed-token"}
         s["am_searches"] = searches
     assert client.get(f"/search/results/{sid}").status_code == 404
+
+
+def test_background_map_fetches_do_not_rewrite_the_session(app, client, db):
+    """A slow map-data response must not carry an older session over a search saved meanwhile."""
+    from tests.factories import login, make_user
+    user = make_user("practitioner")
+    db.commit()
+    login(client, user)
+    client.get("/search")
+    resp = client.get("/search/wards.geojson")
+    assert resp.status_code == 200
+    assert not [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    # and a search saved by a page request survives a background fetch that ran alongside it
+    saved = client.post("/search", data={"postcode": "B1 1BA"})
+    client.get("/search/wards.geojson")
+    assert client.get(saved.headers["Location"]).status_code == 200

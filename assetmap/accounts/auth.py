@@ -19,6 +19,7 @@ from . import login_manager
 
 log = logging.getLogger("assetmap.auth")
 _hasher = PasswordHasher()
+SEEN_REFRESH_SECONDS = 60
 
 
 class SessionUser:
@@ -170,4 +171,9 @@ def init_app(app) -> None:
             sign_out()
             cookie_session["timed_out"] = True
             return
-        cookie_session["seen_at"] = now
+        # Refresh "last seen" at most once a minute, and never from background fetches (map data,
+        # static files): every refresh rewrites the cookie, and a slow background response carrying
+        # an older session would otherwise overwrite a search saved by a request that finished first.
+        background = request.path.startswith("/static/") or request.path.endswith((".json", ".geojson"))
+        if not background and now - cookie_session.get("seen_at", 0) > SEEN_REFRESH_SECONDS:
+            cookie_session["seen_at"] = now
