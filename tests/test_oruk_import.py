@@ -52,6 +52,7 @@ def test_dry_run_reports_every_outcome_and_writes_nothing(app_ctx, db, feed):
     text = "\n".join(report.lines(verbose=True))
     assert "5 would be created" in text and "skipped Old Drop-in" in text and "information-and-advice" in text
     assert "email left out" in text
+    assert "not valid ORUK 3.0 at email: 'not-an-email' is not a 'email'" in text  # checked against the schema
 
 
 def test_feed_pages_are_all_read_then_each_full_record(app_ctx, db, feed):

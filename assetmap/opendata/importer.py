@@ -6,7 +6,9 @@ re-import updates what it created instead of duplicating it. Services that canno
 skipped with their reasons; everything else is written in one transaction or not at all.
 
 The dry run does the writes inside a savepoint and rolls it back, so the ward and constituency
-each place would land in (set by the database trigger) are reported exactly.
+each place would land in (set by the database trigger) are reported exactly. Each record is also
+checked against the ORUK 3.0 service schema; deviations are noted, not fatal (feeds in the wild
+often have small ones, and the mapping validates what it takes).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from ..models import Constituency, Location, Service, ServiceAtLocation, Ward
 from . import feed as feeds
 from .mapping import Mapped, Skip, TermIndex, map_service
 from .oruk import catalogue
+from .schemas import validator
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Report:
 def map_feed(services: list, report: Report) -> tuple[list[dict], list[Mapped]]:
     """Every service mapped to template rows; the unmappable ones recorded as skipped."""
     index, vocab, wards = TermIndex(catalogue()), vocabulary(), known_wards()
+    conformance = validator("service")
     rows, mapped = [], []
     for svc in services:
         try:
@@ -97,6 +101,9 @@ def map_feed(services: list, report: Report) -> tuple[list[dict], list[Mapped]]:
         mapped.append(m)
         rows.extend(m.rows)
         report.notes.extend((m.name, n) for n in dict.fromkeys(m.notes))
+        for err in list(conformance.iter_errors(svc))[:3]:
+            where = "/".join(str(p) for p in err.absolute_path) or "the record"
+            report.notes.append((m.name, f"not valid ORUK 3.0 at {where}: {err.message[:120]}"))
         report.unmapped_terms.update(set(m.unmapped_terms))
         if m.defaulted_category:
             report.defaulted_category.append(m.name)
