@@ -22,7 +22,7 @@ from ..directory.store import known_wards, vocabulary
 from ..loaders.assets import Plan, apply_plan, plan_rows
 from ..models import Constituency, Location, Service, ServiceAtLocation, Ward
 from . import feed as feeds
-from .mapping import Mapped, Skip, TermIndex, map_service
+from .mapping import Skip, TermIndex, map_service
 from .oruk import catalogue
 from .schemas import validator
 
@@ -86,11 +86,11 @@ class Report:
         return out
 
 
-def map_feed(services: list, report: Report) -> tuple[list[dict], list[Mapped]]:
+def map_feed(services: list, report: Report) -> list[dict]:
     """Every service mapped to template rows; the unmappable ones recorded as skipped."""
     index, vocab, wards = TermIndex(catalogue()), vocabulary(), known_wards()
     conformance = validator("service")
-    rows, mapped = [], []
+    rows = []
     for svc in services:
         try:
             m = map_service(svc, index, vocab, wards)
@@ -98,7 +98,6 @@ def map_feed(services: list, report: Report) -> tuple[list[dict], list[Mapped]]:
             raw = svc if isinstance(svc, dict) else {}
             report.skipped.append(Skipped(str(raw.get("id") or "?"), str(raw.get("name") or ""), str(exc)))
             continue
-        mapped.append(m)
         rows.extend(m.rows)
         report.notes.extend((m.name, n) for n in dict.fromkeys(m.notes))
         for err in list(conformance.iter_errors(svc))[:3]:
@@ -107,7 +106,7 @@ def map_feed(services: list, report: Report) -> tuple[list[dict], list[Mapped]]:
         report.unmapped_terms.update(set(m.unmapped_terms))
         if m.defaulted_category:
             report.defaulted_category.append(m.name)
-    return rows, mapped
+    return rows
 
 
 def _plan(rows: list[dict], source: str, report: Report) -> Plan:
@@ -152,7 +151,7 @@ def import_feed(location: str, apply: bool = False, progress=None, source: str |
     report = Report(src, applied=apply, services_read=len(feed.services) + len(feed.unavailable))
     report.skipped += [Skipped(sid, "", f"its full record could not be fetched: {why}")
                        for sid, why in feed.unavailable]
-    rows, _ = map_feed(feed.services, report)
+    rows = map_feed(feed.services, report)
     plan = _plan(rows, src, report)
     source_ids = [r["source_id"] for r in rows]
     report.gone = _gone(src, set(source_ids))

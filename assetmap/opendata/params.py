@@ -103,8 +103,8 @@ def near(args) -> Near | None:
     return Near(found.lon, found.lat, metres)
 
 
-def service_filter(args, with_place: bool = True) -> ServiceFilter:
+def service_filter(args) -> ServiceFilter:
     fmt(args)
     return ServiceFilter(search=text(args), taxonomy_term_id=an_id(args, "taxonomy_term_id"),
                          taxonomy_id=an_id(args, "taxonomy_id"), organization_id=an_id(args, "organization_id"),
-                         modified_after=moment(args), near=near(args) if with_place else None)
+                         modified_after=moment(args), near=near(args))
