@@ -380,3 +380,22 @@ def test_a_page_of_full_services_costs_a_fixed_number_of_queries(app, client, di
         event.remove(target, "before_cursor_execute", count)
     assert many == few, (few, many)
     assert many <= 20
+
+
+# --------------------------------------------------------------------------- the collector guard
+
+def test_collector_is_paused_while_open_data_requests_run_and_resumed_after(client):
+    import gc
+    from assetmap.opendata import gcguard
+    assert gc.isenabled()
+    gcguard.pause()
+    gcguard.pause()          # a second, overlapping request
+    assert not gc.isenabled()
+    gcguard.resume()
+    assert not gc.isenabled()  # still one request running
+    gcguard.resume()
+    assert gc.isenabled()
+    gcguard.resume()         # an unmatched resume changes nothing
+    assert gc.isenabled()
+    assert client.get("/oruk/services?page=abc").status_code == 400  # errors resume it too
+    assert client.get("/oruk/").status_code == 200 and gc.isenabled()

@@ -10,8 +10,9 @@ def is_open_data_path(path: str) -> bool:
 
 
 def init_app(app) -> None:
-    from . import views
+    from . import gcguard, views
 
+    gcguard.guard(views.bp)
     app.register_blueprint(views.bp)
 
     @app.after_request
