@@ -10,9 +10,8 @@ def is_open_data_path(path: str) -> bool:
 
 
 def init_app(app) -> None:
-    from . import gcguard, views
+    from . import views
 
-    gcguard.guard(views.bp)
     app.register_blueprint(views.bp)
 
     @app.after_request

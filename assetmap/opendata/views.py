@@ -9,10 +9,11 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 
 from ..directory.store import vocabulary
 from ..errors import AppError, NotFound
-from . import oruk, params, queries
+from . import gcguard, oruk, params, queries
 from .openapi import document, operations
 
 bp = Blueprint("opendata", __name__)
+gcguard.guard(bp)  # once, at import: every app built from this blueprint shares the hooks
 PREFIX = "/oruk"
 
 
