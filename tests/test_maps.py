@@ -23,3 +23,46 @@ def test_listing_text_is_inert_in_tooltips_and_popups(app_ctx):
     assert "49 club" not in out
     assert "<img" not in out and "${" not in out and "{%" not in out
     assert "&#123;&#123; 7*7 &#125;&#125; club" in out
+
+
+def _draw_and_render(monkeypatch, template_factory):
+    """A map with a GeoJSON outline, a circle, a marker and a cluster, drawn with numbered ids."""
+    import itertools
+    import json
+
+    import branca.element
+    from folium import plugins
+
+    counter = itertools.count()
+    monkeypatch.setattr(branca.element.Element, "_generate_id", classmethod(lambda cls: f"{next(counter):032x}"))
+    monkeypatch.setattr(branca.element, "Template", template_factory)
+    outline = {"type": "Polygon", "coordinates": [[[-1.9, 52.4], [-1.8, 52.4], [-1.8, 52.5], [-1.9, 52.4]]]}
+    m = make_map((52.47, -1.9), 12)
+    folium.GeoJson(json.loads(json.dumps(outline)), tooltip="Ward\r\nboundary").add_to(m)
+    folium.Circle((52.47, -1.9), radius=1609).add_to(m)
+    folium.Marker((52.47, -1.9), tooltip=safe_html("{{ 7*7 }} café"), popup="Line one\nline two\n").add_to(m)
+    plugins.MarkerCluster(name="Results").add_to(m)
+    return render_map(m)
+
+
+def test_maps_render_exactly_as_branca_with_jinja_would(app_ctx, monkeypatch):
+    """Text with no Jinja syntax skips compilation (assetmap.maps): the output must not change."""
+    import jinja2
+
+    from assetmap import maps
+
+    fast = _draw_and_render(monkeypatch, maps._template)
+    plain = _draw_and_render(monkeypatch, jinja2.Template)
+    assert fast == plain
+    assert "markerClusterGroup" in fast["script"] and "Ward" in fast["script"]
+
+
+def test_literal_templates_only_when_there_is_no_jinja_syntax():
+    from assetmap.maps import _Literal, _template
+
+    assert isinstance(_template('{"a": {"b": 1}}\n'), _Literal)
+    assert _template('{"a": {"b": 1}}\n').render(this=None) == '{"a": {"b": 1}}'
+    assert _template("a\r\nb\rc").render() == "a\nb\nc"
+    for jinja in ("{{ x }}", "{% if x %}{% endif %}", "{# c #}"):
+        assert not isinstance(_template(jinja), _Literal)
+    assert _template("{{ 6*7 }}").render() == "42"
