@@ -27,11 +27,12 @@ class Term:
 def all_terms() -> dict[str, list[Term]]:
     """Terms of each taxonomy, in display order: {"category": [Term, …], …}."""
     rows = session.execute(
-        select(TaxonomyTerm, Taxonomy.code).join(Taxonomy).order_by(Taxonomy.code, TaxonomyTerm.term_order)
+        select(TaxonomyTerm.id, Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description)
+        .join(Taxonomy).order_by(Taxonomy.code, TaxonomyTerm.term_order)
     ).all()
     out: dict[str, list[Term]] = {code: [] for code in TAXONOMY_CODES}
-    for term, tax_code in rows:
-        out.setdefault(tax_code, []).append(Term(term.id, tax_code, term.code, term.name, term.description))
+    for term_id, tax_code, code, name, description in rows:
+        out.setdefault(tax_code, []).append(Term(term_id, tax_code, code, name, description))
     return out
 
 

@@ -1,6 +1,5 @@
 """Migrations: numbered, one head, the test schema is at head, and the models match it."""
 import re
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config

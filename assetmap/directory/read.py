@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import session
 from ..models import (
-    Attribute, Constituency, Location, Schedule, Service, ServiceAtLocation, TaxonomyTerm, Ward,
+    Attribute, Constituency, Location, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
 )
 from . import access
 from .records import DAY_NAMES, DAY_ORDER
@@ -143,12 +143,23 @@ def cost_view(service: Service) -> dict:
     return {"free": free, "known": c.amount is not None, "amount": c.amount, "label": label}
 
 
-def _terms(service: Service) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {"category": [], "audience": [], "capability": [], "asset_type": []}
-    for a in sorted(service.attributes, key=lambda a: a.taxonomy_term.term_order):
-        t = a.taxonomy_term
-        out.setdefault(t.taxonomy.code, []).append({"code": t.code, "name": t.name})
+def _terms(service_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[dict]]]:
+    """Each service's taxonomy terms by taxonomy, in display order, read as plain rows."""
+    rows = session.execute(
+        select(Attribute.service_id, Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.name)
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(Attribute.service_id.in_(service_ids))
+        .order_by(Attribute.service_id, TaxonomyTerm.term_order, TaxonomyTerm.code)).all()
+    out: dict[uuid.UUID, dict[str, list[dict]]] = {}
+    for service_id, tax_code, code, name in rows:
+        by_tax = out.setdefault(service_id, _no_terms())
+        by_tax.setdefault(tax_code, []).append({"code": code, "name": name})
     return out
+
+
+def _no_terms() -> dict[str, list[dict]]:
+    return {"category": [], "audience": [], "capability": [], "asset_type": []}
 
 
 def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict]:
@@ -164,9 +175,7 @@ def _area_names(locations: list[Location], services: list[Service]) -> tuple[dic
 
 def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
     stmt = (select(Service).where(Service.id.in_(ids), access.readable_filter(user, include_archived))
-            .options(selectinload(Service.attributes).joinedload(Attribute.taxonomy_term)
-                     .joinedload(TaxonomyTerm.taxonomy),
-                     selectinload(Service.schedules), selectinload(Service.cost_options),
+            .options(selectinload(Service.schedules), selectinload(Service.cost_options),
                      selectinload(Service.contacts), selectinload(Service.phones),
                      selectinload(Service.service_areas),
                      # many-to-one: joined into the same statement rather than a query each
@@ -176,14 +185,13 @@ def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
     return list(session.execute(stmt).scalars())
 
 
-def _view(service: Service, user, wards: dict, cons: dict, now: dt.datetime) -> dict:
+def _view(service: Service, terms: dict, user, wards: dict, cons: dict, now: dt.datetime) -> dict:
     loc = service.locations[0].location if service.locations else None
     show_place = access.shows_point(user, service)
     lon = lat = None
     if loc is not None and loc.geom is not None and show_place:
         pt = to_shape(loc.geom)
         lon, lat = round(pt.x, 6), round(pt.y, 6)
-    terms = _terms(service)
     contact = service.contacts[0] if service.contacts else None
     access_kinds = sorted((a.kind for a in loc.accessibility), key=list(ACCESSIBILITY_LABELS).index) if loc else []
     return {
@@ -244,7 +252,8 @@ def asset_views(ids, user, now: dt.datetime | None = None, include_archived: boo
     locations = [sal.location for s in services for sal in s.locations]
     wards, cons = _area_names(locations, services)
     now = now or now_london()
-    by_id = {s.id: _view(s, user, wards, cons, now) for s in services}
+    terms = _terms([s.id for s in services]) if services else {}
+    by_id = {s.id: _view(s, terms.get(s.id) or _no_terms(), user, wards, cons, now) for s in services}
     return [by_id[i] for i in ids if i in by_id]
 
 
