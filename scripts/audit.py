@@ -70,7 +70,7 @@ def check_against_latest(version: str, project: dict | None) -> dict:
     except (InvalidVersion, TypeError):
         same = version == latest
     if not same:
-        return {"status": "behind", "latest": latest}
+        return {"status": "behind", "latest": latest, "requires_python": project["info"].get("requires_python")}
     vulns = project.get("vulnerabilities") or []
     if not vulns:
         return {"status": "clean"}
@@ -95,7 +95,9 @@ def summarise_latest(checks: dict[tuple[str, str], dict]) -> tuple[int, list[str
             lines.append(f"  {name} {version}: {vid}" + (f" (fixed in {', '.join(fixes)})" if fixes else " (no fix yet)"))
     if by["behind"]:
         lines.append("  Not checked (locked behind the latest release; upgrade to audit them): " + ", ".join(
-            f"{name} {version} < {r['latest']}" for (name, version), r in by["behind"]))
+            f"{name} {version} < {r['latest']}" + (f" (which needs Python {r['requires_python']})"
+                                                    if r.get("requires_python") else "")
+            for (name, version), r in by["behind"]))
     if by["unknown"]:
         lines.append("  Not found on PyPI: " + ", ".join(f"{name} {version}" for (name, version), _ in by["unknown"]))
     return (1 if fixable else 0), lines
