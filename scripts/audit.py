@@ -94,7 +94,7 @@ def summarise_latest(checks: dict[tuple[str, str], dict]) -> tuple[int, list[str
         for vid, fixes in r["vulns"]:
             lines.append(f"  {name} {version}: {vid}" + (f" (fixed in {', '.join(fixes)})" if fixes else " (no fix yet)"))
     if by["behind"]:
-        lines.append("  Not checked (locked behind the latest release; upgrade to audit them): " + ", ".join(
+        lines.append("  Not checked (locked behind the latest release): " + ", ".join(
             f"{name} {version} < {r['latest']}" + (f" (which needs Python {r['requires_python']})"
                                                     if r.get("requires_python") else "")
             for (name, version), r in by["behind"]))
