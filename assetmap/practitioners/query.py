@@ -1,7 +1,8 @@
 """The search query: readable, active assets near a point (or in its ward or constituency).
 
-Each filter is one small function returning a SQLAlchemy expression on ``Service``; spatial
-expressions come from ``assetmap.geo``. Ranking: distance (nearest first; services that only
+Three statements share one builder: a page of hits, the count, and the map markers in a view. Each
+is built once per "shape" (which filters are present) with named parameters, so the results list,
+its total and its markers can never disagree; spatial expressions come from ``assetmap.geo``. Ranking: distance (nearest first; services that only
 cover the person's ward, with no place, come last), then fresh listings before stale ones at
 equal distance, then text relevance, then name.
 """
@@ -146,22 +147,116 @@ def text_filter(words: list[str]) -> ColumnElement:
     return and_(*(_word_match(Service, w) for w in required_words(words))) if words else true()
 
 
-def relevance(words: list[str], q: str) -> ColumnElement:
-    if not words:
-        return literal(0.0, Float)
-    tsq = func.to_tsquery("english", literal(" | ".join(words), String))
-    return func.ts_rank_cd(Service.search_tsv, tsq) + func.word_similarity(literal(q, String), Service.name)
+# --------------------------------------------------------------------------- statements
+#
+# Building a search statement costs several milliseconds of Python per request, more than the query
+# itself. Its structure depends only on which filters are present (the "shape"), so each kind of
+# statement (a page of hits, the count, the map markers) is built once per shape with named bind
+# parameters and reused with this search's values passed at execute time; SQLAlchemy's compiled cache
+# is then hit without re-deriving its cache key. Filters are applied where the rows are produced, so
+# distances are worked out (and sorted) only for assets that pass them; the service columns the
+# ranking needs are carried up from there.
+
+_PREPARED: dict = {}
+_PREPARED_MAX = 512
 
 
-# --------------------------------------------------------------------------- filters
+def _p(name: str, type_, expanding: bool = False):
+    """A named parameter with no value of its own: executing without a value for it is an error."""
+    return bindparam(name, type_=type_, expanding=expanding, required=True)
 
-def term_filter(taxonomy: str, codes: tuple[str, ...]) -> ColumnElement:
-    """Has any of these terms (codes within one taxonomy are alternatives)."""
-    if not codes:
-        return true()
+
+def _p_point(prefix: str = "o"):
+    return func.ST_SetSRID(func.ST_MakePoint(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float)),
+                           geo.SRID_WGS84)
+
+
+def _p_near(geom, origin, prefix: str = "near"):
+    """``geo.near_m`` with the radius (and its widening in degrees) as parameters."""
+    return and_(geom.op("&&")(func.ST_Expand(origin, _p(prefix + "_dlon", Float), _p(prefix + "_dlat", Float))),
+                func.ST_DWithin(geo.geog(geom), geo.geog(origin), _p(prefix + "_m", Float)))
+
+
+def _near_values(prefix: str, metres: float) -> dict:
+    m = float(metres)
+    return {prefix + "_m": m, prefix + "_dlon": m * geo._DEG_LON_PER_M, prefix + "_dlat": m * geo._DEG_LAT_PER_M}
+
+
+def _eq(col, name: str, value_is_none: bool):
+    """``col == :name``, or ``col IS NULL`` when the value is None (as a plain comparison renders it)."""
+    return col == None if value_is_none else col == _p(name, String)  # noqa: E711
+
+
+def _readable_key(expr) -> tuple:
+    ck = expr._generate_cache_key()
+    return ck.key, tuple(repr(b.effective_value) for b in ck.bindparams)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a statement's structure depends on (never the values themselves)."""
+    scope: str
+    readable_key: tuple
+    fuzzy: tuple[bool, ...]  # per required word: also matched by trigram on the name
+    has_words: bool
+    category: bool
+    audience: bool
+    capability: bool
+    asset_type: bool
+    free: bool
+    wheelchair: bool
+    day: bool
+    part: bool
+    mode: bool
+    include_area: bool
+    areas_known: bool
+    ward_none: bool
+    constituency_none: bool
+
+
+def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.date | None):
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    today = today or now_london().date()
+    words = words_of(f.q)
+    req = required_words(words) if words else []
+    readable = access.readable_filter(user)
+    part = PARTS[f.open_part] if f.open_part else None
+    include_area = bool((not origin.areas_known and scope == "near") or origin.ward_code or (
+        scope == "constituency" and origin.constituency_code))
+    shape = _Shape(scope, _readable_key(readable), tuple(len(w) >= FUZZY_MIN_LENGTH for w in req), bool(words),
+                   bool(f.category), bool(f.audience), bool(f.capability), bool(f.asset_type), bool(f.free),
+                   bool(f.wheelchair), bool(f.open_day), bool(f.open_part), bool(f.mode), include_area,
+                   origin.areas_known, origin.ward_code is None, origin.constituency_code is None)
+    values = {"o_lon": float(origin.lon), "o_lat": float(origin.lat), **_near_values("near", f.radius_m),
+              "ward_code": origin.ward_code, "constituency_code": origin.constituency_code,
+              "stale_cutoff": stale_cutoff(today), "today": today,
+              "category": list(f.category), "audience": list(f.audience), "capability": list(f.capability),
+              "asset_type": list(f.asset_type), "byday": DAY_CODES[f.open_day] if f.open_day else None,
+              "part_start": part[0] if part else None, "part_end": part[1] if part else None, "mode": f.mode,
+              "rel_tsq": " | ".join(words), "rel_q": f.q}
+    for i, w in enumerate(req):
+        values[f"w{i}"] = w
+    return shape, readable, values
+
+
+def _prepared(kind: str, origin: Origin, f: Filters, user, scope: str, today: dt.date | None = None):
+    """(statement, parameters): the statement of this ``kind`` is shared by every search of its shape."""
+    shape, readable, values = _shape_and_values(origin, f, user, scope, today)
+    key = (kind, shape)
+    stmt = _PREPARED.get(key)
+    if stmt is None:
+        stmt = _BUILDERS[kind](shape, readable)
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.clear()
+        _PREPARED[key] = stmt
+    return stmt, values
+
+
+def _p_term_filter(taxonomy: str) -> ColumnElement:
     return exists().where(Attribute.service_id == Service.id, Attribute.taxonomy_term_id == TaxonomyTerm.id,
                           TaxonomyTerm.taxonomy_id == Taxonomy.id, Taxonomy.code == taxonomy,
-                          TaxonomyTerm.code.in_(codes))
+                          TaxonomyTerm.code.in_(_p(taxonomy, String, expanding=True)))
 
 
 def free_filter(free: bool) -> ColumnElement:
@@ -178,66 +273,57 @@ def wheelchair_filter(wheelchair: bool) -> ColumnElement:
                           Accessibility.kind == "wheelchair")
 
 
-def open_filter(day: str | None, part: str | None, today: dt.date) -> ColumnElement:
-    """Has a weekly session on ``day`` (any day if None) overlapping ``part`` (any time if None)."""
-    if not day and not part:
-        return true()
-    conds = [Schedule.service_id == Service.id,
-             or_(Schedule.valid_to.is_(None), Schedule.valid_to >= today)]
-    if day:
-        conds.append(Schedule.byday == DAY_CODES[day])
-    if part:
-        start, end = PARTS[part]
-        conds += [Schedule.opens_at < end, Schedule.closes_at > start]
-    return exists().where(*conds)
+def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElement]:
+    """The service filters of a shape, and the text relevance expression."""
+    word_conds = []
+    for i, fuzzy in enumerate(shape.fuzzy):
+        w = _p(f"w{i}", String)
+        conds = [Service.search_tsv.op("@@")(func.plainto_tsquery("english", w))]
+        if fuzzy:
+            conds.append(w.op("<%")(Service.name))
+        word_conds.append(or_(*conds))
+    text = and_(*word_conds) if shape.has_words else true()
+    if shape.has_words:
+        rel = (func.ts_rank_cd(Service.search_tsv, func.to_tsquery("english", _p("rel_tsq", String)))
+               + func.word_similarity(_p("rel_q", String), Service.name))
+    else:
+        rel = literal(0.0, Float)
+    if shape.day or shape.part:
+        conds = [Schedule.service_id == Service.id,
+                 or_(Schedule.valid_to.is_(None), Schedule.valid_to >= _p("today", Date))]
+        if shape.day:
+            conds.append(Schedule.byday == _p("byday", String))
+        if shape.part:
+            conds += [Schedule.opens_at < _p("part_end", Time), Schedule.closes_at > _p("part_start", Time)]
+        open_f = exists().where(*conds)
+    else:
+        open_f = true()
+    filters = [readable, Service.status == "active",
+               *(_p_term_filter(t) if getattr(shape, t) else true() for t in ("category", "audience", "capability",
+                                                                             "asset_type")),
+               free_filter(shape.free), wheelchair_filter(shape.wheelchair), open_f,
+               _p("mode", String).op("=")(func.any(Service.modes)) if shape.mode else true(), text]
+    return filters, rel
 
 
-def mode_filter(mode: str | None) -> ColumnElement:
-    return literal(mode, String).op("=")(func.any(Service.modes)) if mode else true()
-
-
-def service_filters(f: Filters, words: list[str], user, today: dt.date) -> list[ColumnElement]:
-    return [access.readable_filter(user), Service.status == "active",
-            term_filter("category", f.category), term_filter("audience", f.audience),
-            term_filter("capability", f.capability), term_filter("asset_type", f.asset_type),
-            free_filter(f.free), wheelchair_filter(f.wheelchair), open_filter(f.open_day, f.open_part, today),
-            mode_filter(f.mode), text_filter(words)]
-
-
-# --------------------------------------------------------------------------- candidates
-#
-# Filters are applied where the rows are produced, so distances are worked out (and sorted) only for
-# assets that pass them; the service columns the ranking needs are carried up from there.
-
-def _carried(stale: ColumnElement, rel: ColumnElement) -> list[ColumnElement]:
-    return [Service.name.label("name"), Service.visibility.label("visibility"),
-            Service.last_verified_on.label("last_verified_on"), stale.label("stale"), rel.label("relevance")]
-
-
-def _place_rows(origin: Origin, scope: str, radius_m: float, filters: list, carried: list, view=None):
+def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ()):
     """One row per (service, place) in scope that passes ``filters``, with its distance from the search point."""
-    pt = geo.point(origin.lon, origin.lat)
+    pt = _p_point()
     cols = [ServiceAtLocation.service_id.label("service_id"),
             geo.distance_m(Location.geom, pt).label("distance_m"),
             Location.ward_code.label("ward_code"), Location.constituency_code.label("constituency_code"),
-            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat"), *carried]
-    if view is not None:
-        cols.append(geo.distance_m(Location.geom, geo.point(view[0], view[1])).label("view_distance"))
+            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat"), *carried, *extra_cols]
     stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
             .join(Service, Service.id == ServiceAtLocation.service_id)
             .where(Location.geom.is_not(None), *filters))
-    if scope == "near":
-        stmt = stmt.where(geo.near_m(Location.geom, pt, radius_m))
-    elif scope == "ward":
-        stmt = stmt.where(Location.ward_code == origin.ward_code)
-    else:
-        stmt = stmt.where(Location.constituency_code == origin.constituency_code)
-    if view is not None:
-        stmt = stmt.where(geo.near_m(Location.geom, geo.point(view[0], view[1]), view[2]))
-    return stmt
+    if shape.scope == "near":
+        return stmt.where(_p_near(Location.geom, pt))
+    if shape.scope == "ward":
+        return stmt.where(_eq(Location.ward_code, "ward_code", shape.ward_none))
+    return stmt.where(_eq(Location.constituency_code, "constituency_code", shape.constituency_none))
 
 
-def _area_rows(origin: Origin, scope: str, filters: list, carried: list):
+def _area_rows(shape: _Shape, filters: list, carried: list):
     """Services with no place near by that cover the person's ward (or, for the constituency view, its wards)."""
     stmt = (select(ServiceArea.service_id.label("service_id"), null().cast(Float).label("distance_m"),
                    ServiceArea.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
@@ -245,22 +331,24 @@ def _area_rows(origin: Origin, scope: str, filters: list, carried: list):
             .join(Ward, Ward.code == ServiceArea.ward_code)
             .join(Service, Service.id == ServiceArea.service_id)
             .where(*filters))
-    if scope == "constituency":
-        return stmt.where(Ward.constituency_code == origin.constituency_code)
-    return stmt.where(ServiceArea.ward_code == (origin.ward_code if origin.areas_known else _ward_at(origin)))
+    if shape.scope == "constituency":
+        return stmt.where(_eq(Ward.constituency_code, "constituency_code", shape.constituency_none))
+    if shape.areas_known:
+        return stmt.where(_eq(ServiceArea.ward_code, "ward_code", shape.ward_none))
+    ward_at = (select(Ward.code).where(geo.covers(Ward.geom, _p_point())).order_by(Ward.code).limit(1)
+               .scalar_subquery())
+    return stmt.where(ServiceArea.ward_code == ward_at)
 
 
-def _ward_at(origin: Origin):
-    pt = geo.point(origin.lon, origin.lat)
-    return select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1).scalar_subquery()
-
-
-def _best(origin: Origin, scope: str, radius_m: float, filters: list, carried: list):
+def _best(shape: _Shape, readable):
     """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
-    parts = [_place_rows(origin, scope, radius_m, filters, carried)]
-    if (not origin.areas_known and scope == "near") or origin.ward_code or (
-            scope == "constituency" and origin.constituency_code):
-        parts.append(_area_rows(origin, scope, filters, carried))
+    filters, rel = _filters(shape, readable)
+    stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
+    carried = [Service.name.label("name"), Service.visibility.label("visibility"),
+               Service.last_verified_on.label("last_verified_on"), stale.label("stale"), rel.label("relevance")]
+    parts = [_places(shape, filters, carried)]
+    if shape.include_area:
+        parts.append(_area_rows(shape, filters, carried))
     u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
     return (select(u).ext(distinct_on(u.c.service_id))
             .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last()).subquery("best"))
@@ -273,24 +361,41 @@ def _categories(service_id) -> ColumnElement:
             .where(Attribute.service_id == service_id, Taxonomy.code == "category").scalar_subquery())
 
 
-def _candidates(origin: Origin, f: Filters, user, scope: str, today: dt.date | None):
-    if scope not in SCOPES:
-        raise ValueError(scope)
-    today = today or now_london().date()
-    words = words_of(f.q)
-    stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < stale_cutoff(today))
-    carried = _carried(stale, relevance(words, f.q))
-    return _best(origin, scope, f.radius_m, service_filters(f, words, user, today), carried), bool(words)
+def _build_page(shape: _Shape, readable):
+    """A page of ranked hits, each row carrying the total and the hit's categories."""
+    b = _best(shape, readable).c
+    by_words = [b.relevance.desc()] if shape.has_words else []
+    ranked = (select(b.service_id.label("id"), b.name, b.visibility, b.last_verified_on, b.distance_m, b.ward_code,
+                     b.constituency_code, b.lon, b.lat, b.stale, b.relevance, func.count().over().label("total"))
+              .order_by(b.distance_m.asc().nulls_last(), b.stale, *by_words, b.name, b.service_id)
+              .limit(_p("limit", Integer)).offset(_p("offset", Integer))).subquery("ranked")
+    r = ranked.c
+    return (select(ranked, _categories(r.id).label("categories"))
+            .order_by(r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if shape.has_words else []),
+                      r.name, r.id))
 
 
-def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
-                     per_page: int = 20, today: dt.date | None = None):
-    """The one statement a search runs: a page of ranked hits, each row carrying the total.
+def _build_count(shape: _Shape, readable):
+    return select(func.count()).select_from(_best(shape, readable))
 
-    A copy of the shared prepared statement with this search's values bound into it (``search`` itself
-    passes the values at execute time instead)."""
-    stmt, values = _prepared_search(origin, f, user, scope, page, per_page, today)
 
+def _build_features(shape: _Shape, readable):
+    """Places of the results inside a map view, nearest the view's middle first (never confidential ones)."""
+    filters, _rel = _filters(shape, readable)
+    filters.append(Service.visibility != "confidential")
+    view = _p_point("v")
+    rows = (_places(shape, filters, [Service.name.label("name")],
+                    (geo.distance_m(Location.geom, view).label("view_distance"),))
+            .where(_p_near(Location.geom, view, "view")).subquery("p"))
+    return (select(rows.c.service_id.label("id"), rows.c.name, rows.c.lon, rows.c.lat, rows.c.distance_m)
+            .order_by(rows.c.view_distance, rows.c.service_id).limit(_p("limit", Integer)))
+
+
+_BUILDERS = {"page": _build_page, "count": _build_count, "features": _build_features}
+
+
+def _bound(stmt, values: dict):
+    """A copy of a shared statement with ``values`` bound into it, to run or render on its own."""
     def bind(b):
         if b.key in values:
             b.value = values[b.key]
@@ -299,175 +404,17 @@ def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page
     return visitors.cloned_traverse(stmt, {}, {"bindparam": bind})
 
 
+def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
+                     per_page: int = 20, today: dt.date | None = None):
+    """The one statement a search runs (a page of ranked hits, each row carrying the total), values bound."""
+    stmt, values = _prepared("page", origin, f, user, scope, today)
+    return _bound(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page})
+
+
 def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):
-    best, _ = _candidates(origin, f, user, scope, today)
-    return select(func.count()).select_from(best)
-
-
-# --------------------------------------------------------------------------- prepared statements
-#
-# Building the statement above costs several milliseconds of Python per request, more than the query
-# itself. Its structure depends only on which filters are present (the "shape"), so ``search`` builds it
-# once per shape with named bind parameters (``_prepared``) and passes the values at execute time; the
-# statement object is reused, so SQLAlchemy's compiled cache is hit without re-deriving its cache key.
-# The SQL is the same as ``search_statement`` renders; only the parameter names differ.
-
-_PREPARED: dict = {}
-_PREPARED_MAX = 512
-
-
-def _p(name: str, type_, expanding: bool = False):
-    """A named parameter with no value of its own: executing without a value for it is an error."""
-    return bindparam(name, type_=type_, expanding=expanding, required=True)
-
-
-def _p_point(prefix: str = "o"):
-    return func.ST_SetSRID(func.ST_MakePoint(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float)),
-                           geo.SRID_WGS84)
-
-
-def _p_near(geom, origin):
-    """``geo.near_m`` with the radius (and its widening in degrees) as parameters."""
-    return and_(geom.op("&&")(func.ST_Expand(origin, _p("near_dlon", Float), _p("near_dlat", Float))),
-                func.ST_DWithin(geo.geog(geom), geo.geog(origin), _p("near_m", Float)))
-
-
-def _eq(col, name: str, value, type_):
-    """``col == value``: a parameter, except None, which must stay ``IS NULL`` as the plain comparison renders."""
-    return col == None if value is None else col == _p(name, type_)  # noqa: E711
-
-
-def _readable_key(expr) -> tuple:
-    ck = expr._generate_cache_key()
-    return ck.key, tuple(repr(b.effective_value) for b in ck.bindparams)
-
-
-def _prepared_search(origin: Origin, f: Filters, user, scope: str, page: int, per_page: int,
-                     today: dt.date | None = None):
-    """(statement, parameters) for one page of a search: the statement is shared by every search of its shape."""
-    if scope not in SCOPES:
-        raise ValueError(scope)
-    today = today or now_london().date()
-    words = words_of(f.q)
-    req = required_words(words) if words else []
-    readable = access.readable_filter(user)
-    part = PARTS[f.open_part] if f.open_part else None
-    include_area = bool((not origin.areas_known and scope == "near") or origin.ward_code or (
-        scope == "constituency" and origin.constituency_code))
-    shape = (scope, _readable_key(readable), tuple(len(w) >= FUZZY_MIN_LENGTH for w in req), bool(words),
-             bool(f.category), bool(f.audience), bool(f.capability), bool(f.asset_type), bool(f.free),
-             bool(f.wheelchair), bool(f.open_day), bool(f.open_part), bool(f.mode), include_area,
-             origin.areas_known, origin.ward_code is None, origin.constituency_code is None)
-    m = float(f.radius_m)
-    values = {"o_lon": float(origin.lon), "o_lat": float(origin.lat), "near_m": m,
-              "near_dlon": m * geo._DEG_LON_PER_M, "near_dlat": m * geo._DEG_LAT_PER_M,
-              "ward_code": origin.ward_code, "constituency_code": origin.constituency_code,
-              "stale_cutoff": stale_cutoff(today), "today": today,
-              "category": list(f.category), "audience": list(f.audience), "capability": list(f.capability),
-              "asset_type": list(f.asset_type), "byday": DAY_CODES[f.open_day] if f.open_day else None,
-              "part_start": part[0] if part else None, "part_end": part[1] if part else None, "mode": f.mode,
-              "rel_tsq": " | ".join(words), "rel_q": f.q,
-              "limit": per_page, "offset": (page - 1) * per_page}
-    for i, w in enumerate(req):
-        values[f"w{i}"] = w
-    stmt = _PREPARED.get(shape)
-    if stmt is None:
-        stmt = _build_prepared(shape, readable, origin, len(req))
-        if len(_PREPARED) >= _PREPARED_MAX:
-            _PREPARED.clear()
-        _PREPARED[shape] = stmt
-    return stmt, values
-
-
-def _p_term_filter(taxonomy: str) -> ColumnElement:
-    return exists().where(Attribute.service_id == Service.id, Attribute.taxonomy_term_id == TaxonomyTerm.id,
-                          TaxonomyTerm.taxonomy_id == Taxonomy.id, Taxonomy.code == taxonomy,
-                          TaxonomyTerm.code.in_(_p(taxonomy, String, expanding=True)))
-
-
-def _build_prepared(shape: tuple, readable, origin: Origin, n_words: int):
-    """The search statement for one shape, mirroring ``search_statement`` clause for clause."""
-    (scope, _rk, fuzzy, has_words, category, audience, capability, asset_type, free, wheelchair, day, part, mode,
-     include_area, areas_known, _ward_none, _con_none) = shape
-    today = _p("today", Date)
-    # text
-    word_conds = []
-    for i in range(n_words):
-        w = _p(f"w{i}", String)
-        conds = [Service.search_tsv.op("@@")(func.plainto_tsquery("english", w))]
-        if fuzzy[i]:
-            conds.append(w.op("<%")(Service.name))
-        word_conds.append(or_(*conds))
-    text = and_(*word_conds) if has_words else true()
-    if has_words:
-        rel = (func.ts_rank_cd(Service.search_tsv, func.to_tsquery("english", _p("rel_tsq", String)))
-               + func.word_similarity(_p("rel_q", String), Service.name))
-    else:
-        rel = literal(0.0, Float)
-    # filters, in service_filters' order
-    if day or part:
-        conds = [Schedule.service_id == Service.id, or_(Schedule.valid_to.is_(None), Schedule.valid_to >= today)]
-        if day:
-            conds.append(Schedule.byday == _p("byday", String))
-        if part:
-            conds += [Schedule.opens_at < _p("part_end", Time), Schedule.closes_at > _p("part_start", Time)]
-        open_f = exists().where(*conds)
-    else:
-        open_f = true()
-    filters = [readable, Service.status == "active",
-               _p_term_filter("category") if category else true(),
-               _p_term_filter("audience") if audience else true(),
-               _p_term_filter("capability") if capability else true(),
-               _p_term_filter("asset_type") if asset_type else true(),
-               free_filter(free), wheelchair_filter(wheelchair), open_f,
-               _p("mode", String).op("=")(func.any(Service.modes)) if mode else true(), text]
-    stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
-    carried = _carried(stale, rel)
-    # place rows (as _place_rows)
-    pt = _p_point()
-    cols = [ServiceAtLocation.service_id.label("service_id"),
-            geo.distance_m(Location.geom, pt).label("distance_m"),
-            Location.ward_code.label("ward_code"), Location.constituency_code.label("constituency_code"),
-            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat"), *carried]
-    places = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
-              .join(Service, Service.id == ServiceAtLocation.service_id)
-              .where(Location.geom.is_not(None), *filters))
-    if scope == "near":
-        places = places.where(_p_near(Location.geom, pt))
-    elif scope == "ward":
-        places = places.where(_eq(Location.ward_code, "ward_code", origin.ward_code, String))
-    else:
-        places = places.where(_eq(Location.constituency_code, "constituency_code", origin.constituency_code, String))
-    parts = [places]
-    if include_area:
-        area = (select(ServiceArea.service_id.label("service_id"), null().cast(Float).label("distance_m"),
-                       ServiceArea.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
-                       null().cast(Float).label("lon"), null().cast(Float).label("lat"), *carried)
-                .join(Ward, Ward.code == ServiceArea.ward_code)
-                .join(Service, Service.id == ServiceArea.service_id)
-                .where(*filters))
-        if scope == "constituency":
-            area = area.where(_eq(Ward.constituency_code, "constituency_code", origin.constituency_code, String))
-        elif areas_known:
-            area = area.where(_eq(ServiceArea.ward_code, "ward_code", origin.ward_code, String))
-        else:
-            ward_at = (select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1)
-                       .scalar_subquery())
-            area = area.where(ServiceArea.ward_code == ward_at)
-        parts.append(area)
-    u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
-    best = (select(u).ext(distinct_on(u.c.service_id))
-            .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last()).subquery("best"))
-    b = best.c
-    ranked = (select(b.service_id.label("id"), b.name, b.visibility, b.last_verified_on, b.distance_m, b.ward_code,
-                     b.constituency_code, b.lon, b.lat, b.stale, b.relevance, func.count().over().label("total"))
-              .order_by(b.distance_m.asc().nulls_last(), b.stale, *([b.relevance.desc()] if has_words else []),
-                        b.name, b.service_id)
-              .limit(_p("limit", Integer)).offset(_p("offset", Integer))).subquery("ranked")
-    r = ranked.c
-    return (select(ranked, _categories(r.id).label("categories"))
-            .order_by(r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if has_words else []),
-                      r.name, r.id))
+    """How many services a search finds, values bound."""
+    stmt, values = _prepared("count", origin, f, user, scope, today)
+    return _bound(stmt, values)
 
 
 def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1, per_page: int = 20) -> ResultPage:
@@ -476,11 +423,12 @@ def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
     Search hits never carry a confidential asset's point, whoever asks (only the asset page shows it,
     and only to coordinators who may edit it).
     """
-    stmt, values = _prepared_search(origin, f, user, scope, page, per_page)
-    rows = session.execute(stmt, values).all()
+    stmt, values = _prepared("page", origin, f, user, scope)
+    rows = session.execute(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
     total = rows[0].total if rows else 0
     if not rows and page > 1:
-        total = session.execute(count_statement(origin, f, user, scope)).scalar_one()
+        count, values = _prepared("count", origin, f, user, scope)
+        total = session.execute(count, values).scalar_one()
     hits = []
     for r in rows:
         hidden = r.visibility == "confidential"
@@ -499,13 +447,10 @@ def map_features(origin: Origin, f: Filters, user, scope: str, view: tuple[float
     Confidential places are never included.
     """
     limit = limit or MAP_FEATURE_LIMIT
-    today = now_london().date()
-    filters = [*service_filters(f, words_of(f.q), user, today), Service.visibility != "confidential"]
-    rows_q = _place_rows(origin, scope, f.radius_m, filters, [Service.name.label("name")], view).subquery("p")
-    stmt = (select(rows_q.c.service_id.label("id"), rows_q.c.name, rows_q.c.lon, rows_q.c.lat, rows_q.c.distance_m)
-            .order_by(rows_q.c.view_distance, rows_q.c.service_id).limit(limit + 1))
-    rows = session.execute(stmt).all()
+    stmt, values = _prepared("features", origin, f, user, scope)
+    values = {**values, "v_lon": float(view[0]), "v_lat": float(view[1]), **_near_values("view", view[2]),
+              "limit": limit + 1}
+    rows = session.execute(stmt, values).all()
     feats = [{"id": str(r.id), "name": r.name, "lon": round(r.lon, 6), "lat": round(r.lat, 6),
               "distance_m": round(r.distance_m)} for r in rows[:limit]]
     return feats, len(rows) > limit
-
