@@ -210,6 +210,36 @@ def test_open_referral_uk_json_maps_onto_the_template(admin):
     assert rec.phone == "0121 496 0002" and rec.contact_name == "Ali"
 
 
+def test_an_oruk_upload_maps_services_as_a_feed_import_does(admin):
+    """One asset per place, wards named in service areas; a service that cannot be an asset is an error."""
+    import copy
+    two_places = copy.deepcopy(ORUK_SERVICE)
+    two_places["service_at_locations"].append({"location": {
+        "id": "loc-2", "name": "Library", "latitude": 52.4812, "longitude": -1.9102,
+        "addresses": [{"address_1": "2 Library Way", "postal_code": "B1 2ND"}]}})
+    phone_line = {"id": "line-1", "name": "Befriending line", "description": "Weekly calls.", "phones": [{"number": "0121 496 0000"}],
+                  "attributes": [{"taxonomy_term": {"code": "social-groups", "taxonomy": "category"}}],
+                  "service_areas": [{"name": "Ladywood"}]}
+    unusable = {"name": "", "description": "No name and nowhere."}
+    body = json.dumps([two_places, phone_line, unusable]).encode()
+    read = read_import("feed.json", body)
+    assert read.format == "oruk" and read.numbers == [1, 1, 2]
+    assert [r["name"] for r in read.rows] == ["Chair Yoga (Hall)", "Chair Yoga (Library)", "Befriending line"]
+    assert read.rows[1]["postcode"] == "B1 2ND"
+    assert [r["source_id"] for r in read.rows] == ["oruk-svc-1", "oruk-svc-1@loc-2", "line-1"]
+    assert read.rows[2]["service_area_wards"] == [LADYWOOD] and read.rows[2]["modes"] == ["phone"]
+    assert [(e.row, e.field) for e in read.errors] == [(3, "service")]
+    assert "no name" in read.errors[0].message
+    assert any("not-ours" in note for note in read.notes)
+
+    before = session.scalar(select(func.count()).select_from(Service))
+    plan, _ = transfer.plan_import(admin, "feed.json", body)
+    assert not plan.ok and [e.row for e in plan.errors] == [3]
+    with pytest.raises(ValidationError, match="nothing was imported"):
+        transfer.apply_import(admin, "feed.json", body)
+    assert session.scalar(select(func.count()).select_from(Service)) == before
+
+
 def test_json_that_is_not_oruk_or_geojson_is_refused(app_ctx, db):
     with pytest.raises(ValidationError, match="not Open Referral UK"):
         read_import("x.json", b'{"hello": "world"}')

@@ -38,6 +38,11 @@ def known_wards() -> set[str]:
     return set(session.execute(select(Ward.code)).scalars())
 
 
+def ward_names() -> dict[str, str]:
+    """Ward code -> name, for every ward held."""
+    return dict(session.execute(select(Ward.code, Ward.name)).all())
+
+
 def _term_map() -> dict[tuple[str, str], uuid.UUID]:
     """(taxonomy code, term code) -> term id; the terms stay loaded in the session, so reading
     ``attribute.taxonomy_term.taxonomy`` for a snapshot needs no further queries."""

@@ -275,12 +275,11 @@ def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -
     if kind == "geojson" or (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
         rows, numbers, errors = geojson_rows(obj)
         return ImportFile("geojson", encoding, rows, numbers, errors=errors)
-    from ..models import Ward
-    wards = dict(session.execute(select(Ward.code, Ward.name)).all())
-    rows = oruk_rows(obj, vocabulary(), wards)
-    if len(rows) > MAX_IMPORT_ROWS:
+    from ..directory.store import ward_names
+    rows, numbers, errors, notes = oruk_rows(obj, vocabulary(), ward_names())
+    if len(rows) + len(errors) > MAX_IMPORT_ROWS:
         raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} services. Split it.", field="file")
-    return ImportFile("oruk", encoding, rows, list(range(1, len(rows) + 1)))
+    return ImportFile("oruk", encoding, rows, numbers, notes, errors)
 
 
 # --------------------------------------------------------------------------- public libraries

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..db import session
-from ..directory.store import known_wards, vocabulary
+from ..directory.store import vocabulary, ward_names
 from ..loaders.assets import Plan, apply_plan, plan_rows
 from ..models import Constituency, Location, Service, ServiceAtLocation, Ward
 from . import feed as feeds
@@ -88,12 +88,13 @@ class Report:
 
 def map_feed(services: list, report: Report) -> list[dict]:
     """Every service mapped to template rows; the unmappable ones recorded as skipped."""
-    index, vocab, wards = TermIndex(catalogue()), vocabulary(), known_wards()
+    index, vocab, names = TermIndex(catalogue()), vocabulary(), ward_names()
+    wards = set(names)
     conformance = validator("service")
     rows = []
     for svc in services:
         try:
-            m = map_service(svc, index, vocab, wards)
+            m = map_service(svc, index, vocab, wards, ward_names=names)
         except Skip as exc:
             raw = svc if isinstance(svc, dict) else {}
             report.skipped.append(Skipped(str(raw.get("id") or "?"), str(raw.get("name") or ""), str(exc)))

@@ -197,11 +197,20 @@ def _first_phone(svc: dict) -> str | None:
     return None
 
 
-def _wards(areas: list[dict], known_wards: set[str]) -> tuple[list[str], int]:
+def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] | None = None
+           ) -> tuple[list[str], int]:
+    """Ward codes named by service areas: a GSS code anywhere in the area, or a ward's exact name
+    (when ``ward_names`` is given and only one ward has that name)."""
+    by_name: dict[str, list[str]] = {}
+    for code, name in (ward_names or {}).items():
+        by_name.setdefault(name.casefold(), []).append(code)
     wards, unplaced = [], 0
     for area in areas:
         text = " ".join(_text(area.get(k)) or "" for k in ("uri", "name", "service_area", "description"))
         found = [c for c in _WARD_CODE.findall(text) if c in known_wards]
+        if not found:
+            named = by_name.get((_text(area.get("name")) or _text(area.get("service_area")) or "").casefold(), [])
+            found = named if len(named) == 1 else []
         if found:
             wards.extend(found)
         else:
@@ -209,13 +218,19 @@ def _wards(areas: list[dict], known_wards: set[str]) -> tuple[list[str], int]:
     return list(dict.fromkeys(wards)), unplaced
 
 
-def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str]) -> Mapped:
-    """The asset rows for one ORUK service; raises Skip when it cannot become an asset."""
+def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, ward_names: dict | None = None,
+                require_id: bool = True, validate: bool = True) -> Mapped:
+    """The asset rows for one ORUK service; raises Skip when it cannot become an asset.
+
+    A feed import (the defaults) needs each service's id to find it again, and leaves out optional
+    values our validation refuses, with a note. A coordinator's upload (``require_id=False,
+    validate=False``) takes the rows as they are, so the import report shows every error to correct.
+    """
     if not isinstance(svc, dict):
         raise Skip("it is not a JSON object")
     feed_id = _text(svc.get("id"))
     name = _text(svc.get("name"))
-    if not feed_id:
+    if not feed_id and require_id:
         raise Skip("it has no id, so a re-import could not find it again")
     if not name:
         raise Skip("it has no name")
@@ -236,7 +251,7 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str]) -> Ma
         categories, out.defaulted_category = [DEFAULT_CATEGORY], True
 
     places = [p for p in (_place(sal) for sal in _list(svc.get("service_at_locations"))) if p]
-    wards, unplaced_areas = _wards(_list(svc.get("service_areas")), known_wards)
+    wards, unplaced_areas = _wards(_list(svc.get("service_areas")), known_wards, ward_names)
     if unplaced_areas:
         out.notes.append(f"{unplaced_areas} service area(s) name no ward we hold")
     all_sessions, left_out = sessions(_list(svc.get("schedules")))
@@ -281,7 +296,7 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str]) -> Ma
     if len(places) > 1:
         out.notes.append(f"offered at {len(places)} places: one asset for each")
     for n, place in enumerate(places or [None]):
-        row = dict(base, source_id=feed_id if n == 0 else f"{feed_id}@{place['id'] or n}")
+        row = dict(base, source_id=feed_id if n == 0 or not feed_id else f"{feed_id}@{place['id'] or n}")
         if place:
             label = place["name"] or place["postcode"] or f"place {n + 1}"
             if len(places) > 1 and label != name and len(f"{name} ({label})") <= MAX_NAME:
@@ -294,7 +309,7 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str]) -> Ma
                 out.notes.append(f"{extra_left_out} place schedule(s) that are not simple weekly sessions were left out")
         else:
             row["schedule"] = all_sessions
-        out.rows.append(validated(row, vocab, known_wards, out.notes))
+        out.rows.append(validated(row, vocab, known_wards, out.notes) if validate else row)
     return out
 
 
