@@ -399,3 +399,11 @@ def test_collector_is_paused_while_open_data_requests_run_and_resumed_after(clie
     assert gc.isenabled()
     assert client.get("/oruk/services?page=abc").status_code == 400  # errors resume it too
     assert client.get("/oruk/").status_code == 200 and gc.isenabled()
+
+
+def test_the_collector_guard_is_installed_exactly_where_it_is_needed(app):
+    import sys
+
+    from assetmap.opendata import gcguard
+    hooks = app.before_request_funcs.get("opendata", [])
+    assert (gcguard.pause in hooks) == (sys.version_info < (3, 12)) == gcguard.NEEDED
