@@ -47,6 +47,8 @@ def main() -> int:
     ap.add_argument("--no-guard", action="store_true")
     ap.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
     ap.add_argument("--port", type=int, default=5301)
+    ap.add_argument("--path", default="/oruk/services?page={page}&per_page=200&full=true",
+                    help="what to ask for; {page} cycles 1-4, {id} cycles over the asset ids")
     args = ap.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,13 +68,19 @@ def main() -> int:
                     except OSError:
                         time.sleep(1)
                 failures, done, lock = [], [0], threading.Lock()
+                ids = []
+                if "{id}" in args.path:
+                    import json
+                    for page in (1, 2, 3, 4):
+                        body = urllib.request.urlopen(f"{url}/oruk/services?page={page}&per_page=200", timeout=60)
+                        ids += [s["id"] for s in json.load(body)["contents"]]
 
                 def client(k: int) -> None:
                     for i in range(args.requests // 4):
-                        page = 1 + (i * 4 + k) % 4
+                        n = i * 4 + k
+                        path = args.path.format(page=1 + n % 4, id=ids[n % len(ids)] if ids else "")
                         try:
-                            urllib.request.urlopen(f"{url}/oruk/services?page={page}&per_page=200&full=true",
-                                                   timeout=60).read()
+                            urllib.request.urlopen(url + path, timeout=60).read()
                         except OSError as exc:
                             with lock:
                                 failures.append(repr(exc)[:80])
@@ -92,7 +100,7 @@ def main() -> int:
         text = log_path.read_text()
     version = subprocess.run([args.python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True,
                              text=True).stdout.strip()
-    print(f"Python {version}, guard {'off' if args.no_guard else 'on (where installed)'}: {done[0]} requests in "
+    print(f"{args.path}: Python {version}, guard {'off' if args.no_guard else 'on (where installed)'}: {done[0]} requests in "
           f"{elapsed:.0f} s, {len(failures)} failed, {len(re.findall('SIGSEGV', text))} worker SIGSEGVs")
     return 0
 
