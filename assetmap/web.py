@@ -46,6 +46,7 @@ NAV = [
     ("upkeep.review_queue", "Review queue", ("coordinator", "admin")),
     ("coverage.coverage", "Coverage", ("commissioner", "admin", "coordinator")),
     ("upkeep.admin_users", "Users", ("admin",)),
+    ("upkeep.admin_terms", "Terms", ("admin",)),
     ("upkeep.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
 ]
 

@@ -207,6 +207,17 @@ def test_account_and_admin_pages(site):
     audit(page, "admin-new-user")
     page.goto(site["base"] + "/account")
     audit(page, "account")
+    page.goto(site["base"] + "/admin/terms")
+    audit(page, "admin-terms")
+    page.get_by_role("link", name="Change Learning").first.click()
+    page.wait_for_load_state("load")
+    audit(page, "admin-change-term")
+    page.goto(site["base"] + "/admin/terms/category/new")
+    audit(page, "admin-new-term")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".govuk-error-summary").count() == 1
+    audit(page, "admin-new-term-errors", status=400)
 
 
 def test_static_pages_and_api_docs(site):

@@ -22,8 +22,8 @@ def parse_request(body) -> tuple:
         raise ValidationError("Send a JSON object, like {\"postcode\": \"B1 1BA\"}", field="body")
     unknown = sorted(k for k in body if k not in API_KEYS)
     errors: list[tuple[str, str]] = [(k, f"Unknown field: {k[:40]}") for k in unknown[:3]]
-    filters, filter_errors = parse_filters(body, usecases.vocabulary(), strict=True,
-                                           radius_m=body.get("radius_m"))
+    filters, filter_errors = usecases.parse_filters_fresh(
+        lambda vocab: parse_filters(body, vocab, strict=True, radius_m=body.get("radius_m")))
     errors += filter_errors
     page, per_page = parse_paging(body, errors)
     postcode = body.get("postcode")

@@ -20,7 +20,7 @@ from ..errors import NotFound, ValidationError
 from ..geo import InvalidPoint, validate_lon_lat
 from ..models import ConnectionLog, Service, UnmetNeed
 from ..taxonomy import all_terms
-from .params import Filters
+from .params import TAXONOMY_FIELDS, Filters
 from .query import Origin, areas_at
 
 ANSWERS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
@@ -39,16 +39,26 @@ def transaction():
 
 
 _vocab_cache: dict = {}
-#: taxonomy terms change only by migration; re-read them now and then rather than on every search
+#: terms change rarely (migrations, the admin's terms page): re-read them now and then rather than on every
+#: search, and at once when a search names a code this copy does not know (see ``parse_filters_fresh``)
 VOCAB_TTL_SECONDS = 300
 
 
-def vocabulary() -> dict[str, set[str]]:
-    """Allowed taxonomy codes by taxonomy, cached for a few minutes per process."""
+def vocabulary(refresh: bool = False) -> dict[str, set[str]]:
+    """Allowed taxonomy codes by taxonomy, cached for a few minutes per process (``refresh`` re-reads now)."""
     now = time.monotonic()
-    if not _vocab_cache or now - _vocab_cache["at"] > VOCAB_TTL_SECONDS:
+    if refresh or not _vocab_cache or now - _vocab_cache["at"] > VOCAB_TTL_SECONDS:
         _vocab_cache.update(at=now, vocab={tax: {t.code for t in terms} for tax, terms in all_terms().items()})
     return _vocab_cache["vocab"]
+
+
+def parse_filters_fresh(parse):
+    """``parse(vocabulary)`` -> (filters, errors), tried again with freshly read terms if a term code was
+    refused: a term the admin added in another worker is known at once, not after the cache expires."""
+    filters, errors = parse(vocabulary())
+    if any(field in TAXONOMY_FIELDS for field, _message in errors):
+        filters, errors = parse(vocabulary(refresh=True))
+    return filters, errors
 
 
 def resolve_origin(postcode: str | None = None, point: tuple[float, float] | None = None,

@@ -89,7 +89,8 @@ def search_submit():
     radius = miles_to_metres(values["distance"], errors)
     raw = {k: values[k] for k in FORM_FIELDS[4:]}
     raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"))
-    filters, filter_errors = parse_filters(raw, usecases.vocabulary(), strict=False, radius_m=radius)
+    filters, filter_errors = usecases.parse_filters_fresh(
+        lambda vocab: parse_filters(raw, vocab, strict=False, radius_m=radius))
     errors += filter_errors
     postcode, point = values["postcode"].strip(), None
     if not postcode:

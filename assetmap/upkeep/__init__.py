@@ -8,7 +8,7 @@ bp = Blueprint("upkeep", __name__)
 
 
 def init_app(app) -> None:
-    from . import api, bulk, community, people, views  # noqa: F401  (they add routes to bp)
+    from . import api, bulk, community, people, views, vocab  # noqa: F401  (they add routes to bp)
     from .freshness import checked_label, is_stale
     from .fields import FIELD_LABELS, METHOD_LABELS, VISIBILITY_LABELS
 
