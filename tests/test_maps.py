@@ -66,3 +66,16 @@ def test_literal_templates_only_when_there_is_no_jinja_syntax():
     for jinja in ("{{ x }}", "{% if x %}{% endif %}", "{# c #}"):
         assert not isinstance(_template(jinja), _Literal)
     assert _template("{{ 6*7 }}").render() == "42"
+
+
+def test_the_literal_template_shortcut_is_in_effect(app_ctx, monkeypatch):
+    """If a branca upgrade stops building templates through ``branca.element.Template``, say so."""
+    from assetmap import maps
+
+    made = []
+    monkeypatch.setattr(maps._Literal, "__init__", lambda self, source: (made.append(source),
+                                                                         setattr(self, "text", source))[0])
+    m = make_map((52.47, -1.9), 12)
+    folium.Marker((52.47, -1.9), tooltip="A place").add_to(m)
+    render_map(m)
+    assert len(made) >= 3
