@@ -526,8 +526,12 @@ class UnmetNeed(Base):
     __tablename__ = "unmet_need"
     id: Mapped[uuid.UUID] = _uuid()
     recorded_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=func.current_date())
-    category_code: Mapped[str | None] = mapped_column(String(60))
-    audience_code: Mapped[str | None] = mapped_column(String(60))
-    capability_code: Mapped[str | None] = mapped_column(String(60))
+    #: every term searched for (any one of them would have done)
+    category_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
+                                                      server_default=text("'{}'::varchar[]"))
+    audience_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
+                                                      server_default=text("'{}'::varchar[]"))
+    capability_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
+                                                        server_default=text("'{}'::varchar[]"))
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)

@@ -96,8 +96,9 @@ def by_code(cov) -> dict:
 
 
 def signal(db, days_ago: int, ward=None, lsoa=None, category="carers-support", audience=None):
-    db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=TODAY - dt.timedelta(days=days_ago), category_code=category,
-                     audience_code=audience, ward_code=ward, lsoa_code=lsoa))
+    categories = [category] if isinstance(category, str) else list(category)
+    db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=TODAY - dt.timedelta(days=days_ago), category_codes=categories,
+                     audience_codes=[audience] if audience else [], ward_code=ward, lsoa_code=lsoa))
 
 
 def connection(db, service, days_ago: int, ward=None, lsoa=None):
@@ -219,12 +220,13 @@ def test_demand_counts_signals_in_the_period_and_zero_when_none(toy, db):
     signal(db, 6, lsoa=L2)                      # Alpha through L2
     signal(db, 100, ward=W1)                    # before the 90 days
     signal(db, 1, ward=W1, category="transport")
+    signal(db, 2, ward=W1, category=["transport", "carers-support"])  # a search for either counts for both
     db.flush()
     m = by_code(service.coverage(params()))
     assert (m[W1].connections, m[W2].connections) == (1, 1)
-    assert (m[W1].unmet, m[W2].unmet) == (2, 0)
+    assert (m[W1].unmet, m[W2].unmet) == (3, 0)
     m = by_code(service.coverage(params(days=180)))
-    assert (m[W1].connections, m[W1].unmet) == (2, 3)
+    assert (m[W1].connections, m[W1].unmet) == (2, 4)
     lsoa = by_code(service.coverage(params(geography="lsoa")))
     assert (lsoa[L2].unmet, lsoa[L3].connections) == (1, 1)
 

@@ -13,7 +13,7 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import ARRAY, func, inspect, select, text
 
 from assetmap import geo
 from assetmap.db import session
@@ -361,7 +361,8 @@ def test_connection_log_and_unmet_need_tables_have_no_personal_columns():
     for model in (ConnectionLog, UnmetNeed):
         for column in model.__table__.columns:
             assert not any(h in column.name for h in PERSONAL_HINTS), (model.__name__, column.name)
-            assert str(column.type).startswith(("VARCHAR", "DATE", "UUID")), (model.__name__, column.name)
+            kind = column.type.item_type if isinstance(column.type, ARRAY) else column.type  # term code lists
+            assert str(kind).startswith(("VARCHAR", "DATE", "UUID")), (model.__name__, column.name)
 
 
 def test_recording_a_connection_keeps_only_the_asset_date_capability_and_area(client, db):
@@ -432,8 +433,8 @@ def test_nothing_suitable_records_an_anonymous_signal_once(client, db):
     rows = session.execute(select(UnmetNeed)).scalars().all()
     assert len(rows) == 1
     row = rows[0]
-    assert (row.category_code, row.audience_code, row.capability_code) == (
-        "befriending", "older-people", "love-friendship-support")
+    assert (row.category_codes, row.audience_codes, row.capability_codes) == (
+        ["befriending"], ["older-people"], ["love-friendship-support"])
     assert row.ward_code == LADYWOOD and row.lsoa_code.startswith("E01") and row.recorded_on
     assert "You have recorded that nothing suitable was found" in html(client.get(loc))
 
@@ -444,3 +445,15 @@ def test_the_public_cannot_record_unmet_need(client, db):
     resp = client.post(loc + "/nothing-suitable")
     assert resp.status_code == 302
     assert session.execute(select(func.count()).select_from(UnmetNeed)).scalar_one() == 0
+
+
+def test_nothing_suitable_keeps_every_term_searched_for(db, app_ctx):
+    from assetmap.practitioners import usecases
+    from assetmap.practitioners.params import Filters
+    from assetmap.practitioners.query import Origin
+    row = usecases.record_unmet_need(Filters(category=("carers-support", "befriending"), audience=("older-people",)),
+                                     Origin(-1.9, 52.48, ward_code=LADYWOOD, lsoa_code="E01009000"))
+    session.expire_all()
+    stored = session.get(UnmetNeed, row.id)
+    assert (stored.category_codes, stored.audience_codes, stored.capability_codes) == (
+        ["carers-support", "befriending"], ["older-people"], [])

@@ -214,10 +214,10 @@ def demand_counts(p) -> dict[str, tuple[int, int]]:
 
     key, lsoa, ward, ward_code = _signal_area(UnmetNeed, p.geography)
     conds = [UnmetNeed.recorded_on > p.period_start, UnmetNeed.recorded_on <= p.today]
-    for col, value in ((UnmetNeed.category_code, p.category), (UnmetNeed.audience_code, p.audience),
-                       (UnmetNeed.capability_code, p.capability)):
+    for col, value in ((UnmetNeed.category_codes, p.category), (UnmetNeed.audience_codes, p.audience),
+                       (UnmetNeed.capability_codes, p.capability)):
         if value:
-            conds.append(col == value)
+            conds.append(any_(col) == value)  # a search for several terms counts for each of them
     q = (select(key, func.count()).select_from(UnmetNeed)
          .outerjoin(lsoa, lsoa.code == UnmetNeed.lsoa_code)
          .outerjoin(ward, ward.code == ward_code).where(*conds).group_by(key))

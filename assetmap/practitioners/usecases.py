@@ -144,9 +144,8 @@ def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
     """'Nothing suitable found': the category, audience and capability searched for, in the search area."""
     with transaction():
         row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
-                        category_code=(filters.category or (None,))[0],
-                        audience_code=(filters.audience or (None,))[0],
-                        capability_code=(filters.capability or (None,))[0],
+                        category_codes=list(filters.category), audience_codes=list(filters.audience),
+                        capability_codes=list(filters.capability),
                         ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
         session.add(row)
         session.flush()
