@@ -85,7 +85,8 @@ def test_a_term_keeps_its_code_when_renamed(client, admin):
     ({"name": "Learning"}, "already a category"),
     ({"name": "LEARNING"}, "already a category"),
     ({"name": "Fine", "description": "d" * 301}, "300 characters or fewer"),
-    ({"name": "Bad\x07bell"}, "letters or numbers"),
+    ({"name": "Bad\x07bell"}, "control characters"),
+    ({"name": "Fine", "description": "bad\x00"}, "control characters"),
 ])
 def test_bad_terms_are_refused_with_a_message_and_nothing_saved(client, admin, data, message):
     before, ver = n_terms(), version()

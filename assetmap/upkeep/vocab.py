@@ -66,7 +66,9 @@ def _clean(values: dict) -> tuple[dict, list[tuple[str, str]]]:
         errors.append(("name", "Enter a name"))
     elif len(name) > MAX_NAME:
         errors.append(("name", f"Name must be {MAX_NAME} characters or fewer"))
-    elif _CONTROL.search(name) or not code_for(name):
+    elif _CONTROL.search(name):
+        errors.append(("name", "Name must not contain control characters"))
+    elif not code_for(name):
         errors.append(("name", "Name must contain letters or numbers"))
     if len(description) > MAX_DESCRIPTION:
         errors.append(("description", f"Description must be {MAX_DESCRIPTION} characters or fewer"))
