@@ -142,3 +142,10 @@ def test_a_posted_code_id_or_order_is_ignored(client, admin):
     added = term("gardening")
     assert added.id == stable_id("category", "gardening") and added.term_order > 0
     assert term("learning").name == "Learning"
+
+
+def test_the_import_page_lists_the_codes_including_a_council_s_own(client, admin):
+    client.post("/admin/terms/category/new", data={"name": "Dementia-friendly"})
+    page = client.get("/import").get_data(as_text=True)
+    assert "<code>dementia-friendly</code>" in page and "<code>older-people</code>" in page
+    assert "Column <code>capabilities</code>" in page
