@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from assetmap.db import session
 from assetmap.models import Taxonomy, TaxonomyTerm
@@ -100,7 +100,7 @@ def test_a_term_in_use_cannot_be_removed_and_an_unused_one_can(client, admin):
     make_asset(name="Choir", categories=["arts-and-music"])
     used = term("arts-and-music")
     page = client.get(f"/admin/terms/category/{used.id}").get_data(as_text=True)
-    assert "can be removed once no asset is" in page and "Remove “" not in page
+    assert "To remove it, move it to another category first" in page and "Remove “" not in page
     before = n_terms()
     resp = client.post(f"/admin/terms/category/{used.id}/remove")
     assert resp.status_code == 409 and "1 asset is tagged" in resp.get_data(as_text=True)
@@ -149,3 +149,54 @@ def test_the_import_page_lists_the_codes_including_a_council_s_own(client, admin
     page = client.get("/import").get_data(as_text=True)
     assert "<code>dementia-friendly</code>" in page and "<code>older-people</code>" in page
     assert "Column <code>capabilities</code>" in page
+
+
+def test_a_term_in_use_is_merged_into_another_with_history_then_removed(client, admin):
+    from assetmap.models import AssetChange, Service
+    both = make_asset(name="Choir and lunch", categories=["arts-and-music", "community-meals-and-food"])
+    only = make_asset(name="Ukulele club", categories=["arts-and-music"], visibility="confidential")
+    old = term("arts-and-music")
+    old_id, target_id = old.id, term("social-groups").id
+    both_id, only_id = both.id, only.id
+    versions = {both_id: both.version, only_id: only.version}
+    point = session.execute(text("SELECT ST_AsText(l.geom) FROM location l JOIN service_at_location s "
+                                 "ON s.location_id = l.id WHERE s.service_id = :id"), {"id": only_id}).scalar()
+    resp = client.post(f"/admin/terms/category/{old_id}/merge", data={"into": str(target_id)})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert term("arts-and-music") is None
+    from assetmap.directory.store import service_snapshot
+    for asset_id, expected in ((both_id, ["community-meals-and-food", "social-groups"]), (only_id, ["social-groups"])):
+        fresh = session.get(Service, asset_id)
+        assert service_snapshot(fresh)["categories"] == expected
+        assert fresh.version == versions[asset_id] + 1
+        change = session.execute(select(AssetChange).where(AssetChange.service_id == asset_id)
+                                 .order_by(AssetChange.version.desc())).scalars().first()
+        assert "merged into “Social groups and clubs”" in change.note
+    # a confidential asset keeps its place and its visibility
+    assert session.get(Service, only_id).visibility == "confidential"
+    assert session.execute(text("SELECT ST_AsText(l.geom) FROM location l JOIN service_at_location s "
+                                "ON s.location_id = l.id WHERE s.service_id = :id"), {"id": only_id}).scalar() == point
+
+
+@pytest.mark.parametrize("into", ["", "not-a-uuid", "same", "other-list", str(uuid.uuid4())])
+def test_a_merge_into_nothing_or_the_wrong_list_is_refused(client, admin, into):
+    make_asset(name="Choir", categories=["arts-and-music"])
+    old = term("arts-and-music")
+    into = {"same": str(old.id), "other-list": str(term("older-people", "audience").id)}.get(into, into)
+    before = n_terms()
+    resp = client.post(f"/admin/terms/category/{old.id}/merge", data={"into": into})
+    assert resp.status_code == 400 and "Choose another category" in resp.get_data(as_text=True)
+    assert n_terms() == before and term("arts-and-music") is not None
+
+
+def test_an_asset_type_is_merged_too(client, admin):
+    from assetmap.directory.store import service_snapshot
+    from assetmap.models import Service
+    asset_id = make_asset(name="Friends of the park", asset_type="association").id
+    old, target = term("association", "asset_type"), term("voluntary-organisation", "asset_type")
+    resp = client.post(f"/admin/terms/asset_type/{old.id}/merge", data={"into": str(target.id)})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert service_snapshot(session.get(Service, asset_id))["asset_type"] == "voluntary-organisation"
+    assert term("association", "asset_type") is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,7 +22,9 @@ from ..accounts.auth import roles_required
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationError
 from ..loaders import transaction
-from ..models import Attribute, Taxonomy, TaxonomyTerm
+from ..directory import store
+from ..directory.records import RecordInvalid, parse_record
+from ..models import Attribute, Service, Taxonomy, TaxonomyTerm
 from ..opendata.oruk import stable_id
 from ..taxonomy import TAXONOMY_CODES
 from . import bp
@@ -141,6 +144,49 @@ def change_term(tax: Taxonomy, term: TaxonomyTerm, values: dict) -> None:
         _bump(tax)
 
 
+#: the asset template field each taxonomy's codes live in
+TEMPLATE_FIELD = {"category": "categories", "audience": "audiences", "capability": "capabilities",
+                  "asset_type": "asset_type"}
+
+
+def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
+    """Move every asset tagged ``term`` to the term ``into_id`` of the same list, then remove ``term``.
+
+    Each asset is changed as an edit would change it: validated again, its version bumped and a
+    history entry written, so a coordinator's open edit form meets a conflict, not a silent overwrite.
+    Returns how many assets were changed.
+    """
+    try:
+        into = session.get(TaxonomyTerm, uuid.UUID(str(into_id)))
+    except ValueError:
+        into = None
+    if into is None or into.taxonomy_id != tax.id or into.id == term.id:
+        raise _Invalid([("into", f"Choose another {TERM_LABELS[tax.code]} from the list")])
+    field = TEMPLATE_FIELD[tax.code]
+    services = session.execute(
+        select(Service).join(Attribute, Attribute.service_id == Service.id)
+        .where(Attribute.taxonomy_term_id == term.id).options(*store.snapshot_options())
+        .order_by(Service.name, Service.id)).unique().scalars().all()
+    vocab, wards = store.vocabulary(), store.known_wards()
+    note = f"“{term.name}” merged into “{into.name}” on the terms page"
+    for service in services:
+        raw = {**store.as_input(store.service_snapshot(service)), "source_id": service.source_id}
+        if field == "asset_type":
+            raw[field] = into.code
+        else:
+            raw[field] = sorted({c for c in raw[field] if c != term.code} | {into.code})
+        try:
+            rec = parse_record(raw, vocab, wards, resolve_postcode=False)
+        except RecordInvalid as exc:
+            raise Conflict(f"“{service.name}” cannot be changed as it is ({exc.message}). Edit it first, "
+                           "then try again.") from None
+        store.update_asset(service, rec, actor_id, note=note)
+    session.flush()
+    session.expire_all()
+    remove_term(_taxonomy(tax.code), session.get(TaxonomyTerm, term.id))
+    return len(services)
+
+
 def remove_term(tax: Taxonomy, term: TaxonomyTerm) -> None:
     used = usage().get(term.id, 0)
     if used:
@@ -170,9 +216,10 @@ def admin_terms():
 
 
 def _form(tax: Taxonomy, term: TaxonomyTerm | None, values: dict, errors: list, status: int = 200):
+    others = [(str(t.id), t.name) for t in tax.terms if term is None or t.id != term.id]
     return render_template("upkeep/term_form.html", tax=tax, term=term, values=values, errors=errors,
                            error_map=error_map(errors), labels=TAXONOMY_LABELS, term_label=TERM_LABELS[tax.code],
-                           used=usage().get(term.id, 0) if term else 0), status
+                           used=usage().get(term.id, 0) if term else 0, others=others), status
 
 
 def _posted() -> dict:
@@ -214,6 +261,27 @@ def admin_term(taxonomy, term_id):
         return _form(_taxonomy(taxonomy), _term(_taxonomy(taxonomy), term_id), values, exc.errors, 400)
     log.info("term changed", extra={"taxonomy": taxonomy, "code": term.code, "by": str(current_user.id)})
     flash(f"“{values['name'].strip()}” has been saved.")
+    return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
+
+
+@bp.post("/admin/terms/<taxonomy>/<uuid:term_id>/merge")
+@roles_required("admin")
+def admin_merge_term(taxonomy, term_id):
+    into_id = request.form.get("into", "")
+    try:
+        with transaction():
+            tax = _taxonomy(taxonomy)
+            term = _term(tax, term_id)
+            code, name = term.code, term.name
+            moved = merge_term(tax, term, into_id, current_user.id)
+    except _Invalid as exc:
+        tax = _taxonomy(taxonomy)
+        term = _term(tax, term_id)
+        return _form(tax, term, {"name": term.name, "description": term.description}, exc.errors, 400)
+    _refresh_search_vocabulary()
+    log.info("term merged", extra={"taxonomy": taxonomy, "code": code, "into": into_id, "assets": moved,
+                                   "by": str(current_user.id)})
+    flash(f"“{name}” has been removed; its {moved:,} asset{'s' if moved != 1 else ''} moved to the term you chose.")
     return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
 
 
