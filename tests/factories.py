@@ -1,6 +1,7 @@
 """Plain keyword-default factories for tests (no factory library, no mocks)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
 
@@ -61,3 +62,23 @@ def make_user(role: str = "practitioner", email: str | None = None, password: st
 def login(client, user, password: str = "correct horse battery"):
     """Sign in through the real sign-in form; returns the response."""
     return client.post("/sign-in", data={"email": user.email, "password": password})
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str, suffix: str):
+    """An empty database beside the test database (same server), dropped afterwards; yields its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(database_url)
+    scratch = base.set(database=base.database + suffix)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+    try:
+        yield scratch
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
+        admin.dispose()

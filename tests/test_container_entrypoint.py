@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from tests.factories import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,11 +67,11 @@ def _stop(proc: subprocess.Popen) -> str:
 
 @pytest.mark.commits
 def test_entrypoint_migrates_loads_and_serves_an_empty_database(database_url):
-    scratch = make_url(database_url).set(database=make_url(database_url).database + "_container")
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
+    with scratch_database(database_url, "_container") as scratch:
+        _start_twice(scratch)
+
+
+def _start_twice(scratch) -> None:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": scratch.render_as_string(hide_password=False),
            "ASSETMAP_ENV": "production", "SECRET_KEY": "x" * 64, "PORT": str(port), "WEB_CONCURRENCY": "2",
@@ -91,24 +92,23 @@ def test_entrypoint_migrates_loads_and_serves_an_empty_database(database_url):
     assert "Traceback" not in first_log
 
     engine = create_engine(scratch)
-    with engine.connect() as conn:
-        counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                  for t in ("ward", "constituency", "lsoa", "postcode", "service")}
-        illustrative = conn.execute(text("SELECT count(*) FROM service WHERE illustrative")).scalar()
-    assert counts["ward"] == 90 and counts["constituency"] == 12 and counts["lsoa"] == 759
-    assert counts["postcode"] > 27_000 and counts["service"] > 50
-    assert illustrative == 0  # production start-up loads no demo assets
-
-    # a restart (container recreated on the same volume) loads nothing twice
-    proc = _start(env)
     try:
-        _wait_healthy(proc, port, seconds=120)
+        with engine.connect() as conn:
+            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                      for t in ("ward", "constituency", "lsoa", "postcode", "service")}
+            illustrative = conn.execute(text("SELECT count(*) FROM service WHERE illustrative")).scalar()
+        assert counts["ward"] == 90 and counts["constituency"] == 12 and counts["lsoa"] == 759
+        assert counts["postcode"] > 27_000 and counts["service"] > 50
+        assert illustrative == 0  # production start-up loads no demo assets
+
+        # a restart (container recreated on the same volume) loads nothing twice
+        proc = _start(env)
+        try:
+            _wait_healthy(proc, port, seconds=120)
+        finally:
+            _stop(proc)
+        with engine.connect() as conn:
+            again = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in counts}
+        assert again == counts
     finally:
-        _stop(proc)
-    with engine.connect() as conn:
-        again = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in counts}
-    engine.dispose()
-    assert again == counts
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-    admin.dispose()
+        engine.dispose()

@@ -54,37 +54,32 @@ def test_0003_keeps_the_recorded_terms_both_ways(database_url):
     """'Nothing suitable' rows recorded before 0003 keep their term; a downgrade keeps the first."""
     from alembic import command
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
-    scratch = make_url(database_url).set(database=make_url(database_url).database + "_mig")
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    engine = create_engine(scratch)
+    from tests.factories import scratch_database
+
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig") as scratch:
+        engine = create_engine(scratch)
 
-    def migrate(how, target):
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            how(cfg, target)
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
 
-    try:
-        migrate(command.upgrade, "0002")
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO unmet_need (category_code, audience_code) VALUES ('transport', NULL)"))
-        migrate(command.upgrade, "0003")
-        with engine.begin() as conn:
-            conn.execute(text("INSERT INTO unmet_need (category_codes) VALUES ('{befriending,learning}')"))
-            rows = conn.execute(text("SELECT category_codes, audience_codes, capability_codes FROM unmet_need "
-                                     "ORDER BY cardinality(category_codes)")).all()
-        assert [tuple(r) for r in rows] == [(["transport"], [], []), (["befriending", "learning"], [], [])]
-        migrate(command.downgrade, "0002")
-        with engine.begin() as conn:
-            firsts = conn.execute(text("SELECT category_code FROM unmet_need ORDER BY category_code")).scalars().all()
-        assert firsts == ["befriending", "transport"]
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        admin.dispose()
+        try:
+            migrate(command.upgrade, "0002")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO unmet_need (category_code, audience_code) VALUES ('transport', NULL)"))
+            migrate(command.upgrade, "0003")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO unmet_need (category_codes) VALUES ('{befriending,learning}')"))
+                rows = conn.execute(text("SELECT category_codes, audience_codes, capability_codes FROM unmet_need "
+                                         "ORDER BY cardinality(category_codes)")).all()
+            assert [tuple(r) for r in rows] == [(["transport"], [], []), (["befriending", "learning"], [], [])]
+            migrate(command.downgrade, "0002")
+            with engine.begin() as conn:
+                firsts = conn.execute(text("SELECT category_code FROM unmet_need ORDER BY category_code")
+                                      ).scalars().all()
+            assert firsts == ["befriending", "transport"]
+        finally:
+            engine.dispose()

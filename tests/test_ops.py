@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from assetmap.ops import backup, libpq_args, restore
+from tests.factories import scratch_database
 
 TABLES = ("ward", "constituency", "lsoa", "postcode", "local_authority", "taxonomy", "taxonomy_term")
 
@@ -18,14 +19,8 @@ def counts(url):
 
 @pytest.mark.commits
 def test_backup_wipe_restore_gives_back_the_same_rows(database_url, tmp_path, app):
-    from sqlalchemy.engine import make_url
-    scratch = make_url(database_url).set(database=make_url(database_url).database + "_restore")
-    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}"'))
-        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    scratch_url = scratch.render_as_string(hide_password=False)
-    try:
+    with scratch_database(database_url, "_restore") as scratch:
+        scratch_url = scratch.render_as_string(hide_password=False)
         original = counts(database_url)
         dump = backup(database_url, tmp_path / "assetmap.dump")
         assert dump.stat().st_size > 100_000
@@ -39,10 +34,6 @@ def test_backup_wipe_restore_gives_back_the_same_rows(database_url, tmp_path, ap
         assert counts(scratch_url)["postcode"] == 0
         restore(scratch_url, dump)
         assert counts(scratch_url) == original
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(database_url, tmp_path):
