@@ -315,11 +315,20 @@ def restore_cmd(path, yes):
     click.echo(f"Restored from {path}")
 
 
-from .upkeep.cli import register as _register_upkeep  # noqa: E402
-_register_upkeep(main)
+def _add_to_group(group_name: str, help_: str, command: click.Command, name: str) -> None:
+    """``assetmap GROUP NAME``: the journeys' commands share the `import`, `export` and `report` groups."""
+    group = main.commands.get(group_name)
+    if group is None:
+        group = click.Group(group_name, help=help_)
+        main.add_command(group)
+    group.add_command(command, name)
 
-from .coverage.cli import register as _register_coverage  # noqa: E402
-_register_coverage(main)
 
-from .opendata.cli import register as _register_opendata  # noqa: E402
-_register_opendata(main)
+from .coverage.cli import coverage_report  # noqa: E402
+from .opendata.cli import oruk as _oruk_import  # noqa: E402
+from .upkeep.cli import export_assets_cmd, import_assets_cmd  # noqa: E402
+
+_add_to_group("import", "Import data from files (dry run first).", import_assets_cmd, "assets")
+_add_to_group("export", "Export data to files.", export_assets_cmd, "assets")
+_add_to_group("report", "Reports for commissioners and managers.", coverage_report, "coverage")
+_add_to_group("import", "Import data from files or feeds (dry run first).", _oruk_import, "oruk")

@@ -63,12 +63,3 @@ def coverage_report(geography, category, audience, capability, la, verified_only
         raise click.ClickException(exc.message) from None
     click.echo(f"Wrote {len(cov.areas)} {GEOGRAPHIES[p.geography][1]} in {cov.scope_name} "
                f"({cov.labels['category']}) to {path}")
-
-
-def register(main: click.Group) -> None:
-    """Add `report coverage` to the command line, sharing the `report` group with others."""
-    group = main.commands.get("report")
-    if group is None:
-        group = click.Group("report", help="Reports for commissioners and managers.")
-        main.add_command(group)
-    group.add_command(coverage_report, "coverage")

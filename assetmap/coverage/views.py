@@ -67,6 +67,6 @@ def report():
 def area(kind: str, code: str):
     p = parse_params(request.args)
     page = pages.area_page(kind, code, p)
-    rendered = render_map(page.pop("map")) if page.get("map") is not None else None
-    page.pop("map", None)
+    m = page.pop("map", None)
+    rendered = render_map(m) if m is not None else None
     return render_template("coverage/area.html", rendered=rendered, **page)

@@ -22,6 +22,7 @@ from ..models import (
     Attribute, Constituency, Location, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
 )
 from . import access
+from ..taxonomy import TAXONOMY_CODES
 from .records import DAY_NAMES, DAY_ORDER
 
 LONDON = ZoneInfo("Europe/London")
@@ -159,7 +160,7 @@ def _terms(service_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[dict]
 
 
 def _no_terms() -> dict[str, list[dict]]:
-    return {"category": [], "audience": [], "capability": [], "asset_type": []}
+    return {code: [] for code in TAXONOMY_CODES}
 
 
 def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict]:

@@ -25,6 +25,9 @@ TEMPLATE_FIELDS = [
     "cost_amount", "cost_description", "accessibility", "how_to_get_there", "contact_name", "email",
     "phone", "url", "visibility", "last_verified", "verification_method", "illustrative",
 ]
+#: the template column each taxonomy's term codes go in
+TERM_FIELDS = {"category": "categories", "audience": "audiences", "capability": "capabilities",
+               "asset_type": "asset_type"}
 LIST_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility",
                "schedule")
 MAX_TEXT = {"name": 200, "organisation": 200, "description": 5000, "address": 300, "how_to_get_there": 1000,

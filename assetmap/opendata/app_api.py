@@ -7,7 +7,7 @@ become enums when a vocabulary is given (the live document uses the database's).
 """
 from __future__ import annotations
 
-from ..directory.records import ACCESSIBILITY_KINDS, LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS
+from ..directory.records import ACCESSIBILITY_KINDS, LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS, TERM_FIELDS
 from ..models import MODES, VERIFICATION_METHODS, VISIBILITIES
 
 JSON = "application/json"
@@ -17,8 +17,7 @@ DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 PARTS = ["morning", "afternoon", "evening"]
 #: Great Britain, as geo.validate_lon_lat and the database check it
 GB = {"lat": (49.8, 60.95), "lon": (-8.7, 1.9)}
-TAXONOMY_FIELDS = {"category": "categories", "audience": "audiences", "capability": "capabilities",
-                   "asset_type": "asset_type"}
+TAXONOMY_FIELDS = TERM_FIELDS
 
 
 def ref(name: str) -> dict:

@@ -30,12 +30,3 @@ def oruk(location, dry_run, source, verbose):
                                    f"({type(getattr(exc, 'orig', exc)).__name__}).") from None
     for line in report.lines(verbose):
         click.echo(line)
-
-
-def register(main: click.Group) -> None:
-    """Add `import oruk` to the command line, sharing the `import` group with the other importers."""
-    group = main.commands.get("import")
-    if group is None:
-        group = click.Group("import", help="Import data from files or feeds (dry run first).")
-        main.add_command(group)
-    group.add_command(oruk, "oruk")

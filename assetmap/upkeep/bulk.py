@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..accounts.auth import roles_required
 from ..db import session
 from ..directory import access
-from ..directory.records import TEMPLATE_FIELDS
+from ..directory.records import TEMPLATE_FIELDS, TERM_FIELDS
 from ..errors import AppError
 from ..loaders import assets as loader
 from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
@@ -20,9 +20,6 @@ from ..taxonomy import all_terms
 from . import bp, transfer
 from .fields import FIELD_LABELS
 
-#: the template column each taxonomy's codes go in
-TERM_HEADINGS = {"category": "categories", "audience": "audiences", "capability": "capabilities",
-                 "asset_type": "asset_type"}
 TEMPLATE_EXAMPLE = {
     "source_id": "my-council-0001", "name": "Tuesday Walking Group", "organisation": "Friends of the Park",
     "description": "A gentle hour's walk round the park, then tea.\nAll welcome; walkers go at the pace of the slowest.",
@@ -42,7 +39,7 @@ def _limit() -> int:
 
 def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
     return render_template("upkeep/import.html", errors=list(errors), source=source, terms=all_terms(),
-                           term_headings=TERM_HEADINGS,
+                           term_headings=TERM_FIELDS,
                            max_mb=max(1, _limit() // 1048576), max_rows=loader.MAX_IMPORT_ROWS,
                            fields=TEMPLATE_FIELDS, labels=FIELD_LABELS), status
 

@@ -93,14 +93,3 @@ def export_assets_cmd(area, fmt, output):
     else:
         Path(output).write_text(body, encoding="utf-8")
         click.echo(f"Wrote {len(rows)} assets to {output}", err=True)
-
-
-def register(main: click.Group) -> None:
-    """Add `import assets` and `export assets` to the command line, sharing the groups with others."""
-    for name, command, help_ in (("import", import_assets_cmd, "Import data from files (dry run first)."),
-                                 ("export", export_assets_cmd, "Export data to files.")):
-        group = main.commands.get(name)
-        if group is None:
-            group = click.Group(name, help=help_)
-            main.add_command(group)
-        group.add_command(command, "assets")

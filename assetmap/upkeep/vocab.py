@@ -23,7 +23,7 @@ from ..db import session
 from ..errors import Conflict, NotFound, ValidationError
 from ..loaders import transaction
 from ..directory import store
-from ..directory.records import RecordInvalid, parse_record
+from ..directory.records import TERM_FIELDS, RecordInvalid, parse_record
 from ..models import Attribute, Service, Taxonomy, TaxonomyTerm
 from ..opendata.oruk import stable_id
 from ..taxonomy import TAXONOMY_CODES
@@ -144,11 +144,6 @@ def change_term(tax: Taxonomy, term: TaxonomyTerm, values: dict) -> None:
         _bump(tax)
 
 
-#: the asset template field each taxonomy's codes live in
-TEMPLATE_FIELD = {"category": "categories", "audience": "audiences", "capability": "capabilities",
-                  "asset_type": "asset_type"}
-
-
 def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
     """Move every asset tagged ``term`` to the term ``into_id`` of the same list, then remove ``term``.
 
@@ -162,7 +157,7 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
         into = None
     if into is None or into.taxonomy_id != tax.id or into.id == term.id:
         raise _Invalid([("into", f"Choose another {TERM_LABELS[tax.code]} from the list")])
-    field = TEMPLATE_FIELD[tax.code]
+    field = TERM_FIELDS[tax.code]
     services = session.execute(
         select(Service).join(Attribute, Attribute.service_id == Service.id)
         .where(Attribute.taxonomy_term_id == term.id).options(*store.snapshot_options())
