@@ -32,10 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import db, errors, logs, web
+    from . import db, errors, logs, once, web
     logs.init_app(app)
     db.init_app(app)
     errors.init_app(app)
+    once.init_app(app)
     web.init_app(app)
 
     from . import accounts, security

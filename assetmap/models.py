@@ -535,3 +535,39 @@ class UnmetNeed(Base):
                                                         server_default=text("'{}'::varchar[]"))
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
+
+
+# --------------------------------------------------------------------------- repeat submissions and sign-in attempts
+
+class SubmissionReceipt(Base):
+    """A form or API request that recorded something, so a repeat of it is recognised (``assetmap/once.py``).
+
+    Holds no personal data: an HMAC of the one-time token, the kind of thing recorded, when, where to send
+    someone who sends it again and (API only) an HMAC of the request body.
+    """
+    __tablename__ = "submission_receipt"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                    server_default=func.now(), index=True)
+    redirect_to: Mapped[str] = mapped_column(String(500), nullable=False)
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins in fixed windows, per account and per client address, shared by every worker.
+
+    Keyed by an HMAC of the normalised email or of the client address (``accounts/throttle.py``): neither
+    is stored, and an email with no account is counted exactly like one with an account.
+    """
+    __tablename__ = "signin_throttle"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10), nullable=False)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    __table_args__ = (
+        CheckConstraint("scope IN ('account','address')", name="signin_throttle_scope"),
+        CheckConstraint("failures >= 0", name="signin_throttle_failures"),
+    )

@@ -83,6 +83,8 @@ def app(database_url):
         "SERVER_NAME": None,
     })
     load_reference_data(app)
+    from tests.forms import FormClient
+    app.test_client_class = FormClient  # form POSTs carry a one-time token, as the pages' forms do
     return app
 
 

@@ -47,6 +47,8 @@ def build_strict_app(app, csrf: bool = True):
     from assetmap.accounts import limiter
     strict = create_app({"SQLALCHEMY_URL": app.config["SQLALCHEMY_URL"], "SECRET_KEY": "strict-test-key",
                          "TESTING": True, "WTF_CSRF_ENABLED": csrf, "RATELIMIT_ENABLED": True})
+    from tests.forms import FormClient
+    strict.test_client_class = FormClient
     limiter.enabled = False
     return strict
 
