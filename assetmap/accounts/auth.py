@@ -67,6 +67,16 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_unusable: list[str] = []
+
+
+def unusable_hash() -> str:
+    """A hash no password matches, checked for an unknown email so it takes as long as a known one."""
+    if not _unusable:
+        _unusable.append(hash_password(secrets.token_urlsafe(32)))
+    return _unusable[0]
+
+
 def password_fingerprint(password_hash: str) -> str:
     """A short digest of the stored hash: a session is only valid while the password is unchanged."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

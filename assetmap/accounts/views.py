@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from ..db import session
 from ..models import User
-from . import limiter
-from .auth import sign_in as start_session, sign_out as end_session, verify_password
+from . import limiter, throttle
+from .auth import sign_in as start_session, sign_out as end_session, unusable_hash, verify_password
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("assetmap.auth")
@@ -46,15 +46,22 @@ def _safe_next(target: str | None) -> str | None:
 def sign_in():
     form = SignInForm()
     timed_out = cookie_session.pop("timed_out", False)
-    error = None
+    error, wait = None, None
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-        if user is None or not user.active or not verify_password(user.password_hash, form.password.data):
+        # counted in the database per email and per address, so the limits hold across every worker
+        wait = throttle.locked(email, request.remote_addr)
+        user = None if wait else session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        # an unknown email costs the same hash check as a known one, so timing does not tell them apart
+        right = not wait and verify_password(user.password_hash if user else unusable_hash(), form.password.data)
+        if wait:
+            log.warning("sign-in refused", extra={"reason": "cooling off"})
+        elif user is None or not user.active or not right:
             log.warning("sign-in failed", extra={"reason": "bad credentials"})
-            error = "Enter a correct email address and password"
+            wait = throttle.failed(email, request.remote_addr)
         else:
             start_session(user)
+            throttle.forget_account(email)
             session.commit()
             log.info("sign-in", extra={"user_id": str(user.id), "role": user.role})
             nxt = _safe_next(request.args.get("next"))
@@ -64,6 +71,11 @@ def sign_in():
             except Exception:  # the area may not be installed in this build
                 home = url_for("web.accessibility")
             return redirect(nxt or home)
+        if wait is None:
+            error = "Enter a correct email address and password"
+    if wait is not None:
+        return render_template("accounts/sign_in.html", form=form, error=wait.message, timed_out=timed_out), 429, \
+            {"Retry-After": str(int(wait.seconds) + 1)}
     status = 400 if (form.errors or error) else 200
     return render_template("accounts/sign_in.html", form=form, error=error, timed_out=timed_out), status
 

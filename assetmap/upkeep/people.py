@@ -4,17 +4,18 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts import service as accounts
+from ..accounts import service as accounts, throttle
 from ..accounts.auth import roles_required, sign_in
 from ..db import session
 from ..errors import NotFound, ValidationError
 from ..loaders import transaction
 from ..directory import access
 from ..models import ROLES, Constituency, User, UserArea, Ward
+from ..once import FIELD as FORM_TOKEN, once
 from . import bp
 from .fields import error_map
 
@@ -74,13 +75,25 @@ def admin_new_user():
         values["wards"], values["constituencies"] = [], []
     password = accounts.generate_password()
     try:
-        with transaction():
-            user = accounts.create_user(values["email"], values["role"], password, name=values["name"],
-                                        wards=values["wards"], constituencies=values["constituencies"])
+        with once("user", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_users")) as claim:
+            with transaction():
+                user = accounts.create_user(values["email"], values["role"], password, name=values["name"],
+                                            wards=values["wards"], constituencies=values["constituencies"])
+                throttle.forget_account(user.email)  # failed sign-ins for this email before it had an account
+            claim.send_to(url_for("upkeep.admin_user", user_id=user.id))
     except ValidationError as exc:
         return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=None)
     log.info("user created", extra={"user_id": str(user.id), "role": user.role, "by": str(current_user.id)})
-    return render_template("accounts/password_once.html", user=user, password=password, created=True)
+    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=True))
+
+
+def _shown_once(page: str):
+    """A page showing a new password or token, answered straight from the POST: the secret is never kept to
+    show it again (no cookie, no table), a repeat of the form is recognised by its one-time token, and
+    browsers are told not to store the page."""
+    resp = make_response(page)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _user_or_404(user_id) -> User:
@@ -118,16 +131,18 @@ def admin_user(user_id):
 @roles_required("admin")
 def admin_reset_password(user_id):
     password = accounts.generate_password()
-    with transaction():
-        user = _user_or_404(user_id)
-        accounts.set_password(user, password)
+    with once("password-reset", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_user", user_id=user_id)):
+        with transaction():
+            user = _user_or_404(user_id)
+            accounts.set_password(user, password)
+            throttle.forget_account(user.email)  # they can sign in with the new password straight away
     log.info("password reset", extra={"user_id": str(user_id), "by": str(current_user.id)})
-    return render_template("accounts/password_once.html", user=user, password=password, created=False)
+    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=False))
 
 
 # --------------------------------------------------------------------------- your account
 
-def _account_page(errors=(), new_token=None, status=200):
+def _account_page(errors=(), new_token=None, status=200, headers=None):
     user = session.get(User, current_user.id)
     areas = session.execute(select(UserArea).where(UserArea.user_id == user.id)).scalars().all()
     names = _area_names()
@@ -135,7 +150,7 @@ def _account_page(errors=(), new_token=None, status=200):
                            areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
                            tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
                            new_token=new_token, errors=list(errors),
-                           error_map=error_map(errors)), status
+                           error_map=error_map(errors)), status, headers or {}
 
 
 @bp.get("/account")
@@ -147,7 +162,12 @@ def account():
 @bp.post("/account/password")
 @roles_required()
 def change_password():
+    """Guessing the current password here is a failed sign-in like any other: counted, and cooled off."""
     f = request.form
+    wait = throttle.locked(current_user.email, request.remote_addr)
+    if wait is not None:
+        return _account_page([("current_password", wait.message)], status=429,
+                             headers={"Retry-After": str(int(wait.seconds) + 1)})
     try:
         with transaction():
             user = session.get(User, current_user.id)
@@ -155,6 +175,11 @@ def change_password():
                                      f.get("confirm_password", ""))
             sign_in(user)  # a fresh session for this browser; every other session has ended
     except ValidationError as exc:
+        if exc.field == "current_password":
+            wait = throttle.failed(current_user.email, request.remote_addr)
+            if wait is not None:
+                return _account_page([("current_password", wait.message)], status=429,
+                                     headers={"Retry-After": str(int(wait.seconds) + 1)})
         return _account_page([(exc.field or "", exc.message)], status=400)
     log.info("password changed", extra={"user_id": str(current_user.id)})
     flash("Your password has been changed. Any other signed-in sessions have ended.")
@@ -167,10 +192,11 @@ def create_token():
     name = request.form.get("token_name", "").strip()
     if not name:
         return _account_page([("token_name", "Give the token a name, like ‘spreadsheet sync’")], status=400)
-    with transaction():
-        value = accounts.issue_token(session.get(User, current_user.id), name)
+    with once("api-token", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.account")):
+        with transaction():
+            value = accounts.issue_token(session.get(User, current_user.id), name)
     log.info("api token issued", extra={"user_id": str(current_user.id)})
-    return _account_page(new_token=value)
+    return _account_page(new_token=value, headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/account/tokens/<uuid:token_id>/revoke")
