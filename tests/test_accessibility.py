@@ -55,7 +55,7 @@ def site(database_url):
         session.commit()
         ids = {"asset": str(a.id), "users": {r: u.email for r, u in users.items()}}
     with live_server(app) as base, chromium() as browser:
-        yield {"base": base, "browser": browser, **ids}
+        yield {"base": base, "browser": browser, "app": app, **ids}
     with app.app_context():
         session.execute(text("DELETE FROM suggestion WHERE details LIKE :t OR service_id IN "
                              "(SELECT id FROM service WHERE source = :s)"), {"t": f"%{TAG}%", "s": f"a11y-{TAG}"})
@@ -237,6 +237,198 @@ def test_error_pages(site):
     page = new_page(site, "practitioner")
     page.goto(site["base"] + "/admin/users")
     audit(page, "error-403", status=403)
+
+
+# --------------------------------------------------------------------------- recorded once (assetmap/once.py)
+
+def _count(site, sql: str, **params) -> int:
+    with site["app"].app_context():
+        n = session.execute(text(sql), params).scalar_one()
+        session.remove()
+    return n
+
+
+def _submit(page, selector: str = "main form button[type=submit]") -> None:
+    with page.expect_navigation():
+        page.locator(selector).last.click()
+
+
+def test_connection_recorded_reload_and_back_record_one_connection(site):
+    page = new_page(site, "practitioner")
+    search(page, site)
+    page.locator(f"main a[href*='/assets/{site['asset']}']").first.click()
+    page.wait_for_load_state("load")
+    connections = "SELECT count(*) FROM connection_log WHERE service_id = :a"
+    before = _count(site, connections, a=site["asset"])
+    page.check("#capability")
+    page.check("#followup")
+    _submit(page, "form[action$='/connections'] button")
+    assert "/connections/" in page.url
+    audit(page, "connection-recorded")
+    page.reload()
+    audit(page, "connection-recorded-reload")
+    assert page.locator(".am-ref").count() == 1
+    page.go_back()  # the asset page again (never cached, so a fresh form), then send it again
+    page.wait_for_load_state("load")
+    page.check("#capability")
+    _submit(page, "form[action$='/connections'] button")
+    assert "You have already recorded a connection to" in page.locator("h1").inner_text()
+    audit(page, "connection-record-again")
+    assert _count(site, connections, a=site["asset"]) == before + 1
+    page.get_by_role("link", name="View the connection you recorded").click()
+    page.wait_for_load_state("load")
+    assert "Connection recorded" in page.locator("h1").inner_text()
+
+
+def test_follow_up_change_needs_confirming(site):
+    page = new_page(site, "practitioner")
+    page.goto(f"{site['base']}/assets/{site['asset']}")
+    page.check("#capability")
+    page.check("#followup")
+    _submit(page, "form[action$='/connections'] button")
+    ref = page.locator(".am-ref").inner_text().strip()
+    page.goto(site["base"] + "/connections/follow-up")
+    page.fill("#reference", ref)
+    page.check("#attended")
+    page.check("#helped")
+    _submit(page)
+    audit(page, "follow-up-recorded")
+    page.reload()
+    audit(page, "follow-up-recorded-reload")
+    page.fill("#reference", ref)
+    page.check("#attended-no")
+    page.check("#helped-no")
+    _submit(page)
+    assert f"Change the follow-up for Zumba Gold class {TAG}?" in page.locator("h1").inner_text()
+    audit(page, "follow-up-change-confirm")
+    _submit(page)
+    assert "changed" in page.locator(".govuk-notification-banner").inner_text()
+    with site["app"].app_context():
+        row = session.execute(text("SELECT followup_attended, followup_helped FROM connection_log "
+                                   "WHERE followup_ref = :r"), {"r": ref}).one()
+        session.remove()
+    assert tuple(row) == ("no", "no")
+
+
+def test_nothing_suitable_reload_records_once(site):
+    page = new_page(site, "practitioner")
+    search(page, site)
+    ids = "SELECT count(*) FROM unmet_need WHERE ward_code = 'E05011151'"
+    before = _count(site, ids)
+    _submit(page, "form[action$='/nothing-suitable'] button")
+    audit(page, "nothing-suitable-recorded")
+    page.reload()
+    audit(page, "nothing-suitable-reload")
+    assert _count(site, ids) == before + 1
+    with site["app"].app_context():  # the signal is anonymous: remove the newest one this test made
+        session.execute(text("DELETE FROM unmet_need WHERE id = (SELECT id FROM unmet_need WHERE ward_code = "
+                             "'E05011151' ORDER BY recorded_on DESC, ctid DESC LIMIT 1)"))
+        session.commit()
+        session.remove()
+
+
+def test_suggestion_and_report_sent_reload_and_back_send_once(site):
+    page = new_page(site)
+    page.goto(site["base"] + "/suggest")
+    page.fill("#name", f"Sent once {TAG}")
+    page.fill("#description", f"Checking a reload sends nothing again {TAG}")
+    page.fill("#postcode", "B1 1BA")
+    _submit(page)
+    assert page.url.endswith("/suggest/sent")
+    audit(page, "suggestion-sent")
+    page.reload()
+    audit(page, "suggestion-sent-reload")
+    page.go_back()
+    page.wait_for_load_state("load")
+    if not page.input_value("#name"):  # a browser that does not restore the form: fill it in again
+        page.fill("#name", f"Sent once {TAG}")
+        page.fill("#description", f"Checking a reload sends nothing again {TAG}")
+        page.fill("#postcode", "B1 1BA")
+    _submit(page)
+    suggestions = "SELECT count(*) FROM suggestion WHERE details LIKE :t AND kind = 'new_asset'"
+    assert _count(site, suggestions, t=f"%reload sends nothing again {TAG}%") == 1
+    assert "You have already sent this suggestion" in page.locator(".govuk-notification-banner").inner_text()
+    audit(page, "suggestion-sent-again")
+
+    page.goto(f"{site['base']}/assets/{site['asset']}/report")
+    page.check("#problem_type")
+    page.fill("#details", f"Report once {TAG}")
+    _submit(page)
+    audit(page, "report-sent")
+    page.reload()
+    audit(page, "report-sent-reload")
+    page.go_back()
+    page.wait_for_load_state("load")
+    if not page.is_checked("#problem_type"):
+        page.check("#problem_type")
+    _submit(page)
+    assert _count(site, "SELECT count(*) FROM suggestion WHERE details = :d", d=f"Report once {TAG}") in (0, 1)
+    assert _count(site, "SELECT count(*) FROM suggestion WHERE details LIKE :d", d=f"Report once {TAG}%") == 1
+
+
+def test_review_queue_verification_is_a_conscious_act(site):
+    with site["app"].app_context():
+        from tests.factories import make_asset
+        due = make_asset(source=f"a11y-{TAG}", name=f"Reading circle {TAG}", last_verified="2024-01-01",
+                         verification_method="phoned")
+        session.commit()
+        due_id = str(due.id)
+        session.remove()
+    page = new_page(site, "coordinator")
+    page.goto(site["base"] + "/review")
+    audit(page, "review-queue-due")
+    select = page.locator(f"#method-{due_id}")
+    assert select.input_value() == ""  # nothing pre-selected
+    _submit(page, f"form[action$='/assets/{due_id}/verify'] button")
+    audit(page, "review-queue-verify-error", status=400)
+    assert page.locator(".govuk-error-summary").count() == 1
+    page.locator(".govuk-error-summary a").click()
+    assert page.evaluate("() => document.activeElement.id") == f"method-{due_id}"
+    checks = "SELECT count(*) FROM asset_change WHERE service_id = :a AND action = 'verify'"
+    assert _count(site, checks, a=due_id) == 0
+    page.select_option(f"#method-{due_id}", "visited")
+    _submit(page, f"form[action$='/assets/{due_id}/verify'] button")
+    audit(page, "review-queue-verified")
+    page.reload()
+    audit(page, "review-queue-verified-reload")
+    assert _count(site, checks, a=due_id) == 1
+    page.goto(f"{site['base']}/assets/{due_id}/edit")
+    _submit(page, "form[action$='/verify'] button")
+    audit(page, "asset-verify-error", status=400)
+    assert _count(site, checks, a=due_id) == 1
+
+
+def test_import_applied_once(site):
+    page = new_page(site, "coordinator")
+    page.goto(site["base"] + "/import")
+    csv_text = ("source_id,name,categories,postcode,modes\n"
+                f"a11y-{TAG}-once,Import once {TAG},social-groups,B1 1BA,in_person\n")
+    page.set_input_files("input[type=file]", files=[{"name": "once.csv", "mimeType": "text/csv",
+                                                    "buffer": csv_text.encode()}])
+    _submit(page)
+    _submit(page, "form[action$='/import/apply'] button")
+    audit(page, "import-applied")
+    page.reload()
+    audit(page, "import-applied-reload")
+    assert _count(site, "SELECT count(*) FROM service WHERE name = :n", n=f"Import once {TAG}") == 1
+
+
+def test_sign_in_cooling_off_message(site):
+    page = new_page(site)
+    email = f"nobody-{TAG}@a11y.example.org"
+    for _ in range(5):
+        page.goto(site["base"] + "/sign-in")
+        page.fill("#email", email)
+        page.fill("#password", "not the password")
+        _submit(page)
+    assert "Too many attempts. Try again in 10 minutes." in page.locator(".govuk-error-summary").inner_text()
+    audit(page, "sign-in-cooling-off", status=429)
+    with site["app"].app_context():
+        from assetmap.accounts import throttle
+        session.execute(text("DELETE FROM signin_throttle WHERE key_hash IN (:a, :b)"),
+                        {"a": throttle.account_key(email), "b": throttle.address_key("127.0.0.1")})
+        session.commit()
+        session.remove()
 
 
 # --------------------------------------------------------------------------- beyond axe

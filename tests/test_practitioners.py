@@ -374,8 +374,8 @@ def test_recording_a_connection_keeps_only_the_asset_date_capability_and_area(cl
     assert "Record that you connected someone to this" in page
     resp = client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment", "from": sid,
                                                             "followup": "yes"})
-    assert resp.status_code == 200
-    body = html(resp)
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("/connections/")
+    body = html(client.get(resp.headers["Location"]))
     ref = re.search(r'<strong class="am-ref">([A-Z0-9]{4}-[A-Z0-9]{4})</strong>', body).group(1)
     row = session.execute(select(ConnectionLog).where(ConnectionLog.service_id == a.id)).scalar_one()
     assert row.capability_code == "enjoyment" and row.ward_code == LADYWOOD
@@ -398,7 +398,7 @@ def test_connection_without_a_search_stores_no_area_and_needs_a_capability(clien
     assert resp.status_code == 400
     assert '<a href="#capability">' in html(resp)
     assert client.post(f"/assets/{a.id}/connections", data={"capability": "nonsense"}).status_code == 400
-    assert client.post(f"/assets/{a.id}/connections", data={"capability": "feeling-valued"}).status_code == 200
+    assert client.post(f"/assets/{a.id}/connections", data={"capability": "feeling-valued"}).status_code == 303
     row = session.execute(select(ConnectionLog).where(ConnectionLog.service_id == a.id)).scalar_one()
     assert row.ward_code is None and row.lsoa_code is None and row.followup_ref is None
 

@@ -208,9 +208,17 @@ def assets_paths() -> dict:
     delete["parameters"].append({"name": "version", "in": "query", "required": False,
                                  "description": "The version you read: refused with 409 if it has changed since.",
                                  "schema": {"type": "integer", "minimum": 1}})
+    create = _asset_op("Add an asset", "createAsset", "201", ref("Asset"), body=True, by_id=False)
+    create["parameters"] = [{
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "Any 1 to 255 printable ASCII characters, new for each asset (a UUID, say). Sending the "
+                       "same key again, with the same body, within a day returns the asset the first request "
+                       "created (201, header Idempotent-Replayed: true) instead of adding a second.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255}}]
+    create["responses"]["409"] = _error("A request with this Idempotency-Key is still being processed.")
+    create["responses"]["422"] = _error("This Idempotency-Key was already used with a different body.")
     return {
-        "/api/assets": {"post": _asset_op("Add an asset", "createAsset", "201", ref("Asset"), body=True,
-                                          by_id=False)},
+        "/api/assets": {"post": create},
         "/api/assets/{id}": {
             "get": _asset_op("Read an asset", "readAsset", "200", ref("Asset"), body=False, by_id=True),
             "patch": _asset_op("Change some fields of an asset; send the version you read", "updateAsset", "200",

@@ -1,11 +1,15 @@
-"""What the browser session holds for a practitioner: recent searches and the shortlist.
+"""What the browser session holds for a practitioner: recent searches, the shortlist, recent connections.
 
 A search is kept under an opaque random id so result URLs carry no postcode, and it keeps only
 the resolved point, its area codes and the filters - never the postcode string. The point and
 its area codes are encrypted (Fernet, with a key derived from SECRET_KEY), so even someone who
 reads the cookie on a shared machine cannot see where the search was. The shortlist is a list of
-asset ids. Both live in the session cookie: nothing is stored on the server, and signing out
-(which clears the session) forgets them.
+asset ids, with the id of the search each was added from: a connection recorded from the shortlist
+then keeps that search's ward and LSOA (the point itself stays sealed). The connections recorded in
+this browser are kept as ids for a few hours, so their confirmation page can be reloaded here and
+nowhere else, and so recording the same asset again straight away asks first. All of it lives in
+the session cookie: nothing is stored on the server, and signing out (which clears the session)
+forgets it.
 """
 from __future__ import annotations
 
@@ -28,6 +32,11 @@ from .query import Origin
 
 SEARCHES_KEY = "am_searches"
 SHORTLIST_KEY = "am_shortlist"
+SHORTLIST_FROM_KEY = "am_shortlist_from"
+CONNECTIONS_KEY = "am_connections"
+MAX_CONNECTIONS = 10
+#: recording a connection to the same asset again within this time asks "is this someone else?" first
+RECENT_CONNECTION_SECONDS = 15 * 60
 MAX_SEARCHES = 5
 SEARCH_TTL_SECONDS = 8 * 3600
 MAX_SHORTLIST = 30
@@ -118,20 +127,86 @@ def shortlist() -> list[uuid.UUID]:
     return out
 
 
-def add_to_shortlist(asset_id: uuid.UUID) -> bool:
-    """Add an asset; False if the shortlist is full."""
+def _shortlist_from() -> dict:
+    kept = cookie_session.get(SHORTLIST_FROM_KEY)
+    return kept if isinstance(kept, dict) else {}
+
+
+def add_to_shortlist(asset_id: uuid.UUID, from_sid: str | None = None) -> bool:
+    """Add an asset, remembering the saved search it was found in (if any); False if the list is full."""
     ids = shortlist()
-    if asset_id in ids:
-        return True
-    if len(ids) >= MAX_SHORTLIST:
-        return False
-    cookie_session[SHORTLIST_KEY] = [str(i) for i in [*ids, asset_id]]
+    if asset_id not in ids:
+        if len(ids) >= MAX_SHORTLIST:
+            return False
+        cookie_session[SHORTLIST_KEY] = [str(i) for i in [*ids, asset_id]]
+    if from_sid and SID_RE.match(from_sid) and from_sid in _searches():
+        cookie_session[SHORTLIST_FROM_KEY] = {**_shortlist_from(), str(asset_id): from_sid}
     return True
+
+
+def shortlist_search(asset_id: uuid.UUID) -> SavedSearch | None:
+    """The search a shortlisted asset was added from, while that search is still kept."""
+    if asset_id not in shortlist():
+        return None
+    return find_search(_shortlist_from().get(str(asset_id)))
 
 
 def remove_from_shortlist(asset_id: uuid.UUID) -> None:
     cookie_session[SHORTLIST_KEY] = [str(i) for i in shortlist() if i != asset_id]
+    kept = _shortlist_from()
+    if str(asset_id) in kept:
+        cookie_session[SHORTLIST_FROM_KEY] = {k: v for k, v in kept.items() if k != str(asset_id)}
 
 
 def clear_shortlist() -> None:
     cookie_session.pop(SHORTLIST_KEY, None)
+    cookie_session.pop(SHORTLIST_FROM_KEY, None)
+
+
+# --------------------------------------------------------------------------- connections recorded here
+
+@dataclass
+class RecordedHere:
+    connection_id: uuid.UUID
+    asset_id: uuid.UUID
+    at: float
+    sid: str | None
+
+
+def _connections() -> dict:
+    kept = cookie_session.get(CONNECTIONS_KEY)
+    return kept if isinstance(kept, dict) else {}
+
+
+def _recorded() -> list[RecordedHere]:
+    """The connections this browser recorded in the last SEARCH_TTL_SECONDS, newest first."""
+    now, out = time.time(), []
+    for key, entry in _connections().items():
+        try:
+            asset_id, at, sid = entry
+            row = RecordedHere(uuid.UUID(key), uuid.UUID(asset_id), float(at), sid)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if now - row.at < SEARCH_TTL_SECONDS:
+            out.append(row)
+    return sorted(out, key=lambda r: r.at, reverse=True)
+
+
+def remember_connection(connection_id: uuid.UUID, asset_id: uuid.UUID, sid: str | None) -> None:
+    """Note that this browser recorded ``connection_id`` (to ``asset_id``, from search ``sid``)."""
+    kept = [r for r in _recorded() if r.connection_id != connection_id][:MAX_CONNECTIONS - 1]
+    cookie_session[CONNECTIONS_KEY] = {
+        str(r.connection_id): [str(r.asset_id), r.at, r.sid]
+        for r in [RecordedHere(connection_id, asset_id, time.time(), sid), *kept]}
+
+
+def recorded_here(connection_id: uuid.UUID) -> RecordedHere | None:
+    """The connection, if this browser recorded it in the last few hours."""
+    return next((r for r in _recorded() if r.connection_id == connection_id), None)
+
+
+def recent_connection(asset_id: uuid.UUID) -> RecordedHere | None:
+    """The latest connection to ``asset_id`` this browser recorded in the last RECENT_CONNECTION_SECONDS."""
+    now = time.time()
+    return next((r for r in _recorded() if r.asset_id == asset_id and now - r.at < RECENT_CONNECTION_SECONDS),
+                None)

@@ -9,6 +9,7 @@ import contextlib
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -104,13 +105,19 @@ def normalise_ref(raw: str | None) -> str:
     return f"{compact[:4]}-{compact[4:]}"
 
 
-def record_connection(asset_id: uuid.UUID, capability: str | None, origin: Origin | None, user,
-                      want_followup: bool) -> ConnectionLog:
-    """'I connected someone to this asset': asset, date, capability, the search area's ward and LSOA."""
+def check_capability(capability: str | None) -> str:
+    """The 'what matters' code a connection is recorded for (ValidationError if missing or unknown)."""
     if not capability:
         raise ValidationError("Choose what matters to the person that this asset helps with", field="capability")
     if capability not in vocabulary()["capability"]:
         raise ValidationError("Choose what matters from the list", field="capability")
+    return capability
+
+
+def record_connection(asset_id: uuid.UUID, capability: str | None, origin: Origin | None, user,
+                      want_followup: bool) -> ConnectionLog:
+    """'I connected someone to this asset': asset, date, capability, the search area's ward and LSOA."""
+    check_capability(capability)
     with transaction():
         service = readable_service(asset_id, user)
         row = ConnectionLog(id=uuid.uuid4(), service_id=service.id, logged_on=now_london().date(),
@@ -123,21 +130,58 @@ def record_connection(asset_id: uuid.UUID, capability: str | None, origin: Origi
     return row
 
 
-def record_followup(ref: str, attended: str | None, helped: str | None) -> ConnectionLog:
-    """Answer 'did they go?' and 'did it help?' for the connection holding ``ref``."""
+def find_connection(connection_id: uuid.UUID) -> ConnectionLog:
+    row = session.get(ConnectionLog, connection_id)
+    if row is None:
+        raise NotFound("We could not find that connection.")
+    return row
+
+
+@dataclass
+class FollowupResult:
+    row: ConnectionLog
+    #: "recorded" (first answers), "changed" (confirmed new answers) or "unchanged" (the same answers again)
+    outcome: str
+    previous: tuple[str | None, str | None]
+
+
+class FollowupChange(Exception):
+    """The connection already has different answers: the person must confirm the change first."""
+
+    def __init__(self, row: ConnectionLog, attended: str, helped: str):
+        super().__init__("follow-up answers differ")
+        self.service_id, self.ref, self.recorded_on = row.service_id, row.followup_ref, row.followup_on
+        self.previous = (row.followup_attended, row.followup_helped)
+        self.new = (attended, helped)
+
+
+def record_followup(ref: str, attended: str | None, helped: str | None,
+                    confirm_change: bool = False) -> FollowupResult:
+    """Answer 'did they go?' and 'did it help?' for the connection holding ``ref``.
+
+    Answers already recorded are never silently replaced: different ones raise FollowupChange unless
+    ``confirm_change``; the same ones again change nothing.
+    """
     ref = normalise_ref(ref)
     if attended not in ANSWERS:
         raise ValidationError("Choose whether they went", field="attended")
     if helped not in ANSWERS:
         raise ValidationError("Choose whether it helped", field="helped")
     with transaction():
-        row = session.execute(select(ConnectionLog).where(ConnectionLog.followup_ref == ref)).scalar_one_or_none()
+        row = session.execute(select(ConnectionLog).where(ConnectionLog.followup_ref == ref)
+                              .with_for_update()).scalar_one_or_none()
         if row is None:
             raise NotFound("We could not find a connection with that reference. Check it and try again.",
                            field="reference")
+        previous = (row.followup_attended, row.followup_helped)
+        if previous == (attended, helped):
+            return FollowupResult(row, "unchanged", previous)
+        answered = previous != (None, None)
+        if answered and not confirm_change:
+            raise FollowupChange(row, attended, helped)
         row.followup_attended, row.followup_helped = attended, helped
         row.followup_on = now_london().date()
-    return row
+    return FollowupResult(row, "changed" if answered else "recorded", previous)
 
 
 def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:

@@ -5,6 +5,7 @@ Searches are POSTed, kept in the session under an opaque id and shown at /search
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -14,8 +15,9 @@ from .. import geo
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..directory import access
-from ..directory.read import MODE_LABELS, asset_view, asset_views, now_london
+from ..directory.read import LONDON, MODE_LABELS, asset_view, asset_views, now_london
 from ..errors import AppError, NotFound, ValidationError
+from ..once import FIELD as FORM_TOKEN, once
 from ..taxonomy import all_terms, names
 from ..web import has_endpoint
 from . import maps, saved, usecases
@@ -162,13 +164,15 @@ def result_features(sid):
 @roles_required(*CONNECTING_ROLES)
 def nothing_suitable(sid):
     s = saved.load_search(sid)
+    back = url_for(".results", sid=sid)
     if s.unmet_recorded:
-        flash("You have already recorded that nothing suitable was found for this search.")
-    else:
+        flash("You have already recorded that nothing suitable was found for this search.", "important")
+        return redirect(back, code=303)
+    with once("unmet-need", request.form.get(FORM_TOKEN), fallback=back):
         usecases.record_unmet_need(s.filters, s.origin)
-        saved.mark_unmet_recorded(sid)
-        flash("Recorded that nothing suitable was found. Thank you: this helps commissioners see gaps.")
-    return redirect(url_for(".results", sid=sid), code=303)
+    saved.mark_unmet_recorded(sid)
+    flash("Recorded that nothing suitable was found. Thank you: this helps commissioners see gaps.")
+    return redirect(back, code=303)
 
 
 # --------------------------------------------------------------------------- asset page
@@ -189,42 +193,96 @@ def _asset_page(asset_id: uuid.UUID, s: saved.SavedSearch | None, connection_err
                            in_shortlist=asset_id in saved.shortlist(), connection_error=connection_error), status
 
 
+def _search_for(asset_id: uuid.UUID, sid: str | None) -> saved.SavedSearch | None:
+    """The search a connection to this asset comes from: the one named, else the one it was shortlisted from."""
+    return saved.find_search(sid) or saved.shortlist_search(asset_id)
+
+
 @bp.get("/assets/<uuid:asset_id>")
 def asset(asset_id: uuid.UUID):
     """Everything needed to make an introduction. ``?from=<search id>`` links back to the results."""
-    return _asset_page(asset_id, saved.find_search(request.args.get("from")))
+    return _asset_page(asset_id, _search_for(asset_id, request.args.get("from")))
+
+
+class _AskFirst(Exception):
+    """This browser recorded a connection to the same asset a few minutes ago: ask before another."""
 
 
 @bp.post("/assets/<uuid:asset_id>/connections")
 @roles_required(*CONNECTING_ROLES)
 def record_connection(asset_id: uuid.UUID):
-    """'I connected someone to this asset': stores the asset, date, capability and the search area only."""
-    s = saved.find_search(request.form.get("from"))
+    """'I connected someone to this asset': stores the asset, date, capability and the search area only.
+
+    A repeat of the same form goes to the connection it recorded; a new form for an asset this browser
+    recorded a connection to a few minutes ago (the back button fetches a fresh form) asks first.
+    """
+    form = request.form
+    s = _search_for(asset_id, form.get("from"))
+    recent = saved.recent_connection(asset_id)
     try:
-        row = usecases.record_connection(asset_id, request.form.get("capability") or None,
-                                         s.origin if s else None, current_user,
-                                         request.form.get("followup") == "yes")
+        with once("connection", form.get(FORM_TOKEN), fallback=url_for(".asset", asset_id=asset_id)) as claim:
+            if recent is not None and form.get("again") != "yes":
+                usecases.check_capability(form.get("capability"))
+                raise _AskFirst
+            row = usecases.record_connection(asset_id, form.get("capability") or None,
+                                             s.origin if s else None, current_user, form.get("followup") == "yes")
+            claim.send_to(url_for(".connection_done", connection_id=row.id))
     except ValidationError as exc:
         return _asset_page(asset_id, s, exc.message, 400)
-    return render_template("practitioners/connection_done.html", a=asset_view(asset_id, current_user),
-                           ref=row.followup_ref, s=s, capability=names("capability").get(row.capability_code))
+    except _AskFirst:
+        return render_template("practitioners/connection_again.html", a=asset_view(asset_id, current_user),
+                               recent=recent, at=dt.datetime.fromtimestamp(recent.at, LONDON),
+                               form=form, token=form.get(FORM_TOKEN), s=s)
+    saved.remember_connection(row.id, asset_id, s.sid if s else None)
+    return redirect(url_for(".connection_done", connection_id=row.id), code=303)
+
+
+@bp.get("/connections/<uuid:connection_id>")
+@roles_required(*CONNECTING_ROLES)
+def connection_done(connection_id: uuid.UUID):
+    """'Connection recorded': shown again on reload, but only in the browser that recorded it."""
+    here = saved.recorded_here(connection_id)
+    if here is None:
+        raise NotFound("This confirmation is no longer available. Connections are kept, but each one's "
+                       "confirmation is shown only in the browser that recorded it, for a few hours.")
+    row = usecases.find_connection(connection_id)
+    return render_template("practitioners/connection_done.html", a=asset_view(row.service_id, current_user),
+                           ref=row.followup_ref, s=saved.find_search(here.sid), with_area=row.ward_code is not None,
+                           capability=names("capability").get(row.capability_code))
+
+
+def _listing_name(service_id) -> str:
+    view = asset_view(service_id, current_user) if service_id else None
+    return view["name"] if view else "a listing you can no longer see"
 
 
 @bp.route("/connections/follow-up", methods=["GET", "POST"])
 @roles_required(*CONNECTING_ROLES)
 @limiter.limit("20 per minute", methods=["POST"])
 def followup():
-    values = {"reference": request.form.get("reference", ""), "attended": request.form.get("attended"),
-              "helped": request.form.get("helped")}
-    if request.method == "POST":
-        try:
-            usecases.record_followup(values["reference"], values["attended"], values["helped"])
-        except AppError as exc:
-            return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS,
-                                   errors=[(exc.field or "reference", exc.message)]), exc.status
-        flash("Follow-up recorded. Thank you.")
-        return redirect(url_for(".followup"), code=303)
-    return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS, errors=[])
+    """Did they go, did it help? A second, different answer is recorded only once the person confirms it."""
+    form = request.form
+    values = {"reference": form.get("reference", ""), "attended": form.get("attended"), "helped": form.get("helped")}
+    if request.method == "GET":
+        return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS, errors=[])
+    try:
+        with once("follow-up", form.get(FORM_TOKEN), fallback=url_for(".followup")):
+            done = usecases.record_followup(values["reference"], values["attended"], values["helped"],
+                                            confirm_change=form.get("confirm") == "yes")
+    except usecases.FollowupChange as change:
+        return render_template("practitioners/followup_confirm.html", change=change, answers=usecases.ANSWERS,
+                               listing=_listing_name(change.service_id), token=form.get(FORM_TOKEN))
+    except (ValidationError, NotFound) as exc:
+        return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS,
+                               errors=[(exc.field or "reference", exc.message)]), exc.status
+    listing = _listing_name(done.row.service_id)
+    if done.outcome == "unchanged":
+        flash(f"You had already recorded these answers for {listing}. Nothing has changed.", "important")
+    elif done.outcome == "changed":
+        flash(f"Follow-up for {listing} changed. Thank you.")
+    else:
+        flash(f"Follow-up recorded for {listing}. Thank you.")
+    return redirect(url_for(".followup"), code=303)
 
 
 # --------------------------------------------------------------------------- shortlist and sheet
@@ -243,7 +301,7 @@ def shortlist_add():
     except ValueError:
         raise ValidationError("Choose an asset to add", field="asset_id") from None
     usecases.readable_service(asset_id, current_user)
-    if saved.add_to_shortlist(asset_id):
+    if saved.add_to_shortlist(asset_id, request.form.get("from")):
         flash("Added to your shortlist.")
     else:
         flash(f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.")
@@ -269,7 +327,10 @@ def shortlist_clear():
 
 @bp.get("/shortlist")
 def shortlist():
-    return render_template("practitioners/shortlist.html", assets=asset_views(saved.shortlist(), current_user))
+    ids = saved.shortlist()
+    from_search = {i: s.sid for i in ids if (s := saved.shortlist_search(i)) is not None}
+    return render_template("practitioners/shortlist.html", assets=asset_views(ids, current_user),
+                           from_search=from_search)
 
 
 @bp.get("/shortlist/sheet")

@@ -3,15 +3,23 @@
 Authenticated by a personal bearer token (or a session, which then needs the CSRF token); the
 same use cases as the forms, so the same validation and ward scope apply. A PATCH merges the
 given fields over the stored asset and must carry the version it read (409 with both if stale).
+
+``POST /api/assets`` takes an optional ``Idempotency-Key`` header (``assetmap/once.py``): a client that
+retries after a lost answer sends the same key, and the first request's asset comes back (201, the same
+Location, ``Idempotent-Replayed: true``; its current state) instead of a second asset. The same key with
+a different body is 422. A request refused (400, 403, 422) keeps nothing, so it can be corrected and
+sent again with the same key.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
 from flask_login import current_user
 
 from ..accounts import csrf
 from ..directory import access, store
 from ..errors import Conflict, ValidationError
+from ..once import HEADER as IDEMPOTENCY_KEY, Repeated, in_progress, once
 from . import assets
 from .fields import api_fields
 
@@ -52,14 +60,41 @@ def asset_json(service) -> dict:
             "steward": service.steward.email if service.steward else None, **snap}
 
 
-@bp.post("")
-def create():
-    fields, _ = api_fields(_body(), patch=False)
-    service = assets.create_asset(current_user, fields)
+def _created(service, replayed: bool = False):
     resp = jsonify(asset_json(service))
     resp.status_code = 201
     resp.headers["Location"] = url_for("upkeep_api.read", asset_id=service.id)
+    if replayed:
+        resp.headers["Idempotent-Replayed"] = "true"
     return resp
+
+
+def _replay(location: str):
+    """The asset a first request with this key created, as it is now."""
+    try:
+        endpoint, args = current_app.url_map.bind("").match(location, method="GET")
+    except HTTPException:
+        endpoint, args = None, {}
+    if endpoint != "upkeep_api.read":
+        raise in_progress()
+    return _created(access.readable_service(current_user, args["asset_id"], include_archived=True), replayed=True)
+
+
+@bp.post("")
+def create():
+    body = _body()
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        fields, _ = api_fields(body, patch=False)
+        return _created(assets.create_asset(current_user, fields))
+    try:
+        with once("api-asset", key, fallback=url_for("upkeep_api.create"), body=body, api=True) as claim:
+            fields, _ = api_fields(body, patch=False)
+            service = assets.create_asset(current_user, fields)
+            claim.send_to(url_for("upkeep_api.read", asset_id=service.id))
+    except Repeated as repeat:
+        return _replay(repeat.url)
+    return _created(service)
 
 
 @bp.get("/<uuid:asset_id>")

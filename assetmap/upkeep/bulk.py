@@ -16,6 +16,7 @@ from ..errors import AppError
 from ..loaders import assets as loader
 from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
 from ..models import Constituency, LocalAuthority, Ward
+from ..once import once
 from ..taxonomy import all_terms
 from . import bp, transfer
 from .fields import FIELD_LABELS
@@ -68,8 +69,10 @@ def import_assets():
 @roles_required("coordinator", "admin")
 def import_apply():
     token = request.form.get("token", "")
-    filename, data, source = transfer.load_upload(current_user, token)
-    plan = transfer.apply_import(current_user, filename, data, source)
+    # the upload's own one-time token: applying it again (reload, back) is recognised, never imported twice
+    with once("import", token, fallback=url_for("upkeep.review_queue")):
+        filename, data, source = transfer.load_upload(current_user, token)
+        plan = transfer.apply_import(current_user, filename, data, source)
     transfer.drop_upload(token)
     flash(f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
           f"{len(plan.unchanged)} unchanged.")

@@ -13,6 +13,7 @@ from ..db import session
 from ..directory import access
 from ..errors import ValidationError
 from ..models import Service
+from ..once import FIELD as FORM_TOKEN, once
 from . import bp, queue, suggestions
 from .fields import METHOD_LABELS, error_map, record_errors
 
@@ -24,12 +25,16 @@ SUGGEST_LIMIT = "5 per minute; 30 per hour"
 @bp.get("/review")
 @roles_required("coordinator", "admin")
 def review_queue():
-    months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
-    steward_only = request.args.get("mine") == "yes"
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
+    return review_page(page, request.args.get("mine") == "yes")
+
+
+def review_page(page: int, steward_only: bool, verify_error: tuple | None = None, status: int = 200):
+    """The review queue; ``verify_error`` is (asset id, message) for a 'Still accurate' sent with no method."""
+    months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
     due = queue.due_assets(current_user, months, steward_only=steward_only, page=page)
     open_items = suggestions.open_for(current_user)
     services = {s.id: s for s in session.execute(select(Service).where(
@@ -37,7 +42,8 @@ def review_queue():
     ward_names = access.ward_names({i.ward_code for i in open_items if i.ward_code})
     return render_template("upkeep/review_queue.html", due=due, months=months, steward_only=steward_only,
                            open_items=open_items, services=services, ward_names=ward_names,
-                           methods=METHOD_LABELS, problem_types=suggestions.PROBLEM_TYPES)
+                           methods=METHOD_LABELS, problem_types=suggestions.PROBLEM_TYPES,
+                           verify_error=verify_error), status
 
 
 def _is_bot() -> bool:
@@ -54,17 +60,24 @@ def suggest():
     values, errors, status = {}, [], 200
     if request.method == "POST":
         values = request.form.to_dict()
+        sent = url_for("upkeep.suggestion_sent")
         if _is_bot():
-            return render_template("upkeep/thanks.html", kind="suggestion")
+            return redirect(sent)
         try:
-            suggestions.suggest_asset(values)
+            with once("suggestion", request.form.get(FORM_TOKEN), fallback=sent, recall=True):
+                suggestions.suggest_asset(values)
         except ValidationError as exc:
             errors, status = record_errors(exc), 400
         else:
-            return render_template("upkeep/thanks.html", kind="suggestion")
+            return redirect(sent)
     return render_template("upkeep/suggest.html", values=values, errors=errors,
                            error_map=error_map(errors),
                            ward_groups=access.wards_by_council()), status
+
+
+@bp.get("/suggest/sent")
+def suggestion_sent():
+    return render_template("upkeep/thanks.html", kind="suggestion")
 
 
 @bp.route("/assets/<uuid:asset_id>/report", methods=["GET", "POST"])
@@ -74,18 +87,26 @@ def report_problem(asset_id):
     values, errors, status = {}, [], 200
     if request.method == "POST":
         values = request.form.to_dict()
+        sent = url_for("upkeep.report_sent", asset_id=asset_id)
         if _is_bot():
-            return render_template("upkeep/thanks.html", kind="report", service=service)
+            return redirect(sent)
         try:
-            suggestions.report_problem(current_user, asset_id, values)
+            with once("problem-report", request.form.get(FORM_TOKEN), fallback=sent, recall=True):
+                suggestions.report_problem(current_user, asset_id, values)
         except ValidationError as exc:
             errors, status = record_errors(exc), 400
         else:
-            return render_template("upkeep/thanks.html", kind="report", service=service)
+            return redirect(sent)
     wards = access.ward_names(access.service_wards(service.id))
     return render_template("upkeep/report_problem.html", service=service, wards=wards, values=values,
                            errors=errors, error_map=error_map(errors),
                            problem_types=suggestions.PROBLEM_TYPES), status
+
+
+@bp.get("/assets/<uuid:asset_id>/report/sent")
+def report_sent(asset_id):
+    return render_template("upkeep/thanks.html", kind="report",
+                           service=access.readable_service(current_user, asset_id))
 
 
 @bp.get("/review/suggestions/<uuid:suggestion_id>")
@@ -102,7 +123,8 @@ def suggestion(suggestion_id):
 @roles_required("coordinator", "admin")
 def resolve_suggestion(suggestion_id):
     status = request.form.get("status", "")
-    row = suggestions.resolve(current_user, suggestion_id, status)
+    with once("suggestion-resolve", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue")):
+        row = suggestions.resolve(current_user, suggestion_id, status)
     flash("The problem report is closed." if row.kind == "problem" and status == "accepted" else
           "The suggestion has been turned down." if status == "rejected" else "The suggestion is closed.")
     return redirect(url_for("upkeep.review_queue"))

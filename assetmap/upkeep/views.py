@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,9 +15,11 @@ from ..directory import access, store
 from ..directory.records import RecordInvalid
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service
+from ..once import FIELD as FORM_TOKEN, once
 from ..taxonomy import all_terms
 from ..web import has_endpoint
 from . import assets, bp, suggestions
+from .community import review_page
 from .display import ACTION_LABELS, Names, change_rows, three_way
 from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
                      error_map, form_fields, form_values, in_form_order, padded_schedule, posted_values,
@@ -24,6 +27,8 @@ from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABE
 from .pin_map import pin_map
 
 EDITORS = ("coordinator", "admin")
+#: the new-asset form's "Not yet" answer to "Have you checked these details?" (records no check)
+NOT_CHECKED = "not-yet"
 NEW_ASSET_DEFAULTS = {"modes": ["in_person"], "visibility": "public", "categories": [], "audiences": [],
                       "capabilities": [], "service_area_wards": [], "accessibility": [], "schedule": []}
 
@@ -116,14 +121,18 @@ def new_asset():
         return _render_form(values, [], suggestion=suggestion)
     fields, errors = form_fields(request.form)
     method = request.form.get("verification_method") or ""
-    if method:
+    if method and method != NOT_CHECKED:
         fields["last_verified"], fields["verification_method"] = dt.date.today().isoformat(), method
     values = {**posted_values(request.form, fields), "verification_method": method,
               "steward_id": request.form.get("steward_id", "")}
     if errors:
         return _render_form(values, _extra_errors(fields, errors), status=400, suggestion=suggestion)
     try:
-        service = assets.create_asset(current_user, fields, steward_id=_steward_arg(), suggestion_id=suggestion_id)
+        with once("asset", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue"),
+                  recall=True) as claim:
+            service = assets.create_asset(current_user, fields, steward_id=_steward_arg(),
+                                          suggestion_id=suggestion_id)
+            claim.send_to(url_for("upkeep.edit_asset", asset_id=service.id))
     except ValidationError as exc:
         return _render_form(values, record_errors(exc), status=400, suggestion=suggestion)
     except Forbidden as exc:
@@ -141,9 +150,7 @@ def edit_asset(asset_id):
     suggestion_id = request.values.get("suggestion") or None
     suggestion = suggestions.for_asset(current_user, suggestion_id, service.id)
     if request.method == "GET":
-        values = form_values(store.service_snapshot(service))
-        values.update(version=service.version, steward_id=str(service.steward_id or ""))
-        return _render_form(values, [], service, suggestion=suggestion)
+        return _render_form(_stored_values(service), [], service, suggestion=suggestion)
 
     fields, errors = form_fields(request.form)
     values = {**posted_values(request.form, fields), "steward_id": request.form.get("steward_id", ""),
@@ -155,8 +162,10 @@ def edit_asset(asset_id):
     if errors:
         return _render_form(values, _extra_errors(fields, errors), service, 400, suggestion)
     try:
-        _, changes = assets.edit_asset(current_user, asset_id, fields, version, steward_id=_steward_arg(),
-                                       suggestion_id=suggestion_id)
+        with once("asset-edit", request.form.get(FORM_TOKEN),
+                  fallback=url_for("upkeep.edit_asset", asset_id=asset_id)):
+            _, changes = assets.edit_asset(current_user, asset_id, fields, version, steward_id=_steward_arg(),
+                                           suggestion_id=suggestion_id)
     except Conflict as exc:
         session.rollback()
         return _conflict_page(asset_id, fields, version, exc, suggestion)
@@ -168,6 +177,12 @@ def edit_asset(asset_id):
         return _render_form(values, record_errors(exc), service, 403, suggestion)
     flash("Your changes have been saved." if changes else "Nothing had changed, so nothing was saved.")
     return redirect(url_for("upkeep.edit_asset", asset_id=asset_id))
+
+
+def _stored_values(service: Service) -> dict:
+    values = form_values(store.service_snapshot(service))
+    values.update(version=service.version, steward_id=str(service.steward_id or ""))
+    return values
 
 
 def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggestion):
@@ -196,13 +211,29 @@ def _back(asset_id) -> str:
     return url_for("upkeep.edit_asset", asset_id=asset_id)
 
 
+def _unchecked(asset_id):
+    """'Still accurate' with no method: the page it was sent from again, with the error on the field (400)."""
+    back = urlsplit(_back(asset_id))
+    message = "Choose how you checked it before marking it as still accurate"
+    if back.path == url_for("upkeep.review_queue"):
+        args = parse_qs(back.query)
+        page = (args.get("page") or ["1"])[0]
+        return review_page(int(page) if page.isdigit() else 1, (args.get("mine") or [""])[0] == "yes",
+                           verify_error=(asset_id, message), status=400)
+    service = access.editable_service(current_user, asset_id, action="verify")
+    return _render_form(_stored_values(service), [("verify-method", message)], service, 400)
+
+
 @bp.post("/assets/<uuid:asset_id>/verify")
 @roles_required(*EDITORS)
 def verify(asset_id):
+    """'Still accurate': always a conscious act, so how it was checked must be chosen (nothing is pre-selected)."""
+    access.editable_service(current_user, asset_id, action="verify")
     method = request.form.get("method", "")
     if method not in VERIFICATION_METHODS:
-        raise ValidationError("Choose how you checked it", field="method")
-    service = assets.verify_asset(current_user, asset_id, method)
+        return _unchecked(asset_id)
+    with once("verification", request.form.get(FORM_TOKEN), fallback=_back(asset_id), recall=True):
+        service = assets.verify_asset(current_user, asset_id, method)
     flash(f"{service.name} is marked as still accurate (checked today, {METHOD_LABELS[method].lower()}).")
     return redirect(_back(asset_id))
 
@@ -211,8 +242,9 @@ def verify(asset_id):
 @roles_required(*EDITORS)
 def archive(asset_id):
     version = request.form.get("version", "")
-    assets.archive_asset(current_user, asset_id, int(version) if version.isdigit() else None,
-                         suggestion_id=request.form.get("suggestion") or None)
+    with once("archive", request.form.get(FORM_TOKEN), fallback=_back(asset_id)):
+        assets.archive_asset(current_user, asset_id, int(version) if version.isdigit() else None,
+                             suggestion_id=request.form.get("suggestion") or None)
     flash("The asset has been archived. It no longer appears in searches; you can restore it from this page.")
     return redirect(_back(asset_id))
 
@@ -220,9 +252,11 @@ def archive(asset_id):
 @bp.post("/assets/<uuid:asset_id>/unarchive")
 @roles_required(*EDITORS)
 def unarchive(asset_id):
-    assets.restore_asset(current_user, asset_id)
+    back = url_for("upkeep.edit_asset", asset_id=asset_id)
+    with once("unarchive", request.form.get(FORM_TOKEN), fallback=back):
+        assets.restore_asset(current_user, asset_id)
     flash("The asset has been restored from the archive.")
-    return redirect(url_for("upkeep.edit_asset", asset_id=asset_id))
+    return redirect(back)
 
 
 @bp.get("/assets/<uuid:asset_id>/history")
@@ -245,7 +279,10 @@ def history(asset_id):
 def restore_version(asset_id, version):
     expected = request.form.get("version", "")
     try:
-        changes = assets.restore_version(current_user, asset_id, version, int(expected) if expected.isdigit() else None)
+        with once("restore-version", request.form.get(FORM_TOKEN),
+                  fallback=url_for("upkeep.history", asset_id=asset_id)):
+            changes = assets.restore_version(current_user, asset_id, version,
+                                             int(expected) if expected.isdigit() else None)
     except RecordInvalid as exc:
         raise ValidationError(f"Version {version} cannot be restored as it is: {exc.message}. "
                               "Edit the asset instead.") from None

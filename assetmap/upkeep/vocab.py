@@ -25,6 +25,7 @@ from ..loaders import transaction
 from ..directory import store
 from ..directory.records import TERM_FIELDS, RecordInvalid, parse_record
 from ..models import Attribute, Service, Taxonomy, TaxonomyTerm
+from ..once import FIELD as FORM_TOKEN, once
 from ..opendata.oruk import stable_id
 from ..taxonomy import TAXONOMY_CODES
 from . import bp
@@ -229,9 +230,10 @@ def admin_new_term(taxonomy):
         return _form(tax, None, {"name": "", "description": ""}, [])
     values = _posted()
     try:
-        with transaction():
-            term = add_term(_taxonomy(taxonomy), values)
-            code, name = term.code, term.name
+        with once("term", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
+            with transaction():
+                term = add_term(_taxonomy(taxonomy), values)
+                code, name = term.code, term.name
     except _Invalid as exc:
         return _form(tax, None, values, exc.errors, 400)
     _refresh_search_vocabulary()
@@ -264,11 +266,13 @@ def admin_term(taxonomy, term_id):
 def admin_merge_term(taxonomy, term_id):
     into_id = request.form.get("into", "")
     try:
-        with transaction():
-            tax = _taxonomy(taxonomy)
-            term = _term(tax, term_id)
-            code, name = term.code, term.name
-            moved = merge_term(tax, term, into_id, current_user.id)
+        with once("term-merge", request.form.get(FORM_TOKEN),
+                  fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
+            with transaction():
+                tax = _taxonomy(taxonomy)
+                term = _term(tax, term_id)
+                code, name = term.code, term.name
+                moved = merge_term(tax, term, into_id, current_user.id)
     except _Invalid as exc:
         tax = _taxonomy(taxonomy)
         term = _term(tax, term_id)
@@ -283,11 +287,12 @@ def admin_merge_term(taxonomy, term_id):
 @bp.post("/admin/terms/<taxonomy>/<uuid:term_id>/remove")
 @roles_required("admin")
 def admin_remove_term(taxonomy, term_id):
-    with transaction():
-        tax = _taxonomy(taxonomy)
-        term = _term(tax, term_id)
-        code, name = term.code, term.name
-        remove_term(tax, term)
+    with once("term-remove", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
+        with transaction():
+            tax = _taxonomy(taxonomy)
+            term = _term(tax, term_id)
+            code, name = term.code, term.name
+            remove_term(tax, term)
     _refresh_search_vocabulary()
     log.info("term removed", extra={"taxonomy": taxonomy, "code": code, "by": str(current_user.id)})
     flash(f"“{name}” has been removed.")
