@@ -55,6 +55,11 @@ def load_config() -> dict:
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),
         "REVIEW_AFTER_MONTHS": _int("REVIEW_AFTER_MONTHS", 6),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # failed sign-ins, counted in the database across every worker (accounts/throttle.py)
+        "SIGNIN_ACCOUNT_LIMIT": _int("SIGNIN_ACCOUNT_LIMIT", 5),
+        "SIGNIN_ADDRESS_LIMIT": _int("SIGNIN_ADDRESS_LIMIT", 20),
+        "SIGNIN_WINDOW_MINUTES": _int("SIGNIN_WINDOW_MINUTES", 15),
+        "SIGNIN_COOLOFF_MINUTES": _int("SIGNIN_COOLOFF_MINUTES", 10),
         "WTF_CSRF_TIME_LIMIT": None,
         "CREATE_DEMO_USERS": not production,
         # number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto)

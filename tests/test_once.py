@@ -7,6 +7,7 @@ once record once, old receipts are deleted, and receipts hold no personal data.
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -183,6 +184,30 @@ def test_reloading_report_sent_doubles_nothing(client, db):
     assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
     assert "You have already sent this report." in banner(client, again.headers["Location"])
     assert count(Suggestion, Suggestion.service_id == a.id) == 1
+
+
+def test_the_same_answers_from_a_fresh_copy_of_the_form_are_recognised(client, db):
+    """Back, then submit: the browser fetched the form again, so it carries a new token but the same answers."""
+    first = client.post("/suggest", data={**SUGGESTION, "form_token": new_token()})
+    assert first.status_code == 302
+    again = client.post("/suggest", data={**SUGGESTION, "form_token": new_token()})
+    assert again.status_code == 303 and again.headers["Location"] == "/suggest/sent"
+    assert "You have already sent this suggestion." in banner(client, "/suggest/sent")
+    other = client.post("/suggest", data={**SUGGESTION, "name": "Another group", "form_token": new_token()})
+    assert other.status_code == 302
+    assert count(Suggestion, Suggestion.kind == "new_asset") == 2
+    with client.session_transaction() as sess:
+        remembered = json.dumps(sess.get("am_sent"))
+    assert "Knit" not in remembered and "B1 1BA" not in remembered
+
+
+def test_the_same_check_from_a_fresh_review_queue_is_recognised(coordinator_client):
+    a = make_asset(last_verified="2025-01-01", verification_method="visited")
+    for _ in range(2):
+        resp = coordinator_client.post(f"/assets/{a.id}/verify",
+                                       data={"method": "phoned", "next": "/review", "form_token": new_token()})
+    assert resp.status_code == 303
+    assert count(AssetChange, AssetChange.service_id == a.id, AssetChange.action == "verify") == 1
 
 
 def test_a_form_without_its_token_records_nothing(app, db):
