@@ -54,9 +54,13 @@ def site(database_url):
                      expected_version=a.version)
         session.commit()
         ids = {"asset": str(a.id), "users": {r: u.email for r, u in users.items()}}
+    with app.app_context():
+        started = session.execute(text("SELECT now()")).scalar_one()
+        session.remove()
     with live_server(app) as base, chromium() as browser:
         yield {"base": base, "browser": browser, "app": app, **ids}
     with app.app_context():
+        session.execute(text("DELETE FROM submission_receipt WHERE created_at >= :t"), {"t": started})
         session.execute(text("DELETE FROM suggestion WHERE details LIKE :t OR service_id IN "
                              "(SELECT id FROM service WHERE source = :s)"), {"t": f"%{TAG}%", "s": f"a11y-{TAG}"})
         session.execute(text("DELETE FROM service WHERE source = :s OR name LIKE :n"),

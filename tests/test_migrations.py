@@ -83,3 +83,34 @@ def test_0003_keeps_the_recorded_terms_both_ways(database_url):
             assert firsts == ["befriending", "transport"]
         finally:
             engine.dispose()
+
+
+def test_0004_adds_and_removes_the_receipt_and_sign_in_tables(database_url):
+    """0004 is reversible: down to 0003 drops both tables, up again brings them back empty."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig4") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        def tables():
+            with engine.connect() as conn:
+                return set(inspect(conn).get_table_names()) & {"submission_receipt", "signin_throttle"}
+
+        try:
+            migrate(command.upgrade, "0004")
+            assert tables() == {"submission_receipt", "signin_throttle"}
+            migrate(command.downgrade, "0003")
+            assert tables() == set()
+            migrate(command.upgrade, "0004")
+            assert tables() == {"submission_receipt", "signin_throttle"}
+        finally:
+            engine.dispose()
