@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import cast, func, literal, text
+from sqlalchemy import String, cast, func, literal, text
 from sqlalchemy.sql.elements import ColumnElement
 
 SRID_WGS84 = 4326
@@ -80,6 +80,23 @@ def simplified_geojson(geom, tolerance_deg: float = 0.0005, decimals: int = 5) -
 
 def covers(area_geom, geom) -> ColumnElement:
     return func.ST_Covers(area_geom, geom)
+
+
+# The areas a point is in, by the one rule the location trigger also uses (the SQL functions of
+# migration 0005: the covering area, else the nearest within 150 m, or 600 m for the 500 m-generalised
+# constituencies). A search point and a place are therefore always given the same ward.
+
+def ward_at(geom) -> ColumnElement:
+    """The code of the ward ``geom`` (a 4326 point) is in, or NULL outside the loaded wards."""
+    return func.ward_at(geom, type_=String)
+
+
+def lsoa_at(geom) -> ColumnElement:
+    return func.lsoa_at(geom, type_=String)
+
+
+def constituency_at(geom) -> ColumnElement:
+    return func.constituency_at(geom, type_=String)
 
 
 def fuzz_point(lon_: float, lat_: float, grid_m: float = 250.0) -> tuple[float, float]:

@@ -11,8 +11,8 @@ At latitude 50.3, 0.005 degrees of longitude is about 356 m, 0.015 about 1,067 m
 1,779 m, 0.035 about 2,490 m: every distance below is far from the 800 m and 1 mile (1,609 m) lines.
 
     A1 carers' support, older people, in person at (-5.075, 50.315): 356 m from P1, 1,067 m from P2
-    A2 carers' support, all adults, CONFIDENTIAL, checked two years ago, at (-5.055, 50.315): 356 m from
-       P2, 1,779 m from P1, 2,490 m from P3
+    A2 carers' support, all adults, PRACTITIONERS ONLY, checked two years ago, at (-5.055, 50.315): 356 m
+       from P2, 1,779 m from P1, 2,490 m from P3
     A3 carers' support, unpaid carers, PHONE only, serving ward Beta
     A4 physical activity, in person at (-5.07, 50.31) (another category)
     A5 carers' support at P3 itself, but ARCHIVED
@@ -72,7 +72,7 @@ def toy(db, app_ctx):
     a1 = make_asset(name="Alpha carers' café", categories="carers-support", audiences="older-people",
                     lon=-5.075, lat=50.315, last_verified=recent)
     a2 = make_asset(name="Alpha carers' group", categories="carers-support", audiences="all-adults",
-                    lon=-5.055, lat=50.315, visibility="confidential", last_verified=old)
+                    lon=-5.055, lat=50.315, visibility="practitioners", last_verified=old)
     a3 = make_asset(name="Beta carers line", categories="carers-support", audiences="unpaid-carers",
                     modes="phone", lon=None, lat=None, schedule="", service_area_wards=W2,
                     phone="0121 496 0000", last_verified=recent)
@@ -108,9 +108,9 @@ def connection(db, service, days_ago: int, ward=None, lsoa=None):
 
 # --------------------------------------------------------------------------- supply
 
-def test_counts_per_ward_include_confidential_and_service_area_assets_but_not_archived(toy):
+def test_counts_per_ward_include_private_and_service_area_assets_but_not_archived(toy):
     m = by_code(service.coverage(params()))
-    assert (m[W1].assets, m[W1].remote_assets) == (2, 0)      # A1 and the confidential A2
+    assert (m[W1].assets, m[W1].remote_assets) == (2, 0)      # A1 and the practitioners-only A2
     assert (m[W2].assets, m[W2].remote_assets) == (1, 1)      # only the phone line A3; A5 is archived
     assert m[W3].assets == 0
 
@@ -143,6 +143,71 @@ def test_constituency_lsoa_and_local_authority_counts(toy):
     assert lsoa[L3].remote_assets == 1
     la = by_code(service.coverage(params(geography="la")))
     assert la[LA].assets == 3 and la[LA].per_10k == pytest.approx(3 * 10_000 / 6000)
+
+
+def _refuge(lon, lat):
+    return make_asset(name="Alpha refuge", categories="carers-support", audiences="all-adults", lon=lon, lat=lat,
+                      visibility="confidential", last_verified=(TODAY - dt.timedelta(days=30)).isoformat())
+
+
+def _everything(p) -> tuple:
+    """Every coverage figure for ``p`` and the toy's area pages (what a commissioner can read)."""
+    return (service.coverage(p).areas, queries.supply_counts(p), queries.lsoa_access(p),
+            [queries.area_assets(kind, code) for kind, code in (("ward", W1), ("lsoa", L1), ("lsoa", L2),
+                                                               ("constituency", CON), ("la", LA))])
+
+
+def test_a_confidential_place_counts_by_its_ward_only(toy, db):
+    """It counts in its ward, the ward's constituency and authority and every LSOA of its ward, as a place
+    (not online or phone), and in no walking-distance or 2SFCA figure."""
+    access_before = queries.lsoa_access(params(geography="lsoa"))
+    refuge = _refuge(-5.09, 50.32)                             # in L1, Alpha
+    db.flush()
+    ward = by_code(service.coverage(params()))
+    assert (ward[W1].assets, ward[W1].remote_assets) == (3, 0)
+    lsoa = by_code(service.coverage(params(geography="lsoa")))
+    assert (lsoa[L1].assets, lsoa[L2].assets, lsoa[L3].assets) == (2, 2, 1)   # both of Alpha's LSOAs
+    assert (lsoa[L1].remote_assets, lsoa[L2].remote_assets) == (0, 0)
+    assert by_code(service.coverage(params(geography="constituency")))[CON].assets == 4
+    assert by_code(service.coverage(params(geography="la")))[LA].assets == 4
+    assert queries.lsoa_access(params(geography="lsoa")) == access_before
+    listed = {a.name: a for a in queries.area_assets("lsoa", L2)}
+    assert listed["Alpha refuge"].here and listed["Alpha refuge"].lat is None
+    assert refuge.id in set(db.execute(queries.area_service_ids("lsoa", L2)).scalars())
+
+
+def test_moving_a_confidential_place_within_its_ward_changes_no_coverage_figure(toy, db):
+    refuge = _refuge(-5.09, 50.32)
+    db.flush()
+    choices = [params(geography=g) for g in ("ward", "lsoa", "constituency", "la")] + [
+        params(geography="lsoa", audience="older-people"), params(verified_only=True)]
+    before = [_everything(p) for p in choices]
+    loc = refuge.locations[0].location
+    loc.geom = WKTElement("POINT(-5.052 50.301)", srid=4326)   # the other LSOA of Alpha, by its edge
+    db.flush()
+    db.refresh(loc)
+    assert (loc.ward_code, loc.lsoa_code) == (W1, L2)
+    assert [_everything(p) for p in choices] == before
+
+
+def test_a_confidential_place_in_a_split_ward_counts_in_its_wards_constituency(toy, db):
+    """Seven real wards are split between two constituencies: the point's constituency would say which side."""
+    db.add(Constituency(code="E14999900", name="Toyshire West", geom=_box(-5.10, 50.30, -5.08, 50.33)))
+    db.flush()
+    refuge = _refuge(-5.09, 50.32)
+    db.flush()
+    loc = refuge.locations[0].location
+    db.refresh(loc)
+    assert loc.constituency_code == "E14999900"                # the point's constituency ...
+    supply = queries.supply_counts(params(geography="constituency"))
+    assert "E14999900" not in supply and supply[CON] == (4, 1)   # ... is never used
+    assert queries.area_assets("constituency", "E14999900") == []
+    from assetmap.accounts.auth import SessionUser
+    from assetmap.directory.read import asset_view
+    from tests.factories import make_user
+    view = asset_view(refuge.id, SessionUser(make_user("practitioner")))
+    assert (view["place"]["constituency_code"], view["place"]["lsoa_code"]) == (CON, None)
+    assert view["place"]["lat"] is None
 
 
 # --------------------------------------------------------------------------- access

@@ -9,7 +9,7 @@ import pytest
 
 from assetmap.cli import main
 from tests.factories import login, make_asset, make_user
-from tests.test_coverage import L3, LA, W1, W2, W3, toy  # noqa: F401  (the fixture)
+from tests.test_coverage import L1, L2, L3, LA, W1, W2, W3, toy  # noqa: F401  (the fixture)
 
 Q = f"la={LA}&category=carers-support"
 
@@ -58,11 +58,14 @@ def test_coverage_page_ranks_areas_explains_measures_and_links_to_area_pages(cli
     assert "AssetMapCoverage.areaLayer(" in html and "Deprivation (IMD decile)" in html
 
 
-def test_confidential_places_never_reach_the_coverage_map(client, commissioner):
+def test_confidential_places_never_reach_the_coverage_map(client, commissioner, db):
+    make_asset(name="Alpha refuge", categories="carers-support", lon=-5.0912, lat=50.3234,
+               visibility="confidential")
+    db.flush()
     html = client.get(f"/coverage?{Q}").get_data(as_text=True)
     assert "-5.075" in html                    # A1, public, is on the assets layer
-    assert "-5.055" not in html                # A2 is confidential
-    assert "Alpha carers&#39; group" not in html and "Alpha carers' group" not in html
+    assert "-5.091" not in html and "50.323" not in html
+    assert "Alpha refuge" not in html
 
 
 def test_listing_text_cannot_run_as_template_or_script_on_maps(client, commissioner, db):
@@ -135,8 +138,7 @@ def test_area_page_shows_assets_people_freshness_and_median(client, commissioner
     html = resp.get_data(as_text=True)
     assert "<h1 class=\"govuk-heading-l\">Alpha</h1>" in html
     assert "Ada Coordinator" in html
-    assert "Confidential: place not shown" in html          # listed by name, never placed
-    assert "-5.055" not in html and "-5.075" in html
+    assert "-5.055" in html and "-5.075" in html
     assert "2 of 3 (67%)" in html                           # checked in the last 12 months
     assert "Measures against the median" in html and "wards in Toyshire" in html
     beta = client.get(f"/areas/ward/{W2}").get_data(as_text=True)
@@ -144,6 +146,19 @@ def test_area_page_shows_assets_people_freshness_and_median(client, commissioner
     assert client.get(f"/areas/lsoa/{L3}").status_code == 200
     assert client.get(f"/areas/local-authority/{LA}").status_code == 200
     assert client.get(f"/areas/constituency/E14999901").status_code == 200
+
+
+def test_area_pages_list_a_confidential_place_by_its_ward_never_placed(client, commissioner, db):
+    make_asset(name="Alpha refuge", categories="carers-support", lon=-5.0912, lat=50.3234, modes="in_person",
+               visibility="confidential")
+    db.flush()
+    for path in (f"/areas/ward/{W1}", f"/areas/lsoa/{L1}", f"/areas/lsoa/{L2}", "/areas/constituency/E14999901"):
+        html = client.get(path).get_data(as_text=True)
+        row = html[html.index("Alpha refuge"):]
+        row = row[:row.index("</tr>")]
+        assert "Confidential: place not shown" in row and "In person" in row, path
+        assert "-5.091" not in html and "50.323" not in html, path
+    assert "Alpha refuge" not in client.get(f"/areas/lsoa/{L3}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".geojson", ".html", ".png"])

@@ -14,6 +14,7 @@ from assetmap import geo
 from assetmap.db import session
 from assetmap.models import Postcode, Service, Ward
 from tests.factories import BIRMINGHAM_LONLAT, BIRMINGHAM_POSTCODE, login, make_asset as _make_asset, make_user
+from tests.test_coverage import toy  # noqa: F401  (the fixture)
 
 LON, LAT = BIRMINGHAM_LONLAT
 
@@ -236,6 +237,84 @@ def test_services_covering_the_ward_without_a_place_come_last(client, db):
     assert last["geometry"] is None and last["properties"]["distance_m"] is None
     assert [f["properties"]["name"] for f in api(client, postcode=BIRMINGHAM_POSTCODE, mode="phone")
             .get_json()["features"]] == ["Phone befriending"]
+
+
+# --------------------------------------------------------------------------- confidential: by area, never by distance
+
+LADYWOOD, BORDESLEY = "E05011151", "E05011126"
+FAR_IN_LADYWOOD = {"lon": -1.928, "lat": 52.4735}       # about 1.9 km west of B1 1BA, still in Ladywood
+ACROSS_THE_LINE = {"lon": -1.8990, "lat": 52.4750}      # 95 m from B1 1BA, in Bordesley & Highgate
+
+
+def test_a_confidential_place_in_the_search_ward_is_listed_whatever_the_radius_without_a_distance(client, db):
+    make_asset(name="Near group", **offset(200))
+    make_asset(name="Zeta phone line", modes="phone", lon="", lat="", service_area_wards=LADYWOOD)
+    make_asset(name="Refuge", visibility="confidential", **FAR_IN_LADYWOOD)
+    login(client, make_user("practitioner"))
+    for radius in (300, 5000):
+        body = near(client, radius_m=radius).get_json()
+        # ranked among the services that cover the ward (here by name), after every listing with a distance
+        assert [f["properties"]["name"] for f in body["features"]] == ["Near group", "Refuge", "Zeta phone line"]
+        refuge = body["features"][1]
+        assert refuge["geometry"] is None and refuge["properties"]["distance_m"] is None
+        assert (refuge["properties"]["ward_code"], refuge["properties"]["constituency_code"]) == (LADYWOOD,
+                                                                                                 "E14001096")
+        assert body["total"] == 3
+
+
+def test_a_confidential_place_across_a_ward_boundary_is_not_listed_however_near(client, db):
+    make_asset(name="Open group", **ACROSS_THE_LINE)
+    make_asset(name="Refuge", visibility="confidential", **ACROSS_THE_LINE)
+    login(client, make_user("practitioner"))
+    assert names(near(client, radius_m=5000)) == ["Open group"]
+    # searched from its own ward it is listed, last, even with a radius that would leave it out
+    assert names(near(client, lon=-1.8985, lat=52.4748, radius_m=10)) == ["Refuge"]
+
+
+def test_the_coordinator_who_may_edit_it_and_admins_still_find_it_by_distance(client, db):
+    make_asset(name="Refuge", visibility="confidential", **FAR_IN_LADYWOOD)
+    for user in (make_user("coordinator", wards=[LADYWOOD]), make_user("admin")):
+        session.commit()
+        login(client, user)
+        assert names(near(client, radius_m=300)) == []
+        feature = near(client, radius_m=3000).get_json()["features"][0]
+        assert feature["properties"]["name"] == "Refuge" and 1800 < feature["properties"]["distance_m"] < 2000
+        assert feature["geometry"] is None
+        client.post("/sign-out")
+    login(client, make_user("coordinator", wards=[BORDESLEY]))   # may edit only elsewhere: by ward
+    assert near(client, radius_m=300).get_json()["features"][0]["properties"]["distance_m"] is None
+
+
+def test_constituency_view_uses_the_wards_constituency_never_the_points(db, app_ctx):
+    """Soho & Jewellery Quarter is in Birmingham Ladywood constituency, but part of it lies in Perry Barr's."""
+    from assetmap.accounts.auth import SessionUser
+    from assetmap.practitioners.params import Filters
+    from assetmap.practitioners.query import Origin, search
+
+    refuge = _make_asset(name="Refuge", visibility="confidential", lon=-1.931123, lat=52.499855)
+    db.flush()
+    db.refresh(refuge.locations[0].location)
+    assert refuge.locations[0].location.constituency_code == "E14001098"   # the point's: Perry Barr
+    user = SessionUser(make_user("practitioner"))
+    f = Filters(radius_m=1609.344)
+    in_ladywood = Origin(LON, LAT, LADYWOOD, None, "E14001096")
+    in_perry_barr = Origin(-1.9, 52.53, None, None, "E14001098")
+    hits = search(in_ladywood, f, user, "constituency").hits
+    assert [(h.name, h.constituency_code, h.distance_m) for h in hits] == [("Refuge", "E14001096", None)]
+    assert search(in_perry_barr, f, user, "constituency").hits == []
+
+
+def test_a_search_point_in_a_sliver_takes_the_ward_its_places_would(client, db, toy):  # noqa: F811
+    """Just outside every ward polygon but within 150 m of one: the location trigger's rule, for both."""
+    from assetmap.practitioners.query import areas_at
+    from tests.test_coverage import CON, L1, W1
+    sliver = {"lon": -5.09, "lat": 50.3305}                     # about 55 m north of Alpha's edge
+    assert areas_at(**sliver) == (W1, L1, CON)
+    make_asset(name="Alpha refuge", visibility="confidential", lon=-5.06, lat=50.305)
+    login(client, make_user("practitioner"))
+    assert names(near(client, radius_m=100, **sliver)) == ["Alpha refuge"]
+    page = client.post("/search", data={"lat": sliver["lat"], "lon": sliver["lon"], "distance": "0.25"})
+    assert "Alpha refuge" in client.get(page.headers["Location"]).get_data(as_text=True)
 
 
 def test_feature_properties_carry_the_documented_fields(client, db):

@@ -2,11 +2,16 @@
 
 Counting rules (also explained on the page):
 
-* An asset counts if it is live (not archived, not marked defunct). Confidential assets count in
-  every aggregate; only their points are withheld from maps.
+* An asset counts if it is live (not archived, not marked defunct).
 * Supply: an asset supplies an area if one of its places is in the area, or one of the wards it
   serves (ServiceArea, for online and phone services) is in the area.
-* Walking access and 2SFCA use only places of assets delivered in person.
+* A confidential place (a refuge) counts by its ward alone, like a service that serves that ward:
+  in its ward, its ward's constituency (``Ward.constituency_code``, never the point's: seven wards
+  are split between two) and authority, and in every LSOA whose representative point is in its
+  ward (as LSOAs roll up to wards). It counts as a place (not "online or phone"), but it is left out
+  of walking access and 2SFCA, which need a point. So no figure moves when it moves within its
+  ward, and nobody can find it by comparing LSOA figures.
+* Walking access and 2SFCA use only places of assets delivered in person (never a confidential one).
 * Residents sit at their LSOA's population-weighted point (the mean of its postcode centroids),
   so an LSOA is wholly within or beyond a distance. Distances are straight lines on a sphere
   (within 0.5% of the spheroid: a few metres at 800 m).
@@ -87,6 +92,9 @@ def matching_ids(p, **kw):
     return select(Service.id).where(*service_conditions(p, **kw))
 
 
+CONFIDENTIAL = Service.visibility == "confidential"
+
+
 # --------------------------------------------------------------------------- area keys
 
 def located_key(geography: str):
@@ -94,25 +102,37 @@ def located_key(geography: str):
             "lsoa": Location.lsoa_code, "la": Location.lad_code}[geography]
 
 
+def _by_ward(q, ward_code, geography: str):
+    """``q`` with an ``area`` column for rows known only by a ward (a service area, a confidential
+    place): the ward, its constituency or authority, or every LSOA whose representative point is in it."""
+    q = q.join(Ward, Ward.code == ward_code)
+    if geography == "lsoa":
+        return q.add_columns(Lsoa.code.label("area")).join(Lsoa, Lsoa.ward_code == Ward.code)
+    key = {"ward": Ward.code, "constituency": Ward.constituency_code, "la": Ward.lad_code}[geography]
+    return q.add_columns(key.label("area"))
+
+
 def _served_rows(geography: str, service_ids):
     """(service_id, area) for every ward an online/phone service serves, mapped to the geography."""
-    q = select(ServiceArea.service_id.label("sid")).join(Ward, Ward.code == ServiceArea.ward_code)
-    if geography == "lsoa":
-        return q.add_columns(Lsoa.code.label("area")).join(Lsoa, Lsoa.ward_code == Ward.code) \
-            .where(ServiceArea.service_id.in_(service_ids))
-    key = {"ward": Ward.code, "constituency": Ward.constituency_code, "la": Ward.lad_code}[geography]
-    return q.add_columns(key.label("area")).where(ServiceArea.service_id.in_(service_ids))
+    return _by_ward(select(ServiceArea.service_id.label("sid")), ServiceArea.ward_code, geography) \
+        .where(ServiceArea.service_id.in_(service_ids))
+
+
+def _places(service_ids):
+    return (select(ServiceAtLocation.service_id.label("sid"))
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(service_ids)))
 
 
 def supply_counts(p) -> dict[str, tuple[int, int]]:
     """area code -> (matching assets, of which counted only through the wards they serve)."""
     ids = matching_ids(p)
-    located = (select(ServiceAtLocation.service_id.label("sid"), located_key(p.geography).label("area"),
-                      true().label("here"))
-               .join(Location, Location.id == ServiceAtLocation.location_id)
-               .where(ServiceAtLocation.service_id.in_(ids)))
+    located = _places(ids.where(~CONFIDENTIAL)).add_columns(located_key(p.geography).label("area"),
+                                                              true().label("here"))
+    hidden = _by_ward(_places(ids.where(CONFIDENTIAL)), Location.ward_code, p.geography) \
+        .add_columns(true().label("here"))
     served = _served_rows(p.geography, ids).add_columns(literal(False).label("here"))
-    u = union_all(located, served).subquery()
+    u = union_all(located, hidden, served).subquery()
     rows = session.execute(
         select(u.c.area, func.count(distinct(u.c.sid)),
                func.count(distinct(u.c.sid)).filter(u.c.here))
@@ -153,7 +173,7 @@ def lsoa_access(p) -> list[LsoaAccess]:
                     func.count(distinct(ServiceAtLocation.service_id)).label("n"))
              .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
              .join(Service, Service.id == ServiceAtLocation.service_id)
-             .where(*service_conditions(p), Location.geom.is_not(None),
+             .where(*service_conditions(p), ~CONFIDENTIAL, Location.geom.is_not(None),
                     literal("in_person") == any_(Service.modes))
              .group_by(Location.id)).cte("sites")
     near = aliased(Lsoa)
@@ -332,13 +352,28 @@ def _wards_of(kind: str, code: str):
     return select(Ward.code).where(col == code)
 
 
+def _open_places_in(kind: str, code: str, *cols):
+    """(service id, *cols) of the places in the area, found by their point (never a confidential one)."""
+    return (select(ServiceAtLocation.service_id, *cols)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(located_key(kind) == code, ~CONFIDENTIAL))
+
+
+def _hidden_places_in(kind: str, code: str):
+    """Service ids of the confidential places in the area, found by their ward alone."""
+    return (select(ServiceAtLocation.service_id)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(CONFIDENTIAL, Location.ward_code.in_(_wards_of(kind, code))))
+
+
 def area_service_ids(kind: str, code: str):
-    """Live assets with a place in the area, or serving one of its wards."""
-    here = (select(ServiceAtLocation.service_id).join(Location, Location.id == ServiceAtLocation.location_id)
-            .where(located_key(kind) == code))
+    """Live assets with a place in the area (a confidential one by its ward), or serving one of its wards."""
     served = select(ServiceArea.service_id).where(ServiceArea.ward_code.in_(_wards_of(kind, code)))
     return select(Service.id).where(Service.archived_at.is_(None), Service.status != "defunct",
-                                    or_(Service.id.in_(here), Service.id.in_(served)))
+                                    or_(Service.id.in_(_open_places_in(kind, code)),
+                                        Service.id.in_(_hidden_places_in(kind, code)), Service.id.in_(served)))
 
 
 @dataclass(frozen=True)
@@ -349,12 +384,14 @@ class AreaAsset:
     last_verified_on: dt.date | None
     modes: list[str]
     categories: list[str]
-    lat: float | None
+    lat: float | None        #: never a confidential place's
     lon: float | None
+    here: bool = False       #: has a place in the area (a confidential one by its ward), not just serving it
 
 
 def area_assets(kind: str, code: str) -> list[AreaAsset]:
-    """The area's live assets with their categories and, where in the area, their place."""
+    """The area's live assets with their categories and, where in the area, their place (never a confidential
+    one's)."""
     ids = area_service_ids(kind, code)
     cats = dict(session.execute(
         select(Attribute.service_id, func.array_agg(TaxonomyTerm.code))
@@ -364,15 +401,16 @@ def area_assets(kind: str, code: str) -> list[AreaAsset]:
         .group_by(Attribute.service_id)).all())
     places = {}
     for sid, la_, lo_ in session.execute(
-            select(ServiceAtLocation.service_id, lat(Location.geom), lon(Location.geom))
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .where(ServiceAtLocation.service_id.in_(ids), located_key(kind) == code,
-                   Location.geom.is_not(None))):
+            _open_places_in(kind, code, lat(Location.geom), lon(Location.geom))
+            .where(ServiceAtLocation.service_id.in_(ids), Location.geom.is_not(None))):
         places.setdefault(sid, (float(la_), float(lo_)))
+    here = set(places) | set(session.execute(
+        _hidden_places_in(kind, code).where(ServiceAtLocation.service_id.in_(ids))).scalars())
     rows = session.execute(select(Service.id, Service.name, Service.visibility, Service.last_verified_on,
-                                  Service.modes).where(Service.id.in_(ids)).order_by(Service.name))
+                                  Service.modes).where(Service.id.in_(ids)).order_by(Service.name, Service.id))
     return [AreaAsset(sid, name, vis, verified, list(modes or []), sorted(cats.get(sid, [])),
-                      *(places.get(sid) or (None, None))) for sid, name, vis, verified, modes in rows]
+                      *(places.get(sid) or (None, None)), sid in here)
+            for sid, name, vis, verified, modes in rows]
 
 
 def area_people(kind: str, code: str) -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:

@@ -13,11 +13,11 @@ import logging
 
 from flask import has_request_context, request
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from ..db import session
 from ..errors import Forbidden, NotFound
-from ..geo import covers, distance_m, point, within_m
+from ..geo import point, ward_at
 from ..models import Location, Service, ServiceArea, ServiceAtLocation, User, UserArea, Ward
 
 SIGNED_IN_ROLES = ("admin", "coordinator", "practitioner", "commissioner")
@@ -75,11 +75,17 @@ def editable_filter(user) -> ColumnElement:
 
 
 def in_wards(wards) -> ColumnElement:
-    """A WHERE clause on Service: its place, or one of its service-area wards, is in ``wards``."""
-    wards = sorted(wards)
+    """A WHERE clause on Service: its place, or one of its service-area wards, is in ``wards``.
+
+    ``wards`` is a collection of codes, or an expanding bind parameter (in a statement shared by users).
+    """
+    wards = wards if isinstance(wards, BindParameter) else sorted(wards)
+    # correlated on Service alone, so it also works in a query that joins places itself (the search)
     in_place = exists().where(ServiceAtLocation.service_id == Service.id,
-                              ServiceAtLocation.location_id == Location.id, Location.ward_code.in_(wards))
-    in_area = exists().where(ServiceArea.service_id == Service.id, ServiceArea.ward_code.in_(wards))
+                              ServiceAtLocation.location_id == Location.id, Location.ward_code.in_(wards)
+                              ).correlate(Service)
+    in_area = exists().where(ServiceArea.service_id == Service.id, ServiceArea.ward_code.in_(wards)
+                             ).correlate(Service)
     return or_(in_place, in_area)
 
 
@@ -161,13 +167,8 @@ def editable_service(user, service_id, action: str = "edit", lock: bool = False)
 
 
 def wards_at(lon: float, lat: float) -> set[str]:
-    """The ward a point falls in, by the same rule as the location trigger (covering, else nearest ≤150 m)."""
-    pt = point(lon, lat)
-    code = session.execute(select(Ward.code).where(covers(Ward.geom, pt)).order_by(Ward.code).limit(1)
-                           ).scalar_one_or_none()
-    if code is None:
-        code = session.execute(select(Ward.code).where(within_m(Ward.geom, pt, 150))
-                               .order_by(distance_m(Ward.geom, pt)).limit(1)).scalar_one_or_none()
+    """The ward a point falls in, by the location trigger's own rule (``geo.ward_at``)."""
+    code = session.execute(select(ward_at(point(lon, lat)))).scalar_one()
     return {code} if code else set()
 
 

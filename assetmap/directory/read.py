@@ -4,7 +4,9 @@
 holding what a practitioner needs to make an introduction: what, who for, when (weekly schedule
 and next session), where (address, ward and constituency names), cost, accessibility, contact,
 who looks after the listing and when it was last checked. Confidential places lose their
-point *and* address unless ``access.shows_point`` says the reader may see them.
+point *and* address unless ``access.shows_point`` says the reader may see them, and then keep
+nothing finer than their ward: the constituency is the ward's (seven wards are split between two
+constituencies, so the point's could say which side of the line it is) and there is no LSOA.
 """
 from __future__ import annotations
 
@@ -163,15 +165,19 @@ def _no_terms() -> dict[str, list[dict]]:
     return {code: [] for code in TAXONOMY_CODES}
 
 
-def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict]:
+def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict, dict]:
+    """(ward names, constituency names, each ward's constituency) for these places and service areas."""
     ward_codes = {loc.ward_code for loc in locations if loc.ward_code}
     ward_codes |= {a.ward_code for s in services for a in s.service_areas if a.ward_code}
+    rows = session.execute(select(Ward.code, Ward.name, Ward.constituency_code)
+                           .where(Ward.code.in_(ward_codes))).all() if ward_codes else []
+    wards = {code: name for code, name, _con in rows}
+    ward_cons = {code: con for code, _name, con in rows}
     con_codes = {loc.constituency_code for loc in locations if loc.constituency_code}
-    wards = dict(session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(ward_codes))).all()) \
-        if ward_codes else {}
+    con_codes |= {c for c in ward_cons.values() if c}
     cons = dict(session.execute(select(Constituency.code, Constituency.name)
                                 .where(Constituency.code.in_(con_codes))).all()) if con_codes else {}
-    return wards, cons
+    return wards, cons, ward_cons
 
 
 def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
@@ -186,9 +192,12 @@ def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
     return list(session.execute(stmt).scalars())
 
 
-def _view(service: Service, terms: dict, user, wards: dict, cons: dict, now: dt.datetime) -> dict:
+def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_cons: dict,
+          now: dt.datetime) -> dict:
     loc = service.locations[0].location if service.locations else None
     show_place = access.shows_point(user, service)
+    # a hidden place keeps only what its ward says: the ward's constituency, no LSOA
+    con_code = (loc.constituency_code if show_place else ward_cons.get(loc.ward_code)) if loc else None
     lon = lat = None
     if loc is not None and loc.geom is not None and show_place:
         pt = to_shape(loc.geom)
@@ -223,9 +232,9 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, now: dt.
             "lon": lon, "lat": lat,
             "ward_code": loc.ward_code if loc else None,
             "ward_name": wards.get(loc.ward_code) if loc else None,
-            "constituency_code": loc.constituency_code if loc else None,
-            "constituency_name": cons.get(loc.constituency_code) if loc else None,
-            "lsoa_code": loc.lsoa_code if loc else None,
+            "constituency_code": con_code,
+            "constituency_name": cons.get(con_code),
+            "lsoa_code": (loc.lsoa_code if show_place else None) if loc else None,
         },
         "service_areas": [{"ward_code": a.ward_code, "ward_name": wards.get(a.ward_code, a.name)}
                           for a in service.service_areas if a.ward_code],
@@ -251,10 +260,10 @@ def asset_views(ids, user, now: dt.datetime | None = None, include_archived: boo
         return []
     services = _load(ids, user, include_archived)
     locations = [sal.location for s in services for sal in s.locations]
-    wards, cons = _area_names(locations, services)
+    wards, cons, ward_cons = _area_names(locations, services)
     now = now or now_london()
     terms = _terms([s.id for s in services]) if services else {}
-    by_id = {s.id: _view(s, terms.get(s.id) or _no_terms(), user, wards, cons, now) for s in services}
+    by_id = {s.id: _view(s, terms.get(s.id) or _no_terms(), user, wards, cons, ward_cons, now) for s in services}
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -2,9 +2,19 @@
 
 Three statements share one builder: a page of hits, the count, and the map markers in a view. Each
 is built once per "shape" (which filters are present) with named parameters, so the results list,
-its total and its markers can never disagree; spatial expressions come from ``assetmap.geo``. Ranking: distance (nearest first; services that only
-cover the person's ward, with no place, come last), then fresh listings before stale ones at
-equal distance, then text relevance, then name.
+its total and its markers can never disagree; spatial expressions come from ``assetmap.geo``.
+Ranking: distance (nearest first), then fresh listings before stale ones at equal distance, then
+text relevance, then name. Listings with no distance come after every listing with one: services
+with no place that cover the search's ward (or, for the constituency view, one of its wards), and
+confidential places (a refuge) that the searcher may not locate.
+
+A confidential place is matched by area, never by distance, for everyone but the coordinators who
+may edit it and admins: it is listed when the search's ward is its ward (the near view, whatever
+the radius; the ward view) or when its ward is in the searched constituency (by the ward's
+constituency, never the point's), with no distance and no point, and it is never in the map
+markers. So nothing a searcher gets back (the list, its order, the total, the markers) depends on
+where in its ward the place is. The search point's ward is found by the rule that gives every
+place its ward (``geo.ward_at``, shared with the location trigger), so the two always agree.
 """
 from __future__ import annotations
 
@@ -14,7 +24,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
-    Date, Float, Integer, String, Time, and_, bindparam, exists, func, literal, null, or_, select, true, union_all,
+    Date, Float, Integer, String, Time, and_, bindparam, exists, false, func, literal, not_, null, or_, select, true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import visitors
@@ -25,7 +36,7 @@ from ..db import session
 from ..directory import access
 from ..directory.read import now_london, stale_cutoff
 from ..models import (
-    Accessibility, Attribute, Constituency, CostOption, Location, Lsoa, Schedule, Service, ServiceArea,
+    Accessibility, Attribute, Constituency, CostOption, Location, Schedule, Service, ServiceArea,
     ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
 )
 from .params import DAY_CODES, PARTS, Filters
@@ -101,13 +112,10 @@ class ResultPage:
 # --------------------------------------------------------------------------- areas
 
 def areas_at(lon: float, lat: float) -> tuple[str | None, str | None, str | None]:
-    """(ward, LSOA, constituency) codes covering a point, each None outside the loaded areas."""
+    """(ward, LSOA, constituency) codes of a point by the location trigger's rule, each None outside
+    the loaded areas."""
     pt = geo.point(lon, lat)
-    ward = select(Ward.code).where(geo.covers(Ward.geom, pt)).order_by(Ward.code).limit(1).scalar_subquery()
-    lsoa = select(Lsoa.code).where(geo.covers(Lsoa.geom, pt)).order_by(Lsoa.code).limit(1).scalar_subquery()
-    con = (select(Constituency.code).where(geo.covers(Constituency.geom, pt)).order_by(Constituency.code)
-           .limit(1).scalar_subquery())
-    return tuple(session.execute(select(ward, lsoa, con)).one())
+    return tuple(session.execute(select(geo.ward_at(pt), geo.lsoa_at(pt), geo.constituency_at(pt))).one())
 
 
 def area_names(origin: Origin) -> dict:
@@ -212,6 +220,10 @@ class _Shape:
     areas_known: bool
     ward_none: bool
     constituency_none: bool
+    #: how confidential places are found: "plain" (by distance like any place: admins, or not readable
+    #: at all: the public), "area" (by ward only) or "mixed" (by distance in the wards the searching
+    #: coordinator may edit, ``edit_wards``; by ward elsewhere)
+    confidential: str
 
 
 def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.date | None):
@@ -224,20 +236,31 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     part = PARTS[f.open_part] if f.open_part else None
     include_area = bool((not origin.areas_known and scope == "near") or origin.ward_code or (
         scope == "constituency" and origin.constituency_code))
+    confidential, edit_wards = _confidential_rule(user)
     shape = _Shape(scope, _readable_key(readable), tuple(len(w) >= FUZZY_MIN_LENGTH for w in req), bool(words),
                    bool(f.category), bool(f.audience), bool(f.capability), bool(f.asset_type), bool(f.free),
                    bool(f.wheelchair), bool(f.open_day), bool(f.open_part), bool(f.mode), include_area,
-                   origin.areas_known, origin.ward_code is None, origin.constituency_code is None)
+                   origin.areas_known, origin.ward_code is None, origin.constituency_code is None, confidential)
     values = {"o_lon": float(origin.lon), "o_lat": float(origin.lat), **_near_values("near", f.radius_m),
               "ward_code": origin.ward_code, "constituency_code": origin.constituency_code,
               "stale_cutoff": stale_cutoff(today), "today": today,
               "category": list(f.category), "audience": list(f.audience), "capability": list(f.capability),
               "asset_type": list(f.asset_type), "byday": DAY_CODES[f.open_day] if f.open_day else None,
               "part_start": part[0] if part else None, "part_end": part[1] if part else None, "mode": f.mode,
-              "rel_tsq": " | ".join(words), "rel_q": f.q}
+              "rel_tsq": " | ".join(words), "rel_q": f.q, "edit_wards": edit_wards}
     for i, w in enumerate(req):
         values[f"w{i}"] = w
     return shape, readable, values
+
+
+def _confidential_rule(user) -> tuple[str, list[str]]:
+    """("plain" | "area" | "mixed", wards the user may edit): see ``_Shape.confidential``."""
+    if access.role_of(user) not in access.SIGNED_IN_ROLES:
+        return "plain", []          # the public never reads a confidential listing at all
+    wards = access.editable_wards(user)
+    if wards is None:
+        return "plain", []          # an admin may edit, and so locate, every one
+    return ("mixed", sorted(wards)) if wards else ("area", [])
 
 
 def _prepared(kind: str, origin: Origin, f: Filters, user, scope: str, today: dt.date | None = None):
@@ -306,8 +329,18 @@ def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElemen
     return filters, rel
 
 
+def _may_locate(shape: _Shape) -> ColumnElement:
+    """True for the services whose confidential place the searcher may locate (``access.can_edit``)."""
+    if shape.confidential == "plain":
+        return true()
+    if shape.confidential == "mixed":
+        return access.in_wards(_p("edit_wards", String, expanding=True))
+    return false()
+
+
 def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ()):
-    """One row per (service, place) in scope that passes ``filters``, with its distance from the search point."""
+    """One row per (service, place) in scope that passes ``filters``, with its distance from the search point
+    (never a confidential place the searcher may not locate: see ``_hidden_places``)."""
     pt = _p_point()
     cols = [ServiceAtLocation.service_id.label("service_id"),
             geo.distance_m(Location.geom, pt).label("distance_m"),
@@ -316,6 +349,8 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ())
     stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
             .join(Service, Service.id == ServiceAtLocation.service_id)
             .where(Location.geom.is_not(None), *filters))
+    if shape.confidential != "plain":
+        stmt = stmt.where(or_(Service.visibility != "confidential", _may_locate(shape)))
     if shape.scope == "near":
         return stmt.where(_p_near(Location.geom, pt))
     if shape.scope == "ward":
@@ -333,11 +368,29 @@ def _area_rows(shape: _Shape, filters: list, carried: list):
             .where(*filters))
     if shape.scope == "constituency":
         return stmt.where(_eq(Ward.constituency_code, "constituency_code", shape.constituency_none))
+    return stmt.where(_in_search_ward(shape, ServiceArea.ward_code))
+
+
+def _in_search_ward(shape: _Shape, ward_code) -> ColumnElement:
+    """``ward_code`` is the search point's ward (looked up here when the caller did not know it)."""
     if shape.areas_known:
-        return stmt.where(_eq(ServiceArea.ward_code, "ward_code", shape.ward_none))
-    ward_at = (select(Ward.code).where(geo.covers(Ward.geom, _p_point())).order_by(Ward.code).limit(1)
-               .scalar_subquery())
-    return stmt.where(ServiceArea.ward_code == ward_at)
+        return _eq(ward_code, "ward_code", shape.ward_none)
+    return ward_code == geo.ward_at(_p_point())
+
+
+def _hidden_places(shape: _Shape, filters: list, carried: list):
+    """Confidential places the searcher may not locate, matched by their ward like an area-served listing:
+    no distance, no point, and the constituency of the place's ward (never of the point)."""
+    stmt = (select(ServiceAtLocation.service_id.label("service_id"), null().cast(Float).label("distance_m"),
+                   Location.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
+                   null().cast(Float).label("lon"), null().cast(Float).label("lat"), *carried)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .join(Ward, Ward.code == Location.ward_code)
+            .join(Service, Service.id == ServiceAtLocation.service_id)
+            .where(Service.visibility == "confidential", not_(_may_locate(shape)), *filters))
+    if shape.scope == "constituency":
+        return stmt.where(_eq(Ward.constituency_code, "constituency_code", shape.constituency_none))
+    return stmt.where(_in_search_ward(shape, Location.ward_code))
 
 
 def _best(shape: _Shape, readable):
@@ -349,9 +402,12 @@ def _best(shape: _Shape, readable):
     parts = [_places(shape, filters, carried)]
     if shape.include_area:
         parts.append(_area_rows(shape, filters, carried))
+        if shape.confidential != "plain":
+            parts.append(_hidden_places(shape, filters, carried))
     u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
+    # ties (rows with no distance) broken by ward so the row kept never depends on the plan
     return (select(u).ext(distinct_on(u.c.service_id))
-            .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last()).subquery("best"))
+            .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code).subquery("best"))
 
 
 def _categories(service_id) -> ColumnElement:
@@ -421,7 +477,7 @@ def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
     """Run a search: one page of hits, nearest first, with the total.
 
     Search hits never carry a confidential asset's point, whoever asks (only the asset page shows it,
-    and only to coordinators who may edit it).
+    and only to coordinators who may edit it), and carry its distance only to those who may edit it.
     """
     stmt, values = _prepared("page", origin, f, user, scope)
     rows = session.execute(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()

@@ -363,11 +363,16 @@ def miles_label(metres: float) -> str:
 
 
 def distance_label(metres: float | None, view: dict | None = None, ward_name: str | None = None) -> str:
-    """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers."""
+    """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers,
+    and a confidential place the reader may not locate only which ward it is in."""
     if metres is not None:
         minutes = geo.walking_minutes(metres)
         unit = "minute's" if minutes == 1 else "minutes'"
         return f"{miles_label(metres)} (about {minutes} {unit} walk)"
+    place = (view or {}).get("place") or {}
+    if place.get("hidden"):
+        where = f" in {place['ward_name']} ward" if place.get("ward_name") else ""
+        return f"Not shown: a confidential place{where}"
     wards = [a["ward_name"] for a in (view or {}).get("service_areas", []) if a["ward_name"]]
     how = ", ".join(m["name"].lower() for m in (view or {}).get("modes", []) if m["code"] != "in_person")
     prefix = f"No fixed place ({how})" if how else "No fixed place"
