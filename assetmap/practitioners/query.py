@@ -372,10 +372,11 @@ def _area_rows(shape: _Shape, filters: list, carried: list):
 
 
 def _in_search_ward(shape: _Shape, ward_code) -> ColumnElement:
-    """``ward_code`` is the search point's ward (looked up here when the caller did not know it)."""
+    """``ward_code`` is the search point's ward (looked up here, once per statement, when the caller did
+    not know it)."""
     if shape.areas_known:
         return _eq(ward_code, "ward_code", shape.ward_none)
-    return ward_code == geo.ward_at(_p_point())
+    return ward_code == select(geo.ward_at(_p_point())).scalar_subquery()
 
 
 def _hidden_places(shape: _Shape, filters: list, carried: list):
