@@ -193,9 +193,14 @@ def _search_reads(client, sid: str, scope: str, page: int, view: dict, api_body:
 # --------------------------------------------------------------------------- the properties
 
 
-@settings(max_examples=SEARCH_EXAMPLES, deadline=None, database=None, phases=PHASES,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+def property_settings(examples: int):
+    """The world is built once per test (a function-scoped fixture) and each example resets the only thing
+    it changes, the refuge's point; no example database, no explain phase (see PHASES)."""
+    return settings(max_examples=examples, deadline=None, database=None, phases=PHASES,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@property_settings(SEARCH_EXAMPLES)
 @given(data=st.data())
 def test_moving_the_refuge_within_its_ward_changes_no_search_response(world, data):
     w = world
@@ -256,9 +261,7 @@ def _coverage_reads(w, geography: str, category: str, lsoa: str) -> list:
                               else who.get(path))) for who, path in paths]
 
 
-@settings(max_examples=COVERAGE_EXAMPLES, deadline=None, database=None, phases=PHASES,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@property_settings(COVERAGE_EXAMPLES)
 @given(data=st.data())
 def test_moving_the_refuge_within_its_ward_changes_no_coverage_export_oruk_or_asset_page(world, data):
     w = world

@@ -114,3 +114,51 @@ def test_0004_adds_and_removes_the_receipt_and_sign_in_tables(database_url):
             assert tables() == {"submission_receipt", "signin_throttle"}
         finally:
             engine.dispose()
+
+
+def test_0005_gives_places_their_areas_by_the_same_rule_both_ways(database_url):
+    """After 0005 the trigger calls ward_at/lsoa_at/constituency_at (the functions searches call); its
+    answers are those of 0001's trigger, sliver rule included, and a downgrade restores that trigger."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    box = "ST_GeomFromText('MULTIPOLYGON(((-5.10 50.30,{x1} 50.30,{x1} 50.33,-5.10 50.33,-5.10 50.30)))', 4326)"
+    with scratch_database(database_url, "_mig5") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        def areas(lon, lat):
+            with engine.begin() as conn:
+                return tuple(conn.execute(text(
+                    "INSERT INTO location (location_type, geom) VALUES ('physical', ST_SetSRID(ST_MakePoint(:x, :y), "
+                    "4326)) RETURNING ward_code, lsoa_code, constituency_code, lad_code"), {"x": lon, "y": lat}).one())
+
+        points = [(-5.09, 50.31), (-5.09, 50.3305), (-5.09, 50.34)]   # inside; 55 m out (a sliver); 1.1 km out
+        expected = [("E05999901", "E01999901", "E14999901", "E06999901")] * 2 + [(None, None, None, None)]
+        try:
+            migrate(command.upgrade, "0005")
+            with engine.begin() as conn:
+                conn.execute(text(f"INSERT INTO local_authority (code, name, geom) VALUES ('E06999901', 'Toy', "
+                                  f"{box.format(x1=-5.05)})"))
+                conn.execute(text(f"INSERT INTO constituency (code, name, geom) VALUES ('E14999901', 'Toy', "
+                                  f"{box.format(x1=-5.05)})"))
+                conn.execute(text(f"INSERT INTO ward (code, name, lad_code, constituency_code, geom) VALUES "
+                                  f"('E05999901', 'Toy', 'E06999901', 'E14999901', {box.format(x1=-5.05)})"))
+                conn.execute(text(f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES "
+                                  f"('E01999901', 'Toy 001A', 'E06999901', {box.format(x1=-5.05)})"))
+                assert conn.execute(text("SELECT ward_at(ST_SetSRID(ST_MakePoint(-5.09, 50.3305), 4326))")
+                                    ).scalar_one() == "E05999901"
+            assert [areas(*p) for p in points] == expected
+            migrate(command.downgrade, "0004")
+            with engine.begin() as conn:
+                assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'ward_at'")).scalar_one() == 0
+            assert [areas(*p) for p in points] == expected
+        finally:
+            engine.dispose()

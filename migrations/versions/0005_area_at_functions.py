@@ -9,14 +9,17 @@ Each nearest-area look-up first cuts by bounding box (degrees wide enough for an
 Britain) so the GiST index on the area's ``geom`` answers it.
 
 Revision ID: 0005
-Revises: 0003 (the lead re-chains this after 0004 at merge time)
+Revises: 0004
 """
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
 
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -60,39 +63,14 @@ END;
 $$ LANGUAGE plpgsql;
 """
 
-#: 0001's trigger function, restored on downgrade
-OLD_ASSIGN_AREAS_FN = """
-CREATE OR REPLACE FUNCTION location_assign_areas() RETURNS trigger AS $$
-BEGIN
-  NEW.ward_code := NULL; NEW.lad_code := NULL; NEW.lsoa_code := NULL; NEW.constituency_code := NULL;
-  IF NEW.geom IS NULL THEN
-    RETURN NEW;
-  END IF;
-  SELECT w.code, w.lad_code INTO NEW.ward_code, NEW.lad_code FROM ward w
-   WHERE ST_Covers(w.geom, NEW.geom) ORDER BY w.code LIMIT 1;
-  IF NEW.ward_code IS NULL THEN
-    SELECT w.code, w.lad_code INTO NEW.ward_code, NEW.lad_code FROM ward w
-     WHERE ST_DWithin(w.geom::geography, NEW.geom::geography, 150)
-     ORDER BY ST_Distance(w.geom::geography, NEW.geom::geography) LIMIT 1;
-  END IF;
-  SELECT l.code INTO NEW.lsoa_code FROM lsoa l
-   WHERE ST_Covers(l.geom, NEW.geom) ORDER BY l.code LIMIT 1;
-  IF NEW.lsoa_code IS NULL THEN
-    SELECT l.code INTO NEW.lsoa_code FROM lsoa l
-     WHERE ST_DWithin(l.geom::geography, NEW.geom::geography, 150)
-     ORDER BY ST_Distance(l.geom::geography, NEW.geom::geography) LIMIT 1;
-  END IF;
-  SELECT c.code INTO NEW.constituency_code FROM constituency c
-   WHERE ST_Covers(c.geom, NEW.geom) ORDER BY c.code LIMIT 1;
-  IF NEW.constituency_code IS NULL THEN
-    SELECT c.code INTO NEW.constituency_code FROM constituency c
-     WHERE ST_DWithin(c.geom::geography, NEW.geom::geography, 600)
-     ORDER BY ST_Distance(c.geom::geography, NEW.geom::geography) LIMIT 1;
-  END IF;
-  RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-"""
+
+def _foundation_trigger_function() -> str:
+    """0001's trigger function (its own rule, written out in PL/pgSQL), restored on downgrade."""
+    path = Path(__file__).with_name("0001_foundation_schema.py")
+    spec = importlib.util.spec_from_file_location("assetmap_migration_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ASSIGN_AREAS_FN
 
 
 def upgrade() -> None:
@@ -102,6 +80,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(OLD_ASSIGN_AREAS_FN)
+    op.execute(_foundation_trigger_function())
     for name, *_rest in AREAS:
         op.execute(f"DROP FUNCTION IF EXISTS {name}(geometry)")
