@@ -9,8 +9,9 @@ another constituency than the ward's, and half the points are drawn from that pa
 point's constituency or LSOA would show.
 
 What is normalised before comparing, and why (each differs between two reads of the same page anyway):
-CSRF tokens (timestamped), CSP nonces (per response) and folium's element ids (random per map). The clock
-is fixed for the whole test, so "Next session: now" cannot flip between the two reads.
+CSRF tokens (timestamped), one-time form tokens (new on every page load), CSP nonces (per response) and
+folium's element ids (random per map). The clock is fixed for the whole test, so "Next session: now"
+cannot flip between the two reads.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ COVERAGE_EXAMPLES = int(os.environ.get("CONFIDENTIAL_COVERAGE_EXAMPLES", "4"))
 PHASES = (Phase.explicit, Phase.generate, Phase.shrink)
 
 _NONCE = re.compile(r'nonce="[^"]*"')
-_CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
+_TOKENS = re.compile(r'(name="(?:csrf_token|form_token)"[^>]*value=")[^"]*(")')
 _CSRF_META = re.compile(r'(<meta name="csrf-token" content=")[^"]*(")')
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
 FROZEN = dt.datetime(2026, 11, 18, 15, 30, tzinfo=read.LONDON)   # a Wednesday afternoon
@@ -58,7 +59,7 @@ def normalised(resp) -> tuple:
     body = resp.get_data()
     if resp.mimetype in ("text/html", "application/json", "application/geo+json", "text/csv"):
         text = resp.get_data(as_text=True)
-        for pattern, repl in ((_NONCE, 'nonce=""'), (_CSRF, r"\1\2"), (_CSRF_META, r"\1\2"), (_FOLIUM_ID, "_ID")):
+        for pattern, repl in ((_NONCE, 'nonce=""'), (_TOKENS, r"\1\2"), (_CSRF_META, r"\1\2"), (_FOLIUM_ID, "_ID")):
             text = pattern.sub(repl, text)
         body = text
     return resp.status_code, resp.mimetype, body
