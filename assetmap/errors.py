@@ -59,10 +59,13 @@ class ServiceUnavailable(AppError):
 
 
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/oruk")) or request.path in ("/openapi.json", "/healthz"):
+    if request.path.startswith(("/api/", "/oruk", "/ogc")) or request.path in ("/openapi.json", "/healthz"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+OGC_CODES = {400: "InvalidParameterValue", 404: "NotFound", 405: "InvalidParameterValue", 503: "ServerError"}
 
 
 def render_error(status: int, title: str, message: str, field: str | None = None, extra: dict | None = None):
@@ -71,6 +74,9 @@ def render_error(status: int, title: str, message: str, field: str | None = None
         if field:
             body["field"] = field
         body.update(extra or {})
+        if request.path == "/ogc" or request.path.startswith("/ogc/"):
+            # OGC API - Features' exception shape (as pygeoapi answers), beside ours
+            body.update(code=OGC_CODES.get(status, "NoApplicableCode"), description=message)
         resp = jsonify(body)
         resp.status_code = status
         return resp

@@ -143,7 +143,7 @@ LSOA_POP_POINTS_SQL = text(
 
 # --------------------------------------------------------------------------- index-friendly distance joins
 
-from sqlalchemy import and_  # noqa: E402
+from sqlalchemy import and_, or_  # noqa: E402
 from sqlalchemy.types import UserDefinedType  # noqa: E402
 
 
@@ -183,3 +183,26 @@ def sphere_distance_m(geom, origin) -> ColumnElement:
     """Metres on a sphere: about four times faster than the spheroid and within 0.5% of it, for the
     many-pairs sums where that error is far below the precision of the inputs (e.g. LSOA points)."""
     return func.ST_Distance(geog(geom), geog(origin), False)
+
+
+# --------------------------------------------------------------------------- boxes (OGC API - Features bbox, extents)
+
+def envelope(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> ColumnElement:
+    """A 4326 box from its corners (``ST_MakeEnvelope``)."""
+    return func.ST_MakeEnvelope(literal(float(min_lon)), literal(float(min_lat)), literal(float(max_lon)),
+                                literal(float(max_lat)), SRID_WGS84)
+
+
+def intersects_box(geom, box: tuple[float, float, float, float]) -> ColumnElement:
+    """True where ``geom`` intersects a lon/lat box; one that crosses the antimeridian (west > east) is
+    split in two. ``&&`` first so the GiST index answers, then the exact test."""
+    west, south, east, north = box
+    parts = [(west, south, east, north)] if west <= east else [(west, south, 180.0, north),
+                                                               (-180.0, south, east, north)]
+    return or_(*[and_(geom.op("&&")(envelope(*p)), func.ST_Intersects(geom, envelope(*p))) for p in parts])
+
+
+def extent_bounds(geom) -> list[ColumnElement]:
+    """min lon, min lat, max lon, max lat of every ``geom`` in the query (an aggregate: ``ST_Extent``)."""
+    ext = func.ST_Extent(geom)
+    return [func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext)]

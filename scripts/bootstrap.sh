@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything AssetMap needs, idempotently and quickly on a second run:
-# Debian packages (PostGIS, Chromium for the accessibility tests, Node for front-end assets),
+# Debian packages (PostGIS, Chromium for the accessibility tests, Node for front-end assets, GDAL
+# for the OGC API client tests),
 # a .venv with the locked Python dependencies, and the front-end assets served locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || need+=(postgresql-15 postgres
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
+# GDAL's command-line tools: the tests read the OGC API - Features with ogrinfo/ogr2ogr, a real client.
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 if ((${#need[@]})); then
   if [ "$(id -u)" != 0 ]; then
     echo "AssetMap needs these Debian packages: ${need[*]}. Run 'make setup' as root (or sudo)." >&2

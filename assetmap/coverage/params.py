@@ -46,6 +46,8 @@ class CoverageParams:
     days: int = 90
     measure: str = "gap"
     today: dt.date = field(default_factory=dt.date.today)
+    #: count public assets only: the open (OGC API) figures, which must not reveal where an unlisted place is
+    public_only: bool = False
 
     @property
     def older(self) -> bool:

@@ -77,6 +77,8 @@ def service_conditions(p, live: bool = True, verified: bool = True) -> list:
     conds = []
     if live:
         conds += [Service.archived_at.is_(None), Service.status != "defunct"]
+    if p.public_only:
+        conds.append(Service.visibility == "public")
     if p.category:
         conds.append(_tagged("category", [p.category]))
     if p.audience:

@@ -140,10 +140,13 @@ def own_schemas() -> dict:
 @functools.cache
 def _document(vocab_key: tuple) -> dict:
     vocab = {tax: list(codes) for tax, codes in vocab_key} or None
+    from ..ogcapi import openapi as ogc
     paths = oruk_paths()
+    paths.update(ogc.openapi_paths())
     paths.update(app_api.paths(vocab))
     schemas = openapi_components()
     schemas.update(own_schemas())
+    schemas.update(ogc.components())
     schemas.update(app_api.schemas(vocab))
     return {
         "openapi": "3.1.0",
@@ -154,10 +157,13 @@ def _document(vocab_key: tuple) -> dict:
             "description": (
                 "Open data: the Open Referral UK 3.0 (HSDS-UK-3.0) read API under /oruk - public, live assets only, "
                 "no key, CORS open to every origin. Times in schedules are UK local time (Europe/London).\n\n"
+                "The same public assets, and wards, constituencies and LSOAs with coverage measures, as OGC API - "
+                "Features under /ogc (GeoJSON, for GIS tools).\n\n"
                 "AssetMap's own API under /api: search for practitioners, and creating and updating assets with a "
                 "bearer token issued to coordinators."),
         },
         "tags": [{"name": ORUK_TAG, "description": "Open data to the Open Referral UK 3.0 standard."},
+                 {"name": ogc.TAG, "description": "Open data for GIS tools: OGC API - Features - Part 1: Core."},
                  *app_api.tags()],
         "paths": paths,
         "components": {"schemas": schemas, "parameters": PARAMETERS, "securitySchemes": app_api.security_schemes()},
@@ -181,5 +187,5 @@ def operations(doc: dict) -> list[dict]:
             names = [p["$ref"].rsplit("/", 1)[1] if "$ref" in p else p["name"] for p in op.get("parameters", [])]
             rows.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                          "parameters": names, "secured": bool(op.get("security")),
-                         "open_data": path.startswith(PREFIX)})
+                         "open_data": path.startswith((PREFIX, "/ogc"))})
     return rows
