@@ -29,7 +29,7 @@ def _path_id(raw: str, kind: str):
         raise _not_found(kind) from None
 
 
-@bp.get(PREFIX + "/")
+@bp.get(PREFIX + "/", strict_slashes=False)  # /oruk too: the ORUK validator is given the URL as typed
 def api_details():
     return jsonify(oruk.api_details(url_for("opendata.openapi", _external=True)))
 
