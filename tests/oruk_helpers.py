@@ -79,5 +79,35 @@ class FeedApp:
         return [data]
 
 
+def fixture_services_v1() -> list[dict]:
+    return json.loads((FIXTURES / "services_v1.json").read_text(encoding="utf-8"))
+
+
+class FeedAppV1(FeedApp):
+    """An ORUK version 1 publisher: Spring-style pages (``content``, ``totalElements``, ``totalPages``,
+    ``number``, ``first``, ``last``), counting pages from 1, or from 0 as Spring does by default."""
+
+    def __init__(self, services: list[dict], page_cap: int = 2, from_zero: bool = False):
+        super().__init__(services, page_cap)
+        self.from_zero = from_zero
+        self.pages: list[int] = []
+
+    def __call__(self, environ, start_response):
+        path, query = environ["PATH_INFO"], parse_qs(environ.get("QUERY_STRING", ""))
+        if path != "/oruk/services":
+            return super().__call__(environ, start_response)
+        self.requests.append(path)
+        per_page = min(int(query.get("per_page", ["50"])[0]), self.page_cap)
+        number = int(query.get("page", ["0" if self.from_zero else "1"])[0])
+        self.pages.append(number)
+        index = number if self.from_zero else number - 1
+        items = self.services[index * per_page: (index + 1) * per_page] if index >= 0 else []
+        total_pages = -(-len(self.services) // per_page)
+        body = {"totalElements": len(self.services), "totalPages": total_pages, "number": number,
+                "size": per_page, "numberOfElements": len(items), "first": index == 0,
+                "last": index >= total_pages - 1, "content": [{"id": s["id"], "name": s["name"]} for s in items]}
+        return self._json(start_response, "200 OK", body)
+
+
 # one live-server helper for every test that needs a real HTTP server
 from tests.browser import live_server as serve  # noqa: E402,F401

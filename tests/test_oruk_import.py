@@ -13,7 +13,9 @@ from assetmap.opendata.cli import oruk as oruk_command
 from assetmap.opendata.feed import FeedError, base_url, fetch, read_file
 from assetmap.opendata.importer import import_feed
 from tests.factories import YORK_POSTCODE, make_asset
-from tests.oruk_helpers import FIXTURES, FeedApp, assert_valid_service, fixture_services, serve
+from tests.oruk_helpers import (
+    FIXTURES, FeedApp, FeedAppV1, assert_valid_service, fixture_services, fixture_services_v1, serve,
+)
 
 WALK_ID = "5f0c1a3e-2b7d-4c59-9d7a-3b1e4a6f8c21"
 COUNSELLING_ID = "ac148810-d857-441c-9679-408f346de14b"
@@ -150,6 +152,44 @@ def test_apply_is_all_or_nothing(app, db, feed, monkeypatch, runner):
     with app.app_context():
         assert session.execute(select(func.count()).select_from(Service)
                                .where(Service.source.like("oruk:127.0.0.1:%"))).scalar_one() == 0
+
+
+# --------------------------------------------------------------------------- ORUK version 1 feeds
+
+V1_CREATED = ["Ladywood Lunch Club", "York Chess Evening"]
+
+
+def _check_v1_assets(source: str) -> None:
+    found = imported(source)
+    assert set(found) == {"0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d01", "0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d02"}
+    lunch = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d01"])
+    assert (lunch["categories"], lunch["schedule"], lunch["postcode"], lunch["address"]) == (
+        ["community-meals-and-food"], ["tu 12:00-14:00"], "B1 1BA", "Ladywood Middleway")
+    assert lunch["accessibility"] == ["hearing-loop", "wheelchair"] and lunch["phone"] == "0121 496 0100"
+    chess = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d02"])
+    assert (chess["categories"], chess["schedule"], chess["postcode"]) == (
+        ["social-groups"], ["th 18:30-21:00"], "YO1 7HH")  # weekday 4 counted from Monday; placed by postcode
+    assert chess["lat"] is not None
+
+
+@pytest.mark.parametrize("from_zero", [False, True], ids=["pages-from-1", "pages-from-0"])
+def test_version_1_feed_pages_and_services_are_imported(app_ctx, db, from_zero):
+    app = FeedAppV1(fixture_services_v1(), from_zero=from_zero)
+    with serve(app) as url:
+        report = import_feed(url + "/oruk", apply=True)
+    assert sorted(report.created) == V1_CREATED
+    assert [(s.name, s.reason) for s in report.skipped] == [("Closed Coffee Morning", "its status is defunct")]
+    assert app.pages == ([1, 0, 1] if from_zero else [1, 2])  # asked for 1, told it was not the first: 0, then 1
+    _check_v1_assets(report.source)
+
+
+def test_version_1_page_saved_to_a_file_is_imported(app_ctx, db, tmp_path):
+    page = tmp_path / "v1.json"
+    page.write_text(json.dumps({"totalElements": 3, "totalPages": 1, "number": 1, "first": True, "last": True,
+                                "content": fixture_services_v1()}))
+    report = import_feed(str(page), apply=True)
+    assert sorted(report.created) == V1_CREATED
+    _check_v1_assets(report.source)
 
 
 # --------------------------------------------------------------------------- files and bad feeds

@@ -1,8 +1,14 @@
-"""Reading another publisher's Open Referral UK 3.0 feed: every page of /services, then each full record.
+"""Reading another publisher's Open Referral UK feed: every page of /services, then each full record.
 
 Also reads a file saved from a feed: a page of services (``contents``), a JSON array of services,
 a single service, or newline-delimited JSON. Plain ``urllib`` (no extra dependency); every request
 has a timeout and a size cap, and only http(s) addresses are fetched.
+
+ORUK version 1 feeds are read too, because many live council feeds still publish it: their pages are
+Spring-style (``content``, ``totalElements``, ``totalPages``, ``last``) and their services use the
+HSDS 1 names (``regular_schedules``, ``physical_addresses``, ``service_taxonomys``,
+``accessibility_for_disabilities``). ``upgrade_v1`` renames those to the 3.0 names the mapping reads,
+so a version 1 service is mapped by exactly the same rules as a 3.0 one.
 """
 from __future__ import annotations
 
@@ -74,32 +80,58 @@ def base_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
+@dataclass
+class Page:
+    """One page of a /services list, in either version's shape."""
+    items: list
+    total_pages: int | None
+    last: bool
+    #: a version 1 (Spring) feed counting pages from 0: asked for page 1, it says it is not the first
+    from_zero: bool = False
+
+
+def read_page(data) -> Page | None:
+    """ORUK 3.0 (``contents``, ``total_pages``, ``last_page``) or version 1 (``content``, ``totalPages``,
+    ``last``); None when it is neither."""
+    if not isinstance(data, dict):
+        return None
+    for items, total, last in (("contents", "total_pages", "last_page"), ("content", "totalPages", "last")):
+        if isinstance(data.get(items), list):
+            pages = data.get(total)
+            return Page(data[items], pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
+                        data.get(last) is True, items == "content" and data.get("first") is False)
+    return None
+
+
 def fetch(url: str, progress=None, per_page: int = PER_PAGE) -> Feed:
     """Every service id from the paged /services list, then each service's full record."""
     say = progress or (lambda _msg: None)
     base = base_url(url)
     feed = Feed(source_name(url))
     ids: list[str] = []
-    page = 1
+    page, first = 1, 1
     while True:
-        data = get_json(f"{base}/services?page={page}&per_page={per_page}")
-        if not isinstance(data, dict) or not isinstance(data.get("contents"), list):
-            raise FeedError(f"{base}/services is not an Open Referral UK list of services (no 'contents')")
-        for item in data["contents"]:
+        found = read_page(get_json(f"{base}/services?page={page}&per_page={per_page}"))
+        if found is None:
+            raise FeedError(f"{base}/services is not an Open Referral UK list of services (no 'contents', "
+                            "nor version 1's 'content')")
+        if page == 1 == first and found.from_zero:
+            page = first = 0  # read page 0 first, then carry on
+            continue
+        for item in found.items:
             sid = item.get("id") if isinstance(item, dict) else None
             if isinstance(sid, (str, int)) and str(sid) not in ids:
                 ids.append(str(sid))
-        total_pages = data.get("total_pages")
-        say(f"  page {page}{f' of {total_pages}' if isinstance(total_pages, int) else ''}: {len(ids)} services so far")
-        if (not data["contents"] or data.get("last_page") is True
-                or (isinstance(total_pages, int) and page >= total_pages)):
+        total_pages = found.total_pages
+        say(f"  page {page}{f' of {total_pages}' if total_pages is not None else ''}: {len(ids)} services so far")
+        if not found.items or found.last or (total_pages is not None and page - first + 1 >= total_pages):
             break
         page += 1
         if page > MAX_PAGES:
             raise FeedError(f"{base}/services has more than {MAX_PAGES} pages; stopping")
     for n, sid in enumerate(ids, start=1):
         try:
-            feed.services.append(get_json(f"{base}/services/{quote(sid, safe='')}"))
+            feed.services.append(upgrade_v1(get_json(f"{base}/services/{quote(sid, safe='')}")))
         except FeedError as exc:
             feed.unavailable.append((sid, exc.message))
         if n % 50 == 0 or n == len(ids):
@@ -123,14 +155,17 @@ def read_file(path: str | Path) -> Feed:
             data = [json.loads(line) for line in text.splitlines() if line.strip()]
         except ValueError:
             raise FeedError(f"{p.name} is not JSON or newline-delimited JSON") from None
-    if isinstance(data, dict) and isinstance(data.get("contents"), list):
-        feed.services = data["contents"]
+    page = read_page(data)
+    if page is not None:
+        feed.services = page.items
     elif isinstance(data, list):
         feed.services = data
     elif isinstance(data, dict) and "id" in data and "name" in data:
         feed.services = [data]
     else:
-        raise FeedError(f"{p.name} holds no Open Referral UK services (expected 'contents', a list, or a service)")
+        raise FeedError(f"{p.name} holds no Open Referral UK services (expected 'contents', version 1's "
+                        "'content', a list, or a service)")
+    feed.services = [upgrade_v1(s) for s in feed.services]
     return feed
 
 
@@ -139,3 +174,66 @@ def load(location: str, progress=None) -> Feed:
     if is_url(location):
         return fetch(location, progress)
     return read_file(location)
+
+
+# --------------------------------------------------------------------------- ORUK version 1 services
+
+V1_DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
+           "sunday": "SU"}
+
+
+def _v1_byday(schedule: dict) -> str | None:
+    """A version 1 schedule's day: its RFC 5545 ``byday`` if it has one, else ``weekday`` (a day's name,
+    or 1 to 7 counting from Monday as ISO 8601 does)."""
+    if isinstance(schedule.get("byday"), str) and schedule["byday"].strip():
+        return schedule["byday"]
+    day = schedule.get("weekday")
+    if isinstance(day, str):
+        return V1_DAYS.get(day.strip().lower()) or next(
+            (code for name, code in V1_DAYS.items() if day.strip().lower()[:3] == name[:3]), None)
+    if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 7:
+        return list(V1_DAYS.values())[day - 1]
+    return None
+
+
+def _v1_schedules(items) -> list[dict]:
+    out = []
+    for s in items if isinstance(items, list) else []:
+        if isinstance(s, dict):
+            byday = _v1_byday(s)
+            out.append({**s, "byday": byday} if byday else s)
+    return out
+
+
+def _v1_location(loc: dict) -> dict:
+    out = dict(loc)
+    if "addresses" not in out and isinstance(loc.get("physical_addresses"), list):
+        out["addresses"] = [{**a, "address_type": "physical"} for a in loc["physical_addresses"] if isinstance(a, dict)]
+    if "accessibility" not in out and isinstance(loc.get("accessibility_for_disabilities"), list):
+        out["accessibility"] = loc["accessibility_for_disabilities"]
+    return out
+
+
+def upgrade_v1(svc):
+    """An ORUK version 1 service with the 3.0 names added beside its own (a 3.0 service is returned as it is)."""
+    if not isinstance(svc, dict):
+        return svc
+    out = dict(svc)
+    if "schedules" not in out and "regular_schedules" in svc:
+        out["schedules"] = _v1_schedules(svc["regular_schedules"])
+    if "attributes" not in out and isinstance(svc.get("service_taxonomys"), list):
+        out["attributes"] = [
+            {"taxonomy_term_id": t["taxonomy"].get("id"),
+             "taxonomy_term": {"id": t["taxonomy"].get("id"), "name": t["taxonomy"].get("name"),
+                               "taxonomy": t["taxonomy"].get("vocabulary")}}
+            for t in svc["service_taxonomys"] if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)]
+    sals = []
+    for sal in svc.get("service_at_locations") or []:
+        if isinstance(sal, dict) and isinstance(sal.get("location"), dict):
+            sal = {**sal, "location": _v1_location(sal["location"])}
+            if "schedules" not in sal and "regular_schedules" in sal:
+                sal["schedules"] = _v1_schedules(sal["regular_schedules"])
+        sals.append(sal)
+    if sals:
+        out["service_at_locations"] = sals
+    return out
