@@ -134,8 +134,10 @@ def test_windows_1252_is_read_and_reported(admin):
 def test_unreadable_bytes_are_refused_clearly(app_ctx):
     with pytest.raises(ValidationError, match="neither UTF-8 nor Windows-1252"):
         read_import("a.csv", b"name,source_id\r\n\x81\x8d,x\r\n")
-    with pytest.raises(ValidationError, match="does not look like a text file"):
+    with pytest.raises(ValidationError, match="not a valid Excel workbook"):  # a zip: taken for a damaged .xlsx
         read_import("a.csv", b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(ValidationError, match="does not look like a text file"):
+        read_import("a.csv", b"\x00\x01\x02binary")
 
 
 def test_utf16_spreadsheet_export_is_read(admin):
@@ -360,7 +362,7 @@ def test_cli_import_with_errors_lists_them_and_exits_non_zero(runner, db, tmp_pa
     path = tmp_path / "assets.csv"
     path.write_bytes(csv_bytes([{**ROW, "categories": "bogus"}]))
     result = runner.invoke(import_assets_cmd, [str(path), "--apply"])
-    assert result.exit_code == 1 and "row 2, categories: Unknown category: bogus" in result.output
+    assert result.exit_code == 1 and "row 2 (Imported Lunch Club), categories: Unknown category: bogus" in result.output
     assert count() == 0
 
 
@@ -370,7 +372,7 @@ def test_cli_import_as_a_coordinator_applies_their_scope(runner, db, tmp_path):
     path.write_bytes(csv_bytes([ROW]))
     result = runner.invoke(import_assets_cmd, [str(path), "--as", user.email])
     assert result.exit_code == 1
-    assert "row 2, postcode: You can only add assets in the wards you look after; Ladywood is not one of them" \
+    assert "row 2 (Imported Lunch Club), postcode: You can only add assets in the wards you look after; Ladywood is not one of them" \
         in result.output
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from ..db import session
 from ..directory.records import TEMPLATE_FIELDS, AssetRecord, RecordInvalid, parse_record
+from .area_names import EXTRA_FIELDS, resolve_rows
 from ..directory.store import (create_asset, known_wards, record_snapshot, snapshot_options, snapshots,
                                update_asset, vocabulary)
 from ..models import Service
@@ -39,6 +40,22 @@ class Plan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def valid_rows(self) -> int:
+        """Rows that would be written: what "import the valid rows, skip the rest" imports."""
+        return len(self.create) + len(self.update)
+
+    @property
+    def error_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors})
+
+    def refuse_rows(self, numbers) -> None:
+        """Take rows refused earlier (while the file was read) out of what applying would do."""
+        refused = set(numbers)
+        self.create = [c for c in self.create if c[0] not in refused]
+        self.update = [u for u in self.update if u[0] not in refused]
+        self.unchanged = [u for u in self.unchanged if u[0] not in refused]
 
     def summary(self) -> str:
         return (f"{len(self.create)} to create, {len(self.update)} to update, {len(self.unchanged)} unchanged, "
@@ -109,9 +126,10 @@ def existing_by_source(source: str, source_ids: list[str]) -> dict:
     return found
 
 
-def apply_plan(plan: Plan, source: str, actor_id=None, steward_id=None) -> None:
-    """Write a clean plan (caller commits; on any failure the caller rolls back everything)."""
-    if not plan.ok:
+def apply_plan(plan: Plan, source: str, actor_id=None, steward_id=None, skip_errors: bool = False) -> None:
+    """Write a clean plan, or with ``skip_errors`` only its valid rows (caller commits; on any failure
+    the caller rolls back everything)."""
+    if not plan.ok and not skip_errors:
         raise ValidationError(f"The file has {len(plan.errors)} errors; nothing was imported")
     for _, rec in plan.create:
         create_asset(rec, actor_id=actor_id, source=source, steward_id=steward_id, action="import")
@@ -129,7 +147,9 @@ def read_template_csv(path: Path) -> list[dict]:
 #: a bulk import is refused beyond these (413 for bytes); split bigger files
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000  # about 25 s to apply on a small server; keeps a web request well inside its timeout
-FORMATS = {"csv": "CSV", "geojson": "GeoJSON", "oruk": "Open Referral UK JSON"}
+FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "geojson": "GeoJSON", "oruk": "Open Referral UK JSON"}
+#: the columns an import reads: the template's, and ward and constituency columns by code or name
+IMPORT_FIELDS = [*TEMPLATE_FIELDS, *EXTRA_FIELDS]
 
 
 @dataclass
@@ -142,6 +162,15 @@ class ImportFile:
     notes: list[str] = field(default_factory=list)
     #: rows refused while reading (before validation), e.g. a GeoJSON feature that is not a point
     errors: list[RowError] = field(default_factory=list)
+
+    def names(self) -> dict[int, str]:
+        """Row number -> the listing's name, so a report can say which listing a row is."""
+        out: dict[int, str] = {}
+        for n, row in zip(self.numbers, self.rows):
+            name = row.get("name")
+            if isinstance(name, str) and name.strip():
+                out.setdefault(n, name.strip()[:200])
+        return out
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -189,7 +218,7 @@ def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
         raise ValidationError(f"The first row names {', '.join(dupes)} more than once: keep one column of "
                               "each name", field="file")
     notes = []
-    unknown = [h for h in names if h and h not in TEMPLATE_FIELDS]
+    unknown = [h for h in names if h and h not in IMPORT_FIELDS]
     if unknown:
         notes.append(f"Columns ignored (not in the template): {', '.join(unknown[:10])}")
     rows, numbers = [], []
@@ -202,7 +231,7 @@ def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
             if len(rows) >= MAX_IMPORT_ROWS:
                 raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} rows. Split it into smaller "
                                       "files.", field="file")
-            rows.append({k: v for k, v in zip(names, values) if k in TEMPLATE_FIELDS})
+            rows.append({k: v for k, v in zip(names, values) if k in IMPORT_FIELDS})
             numbers.append(n)
     except csv.Error as exc:
         raise ValidationError(f"Row {n} cannot be read as CSV: {exc}", field="file") from None
@@ -223,7 +252,7 @@ def geojson_rows(obj) -> tuple[list[dict], list[int], list[RowError]]:
     rows, numbers, errors = [], [], []
     for n, feature in enumerate(obj["features"], start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
-        row = {k: v for k, v in (props or {}).items() if k in TEMPLATE_FIELDS} if isinstance(props, dict) else {}
+        row = {k: v for k, v in (props or {}).items() if k in IMPORT_FIELDS} if isinstance(props, dict) else {}
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(geom, dict):
             coords = geom.get("coordinates")
@@ -253,15 +282,28 @@ def detect_format(filename: str, text_: str) -> str:
 
 
 def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -> ImportFile:
-    """Read an uploaded CSV, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
-    import json
+    """Read an uploaded CSV, Excel, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
     from ..errors import TooLarge
-    from .oruk_rows import oruk_rows
     if len(data) > max_bytes:
         raise TooLarge(f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
                        "Split it into smaller files.", field="file")
     if not data.strip():
         raise ValidationError("The file is empty", field="file")
+    f = _read_file(filename, data)
+    if f.format != "oruk":  # an ORUK service's areas are matched by its own mapping
+        f.errors += [RowError(*p) for p in resolve_rows(f.rows, f.numbers)]
+        f.errors.sort(key=lambda e: e.row)
+    return f
+
+
+def _read_file(filename: str, data: bytes) -> ImportFile:
+    import json
+    from . import spreadsheet
+    from .oruk_rows import oruk_rows
+    spreadsheet.refuse_old_excel(filename, data)
+    if spreadsheet.looks_like_xlsx(filename, data):
+        rows, numbers, notes, errors = spreadsheet.xlsx_rows(data, IMPORT_FIELDS, MAX_IMPORT_ROWS)
+        return ImportFile("xlsx", "Excel workbook", rows, numbers, notes, [RowError(*e) for e in errors])
     text_, encoding = decode_text(data)
     kind = detect_format(filename, text_)
     if kind == "csv":

@@ -14,8 +14,10 @@ from ..directory import access
 from ..directory.records import TEMPLATE_FIELDS, TERM_FIELDS
 from ..errors import AppError
 from ..loaders import assets as loader
+from ..loaders import area_names
 from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
-from ..models import Constituency, LocalAuthority, Ward
+from ..loaders.spreadsheet import XLSX_MIMETYPE, to_xlsx
+from ..models import LocalAuthority, Ward
 from ..once import once
 from ..taxonomy import all_terms
 from . import bp, transfer
@@ -42,7 +44,8 @@ def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
     return render_template("upkeep/import.html", errors=list(errors), source=source, terms=all_terms(),
                            term_headings=TERM_FIELDS,
                            max_mb=max(1, _limit() // 1048576), max_rows=loader.MAX_IMPORT_ROWS,
-                           fields=TEMPLATE_FIELDS, labels=FIELD_LABELS), status
+                           fields=TEMPLATE_FIELDS, labels=FIELD_LABELS,
+                           wards=area_names.ward_list(), constituencies=area_names.constituency_list()), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -59,9 +62,9 @@ def import_assets():
         plan, read = transfer.plan_import(current_user, upload.filename, data, source)
     except AppError as exc:
         return _upload_page([(exc.field or "file", exc.message)], source, exc.status)
-    token = transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source)) \
-        if plan.ok and (plan.create or plan.update) else None
-    return render_template("upkeep/import_report.html", plan=plan, read=read, token=token,
+    token = transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source),
+                                  plan.error_rows) if plan.valid_rows else None
+    return render_template("upkeep/import_report.html", plan=plan, read=read, token=token, names=read.names(),
                            filename=upload.filename, formats=FORMATS, labels=FIELD_LABELS)
 
 
@@ -69,14 +72,23 @@ def import_assets():
 @roles_required("coordinator", "admin")
 def import_apply():
     token = request.form.get("token", "")
+    skip = request.form.get("skip_invalid") == "yes"  # the explicit "import the valid rows, skip the rest"
     # the upload's own one-time token: applying it again (reload, back) is recognised, never imported twice
     with once("import", token, fallback=url_for("upkeep.review_queue")):
-        filename, data, source = transfer.load_upload(current_user, token)
-        plan = transfer.apply_import(current_user, filename, data, source)
+        filename, data, source, error_rows = transfer.load_upload(current_user, token)
+        plan = transfer.apply_import(current_user, filename, data, source, skip_rows=error_rows if skip else None)
     transfer.drop_upload(token)
+    skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip else ""
     flash(f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
-          f"{len(plan.unchanged)} unchanged.")
+          f"{len(plan.unchanged)} unchanged{skipped}.")
     return redirect(url_for("upkeep.review_queue"))
+
+
+@bp.get("/import/template.xlsx")
+def import_template_xlsx():
+    """The same template as an Excel workbook."""
+    return Response(to_xlsx(TEMPLATE_FIELDS, [TEMPLATE_EXAMPLE]), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": 'attachment; filename="assetmap-template.xlsx"'})
 
 
 @bp.get("/import/template.csv")
@@ -91,16 +103,22 @@ def import_template():
 
 
 def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Whole areas first: a coordinator's patch, then councils and constituencies; then their wards (or all)."""
     mine = access.editable_wards(current_user)
+    groups = []
+    if mine:
+        groups.append(("Your patch", [(transfer.PATCH, f"All the wards you look after ({len(mine)})")]))
+    groups.append(("Councils", [(f"la:{c}", n) for c, n in session.execute(
+        select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)).all()]))
+    groups.append(("Constituencies", [(f"constituency:{a.code}", a.name) for a in area_names.constituency_list()]))
     wards_q = select(Ward.code, Ward.name).order_by(Ward.name)
     if mine:
         wards_q = wards_q.where(Ward.code.in_(sorted(mine)))
-    groups = [("Councils", [(f"la:{c}", n) for c, n in session.execute(
-        select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)).all()])] if not mine else []
-    groups.append(("Constituencies", [(f"constituency:{c}", n) for c, n in session.execute(
-        select(Constituency.code, Constituency.name).order_by(Constituency.name)).all()]) if not mine else None)
-    groups.append(("Wards", [(f"ward:{c}", n) for c, n in session.execute(wards_q).all()]))
-    return [g for g in groups if g]
+    groups.append(("Your wards" if mine else "Wards", [(f"ward:{c}", n) for c, n in session.execute(wards_q).all()]))
+    return groups
+
+
+EXPORT_FORMATS = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE, "geojson": "application/geo+json"}
 
 
 @bp.get("/export")
@@ -108,14 +126,13 @@ def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
 def export():
     fmt = request.args.get("format")
     area = request.args.get("area", "")
-    if fmt not in ("csv", "geojson"):
+    if fmt not in EXPORT_FORMATS:
         return render_template("upkeep/export.html", groups=_export_areas(), errors=[], area=area)
     try:
         rows = transfer.export_rows(current_user, area)
     except AppError as exc:
         return render_template("upkeep/export.html", groups=_export_areas(), errors=[("area", exc.message)],
                                area=area), 400
-    body = transfer.to_csv(rows) if fmt == "csv" else transfer.to_geojson(rows)
-    mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
-    return Response(body, mimetype=mimetype, headers={
+    body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
+    return Response(body, mimetype=EXPORT_FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{transfer.export_filename(area, fmt)}"'})

@@ -39,9 +39,11 @@ def _as_user(email: str | None):
 @click.option("--source", default="import", show_default=True, help="Source name re-imports match on.")
 @click.option("--as", "as_email", help="Import with this coordinator's rights (rows outside their wards are "
                                        "refused) and record them as the author.")
+@click.option("--skip-invalid", is_flag=True, help="With --apply: import the valid rows and skip the rows with "
+                                                  "errors (by default a file with any error imports nothing).")
 @with_appcontext
-def import_assets_cmd(path, dry_run, source, as_email):
-    """Import assets from CSV (template), GeoJSON or Open Referral UK JSON."""
+def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
+    """Import assets from an Excel workbook or CSV (template), GeoJSON or Open Referral UK JSON."""
     from . import transfer
     user = _as_user(as_email)
     name, data = Path(path).name, Path(path).read_bytes()
@@ -49,17 +51,21 @@ def import_assets_cmd(path, dry_run, source, as_email):
         plan, read = transfer.plan_import(user, name, data, source)
         session.rollback()
         _report(plan, read)
-        if not plan.ok:
-            click.echo("Nothing can be imported until every error is put right.")
+        if not plan.ok and not (skip_invalid and not dry_run):
+            click.echo("Nothing can be imported until every error is put right"
+                       + (" (or run with --apply --skip-invalid to import the other rows)." if plan.valid_rows else "."))
             sys.exit(1)
         if dry_run:
             click.echo("Dry run: nothing was changed. Run again with --apply to import.")
             return
-        plan = transfer.apply_import(user, name, data, source)
+        plan = transfer.apply_import(user, name, data, source,
+                                     skip_rows=plan.error_rows if skip_invalid else None)
     except AppError as exc:
         session.rollback()
         raise click.ClickException(exc.message)
-    click.echo(f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} unchanged.")
+    skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip_invalid else ""
+    click.echo(f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} "
+               f"unchanged{skipped}.")
 
 
 def _report(plan, read) -> None:
@@ -68,15 +74,17 @@ def _report(plan, read) -> None:
         for note in read.notes:
             click.echo(f"  {note}")
     click.echo(f"  {plan.summary()}")
+    names = read.names() if read is not None else {}
     for e in plan.errors[:MAX_ERRORS_SHOWN]:
-        click.echo(f"  row {e.row}, {e.field}: {e.message}")
+        listing = f" ({names[e.row]})" if e.row in names else ""
+        click.echo(f"  row {e.row}{listing}, {e.field}: {e.message}")
     if len(plan.errors) > MAX_ERRORS_SHOWN:
         click.echo(f"  … and {len(plan.errors) - MAX_ERRORS_SHOWN} more errors")
 
 
 @click.command("assets")
 @click.option("--area", required=True, help="ward:E05…, constituency:E14… or la:E08…")
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "geojson"]), default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-",
               help="File to write (default: standard output).")
 @with_appcontext
@@ -87,9 +95,14 @@ def export_assets_cmd(area, fmt, output):
         rows = transfer.export_rows(_Operator(), area)
     except AppError as exc:
         raise click.ClickException(exc.message)
-    body = transfer.to_csv(rows) if fmt == "csv" else transfer.to_geojson(rows)
+    body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
     if output == "-":
+        if isinstance(body, bytes):
+            raise click.ClickException("An Excel workbook is a file: give --output FILE.xlsx")
         click.echo(body, nl=False)
     else:
-        Path(output).write_text(body, encoding="utf-8")
+        if isinstance(body, bytes):
+            Path(output).write_bytes(body)
+        else:
+            Path(output).write_text(body, encoding="utf-8")
         click.echo(f"Wrote {len(rows)} assets to {output}", err=True)

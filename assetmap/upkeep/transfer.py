@@ -1,8 +1,11 @@
 """Bulk import (dry run, then all-or-nothing apply) and export of an area's assets.
 
 Imports are matched on (source, source_id), so re-importing the same file changes nothing, and
-every row is checked against the importer's wards: rows outside them are refused by scope.
-Exports neutralise spreadsheet formulas and never include a confidential asset's place.
+every row is checked against the importer's wards: rows outside them are refused by scope. After a
+dry run with errors, the coordinator may choose to import the valid rows and skip the rest; that
+choice is honoured only while the file still has exactly the errors they were shown.
+Exports (CSV, GeoJSON, Excel) of a ward, a constituency, a council or a coordinator's whole patch
+neutralise spreadsheet formulas and never include a confidential asset's place.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from sqlalchemy import select
 from ..db import session
 from ..directory import access, store
 from ..directory.records import TEMPLATE_FIELDS
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..loaders import transaction
 from ..loaders.assets import MAX_IMPORT_BYTES, ImportFile, Plan, apply_plan, plan_rows, read_import
 from ..models import Constituency, LocalAuthority, Service, Ward
@@ -69,6 +72,7 @@ def plan_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
     plan = plan_rows(f.rows, check_source(source), numbers=f.numbers, check_scope=scope)
     if f.errors:
         plan.errors = sorted(plan.errors + f.errors, key=lambda e: e.row)
+        plan.refuse_rows(e.row for e in f.errors)
     placeless = [n for n, rec in plan.create + [(u[0], u[1]) for u in plan.update] + plan.unchanged
                  if not rec.has_place and (rec.accessibility or rec.how_to_get_there)]
     if placeless:
@@ -81,18 +85,29 @@ def plan_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
     return plan, f
 
 
-def apply_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE) -> Plan:
-    """Apply the whole file in one transaction, or nothing at all if any row has an error."""
+def apply_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
+                 skip_rows: list[int] | None = None) -> Plan:
+    """Apply the whole file in one transaction, or nothing at all if any row has an error.
+
+    ``skip_rows``: the coordinator chose to import the valid rows and skip these, the rows with errors
+    in the dry run they saw; if the file's errors are not exactly those now, nothing is imported."""
     started = time.perf_counter()
     with transaction():
         plan, _ = plan_import(user, filename, data, source)
-        if not plan.ok:
+        if skip_rows is None and not plan.ok:
             raise ValidationError(f"The file has {len(plan.errors)} errors, so nothing was imported. "
                                   "Correct them and try again.", field="file")
+        if skip_rows is not None and plan.error_rows != sorted(skip_rows):
+            raise Conflict("The file's errors have changed since you checked it (someone may have changed the "
+                           "assets it updates), so nothing was imported. Upload it again to see them.",
+                           field="file")
+        if skip_rows is not None and not plan.valid_rows:
+            raise ValidationError("No row of the file can be imported, so nothing was imported.", field="file")
         steward = user.id if user is not None and access.role_of(user) == "coordinator" else None
-        apply_plan(plan, check_source(source), actor_id=user.id if user is not None else None, steward_id=steward)
+        apply_plan(plan, check_source(source), actor_id=user.id if user is not None else None, steward_id=steward,
+                   skip_errors=skip_rows is not None)
     log.info("import applied", extra={"rows_created": len(plan.create), "rows_updated": len(plan.update),
-                                      "rows_unchanged": len(plan.unchanged),
+                                      "rows_unchanged": len(plan.unchanged), "rows_skipped": len(plan.error_rows),
                                       "ms": round((time.perf_counter() - started) * 1000)})
     return plan
 
@@ -106,8 +121,9 @@ def _upload_dir() -> Path:
     return path
 
 
-def stash_upload(user, filename: str, data: bytes, source: str) -> str:
-    """Keep an uploaded file (for this user only) until it is applied or a day has passed."""
+def stash_upload(user, filename: str, data: bytes, source: str, error_rows: list[int] = ()) -> str:
+    """Keep an uploaded file (for this user only) until it is applied or a day has passed, with the rows
+    the dry run found errors in (what "import the valid rows, skip the rest" skips)."""
     folder = _upload_dir()
     for old in folder.glob("*.json"):
         if old.stat().st_mtime < time.time() - 86400:
@@ -116,11 +132,11 @@ def stash_upload(user, filename: str, data: bytes, source: str) -> str:
     token = secrets.token_urlsafe(18)
     (folder / f"{token}.bin").write_bytes(data)
     (folder / f"{token}.json").write_text(json.dumps({"user_id": str(user.id), "filename": filename,
-                                                      "source": source}))
+                                                      "source": source, "error_rows": list(error_rows)}))
     return token
 
 
-def load_upload(user, token: str) -> tuple[str, bytes, str]:
+def load_upload(user, token: str) -> tuple[str, bytes, str, list[int]]:
     if not re.fullmatch(r"[A-Za-z0-9_-]{10,40}", token or ""):
         raise NotFound("That upload has expired. Upload the file again.")
     folder = _upload_dir()
@@ -130,7 +146,7 @@ def load_upload(user, token: str) -> tuple[str, bytes, str]:
     meta = json.loads(meta_path.read_text())
     if meta["user_id"] != str(user.id):
         access.deny(user, "import-apply", status=404, message="That upload has expired. Upload the file again.")
-    return meta["filename"], (folder / f"{token}.bin").read_bytes(), meta["source"]
+    return meta["filename"], (folder / f"{token}.bin").read_bytes(), meta["source"], meta.get("error_rows", [])
 
 
 def drop_upload(token: str) -> None:
@@ -153,10 +169,16 @@ def neutralise(value: str) -> str:
     return value
 
 
-def area_filter(area: str):
-    """'ward:E05…', 'constituency:E14…', 'la:E08…' -> a WHERE clause on Service."""
+PATCH = "patch:mine"
+
+
+def area_filter(area: str, user=None):
+    """'ward:E05…', 'constituency:E14…', 'la:E08…', or 'patch:mine' (every ward assigned to ``user``)
+    -> a WHERE clause on Service."""
     kind, _, code = (area or "").partition(":")
-    if kind == "ward":
+    if area == PATCH:
+        wards = access.assigned_wards(user.id) if access.role_of(user) == "coordinator" else set()
+    elif kind == "ward":
         wards = {code} if session.get(Ward, code) else set()
     elif kind == "constituency":
         wards = set(session.execute(select(Ward.code).where(Ward.constituency_code == code)).scalars())
@@ -170,6 +192,8 @@ def area_filter(area: str):
 
 
 def area_label(area: str) -> str:
+    if area == PATCH:
+        return "your patch"
     kind, _, code = area.partition(":")
     model = {"ward": Ward, "constituency": Constituency, "la": LocalAuthority}.get(kind)
     row = session.get(model, code) if model else None
@@ -178,7 +202,7 @@ def area_label(area: str) -> str:
 
 def export_rows(user, area: str) -> list[dict]:
     """The area's live assets the user may read, as flat rows; confidential places are left out."""
-    services = session.execute(select(Service).where(access.readable_filter(user), area_filter(area))
+    services = session.execute(select(Service).where(access.readable_filter(user), area_filter(area, user))
                                .options(*store.snapshot_options()).order_by(Service.name, Service.id)
                                ).unique().scalars().all()
     snaps = store.snapshots(services)
@@ -215,6 +239,12 @@ def to_geojson(rows: list[dict]) -> str:
                     if row.get("lat") is not None and row.get("lon") is not None else None)
         features.append({"type": "Feature", "id": row["asset_id"], "geometry": geometry, "properties": props})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+
+def to_xlsx(rows: list[dict]) -> bytes:
+    """An Excel workbook of the rows: the CSV's columns, formulas made text, coordinates as numbers."""
+    from ..loaders.spreadsheet import to_xlsx as workbook
+    return workbook(EXPORT_FIELDS, rows, numbers=("lat", "lon"))
 
 
 def export_filename(area: str, fmt: str) -> str:
