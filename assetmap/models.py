@@ -455,6 +455,20 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class EmbedSite(Base):
+    """A web site allowed to show the public search in an iframe (CSP ``frame-ancestors`` of /embed/search)."""
+    __tablename__ = "embed_site"
+    id: Mapped[uuid.UUID] = _uuid()
+    #: a web origin, normalised: scheme, host and port only, lower case (``https://www.example.gov.uk``)
+    origin: Mapped[str] = mapped_column(String(300), nullable=False, unique=True)
+    added_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        # nothing that could end or extend a CSP directive: one origin, no spaces, quotes or semicolons
+        CheckConstraint("origin ~ '^https?://[a-z0-9*.:\\[\\]-]+$'", name="embed_site_origin_format"),
+    )
+
+
 class AssetChange(Base):
     """One recorded change to an asset: who, when, which fields (old and new), and the full snapshot."""
     __tablename__ = "asset_change"

@@ -1,5 +1,8 @@
 """Security headers on every response, with a per-request CSP nonce for inline scripts.
 
+Framing is refused (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``) except where a view lists the
+parent sites allowed to frame it in ``g.frame_ancestors`` (only the embeddable search does).
+
 Hand-rolled rather than Flask-Talisman because the policy must carry a nonce for folium's
 inline map set-up and a configurable tile host; the header set follows Talisman's defaults.
 """
@@ -26,6 +29,12 @@ def _tile_origin() -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
+def frame_ancestors() -> str:
+    """'none' (no framing) unless the view allowed some parent sites (``g.frame_ancestors``: the embed page)."""
+    allowed = g.get("frame_ancestors")
+    return " ".join(allowed) if allowed else "'none'"
+
+
 def content_security_policy() -> str:
     tiles = _tile_origin()
     return "; ".join([
@@ -38,7 +47,7 @@ def content_security_policy() -> str:
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {frame_ancestors()}",
     ])
 
 
@@ -50,7 +59,8 @@ def init_app(app) -> None:
         h = resp.headers
         h.setdefault("Content-Security-Policy", content_security_policy())
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
+        if not g.get("frame_ancestors"):
+            h.setdefault("X-Frame-Options", "DENY")  # X-Frame-Options has no list of sites: CSP alone says who
         h.setdefault("Referrer-Policy", "no-referrer")
         h.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")

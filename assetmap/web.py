@@ -47,6 +47,7 @@ NAV = [
     ("coverage.coverage", "Coverage", ("commissioner", "admin", "coordinator")),
     ("upkeep.admin_users", "Users", ("admin",)),
     ("upkeep.admin_terms", "Terms", ("admin",)),
+    ("embed.admin_sites", "Embedding", ("admin",)),
     ("upkeep.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
 ]
 
@@ -89,6 +90,15 @@ def healthz():
 def favicon():
     """Browsers ask for /favicon.ico whatever the page's icon link says: answer it, not 404."""
     return current_app.send_static_file("images/favicon.svg"), 200, {"Cache-Control": "public, max-age=86400"}
+
+
+@bp.get("/maps/context.json")
+def map_context():
+    """Ward outlines and names and council boundaries: the base map drawn when tiles cannot load."""
+    from .maps import context_layers
+    resp = jsonify(context_layers())
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
 
 
 @bp.get("/accessibility")
