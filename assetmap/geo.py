@@ -78,6 +78,12 @@ def simplified_geojson(geom, tolerance_deg: float = 0.0005, decimals: int = 5) -
     return func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(geom, tolerance_deg), decimals)
 
 
+def label_point(geom) -> tuple[ColumnElement, ColumnElement]:
+    """(lon, lat) of a point inside a polygon, for its name on a map (``ST_PointOnSurface``)."""
+    inside = func.ST_PointOnSurface(geom)
+    return func.ST_X(inside), func.ST_Y(inside)
+
+
 def covers(area_geom, geom) -> ColumnElement:
     return func.ST_Covers(area_geom, geom)
 

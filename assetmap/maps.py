@@ -1,9 +1,12 @@
 """Folium (Leaflet) maps served with local assets only.
 
 Folium points at CDNs by default; ``use_local_assets`` repoints every class we use at
-``/static/vendor``. Maps draw boundaries and markers on a plain background unless a tile URL
-is configured, so they still work when tiles cannot load. Rendered maps are split into
-header, html and script so templates can put the script under the CSP nonce.
+``/static/vendor``. Maps draw on the configured tiles (``TILE_URL``); with none configured, or when
+the tiles cannot be reached (the tile host blocked, offline, a licence lapsed), ``static/js/basemap.js``
+draws a base map of our own instead: ward outlines with the wards' names and the council boundaries,
+from ``context_layers`` (``/maps/context.json``), so a person can still see where they are and pick a
+point. Rendered maps are split into header, html and script so templates can put the script under the
+CSP nonce.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import jinja2
 from folium import plugins
 from flask import current_app
 from markupsafe import escape
+from sqlalchemy import select
 
 from .web import ATTRIBUTION
 
@@ -114,3 +118,26 @@ def render_map(m: folium.Map) -> dict:
         "attribution": (tiles + " " if tiles else "") + ATTRIBUTION,
         "id": m.get_name(),
     }
+
+
+# --------------------------------------------------------------------------- the base map drawn when tiles cannot load
+
+def _features(rows) -> dict:
+    import json
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(geom),
+         "properties": {"code": code, "name": name, "label": [round(x, 5), round(y, 5)]}}
+        for code, name, geom, x, y in rows]}
+
+
+def context_layers(tolerance_deg: float = 0.0005) -> dict:
+    """Every ward (with its name and a point inside it for the label) and every council boundary, simplified."""
+    from . import geo
+    from .db import session
+    from .models import LocalAuthority, Ward
+    out = {}
+    for key, model in (("wards", Ward), ("councils", LocalAuthority)):
+        rows = session.execute(select(model.code, model.name, geo.simplified_geojson(model.geom, tolerance_deg),
+                                      *geo.label_point(model.geom)).order_by(model.code)).all()
+        out[key] = _features(rows)
+    return out

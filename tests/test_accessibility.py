@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
 
 from assetmap import create_app
 from assetmap.db import session
-from tests.browser import axe_violations, chromium, live_server, screenshot
+from tests.browser import ARTIFACTS, axe_violations, chromium, live_server, screenshot
 
 pytestmark = [pytest.mark.commits, pytest.mark.browser]
 
@@ -58,7 +59,7 @@ def site(database_url):
         started = session.execute(text("SELECT now()")).scalar_one()
         session.remove()
     with live_server(app) as base, chromium() as browser:
-        yield {"base": base, "browser": browser, "app": app, **ids}
+        yield {"base": base, "browser": browser, "app": app, "database_url": database_url, **ids}
     with app.app_context():
         session.execute(text("DELETE FROM submission_receipt WHERE created_at >= :t"), {"t": started})
         session.execute(text("DELETE FROM suggestion WHERE details LIKE :t OR service_id IN "
@@ -500,7 +501,7 @@ def test_maps_pass_the_csp_and_draw_without_tiles(site):
     assert not problems, problems
     assert page.locator(".leaflet-container").count() >= 1
     assert page.locator(".leaflet-tile").count() == 0
-    markers = page.locator(".leaflet-marker-icon, .leaflet-interactive, .marker-cluster").count()
+    markers = page.locator(".leaflet-marker-icon:not(.am-basemap-label), .leaflet-interactive, .marker-cluster").count()
     assert markers >= 2
     screenshot(page, "csp-results-map")
     page = new_page(site, "commissioner", bypass_csp=False)
@@ -510,3 +511,144 @@ def test_maps_pass_the_csp_and_draw_without_tiles(site):
     page.wait_for_timeout(1500)
     assert not problems, problems
     assert page.locator("path.leaflet-interactive").count() >= 10  # ward boundaries drawn
+
+
+# --------------------------------------------------------------------------- embedding, spreadsheets, the offline base map
+
+def test_embed_pages(site):
+    page = new_page(site)
+    page.goto(site["base"] + "/embed")
+    audit(page, "embed-how")
+    page.goto(site["base"] + "/embed/search")
+    audit(page, "embed-search")
+    page.fill("#postcode", "B1 1BA")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    assert f"Zumba Gold class {TAG}" in page.locator("main").inner_text()
+    audit(page, "embed-results")
+    page.fill("#postcode", "not a postcode")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    audit(page, "embed-search-errors", status=400)
+    page = new_page(site, "admin")
+    page.goto(site["base"] + "/admin/embed")
+    audit(page, "admin-embed")
+    page.fill("#origin", "http://example.org")
+    page.click("main form button[type=submit] >> text=Allow this site")
+    page.wait_for_load_state("load")
+    audit(page, "admin-embed-errors", status=400)
+    page.goto(site["base"] + "/export")
+    audit(page, "export")
+
+
+@contextmanager
+def host_page(embed_src: str):
+    """A plain page on another origin (http://localhost:<port>, another site than 127.0.0.1) that pastes the
+    snippet, as a council's web page would."""
+    html = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Example Council: find support"
+            "</title></head><body style='font-family:arial;margin:24px;background:#f3f2f1'>"
+            "<h1>Example Council</h1><p>Groups and activities near you, from AssetMap:</p>"
+            f"<iframe src='{embed_src}' title='Find local groups, activities and support' width='100%' "
+            "height='720' style='border:0;max-width:720px;background:#fff' loading='lazy'></iframe>"
+            "</body></html>").encode()
+
+    def host(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [html]
+    with live_server(host) as base:
+        yield base.replace("127.0.0.1", "localhost")
+
+
+def _embed_site(site, origin: str, allowed: bool) -> None:
+    """Allow (or stop allowing) a parent site, committed, as the admin page would."""
+    from sqlalchemy import create_engine
+    engine = create_engine(site["database_url"])
+    with engine.begin() as conn:
+        if allowed:
+            conn.execute(text("INSERT INTO embed_site (origin) VALUES (:o) ON CONFLICT DO NOTHING"), {"o": origin})
+        else:
+            conn.execute(text("DELETE FROM embed_site WHERE origin = :o"), {"o": origin})
+    engine.dispose()
+
+
+def test_the_embed_on_a_plain_host_page_from_another_origin(site):
+    with host_page(site["base"] + "/embed/search") as host:
+        try:
+            _embed_site(site, host, True)
+            page = new_page(site, bypass_csp=False)
+            page.goto(host)
+            frame = page.frame_locator("iframe")
+            frame.locator("#postcode").fill("B1 1BA")
+            frame.locator("button[type=submit]").click()
+            frame.locator("#results-heading").wait_for()
+            assert f"Zumba Gold class {TAG}" in frame.locator("main").inner_text()
+            shot = screenshot(page, "embed-on-host-page")
+            assert shot.exists()
+        finally:
+            _embed_site(site, host, False)
+        # the same host, no longer allowed: the browser refuses to show the search in it
+        page = new_page(site, bypass_csp=False)
+        refused = []
+        page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
+        page.goto(host)
+        page.wait_for_timeout(1500)
+        assert page.frame_locator("iframe").locator("#postcode").count() == 0
+        assert refused, "the browser did not report the frame-ancestors refusal"
+        screenshot(page, "embed-on-host-page-not-allowed")
+    with host_page(site["base"] + "/search") as host:  # every other page refuses framing, allowed host or not
+        try:
+            _embed_site(site, host, True)
+            page = new_page(site, bypass_csp=False)
+            page.goto(host)
+            page.wait_for_timeout(1500)
+            assert page.frame_locator("iframe").locator("#postcode").count() == 0
+        finally:
+            _embed_site(site, host, False)
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("tiles", ["none", "unreachable"])
+def test_offline_base_map_shows_ward_names_and_the_council_boundary(site, database_url, tiles):
+    """No tile service, or one that cannot be reached: the point picker still shows wards, their names and the
+    council boundary, and picking a point still works."""
+    base = site["base"]
+    server = None
+    if tiles == "unreachable":
+        from assetmap import create_app
+        app = create_app({"TESTING": False, "SQLALCHEMY_URL": database_url, "SECRET_KEY": "a11y-secret",
+                          "RATELIMIT_ENABLED": False,
+                          "TILE_URL": f"http://127.0.0.1:{_free_port()}/{{z}}/{{x}}/{{y}}.png",
+                          "TILE_ATTRIBUTION": "Tiles that cannot be reached"})
+        server = live_server(app)
+        base = server.__enter__()
+    try:
+        page = new_page(site, bypass_csp=False)
+        page.goto(base + "/search")
+        page.click("#picker summary")
+        page.click("button:has-text('Show Birmingham')")
+        page.locator(".am-basemap-label").first.wait_for(timeout=15000)
+        page.wait_for_timeout(1000)  # the fit to Birmingham is animated
+        for _ in range(3):  # ward names show from zoom 12
+            if page.locator(".am-basemap-label", has_text="Ladywood").count():
+                break
+            page.locator("#picker .leaflet-control-zoom-in").click()
+            page.wait_for_timeout(800)
+        names = page.locator(".am-basemap-label").all_inner_texts()
+        assert "Ladywood" in names and "Nechells" in names
+        assert page.locator(".am-basemap-on").count() == 1
+        assert page.locator(".leaflet-pane.leaflet-am-basemap-pane path").count() >= 10  # wards and the council
+        if tiles == "unreachable":
+            assert page.locator(".leaflet-tile").count() > 0  # they were asked for, and failed
+        page.locator("#picker .am-map .leaflet-container").click(position={"x": 300, "y": 180})
+        assert page.input_value("#lat") and page.input_value("#lon")
+        page.locator("#picker").screenshot(path=str(ARTIFACTS / f"offline-basemap-{tiles}.png"))
+        audit(page, f"search-offline-basemap-{tiles}")
+    finally:
+        if server is not None:
+            server.__exit__(None, None, None)

@@ -79,3 +79,22 @@ def test_the_literal_template_shortcut_is_in_effect(app_ctx, monkeypatch):
     folium.Marker((52.47, -1.9), tooltip="A place").add_to(m)
     render_map(m)
     assert len(made) >= 3
+
+
+def test_the_offline_base_map_layers_name_every_ward_and_council_with_a_label_inside_it(client):
+    from shapely.geometry import Point, shape
+    resp = client.get("/maps/context.json")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=3600"
+    layers = resp.get_json()
+    assert len(layers["wards"]["features"]) == 90 and len(layers["councils"]["features"]) == 2
+    names = {f["properties"]["name"] for f in layers["councils"]["features"]}
+    assert names == {"Birmingham", "York"}
+    for f in layers["wards"]["features"] + layers["councils"]["features"]:
+        assert shape(f["geometry"]).buffer(0.0005).contains(Point(f["properties"]["label"])), f["properties"]["name"]
+
+
+def test_every_map_page_loads_the_offline_base_map_before_its_map_script(client, app_ctx):
+    html = client.get("/search").get_data(as_text=True)
+    basemap = html.index('src="/static/js/basemap.js"')
+    assert html.index("leaflet.js") < basemap < html.index("L.map(")
+    assert 'data-tiles="no"' in html and 'data-context="/maps/context.json"' in html
