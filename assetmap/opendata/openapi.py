@@ -187,5 +187,5 @@ def operations(doc: dict) -> list[dict]:
             names = [p["$ref"].rsplit("/", 1)[1] if "$ref" in p else p["name"] for p in op.get("parameters", [])]
             rows.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                          "parameters": names, "secured": bool(op.get("security")),
-                         "open_data": path.startswith((PREFIX, "/ogc"))})
+                         "open_data": path.startswith(PREFIX), "ogc": path.startswith("/ogc")})
     return rows
