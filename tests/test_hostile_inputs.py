@@ -117,6 +117,42 @@ def test_hostile_open_data_query_parameters(client, world, query, status):
     assert fingerprint() == before
 
 
+@pytest.mark.parametrize("url, status, field", [
+    ("/ogc/collections/assets/items?limit=abc", 400, "limit"),
+    ("/ogc/collections/assets/items?limit=-1", 400, "limit"),
+    ("/ogc/collections/assets/items?offset=9999999999", 400, "offset"),
+    ("/ogc/collections/assets/items?bbox=-2,52,-1,53%3BDROP%20TABLE%20service", 400, "bbox"),
+    ("/ogc/collections/assets/items?bbox=%27%3B--,52,-1,53", 400, "bbox"),
+    ("/ogc/collections/assets/items?bbox=-1e309,52,1e309,53", 400, "bbox"),
+    ("/ogc/collections/assets/items?f=xml", 400, "f"),
+    ("/ogc/collections/assets/items?filter=name%3D%27x%27", 400, "filter"),
+    ("/ogc/collections/assets%27%3B--/items", 404, "collectionId"),
+    ("/ogc/collections/wards/items/E05011151%27%20OR%20%271%27=%271", 404, "featureId"),
+    ("/ogc/collections/assets/items/00000000-0000-0000-0000-000000000000%27--", 404, "featureId"),
+])
+def test_hostile_ogc_api_requests(client, world, url, status, field):
+    before = fingerprint()
+    resp = client.get(url)
+    assert resp.status_code == status, resp.get_data(as_text=True)[:300]
+    body = resp.get_json()
+    assert body["field"] == field and body["code"] in ("InvalidParameterValue", "NotFound")
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("form, status", [
+    ({"postcode": "B1 1BA'; DROP TABLE postcode;--"}, 400),
+    ({"postcode": "B1 1BA", "category": "x' OR 1=1--"}, 400),
+    ({"postcode": "B1 1BA", "distance": "1; DROP TABLE service"}, 400),
+    ({"postcode": "<script>alert(1)</script>"}, 400),
+])
+def test_hostile_embedded_searches(client, world, form, status):
+    before = fingerprint()
+    resp = client.post("/embed/search", data=form)
+    assert resp.status_code == status
+    assert "<script>alert(1)</script>" not in resp.get_data(as_text=True)
+    assert fingerprint() == before
+
+
 ASSET_API_CASES = [
     ("mass-assigned role", {"role": "admin"}, 400),
     ("mass-assigned ward", {"ward_code": "E05011118"}, 400),
@@ -211,13 +247,29 @@ UPLOAD_CASES = [
      (CSV_HEAD + "h1,York group,social-groups,YO1 7HH,in_person\n").encode(), 400),
     ("formula cells are refused or kept as text", "a.csv",
      (CSV_HEAD + 'h2,"=HYPERLINK(""http://evil"")",not-a-category,B1 1BA,in_person\n').encode(), 400),
+    ("a workbook with a formula for a name", "a.xlsx", None, 400),
+    ("a workbook that is not one", "a.xlsx", b"PK\x03\x04" + b"\x00" * 200, 400),
+    ("an Excel 97-2003 file", "a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200, 400),
+    ("a ward named with SQL", "a.csv",
+     (CSV_HEAD + "h3,Phone group,social-groups,,phone\n").replace("modes\n", "modes,service_area_wards\n")
+     .replace("phone\n", "phone,Ladywood' OR 1=1--\n").encode(), 400),
 ]
+
+
+def _formula_workbook() -> bytes:
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.append(["source_id", "name", "categories", "postcode", "modes"])
+    wb.active.append(["h4", '=HYPERLINK("http://evil","Click")', "social-groups", "B1 1BA", "in_person"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("label, filename, payload, status", UPLOAD_CASES, ids=[c[0] for c in UPLOAD_CASES])
 def test_hostile_uploads(client, world, label, filename, payload, status):
     before = fingerprint()
-    resp = _upload(client, world, filename, payload)
+    resp = _upload(client, world, filename, payload if payload is not None else _formula_workbook())
     # the dry-run report is shown; it must refuse the file (4xx) or list errors, and write nothing
     html = resp.get_data(as_text=True)
     if resp.status_code == 200:
