@@ -12,23 +12,10 @@ read the API with GDAL's ogrinfo/ogr2ogr.
 """
 from __future__ import annotations
 
-from flask import request
-
-PREFIX = "/ogc"
-
-
-def is_ogc_path(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+PREFIX = "/ogc"  # open access like /oruk: ``opendata.is_open_data_path`` sends CORS * here, errors included
 
 
 def init_app(app) -> None:
     from . import views
 
     app.register_blueprint(views.bp)
-
-    @app.after_request
-    def _open_access(resp):
-        # open data: any web page (a council's map viewer, say) may read it, errors included
-        if is_ogc_path(request.path):
-            resp.headers["Access-Control-Allow-Origin"] = "*"
-        return resp

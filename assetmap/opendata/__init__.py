@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import request
 
 
+OPEN_PREFIXES = ("/oruk", "/ogc")  # Open Referral UK, and OGC API - Features (assetmap.ogcapi)
+
+
 def is_open_data_path(path: str) -> bool:
-    return path == "/oruk" or path.startswith("/oruk/") or path == "/openapi.json"
+    return path == "/openapi.json" or any(path == p or path.startswith(p + "/") for p in OPEN_PREFIXES)
 
 
 def init_app(app) -> None:
