@@ -1,7 +1,7 @@
 """The web sites allowed to show the public search in an iframe (``embed_site``), set by an admin.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"  # the head on main now; number 0006 is reserved (0005 is on its way): the lead re-chains at merge
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
