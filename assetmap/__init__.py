@@ -32,7 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import db, errors, logs, once, web
+    from . import db, errors, logs, once, parsing, web
+    parsing.init_app(app)  # request.get_json() goes through the one JSON parser at the edge
     logs.init_app(app)
     db.init_app(app)
     errors.init_app(app)

@@ -22,25 +22,6 @@ METRES_PER_MILE = 1609.344
 WALK_METRES_PER_MINUTE = 75.0
 
 
-class InvalidPoint(ValueError):
-    """A coordinate that is not a finite point in Great Britain."""
-
-
-def validate_lon_lat(lon: float, lat: float) -> tuple[float, float]:
-    """Check a lon/lat pair is finite and inside Great Britain; return it as floats."""
-    try:
-        lon, lat = float(lon), float(lat)
-    except (TypeError, ValueError):
-        raise InvalidPoint("Latitude and longitude must be numbers.") from None
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise InvalidPoint("Latitude and longitude must be finite numbers.")
-    if not (GB_LAT_MIN <= lat <= GB_LAT_MAX and GB_LON_MIN <= lon <= GB_LON_MAX):
-        if GB_LAT_MIN <= lon <= GB_LAT_MAX and GB_LON_MIN <= lat <= GB_LON_MAX:
-            raise InvalidPoint("That point is outside Great Britain: latitude and longitude look swapped.")
-        raise InvalidPoint("That point is outside Great Britain.")
-    return lon, lat
-
-
 def point(lon: float, lat: float) -> ColumnElement:
     """A PostGIS point expression in EPSG:4326 from lon/lat."""
     return func.ST_SetSRID(func.ST_MakePoint(literal(float(lon)), literal(float(lat))), SRID_WGS84)

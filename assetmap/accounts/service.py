@@ -3,27 +3,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import secrets
 import uuid
 
 from sqlalchemy import select
 
+from .. import parsing
 from ..db import session
 from ..errors import NotFound, ValidationError
 from ..models import ROLES, ApiToken, Constituency, User, UserArea, Ward
 from .auth import hash_password, hash_token, new_token
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEMO_PASSWORD_BYTES = 9
+MAX_NAME = 200
 log = logging.getLogger("assetmap.authz")
 
 
 def normalise_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
-        raise ValidationError("Enter an email address in the correct format, like name@example.org", field="email")
-    return email
+    """An account's email address: the edge's email check (length first, linear), lower-cased."""
+    return parsing.email(email, "email", required="Enter an email address").lower()
 
 
 def check_password(password: str) -> None:
@@ -49,6 +47,7 @@ def set_areas(user: User, wards: list[str], constituencies: list[str]) -> None:
 def create_user(email: str, role: str, password: str, name: str = "", wards=(), constituencies=(),
                 is_demo: bool = False) -> User:
     email = normalise_email(email)
+    name = parsing.text(name, "name", max_len=MAX_NAME, label="Name")
     if role not in ROLES:
         raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
     check_password(password)
@@ -126,6 +125,8 @@ def update_user(user: User, role: str, wards=(), constituencies=(), active: bool
     """Change a user's role, areas, name or whether they can sign in; the last admin cannot be removed."""
     if role not in ROLES:
         raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
+    if name is not None:
+        name = parsing.text(name, "name", max_len=MAX_NAME, label="Name") or ""
     if (wards or constituencies) and role != "coordinator":
         raise ValidationError("Only coordinators are assigned wards or constituencies", field="areas")
     if user.role == "admin" and (role != "admin" or not active) and _active_admins(excluding=user.id) == 0:
@@ -133,7 +134,7 @@ def update_user(user: User, role: str, wards=(), constituencies=(), active: bool
     user.role = role
     user.active = bool(active)
     if name is not None:
-        user.name = name.strip()[:200] or user.email.split("@")[0]
+        user.name = name or user.email.split("@")[0]
     set_areas(user, list(wards), list(constituencies))
     if role not in ("coordinator", "admin"):
         for token in active_tokens(user):

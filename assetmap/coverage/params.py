@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from .. import taxonomy
+from .. import parsing, taxonomy
 from ..errors import ValidationError
 from . import queries
 
@@ -117,13 +117,16 @@ def parse_params(args, today: dt.date | None = None) -> CoverageParams:
                        "Choose who the assets are for from the list.")
     capability = _choice(args.get("capability"), codes.get("capability", ()), "capability",
                          "Choose what matters from the list.")
-    days_raw = str(args.get("days") or "90").strip()
-    if not days_raw.isdigit() or int(days_raw) not in PERIODS:
+    try:
+        days = parsing.integer(args.get("days") or None, "days", low=min(PERIODS), high=max(PERIODS), default=90)
+    except ValidationError:
+        days = None
+    if days not in PERIODS:
         raise ValidationError("Choose a period of 30, 90, 180 or 365 days.", field="days")
     measure = (args.get("measure") or "gap").strip()
     if measure not in MEASURES:
         raise ValidationError("Choose a measure to map from the list.", field="measure")
     verified = str(args.get("verified") or "").strip().lower() in ("yes", "y", "1", "true", "on")
     return CoverageParams(geography=geography, la=la, category=category, audience=audience,
-                          capability=capability, verified_only=verified, days=int(days_raw),
+                          capability=capability, verified_only=verified, days=days,
                           measure=measure, today=today or dt.date.today())

@@ -7,14 +7,12 @@ given as lists or as ";"-separated strings) and returns an ``AssetRecord`` or ra
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
 
+from .. import parsing
 from ..errors import ValidationError
-from ..geo import InvalidPoint, validate_lon_lat
 from ..models import ACCESSIBILITY_KINDS, MODES, VERIFICATION_METHODS, VISIBILITIES
 from .. import postcodes
 
@@ -33,6 +31,10 @@ LIST_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area
 MAX_TEXT = {"name": 200, "organisation": 200, "description": 5000, "address": 300, "how_to_get_there": 1000,
             "contact_name": 200, "email": 254, "phone": 40, "url": 500, "cost_description": 300,
             "source_id": 200}
+DEFAULT_MAX_TEXT = 200
+#: fields whose line breaks are kept
+MULTILINE = ("description", "how_to_get_there", "address", "cost_description")
+COORDINATE_LABELS = {"lat": "Latitude", "lon": "Longitude"}
 
 DAY_CODES = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
              "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
@@ -42,10 +44,8 @@ DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
                                  "Sunday"]))
 _SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
-_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _WARD = re.compile(r"^E05[0-9]{6}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off", ""}
 
@@ -109,16 +109,8 @@ class AssetRecord:
 
 
 def _text(raw, name: str, errors: list) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be text"))
-        return None
-    value = _CONTROL.sub("", str(raw)).replace("\u00a0", " ").strip()
-    limit = MAX_TEXT.get(name)
-    if limit and len(value) > limit:
-        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be {limit} characters or fewer"))
-    return value or None
+    return parsing.collect(errors, parsing.text, raw, name, max_len=MAX_TEXT.get(name, DEFAULT_MAX_TEXT),
+                           multiline=name in MULTILINE, numbers=True)
 
 
 def split_list(raw) -> list[str]:
@@ -165,31 +157,8 @@ def _bool(raw, name: str, errors: list) -> bool:
     return False
 
 
-def _float(raw, name: str, errors: list) -> float | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if isinstance(raw, bool):
-        errors.append((name, f"{name} must be a number"))
-        return None
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        errors.append((name, f"{'Latitude' if name == 'lat' else 'Longitude'} must be a number"))
-        return None
-    if not math.isfinite(value):
-        errors.append((name, f"{'Latitude' if name == 'lat' else 'Longitude'} must be a finite number"))
-        return None
-    return value
-
-
-def check_url(value: str | None, name: str, errors: list) -> str | None:
-    if not value:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors.append((name, "Enter a web address starting with https:// or http://"))
-        return None
-    return value
+def _coordinate(raw, name: str, errors: list) -> float | None:
+    return parsing.collect(errors, parsing.number, raw, name, label=COORDINATE_LABELS[name], default=None)
 
 
 def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | None = None,
@@ -239,7 +208,7 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
 
     rec.address = _text(g["address"], "address", errors)
     rec.how_to_get_there = _text(g["how_to_get_there"], "how_to_get_there", errors)
-    lon_, lat_ = _float(g["lon"], "lon", errors), _float(g["lat"], "lat", errors)
+    lon_, lat_ = _coordinate(g["lon"], "lon", errors), _coordinate(g["lat"], "lat", errors)
     pc_raw = _text(g["postcode"], "postcode", errors)
     if pc_raw:
         try:
@@ -249,10 +218,7 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
     if (lon_ is None) != (lat_ is None):
         errors.append(("lat" if lat_ is None else "lon", "Give both latitude and longitude, or neither"))
     elif lon_ is not None:
-        try:
-            rec.lon, rec.lat = validate_lon_lat(lon_, lat_)
-        except InvalidPoint as exc:
-            errors.append(("lat", str(exc)))
+        rec.lon, rec.lat = parsing.collect(errors, parsing.lon_lat, lon_, lat_) or (None, None)
     elif rec.postcode and resolve_postcode:
         try:
             pt = postcodes.lookup(rec.postcode)
@@ -314,15 +280,13 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
     rec.accessibility = [a for a in access if a in ACCESSIBILITY_KINDS]
 
     rec.contact_name = _text(g["contact_name"], "contact_name", errors)
-    email = _text(g["email"], "email", errors)
-    if email and not _EMAIL.match(email):
-        errors.append(("email", "Enter an email address in the correct format, like name@example.org"))
-    rec.email = email
+    rec.email = parsing.collect(errors, parsing.email, g["email"], "email", label="Email")
     phone = _text(g["phone"], "phone", errors)
     if phone and not _PHONE.match(phone):
         errors.append(("phone", "Enter a phone number, like 0121 496 0000"))
     rec.phone = phone
-    rec.url = check_url(_text(g["url"], "url", errors), "url", errors)
+    rec.url = parsing.collect(errors, parsing.web_address, g["url"], "url", max_len=MAX_TEXT["url"],
+                              label="Website")
 
     visibility = _text(g["visibility"], "visibility", errors) or "public"
     if visibility not in VISIBILITIES:

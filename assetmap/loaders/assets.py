@@ -283,6 +283,7 @@ def detect_format(filename: str, text_: str) -> str:
 
 def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -> ImportFile:
     """Read an uploaded CSV, Excel, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
+    from .. import parsing
     from ..errors import TooLarge
     if len(data) > max_bytes:
         raise TooLarge(f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
@@ -309,11 +310,7 @@ def _read_file(filename: str, data: bytes) -> ImportFile:
     if kind == "csv":
         rows, numbers, notes = csv_rows(text_)
         return ImportFile("csv", encoding, rows, numbers, notes)
-    try:
-        obj = json.loads(text_)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
-                              field="file") from None
+    obj = parsing.load_json(text_, what="The file", field="file")
     if kind == "geojson" or (isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature")):
         rows, numbers, errors = geojson_rows(obj)
         return ImportFile("geojson", encoding, rows, numbers, errors=errors)

@@ -15,7 +15,7 @@ GEOJSON = "application/geo+json"
 APP_TAG = "AssetMap"
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 PARTS = ["morning", "afternoon", "evening"]
-#: Great Britain, as geo.validate_lon_lat and the database check it
+#: Great Britain, as parsing.lon_lat and the database check it
 GB = {"lat": (49.8, 60.95), "lon": (-8.7, 1.9)}
 TAXONOMY_FIELDS = TERM_FIELDS
 

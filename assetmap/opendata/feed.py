@@ -12,13 +12,13 @@ so a version 1 service is mapped by exactly the same rules as a 3.0 one.
 """
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from .. import parsing
 from ..errors import ValidationError
 
 PER_PAGE = 100
@@ -65,10 +65,17 @@ def get_json(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES):
         raise FeedError(f"Could not reach {url}: {reason}") from None
     if len(body) > max_bytes:
         raise FeedError(f"{url} sent more than {max_bytes // (1024 * 1024)} MB")
+    return _json(body, url)
+
+
+def _json(data, what: str):
+    """A feed's JSON through the edge's parser (depth, numbers and text bounded); FeedError if unusable."""
     try:
-        return json.loads(body)
-    except ValueError:
-        raise FeedError(f"{url} did not send JSON") from None
+        return parsing.load_json(data, what=what, field="location")
+    except parsing.JsonSyntaxError:
+        raise FeedError(f"{what} did not send JSON") from None
+    except ValidationError as exc:
+        raise FeedError(exc.message) from None
 
 
 def base_url(url: str) -> str:
@@ -146,15 +153,20 @@ def read_file(path: str | Path) -> Feed:
         raise FeedError(f"{p} is not a file (give a feed address starting with https:// or a saved JSON file)")
     if p.stat().st_size > MAX_FILE_BYTES:
         raise FeedError(f"{p.name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    text = p.read_text(encoding="utf-8-sig")
+    raw = p.read_bytes()
     feed = Feed(source_name(str(p)))
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = parsing.load_json(raw, what=p.name, field="location")
+    except parsing.JsonSyntaxError:  # UTF-8 (load_json checked), but not one document: try one per line
         try:
-            data = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError:
+            data = [parsing.load_json(line, what=p.name, field="location")
+                    for line in raw.decode("utf-8-sig").splitlines() if line.strip()]
+        except parsing.JsonSyntaxError:
             raise FeedError(f"{p.name} is not JSON or newline-delimited JSON") from None
+        except ValidationError as exc:
+            raise FeedError(exc.message) from None
+    except ValidationError as exc:
+        raise FeedError(exc.message) from None
     page = read_page(data)
     if page is not None:
         feed.services = page.items
@@ -172,6 +184,10 @@ def read_file(path: str | Path) -> Feed:
 def load(location: str, progress=None) -> Feed:
     """A feed from an http(s) address or a file."""
     if is_url(location):
+        try:
+            urlsplit(location).port  # a broken host or port is refused here, not deep in the fetch
+        except ValueError:
+            raise FeedError(f"{location} is not a web address that can be fetched") from None
         return fetch(location, progress)
     return read_file(location)
 

@@ -16,7 +16,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from .. import parsing
 from ..directory.records import RecordInvalid, parse_record
+from ..errors import ValidationError
 from ..models import ACCESSIBILITY_KINDS
 from ..postcodes import is_valid as postcode_is_valid
 from .oruk import ILLUSTRATIVE_ALERT, TAXONOMY_BASE, Catalogue
@@ -77,16 +79,11 @@ def _list(value) -> list[dict]:
 
 
 def _number(value) -> float | None:
-    if isinstance(value, bool):
+    """A feed's number (or numeric text), or None if it has none we can use (NaN, huge, not a number)."""
+    try:
+        return parsing.number(value, "number", default=None)
+    except ValidationError:
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 class TermIndex:

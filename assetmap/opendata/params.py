@@ -5,10 +5,9 @@ A typed parameter that is present must be valid: ``per_page=`` (empty) is refuse
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 
-from .. import postcodes
+from .. import parsing, postcodes
 from ..errors import ValidationError
 from .queries import Near, ServiceFilter
 
@@ -18,20 +17,10 @@ MAX_PAGE = 100_000
 MAX_PROXIMITY_M = 100_000
 MAX_SEARCH = 200
 TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def integer(args, name: str, default: int, low: int, high: int) -> int:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ValidationError(f"{name} must be a whole number", field=name) from None
-    if not low <= value <= high:
-        raise ValidationError(f"{name} must be between {low} and {high}", field=name)
-    return value
+    return parsing.integer(args.get(name), name, low=low, high=high, label=name, default=default)
 
 
 def paging(args) -> tuple[int, int]:
@@ -67,10 +56,7 @@ def parse_id(raw: str, name: str = "id") -> uuid.UUID:
 
 
 def text(args, name: str = "search") -> str | None:
-    raw = args.get(name) or ""
-    if len(raw) > MAX_SEARCH:
-        raise ValidationError(f"{name} must be {MAX_SEARCH} characters or fewer", field=name)
-    return _CONTROL.sub("", raw).strip() or None
+    return parsing.text(args.get(name), name, max_len=MAX_SEARCH, label=name)
 
 
 def moment(args, name: str = "modified_after") -> dt.datetime | None:

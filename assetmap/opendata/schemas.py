@@ -27,7 +27,10 @@ _PACKAGE_KEYS = {"name", "path", "constraints", "core", "datapackage_metadata", 
 def _check_uri(value) -> bool:
     if not isinstance(value, str):
         return True
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. a broken IPv6 host: not a URI, and not a reason to stop an import
+        return False
     return bool(parts.scheme and (parts.netloc or parts.scheme in ("mailto", "urn", "tel")))
 
 

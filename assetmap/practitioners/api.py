@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
-from ..errors import ValidationError
+from .. import parsing
 from . import usecases
 from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
 from .query import ResultPage, search
@@ -18,8 +18,7 @@ bp = Blueprint("practitioners_api", __name__)
 
 def parse_request(body) -> tuple:
     """(origin input, filters, page, per_page) from a JSON body; SearchInvalid lists every problem."""
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object, like {\"postcode\": \"B1 1BA\"}", field="body")
+    body = parsing.json_object(body, "Send a JSON object, like {\"postcode\": \"B1 1BA\"}")
     unknown = sorted(k for k in body if k not in API_KEYS)
     errors: list[tuple[str, str]] = [(k, f"Unknown field: {k[:40]}") for k in unknown[:3]]
     filters, filter_errors = usecases.parse_filters_fresh(
@@ -65,7 +64,7 @@ def collection(result: ResultPage) -> dict:
 @bp.post("/api/search")
 def api_search():
     """Search near a postcode or a point; nearest first. Confidential places never carry a point."""
-    (postcode, point), filters, page, per_page = parse_request(request.get_json(silent=True))
+    (postcode, point), filters, page, per_page = parse_request(request.get_json(force=True))
     origin = usecases.resolve_origin(postcode, point, with_areas=False)
     resp = jsonify(collection(search(origin, filters, current_user, "near", page, per_page)))
     resp.headers["Cache-Control"] = "no-store"

@@ -6,10 +6,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from dataclasses import asdict, dataclass, field
 
+from .. import parsing
 from ..errors import ValidationError
 from ..geo import METRES_PER_MILE
 
@@ -38,7 +37,6 @@ MAX_Q = 200
 
 API_KEYS = {"postcode", "lat", "lon", "radius_m", "q", "free", "wheelchair", "open_day", "open_part", "mode",
             "page", "per_page", *TAXONOMY_FIELDS}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRUE = {"yes", "true", "on", "1"}
 FALSE = {"no", "false", "off", "0", ""}
 
@@ -122,47 +120,10 @@ def _flag(raw, name: str, errors: list, strict: bool) -> bool:
     return False
 
 
-def _number(raw, name: str, errors: list, label: str) -> float | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if isinstance(raw, bool):
-        errors.append((name, f"{label} must be a number"))
-        return None
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        errors.append((name, f"{label} must be a number"))
-        return None
-    if not math.isfinite(value):
-        errors.append((name, f"{label} must be a number"))
-        return None
-    return value
-
-
-def _int(raw, name: str, errors: list, low: int, high: int, default: int, label: str) -> int:
-    if raw is None or raw == "":
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or (isinstance(raw, str) and not raw.isdigit()):
-        errors.append((name, f"{label} must be a whole number"))
-        return default
-    value = int(raw)
-    if not low <= value <= high:
-        errors.append((name, f"{label} must be between {low} and {high}"))
-        return default
-    return value
-
-
 def clean_text(raw, name: str, errors: list, limit: int = MAX_Q) -> str:
-    if raw is None:
-        return ""
-    if not isinstance(raw, str):
-        errors.append((name, "Words must be text"))
-        return ""
-    value = " ".join(_CONTROL.sub(" ", raw).split())
-    if len(value) > limit:
-        errors.append((name, f"Enter {limit} characters or fewer"))
-        return ""
-    return value
+    """Search words: bounded text with runs of spaces collapsed ("" when empty or refused)."""
+    value = parsing.collect(errors, parsing.text, raw, name, max_len=limit, label="Words")
+    return " ".join(value.split()) if value else ""
 
 
 def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius_m=None) -> tuple[Filters, list]:
@@ -170,11 +131,11 @@ def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius
     errors: list[tuple[str, str]] = []
     radius = DEFAULT_RADIUS_M
     if radius_m is not None:
-        value = _number(radius_m, "radius_m", errors, "Distance")
-        if value is not None and not MIN_RADIUS_M <= value <= MAX_RADIUS_M:
-            errors.append(("radius_m", f"Distance must be between {MIN_RADIUS_M:.0f} and {MAX_RADIUS_M:.0f} "
-                                       "metres (10 miles)"))
-        elif value is not None:
+        value = parsing.collect(errors, parsing.number, radius_m, "radius_m", low=MIN_RADIUS_M, high=MAX_RADIUS_M,
+                                label="Distance", default=None,
+                                range_message=f"Distance must be between {MIN_RADIUS_M:.0f} and "
+                                              f"{MAX_RADIUS_M:.0f} metres (10 miles)")
+        if value is not None:
             radius = value
     terms = {name: _codes(raw.get(name), name, vocab.get(name, set()), errors) for name in TAXONOMY_FIELDS}
     filters = Filters(
@@ -201,15 +162,22 @@ def miles_to_metres(raw, errors: list) -> float:
 
 
 def parse_paging(raw: dict, errors: list, per_page_default: int = DEFAULT_PER_PAGE) -> tuple[int, int]:
-    page = _int(raw.get("page"), "page", errors, 1, MAX_PAGE, 1, "Page")
-    per_page = _int(raw.get("per_page"), "per_page", errors, 1, MAX_PER_PAGE, per_page_default, "Results per page")
+    page = _whole(raw.get("page"), "page", errors, MAX_PAGE, 1, "Page")
+    per_page = _whole(raw.get("per_page"), "per_page", errors, MAX_PER_PAGE, per_page_default, "Results per page")
     return page, per_page
+
+
+def _whole(raw, name: str, errors: list, high: int, default: int, label: str) -> int:
+    """A whole number from 1 to ``high``; missing or blank is the default (so is a refused one, noted)."""
+    value = parsing.collect(errors, parsing.integer, None if raw == "" else raw, name, low=1, high=high,
+                            label=label, default=default)
+    return default if value is None else value
 
 
 def parse_point(raw_lat, raw_lon, errors: list) -> tuple[float, float] | None:
     """(lon, lat) from two numbers, or None if neither was given."""
-    lat = _number(raw_lat, "lat", errors, "Latitude")
-    lon = _number(raw_lon, "lon", errors, "Longitude")
+    lat = parsing.collect(errors, parsing.number, raw_lat, "lat", label="Latitude", default=None)
+    lon = parsing.collect(errors, parsing.number, raw_lon, "lon", label="Longitude", default=None)
     if lat is None and lon is None:
         return None
     if lat is None or lon is None:

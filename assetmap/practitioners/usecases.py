@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .. import postcodes
+from .. import parsing, postcodes
 from ..db import session
 from ..directory import access
 from ..directory.read import now_london
 from ..errors import NotFound, ValidationError
-from ..geo import InvalidPoint, validate_lon_lat
 from ..models import ConnectionLog, Service, UnmetNeed
 from ..taxonomy import all_terms
 from .params import TAXONOMY_FIELDS, Filters
@@ -73,10 +72,7 @@ def resolve_origin(postcode: str | None = None, point: tuple[float, float] | Non
         pc = postcodes.lookup(postcode, field=field_prefix + "postcode")
         lon, lat = pc.lon, pc.lat
     elif point is not None:
-        try:
-            lon, lat = validate_lon_lat(*point)
-        except InvalidPoint as exc:
-            raise ValidationError(str(exc), field=field_prefix + "lat") from None
+        lon, lat = parsing.lon_lat(*point, field=field_prefix + "lat")
     else:
         raise ValidationError("Enter a postcode", field=field_prefix + "postcode")
     if not with_areas:

@@ -11,7 +11,7 @@ import uuid
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import geo
+from .. import geo, parsing
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..directory import access
@@ -148,8 +148,8 @@ def result_features(sid):
     scope = _scope_arg(s)
     errors: list = []
     centre = parse_point(request.args.get("lat"), request.args.get("lon"), errors)
-    r = request.args.get("r", type=float)
-    if errors or centre is None or r is None or not 0 < r <= MAX_VIEW_RADIUS_M:
+    r = parsing.collect(errors, parsing.number, request.args.get("r"), "r", low=0, high=MAX_VIEW_RADIUS_M)
+    if errors or centre is None or not r:
         raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
     feats, truncated = map_features(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
     return jsonify({

@@ -16,9 +16,10 @@ from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 from flask_login import current_user
 
+from .. import parsing
 from ..accounts import csrf
 from ..directory import access, store
-from ..errors import Conflict, ValidationError
+from ..errors import Conflict
 from ..once import HEADER as IDEMPOTENCY_KEY, Repeated, in_progress, once
 from . import assets
 from .fields import api_fields
@@ -42,10 +43,7 @@ def _authenticate():
 def _body() -> dict:
     if not request.is_json:
         abort(415)
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ValidationError("The body is not valid JSON")
-    return body
+    return parsing.json_object(request.get_json(), "Send the asset as a JSON object")
 
 
 def asset_json(service) -> dict:
@@ -116,10 +114,9 @@ def patch(asset_id):
 
 @bp.delete("/<uuid:asset_id>")
 def archive(asset_id):
-    version = request.args.get("version")
-    if version is not None and not version.isdigit():
-        raise ValidationError("version must be a whole number", field="version")
-    assets.archive_asset(current_user, asset_id, int(version) if version else None)
+    version = parsing.integer(request.args.get("version") or None, "version", low=1, high=parsing.MAX_VERSION,
+                              label="version", default=None)
+    assets.archive_asset(current_user, asset_id, version)
     service = access.editable_service(current_user, asset_id, action="archive")
     return jsonify({"id": str(service.id), "archived": True, "version": service.version})
 

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import parsing
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..db import session
@@ -20,15 +21,14 @@ from .fields import METHOD_LABELS, error_map, record_errors
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
 SUGGEST_LIMIT = "5 per minute; 30 per hour"
+MAX_QUEUE_PAGE = 10_000
 
 
 @bp.get("/review")
 @roles_required("coordinator", "admin")
 def review_queue():
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = parsing.integer(request.args.get("page") or None, "page", low=1, high=MAX_QUEUE_PAGE, label="Page",
+                           default=1)
     return review_page(page, request.args.get("mine") == "yes")
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import and_, or_, select
 
 from ..db import session
 from ..directory import access
-from ..directory.records import RecordInvalid, check_url
+from ..directory.records import RecordInvalid
 from ..errors import Conflict, NotFound, ValidationError
 from ..geo import point
 from ..loaders import transaction
 from ..models import Service, Suggestion, Ward
-from .. import postcodes
+from .. import parsing, postcodes
 
 PROBLEM_TYPES = {
     "closed": "It has closed or stopped running",
@@ -26,24 +26,20 @@ PROBLEM_TYPES = {
     "not_suitable": "It is not suitable for the people it says it is for",
     "other": "Something else",
 }
-LIMITS = {"name": 200, "description": 2000, "when": 300, "website": 500, "group_contact": 300,
+LIMITS = {"postcode": 40, "ward": 20, "problem_type": 40, "name": 200, "description": 2000, "when": 300, "website": 500, "group_contact": 300,
           "suggester_name": 200, "suggester_email": 254, "details": 2000}
+MULTILINE = ("description", "details")
 
 
 def _text(fields: dict, name: str, errors: list, required: str | None = None) -> str | None:
-    value = (fields.get(name) or "").strip()
-    if not value and required:
-        errors.append((name, required))
-    if len(value) > LIMITS[name]:
-        errors.append((name, f"{name.replace('_', ' ').capitalize()} must be {LIMITS[name]} characters or fewer"))
-    return value or None
+    return parsing.collect(errors, parsing.text, fields.get(name), name, max_len=LIMITS[name],
+                           multiline=name in MULTILINE, required=required)
 
 
 def _suggester(fields: dict, errors: list) -> tuple[str | None, str | None]:
     name = _text(fields, "suggester_name", errors)
-    email = _text(fields, "suggester_email", errors)
-    if email and ("@" not in email or " " in email or "." not in email.split("@")[-1]):
-        errors.append(("suggester_email", "Enter an email address in the correct format, like name@example.org"))
+    email = parsing.collect(errors, parsing.email, fields.get("suggester_email"), "suggester_email",
+                            label="Suggester email")
     return name, email
 
 
@@ -53,11 +49,12 @@ def suggest_asset(fields: dict) -> Suggestion:
     name = _text(fields, "name", errors, "Enter the name of the group, place or service")
     description = _text(fields, "description", errors, "Tell us what happens there")
     when = _text(fields, "when", errors)
-    website = check_url(_text(fields, "website", errors), "website", errors)
+    website = parsing.collect(errors, parsing.web_address, fields.get("website"), "website",
+                              max_len=LIMITS["website"], label="Website")
     group_contact = _text(fields, "group_contact", errors)
     suggester_name, suggester_email = _suggester(fields, errors)
-    raw_postcode = (fields.get("postcode") or "").strip()
-    ward = (fields.get("ward") or "").strip() or None
+    raw_postcode = _text(fields, "postcode", errors) or ""
+    ward = _text(fields, "ward", errors)
     lon_lat, postcode = None, None
     if raw_postcode:
         try:
@@ -87,7 +84,7 @@ def report_problem(user, service_id, fields: dict) -> Suggestion:
     """Anyone who can see a listing may report a problem with it."""
     service = access.readable_service(user, service_id)
     errors: list[tuple[str, str]] = []
-    kind = (fields.get("problem_type") or "").strip()
+    kind = _text(fields, "problem_type", errors) or ""
     if kind not in PROBLEM_TYPES:
         errors.append(("problem_type", "Choose what is wrong"))
     details = _text(fields, "details", errors, "Tell us what is wrong" if kind == "other" else None)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.auth import roles_required
-from .. import postcodes
+from .. import parsing, postcodes
 from ..db import session
 from ..directory import access, store
 from ..directory.records import RecordInvalid
@@ -19,7 +19,7 @@ from ..once import FIELD as FORM_TOKEN, once
 from ..taxonomy import all_terms
 from ..web import has_endpoint
 from . import assets, bp, suggestions
-from .community import review_page
+from .community import MAX_QUEUE_PAGE, review_page
 from .display import ACTION_LABELS, Names, change_rows, three_way
 from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
                      error_map, form_fields, form_values, in_form_order, padded_schedule, posted_values,
@@ -33,13 +33,6 @@ NEW_ASSET_DEFAULTS = {"modes": ["in_person"], "visibility": "public", "categorie
                       "capabilities": [], "service_area_wards": [], "accessibility": [], "schedule": []}
 
 
-def _float(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """Wards the user may pick for a service area, plus any the asset already has."""
     mine = access.editable_wards(current_user)
@@ -47,8 +40,9 @@ def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _pin_position(values: dict) -> tuple[float | None, float | None]:
-    """Where to put the pin: the position typed or stored, else the postcode typed, else nowhere yet."""
-    lat, lon = _float(values.get("lat")), _float(values.get("lon"))
+    """Where to put the pin: the position typed or stored (if it is a point in Great Britain), else the
+    postcode typed, else nowhere yet. The map never sees NaN, infinity or a point off the map."""
+    lon, lat = parsing.point_or_none(values.get("lon"), values.get("lat")) or (None, None)
     if (lat is None or lon is None) and values.get("postcode"):
         try:
             pt = postcodes.lookup(values["postcode"])
@@ -156,8 +150,8 @@ def edit_asset(asset_id):
     values = {**posted_values(request.form, fields), "steward_id": request.form.get("steward_id", ""),
               "version": request.form.get("version", "")}
     try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
+        version = parsing.integer(request.form.get("version"), "version", low=1, high=parsing.MAX_VERSION)
+    except ValidationError:
         raise ValidationError("The form is missing the version you opened; reload the page") from None
     if errors:
         return _render_form(values, _extra_errors(fields, errors), service, 400, suggestion)
@@ -204,6 +198,12 @@ def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggesti
     return _render_form(values, [], service, 409, suggestion, conflict=conflict)
 
 
+def _version_arg() -> int | None:
+    """The version a form says it read, if it says one."""
+    raw = request.form.get("version") or None
+    return parsing.integer(raw, "version", low=1, high=parsing.MAX_VERSION, default=None)
+
+
 def _back(asset_id) -> str:
     nxt = request.form.get("next", "")
     if nxt.startswith("/") and not nxt.startswith("//") and "\\" not in nxt:
@@ -217,9 +217,10 @@ def _unchecked(asset_id):
     message = "Choose how you checked it before marking it as still accurate"
     if back.path == url_for("upkeep.review_queue"):
         args = parse_qs(back.query)
-        page = (args.get("page") or ["1"])[0]
-        return review_page(int(page) if page.isdigit() else 1, (args.get("mine") or [""])[0] == "yes",
-                           verify_error=(asset_id, message), status=400)
+        page = parsing.collect([], parsing.integer, (args.get("page") or [None])[0], "page", low=1,
+                               high=MAX_QUEUE_PAGE, default=1) or 1
+        return review_page(page, (args.get("mine") or [""])[0] == "yes", verify_error=(asset_id, message),
+                           status=400)
     service = access.editable_service(current_user, asset_id, action="verify")
     return _render_form(_stored_values(service), [("verify-method", message)], service, 400)
 
@@ -241,10 +242,9 @@ def verify(asset_id):
 @bp.post("/assets/<uuid:asset_id>/archive")
 @roles_required(*EDITORS)
 def archive(asset_id):
-    version = request.form.get("version", "")
+    version = _version_arg()
     with once("archive", request.form.get(FORM_TOKEN), fallback=_back(asset_id)):
-        assets.archive_asset(current_user, asset_id, int(version) if version.isdigit() else None,
-                             suggestion_id=request.form.get("suggestion") or None)
+        assets.archive_asset(current_user, asset_id, version, suggestion_id=request.form.get("suggestion") or None)
     flash("The asset has been archived. It no longer appears in searches; you can restore it from this page.")
     return redirect(_back(asset_id))
 
@@ -277,12 +277,11 @@ def history(asset_id):
 @bp.post("/assets/<uuid:asset_id>/history/<int:version>/restore")
 @roles_required(*EDITORS)
 def restore_version(asset_id, version):
-    expected = request.form.get("version", "")
+    expected = _version_arg()
     try:
         with once("restore-version", request.form.get(FORM_TOKEN),
                   fallback=url_for("upkeep.history", asset_id=asset_id)):
-            changes = assets.restore_version(current_user, asset_id, version,
-                                             int(expected) if expected.isdigit() else None)
+            changes = assets.restore_version(current_user, asset_id, version, expected)
     except RecordInvalid as exc:
         raise ValidationError(f"Version {version} cannot be restored as it is: {exc.message}. "
                               "Edit the asset instead.") from None

@@ -18,6 +18,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import parsing
 from ..accounts.auth import roles_required
 from ..db import session
 from ..errors import Conflict, NotFound, ValidationError
@@ -41,7 +42,6 @@ TERM_LABELS = {"category": "category", "audience": "group of people", "capabilit
 MAX_NAME = 80
 MAX_DESCRIPTION = 300
 MAX_CODE = 60
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class _Invalid(ValidationError):
@@ -63,22 +63,15 @@ def code_for(name: str) -> str:
 
 
 def _clean(values: dict) -> tuple[dict, list[tuple[str, str]]]:
-    errors = []
-    name = " ".join(str(values.get("name") or "").split())
-    description = str(values.get("description") or "").strip()
-    if not name:
-        errors.append(("name", "Enter a name"))
-    elif len(name) > MAX_NAME:
-        errors.append(("name", f"Name must be {MAX_NAME} characters or fewer"))
-    elif _CONTROL.search(name):
-        errors.append(("name", "Name must not contain control characters"))
-    elif not code_for(name):
+    errors: list[tuple[str, str]] = []
+    name = parsing.collect(errors, parsing.text, values.get("name"), "name", max_len=MAX_NAME,
+                           required="Enter a name", controls="refuse")
+    description = parsing.collect(errors, parsing.text, values.get("description"), "description",
+                                  max_len=MAX_DESCRIPTION, multiline=True, controls="refuse")
+    name = " ".join((name or "").split())
+    if name and not code_for(name):
         errors.append(("name", "Name must contain letters or numbers"))
-    if len(description) > MAX_DESCRIPTION:
-        errors.append(("description", f"Description must be {MAX_DESCRIPTION} characters or fewer"))
-    elif _CONTROL.search(description.replace("\n", "").replace("\r", "").replace("\t", "")):
-        errors.append(("description", "Description must not contain control characters"))
-    return {"name": name, "description": description}, errors
+    return {"name": name, "description": description or ""}, errors
 
 
 def _taxonomy(code: str) -> Taxonomy:
