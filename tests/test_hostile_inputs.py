@@ -1,54 +1,20 @@
 """Hostile inputs across pages and APIs: each gets a clear 4xx (or is inert text) and changes nothing.
 
-Every case compares a fingerprint of the database (row counts of every table that users can write to,
-plus a digest of the assets) before and after the request.
+Every case compares a fingerprint of the database (tests/hostile_helpers.py: row counts of every table and
+a digest of every row users can write to) before and after the request. tests/test_hostile_properties.py
+runs the same checks over generated inputs.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
-from sqlalchemy import text
 
-from assetmap.accounts.service import issue_token
 from assetmap.db import session
-from tests.factories import BIRMINGHAM_LONLAT, make_asset, make_user
-
-TABLES = ("service", "location", "organisation", "service_at_location", "attribute", "schedule", "cost_option",
-          "contact", "phone", "accessibility", "service_area", "asset_change", "suggestion", "connection_log",
-          "unmet_need", "app_user", "user_area", "api_token", "ward", "lsoa", "postcode")
-
-
-def fingerprint() -> dict:
-    counts = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-    counts["assets_digest"] = session.execute(text(
-        "SELECT md5(coalesce(string_agg(id::text || name || version || coalesce(archived_at::text, '') "
-        "|| visibility, ',' ORDER BY id), '')) FROM service")).scalar()
-    return counts
-
-
-@pytest.fixture
-def world(app_ctx, db):
-    coordinator = make_user("coordinator", wards=["E05011151"])
-    token = issue_token(coordinator, "hostile")
-    live = make_asset(name="Hostile test lunch club", steward_id=coordinator.id)
-    archived = make_asset(name="Hostile test archived group")
-    session.execute(text("UPDATE service SET archived_at = now() WHERE id = :id"), {"id": archived.id})
-    session.commit()  # into the test's outer transaction, so a request's rollback cannot undo the set-up
-    return {"token": token, "asset": live, "archived": archived, "coordinator": coordinator}
-
-
-def auth(world):
-    return {"Authorization": f"Bearer {world['token']}"}
-
-
-def good_asset(**overrides):
-    body = {"name": "A new group", "categories": ["social-groups"], "lat": BIRMINGHAM_LONLAT[1],
-            "lon": BIRMINGHAM_LONLAT[0], "modes": ["in_person"]}
-    body.update(overrides)
-    return body
-
+from tests.factories import login, make_asset, make_user
+from tests.hostile_helpers import auth, fingerprint, good_asset, signed_in, world  # noqa: F401 (fixtures)
 
 API_SEARCH_CASES = [
     ("malformed postcode", {"postcode": "B1"}, 400),
@@ -217,8 +183,6 @@ def test_api_writes_without_a_token_are_refused(client, world):
 
 
 def _upload(client, world, filename, payload: bytes, ctype="text/csv"):
-    from tests.factories import login
-    login(client, world["coordinator"])
     return client.post("/import", data={"file": (io.BytesIO(payload), filename, ctype)},
                        content_type="multipart/form-data")
 
@@ -267,7 +231,8 @@ def _formula_workbook() -> bytes:
 
 
 @pytest.mark.parametrize("label, filename, payload, status", UPLOAD_CASES, ids=[c[0] for c in UPLOAD_CASES])
-def test_hostile_uploads(client, world, label, filename, payload, status):
+def test_hostile_uploads(signed_in, world, label, filename, payload, status):
+    client = signed_in
     before = fingerprint()
     resp = _upload(client, world, filename, payload if payload is not None else _formula_workbook())
     # the dry-run report is shown; it must refuse the file (4xx) or list errors, and write nothing
@@ -279,14 +244,16 @@ def test_hostile_uploads(client, world, label, filename, payload, status):
     assert fingerprint() == before
 
 
-def test_a_50_mb_upload_is_refused_with_413(client, world):
+def test_a_50_mb_upload_is_refused_with_413(signed_in, world):
+    client = signed_in
     before = fingerprint()
     resp = _upload(client, world, "big.csv", CSV_HEAD.encode() + b"x" * (50 * 1024 * 1024))
     assert resp.status_code == 413
     assert fingerprint() == before
 
 
-def test_a_million_vertex_polygon_is_refused(client, world):
+def test_a_million_vertex_polygon_is_refused(signed_in, world):
+    client = signed_in
     ring = [[-1.9 + i * 1e-7, 52.47 + (i % 2) * 1e-7] for i in range(1_000_000)] + [[-1.9, 52.47]]
     payload = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
         "source_id": "big", "name": "Big"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}).encode()
@@ -296,9 +263,8 @@ def test_a_million_vertex_polygon_is_refused(client, world):
     assert fingerprint() == before
 
 
-def test_a_truncated_upload_is_refused(client, world):
-    from tests.factories import login
-    login(client, world["coordinator"])
+def test_a_truncated_upload_is_refused(signed_in, world):
+    client = signed_in
     before = fingerprint()
     body = (b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
             b"Content-Type: text/csv\r\n\r\n" + CSV_HEAD.encode() + b"t1,Trunc")  # no closing boundary
@@ -326,6 +292,7 @@ def test_archived_and_confidential_assets_are_not_served_to_the_public(client, w
     assert client.get(f"/assets/{world['archived'].id}").status_code == 404
     assert client.get(f"/oruk/services/{world['archived'].id}").status_code == 404
     secret = make_asset(name="Refuge drop-in", visibility="confidential")
+    session.commit()  # into the test's outer transaction, like the world's assets
     assert client.get(f"/oruk/services/{secret.id}").status_code == 404
     page = client.get(f"/assets/{secret.id}")
     assert page.status_code == 404
@@ -342,4 +309,214 @@ def test_suggestion_with_a_javascript_link_is_refused(client, world):
     resp = client.post("/suggest", data={"name": "My group", "url": "javascript:alert(1)",
                                          "postcode": "B1 1BA", "details": "Meets on Mondays"})
     assert resp.status_code == 400
+    assert fingerprint() == before
+
+
+# --------------------------------------------------------------------------- the inputs that reached a 500 (issue 11)
+# Each is now refused by assetmap/parsing.py with a 4xx and a message; tests/test_hostile_properties.py runs
+# generated inputs around them.
+
+BIG = "1" + "0" * 400
+RAW_SEARCH_BODIES = [
+    ("superscript page", '{"postcode": "B1 1BA", "page": "²"}', "Page must be a whole number"),
+    ("superscript results per page", '{"postcode": "B1 1BA", "per_page": "²"}', "Results per page must be a whole"),
+    ("400-digit latitude", '{"lat": ' + BIG + ', "lon": -1.9}', "longer than 100 digits"),
+    ("400-digit radius", '{"postcode": "B1 1BA", "radius_m": ' + BIG + "}", "longer than 100 digits"),
+    ("90-digit radius", '{"postcode": "B1 1BA", "radius_m": 1' + "0" * 90 + "}", "Distance must be between"),
+    ("nested 50,000 deep", "[" * 50_000 + "]" * 50_000, "nested more than 64 levels"),
+    ("5,000-digit number", '{"postcode": "B1 1BA", "page": ' + "1" * 5000 + "}", "longer than 100 digits"),
+    ("lone surrogate in the words", '{"postcode": "B1 1BA", "q": "\\ud800"}', "not valid Unicode"),
+    ("lone surrogate in a key", '{"postcode": "B1 1BA", "\\udc00": 1}', "not valid Unicode"),
+    ("NaN latitude", '{"lat": NaN, "lon": -1.9}', "NaN, which is not a number"),
+]
+
+
+@pytest.mark.parametrize("label, raw, message", RAW_SEARCH_BODIES, ids=[c[0] for c in RAW_SEARCH_BODIES])
+def test_search_api_bodies_that_once_reached_a_500(client, world, label, raw, message):
+    before = fingerprint()
+    resp = client.post("/api/search", data=raw.encode(), content_type="application/json")
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
+    assert message in resp.get_json()["error"]
+    assert fingerprint() == before
+
+
+ASSET_RAW_BODIES = [
+    ("400-digit latitude", json.dumps(good_asset()).replace('"lat": 52.475425', '"lat": ' + BIG)),
+    ("lone surrogate in the name", json.dumps(good_asset(name="\ud800 club"))),
+    ("NaN latitude", json.dumps(good_asset(lat=float("nan")))),
+    ("nested 50,000 deep", "[" * 50_000 + "]" * 50_000),
+    ("web address urlsplit refuses", json.dumps(good_asset(url="http://["))),
+    ("web address with a port out of range", json.dumps(good_asset(url="https://example.org:99999999"))),
+]
+
+
+@pytest.mark.parametrize("label, raw", ASSET_RAW_BODIES, ids=[c[0] for c in ASSET_RAW_BODIES])
+def test_asset_api_bodies_that_once_reached_a_500(client, world, label, raw):
+    before = fingerprint()
+    resp = client.post("/api/assets", data=raw.encode(), content_type="application/json", headers=auth(world))
+    assert resp.status_code == 400, resp.get_data(as_text=True)[:300]
+    assert resp.get_json()["error"]
+    assert fingerprint() == before
+
+
+@pytest.fixture(scope="module")
+def own_app(app):
+    """An app whose requests each get their own app context (and so their own signed-in user), as deployed."""
+    from tests.upkeep_helpers import build_strict_app
+    return build_strict_app(app, csrf=False)
+
+
+@pytest.fixture
+def outsider_api(own_app, world):
+    """A York coordinator's API client: the world's Birmingham asset is not theirs to change."""
+    from assetmap.accounts.service import issue_token
+    from tests.upkeep_helpers import ACOMB, make_user as committed_user
+    token = issue_token(committed_user("coordinator", wards=[ACOMB]), "outsider")
+    session.commit()
+    return own_app.test_client(), {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("raw, status", [
+    ('{"version": 1, "lat": ' + BIG + "}", 400),
+    ('{"version": 1, "name": "\\ud800"}', 400),
+    ('{"version": 1, "lat": NaN}', 400),
+    ("[" * 50_000 + "]" * 50_000, 400),
+    ('{"version": 1, "name": "A fine new name"}', 403),   # the same request, well formed: refused by scope
+])
+def test_a_coordinator_outside_the_wards_gets_a_4xx_for_any_patch(outsider_api, world, raw, status):
+    api, headers = outsider_api
+    before = fingerprint()
+    resp = api.patch(f"/api/assets/{world['asset'].id}", data=raw.encode(), content_type="application/json",
+                     headers=headers)
+    assert resp.status_code == status, resp.get_data(as_text=True)[:300]
+    assert fingerprint() == before
+
+
+def test_archiving_through_the_api_with_a_superscript_version_is_refused(client, world):
+    before = fingerprint()
+    resp = client.delete(f"/api/assets/{world['asset'].id}?version=²", headers=auth(world))
+    assert resp.status_code == 400 and resp.get_json()["field"] == "version"
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("lat", ["NaN", "nan", "inf", "-Infinity", "1e400", BIG])
+def test_a_non_finite_latitude_on_the_asset_form_is_a_form_error_and_never_reaches_the_map(signed_in, world, lat):
+    before = fingerprint()
+    resp = signed_in.post("/assets/new", data={"name": "A group", "categories": "social-groups",
+                                               "modes": "in_person", "lat": lat, "lon": "-1.9"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "Latitude must be a number" in html or "Latitude is too large" in html
+    assert not re.search(r"\[\s*-?(NaN|Infinity)\s*,", html)
+    assert fingerprint() == before
+
+
+def test_archiving_on_the_form_with_a_superscript_version_is_refused(signed_in, world):
+    before = fingerprint()
+    assert signed_in.post(f"/assets/{world['asset'].id}/archive", data={"version": "²"}).status_code == 400
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("path", ["/review?page=²", "/review?page=" + "9" * 5000])
+def test_query_string_numbers_that_once_reached_a_500(signed_in, path):
+    before = fingerprint()
+    assert signed_in.get(path).status_code == 400
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("days", ["²", "9" * 5000, "-90"])
+def test_coverage_with_a_period_that_is_not_a_choice_is_refused(client, world, days):
+    login(client, make_user("commissioner"))
+    before = fingerprint()
+    resp = client.get(f"/coverage?days={days}")
+    assert resp.status_code == 400 and "Choose a period" in resp.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("view", ["lat=52.47&lon=-1.9&r=NaN", "lat=52.47&lon=-1.9&r=1e400",
+                                  "lat=NaN&lon=-1.9&r=500", "lat=52.47&lon=-1.9&r=²"])
+def test_a_map_view_that_is_not_finite_is_refused(client, world, view):
+    sid_path = client.post("/search", data={"postcode": "B1 1BA"}).headers["Location"]
+    resp = client.get(f"{sid_path}/features.json?{view}")
+    assert resp.status_code == 400 and "Give the map view" in resp.get_data(as_text=True)
+
+
+def test_a_suggestion_whose_web_address_cannot_be_read_is_refused(client, world):
+    before = fingerprint()
+    resp = client.post("/suggest", data={"name": "My group", "description": "Mondays", "postcode": "B1 1BA",
+                                         "website": "http://["})
+    assert resp.status_code == 400 and "Enter a web address" in resp.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+CRAFTED_EMAIL = "a@" + "a." * 20000 + "@"   # took over 5 s against the old pattern
+
+
+def test_sign_in_with_a_crafted_email_is_refused_by_the_body_limit(client):
+    resp = client.post("/sign-in", data={"email": CRAFTED_EMAIL, "password": "x"})
+    assert resp.status_code == 413
+
+
+def test_sign_in_with_a_crafted_email_within_the_body_limit_is_refused_by_its_length(client):
+    resp = client.post("/sign-in", data={"email": "a@" + "a." * 5000 + "@", "password": "x"})
+    assert resp.status_code == 400
+    assert "254 characters or fewer" in resp.get_data(as_text=True)
+
+
+def test_the_admin_user_form_refuses_a_crafted_email_by_its_length(client, world):
+    login(client, make_user("admin"))
+    before = fingerprint()
+    resp = client.post("/admin/users/new", data={"email": CRAFTED_EMAIL, "role": "practitioner"})
+    assert resp.status_code == 400 and "254 characters or fewer" in resp.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+def _feature(properties: str, geometry: str) -> bytes:
+    return ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+            f'{properties}, "geometry": {geometry}}}]}}').encode()
+
+
+PROPS = '{"source_id": "a1", "name": "A", "categories": "social-groups"}'
+IMPORT_CASES = [
+    ("GeoJSON 400-digit coordinate", "a.geojson", _feature(PROPS, '{"type": "Point", "coordinates": [-1.9, '
+                                                            + BIG + "]}")),
+    ("GeoJSON NaN coordinate", "a.geojson", _feature(PROPS, '{"type": "Point", "coordinates": [-1.9, NaN]}')),
+    ("GeoJSON lone surrogate", "a.geojson", _feature('{"source_id": "a2", "name": "A\\udc00"}', "null")),
+    ("GeoJSON nested 50,000 deep", "a.geojson", _feature(PROPS, "[" * 50_000 + "]" * 50_000)),
+    ("ORUK 400-digit latitude", "a.json", ('{"contents": [{"name": "A", "service_at_locations": [{"location": '
+                                           '{"latitude": ' + BIG + ', "longitude": -1.9}}]}]}').encode()),
+    ("ORUK web address urlsplit refuses", "a.json", b'{"name": "A", "url": "http://[", "service_areas": '
+                                                    b'[{"name": "E05011151"}]}'),
+    ("CSV superscript and NaN coordinates", "a.csv",
+     (CSV_HEAD.strip() + ",lat,lon\nc1,A,social-groups,,in_person,²,NaN\n").encode()),
+    ("CSV web address urlsplit refuses", "a.csv",
+     (CSV_HEAD.strip() + ",url\nc2,A,social-groups,B1 1BA,in_person,http://[\n").encode()),
+]
+
+
+@pytest.mark.parametrize("label, filename, payload", IMPORT_CASES, ids=[c[0] for c in IMPORT_CASES])
+def test_import_files_that_once_reached_a_500(signed_in, world, label, filename, payload):
+    before = fingerprint()
+    resp = _upload(signed_in, world, filename, payload)
+    html = resp.get_data(as_text=True)
+    assert 200 <= resp.status_code < 500, html[:500]
+    assert resp.status_code == 400 or "error" in html.lower()   # refused, or the dry run lists the errors
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("content, exit_code, says", [
+    ('{"contents": [{"id": "s1", "name": "A", "service_at_locations": [{"location": {"latitude": ' + BIG
+     + ', "longitude": -1.9}}]}]}', 1, "longer than 100 digits"),
+    ("[" * 50_000 + "]" * 50_000, 1, "nested more than 64 levels"),
+    ('[{"id": "s1", "name": "\\ud800"}]', 1, "not valid Unicode"),
+    ('{"id": "s1", "name": "A", "url": "http://["}', 0, "skipped A (s1)"),
+])
+def test_the_oruk_import_command_refuses_hostile_files_with_a_message(runner, world, tmp_path, content, exit_code,
+                                                                     says):
+    path = tmp_path / "feed.json"
+    path.write_text(content)
+    before = fingerprint()
+    result = runner.invoke(args=["import", "oruk", str(path), "--apply"])
+    assert result.exit_code == exit_code, result.output
+    assert says in result.output
     assert fingerprint() == before

@@ -48,6 +48,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+@parsing.body_limit(parsing.SMALL_FORM_BYTES)
 def sign_in():
     form = SignInForm()
     timed_out = cookie_session.pop("timed_out", False)

@@ -8,6 +8,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import parsing
 from ..accounts import service as accounts, throttle
 from ..accounts.auth import roles_required, sign_in
 from ..db import session
@@ -20,6 +21,8 @@ from . import bp
 from .fields import error_map
 
 log = logging.getLogger("assetmap.auth")
+#: the user form: an email, a name, a role and the ticked wards (a few KB even with every ward ticked)
+USER_FORM_BYTES = 64 * 1024
 ROLE_LABELS = {"admin": "Administrator", "coordinator": "Coordinator", "practitioner": "Practitioner",
                "commissioner": "Commissioner"}
 ROLE_HINTS = {"admin": "Manages users and can change every asset.",
@@ -66,6 +69,7 @@ def admin_users():
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @roles_required("admin")
+@parsing.body_limit(USER_FORM_BYTES)
 def admin_new_user():
     if request.method == "GET":
         return _user_form("accounts/user_form.html", {"role": "practitioner", "wards": [], "constituencies": [],
@@ -105,6 +109,7 @@ def _user_or_404(user_id) -> User:
 
 @bp.route("/admin/users/<uuid:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@parsing.body_limit(USER_FORM_BYTES)
 def admin_user(user_id):
     user = _user_or_404(user_id)
     if request.method == "GET":
