@@ -150,9 +150,9 @@ def point_or_none(raw_lon, raw_lat) -> tuple[float, float] | None:
 
 def text(raw, field: str, *, max_len: int, label: str | None = None, multiline: bool = False,
          required: str | None = None, controls: str = "strip", numbers: bool = False) -> str | None:
-    """Text a person typed or a file carried: stripped, at most ``max_len`` characters; None when empty.
+    """Text a person typed or a file carried: at most ``max_len`` characters as given, stripped; None when empty.
 
-    Length is bounded before anything else looks at it. Lone surrogates are refused (they cannot be stored
+    Length is checked before anything else looks at it. Lone surrogates are refused (they cannot be stored
     or shown). Control characters are removed (``controls="strip"``) or refused (``"refuse"``); in
     single-line text tabs, line breaks and non-breaking spaces become spaces; multi-line text keeps its
     tabs and line breaks as they are. ``numbers=True`` takes a JSON or spreadsheet number as its text.
@@ -169,7 +169,7 @@ def text(raw, field: str, *, max_len: int, label: str | None = None, multiline: 
         value = raw
     else:
         raise ValidationError(f"{name} must be text", field=field)
-    if len(value) > 4 * max_len + 256:  # hopeless however much whitespace is stripped: stop before any work
+    if len(value) > max_len:  # as given, before any pattern looks at it
         raise too_long
     if _SURROGATE.search(value):
         raise ValidationError(f"{name} contains a character that cannot be stored. Type it again, or paste it "
@@ -181,8 +181,6 @@ def text(raw, field: str, *, max_len: int, label: str | None = None, multiline: 
     else:
         value = _CONTROL.sub("", _SINGLE_LINE_SPACE.sub(" ", value))
     value = value.strip()
-    if len(value) > max_len:
-        raise too_long
     if not value:
         if required:
             raise ValidationError(required, field=field)

@@ -161,7 +161,7 @@ CLEAN_TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zs", "Zl", "
 @given(CLEAN_TEXT)
 def test_text_round_trips_clean_text(value):
     assert parsing.text(value, "name", max_len=50) == value
-    assert parsing.text(f"  {value}\n", "name", max_len=50, multiline=True) == value
+    assert parsing.text(f"  {value}\n", "name", max_len=53, multiline=True) == value
 
 
 @PROPERTY
@@ -181,6 +181,8 @@ def test_text_is_bounded_valid_unicode_without_controls_or_refused(raw, multilin
 
 def test_text_length_is_checked_and_worded_as_before():
     assert _refused(parsing.text, "x" * 201, "name", max_len=200).message == "Name must be 200 characters or fewer"
+    assert _refused(parsing.text, "x" * 200 + "\x00", "name", max_len=200).message == \
+        "Name must be 200 characters or fewer"  # the length as given, before controls are taken out
     assert _refused(parsing.text, "Bad\x07bell", "name", max_len=80, controls="refuse").message == \
         "Name must not contain control characters"
     assert parsing.text("Lunch\tclub\x00\n", "name", max_len=80) == "Lunch club"
