@@ -12,7 +12,8 @@ from tests.factories import BIRMINGHAM_LONLAT, login, make_asset, make_user
 #: every table a request can write to: each is fingerprinted row by row
 WRITABLE = ("service", "location", "organisation", "service_at_location", "attribute", "schedule", "cost_option",
             "contact", "phone", "accessibility", "service_area", "asset_change", "suggestion", "connection_log",
-            "unmet_need", "app_user", "user_area", "api_token", "taxonomy", "taxonomy_term")
+            "unmet_need", "app_user", "user_area", "api_token", "taxonomy", "taxonomy_term", "submission_receipt")
+#: not fingerprinted: signin_throttle, where every failed sign-in is counted on purpose (accounts/throttle.py)
 #: reference data, large and never written by requests: counted only
 REFERENCE = ("ward", "lsoa", "postcode")
 TABLES = WRITABLE + REFERENCE
