@@ -417,6 +417,14 @@ def test_archiving_on_the_form_with_a_superscript_version_is_refused(signed_in, 
     assert fingerprint() == before
 
 
+@pytest.mark.parametrize("next_page", ["/review?page=²", "/review?page=" + "9" * 5000, "/review?page=2"])
+def test_still_accurate_without_a_method_from_any_queue_page_is_a_400(signed_in, world, next_page):
+    before = fingerprint()
+    resp = signed_in.post(f"/assets/{world['asset'].id}/verify", data={"method": "", "next": next_page})
+    assert resp.status_code == 400 and "Choose how you checked it" in resp.get_data(as_text=True)
+    assert fingerprint() == before
+
+
 @pytest.mark.parametrize("path", ["/review?page=²", "/review?page=" + "9" * 5000])
 def test_query_string_numbers_that_once_reached_a_500(signed_in, path):
     before = fingerprint()
