@@ -1,14 +1,14 @@
 """Query parameters of the OGC API, checked at the edge: a bad value is a 400 naming the parameter.
 
-Small local parsers (the shared input-parsing layer will take them over). Following OGC API - Features
+Numbers go through the shared parsing layer (``assetmap.parsing``). Following OGC API - Features
 Part 1: a ``limit`` above the maximum is served at the maximum rather than refused (/req/core/fc-limit-response-1),
 a parameter the API does not define is refused (/req/core/query-param-unknown), and a four- or six-number
 ``bbox`` is WGS 84 longitude/latitude (a six-number box's heights are ignored: our data is 2D).
 """
 from __future__ import annotations
 
-import math
 
+from .. import parsing
 from ..errors import ValidationError
 
 DEFAULT_LIMIT = 10
@@ -33,17 +33,8 @@ def fmt(args) -> None:
         raise ValidationError("f must be json (GeoJSON for items): no other format is offered", field="f")
 
 
-def _whole(args, name: str, default: int, low: int) -> int:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ValidationError(f"{name} must be a whole number", field=name) from None
-    if value < low:
-        raise ValidationError(f"{name} must be {low} or more", field=name)
-    return value
+def _whole(args, name: str, default: int, low: int, high: int = 10**12) -> int:
+    return parsing.integer(args.get(name), name, low=low, high=high, label=name, default=default)
 
 
 def limit(args) -> int:
@@ -51,10 +42,7 @@ def limit(args) -> int:
 
 
 def offset(args) -> int:
-    value = _whole(args, "offset", 0, 0)
-    if value > MAX_OFFSET:
-        raise ValidationError(f"offset must be {MAX_OFFSET:,} or less", field="offset")
-    return value
+    return _whole(args, "offset", 0, 0, MAX_OFFSET)
 
 
 BBOX_MESSAGE = ("bbox must be four numbers: minimum longitude, minimum latitude, maximum longitude, "
@@ -70,11 +58,9 @@ def bbox(args) -> tuple[float, float, float, float] | None:
     if len(parts) not in (4, 6):
         raise ValidationError(BBOX_MESSAGE, field="bbox")
     try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
+        numbers = [parsing.number(p, "bbox") for p in parts]
+    except ValidationError:
         raise ValidationError(BBOX_MESSAGE, field="bbox") from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise ValidationError(BBOX_MESSAGE, field="bbox")
     west, south, east, north = numbers if len(numbers) == 4 else (numbers[0], numbers[1], numbers[3], numbers[4])
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
         raise ValidationError("bbox longitudes must be between -180 and 180 and latitudes between -90 and 90",
