@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from .. import parsing
 from ..db import session
 from ..directory.records import TEMPLATE_FIELDS, AssetRecord, RecordInvalid, parse_record
 from .area_names import EXTRA_FIELDS, resolve_rows
@@ -283,7 +284,6 @@ def detect_format(filename: str, text_: str) -> str:
 
 def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -> ImportFile:
     """Read an uploaded CSV, Excel, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
-    from .. import parsing
     from ..errors import TooLarge
     if len(data) > max_bytes:
         raise TooLarge(f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
