@@ -6,17 +6,20 @@ from flask import Flask
 from .config import PROJECT_ROOT, load_config
 
 
-def database_url(config: dict) -> str:
-    """The database to use: DATABASE_URL if set, else the embedded private cluster."""
+def database_url(config: dict) -> str | None:
+    """The database to use, as a psycopg URL: SQLALCHEMY_URL or DATABASE_URL; None when neither is set.
+
+    Building the app never starts a database: the ``assetmap`` command and ``assetmap.wsgi`` start the
+    private cluster first when DATABASE_URL is unset (``embedded.default_url``), and tests pass their own.
+    """
     url = config.get("SQLALCHEMY_URL") or config.get("DATABASE_URL")
-    if url:
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
-    from . import embedded
-    return embedded.ensure_running(log=lambda *a: None)
+    if not url:
+        return None
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -26,7 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.update(test_config)
-    app.config["SQLALCHEMY_URL"] = database_url(app.config)
+    url = database_url(app.config)
+    if url is None:
+        raise RuntimeError("No database: set DATABASE_URL, or start AssetMap with the `assetmap` command or "
+                           "`gunicorn assetmap.wsgi:app`, which start the private PostgreSQL cluster.")
+    app.config["SQLALCHEMY_URL"] = url
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["PROXY_HOPS"]

@@ -16,7 +16,9 @@ from .errors import AppError
 
 
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    """The app for commands that need one: DATABASE_URL, or the private cluster (started if need be)."""
+    from . import embedded
+    return create_app({"SQLALCHEMY_URL": embedded.default_url(log=lambda msg: click.echo(msg, err=True))})
 
 
 main = FlaskGroup(create_app=_create_app, help="AssetMap: community asset mapping for councils.")
@@ -258,6 +260,8 @@ def status(as_json):
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "4")))
 def serve(port, host, workers):
     """Serve the app with gunicorn (no access log: the app writes its own, without query strings)."""
+    from . import embedded
+    embedded.default_url(log=click.echo)  # the private cluster, unless DATABASE_URL is set: up before gunicorn
     args = [sys.executable, "-m", "gunicorn", "--config", "python:assetmap.gunicorn_conf",
             "--bind", f"{host}:{port}", "--workers", str(workers),
             "--threads", "1", "--timeout", "60", "--graceful-timeout", "20", "--log-level", "warning",

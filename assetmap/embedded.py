@@ -136,6 +136,15 @@ def ensure_running(log=print) -> str:
     return url(DEMO_DB)
 
 
+def default_url(log=print) -> str:
+    """DATABASE_URL when it is set; otherwise the private cluster's demo database, started if need be.
+
+    Called by the entry points that serve or administer the app (the ``assetmap`` command, ``assetmap.wsgi``),
+    never by ``create_app``, so importing or building the app starts nothing.
+    """
+    return os.environ.get("DATABASE_URL") or ensure_running(log=log)
+
+
 def _wait_ready(bindir: Path, run: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
