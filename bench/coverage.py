@@ -168,7 +168,7 @@ def measure(app, category: str, runs: int) -> None:
         print("\nEvery category in turn, and all together (median of 3 runs each):")
         worst = (0.0, "")
         for code in [t.code for t in taxonomy.terms("category")] + [None]:
-            _, med, cov = timed(lambda: service.coverage(p.with_(category=code)), 3)
+            _, med, cov = timed(lambda code=code: service.coverage(p.with_(category=code)), 3)
             worst = max(worst, (med, code or "all"))
             print(f"  {code or 'all categories':<28} {cov.total_assets:6,} assets  {med * 1000:7.1f} ms")
         print(f"  slowest: {worst[1]} at {worst[0] * 1000:.0f} ms")
@@ -193,7 +193,7 @@ def page_size(app, category: str) -> None:
                          (f"constituencies, {category}", f"geography=constituency&category={category}"),
                          (f"LSOAs, {category}", f"geography=lsoa&category={category}")):
         url = f"/coverage?la={BIRMINGHAM}&{query}"
-        _, med, resp = timed(lambda: client.get(url), 3)
+        _, med, resp = timed(lambda url=url: client.get(url), 3)
         assert resp.status_code == 200, resp.status_code
         kb = len(resp.data) / 1024
         note = f"-> {'meets' if kb < TARGET_KB else 'MISSES'} the {TARGET_KB} KB target" \

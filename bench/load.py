@@ -186,7 +186,7 @@ def main() -> int:
                     break
             except Exception:
                 if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start")
+                    raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.5)
         environment = Environment(user_classes=[Visitor, Commissioner], host=host)
         runner = environment.create_local_runner()
@@ -209,7 +209,7 @@ def main() -> int:
         print(f"{'TOTAL':<28}{t.num_requests:>8}{t.num_failures:>6}{t.total_rps:>8.1f}"
               f"{t.get_response_time_percentile(0.5):>9.0f}{t.get_response_time_percentile(0.95):>9.0f}"
               f"{t.get_response_time_percentile(0.99):>9.0f}")
-        for key, err in stats.errors.items():
+        for err in stats.errors.values():
             print(f"  error: {err.method} {err.name}: {err.error} x{err.occurrences}")
         print(f"server errors (5xx): {server_errors}")
         raw = float(subprocess.run([sys.executable, __file__, "--raw-baseline", url, "8", "10"], capture_output=True,

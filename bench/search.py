@@ -258,7 +258,7 @@ def bare_sql(app, bodies: list[dict]):
     engine = session.get_bind()
     compiled = {}
     with app.test_request_context():
-        for i, body in enumerate(bodies):
+        for body in bodies:
             (_pc, point), filters, page, per_page = parse_request(body)
             origin = Origin(point[0], point[1])
             stmt = search_statement(origin, filters, Anonymous(), "near", page, per_page)

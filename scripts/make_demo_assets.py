@@ -246,7 +246,7 @@ E1, E2, E3 = ("18:00", "19:30"), ("18:30", "20:30"), ("19:00", "21:00")
 OFFICE = {"mon": 1, "tue": 1, "wed": 1, "thu": 1, "fri": 1}
 WEEKDAYS = {"mon": 1, "tue": 1, "wed": 1, "thu": 1, "fri": 1, "sat": 0.3, "sun": 0.15}
 WEEKEND = {"mon": 0.3, "tue": 0.3, "wed": 0.3, "thu": 0.3, "fri": 0.3, "sat": 1.5, "sun": 1.5}
-ANYDAY = {d: 1 for d in DAYS}
+ANYDAY = dict.fromkeys(DAYS, 1)
 
 FREE_DESCS = ["Free", "Free – donations welcome", "Free, just turn up",
               "Free; tea and biscuits provided", "Free – donation welcome"]
@@ -1450,7 +1450,7 @@ class CityBuilder:
             r["source_id"] = "%s-%04d" % (self.cfg["prefix"], i)
         return rows
 
-    def make_row(self, t, ward):
+    def make_row(self, t, ward):  # noqa: C901 - complexity 26
         rng = self.rng
         info = self.ward_info[ward]
         remote = t["venue"] is REMOTE
@@ -1652,8 +1652,8 @@ def make_plan(city, total, bumps):
 
 
 def coverage(rows):
-    cnt = {"cat": {s: 0 for s in CATEGORIES}, "aud": {s: 0 for s in AUDIENCES},
-           "cap": {s: 0 for s in CAPABILITIES}}
+    cnt = {"cat": dict.fromkeys(CATEGORIES, 0), "aud": dict.fromkeys(AUDIENCES, 0),
+           "cap": dict.fromkeys(CAPABILITIES, 0)}
     for r in rows:
         for col, key in (("categories", "cat"), ("audiences", "aud"), ("capabilities", "cap")):
             for s in r[col].split(";"):

@@ -431,7 +431,7 @@ def test_legend_classes_handle_few_values_and_no_data():
     assert few.colour(None) == present.NO_DATA
     # fewer assets is the gap, so for a rate the darkest colour goes to the lowest values
     assert few.colour(0.0) == present.MEASURE_COLOURS[-1] and few.colour(5.0) == present.MEASURE_COLOURS[0]
-    many = present.classify("gap", list(range(0, 100)))
+    many = present.classify("gap", list(range(100)))
     assert len(many.bounds) == 5 and many.bounds[0][0] == 0 and many.bounds[-1][1] == 99
     assert many.colour(99) == present.MEASURE_COLOURS[-1]
     assert present.classify("gap", []).legend(no_data=False) == []

@@ -397,7 +397,7 @@ def test_geojson_export_has_no_point_for_confidential_assets(client, db):
     make_asset(name="Refuge", visibility="confidential")
     make_asset(name="Library")
     login(client, make_user("commissioner"))
-    resp = client.get(f"/export?area=constituency:E14001096&format=geojson")
+    resp = client.get("/export?area=constituency:E14001096&format=geojson")
     doc = json.loads(resp.get_data())
     by_name = {f["properties"]["name"]: f for f in doc["features"]}
     assert by_name["Refuge"]["geometry"] is None and by_name["Library"]["geometry"]["type"] == "Point"

@@ -18,8 +18,8 @@ def test_counts_after_loading(app_ctx):
 
 
 def test_city_population_equals_census_totals(app_ctx):
-    rows = dict((c, (t, o)) for c, t, o in q(
-        "SELECT code, population_total, population_65plus FROM local_authority").all())
+    rows = {c: (t, o) for c, t, o in q(
+        "SELECT code, population_total, population_65plus FROM local_authority").all()}
     assert rows["E08000025"] == (1_144_903, 150_483)
     assert rows["E06000014"] == (202_834, 38_740)
     # the LSOAs add up to the same totals: every resident is counted exactly once

@@ -246,8 +246,8 @@ def test_queue_pages_through_many_overdue_assets(app_ctx, db):
     first, second = (due_assets(SessionUser(user), 6, page=p, per_page=3) for p in (1, 2))
     assert first.total == second.total >= 5 and first.pages == second.pages
     names = [a.name for a in first.assets + second.assets if a.name.startswith("P")]
-    assert names == ["P4", "P3", "P2", "P1", "P0"][:len(names)] and len(set(a.id for a in first.assets)
-                                                                      & set(a.id for a in second.assets)) == 0
+    assert names == ["P4", "P3", "P2", "P1", "P0"][:len(names)] and len({a.id for a in first.assets}
+                                                                      & {a.id for a in second.assets}) == 0
 
 
 def test_a_constituency_lead_sees_suggestions_from_all_its_wards(client, db):

@@ -31,7 +31,7 @@ def create(email, role, wards, constituencies, name, password):
         session.commit()
     except AppError as exc:
         session.rollback()
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     areas = ", ".join(f"{a.area_type} {a.area_code}" for a in user.areas) or "no areas"
     click.echo(f"Created {user.email} ({user.role}; {areas})")
 
@@ -51,7 +51,7 @@ def token(email, name):
         session.commit()
     except AppError as exc:
         session.rollback()
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     click.echo(value)
     click.echo("Keep this token safe: it is shown only once.", err=True)
 

@@ -43,7 +43,7 @@ class Classes:
     def index(self, value) -> int | None:
         if value is None:
             return None
-        for i, (lo, hi) in enumerate(self.bounds):
+        for i, (_lo, hi) in enumerate(self.bounds):
             if value <= hi:
                 return i
         return len(self.bounds) - 1

@@ -111,7 +111,7 @@ def _runs_on(s: Schedule, day: dt.date) -> bool:
 def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
     """The next (or current) weekly session from ``now``: {"start", "end", "label"}."""
     today = now.date()
-    for offset in range(0, 15):
+    for offset in range(15):
         day = today + dt.timedelta(days=offset)
         todays = sorted((s for s in schedules if _runs_on(s, day)), key=lambda s: s.opens_at)
         for s in todays:

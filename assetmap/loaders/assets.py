@@ -272,7 +272,7 @@ def geojson_rows(obj) -> tuple[list[dict], list[int], list[RowError]]:
 
 def detect_format(filename: str, text_: str) -> str:
     name = (filename or "").lower()
-    if name.endswith(".csv") or name.endswith(".txt"):
+    if name.endswith((".csv", ".txt")):
         return "csv"
     if name.endswith(".geojson"):
         return "geojson"

@@ -215,7 +215,7 @@ def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] 
     return list(dict.fromkeys(wards)), unplaced
 
 
-def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, ward_names: dict | None = None,
+def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, ward_names: dict | None = None,  # noqa: C901 - complexity 19
                 require_id: bool = True, validate: bool = True) -> Mapped:
     """The asset rows for one ORUK service; raises Skip when it cannot become an asset.
 

@@ -62,7 +62,7 @@ def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
                                      skip_rows=plan.error_rows if skip_invalid else None)
     except AppError as exc:
         session.rollback()
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip_invalid else ""
     click.echo(f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} "
                f"unchanged{skipped}.")
@@ -94,7 +94,7 @@ def export_assets_cmd(area, fmt, output):
     try:
         rows = transfer.export_rows(_Operator(), area)
     except AppError as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
     if output == "-":
         if isinstance(body, bytes):

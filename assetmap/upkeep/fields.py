@@ -176,7 +176,7 @@ REFUSED_API_FIELDS = {
 API_FIELDS = set(TEMPLATE_FIELDS) - {"source_id"} | {"cost", "contact", "version"}
 
 
-def api_fields(body, patch: bool) -> tuple[dict, int | None]:
+def api_fields(body, patch: bool) -> tuple[dict, int | None]:  # noqa: C901 - complexity 16
     """A JSON body -> template fields and the version it carries; refuses unknown or protected keys."""
     if not isinstance(body, dict):
         raise ValidationError("Send the asset as a JSON object")

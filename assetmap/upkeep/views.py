@@ -98,7 +98,7 @@ def _extra_errors(fields: dict, form_errors: list) -> list:
     """Form errors plus what the record parser says about the rest, so every problem shows at once."""
     from ..directory.records import parse_record
     try:
-        parse_record({k: v for k, v in fields.items()}, store.vocabulary(), store.known_wards())
+        parse_record(dict(fields), store.vocabulary(), store.known_wards())
     except RecordInvalid as exc:
         return in_form_order(form_errors + [e for e in record_errors(exc) if not e[0].startswith("schedule")])
     return form_errors
