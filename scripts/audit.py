@@ -1,6 +1,9 @@
-"""Dependency audit for CI: pip-audit over requirements.lock.
+"""Dependency audit for CI: pip-audit over both lock files.
 
-Fails (exit 1) on any known vulnerability that has a fixed version available.
+``requirements.lock`` is what the production image installs; ``requirements-dev.lock`` adds the
+development and test tools (it repeats the runtime pins). Each is audited and reported on its own,
+so a finding says whether it reaches production. Fails (exit 1) on any known vulnerability that has
+a fixed version available, in either.
 
 pip-audit asks PyPI's per-release JSON API (``/pypi/<name>/<version>/json``) or OSV. Where neither
 answers (a machine that reaches PyPI only through a mirror of the project pages), the audit falls
@@ -12,6 +15,7 @@ a skipped or partial audit is never passed off as a clean one.
 """
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -25,6 +29,8 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPI = "https://pypi.org/pypi/{name}/json"
+LOCKS = (("requirements.lock", "runtime, installed by the production image"),
+         ("requirements-dev.lock", "development and tests, with the runtime pins"))
 
 
 def locked_packages(lock: Path) -> list[tuple[str, str]]:
@@ -103,6 +109,7 @@ def summarise_latest(checks: dict[tuple[str, str], dict]) -> tuple[int, list[str
     return (1 if fixable else 0), lines
 
 
+@functools.cache
 def _project_page(name: str) -> dict | None:
     url = PYPI.format(name=canonicalize_name(name))
     try:
@@ -120,25 +127,33 @@ def fallback_audit(packages: list[tuple[str, str]]) -> tuple[int | None, list[st
     return summarise_latest({p: check_against_latest(p[1], pages[p]) for p in packages})
 
 
-def main() -> int:
-    lock = ROOT / "requirements.lock"
+def audit_lock(lock: Path) -> tuple[int | None, list[str]]:
+    """Exit code (None: nothing could be audited) and report lines for one lock file."""
     proc = subprocess.run([str(ROOT / ".venv/bin/pip-audit"), "-r", str(lock),
                            "--format", "json", "--progress-spinner", "off"], capture_output=True, text=True)
     try:
         report = json.loads(proc.stdout or "{}")
     except json.JSONDecodeError:
-        print(f"pip-audit failed to run: {proc.stderr.strip()[-500:]}")
-        return 1
+        return 1, [f"pip-audit failed to run: {proc.stderr.strip()[-500:]}"]
     code, lines = summarise_pip_audit(report)
     if code is None:
         fallback_code, fallback_lines = fallback_audit(locked_packages(lock))
         lines += fallback_lines
         code = fallback_code
-    print("\n".join(lines))
-    if code is None:
-        print("WARNING: dependency audit NOT performed: no vulnerability source could be reached.")
-        return 0
-    return code
+    return code, lines
+
+
+def main() -> int:
+    worst = 0
+    for name, what in LOCKS:
+        code, lines = audit_lock(ROOT / name)
+        print(f"== {name} ({what})")
+        print("\n".join(lines))
+        if code is None:
+            print("WARNING: dependency audit NOT performed: no vulnerability source could be reached.")
+        else:
+            worst = max(worst, code)
+    return worst
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # Install everything AssetMap needs, idempotently and quickly on a second run:
 # Debian packages (PostGIS, Chromium for the accessibility tests, Node for front-end assets, GDAL
 # for the OGC API client tests),
-# a .venv with the locked Python dependencies, and the front-end assets served locally.
+# a .venv with the locked Python dependencies (runtime and development: make run and make test share
+# the venv; the Docker image installs the runtime lock only), and the front-end assets served locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +29,12 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-stamp_py=$(cat requirements.lock pyproject.toml | sha1sum | cut -c1-16)
+stamp_py=$(cat requirements.lock requirements-dev.lock pyproject.toml | sha1sum | cut -c1-16)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.assetmap-stamp 2>/dev/null)" != "$stamp_py" ]; then
   echo "==> Python dependencies (.venv)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -r requirements.lock
+  .venv/bin/python -m pip install -q -r requirements.lock -r requirements-dev.lock
   .venv/bin/python -m pip install -q --no-deps -e .
   echo "$stamp_py" > .venv/.assetmap-stamp
 fi
