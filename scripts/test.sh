@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Run the whole suite against a real PostGIS: a separate test database, never the demo data.
+# Run the suite against a real PostGIS: a separate test database, never the demo data.
+# With no arguments (`make test`, CI): the whole suite in parallel (pytest-xdist, one test database per worker,
+# PYTEST_WORKERS of them, default one per core) under the coverage floor (fail_under in pyproject.toml).
+# With arguments (`make test ARGS="tests/test_foo.py -x"`): exactly those, in one process; add `-n auto` to share
+# them out, `--cov` to measure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
@@ -10,4 +14,7 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   TEST_DATABASE_URL=$(.venv/bin/assetmap db url "${ASSETMAP_TEST_DB:-assetmap_test}")
   export TEST_DATABASE_URL
 fi
-exec .venv/bin/python -m pytest "$@"
+if [ $# -eq 0 ]; then
+  set -- -n "${PYTEST_WORKERS:-auto}" --dist loadgroup --cov --cov-report=term
+fi
+exec .venv/bin/python -m pytest --durations=15 "$@"

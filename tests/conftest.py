@@ -5,14 +5,23 @@ The database named by TEST_DATABASE_URL (set by `make test`; the embedded cluste
 York and Birmingham reference data (areas, postcodes, population, deprivation) is loaded once.
 Each test then runs inside a transaction that is rolled back, so tests never see each other's
 rows. Tests marked ``commits`` run outside that transaction and must clean up after themselves.
+
+Under pytest-xdist (``make test`` runs the whole suite with ``-n auto --dist loadgroup``) every worker
+has a database of its own beside that one, named after it (``assetmap_test_gw0``, ``assetmap_test_gw1``,
+…), which the worker creates if need be, wipes, migrates and loads. So ``commits`` tests and scratch
+databases (named after the worker's database) never meet another worker's. Tests that share something
+outside the database (a fixed file name, a port, an expensive module fixture) carry the same
+``@pytest.mark.xdist_group("name")``, which runs them one after another on one worker; better still, give
+each its own (``tmp_path``, port 0). Test ids must be unique and the same in every worker (no random
+values in a parametrize id): xdist schedules by id, so collection refuses duplicates.
 """
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from assetmap import create_app, db as dbmod
 from assetmap.config import PROJECT_ROOT
@@ -20,7 +29,8 @@ from assetmap.config import PROJECT_ROOT
 DATA = PROJECT_ROOT / "data"
 
 
-def _test_url() -> str:
+def _base_url() -> str:
+    """TEST_DATABASE_URL, or the private cluster's ``assetmap_test`` (ASSETMAP_TEST_DB), started if need be."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
@@ -29,6 +39,26 @@ def _test_url() -> str:
     name = os.environ.get("ASSETMAP_TEST_DB", "assetmap_test")
     embedded.ensure_database(name)
     return embedded.url(name)
+
+
+def _test_url() -> str:
+    """This process's test database: the base one, or under pytest-xdist the worker's own beside it."""
+    url = _base_url()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": mine.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+    finally:
+        admin.dispose()
+    return mine.render_as_string(hide_password=False)
 
 
 def reset_database(url: str) -> None:
@@ -142,5 +172,31 @@ def runner(app):
     return AssetmapRunner(app)
 
 
+@pytest.fixture
+def rebind_session(database_url):
+    """For a test that builds its own app: afterwards the shared session is bound to the test database again.
+
+    ``create_app`` binds the process-wide scoped session to its database, so an app built on another
+    database (or one that fails half-way) would leave every later test talking to it.
+    """
+    yield
+    dbmod.session.remove()
+    dbmod.configure(database_url)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Refuse two tests with one id: pytest-xdist schedules by id and would run only one of them."""
+    seen, twice = set(), set()
+    for item in items:
+        (twice if item.nodeid in seen else seen).add(item.nodeid)
+    if twice:
+        raise pytest.UsageError(f"tests share an id (under xdist only one would run): {sorted(twice)[:5]}")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "commits: the test commits for real and cleans up after itself")
+    xdist_controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if xdist_controller and not os.environ.get("TEST_DATABASE_URL"):
+        # start the private cluster once, here, rather than in every xdist worker at the same moment;
+        # the workers inherit the URL
+        os.environ["TEST_DATABASE_URL"] = _base_url()

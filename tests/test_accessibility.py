@@ -7,7 +7,6 @@ the end of the module.
 """
 from __future__ import annotations
 
-import io
 import os
 import uuid
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from assetmap import create_app
 from assetmap.db import session
 from tests.browser import ARTIFACTS, axe_violations, chromium, live_server, screenshot
 
-pytestmark = [pytest.mark.commits, pytest.mark.browser]
+pytestmark = [pytest.mark.commits, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one site, one browser
 
 if not os.path.exists("/usr/bin/chromium"):  # make setup installs it; say so rather than pass
     pytest.fail("Debian's chromium is not installed: run `make setup`", pytrace=False)

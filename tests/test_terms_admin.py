@@ -179,7 +179,8 @@ def test_a_term_in_use_is_merged_into_another_with_history_then_removed(client, 
                                 "ON s.location_id = l.id WHERE s.service_id = :id"), {"id": only_id}).scalar() == point
 
 
-@pytest.mark.parametrize("into", ["", "not-a-uuid", "same", "other-list", str(uuid.uuid4())])
+@pytest.mark.parametrize("into", ["", "not-a-uuid", "same", "other-list", str(uuid.uuid4())],
+                         ids=["empty", "not-a-uuid", "same", "other-list", "unknown-id"])  # same ids in every xdist worker
 def test_a_merge_into_nothing_or_the_wrong_list_is_refused(client, admin, into):
     make_asset(name="Choir", categories=["arts-and-music"])
     old = term("arts-and-music")
