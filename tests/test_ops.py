@@ -12,7 +12,8 @@ def counts(url):
     engine = create_engine(url)
     with engine.connect() as conn:
         out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-        out["wards_md5"] = conn.execute(text("SELECT md5(string_agg(code || population_total, ',' ORDER BY code)) FROM ward")).scalar()
+        out["wards_md5"] = conn.execute(text(
+            "SELECT md5(string_agg((code, population_total)::text, ',' ORDER BY code)) FROM ward")).scalar()
     engine.dispose()
     return out
 

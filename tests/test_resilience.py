@@ -18,7 +18,7 @@ from assetmap.db import session
 from assetmap.embedded import pg_bindir
 
 
-def test_statement_timeout_gives_a_friendly_503_page(database_url):
+def test_statement_timeout_gives_a_friendly_503_page(database_url, rebind_session):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": database_url,
                       "STATEMENT_TIMEOUT_MS": 50})
     app.add_url_rule("/_slow", "slow", lambda: str(session.execute(text("SELECT pg_sleep(2)")).scalar()))
@@ -28,7 +28,6 @@ def test_statement_timeout_gives_a_friendly_503_page(database_url):
     assert "Sorry, the service is unavailable" in html
     assert "Traceback" not in html and "QueryCanceled" not in html and "pg_sleep" not in html
     assert resp.headers["Retry-After"] == "30"
-    session.remove()
 
 
 def _as_postgres(args, **kw):
@@ -68,7 +67,7 @@ def throwaway_cluster():
 
 
 @pytest.mark.commits
-def test_database_going_away_gives_503_and_the_app_recovers_by_itself(throwaway_cluster, database_url):
+def test_database_going_away_gives_503_and_the_app_recovers_by_itself(throwaway_cluster, rebind_session):
     url, start, stop = throwaway_cluster
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": url})
     client = app.test_client()
@@ -81,8 +80,6 @@ def test_database_going_away_gives_503_and_the_app_recovers_by_itself(throwaway_
     while client.get("/healthz").status_code != 200:
         assert time.monotonic() < deadline, "the app did not reconnect"
         time.sleep(0.5)
-    from assetmap import db
-    db.configure(database_url)
 
 
 @pytest.mark.commits

@@ -30,7 +30,7 @@ def test_each_response_gets_a_fresh_nonce_used_by_its_inline_scripts(client):
     assert html.count("<script") == html.count(f'nonce="{nonce_a}"')
 
 
-def test_production_cookies_are_secure_httponly_samesite(database_url, monkeypatch):
+def test_production_cookies_are_secure_httponly_samesite(database_url, monkeypatch, rebind_session):
     from assetmap import create_app
     monkeypatch.setenv("ASSETMAP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-the-test-only")
@@ -42,8 +42,6 @@ def test_production_cookies_are_secure_httponly_samesite(database_url, monkeypat
     resp = app.test_client().get("/sign-in", base_url="https://localhost")
     cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    from assetmap import db
-    db.configure(database_url)
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
