@@ -119,8 +119,8 @@ def test_the_embed_this_search_page_gives_a_one_line_snippet(client, allowed):
     html = client.get("/embed").get_data(as_text=True)
     snippet = re.search(r'<textarea[^>]*id="snippet"[^>]*>(.*?)</textarea>', html, re.S)[1]
     assert "\n" not in snippet.strip()
-    assert snippet.startswith("&lt;iframe src=&#34;http://localhost/embed/search&#34; title=") or \
-        snippet.startswith('&lt;iframe src="http://localhost/embed/search" title=')
+    assert snippet.startswith(("&lt;iframe src=&#34;http://localhost/embed/search&#34; title=",
+                               '&lt;iframe src="http://localhost/embed/search" title='))
     assert f"<code>{HOST}</code>" in html
     assert "Embed this search" in client.get("/accessibility").get_data(as_text=True)  # linked from the footer
 

@@ -201,7 +201,7 @@ def xlsx_rows(resp) -> list[dict]:
     ws = load_workbook(io.BytesIO(resp.get_data())).active
     rows = list(ws.iter_rows())
     header = [c.value for c in rows[0]]
-    return [{h: c for h, c in zip(header, row)} for row in rows[1:]]
+    return [dict(zip(header, row)) for row in rows[1:]]
 
 
 def test_a_whole_council_and_a_whole_constituency_in_one_file_in_each_format(client, estate):

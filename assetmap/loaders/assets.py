@@ -298,7 +298,6 @@ def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -
 
 
 def _read_file(filename: str, data: bytes) -> ImportFile:
-    import json
     from . import spreadsheet
     from .oruk_rows import oruk_rows
     spreadsheet.refuse_old_excel(filename, data)

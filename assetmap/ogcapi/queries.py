@@ -105,9 +105,9 @@ def _attach_details(rows: list[dict]) -> None:
     costs = {sid: (amount, text) for sid, amount, text in session.execute(
         select(CostOption.service_id, CostOption.amount, CostOption.amount_description)
         .where(CostOption.service_id.in_(ids)).order_by(CostOption.service_id, CostOption.id.desc()))}
-    phones = {sid: number for sid, number in session.execute(
+    phones = dict(session.execute(
         select(Phone.service_id, Phone.number).where(Phone.service_id.in_(ids))
-        .order_by(Phone.service_id, Phone.id.desc()))}
+        .order_by(Phone.service_id, Phone.id.desc())).tuples())
     areas: dict = defaultdict(list)
     for sid, code in session.execute(select(ServiceArea.service_id, ServiceArea.ward_code)
                                      .where(ServiceArea.service_id.in_(ids), ServiceArea.ward_code.is_not(None))

@@ -185,7 +185,7 @@ def load(location: str, progress=None) -> Feed:
     """A feed from an http(s) address or a file."""
     if is_url(location):
         try:
-            urlsplit(location).port  # a broken host or port is refused here, not deep in the fetch
+            urlsplit(location).port  # noqa: B018 - a broken host or port is refused here, not deep in the fetch
         except ValueError:
             raise FeedError(f"{location} is not a web address that can be fetched") from None
         return fetch(location, progress)
