@@ -161,7 +161,7 @@ def _coordinate(raw, name: str, errors: list) -> float | None:
     return parsing.collect(errors, parsing.number, raw, name, label=COORDINATE_LABELS[name], default=None)
 
 
-def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | None = None,  # noqa: C901 - complexity 41
+def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | None = None,  # noqa: C901 - complexity 39
                  resolve_postcode=True) -> AssetRecord:
     """Validate a flat mapping into an AssetRecord; ``vocab`` holds the allowed taxonomy codes."""
     errors: list[tuple[str, str]] = []
