@@ -107,7 +107,7 @@ def _attach_details(rows: list[dict]) -> None:
         .where(CostOption.service_id.in_(ids)).order_by(CostOption.service_id, CostOption.id.desc()))}
     phones = dict(session.execute(
         select(Phone.service_id, Phone.number).where(Phone.service_id.in_(ids))
-        .order_by(Phone.service_id, Phone.id.desc())).tuples())
+        .order_by(Phone.service_id, Phone.id.desc())).all())
     areas: dict = defaultdict(list)
     for sid, code in session.execute(select(ServiceArea.service_id, ServiceArea.ward_code)
                                      .where(ServiceArea.service_id.in_(ids), ServiceArea.ward_code.is_not(None))
