@@ -19,12 +19,11 @@ test: setup $(if $(ARGS),,lint)  ## the pytest suite against a real PostGIS (sep
 
 lint: setup       ## ruff (lint rules, complexity) and the mypy ratchet on the core packages
 	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 	@.venv/bin/python scripts/mypy_ratchet.py
-# LEAD: after the one formatting commit (`make format`), add this line to the lint recipe above:
-#	@.venv/bin/ruff format --check .
 
-format: setup     ## format the whole tree and sort imports: one commit, when no other branch is in flight
-	@.venv/bin/ruff check --fix-only --extend-select I,UP017,UP037 . && .venv/bin/ruff format .
+format: setup     ## sort imports and format the tree
+	@.venv/bin/ruff check --fix-only . && .venv/bin/ruff format .
 
 audit: setup      ## known vulnerabilities in both lock files (runtime and development)
 	@.venv/bin/python scripts/audit.py

@@ -1,4 +1,5 @@
 """The `assetmap` command: every operation, with progress on long work and a summary at the end."""
+
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ from .errors import AppError
 def _create_app(*_args, **_kwargs):
     """The app for commands that need one: DATABASE_URL, or the private cluster (started if need be)."""
     from . import embedded
+
     return create_app({"SQLALCHEMY_URL": embedded.default_url(log=lambda msg: click.echo(msg, err=True))})
 
 
@@ -32,6 +34,7 @@ def fail(exc: Exception) -> None:
 def run_step(label: str, fn, *args, **kwargs):
     """Run one loader in its own transaction; print its summary or a clear error."""
     from .loaders import transaction
+
     started = time.perf_counter()
     try:
         with transaction():
@@ -45,6 +48,7 @@ def run_step(label: str, fn, *args, **kwargs):
 
 # --------------------------------------------------------------------------- database
 
+
 @main.group("db")
 def db_group():
     """The embedded private PostgreSQL + PostGIS cluster (used when DATABASE_URL is not set)."""
@@ -54,12 +58,14 @@ def db_group():
 def db_start():
     """Create (first time) and start the private cluster; print its URL."""
     from . import embedded
+
     click.echo(embedded.ensure_running())
 
 
 @db_group.command("stop")
 def db_stop():
     from . import embedded
+
     embedded.stop()
     click.echo("stopped")
 
@@ -69,6 +75,7 @@ def db_stop():
 def db_url(dbname):
     """Print the URL of a database in the private cluster, creating the database if needed."""
     from . import embedded
+
     embedded.ensure_running(log=lambda *a: None)
     embedded.ensure_database(dbname)
     click.echo(embedded.url(dbname))
@@ -78,7 +85,9 @@ def upgrade_database(url: str) -> None:
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine
+
     from .config import PROJECT_ROOT
+
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     engine = create_engine(url)
     try:
@@ -99,6 +108,7 @@ def migrate():
 
 # --------------------------------------------------------------------------- loaders
 
+
 @main.group("load")
 def load_group():
     """Load reference data (idempotent; each load is all-or-nothing)."""
@@ -106,12 +116,16 @@ def load_group():
 
 @load_group.command("boundaries")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--kind", type=click.Choice(["ward", "constituency", "lsoa", "local_authority"]),
-              help="Which areas the file holds (detected from its columns if omitted).")
+@click.option(
+    "--kind",
+    type=click.Choice(["ward", "constituency", "lsoa", "local_authority"]),
+    help="Which areas the file holds (detected from its columns if omitted).",
+)
 @with_appcontext
 def load_boundaries_cmd(path, kind):
     """Load a GeoJSON, GeoPackage or zipped shapefile of areas (any declared CRS)."""
     from .loaders.boundaries import load_boundaries
+
     run_step(Path(path).name, load_boundaries, path, kind=kind)
 
 
@@ -121,6 +135,7 @@ def load_boundaries_cmd(path, kind):
 def load_postcodes_cmd(path):
     """Load Code-Point Open or ONS Postcode Directory CSV."""
     from .loaders.postcodes import load_postcodes
+
     run_step(Path(path).name, load_postcodes, path)
 
 
@@ -130,6 +145,7 @@ def load_postcodes_cmd(path):
 def load_population_cmd(path):
     """Load Census 2021 population by LSOA (total and aged 65+)."""
     from .loaders.population import load_population
+
     run_step(Path(path).name, load_population, path)
 
 
@@ -139,6 +155,7 @@ def load_population_cmd(path):
 def load_deprivation_cmd(path):
     """Load IMD 2019 by LSOA 2011."""
     from .loaders.deprivation import load_deprivation
+
     run_step(Path(path).name, load_deprivation, path)
 
 
@@ -152,6 +169,7 @@ def load_libraries_cmd(path):
 
 def _load_libraries(path: Path):
     from .loaders.assets import load_libraries
+
     result = run_step(path.name, lambda p: _PlanSummary(*load_libraries(p)), path)
     return result
 
@@ -184,6 +202,7 @@ def _load_assets(path: Path, source: str):
             raise AppError(f"{p.name}: {len(plan.errors)} errors, nothing loaded:\n{shown}")
         apply_plan(plan, source=source)
         return _PlanSummary(plan)
+
     return run_step(path.name, step, path)
 
 
@@ -199,11 +218,14 @@ def onboard(folder, if_empty, no_demo):
     from .loaders.deprivation import load_deprivation
     from .loaders.population import load_population
     from .loaders.postcodes import load_postcodes
+
     if if_empty:
         counts = status_counts()
         if counts["wards"] and counts["postcodes"]:
-            click.echo(f"Data already loaded ({counts['wards']} wards, {counts['postcodes']:,} postcodes, "
-                       f"{counts['assets']} assets): skipping onboarding.")
+            click.echo(
+                f"Data already loaded ({counts['wards']} wards, {counts['postcodes']:,} postcodes, "
+                f"{counts['assets']} assets): skipping onboarding."
+            )
             return
     started = time.perf_counter()
     try:
@@ -217,8 +239,9 @@ def onboard(folder, if_empty, no_demo):
         with click.progressbar(length=30000, label=f"  reading {p.name}") as bar:
             run_step(p.name, load_postcodes, p, progress=bar.update)
     # LSOA population-weighted points need postcodes; recompute now both are in
-    from .geo import LSOA_POP_POINTS_SQL
     from .db import session
+    from .geo import LSOA_POP_POINTS_SQL
+
     run_step("LSOA population-weighted points", lambda: session.execute(LSOA_POP_POINTS_SQL) and "done")
     for p in plan.population:
         run_step(p.name, load_population, p)
@@ -230,8 +253,10 @@ def onboard(folder, if_empty, no_demo):
         for p in plan.assets:
             _load_assets(p, "demo")
     counts = status_counts()
-    click.echo(f"Onboarded in {time.perf_counter() - started:.1f} s: " +
-               ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))
+    click.echo(
+        f"Onboarded in {time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+    )
 
 
 @main.command("status")
@@ -240,7 +265,9 @@ def onboard(folder, if_empty, no_demo):
 def status(as_json):
     """Which database is in use and how much is loaded."""
     from sqlalchemy.engine import make_url
+
     from .loaders import status_counts
+
     counts = status_counts()
     url = make_url(current_app.config["SQLALCHEMY_URL"])
     where = url.render_as_string(hide_password=True)
@@ -254,6 +281,7 @@ def status(as_json):
 
 # --------------------------------------------------------------------------- serving
 
+
 @main.command("serve")
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 or $HOST")
@@ -261,11 +289,28 @@ def status(as_json):
 def serve(port, host, workers):
     """Serve the app with gunicorn (no access log: the app writes its own, without query strings)."""
     from . import embedded
+
     embedded.default_url(log=click.echo)  # the private cluster, unless DATABASE_URL is set: up before gunicorn
-    args = [sys.executable, "-m", "gunicorn", "--config", "python:assetmap.gunicorn_conf",
-            "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", "1", "--timeout", "60", "--graceful-timeout", "20", "--log-level", "warning",
-            "assetmap.wsgi:app"]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:assetmap.gunicorn_conf",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "1",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "20",
+        "--log-level",
+        "warning",
+        "assetmap.wsgi:app",
+    ]
     click.echo(f"AssetMap is running on http://{host}:{port}  (Ctrl+C to stop)")
     os.execv(sys.executable, args)
 
@@ -279,6 +324,7 @@ def up(ctx, port, host, workers):
     """What `make run` does, in one process: migrate, load York and Birmingham if empty, demo
     accounts (never in production), then serve. The app is loaded once, so a second run is quick."""
     from .accounts.cli import demo
+
     ctx.invoke(migrate)
     ctx.invoke(onboard, folder="data", if_empty=True, no_demo=False)
     ctx.invoke(demo)
@@ -296,6 +342,7 @@ main.add_command(users)
 def backup_cmd(path):
     """Back up the whole database to PATH (pg_dump custom format)."""
     from .ops import backup
+
     try:
         out = backup(current_app.config["SQLALCHEMY_URL"], path)
     except AppError as exc:
@@ -310,6 +357,7 @@ def backup_cmd(path):
 def restore_cmd(path, yes):
     """Replace the database's contents with the backup at PATH (one transaction)."""
     from .ops import restore
+
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
     try:

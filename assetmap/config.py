@@ -1,4 +1,5 @@
 """Configuration from the environment (twelve-factor): nothing secret is committed."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Engine and session handling: one scoped session per request or command."""
+
 from __future__ import annotations
 
 from sqlalchemy import create_engine
@@ -18,8 +19,11 @@ def make_engine(url: str, statement_timeout_ms: int = 15000) -> Engine:
             pool_pre_ping=True,
             pool_size=5,
             max_overflow=10,
-            connect_args={"options": f"-c statement_timeout={int(statement_timeout_ms)}",
-                          "connect_timeout": 5, "application_name": "assetmap"},
+            connect_args={
+                "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+                "connect_timeout": 5,
+                "application_name": "assetmap",
+            },
         )
         _engines[key] = engine
     return _engines[key]

@@ -6,6 +6,7 @@ refuses to run as root, so as root the cluster runs as the ``postgres`` system u
 user cannot reach ``var/`` (a checkout under /root, say) the cluster lives in
 ``/var/lib/assetmap/<hash>`` and ``var/pg`` is a symlink to it.
 """
+
 from __future__ import annotations
 
 import glob
@@ -49,8 +50,7 @@ def _run_as_owner(args: list[str], **kw) -> subprocess.CompletedProcess:
 def _postgres_can_reach(path: Path) -> bool:
     if not _is_root():
         return True
-    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)],
-                           capture_output=True)
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(path)], capture_output=True)
     return probe.returncode == 0
 
 
@@ -105,8 +105,9 @@ def ensure_running(log=print) -> str:
             if _is_root():
                 pg = pwd.getpwnam("postgres")
                 os.chown(d, pg.pw_uid, pg.pw_gid)
-        res = _run_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                             "-E", "UTF8", "--locale=C.UTF-8"])
+        res = _run_as_owner(
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        )
         if res.returncode != 0:
             raise EmbeddedError(f"initdb failed: {res.stderr.strip()}")
         with open(data / "postgresql.conf", "a") as conf:
@@ -126,11 +127,13 @@ def ensure_running(log=print) -> str:
         stale = data / "postmaster.pid"
         if stale.exists():
             stale.unlink()  # left by a machine restart; pg_ctl status already said no server runs
-        res = _run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"),
-                             "-w", "-t", "60", "start"])
+        res = _run_as_owner(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log"), "-w", "-t", "60", "start"]
+        )
         if res.returncode != 0:
-            raise EmbeddedError(f"pg_ctl start failed: {res.stderr.strip() or res.stdout.strip()}; "
-                                f"see {base / 'postgres.log'}")
+            raise EmbeddedError(
+                f"pg_ctl start failed: {res.stderr.strip() or res.stdout.strip()}; see {base / 'postgres.log'}"
+            )
     _wait_ready(bindir, run)
     ensure_database(DEMO_DB)
     return url(DEMO_DB)
@@ -148,8 +151,7 @@ def default_url(log=print) -> str:
 def _wait_ready(bindir: Path, run: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        res = subprocess.run([str(bindir / "pg_isready"), "-h", str(run), "-p", str(PG_PORT)],
-                             capture_output=True)
+        res = subprocess.run([str(bindir / "pg_isready"), "-h", str(run), "-p", str(PG_PORT)], capture_output=True)
         if res.returncode == 0:
             return
         time.sleep(0.3)
@@ -158,9 +160,26 @@ def _wait_ready(bindir: Path, run: Path, timeout: float = 30.0) -> None:
 
 def psql(sql: str, dbname: str = "postgres") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [shutil.which("psql") or str(pg_bindir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-         "-h", str(socket_dir()), "-p", str(PG_PORT), "-U", "postgres", "-d", dbname, "-tAc", sql],
-        capture_output=True, text=True, check=False,
+        [
+            shutil.which("psql") or str(pg_bindir() / "psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(socket_dir()),
+            "-p",
+            str(PG_PORT),
+            "-U",
+            "postgres",
+            "-d",
+            dbname,
+            "-tAc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -179,5 +198,4 @@ def ensure_database(dbname: str) -> None:
 
 def stop() -> None:
     if is_running():
-        _run_as_owner([str(pg_bindir() / "pg_ctl"), "-D", str(cluster_dir() / "data"), "-m", "fast", "-w",
-                       "stop"])
+        _run_as_owner([str(pg_bindir() / "pg_ctl"), "-D", str(cluster_dir() / "data"), "-m", "fast", "-w", "stop"])

@@ -3,6 +3,7 @@
 One handler renders them as a GOV.UK-style error page, or as JSON for API requests.
 A user never sees a stack trace.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,11 @@ log = logging.getLogger("assetmap.errors")
 
 class AppError(Exception):
     """Base for errors a user should see. ``field`` names the input at fault, if any."""
+
     status = 400
     title = "There is a problem"
 
-    def __init__(self, message: str, field: str | None = None, status: int | None = None,
-                 extra: dict | None = None):
+    def __init__(self, message: str, field: str | None = None, status: int | None = None, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -84,17 +85,29 @@ def render_error(status: int, title: str, message: str, field: str | None = None
 
 
 HTTP_MESSAGES = {
-    400: ("There is a problem with your request", "The request could not be understood. Check what you entered and try again."),
+    400: (
+        "There is a problem with your request",
+        "The request could not be understood. Check what you entered and try again.",
+    ),
     401: ("Sign in to continue", "You need to sign in to do that."),
-    403: ("You do not have permission to do that", "Your account cannot do this. If you think it should, ask an administrator."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address."),
+    403: (
+        "You do not have permission to do that",
+        "Your account cannot do this. If you think it should, ask an administrator.",
+    ),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.",
+    ),
     405: ("That action is not allowed here", "This page does not accept that kind of request."),
     409: ("Someone else changed this", "Your change conflicts with a newer change."),
     413: ("The file is too large", "The upload is larger than this service accepts. Split it into smaller files."),
     415: ("Unsupported format", "Send the data as JSON with Content-Type: application/json."),
     429: ("Too many attempts", "You have tried too many times. Wait a minute and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you entered has been saved."),
-    503: ("Sorry, the service is unavailable", "The database is not answering just now. Try again in a few minutes. Nothing you entered has been saved."),
+    503: (
+        "Sorry, the service is unavailable",
+        "The database is not answering just now. Try again in a few minutes. Nothing you entered has been saved.",
+    ),
 }
 
 
@@ -115,15 +128,20 @@ def init_app(app) -> None:
     @app.errorhandler(DataError)
     def _db_rejected(err):
         from .db import session
+
         session.rollback()
         # the database's own guards (CHECK, FK, types) refused the data: nothing was written
         log.info("database rejected input: %s", type(getattr(err, "orig", err)).__name__)
-        return render_error(400, "There is a problem", "That could not be saved because some of the "
-                            "information is not valid. Nothing was changed.")
+        return render_error(
+            400,
+            "There is a problem",
+            "That could not be saved because some of the information is not valid. Nothing was changed.",
+        )
 
     @app.errorhandler(OperationalError)
     def _db_error(err):
         from .db import session
+
         session.rollback()
         # statement timeouts and lost connections are the database being unavailable, not a bug
         log.warning("database unavailable: %s", type(getattr(err, "orig", err)).__name__)

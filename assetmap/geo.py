@@ -3,6 +3,7 @@
 Storage is EPSG:4326 (lon/lat). Distances are metres on the spheroid via ``geography``.
 Input in British National Grid (EPSG:27700) is transformed explicitly.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,6 +74,7 @@ def covers(area_geom, geom) -> ColumnElement:
 # migration 0005: the covering area, else the nearest within 150 m, or 600 m for the 500 m-generalised
 # constituencies). A search point and a place are therefore always given the same ward.
 
+
 def ward_at(geom) -> ColumnElement:
     """The code of the ward ``geom`` (a 4326 point) is in, or NULL outside the loaded wards."""
     return func.ward_at(geom, type_=String)
@@ -137,6 +139,7 @@ from sqlalchemy.types import UserDefinedType  # noqa: E402
 class _PlainGeography(UserDefinedType):
     """``geography`` with no type modifier: ``CAST(x AS geography)`` matches ``(geom::geography)`` indexes,
     whereas a typmod cast (``geography(GEOMETRY,4326)``) wraps the value in a coercion and defeats them."""
+
     cache_ok = True
 
     def get_col_spec(self, **kw) -> str:
@@ -174,18 +177,21 @@ def sphere_distance_m(geom, origin) -> ColumnElement:
 
 # --------------------------------------------------------------------------- boxes (OGC API - Features bbox, extents)
 
+
 def envelope(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> ColumnElement:
     """A 4326 box from its corners (``ST_MakeEnvelope``)."""
-    return func.ST_MakeEnvelope(literal(float(min_lon)), literal(float(min_lat)), literal(float(max_lon)),
-                                literal(float(max_lat)), SRID_WGS84)
+    return func.ST_MakeEnvelope(
+        literal(float(min_lon)), literal(float(min_lat)), literal(float(max_lon)), literal(float(max_lat)), SRID_WGS84
+    )
 
 
 def intersects_box(geom, box: tuple[float, float, float, float]) -> ColumnElement:
     """True where ``geom`` intersects a lon/lat box; one that crosses the antimeridian (west > east) is
     split in two. ``&&`` first so the GiST index answers, then the exact test."""
     west, south, east, north = box
-    parts = [(west, south, east, north)] if west <= east else [(west, south, 180.0, north),
-                                                               (-180.0, south, east, north)]
+    parts = (
+        [(west, south, east, north)] if west <= east else [(west, south, 180.0, north), (-180.0, south, east, north)]
+    )
     return or_(*[and_(geom.op("&&")(envelope(*p)), func.ST_Intersects(geom, envelope(*p))) for p in parts])
 
 

@@ -3,6 +3,7 @@
 Never logs query strings, form bodies or postcodes: request lines carry the path only, and the
 ``redact`` filter scrubs anything that looks like a UK postcode from every message as a second guard.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,10 +51,12 @@ def configure_logging(level: int = logging.INFO, stream=None) -> logging.Handler
             logger.removeHandler(h)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler._assetmap = True
-    handler.setFormatter(JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-    ))
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactFilter())
     logger.addHandler(handler)
@@ -77,10 +80,13 @@ def init_app(app) -> None:
     def _log(resp):
         resp.headers["X-Request-Id"] = g.get("request_id", "")
         # the path only: query strings can carry a postcode and are never logged
-        access_log.info("request", extra={
-            "method": request.method,
-            "path": request.path,
-            "status": resp.status_code,
-            "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-        })
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": resp.status_code,
+                "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+            },
+        )
         return resp

@@ -8,6 +8,7 @@ from ``context_layers`` (``/maps/context.json``), so a person can still see wher
 point. Rendered maps are split into header, html and script so templates can put the script under the
 CSP nonce.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,19 +16,20 @@ import re
 import branca.element
 import folium
 import jinja2
-from folium import plugins
 from flask import current_app
+from folium import plugins
 from markupsafe import escape
 from sqlalchemy import select
 
 from .web import ATTRIBUTION
 
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
-LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
-             ("assetmap_map_css", "/static/css/map.css")]
+LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"), ("assetmap_map_css", "/static/css/map.css")]
 CLUSTER_JS = [("markerclusterjs", "/static/vendor/leaflet.markercluster/leaflet.markercluster.js")]
-CLUSTER_CSS = [("markerclustercss", "/static/vendor/leaflet.markercluster/MarkerCluster.css"),
-               ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css")]
+CLUSTER_CSS = [
+    ("markerclustercss", "/static/vendor/leaflet.markercluster/MarkerCluster.css"),
+    ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css"),
+]
 
 
 def use_local_assets() -> None:
@@ -89,7 +91,9 @@ ZOOM_LIMITS = {"maxZoom": 18, "minZoom": 6}
 # blocks pinch-zoom (a WCAG 1.4.4 failure) and adds an inline script the CSP refuses. Drop those.
 _HEADER_JUNK = re.compile(
     r"<meta name=\"viewport\"[^>]*>|<meta http-equiv=[^>]*>|<style>\s*html, body \{.*?</style>"
-    r"|<style>\s*#map \{.*?</style>|<script>\s*L_NO_TOUCH.*?</script>", re.S)
+    r"|<style>\s*#map \{.*?</style>|<script>\s*L_NO_TOUCH.*?</script>",
+    re.S,
+)
 
 
 def make_map(center: tuple[float, float], zoom: int = 13, **kw) -> folium.Map:
@@ -97,11 +101,11 @@ def make_map(center: tuple[float, float], zoom: int = 13, **kw) -> folium.Map:
     kw = {**ZOOM_LIMITS, **kw}
     tile_url = current_app.config.get("TILE_URL") or None
     tile_attr = current_app.config.get("TILE_ATTRIBUTION") or ""
-    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
-                   prefer_canvas=False, **kw)
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False, **kw)
     if tile_url:
-        folium.TileLayer(tiles=tile_url, attr=f"{tile_attr} | {ATTRIBUTION}", name="Background map",
-                         control=False).add_to(m)
+        folium.TileLayer(
+            tiles=tile_url, attr=f"{tile_attr} | {ATTRIBUTION}", name="Background map", control=False
+        ).add_to(m)
     return m
 
 
@@ -122,12 +126,21 @@ def render_map(m: folium.Map) -> dict:
 
 # --------------------------------------------------------------------------- the base map drawn when tiles cannot load
 
+
 def _features(rows) -> dict:
     import json
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": json.loads(geom),
-         "properties": {"code": code, "name": name, "label": [round(x, 5), round(y, 5)]}}
-        for code, name, geom, x, y in rows]}
+
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(geom),
+                "properties": {"code": code, "name": name, "label": [round(x, 5), round(y, 5)]},
+            }
+            for code, name, geom, x, y in rows
+        ],
+    }
 
 
 def context_layers(tolerance_deg: float = 0.0005) -> dict:
@@ -135,9 +148,13 @@ def context_layers(tolerance_deg: float = 0.0005) -> dict:
     from . import geo
     from .db import session
     from .models import LocalAuthority, Ward
+
     out = {}
     for key, model in (("wards", Ward), ("councils", LocalAuthority)):
-        rows = session.execute(select(model.code, model.name, geo.simplified_geojson(model.geom, tolerance_deg),
-                                      *geo.label_point(model.geom)).order_by(model.code)).all()
+        rows = session.execute(
+            select(
+                model.code, model.name, geo.simplified_geojson(model.geom, tolerance_deg), *geo.label_point(model.geom)
+            ).order_by(model.code)
+        ).all()
         out[key] = _features(rows)
     return out

@@ -5,6 +5,7 @@ delivered at zero or more ``Location``s through ``ServiceAtLocation``. A place w
 organisation (a park, a hall) is a service with no organisation; a phone or online service
 has no physical location and may carry ``ServiceArea``s of whole wards.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,22 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
-    ARRAY, Boolean, CheckConstraint, Computed, Date, DateTime, ForeignKey, Index, Integer, Numeric,
-    String, Text, Time, UniqueConstraint, func, text,
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -27,8 +42,9 @@ class Base(DeclarativeBase):
 
 
 def _uuid() -> Mapped[uuid.UUID]:
-    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4,
-                         server_default=text("gen_random_uuid()"))
+    return mapped_column(
+        UUID(as_uuid=True), primary_key=True, default=uuid.uuid4, server_default=text("gen_random_uuid()")
+    )
 
 
 def _created() -> Mapped[dt.datetime]:
@@ -36,8 +52,7 @@ def _created() -> Mapped[dt.datetime]:
 
 
 def _polygon(nullable: bool = False) -> Mapped[WKBElement]:
-    return mapped_column(Geometry("MULTIPOLYGON", srid=SRID_WGS84, spatial_index=True),
-                         nullable=nullable)
+    return mapped_column(Geometry("MULTIPOLYGON", srid=SRID_WGS84, spatial_index=True), nullable=nullable)
 
 
 def _point(nullable: bool = True) -> Mapped[WKBElement | None]:
@@ -45,6 +60,7 @@ def _point(nullable: bool = True) -> Mapped[WKBElement | None]:
 
 
 # --------------------------------------------------------------------------- areas
+
 
 class LocalAuthority(Base):
     __tablename__ = "local_authority"
@@ -133,6 +149,7 @@ class Postcode(Base):
 
 # --------------------------------------------------------------------------- taxonomy
 
+
 class Taxonomy(Base):
     __tablename__ = "taxonomy"
     id: Mapped[uuid.UUID] = _uuid()
@@ -141,8 +158,7 @@ class Taxonomy(Base):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     uri: Mapped[str | None] = mapped_column(Text)
     version: Mapped[str | None] = mapped_column(Text)
-    terms: Mapped[list["TaxonomyTerm"]] = relationship(back_populates="taxonomy",
-                                                       order_by="TaxonomyTerm.term_order")
+    terms: Mapped[list[TaxonomyTerm]] = relationship(back_populates="taxonomy", order_by="TaxonomyTerm.term_order")
 
 
 class TaxonomyTerm(Base):
@@ -184,12 +200,15 @@ class Organisation(Base):
     )
 
 
-SEARCH_TSV_SQL = ("setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
-                  "setweight(to_tsvector('english', coalesce(description, '')), 'B')")
+SEARCH_TSV_SQL = (
+    "setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'B')"
+)
 
 
 class Service(Base):
     """An asset: something a person can go to, join, phone or use."""
+
     __tablename__ = "service"
     id: Mapped[uuid.UUID] = _uuid()
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -214,33 +233,32 @@ class Service(Base):
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, Computed(SEARCH_TSV_SQL, persisted=True))
 
     organisation: Mapped[Organisation | None] = relationship()
-    steward: Mapped["User | None"] = relationship(foreign_keys=[steward_id])
-    locations: Mapped[list["ServiceAtLocation"]] = relationship(back_populates="service",
-                                                                cascade="all, delete-orphan")
-    attributes: Mapped[list["Attribute"]] = relationship(back_populates="service",
-                                                         cascade="all, delete-orphan")
-    schedules: Mapped[list["Schedule"]] = relationship(back_populates="service", cascade="all, delete-orphan",
-                                                       order_by="(Schedule.byday_order, Schedule.opens_at)")
-    cost_options: Mapped[list["CostOption"]] = relationship(back_populates="service",
-                                                            cascade="all, delete-orphan")
-    contacts: Mapped[list["Contact"]] = relationship(back_populates="service", cascade="all, delete-orphan")
-    phones: Mapped[list["Phone"]] = relationship(back_populates="service", cascade="all, delete-orphan")
-    service_areas: Mapped[list["ServiceArea"]] = relationship(back_populates="service",
-                                                              cascade="all, delete-orphan")
+    steward: Mapped[User | None] = relationship(foreign_keys=[steward_id])
+    locations: Mapped[list[ServiceAtLocation]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    attributes: Mapped[list[Attribute]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="(Schedule.byday_order, Schedule.opens_at)"
+    )
+    cost_options: Mapped[list[CostOption]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    contacts: Mapped[list[Contact]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    phones: Mapped[list[Phone]] = relationship(back_populates="service", cascade="all, delete-orphan")
+    service_areas: Mapped[list[ServiceArea]] = relationship(back_populates="service", cascade="all, delete-orphan")
 
     __table_args__ = (
         CheckConstraint("length(btrim(name)) > 0", name="service_name_not_blank"),
         CheckConstraint("visibility IN ('public','practitioners','confidential')", name="service_visibility"),
         CheckConstraint("status IN ('active','inactive','defunct','temporarily closed')", name="service_status"),
-        CheckConstraint("modes <@ ARRAY['in_person','online','phone']::text[] AND cardinality(modes) > 0",
-                        name="service_modes"),
-        CheckConstraint("verification_method IS NULL OR verification_method IN "
-                        "('visited','phoned','emailed','self-reported')", name="service_verification_method"),
+        CheckConstraint(
+            "modes <@ ARRAY['in_person','online','phone']::text[] AND cardinality(modes) > 0", name="service_modes"
+        ),
+        CheckConstraint(
+            "verification_method IS NULL OR verification_method IN ('visited','phoned','emailed','self-reported')",
+            name="service_verification_method",
+        ),
         CheckConstraint("version >= 1", name="service_version_positive"),
         UniqueConstraint("source", "source_id", name="service_source_unique"),
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
-        Index("service_name_trgm_gin", "name", postgresql_using="gin",
-              postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("service_name_trgm_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
     )
 
@@ -264,8 +282,7 @@ class Location(Base):
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
     source: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str | None] = mapped_column(Text)
-    accessibility: Mapped[list["Accessibility"]] = relationship(back_populates="location",
-                                                                cascade="all, delete-orphan")
+    accessibility: Mapped[list[Accessibility]] = relationship(back_populates="location", cascade="all, delete-orphan")
     __table_args__ = (
         CheckConstraint("location_type IN ('physical','postal','virtual')", name="location_type"),
         CheckConstraint(
@@ -281,10 +298,12 @@ class Location(Base):
 class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
-    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"),
-                                                   nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     description: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="locations")
     location: Mapped[Location] = relationship()
@@ -293,12 +312,13 @@ class ServiceAtLocation(Base):
 
 class Attribute(Base):
     """ORUK attribute: links a service to a taxonomy term (category, audience, capability, type)."""
+
     __tablename__ = "attribute"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
-    taxonomy_term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxonomy_term.id"), nullable=False,
-                                                        index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    taxonomy_term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxonomy_term.id"), nullable=False, index=True)
     service: Mapped[Service] = relationship(back_populates="attributes")
     taxonomy_term: Mapped[TaxonomyTerm] = relationship()
     __table_args__ = (UniqueConstraint("service_id", "taxonomy_term_id", name="attribute_unique"),)
@@ -309,10 +329,12 @@ DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 class Schedule(Base):
     """A weekly session (RFC 5545 style, as ORUK): byday + opens/closes."""
+
     __tablename__ = "schedule"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     freq: Mapped[str] = mapped_column(String(10), nullable=False, default="WEEKLY")
     byday: Mapped[str] = mapped_column(String(2), nullable=False)
     byday_order: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -333,22 +355,25 @@ class Schedule(Base):
 class CostOption(Base):
     __tablename__ = "cost_option"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(String(3), nullable=False, default="GBP")
     option: Mapped[str | None] = mapped_column(Text)
     amount_description: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="cost_options")
-    __table_args__ = (CheckConstraint("amount IS NULL OR (amount >= 0 AND amount < 100000)",
-                                      name="cost_option_amount_range"),)
+    __table_args__ = (
+        CheckConstraint("amount IS NULL OR (amount >= 0 AND amount < 100000)", name="cost_option_amount_range"),
+    )
 
 
 class Contact(Base):
     __tablename__ = "contact"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     name: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
@@ -358,49 +383,63 @@ class Contact(Base):
 class Phone(Base):
     __tablename__ = "phone"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     number: Mapped[str] = mapped_column(Text, nullable=False)
     type: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="phones")
 
 
-ACCESSIBILITY_KINDS = ("wheelchair", "step-free", "accessible-toilet", "hearing-loop", "quiet-space",
-                       "large-print", "bsl")
+ACCESSIBILITY_KINDS = (
+    "wheelchair",
+    "step-free",
+    "accessible-toilet",
+    "hearing-loop",
+    "quiet-space",
+    "large-print",
+    "bsl",
+)
 
 
 class Accessibility(Base):
     __tablename__ = "accessibility"
     id: Mapped[uuid.UUID] = _uuid()
-    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"),
-                                                   nullable=False, index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("location.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     location: Mapped[Location] = relationship(back_populates="accessibility")
     __table_args__ = (
-        CheckConstraint("kind IN ('wheelchair','step-free','accessible-toilet','hearing-loop',"
-                        "'quiet-space','large-print','bsl')", name="accessibility_kind"),
+        CheckConstraint(
+            "kind IN ('wheelchair','step-free','accessible-toilet','hearing-loop','quiet-space','large-print','bsl')",
+            name="accessibility_kind",
+        ),
         UniqueConstraint("location_id", "kind", name="accessibility_unique"),
     )
 
 
 class ServiceArea(Base):
     """Where a service with no fixed place is offered: whole wards."""
+
     __tablename__ = "service_area"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     ward_code: Mapped[str | None] = mapped_column(ForeignKey("ward.code"), index=True)
     name: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     extent: Mapped[WKBElement | None] = _polygon(nullable=True)
     service: Mapped[Service] = relationship(back_populates="service_areas")
     __table_args__ = (
-        CheckConstraint("extent IS NULL OR (ST_IsValid(extent) AND NOT ST_IsEmpty(extent))",
-                        name="service_area_extent_valid"),
+        CheckConstraint(
+            "extent IS NULL OR (ST_IsValid(extent) AND NOT ST_IsEmpty(extent))", name="service_area_extent_valid"
+        ),
     )
 
 
@@ -420,7 +459,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = _created()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    areas: Mapped[list["UserArea"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    areas: Mapped[list[UserArea]] = relationship(back_populates="user", cascade="all, delete-orphan")
     __table_args__ = (
         CheckConstraint("role IN ('admin','coordinator','practitioner','commissioner')", name="app_user_role"),
         CheckConstraint("email = lower(email) AND position('@' in email) > 1", name="app_user_email_format"),
@@ -429,10 +468,12 @@ class User(Base):
 
 class UserArea(Base):
     """A coordinator's assignment: a ward, or a constituency (covering all its wards)."""
+
     __tablename__ = "user_area"
     id: Mapped[uuid.UUID] = _uuid()
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
-                                               index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     area_type: Mapped[str] = mapped_column(String(20), nullable=False)
     area_code: Mapped[str] = mapped_column(String(9), nullable=False)
     user: Mapped[User] = relationship(back_populates="areas")
@@ -445,8 +486,9 @@ class UserArea(Base):
 class ApiToken(Base):
     __tablename__ = "api_token"
     id: Mapped[uuid.UUID] = _uuid()
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False,
-                                               index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[dt.datetime] = _created()
@@ -457,6 +499,7 @@ class ApiToken(Base):
 
 class EmbedSite(Base):
     """A web site allowed to show the public search in an iframe (CSP ``frame-ancestors`` of /embed/search)."""
+
     __tablename__ = "embed_site"
     id: Mapped[uuid.UUID] = _uuid()
     #: a web origin, normalised: scheme, host and port only, lower case (``https://www.example.gov.uk``)
@@ -471,10 +514,12 @@ class EmbedSite(Base):
 
 class AssetChange(Base):
     """One recorded change to an asset: who, when, which fields (old and new), and the full snapshot."""
+
     __tablename__ = "asset_change"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     action: Mapped[str] = mapped_column(String(30), nullable=False)
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
@@ -488,11 +533,11 @@ class AssetChange(Base):
 
 class Suggestion(Base):
     """A community suggestion of a new asset, or a problem report about a listing."""
+
     __tablename__ = "suggestion"
     id: Mapped[uuid.UUID] = _uuid()
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
-    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                         index=True)
+    service_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
     problem_type: Mapped[str | None] = mapped_column(String(30))
     details: Mapped[str] = mapped_column(Text, nullable=False, default="")
     proposed: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
@@ -507,18 +552,21 @@ class Suggestion(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('new_asset','problem')", name="suggestion_kind"),
         CheckConstraint("status IN ('open','accepted','rejected')", name="suggestion_status"),
-        CheckConstraint("problem_type IS NULL OR problem_type IN "
-                        "('closed','wrong_time','wrong_contact','not_suitable','other')",
-                        name="suggestion_problem_type"),
+        CheckConstraint(
+            "problem_type IS NULL OR problem_type IN ('closed','wrong_time','wrong_contact','not_suitable','other')",
+            name="suggestion_problem_type",
+        ),
     )
 
 
 class ConnectionLog(Base):
     """'I connected someone to this asset' - no postcode, no name, no free text about the person."""
+
     __tablename__ = "connection_log"
     id: Mapped[uuid.UUID] = _uuid()
-    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
-                                                  nullable=False, index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     logged_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=func.current_date())
     capability_code: Mapped[str | None] = mapped_column(String(60))
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
@@ -528,30 +576,37 @@ class ConnectionLog(Base):
     followup_helped: Mapped[str | None] = mapped_column(String(10))
     followup_on: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (
-        CheckConstraint("followup_attended IS NULL OR followup_attended IN ('yes','no','not_known')",
-                        name="connection_log_attended"),
-        CheckConstraint("followup_helped IS NULL OR followup_helped IN ('yes','no','not_known')",
-                        name="connection_log_helped"),
+        CheckConstraint(
+            "followup_attended IS NULL OR followup_attended IN ('yes','no','not_known')", name="connection_log_attended"
+        ),
+        CheckConstraint(
+            "followup_helped IS NULL OR followup_helped IN ('yes','no','not_known')", name="connection_log_helped"
+        ),
     )
 
 
 class UnmetNeed(Base):
     """'Nothing suitable found' - an anonymous, aggregate-level signal."""
+
     __tablename__ = "unmet_need"
     id: Mapped[uuid.UUID] = _uuid()
     recorded_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=func.current_date())
     #: every term searched for (any one of them would have done)
-    category_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
-                                                      server_default=text("'{}'::varchar[]"))
-    audience_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
-                                                      server_default=text("'{}'::varchar[]"))
-    capability_codes: Mapped[list[str]] = mapped_column(ARRAY(String(60)), nullable=False, default=list,
-                                                        server_default=text("'{}'::varchar[]"))
+    category_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(60)), nullable=False, default=list, server_default=text("'{}'::varchar[]")
+    )
+    audience_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(60)), nullable=False, default=list, server_default=text("'{}'::varchar[]")
+    )
+    capability_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(60)), nullable=False, default=list, server_default=text("'{}'::varchar[]")
+    )
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
 
 
 # --------------------------------------------------------------------------- repeat submissions and sign-in attempts
+
 
 class SubmissionReceipt(Base):
     """A form or API request that recorded something, so a repeat of it is recognised (``assetmap/once.py``).
@@ -559,11 +614,13 @@ class SubmissionReceipt(Base):
     Holds no personal data: an HMAC of the one-time token, the kind of thing recorded, when, where to send
     someone who sends it again and (API only) an HMAC of the request body.
     """
+
     __tablename__ = "submission_receipt"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                    server_default=func.now(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), index=True
+    )
     redirect_to: Mapped[str] = mapped_column(String(500), nullable=False)
     body_hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -574,6 +631,7 @@ class SignInThrottle(Base):
     Keyed by an HMAC of the normalised email or of the client address (``accounts/throttle.py``): neither
     is stored, and an email with no account is counted exactly like one with an account.
     """
+
     __tablename__ = "signin_throttle"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     scope: Mapped[str] = mapped_column(String(10), nullable=False)

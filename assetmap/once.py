@@ -22,6 +22,7 @@ accurate", a new asset), the session also remembers for ``RECALL_MINUTES`` an HM
 whatever its token, is then recognised too. (Connections, where the same answer twice may be two
 people, ask first instead: ``practitioners/views.py``.)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,7 +34,8 @@ import re
 import secrets
 import time
 
-from flask import current_app, flash, redirect, request, session as cookie_session
+from flask import current_app, flash, redirect, request
+from flask import session as cookie_session
 from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -68,11 +70,11 @@ MESSAGES = {
     "restore-version": "You have already restored this version.",
     "suggestion-resolve": "You have already dealt with this suggestion.",
     "user": "You have already created this account. Its password was shown once: if you did not note it, "
-            "reset the password.",
+    "reset the password.",
     "password-reset": "You have already reset this password. The new password was shown once: if you did not "
-                      "note it, reset it again.",
+    "note it, reset it again.",
     "api-token": "You have already created this token. It was shown once: if you did not copy it, revoke it "
-                 "and create another.",
+    "and create another.",
     "term": "You have already added this term.",
     "term-merge": "You have already moved these assets and removed the term.",
     "term-remove": "You have already removed this term.",
@@ -82,6 +84,7 @@ MESSAGES = {
 
 class Repeated(AppError):
     """The token was used before: send the person to ``url`` and tell them so."""
+
     status = 303
     title = "Already done"
 
@@ -143,9 +146,13 @@ class Claim:
 
 
 def _forget_old() -> None:
-    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=KEEP_HOURS)
-    old = (select(SubmissionReceipt.key_hash).where(SubmissionReceipt.created_at < cutoff)
-           .limit(_FORGET_BATCH).with_for_update(skip_locked=True))
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=KEEP_HOURS)
+    old = (
+        select(SubmissionReceipt.key_hash)
+        .where(SubmissionReceipt.created_at < cutoff)
+        .limit(_FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
     session.execute(delete(SubmissionReceipt).where(SubmissionReceipt.key_hash.in_(old.scalar_subquery())))
 
 
@@ -157,9 +164,11 @@ def _fingerprint(kind: str) -> str:
 
 def _recent(kept) -> dict:
     now = time.time()
-    return {k: v for k, v in (kept.items() if isinstance(kept, dict) else [])
-            if isinstance(v, list) and len(v) == 2 and isinstance(v[1], (int, float))
-            and now - v[1] < RECALL_MINUTES * 60}
+    return {
+        k: v
+        for k, v in (kept.items() if isinstance(kept, dict) else [])
+        if isinstance(v, list) and len(v) == 2 and isinstance(v[1], (int, float)) and now - v[1] < RECALL_MINUTES * 60
+    }
 
 
 def _remember(fingerprint: str, url: str) -> None:
@@ -184,17 +193,22 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
     key = _key(kind, checked_token(token, api))
     digest = body_hash(body) if body is not None else None
     _forget_old()
-    won = session.execute(insert(SubmissionReceipt)
-                          .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
-                          .on_conflict_do_nothing(index_elements=["key_hash"])
-                          .returning(SubmissionReceipt.key_hash)).first()
+    won = session.execute(
+        insert(SubmissionReceipt)
+        .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(SubmissionReceipt.key_hash)
+    ).first()
     if won is None:
-        row = session.execute(select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash)
-                              .where(SubmissionReceipt.key_hash == key)).first()
+        row = session.execute(
+            select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash).where(SubmissionReceipt.key_hash == key)
+        ).first()
         session.rollback()
         if row is not None and digest is not None and row.body_hash != digest:
-            raise KeyReused(f"This {HEADER} was already used with a different request body. "
-                            "Send a new key for a new request.", field=HEADER)
+            raise KeyReused(
+                f"This {HEADER} was already used with a different request body. Send a new key for a new request.",
+                field=HEADER,
+            )
         raise Repeated(kind, row.redirect_to if row is not None else fallback)
     claim = Claim(fallback)
     try:
@@ -203,8 +217,9 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
         session.rollback()
         raise
     if claim.url != fallback:
-        session.execute(update(SubmissionReceipt).where(SubmissionReceipt.key_hash == key)
-                        .values(redirect_to=claim.url[:500]))
+        session.execute(
+            update(SubmissionReceipt).where(SubmissionReceipt.key_hash == key).values(redirect_to=claim.url[:500])
+        )
     session.commit()
     if fingerprint is not None:
         _remember(fingerprint, claim.url)
@@ -212,8 +227,7 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
 
 def in_progress() -> Conflict:
     """For an API repeat that arrived while the first request was still finishing."""
-    return Conflict(f"A request with this {HEADER} is still being processed. Try again in a moment.",
-                    field=HEADER)
+    return Conflict(f"A request with this {HEADER} is still being processed. Try again in a moment.", field=HEADER)
 
 
 def init_app(app) -> None:

@@ -1,4 +1,5 @@
 """Operations: backup and restore with pg_dump/pg_restore (custom format)."""
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,12 @@ def backup(url: str, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn, env = libpq_args(url)
-    res = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "-f", str(path),
-                          *conn], env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "-f", str(path), *conn],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         raise AppError(f"pg_dump failed: {res.stderr.strip()[:500]}")
     return path
@@ -63,8 +68,21 @@ def restore(url: str, path: str | Path) -> None:
     listing = subprocess.run([_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True)
     if listing.returncode != 0:
         raise ValidationError(f"{path.name} is not a pg_dump custom-format backup")
-    res = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                          "--single-transaction", "--exit-on-error", *conn, str(path)],
-                         env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            *conn,
+            str(path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         raise AppError(f"pg_restore failed (nothing was changed): {res.stderr.strip()[:500]}")

@@ -12,6 +12,7 @@ So every function here bounds its input's size first, then checks it in linear t
 or overlapping repeats ever sees unbounded input), and fails only with ``ValidationError`` (a 400 naming the
 field, in plain English) or ``TooLarge`` (413). Nothing else escapes: a caller never needs another except.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,6 +73,7 @@ def collect(errors: list, parse: Callable, *args, **kwargs):
 
 # --------------------------------------------------------------------------- numbers
 
+
 def integer(raw, field: str, *, low: int, high: int, label: str | None = None, default=_MISSING) -> int:
     """A whole number from an int or a string of ASCII digits (optional sign), within [low, high].
 
@@ -94,8 +96,16 @@ def integer(raw, field: str, *, low: int, high: int, label: str | None = None, d
     return raw
 
 
-def number(raw, field: str, *, low: float | None = None, high: float | None = None, label: str | None = None,
-           default=_MISSING, range_message: str | None = None) -> float:
+def number(
+    raw,
+    field: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    label: str | None = None,
+    default=_MISSING,
+    range_message: str | None = None,
+) -> float:
     """A finite number from an int, a float or ASCII decimal text (``1.5``, ``-2e3``), within [low, high].
 
     NaN, Infinity, bool, non-ASCII digits and anything beyond ``MAX_MAGNITUDE`` are refused; a huge int is
@@ -133,8 +143,9 @@ def lon_lat(raw_lon, raw_lat, *, field: str = "lat") -> tuple[float, float]:
     lat = number(raw_lat, "lat", label="Latitude")
     if not (GB_LAT_MIN <= lat <= GB_LAT_MAX and GB_LON_MIN <= lon <= GB_LON_MAX):
         if GB_LAT_MIN <= lon <= GB_LAT_MAX and GB_LON_MIN <= lat <= GB_LON_MAX:
-            raise ValidationError("That point is outside Great Britain: latitude and longitude look swapped.",
-                                  field=field)
+            raise ValidationError(
+                "That point is outside Great Britain: latitude and longitude look swapped.", field=field
+            )
         raise ValidationError("That point is outside Great Britain.", field=field)
     return lon, lat
 
@@ -149,8 +160,18 @@ def point_or_none(raw_lon, raw_lat) -> tuple[float, float] | None:
 
 # --------------------------------------------------------------------------- text
 
-def text(raw, field: str, *, max_len: int, label: str | None = None, multiline: bool = False,
-         required: str | None = None, controls: str = "strip", numbers: bool = False) -> str | None:
+
+def text(
+    raw,
+    field: str,
+    *,
+    max_len: int,
+    label: str | None = None,
+    multiline: bool = False,
+    required: str | None = None,
+    controls: str = "strip",
+    numbers: bool = False,
+) -> str | None:
     """Text a person typed or a file carried: at most ``max_len`` characters as given, stripped; None when empty.
 
     Length is checked before anything else looks at it. Lone surrogates are refused (they cannot be stored
@@ -173,8 +194,9 @@ def text(raw, field: str, *, max_len: int, label: str | None = None, multiline: 
     if len(value) > max_len:  # as given, before any pattern looks at it
         raise too_long
     if _SURROGATE.search(value):
-        raise ValidationError(f"{name} contains a character that cannot be stored. Type it again, or paste it "
-                              "as plain text.", field=field)
+        raise ValidationError(
+            f"{name} contains a character that cannot be stored. Type it again, or paste it as plain text.", field=field
+        )
     if controls == "refuse" and _CONTROL_NOT_LAYOUT.search(value):
         raise ValidationError(f"{name} must not contain control characters", field=field)
     if multiline:
@@ -200,8 +222,15 @@ def email(raw, field: str = "email", *, label: str = "Email address", required: 
         return None
     local, at, domain = value.partition("@")
     labels = domain.split(".")
-    if (not at or not local or "@" in domain or len(labels) < 2 or not all(labels) or len(labels[-1]) < 2
-            or any(ch.isspace() or ch in _EMAIL_REFUSED for ch in value)):
+    if (
+        not at
+        or not local
+        or "@" in domain
+        or len(labels) < 2
+        or not all(labels)
+        or len(labels[-1]) < 2
+        or any(ch.isspace() or ch in _EMAIL_REFUSED for ch in value)
+    ):
         raise ValidationError("Enter an email address in the correct format, like name@example.org", field=field)
     return value
 
@@ -223,6 +252,7 @@ def web_address(raw, field: str = "url", *, max_len: int = 500, label: str | Non
 
 
 # --------------------------------------------------------------------------- JSON
+
 
 class JsonInvalid(ValidationError, ValueError):
     """A JSON document that is malformed, too deep, or holds numbers or text we cannot use.
@@ -273,8 +303,14 @@ def _surrogate_at(value) -> str | None:
     return None
 
 
-def load_json(data: bytes | str, *, max_bytes: int | None = None, what: str = "The body", field: str = "body",
-              max_depth: int = MAX_JSON_DEPTH) -> Any:
+def load_json(
+    data: bytes | str,
+    *,
+    max_bytes: int | None = None,
+    what: str = "The body",
+    field: str = "body",
+    max_depth: int = MAX_JSON_DEPTH,
+) -> Any:
     """Parse a JSON document safely: size, then nesting depth, then numbers and text as they are read.
 
     Refuses (with ``what`` as the subject of the message): more than ``max_bytes`` (TooLarge, 413); text
@@ -288,8 +324,9 @@ def load_json(data: bytes | str, *, max_bytes: int | None = None, what: str = "T
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise JsonInvalid(f"{what} is not valid JSON: byte {exc.start + 1} is not UTF-8 text",
-                              field=field) from None
+            raise JsonInvalid(
+                f"{what} is not valid JSON: byte {exc.start + 1} is not UTF-8 text", field=field
+            ) from None
     if too_deep(data, max_depth):
         raise JsonInvalid(f"{what} is nested more than {max_depth} levels deep", field=field)
 
@@ -310,15 +347,17 @@ def load_json(data: bytes | str, *, max_bytes: int | None = None, what: str = "T
     try:
         value = json.loads(data, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
-        raise JsonSyntaxError(f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
-                          field=field) from None
+        raise JsonSyntaxError(
+            f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", field=field
+        ) from None
     except RecursionError:  # not reachable after the depth check; kept so no input can become a 500
         raise JsonInvalid(f"{what} is nested too deeply", field=field) from None
     if _SURROGATE_ESCAPE.search(data) or _SURROGATE.search(data):
         where = _surrogate_at(value)
         if where is not None:
-            raise JsonInvalid(f"{what} has text that is not valid Unicode (a lone surrogate such as \\ud800)",
-                              field=where or field)
+            raise JsonInvalid(
+                f"{what} has text that is not valid Unicode (a lone surrogate such as \\ud800)", field=where or field
+            )
     return value
 
 
@@ -345,9 +384,11 @@ def body_limit(max_bytes: int):
 
     Sign-in measured (bench/signin.py): a 10 MB form took ~80 ms just to read and decode; 16 KB, ~1 ms.
     """
+
     def mark(view):
         view.max_body_bytes = max_bytes
         return view
+
     return mark
 
 

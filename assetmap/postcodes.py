@@ -4,6 +4,7 @@ No well-kept PyPI library does this offline (the candidates are unmaintained API
 validators last released 2015–2021), so the format check is the published UK postcode
 pattern; whether a postcode exists is answered by the loaded Code-Point Open / ONSPD table.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,10 +57,19 @@ def lookup(raw: str, field: str = "postcode") -> PostcodePoint:
     """Find a postcode's centroid; ValidationError if malformed, NotFound if unknown."""
     pc = normalise(raw, field)
     row = session.execute(
-        select(Postcode.postcode, lon(Postcode.geom), lat(Postcode.geom), Postcode.ward_code,
-               Postcode.lsoa_code, Postcode.lad_code).where(Postcode.postcode == pc)
+        select(
+            Postcode.postcode,
+            lon(Postcode.geom),
+            lat(Postcode.geom),
+            Postcode.ward_code,
+            Postcode.lsoa_code,
+            Postcode.lad_code,
+        ).where(Postcode.postcode == pc)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"We could not find the postcode {pc}. Check it is correct, or try a nearby postcode. "
-                       "This service covers the council areas it has been set up for.", field=field)
+        raise NotFound(
+            f"We could not find the postcode {pc}. Check it is correct, or try a nearby postcode. "
+            "This service covers the council areas it has been set up for.",
+            field=field,
+        )
     return PostcodePoint(*row)

@@ -6,6 +6,7 @@ parent sites allowed to frame it in ``g.frame_ancestors`` (only the embeddable s
 Hand-rolled rather than Flask-Talisman because the policy must carry a nonce for folium's
 inline map set-up and a configurable tile host; the header set follows Talisman's defaults.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -37,18 +38,20 @@ def frame_ancestors() -> str:
 
 def content_security_policy() -> str:
     tiles = _tile_origin()
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{csp_nonce()}'",
-        "style-src 'self' 'unsafe-inline'",  # Leaflet and folium set inline styles on map elements
-        f"img-src 'self' data: blob:{' ' + tiles if tiles else ''}",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        f"frame-ancestors {frame_ancestors()}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{csp_nonce()}'",
+            "style-src 'self' 'unsafe-inline'",  # Leaflet and folium set inline styles on map elements
+            f"img-src 'self' data: blob:{' ' + tiles if tiles else ''}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {frame_ancestors()}",
+        ]
+    )
 
 
 def init_app(app) -> None:

@@ -2,6 +2,7 @@
 
 The terms are seeded by migration 0002 with stable ids; this module reads them.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -28,7 +29,8 @@ def all_terms() -> dict[str, list[Term]]:
     """Terms of each taxonomy, in display order: {"category": [Term, …], …}."""
     rows = session.execute(
         select(TaxonomyTerm.id, Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.description)
-        .join(Taxonomy).order_by(Taxonomy.code, TaxonomyTerm.term_order)
+        .join(Taxonomy)
+        .order_by(Taxonomy.code, TaxonomyTerm.term_order)
     ).all()
     out: dict[str, list[Term]] = {code: [] for code in TAXONOMY_CODES}
     for term_id, tax_code, code, name, description in rows:

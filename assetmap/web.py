@@ -1,4 +1,5 @@
 """Service-wide pages: health check, accessibility statement, data sources and attribution."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
@@ -21,17 +22,31 @@ POSTCODE_ATTRIBUTION = (
 )
 DATA_SOURCES = [
     ("2024 wards and constituencies", ATTRIBUTION + " Re-published by Open Innovations (OGL v3.0)."),
-    ("LSOA 2011 boundaries", "UK-GeoJSON by Martin Chorley, CC BY 4.0. Contains Ordnance Survey and Office "
-     "for National Statistics data © Crown copyright and database right 2016."),
+    (
+        "LSOA 2011 boundaries",
+        "UK-GeoJSON by Martin Chorley, CC BY 4.0. Contains Ordnance Survey and Office "
+        "for National Statistics data © Crown copyright and database right 2016.",
+    ),
     ("Postcode centroids (Code-Point Open)", POSTCODE_ATTRIBUTION),
-    ("Census 2021 population", "Source: Office for National Statistics licensed under the Open Government "
-     "Licence v.3.0 (Census 2021)."),
-    ("Index of Multiple Deprivation 2019", "English Indices of Deprivation 2019, Ministry of Housing, "
-     "Communities & Local Government, Open Government Licence v3.0. Composite UK IMD, mySociety, CC BY 4.0."),
-    ("Public libraries", "Library data: Libraries Hacked (librarydata-db), from Birmingham City Council and "
-     "City of York Council; geocoded with OS Code-Point Open (© Crown copyright and database right 2023)."),
-    ("Illustrative community assets", "Invented for demonstration; marked 'Illustrative' wherever shown. "
-     "Coordinates are real Code-Point Open postcode centroids."),
+    (
+        "Census 2021 population",
+        "Source: Office for National Statistics licensed under the Open Government Licence v.3.0 (Census 2021).",
+    ),
+    (
+        "Index of Multiple Deprivation 2019",
+        "English Indices of Deprivation 2019, Ministry of Housing, "
+        "Communities & Local Government, Open Government Licence v3.0. Composite UK IMD, mySociety, CC BY 4.0.",
+    ),
+    (
+        "Public libraries",
+        "Library data: Libraries Hacked (librarydata-db), from Birmingham City Council and "
+        "City of York Council; geocoded with OS Code-Point Open (© Crown copyright and database right 2023).",
+    ),
+    (
+        "Illustrative community assets",
+        "Invented for demonstration; marked 'Illustrative' wherever shown. "
+        "Coordinates are real Code-Point Open postcode centroids.",
+    ),
 ]
 
 
@@ -62,8 +77,13 @@ def nav_items() -> list[dict]:
         href = url_for(endpoint)
         items.append({"href": href, "text": label, "active": request.path == href})
     if not current_user.is_authenticated:
-        items.append({"href": url_for("accounts.sign_in"), "text": "Sign in",
-                      "active": request.path == url_for("accounts.sign_in")})
+        items.append(
+            {
+                "href": url_for("accounts.sign_in"),
+                "text": "Sign in",
+                "active": request.path == url_for("accounts.sign_in"),
+            }
+        )
     return items
 
 
@@ -96,6 +116,7 @@ def favicon():
 def map_context():
     """Ward outlines and names and council boundaries: the base map drawn when tiles cannot load."""
     from .maps import context_layers
+
     resp = jsonify(context_layers())
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp

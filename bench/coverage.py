@@ -17,6 +17,7 @@ data) it:
 Targets (from the issue): every measure for every ward for one category < 2 s; page < 300 KB.
 Every phase is a fixed number of runs; the script stops by itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,11 @@ TARGET_S, TARGET_KB = 2.0, 300
 
 
 def database_url(rebuild: bool) -> str:
+    from sqlalchemy import create_engine, text
+
     from assetmap import embedded
     from assetmap.cli import upgrade_database
-    from sqlalchemy import create_engine, text
+
     embedded.ensure_running(log=lambda *a: None)
     embedded.ensure_database(DB_NAME)
     url = embedded.url(DB_NAME)
@@ -57,6 +60,7 @@ def load_reference(app) -> None:
     """The real areas, postcodes, population and deprivation, loaded as the tests load them."""
     from assetmap.loaders import status_counts
     from tests.conftest import load_reference_data
+
     with app.app_context():
         if status_counts()["wards"]:
             return
@@ -68,11 +72,14 @@ def load_reference(app) -> None:
 def load_assets(app, n: int, seed: int = 20261121) -> None:
     """N synthetic assets in Birmingham, written in bulk (the location trigger assigns their areas)."""
     import datetime as dt
+
     from sqlalchemy import func, insert, select
+
     from assetmap import taxonomy
     from assetmap.db import session
     from assetmap.loaders import transaction
     from assetmap.models import Attribute, Location, Postcode, Service, ServiceArea, ServiceAtLocation, Ward
+
     with app.app_context():
         have = session.execute(select(func.count()).select_from(Service).where(Service.source == SOURCE)).scalar()
         if have == n:
@@ -83,25 +90,38 @@ def load_assets(app, n: int, seed: int = 20261121) -> None:
         cats = [t.id for t in taxonomy.terms("category")]
         auds = {t.code: t.id for t in taxonomy.terms("audience")}
         caps = [t.id for t in taxonomy.terms("capability")]
-        points = session.execute(select(func.ST_X(Postcode.geom), func.ST_Y(Postcode.geom))
-                                 .where(Postcode.lad_code == BIRMINGHAM)).all()
+        points = session.execute(
+            select(func.ST_X(Postcode.geom), func.ST_Y(Postcode.geom)).where(Postcode.lad_code == BIRMINGHAM)
+        ).all()
         wards = list(session.execute(select(Ward.code).where(Ward.lad_code == BIRMINGHAM)).scalars())
         today = dt.date.today()
         services, locations, links, attrs, areas = [], [], [], [], []
         for i in range(n):
             sid = uuid.uuid4()
             phone = i % 10 == 0
-            services.append({
-                "id": sid, "name": f"Bench asset {i + 1}", "description": "A synthetic asset for the benchmark.",
-                "status": "active", "modes": ["phone"] if phone else ["in_person"],
-                "visibility": "confidential" if i % 33 == 0 else "public", "illustrative": True, "version": 1,
-                "last_verified_on": today - dt.timedelta(days=rng.randrange(0, 3 * 365)),
-                "verification_method": "phoned", "source": SOURCE, "source_id": f"bench-{i + 1}"})
+            services.append(
+                {
+                    "id": sid,
+                    "name": f"Bench asset {i + 1}",
+                    "description": "A synthetic asset for the benchmark.",
+                    "status": "active",
+                    "modes": ["phone"] if phone else ["in_person"],
+                    "visibility": "confidential" if i % 33 == 0 else "public",
+                    "illustrative": True,
+                    "version": 1,
+                    "last_verified_on": today - dt.timedelta(days=rng.randrange(0, 3 * 365)),
+                    "verification_method": "phoned",
+                    "source": SOURCE,
+                    "source_id": f"bench-{i + 1}",
+                }
+            )
             chosen = {cats[i % len(cats)]}
             if rng.random() < 0.25:
                 chosen.add(rng.choice(cats))
-            chosen |= {rng.choice(caps), rng.choice([auds["all-adults"], auds["older-people"],
-                                                     auds["unpaid-carers"], auds["dementia"]])}
+            chosen |= {
+                rng.choice(caps),
+                rng.choice([auds["all-adults"], auds["older-people"], auds["unpaid-carers"], auds["dementia"]]),
+            }
             attrs += [{"id": uuid.uuid4(), "service_id": sid, "taxonomy_term_id": t} for t in chosen]
             if phone:
                 for w in rng.sample(wards, rng.randint(1, 3)):
@@ -109,22 +129,33 @@ def load_assets(app, n: int, seed: int = 20261121) -> None:
             else:
                 x, y = rng.choice(points)
                 lid = uuid.uuid4()
-                locations.append({"id": lid, "location_type": "physical", "name": f"Bench place {i + 1}",
-                                  "geom": f"SRID=4326;POINT({x + rng.uniform(-0.0005, 0.0005):.6f} "
-                                          f"{y + rng.uniform(-0.0005, 0.0005):.6f})"})
+                locations.append(
+                    {
+                        "id": lid,
+                        "location_type": "physical",
+                        "name": f"Bench place {i + 1}",
+                        "geom": f"SRID=4326;POINT({x + rng.uniform(-0.0005, 0.0005):.6f} "
+                        f"{y + rng.uniform(-0.0005, 0.0005):.6f})",
+                    }
+                )
                 links.append({"id": uuid.uuid4(), "service_id": sid, "location_id": lid})
         with transaction():
             old = select(Service.id).where(Service.source == SOURCE)
-            session.execute(Location.__table__.delete().where(Location.id.in_(
-                select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id.in_(old)))))
+            session.execute(
+                Location.__table__.delete().where(
+                    Location.id.in_(select(ServiceAtLocation.location_id).where(ServiceAtLocation.service_id.in_(old)))
+                )
+            )
             session.execute(Service.__table__.delete().where(Service.source == SOURCE))
             session.execute(insert(Service), services)
             session.execute(insert(Location), locations)
             session.execute(insert(ServiceAtLocation), links)
             session.execute(insert(Attribute), attrs)
             session.execute(insert(ServiceArea), areas)
-        print(f"  {n:,} synthetic assets loaded in {time.perf_counter() - started:.1f} s "
-              f"({len(locations):,} places, {len(areas):,} service-area wards)")
+        print(
+            f"  {n:,} synthetic assets loaded in {time.perf_counter() - started:.1f} s "
+            f"({len(locations):,} places, {len(areas):,} service-area wards)"
+        )
 
 
 def timed(fn, runs: int) -> tuple[float, float, object]:
@@ -141,9 +172,10 @@ def measure(app, category: str, runs: int) -> None:
     from assetmap import taxonomy
     from assetmap.coverage import queries, service
     from assetmap.coverage.params import CoverageParams
+
     p = CoverageParams(geography="ward", la=BIRMINGHAM, category=category)
     with app.app_context():
-        service.coverage(p)   # warm the pool and the catalogue caches
+        service.coverage(p)  # warm the pool and the catalogue caches
         print(f"\nEvery measure for every ward, category {category!r} ({runs} runs each):")
         parts = [
             ("raw PostGIS: walking access + 2SFCA", lambda: queries.lsoa_access(p)),
@@ -159,11 +191,15 @@ def measure(app, category: str, runs: int) -> None:
         best, med, cov = timed(lambda: service.coverage(p), runs)
         ok = "meets" if med < TARGET_S else "MISSES"
         print(f"  {'raw queries together (sum of medians)':<42} {'':>17}median {raw * 1000:7.1f} ms")
-        print(f"  {'whole use case: all measures, ranked':<42} best {best * 1000:7.1f} ms   median "
-              f"{med * 1000:7.1f} ms  -> {ok} the {TARGET_S:.0f} s target")
+        print(
+            f"  {'whole use case: all measures, ranked':<42} best {best * 1000:7.1f} ms   median "
+            f"{med * 1000:7.1f} ms  -> {ok} the {TARGET_S:.0f} s target"
+        )
         matching = cov.total_assets
-        print(f"  ({len(cov.areas)} wards, {matching:,} matching assets, top gap: {cov.ranked[0].name} "
-              f"{cov.ranked[0].gap})")
+        print(
+            f"  ({len(cov.areas)} wards, {matching:,} matching assets, top gap: {cov.ranked[0].name} "
+            f"{cov.ranked[0].gap})"
+        )
 
         print("\nEvery category in turn, and all together (median of 3 runs each):")
         worst = (0.0, "")
@@ -175,10 +211,12 @@ def measure(app, category: str, runs: int) -> None:
 
 
 def page_size(app, category: str) -> None:
+    from sqlalchemy import select
+
     from assetmap.accounts.service import create_user
     from assetmap.db import session
     from assetmap.models import User
-    from sqlalchemy import select
+
     email = "bench-commissioner@example.org"
     with app.app_context():
         if session.execute(select(User).where(User.email == email)).scalar_one_or_none() is None:
@@ -188,16 +226,21 @@ def page_size(app, category: str) -> None:
     resp = client.post("/sign-in", data={"email": email, "password": "bench password 1234"})
     assert resp.status_code == 302, resp.status_code
     print("\nChoropleth page as a signed-in commissioner (median of 3 renders):")
-    for label, query in ((f"wards, {category}", f"category={category}"),
-                         ("wards, all categories", "category=all"),
-                         (f"constituencies, {category}", f"geography=constituency&category={category}"),
-                         (f"LSOAs, {category}", f"geography=lsoa&category={category}")):
+    for label, query in (
+        (f"wards, {category}", f"category={category}"),
+        ("wards, all categories", "category=all"),
+        (f"constituencies, {category}", f"geography=constituency&category={category}"),
+        (f"LSOAs, {category}", f"geography=lsoa&category={category}"),
+    ):
         url = f"/coverage?la={BIRMINGHAM}&{query}"
         _, med, resp = timed(lambda url=url: client.get(url), 3)
         assert resp.status_code == 200, resp.status_code
         kb = len(resp.data) / 1024
-        note = f"-> {'meets' if kb < TARGET_KB else 'MISSES'} the {TARGET_KB} KB target" \
-            if label.startswith("wards") else "(no target)"
+        note = (
+            f"-> {'meets' if kb < TARGET_KB else 'MISSES'} the {TARGET_KB} KB target"
+            if label.startswith("wards")
+            else "(no target)"
+        )
         print(f"  {label:<32} {kb:7.1f} KB  rendered in {med * 1000:6.0f} ms  {note}")
 
 
@@ -211,13 +254,17 @@ def main() -> None:
     print(f"Coverage benchmark in database {DB_NAME}")
     url = database_url(args.rebuild)
     from assetmap import create_app
-    app = create_app({"SQLALCHEMY_URL": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "bench"})
+
+    app = create_app(
+        {"SQLALCHEMY_URL": url, "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench"}
+    )
     load_reference(app)
     load_assets(app, args.assets)
     with app.app_context():
         from sqlalchemy import text
+
         from assetmap.db import session
+
         session.execute(text("ANALYZE"))
         session.commit()
     measure(app, args.category, args.runs)

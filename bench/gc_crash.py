@@ -12,6 +12,7 @@ changing any file. Stops by itself.
 Seen on 2026-11-22 (600 requests each unless said): 3.11.7 with --no-guard 50 SIGSEGVs; 3.11.7
 with the guard 0; 3.12.1 with --no-guard 0 in 1,800.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,11 @@ def main() -> int:
     ap.add_argument("--no-guard", action="store_true")
     ap.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
     ap.add_argument("--port", type=int, default=5301)
-    ap.add_argument("--path", default="/oruk/services?page={page}&per_page=200&full=true",
-                    help="what to ask for; {page} cycles 1-4, {id} cycles over the asset ids")
+    ap.add_argument(
+        "--path",
+        default="/oruk/services?page={page}&per_page=200&full=true",
+        help="what to ask for; {page} cycles 1-4, {id} cycles over the asset ids",
+    )
     args = ap.parse_args()
     url = f"http://127.0.0.1:{args.port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,9 +61,23 @@ def main() -> int:
         log_path = Path(tmp) / "gunicorn.log"
         env = {**os.environ, "ASSETMAP_BENCH_NO_GUARD": "1" if args.no_guard else "0", "PYTHONPATH": str(ROOT)}
         with log_path.open("w") as log:
-            server = subprocess.Popen([args.python, "-m", "gunicorn", "-c", str(conf), "--bind", f"127.0.0.1:{args.port}",
-                                       "--preload", "assetmap.wsgi:app"], cwd=ROOT, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [
+                    args.python,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(conf),
+                    "--bind",
+                    f"127.0.0.1:{args.port}",
+                    "--preload",
+                    "assetmap.wsgi:app",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             try:
                 for _ in range(120):
                     try:
@@ -71,6 +89,7 @@ def main() -> int:
                 ids = []
                 if "{id}" in args.path:
                     import json
+
                     for page in (1, 2, 3, 4):
                         body = urllib.request.urlopen(f"{url}/oruk/services?page={page}&per_page=200", timeout=60)
                         ids += [s["id"] for s in json.load(body)["contents"]]
@@ -98,10 +117,13 @@ def main() -> int:
                 server.terminate()
                 server.wait(timeout=30)
         text = log_path.read_text()
-    version = subprocess.run([args.python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True,
-                             text=True).stdout.strip()
-    print(f"{args.path}: Python {version}, guard {'off' if args.no_guard else 'on (where installed)'}: {done[0]} requests in "
-          f"{elapsed:.0f} s, {len(failures)} failed, {len(re.findall('SIGSEGV', text))} worker SIGSEGVs")
+    version = subprocess.run(
+        [args.python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"{args.path}: Python {version}, guard {'off' if args.no_guard else 'on (where installed)'}: {done[0]} requests in "
+        f"{elapsed:.0f} s, {len(failures)} failed, {len(re.findall('SIGSEGV', text))} worker SIGSEGVs"
+    )
     return 0
 
 

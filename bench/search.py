@@ -19,6 +19,7 @@ What it does, in a SEPARATE database (``assetmap_bench`` in the private cluster,
 
 Every phase is bounded in time and requests; the script stops by itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,53 +42,123 @@ sys.path.insert(0, str(ROOT))
 SOURCE = "bench"
 #: English towns and cities with rough populations (thousands): the synthetic assets cluster here
 TOWNS = [
-    ("London", 51.507, -0.128, 8900), ("Birmingham", 52.486, -1.890, 1140), ("Manchester", 53.480, -2.242, 550),
-    ("Leeds", 53.800, -1.549, 790), ("Liverpool", 53.408, -2.992, 490), ("Sheffield", 53.381, -1.470, 580),
-    ("Bristol", 51.455, -2.588, 470), ("Newcastle", 54.978, -1.618, 300), ("Nottingham", 52.954, -1.158, 330),
-    ("Leicester", 52.637, -1.140, 370), ("Coventry", 52.407, -1.512, 370), ("Bradford", 53.795, -1.759, 540),
-    ("Hull", 53.745, -0.336, 260), ("Stoke-on-Trent", 53.003, -2.180, 260), ("Wolverhampton", 52.587, -2.129, 260),
-    ("Plymouth", 50.375, -4.143, 260), ("Southampton", 50.910, -1.404, 250), ("Reading", 51.454, -0.978, 230),
-    ("Derby", 52.923, -1.477, 260), ("Portsmouth", 50.805, -1.087, 210), ("Brighton", 50.823, -0.137, 280),
-    ("Norwich", 52.630, 1.297, 140), ("Milton Keynes", 52.041, -0.760, 290), ("Luton", 51.879, -0.417, 220),
-    ("York", 53.960, -1.082, 200), ("Exeter", 50.718, -3.534, 130), ("Cambridge", 52.205, 0.122, 150),
-    ("Oxford", 51.752, -1.258, 160), ("Ipswich", 52.056, 1.148, 140), ("Preston", 53.763, -2.703, 150),
-    ("Blackpool", 53.817, -3.036, 140), ("Sunderland", 54.906, -1.381, 280), ("Middlesbrough", 54.574, -1.235, 140),
-    ("Carlisle", 54.892, -2.932, 110), ("Lincoln", 53.234, -0.538, 100), ("Gloucester", 51.864, -2.244, 130),
-    ("Bournemouth", 50.720, -1.880, 200), ("Swindon", 51.558, -1.782, 230), ("Peterborough", 52.573, -0.241, 215),
-    ("Northampton", 52.237, -0.894, 230), ("Truro", 50.263, -5.051, 20), ("Canterbury", 51.280, 1.080, 160),
-    ("Chelmsford", 51.736, 0.469, 180), ("Colchester", 51.896, 0.892, 190), ("Worcester", 52.193, -2.220, 100),
-    ("Shrewsbury", 52.708, -2.754, 75), ("Lancaster", 54.047, -2.801, 140), ("Durham", 54.776, -1.575, 50),
-    ("Barrow-in-Furness", 54.108, -3.218, 70), ("King's Lynn", 52.754, 0.398, 45),
+    ("London", 51.507, -0.128, 8900),
+    ("Birmingham", 52.486, -1.890, 1140),
+    ("Manchester", 53.480, -2.242, 550),
+    ("Leeds", 53.800, -1.549, 790),
+    ("Liverpool", 53.408, -2.992, 490),
+    ("Sheffield", 53.381, -1.470, 580),
+    ("Bristol", 51.455, -2.588, 470),
+    ("Newcastle", 54.978, -1.618, 300),
+    ("Nottingham", 52.954, -1.158, 330),
+    ("Leicester", 52.637, -1.140, 370),
+    ("Coventry", 52.407, -1.512, 370),
+    ("Bradford", 53.795, -1.759, 540),
+    ("Hull", 53.745, -0.336, 260),
+    ("Stoke-on-Trent", 53.003, -2.180, 260),
+    ("Wolverhampton", 52.587, -2.129, 260),
+    ("Plymouth", 50.375, -4.143, 260),
+    ("Southampton", 50.910, -1.404, 250),
+    ("Reading", 51.454, -0.978, 230),
+    ("Derby", 52.923, -1.477, 260),
+    ("Portsmouth", 50.805, -1.087, 210),
+    ("Brighton", 50.823, -0.137, 280),
+    ("Norwich", 52.630, 1.297, 140),
+    ("Milton Keynes", 52.041, -0.760, 290),
+    ("Luton", 51.879, -0.417, 220),
+    ("York", 53.960, -1.082, 200),
+    ("Exeter", 50.718, -3.534, 130),
+    ("Cambridge", 52.205, 0.122, 150),
+    ("Oxford", 51.752, -1.258, 160),
+    ("Ipswich", 52.056, 1.148, 140),
+    ("Preston", 53.763, -2.703, 150),
+    ("Blackpool", 53.817, -3.036, 140),
+    ("Sunderland", 54.906, -1.381, 280),
+    ("Middlesbrough", 54.574, -1.235, 140),
+    ("Carlisle", 54.892, -2.932, 110),
+    ("Lincoln", 53.234, -0.538, 100),
+    ("Gloucester", 51.864, -2.244, 130),
+    ("Bournemouth", 50.720, -1.880, 200),
+    ("Swindon", 51.558, -1.782, 230),
+    ("Peterborough", 52.573, -0.241, 215),
+    ("Northampton", 52.237, -0.894, 230),
+    ("Truro", 50.263, -5.051, 20),
+    ("Canterbury", 51.280, 1.080, 160),
+    ("Chelmsford", 51.736, 0.469, 180),
+    ("Colchester", 51.896, 0.892, 190),
+    ("Worcester", 52.193, -2.220, 100),
+    ("Shrewsbury", 52.708, -2.754, 75),
+    ("Lancaster", 54.047, -2.801, 140),
+    ("Durham", 54.776, -1.575, 50),
+    ("Barrow-in-Furness", 54.108, -3.218, 70),
+    ("King's Lynn", 52.754, 0.398, 45),
 ]
 ENGLAND_BOX = (-5.5, 50.05, 1.7, 55.75)  # lon min, lat min, lon max, lat max
 ACTIVITIES = [
-    ("Zumba", "Dance fitness to Latin music, at your own pace."), ("Walking group", "Gentle walks and a chat."),
-    ("Lunch club", "A hot two-course lunch and good company."), ("Community choir", "Singing for fun, no auditions."),
-    ("Knit and natter", "Bring your needles or learn from scratch."), ("Chair yoga", "Seated yoga for strength."),
-    ("Men's shed", "A workshop where men make, mend and chat."), ("Memory café", "For people living with dementia."),
-    ("Coffee morning", "Tea, coffee and cake with neighbours."), ("Book club", "Read and talk about books."),
-    ("Community garden", "Grow vegetables and flowers together."), ("Tai chi", "Slow movement for balance."),
-    ("Bingo afternoon", "Friendly bingo with small prizes."), ("Digital help", "Get help with phones and tablets."),
-    ("Carers' group", "Support and a break for unpaid carers."), ("Tea dance", "Ballroom and sequence dancing."),
-    ("Bowls club", "Indoor and outdoor bowls."), ("Art class", "Drawing and painting for beginners."),
-    ("Befriending calls", "A weekly friendly phone call."), ("Benefits advice", "Help with forms and benefits."),
+    ("Zumba", "Dance fitness to Latin music, at your own pace."),
+    ("Walking group", "Gentle walks and a chat."),
+    ("Lunch club", "A hot two-course lunch and good company."),
+    ("Community choir", "Singing for fun, no auditions."),
+    ("Knit and natter", "Bring your needles or learn from scratch."),
+    ("Chair yoga", "Seated yoga for strength."),
+    ("Men's shed", "A workshop where men make, mend and chat."),
+    ("Memory café", "For people living with dementia."),
+    ("Coffee morning", "Tea, coffee and cake with neighbours."),
+    ("Book club", "Read and talk about books."),
+    ("Community garden", "Grow vegetables and flowers together."),
+    ("Tai chi", "Slow movement for balance."),
+    ("Bingo afternoon", "Friendly bingo with small prizes."),
+    ("Digital help", "Get help with phones and tablets."),
+    ("Carers' group", "Support and a break for unpaid carers."),
+    ("Tea dance", "Ballroom and sequence dancing."),
+    ("Bowls club", "Indoor and outdoor bowls."),
+    ("Art class", "Drawing and painting for beginners."),
+    ("Befriending calls", "A weekly friendly phone call."),
+    ("Benefits advice", "Help with forms and benefits."),
 ]
-CATEGORIES = ["social-groups", "physical-activity", "arts-and-music", "learning", "community-meals-and-food",
-              "money-and-benefits-advice", "carers-support", "mental-wellbeing", "befriending", "green-spaces",
-              "digital-inclusion", "health-support"]
+CATEGORIES = [
+    "social-groups",
+    "physical-activity",
+    "arts-and-music",
+    "learning",
+    "community-meals-and-food",
+    "money-and-benefits-advice",
+    "carers-support",
+    "mental-wellbeing",
+    "befriending",
+    "green-spaces",
+    "digital-inclusion",
+    "health-support",
+]
 AUDIENCES = ["all-adults", "older-people", "dementia", "unpaid-carers", "physical-disabilities", "mental-health"]
 CAPABILITIES = ["love-friendship-support", "future-without-concern", "feeling-valued", "enjoyment", "independence"]
 ASSET_TYPES = ["association", "voluntary-organisation", "public-institution", "physical-space", "local-enterprise"]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 ACCESS = ["wheelchair", "step-free", "accessible-toilet", "hearing-loop", "quiet-space"]
-QUERY_WORDS = ["zumba", "walking", "lunch", "singing", "knit", "yoga", "dementia", "carers", "garden", "dance",
-               "zumbba", "chair yoga", "book club", "digital"]
+QUERY_WORDS = [
+    "zumba",
+    "walking",
+    "lunch",
+    "singing",
+    "knit",
+    "yoga",
+    "dementia",
+    "carers",
+    "garden",
+    "dance",
+    "zumbba",
+    "chair yoga",
+    "book club",
+    "digital",
+]
 
 
 # --------------------------------------------------------------------------- database
 
+
 def bench_url(name: str) -> str:
     from assetmap import embedded
+
     embedded.ensure_running(log=lambda *a: None)
     embedded.ensure_database(name)
     return embedded.url(name)
@@ -110,11 +181,16 @@ def load(url: str, n: int, seed: int = 7) -> None:
     """Load ``n`` synthetic assets with COPY (all or nothing)."""
     import psycopg
     from sqlalchemy.engine import make_url
+
     rng = random.Random(seed)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn:
-        terms = {(tax, code): tid for tax, code, tid in conn.execute(
-            "SELECT t.code, tt.code, tt.id FROM taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id")}
+        terms = {
+            (tax, code): tid
+            for tax, code, tid in conn.execute(
+                "SELECT t.code, tt.code, tt.id FROM taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id"
+            )
+        }
         conn.execute("DELETE FROM service WHERE source = %s", (SOURCE,))
         conn.execute("DELETE FROM location WHERE source = %s", (SOURCE,))
         today = time.strftime("%Y-%m-%d")
@@ -128,27 +204,63 @@ def load(url: str, n: int, seed: int = 7) -> None:
                 act, desc = rng.choice(ACTIVITIES)
                 verified = f"{rng.choice([2024, 2025, 2025, 2026, 2026, 2026])}-{rng.randint(1, 12):02d}-15"
                 verified = min(verified, today)
-                rows["service"].append((sid, f"{act} {town} {i}", desc, ["in_person"], "public", "active", True,
-                                        verified, "phoned", 1, SOURCE, f"b{i}"))
-                rows["location"].append((lid, f"{town} hall", "physical", f"{i} High Street", SOURCE,
-                                         f"SRID=4326;POINT({lon:.6f} {lat:.6f})"))
+                rows["service"].append(
+                    (
+                        sid,
+                        f"{act} {town} {i}",
+                        desc,
+                        ["in_person"],
+                        "public",
+                        "active",
+                        True,
+                        verified,
+                        "phoned",
+                        1,
+                        SOURCE,
+                        f"b{i}",
+                    )
+                )
+                rows["location"].append(
+                    (
+                        lid,
+                        f"{town} hall",
+                        "physical",
+                        f"{i} High Street",
+                        SOURCE,
+                        f"SRID=4326;POINT({lon:.6f} {lat:.6f})",
+                    )
+                )
                 rows["sal"].append((uuid.uuid4(), sid, lid))
-                picks = ([("category", c) for c in rng.sample(CATEGORIES, rng.randint(1, 2))]
-                         + [("audience", rng.choice(AUDIENCES))]
-                         + [("capability", c) for c in rng.sample(CAPABILITIES, rng.randint(1, 2))]
-                         + [("asset_type", rng.choice(ASSET_TYPES))])
+                picks = (
+                    [("category", c) for c in rng.sample(CATEGORIES, rng.randint(1, 2))]
+                    + [("audience", rng.choice(AUDIENCES))]
+                    + [("capability", c) for c in rng.sample(CAPABILITIES, rng.randint(1, 2))]
+                    + [("asset_type", rng.choice(ASSET_TYPES))]
+                )
                 rows["attribute"] += [(uuid.uuid4(), sid, terms[p]) for p in picks]
                 for day in rng.sample(range(7), rng.randint(0, 2)):
                     start = rng.choice([9, 10, 13, 14, 18])
-                    rows["schedule"].append((uuid.uuid4(), sid, "WEEKLY", DAYS[day], day, f"{start}:00",
-                                             f"{start + 2}:00"))
+                    rows["schedule"].append(
+                        (uuid.uuid4(), sid, "WEEKLY", DAYS[day], day, f"{start}:00", f"{start + 2}:00")
+                    )
                 amount = rng.choice([0, 0, 0, 1, 2, 3.5, 5])
-                rows["cost"].append((uuid.uuid4(), sid, amount, "GBP", "Free" if amount == 0 else "Per session",
-                                     "Free" if amount == 0 else f"£{amount:g}"))
+                rows["cost"].append(
+                    (
+                        uuid.uuid4(),
+                        sid,
+                        amount,
+                        "GBP",
+                        "Free" if amount == 0 else "Per session",
+                        "Free" if amount == 0 else f"£{amount:g}",
+                    )
+                )
                 rows["access"] += [(uuid.uuid4(), lid, k) for k in rng.sample(ACCESS, rng.randint(0, 3))]
             copies = [
-                ("service", "id, name, description, modes, visibility, status, illustrative, last_verified_on, "
-                            "verification_method, version, source, source_id"),
+                (
+                    "service",
+                    "id, name, description, modes, visibility, status, illustrative, last_verified_on, "
+                    "verification_method, version, source, source_id",
+                ),
                 ("location", "id, name, location_type, address_1, source, geom"),
                 ("sal", "id, service_id, location_id"),
                 ("attribute", "id, service_id, taxonomy_term_id"),
@@ -169,7 +281,9 @@ def load(url: str, n: int, seed: int = 7) -> None:
 
 def prepare(url: str, n: int, reload: bool) -> None:
     from sqlalchemy import create_engine, text
+
     from assetmap.cli import upgrade_database
+
     upgrade_database(url)
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -184,14 +298,18 @@ def prepare(url: str, n: int, reload: bool) -> None:
 
 # --------------------------------------------------------------------------- workload
 
+
 def make_bodies(count: int, seed: int = 11) -> list[dict]:
     """Searches like practitioners make: near a home in a town, mostly 1 mile, some with words and filters."""
     rng = random.Random(seed)
     bodies = []
     for _ in range(count):
         lon, lat = random_point(rng)
-        body = {"lat": round(lat, 6), "lon": round(lon, 6),
-                "radius_m": rng.choice([1609.344] * 6 + [804.672, 3218.688, 8046.72])}
+        body = {
+            "lat": round(lat, 6),
+            "lon": round(lon, 6),
+            "radius_m": rng.choice([1609.344] * 6 + [804.672, 3218.688, 8046.72]),
+        }
         if rng.random() < 0.3:
             body["q"] = rng.choice(QUERY_WORDS)
         if rng.random() < 0.2:
@@ -240,12 +358,21 @@ def run_phase(label: str, fn, bodies: list[dict], clients: int, seconds: float, 
         t.join(seconds + 30)
     elapsed = time.perf_counter() - t0
     ms = sorted(x * 1000 for x in latencies)
-    out = {"label": label, "requests": len(ms), "errors": len(errors), "seconds": elapsed, "by_radius": by_radius,
-           "rps": len(ms) / elapsed if elapsed else 0.0,
-           "p50": statistics.median(ms) if ms else float("nan"),
-           "p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))] if ms else float("nan")}
-    print(f"  {label:<44} {out['requests']:>6} req  {out['rps']:>7.1f} req/s  p50 {out['p50']:6.1f} ms  "
-          f"p95 {out['p95']:6.1f} ms" + (f"  ERRORS {len(errors)}: {errors[0]}" if errors else ""), flush=True)
+    out = {
+        "label": label,
+        "requests": len(ms),
+        "errors": len(errors),
+        "seconds": elapsed,
+        "by_radius": by_radius,
+        "rps": len(ms) / elapsed if elapsed else 0.0,
+        "p50": statistics.median(ms) if ms else float("nan"),
+        "p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))] if ms else float("nan"),
+    }
+    print(
+        f"  {label:<44} {out['requests']:>6} req  {out['rps']:>7.1f} req/s  p50 {out['p50']:6.1f} ms  "
+        f"p95 {out['p95']:6.1f} ms" + (f"  ERRORS {len(errors)}: {errors[0]}" if errors else ""),
+        flush=True,
+    )
     return out
 
 
@@ -255,6 +382,7 @@ def bare_sql(app, bodies: list[dict]):
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.query import Origin, search_statement
+
     engine = session.get_bind()
     compiled = {}
     with app.test_request_context():
@@ -271,7 +399,9 @@ def bare_sql(app, bodies: list[dict]):
             sql, params = compiled[json.dumps(body, sort_keys=True)]
             with engine.connect() as conn:
                 conn.exec_driver_sql(sql, params).all()
+
         return run
+
     return engine, factory
 
 
@@ -283,8 +413,9 @@ def http_client(port: int):
             payload = json.dumps(body)
             for attempt in (1, 2):
                 try:
-                    state["conn"].request("POST", "/api/search", body=payload,
-                                          headers={"Content-Type": "application/json"})
+                    state["conn"].request(
+                        "POST", "/api/search", body=payload, headers={"Content-Type": "application/json"}
+                    )
                     resp = state["conn"].getresponse()
                     data = resp.read()
                     break
@@ -298,7 +429,9 @@ def http_client(port: int):
             if resp.getheader("Connection", "").lower() == "close":
                 state["conn"].close()
                 state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
         return run
+
     return factory
 
 
@@ -320,9 +453,27 @@ def start_inprocess_server(app, port: int):
 def start_gunicorn(url: str, port: int, workers: int, threads: int):
     env = {**os.environ, "DATABASE_URL": url, "ASSETMAP_ENV": "development"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--worker-class", "gthread", "--log-level", "warning", "assetmap.wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+            "assetmap.wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -338,11 +489,13 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int):
 
 # --------------------------------------------------------------------------- EXPLAIN and page size
 
+
 def explain(app, body: dict, label: str) -> list[str]:
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.query import Origin, search_statement
+
     with app.test_request_context():
         (_pc, point), filters, page, per_page = parse_request(body)
         stmt = search_statement(Origin(point[0], point[1]), filters, Anonymous(), "near", page, per_page)
@@ -362,9 +515,11 @@ def explain(app, body: dict, label: str) -> list[str]:
 def explain_text(app, q: str) -> None:
     """The search's own text conditions on their own: answered by the GIN indexes."""
     from sqlalchemy import select
+
     from assetmap.db import session
     from assetmap.models import Service
     from assetmap.practitioners.query import text_filter, words_of
+
     with app.app_context():
         stmt = select(Service.id).where(text_filter(words_of(q)))
         engine = session.get_bind()
@@ -392,18 +547,28 @@ def results_page(app, lat: float, lon: float, miles: str) -> dict:
         size = len(page.data)
     body = page.get_data(as_text=True)
     import re
+
     m = re.search(r"<h1[^>]*>\s*([\d,]+) results", body)
     total = int(m.group(1).replace(",", "")) if m else None
     t0 = time.perf_counter()
     feats = client.get(f"{loc}/features.json?lat={lat}&lon={lon}&r={float(miles) * 1609.344 * 1.1:.0f}")
     feat_time = time.perf_counter() - t0
     fj = feats.get_json()
-    return {"total": total, "bytes": size, "render_median_s": statistics.median(times), "render_max_s": max(times),
-            "markers_inline": body.count("L.marker("), "features_bytes": len(feats.data),
-            "features_count": len(fj["features"]), "features_truncated": fj["truncated"], "features_s": feat_time}
+    return {
+        "total": total,
+        "bytes": size,
+        "render_median_s": statistics.median(times),
+        "render_max_s": max(times),
+        "markers_inline": body.count("L.marker("),
+        "features_bytes": len(feats.data),
+        "features_count": len(fj["features"]),
+        "features_truncated": fj["truncated"],
+        "features_s": feat_time,
+    }
 
 
 # --------------------------------------------------------------------------- main
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -419,27 +584,33 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     url = args.url or bench_url(args.db)
-    if any(name in url.split("?")[0].rsplit("/", 1)[-1] for name in ("assetmap_test",)) or \
-            url.split("?")[0].rsplit("/", 1)[-1] == "assetmap":
+    if (
+        any(name in url.split("?")[0].rsplit("/", 1)[-1] for name in ("assetmap_test",))
+        or url.split("?")[0].rsplit("/", 1)[-1] == "assetmap"
+    ):
         raise SystemExit("Refusing to benchmark the demo or a test database: use a separate one")
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
     prepare(url, args.assets, args.reload)
 
     from assetmap import create_app, logs
+
     app = create_app({"SQLALCHEMY_URL": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     logs.configure_logging(stream=open(os.devnull, "w"))  # still formatted, like production; not printed
 
     bodies = make_bodies(400)
     engine, bare = bare_sql(app, bodies)
-    print(f"\nPool: size {engine.pool.size()}, overflow up to {engine.pool._max_overflow}; "
-          f"{args.clients} concurrent clients; each phase ≤ {args.seconds:.0f} s and ≤ {args.max_requests} requests")
+    print(
+        f"\nPool: size {engine.pool.size()}, overflow up to {engine.pool._max_overflow}; "
+        f"{args.clients} concurrent clients; each phase ≤ {args.seconds:.0f} s and ≤ {args.max_requests} requests"
+    )
 
     results = {}
     print("\nBare SQL (the endpoint's search statement, compiled once, same engine and pool):")
     run_phase("warm-up", bare, bodies, args.clients, 3, 300)
     results["sql1"] = run_phase("bare SQL, 1 client", bare, bodies, 1, args.seconds, args.max_requests)
-    results["sql"] = run_phase(f"bare SQL, {args.clients} clients", bare, bodies, args.clients, args.seconds,
-                               args.max_requests)
+    results["sql"] = run_phase(
+        f"bare SQL, {args.clients} clients", bare, bodies, args.clients, args.seconds, args.max_requests
+    )
 
     print("\nPOST /api/search over HTTP on loopback, app in this process (same pool):")
     server = start_inprocess_server(app, args.port)
@@ -447,8 +618,9 @@ def main(argv=None) -> int:
         client = http_client(args.port)
         run_phase("warm-up", client, bodies, args.clients, 3, 300)
         results["api1"] = run_phase("endpoint, 1 client", client, bodies, 1, args.seconds, args.max_requests)
-        results["api"] = run_phase(f"endpoint, {args.clients} clients", client, bodies, args.clients, args.seconds,
-                                   args.max_requests)
+        results["api"] = run_phase(
+            f"endpoint, {args.clients} clients", client, bodies, args.clients, args.seconds, args.max_requests
+        )
     finally:
         server.shutdown()
 
@@ -458,46 +630,66 @@ def main(argv=None) -> int:
         try:
             client = http_client(args.port + 1)
             run_phase("warm-up", client, bodies, args.clients, 3, 300)
-            results["gun"] = run_phase(f"gunicorn endpoint, {args.clients} clients", client, bodies, args.clients,
-                                       args.seconds, args.max_requests)
+            results["gun"] = run_phase(
+                f"gunicorn endpoint, {args.clients} clients",
+                client,
+                bodies,
+                args.clients,
+                args.seconds,
+                args.max_requests,
+            )
         finally:
             proc.terminate()
             proc.wait(10)
 
     ratio = results["api"]["rps"] / results["sql"]["rps"] if results["sql"]["rps"] else float("nan")
-    print(f"\nEndpoint / bare SQL throughput ({args.clients} clients): {ratio:.2f} "
-          f"(target ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(
+        f"\nEndpoint / bare SQL throughput ({args.clients} clients): {ratio:.2f} "
+        f"(target ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+    )
     if "gun" in results:
         print(f"Gunicorn endpoint / bare SQL throughput: {results['gun']['rps'] / results['sql']['rps']:.2f}")
-    print(f"Endpoint p95 at {args.assets:,} assets: {results['api']['p95']:.1f} ms "
-          f"(target < 50 ms: {'met' if results['api']['p95'] < 50 else 'NOT met'})")
+    print(
+        f"Endpoint p95 at {args.assets:,} assets: {results['api']['p95']:.1f} ms "
+        f"(target < 50 ms: {'met' if results['api']['p95'] < 50 else 'NOT met'})"
+    )
     print("By search radius (endpoint, 1 client / 4 clients; bare SQL, 1 client): p50 / p95 ms")
     for radius in sorted(results["api"]["by_radius"]):
         cells = []
         for key in ("api1", "api", "sql1"):
             xs = sorted(results[key]["by_radius"].get(radius, []))
-            cells.append(f"{statistics.median(xs):6.1f} / {xs[min(len(xs) - 1, int(0.95 * len(xs)))]:6.1f}"
-                         if xs else "     -")
+            cells.append(
+                f"{statistics.median(xs):6.1f} / {xs[min(len(xs) - 1, int(0.95 * len(xs)))]:6.1f}" if xs else "     -"
+            )
         print(f"  {radius / 1609.344:4.1f} miles: " + "   ".join(cells))
 
-    print("\nEXPLAIN (ANALYZE): index use. The planner starts from the GiST scan of the circle and checks"
-          "\nthe words on those few candidates; the same word conditions on their own use the GIN indexes.")
+    print(
+        "\nEXPLAIN (ANALYZE): index use. The planner starts from the GiST scan of the circle and checks"
+        "\nthe words on those few candidates; the same word conditions on their own use the GIN indexes."
+    )
     explain(app, {"lat": 52.486, "lon": -1.890, "radius_m": 1609.344}, "distance only")
     explain(app, {"lat": 52.486, "lon": -1.890, "radius_m": 16093.44, "q": "zumbba"}, "rare word, 10 miles")
-    explain(app, {"lat": 53.0, "lon": -1.5, "radius_m": 1609.344, "q": "singing", "category": "arts-and-music"},
-            "word and category, 1 mile")
+    explain(
+        app,
+        {"lat": 53.0, "lon": -1.5, "radius_m": 1609.344, "q": "singing", "category": "arts-and-music"},
+        "word and category, 1 mile",
+    )
     explain_text(app, "zumbba class")
     explain_text(app, "walking")
 
     for miles in ("5", "10"):
         print(f"\nResults page for a search with 10,000+ results ({miles} miles round central London):")
         page = results_page(app, 51.507, -0.128, miles)
-        print(f"  results: {page['total']:,}; page {page['bytes'] / 1024:.0f} KB (target < 300 KB); server render "
-              f"median {page['render_median_s'] * 1000:.0f} ms, max {page['render_max_s'] * 1000:.0f} ms "
-              f"(target < 300 ms); inline markers: {page['markers_inline']}")
-        print(f"  first map request: {page['features_count']} markers "
-              f"({'capped' if page['features_truncated'] else 'all'}), {page['features_bytes'] / 1024:.0f} KB, "
-              f"{page['features_s'] * 1000:.0f} ms")
+        print(
+            f"  results: {page['total']:,}; page {page['bytes'] / 1024:.0f} KB (target < 300 KB); server render "
+            f"median {page['render_median_s'] * 1000:.0f} ms, max {page['render_max_s'] * 1000:.0f} ms "
+            f"(target < 300 ms); inline markers: {page['markers_inline']}"
+        )
+        print(
+            f"  first map request: {page['features_count']} markers "
+            f"({'capped' if page['features_truncated'] else 'all'}), {page['features_bytes'] / 1024:.0f} KB, "
+            f"{page['features_s'] * 1000:.0f} ms"
+        )
     return 0
 
 

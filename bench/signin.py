@@ -17,6 +17,7 @@ that every attempt is the same work (with them on, a cooled-off attempt is a 429
 of a failed sign-in for a real account (one Argon2 verification) and the old pattern on the 40,000-character
 address. Every phase is a fixed number of runs; the script stops by itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,7 @@ CRAFTED_40K = "a@" + "a." * 20_000 + "@"
 def database_url() -> str:
     from assetmap import embedded
     from assetmap.cli import upgrade_database
+
     embedded.ensure_running(log=lambda *a: None)
     embedded.ensure_database(DB_NAME)
     url = embedded.url(DB_NAME)
@@ -51,10 +53,12 @@ def database_url() -> str:
 
 def ensure_account(app) -> None:
     from sqlalchemy import select
+
     from assetmap.accounts.service import create_user
     from assetmap.db import session
     from assetmap.loaders import transaction
     from assetmap.models import User
+
     with app.app_context():
         if session.execute(select(User.id).where(User.email == ACCOUNT)).first() is None:
             with transaction():
@@ -62,19 +66,25 @@ def ensure_account(app) -> None:
 
 
 def payloads(view_limit: int, body_limit: int) -> list[tuple[str, dict]]:
-    fill = view_limit // 2 - 128     # two fields that together fill the sign-in form's own body limit
-    half = body_limit // 2 - 256     # two fields that together fill the app's body limit
+    fill = view_limit // 2 - 128  # two fields that together fill the sign-in form's own body limit
+    half = body_limit // 2 - 256  # two fields that together fill the app's body limit
     return [
-        ("unknown account (one Argon2 check, as for a real one)",
-         {"email": "nobody@example.org", "password": "wrong password"}),
+        (
+            "unknown account (one Argon2 check, as for a real one)",
+            {"email": "nobody@example.org", "password": "wrong password"},
+        ),
         ("real account, wrong password (one Argon2 check)", {"email": ACCOUNT, "password": "wrong password!!"}),
-        (f"crafted email and password, {fill:,} chars each", {"email": "a@" + "a." * (fill // 2 - 2) + "@",
-                                                              "password": "p" * fill}),
+        (
+            f"crafted email and password, {fill:,} chars each",
+            {"email": "a@" + "a." * (fill // 2 - 2) + "@", "password": "p" * fill},
+        ),
         (f"real account, password of {2 * fill:,} chars", {"email": ACCOUNT, "password": "p" * (2 * fill)}),
         ("crafted 40,000-char email (issue 11)", {"email": CRAFTED_40K, "password": "x"}),
         ("crafted email of 500,000 chars", {"email": "a@" + "a." * 250_000 + "@", "password": "x"}),
-        (f"both fields {half:,} chars (the app's body limit)",
-         {"email": "a@" + "a." * (half // 2 - 2) + "@", "password": "p" * half}),
+        (
+            f"both fields {half:,} chars (the app's body limit)",
+            {"email": "a@" + "a." * (half // 2 - 2) + "@", "password": "p" * half},
+        ),
         ("body over the app's limit", {"email": "e" * (body_limit + 1024), "password": "x"}),
     ]
 
@@ -89,8 +99,14 @@ def browser_state(app) -> tuple[str, str]:
 
 def time_one(app, body: bytes, cookie: str) -> tuple[float, int]:
     from werkzeug.test import EnvironBuilder
-    environ = EnvironBuilder(path="/sign-in", method="POST", data=body, headers={"Cookie": f"session={cookie}"},
-                             content_type="application/x-www-form-urlencoded").get_environ()
+
+    environ = EnvironBuilder(
+        path="/sign-in",
+        method="POST",
+        data=body,
+        headers={"Cookie": f"session={cookie}"},
+        content_type="application/x-www-form-urlencoded",
+    ).get_environ()
     status = []
     started = time.perf_counter()
     chunks = app(environ, lambda s, h, exc=None: status.append(int(s.split()[0])))
@@ -106,18 +122,29 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from assetmap import create_app
+
     url = database_url()
     # no limits: every attempt does the whole work (a cooled-off attempt is a cheaper 429)
-    app = create_app({"SQLALCHEMY_URL": url, "RATELIMIT_ENABLED": False, "SIGNIN_ACCOUNT_LIMIT": 10 ** 9,
-                      "SIGNIN_ADDRESS_LIMIT": 10 ** 9})
+    app = create_app(
+        {
+            "SQLALCHEMY_URL": url,
+            "RATELIMIT_ENABLED": False,
+            "SIGNIN_ACCOUNT_LIMIT": 10**9,
+            "SIGNIN_ADDRESS_LIMIT": 10**9,
+        }
+    )
     import logging
+
     logging.getLogger("assetmap").setLevel(logging.ERROR)  # one "sign-in failed" line per attempt otherwise
     ensure_account(app)
     token, cookie = browser_state(app)
     from assetmap import parsing
+
     view_limit, body_limit = parsing.SMALL_FORM_BYTES, app.config["MAX_CONTENT_LENGTH"]
-    print(f"POST /sign-in, server time per request (WSGI call only); the form's body limit {view_limit:,} bytes, "
-          f"the app's {body_limit:,}; target < {TARGET_MS:.0f} ms\n")
+    print(
+        f"POST /sign-in, server time per request (WSGI call only); the form's body limit {view_limit:,} bytes, "
+        f"the app's {body_limit:,}; target < {TARGET_MS:.0f} ms\n"
+    )
     print(f"{'payload':<52} {'body bytes':>12} {'status':>6} {'median ms':>10} {'max ms':>8}  runs")
     worst_input = 0.0
     for label, fields in payloads(view_limit, body_limit):
@@ -127,8 +154,10 @@ def main(argv=None) -> int:
         samples = [time_one(app, body, cookie) for _ in range(runs)]
         times = [t for t, _ in samples]
         statuses = sorted({s for _, s in samples})
-        print(f"{label:<52} {len(body):>12,} {'/'.join(map(str, statuses)):>6} {statistics.median(times):>10.2f} "
-              f"{max(times):>8.2f}  {runs}")
+        print(
+            f"{label:<52} {len(body):>12,} {'/'.join(map(str, statuses)):>6} {statistics.median(times):>10.2f} "
+            f"{max(times):>8.2f}  {runs}"
+        )
         if "Argon2" not in label:
             worst_input = max(worst_input, max(times))
     started = time.perf_counter()
@@ -140,10 +169,14 @@ def main(argv=None) -> int:
     except parsing.ValidationError:
         pass
     new_ms = (time.perf_counter() - started) * 1000
-    print(f"\nthe crafted 40,000-char email alone: old pattern {old_ms:,.0f} ms; parsing.email {new_ms:.3f} ms "
-          "(refused by its length before any check of its shape)")
-    print(f"worst hostile payload: {worst_input:.2f} ms max "
-          f"({'under' if worst_input < TARGET_MS else 'OVER'} the {TARGET_MS:.0f} ms target)")
+    print(
+        f"\nthe crafted 40,000-char email alone: old pattern {old_ms:,.0f} ms; parsing.email {new_ms:.3f} ms "
+        "(refused by its length before any check of its shape)"
+    )
+    print(
+        f"worst hostile payload: {worst_input:.2f} ms max "
+        f"({'under' if worst_input < TARGET_MS else 'OVER'} the {TARGET_MS:.0f} ms target)"
+    )
     return 0 if worst_input < TARGET_MS else 1
 
 

@@ -1,4 +1,5 @@
 """Alembic environment: geoalchemy2's helpers keep spatial indexes and imports right."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -17,14 +18,19 @@ def _url() -> str:
         return url
     from assetmap import database_url
     from assetmap.config import load_config
+
     return database_url(load_config())
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      include_object=alembic_helpers.include_object,
-                      process_revision_directives=alembic_helpers.writer,
-                      render_item=alembic_helpers.render_item)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_object=alembic_helpers.include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,11 +46,14 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      include_object=alembic_helpers.include_object,
-                      process_revision_directives=alembic_helpers.writer,
-                      render_item=alembic_helpers.render_item,
-                      compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=alembic_helpers.include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

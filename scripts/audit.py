@@ -13,6 +13,7 @@ release; a package locked behind its latest release cannot be checked that way a
 the newer version. The report says plainly which of the two audits ran and how much it covered:
 a skipped or partial audit is never passed off as a clean one.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,8 +30,10 @@ from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPI = "https://pypi.org/pypi/{name}/json"
-LOCKS = (("requirements.lock", "runtime, installed by the production image"),
-         ("requirements-dev.lock", "development and tests, with the runtime pins"))
+LOCKS = (
+    ("requirements.lock", "runtime, installed by the production image"),
+    ("requirements-dev.lock", "development and tests, with the runtime pins"),
+)
 
 
 def locked_packages(lock: Path) -> list[tuple[str, str]]:
@@ -50,13 +53,21 @@ def summarise_pip_audit(report: dict) -> tuple[int | None, list[str]]:
     skipped = [d for d in deps if d.get("skip_reason")]
     audited = [d for d in deps if not d.get("skip_reason")]
     if deps and not audited:
-        return None, [f"pip-audit could not reach a vulnerability service for any of the {len(deps)} locked "
-                      f"packages ({skipped[0]['skip_reason'][:80]})."]
-    fixable = [(d["name"], d["version"], v["id"], v.get("fix_versions"))
-               for d in audited for v in d.get("vulns", []) if v.get("fix_versions")]
+        return None, [
+            f"pip-audit could not reach a vulnerability service for any of the {len(deps)} locked "
+            f"packages ({skipped[0]['skip_reason'][:80]})."
+        ]
+    fixable = [
+        (d["name"], d["version"], v["id"], v.get("fix_versions"))
+        for d in audited
+        for v in d.get("vulns", [])
+        if v.get("fix_versions")
+    ]
     unfixable = [(d["name"], v["id"]) for d in audited for v in d.get("vulns", []) if not v.get("fix_versions")]
-    lines = [f"pip-audit: {len(audited)} packages audited, {len(skipped)} skipped, {len(fixable)} fixable and "
-             f"{len(unfixable)} unfixed known vulnerabilities"]
+    lines = [
+        f"pip-audit: {len(audited)} packages audited, {len(skipped)} skipped, {len(fixable)} fixable and "
+        f"{len(unfixable)} unfixed known vulnerabilities"
+    ]
     lines += [f"  {name} {version}: {vid} (fixed in {', '.join(fixes)})" for name, version, vid, fixes in fixable]
     lines += [f"  (no fix yet) {name}: {vid}" for name, vid in unfixable]
     return (1 if fixable else 0), lines
@@ -80,9 +91,12 @@ def check_against_latest(version: str, project: dict | None) -> dict:
     vulns = project.get("vulnerabilities") or []
     if not vulns:
         return {"status": "clean"}
-    return {"status": "vulnerable",
-            "vulns": [(v.get("id") or ", ".join(v.get("aliases") or []) or "unnamed", v.get("fixed_in") or [])
-                      for v in vulns]}
+    return {
+        "status": "vulnerable",
+        "vulns": [
+            (v.get("id") or ", ".join(v.get("aliases") or []) or "unnamed", v.get("fixed_in") or []) for v in vulns
+        ],
+    }
 
 
 def summarise_latest(checks: dict[tuple[str, str], dict]) -> tuple[int, list[str]]:
@@ -92,18 +106,26 @@ def summarise_latest(checks: dict[tuple[str, str], dict]) -> tuple[int, list[str
         by[result["status"]].append((key, result))
     fixable = [(k, vid, fixes) for k, r in by["vulnerable"] for vid, fixes in r["vulns"] if fixes]
     checked = len(by["clean"]) + len(by["vulnerable"])
-    lines = [f"PARTIAL dependency audit (PyPI's known vulnerabilities of each package's latest release): "
-             f"{checked} of {len(checks)} locked packages checked, {len(by['vulnerable'])} with known "
-             f"vulnerabilities ({len(fixable)} with a fix); {len(by['behind'])} not checked because a newer "
-             f"release exists; {len(by['unknown'])} not found."]
+    lines = [
+        f"PARTIAL dependency audit (PyPI's known vulnerabilities of each package's latest release): "
+        f"{checked} of {len(checks)} locked packages checked, {len(by['vulnerable'])} with known "
+        f"vulnerabilities ({len(fixable)} with a fix); {len(by['behind'])} not checked because a newer "
+        f"release exists; {len(by['unknown'])} not found."
+    ]
     for (name, version), r in by["vulnerable"]:
         for vid, fixes in r["vulns"]:
-            lines.append(f"  {name} {version}: {vid}" + (f" (fixed in {', '.join(fixes)})" if fixes else " (no fix yet)"))
+            lines.append(
+                f"  {name} {version}: {vid}" + (f" (fixed in {', '.join(fixes)})" if fixes else " (no fix yet)")
+            )
     if by["behind"]:
-        lines.append("  Not checked (locked behind the latest release): " + ", ".join(
-            f"{name} {version} < {r['latest']}" + (f" (which needs Python {r['requires_python']})"
-                                                    if r.get("requires_python") else "")
-            for (name, version), r in by["behind"]))
+        lines.append(
+            "  Not checked (locked behind the latest release): "
+            + ", ".join(
+                f"{name} {version} < {r['latest']}"
+                + (f" (which needs Python {r['requires_python']})" if r.get("requires_python") else "")
+                for (name, version), r in by["behind"]
+            )
+        )
     if by["unknown"]:
         lines.append("  Not found on PyPI: " + ", ".join(f"{name} {version}" for (name, version), _ in by["unknown"]))
     return (1 if fixable else 0), lines
@@ -129,8 +151,11 @@ def fallback_audit(packages: list[tuple[str, str]]) -> tuple[int | None, list[st
 
 def audit_lock(lock: Path) -> tuple[int | None, list[str]]:
     """Exit code (None: nothing could be audited) and report lines for one lock file."""
-    proc = subprocess.run([str(ROOT / ".venv/bin/pip-audit"), "-r", str(lock),
-                           "--format", "json", "--progress-spinner", "off"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(ROOT / ".venv/bin/pip-audit"), "-r", str(lock), "--format", "json", "--progress-spinner", "off"],
+        capture_output=True,
+        text=True,
+    )
     try:
         report = json.loads(proc.stdout or "{}")
     except json.JSONDecodeError:

@@ -13,6 +13,7 @@ lowered file gets committed. The count can only go down.
     python scripts/mypy_ratchet.py            check (``make lint`` and the pre-commit hook run this)
     python scripts/mypy_ratchet.py --update   write the baseline from what mypy reports now
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "mypy-baseline.txt"
 ERROR = re.compile(r"^(?P<path>[^:\s]+):(?P<line>\d+): error: (?P<message>.*?)(?:  \[(?P<code>[a-z-]+)\])?$")
-HEADER = ("# mypy errors allowed in the core packages (scripts/mypy_ratchet.py). One line each: file, code, message.\n"
-          "# The check fails when mypy finds more; fix one and this file shrinks. Never add lines by hand.\n")
+HEADER = (
+    "# mypy errors allowed in the core packages (scripts/mypy_ratchet.py). One line each: file, code, message.\n"
+    "# The check fails when mypy finds more; fix one and this file shrinks. Never add lines by hand.\n"
+)
 
 
 def parse(output: str) -> list[tuple[str, int, str]]:
@@ -52,9 +55,20 @@ def write_baseline(signatures: list[str], path: Path | None = None) -> None:
 
 
 def run_mypy() -> tuple[int, str]:
-    proc = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--no-pretty",
-                           "--show-error-codes", "--hide-error-context"],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-error-summary",
+            "--no-pretty",
+            "--show-error-codes",
+            "--hide-error-context",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -68,8 +82,11 @@ def compare(current: list[tuple[str, int, str]], baseline: Counter[str]) -> tupl
             if new[sig] > 0:
                 shown.append(raw)
                 new[sig] -= 1
-        return 1, [f"mypy ratchet: {total} errors in the core packages, the baseline allows {allowed}. "
-                   f"Fix these (new since the baseline) or the ones they displaced:", *("  " + s for s in shown)]
+        return 1, [
+            f"mypy ratchet: {total} errors in the core packages, the baseline allows {allowed}. "
+            f"Fix these (new since the baseline) or the ones they displaced:",
+            *("  " + s for s in shown),
+        ]
     if total < allowed:
         return 0, [f"mypy ratchet: {total} errors, {allowed - total} fewer than the baseline."]
     return 0, [f"mypy ratchet: {total} errors, as in the baseline."]

@@ -3,6 +3,7 @@
 GOV.UK Frontend's stylesheet names the GDS Transport font, which is reserved for GOV.UK: its
 @font-face rules are removed and the font name dropped, so text falls back to Arial.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,10 @@ def main() -> int:
     css = strip_reserved_font(css).replace("/*# sourceMappingURL=govuk-frontend.min.css.map */", "")
     (OUT / "govuk-frontend/govuk-frontend.min.css").write_text(css)
     (OUT / "govuk-frontend/govuk-frontend.min.js").write_text(
-        (OUT / "govuk-frontend/govuk-frontend.min.js").read_text().replace(
-            "//# sourceMappingURL=govuk-frontend.min.js.map", ""))
+        (OUT / "govuk-frontend/govuk-frontend.min.js")
+        .read_text()
+        .replace("//# sourceMappingURL=govuk-frontend.min.js.map", "")
+    )
     print(f"front-end assets copied to {OUT.relative_to(ROOT)}")
     return 0
 

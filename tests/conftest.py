@@ -15,6 +15,7 @@ outside the database (a fixed file name, a port, an expensive module fixture) ca
 each its own (``tmp_path``, port 0). Test ids must be unique and the same in every worker (no random
 values in a parametrize id): xdist schedules by id, so collection refuses duplicates.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from assetmap import create_app, db as dbmod
+from assetmap import create_app
+from assetmap import db as dbmod
 from assetmap.config import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"
@@ -35,6 +37,7 @@ def _base_url() -> str:
     if url:
         return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
     from assetmap import embedded
+
     embedded.ensure_running(log=lambda *a: None)
     name = os.environ.get("ASSETMAP_TEST_DB", "assetmap_test")
     embedded.ensure_database(name)
@@ -52,8 +55,9 @@ def _test_url() -> str:
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                  {"name": mine.database}).first()
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": mine.database}
+            ).first()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
     finally:
@@ -64,6 +68,7 @@ def _test_url() -> str:
 def reset_database(url: str) -> None:
     """Drop everything and rebuild the schema by running the migrations (not create_all)."""
     from assetmap.cli import upgrade_database
+
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -80,6 +85,7 @@ def load_reference_data(app) -> None:
     from assetmap.loaders.deprivation import load_deprivation
     from assetmap.loaders.population import load_population
     from assetmap.loaders.postcodes import load_postcodes
+
     plan = find_files(DATA)
     with app.app_context():
         with transaction():
@@ -104,16 +110,19 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_URL": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SECRET_KEY": "test-secret-key",
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_URL": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "test-secret-key",
+            "SERVER_NAME": None,
+        }
+    )
     load_reference_data(app)
     from tests.forms import FormClient
+
     app.test_client_class = FormClient  # form POSTs carry a one-time token, as the pages' forms do
     return app
 
@@ -164,6 +173,7 @@ class AssetmapRunner:
 
     def invoke(self, cli=None, args=None, **kw):
         from assetmap.cli import main
+
         return self._runner.invoke(cli or main, args, **kw)
 
 

@@ -1,4 +1,5 @@
 """Plain keyword-default factories for tests (no factory library, no mocks)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -51,8 +52,14 @@ def make_asset(source: str = "test", actor_id=None, steward_id=None, **overrides
     return service
 
 
-def make_user(role: str = "practitioner", email: str | None = None, password: str = "correct horse battery",
-              wards=(), constituencies=(), **kw):
+def make_user(
+    role: str = "practitioner",
+    email: str | None = None,
+    password: str = "correct horse battery",
+    wards=(),
+    constituencies=(),
+    **kw,
+):
     email = email or f"{role}-{next(_seq)}-{uuid.uuid4().hex[:6]}@example.org"
     user = create_user(email, role, password, wards=list(wards), constituencies=list(constituencies), **kw)
     session.flush()

@@ -3,6 +3,7 @@
 Tests about repeat submissions send their own ``form_token`` (kept when given) or use a plain
 ``FlaskClient`` to send none.
 """
+
 from __future__ import annotations
 
 from flask.testing import FlaskClient
@@ -16,8 +17,14 @@ class FormClient(FlaskClient):
         method = (kwargs.get("method") or "GET").upper()
         data = kwargs.get("data")
         is_form = data is None or isinstance(data, (dict, MultiDict))
-        if (method == "POST" and is_form and args and isinstance(args[0], str) and "json" not in kwargs
-                and "json" not in (kwargs.get("content_type") or "")):
+        if (
+            method == "POST"
+            and is_form
+            and args
+            and isinstance(args[0], str)
+            and "json" not in kwargs
+            and "json" not in (kwargs.get("content_type") or "")
+        ):
             data = MultiDict(data) if isinstance(data, MultiDict) else dict(data or {})
             if FIELD not in data:
                 data[FIELD] = new_token()

@@ -1,5 +1,6 @@
 """Shared by the hostile-input suites: a fingerprint of everything requests can write, and a small world
 (a coordinator with a token, a live and an archived asset) committed into the test's outer transaction."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,17 +11,43 @@ from assetmap.db import session
 from tests.factories import BIRMINGHAM_LONLAT, login, make_asset, make_user
 
 #: every table a request can write to: each is fingerprinted row by row
-WRITABLE = ("service", "location", "organisation", "service_at_location", "attribute", "schedule", "cost_option",
-            "contact", "phone", "accessibility", "service_area", "asset_change", "suggestion", "connection_log",
-            "unmet_need", "app_user", "user_area", "api_token", "taxonomy", "taxonomy_term", "submission_receipt")
+WRITABLE = (
+    "service",
+    "location",
+    "organisation",
+    "service_at_location",
+    "attribute",
+    "schedule",
+    "cost_option",
+    "contact",
+    "phone",
+    "accessibility",
+    "service_area",
+    "asset_change",
+    "suggestion",
+    "connection_log",
+    "unmet_need",
+    "app_user",
+    "user_area",
+    "api_token",
+    "taxonomy",
+    "taxonomy_term",
+    "submission_receipt",
+)
 #: not fingerprinted: signin_throttle, where every failed sign-in is counted on purpose (accounts/throttle.py)
 #: reference data, large and never written by requests: counted only
 REFERENCE = ("ward", "lsoa", "postcode")
 TABLES = WRITABLE + REFERENCE
-_FINGERPRINT = text("SELECT " + ", ".join(
-    [f"(SELECT count(*) FROM {t}) AS {t}" for t in TABLES]
-    + [f"(SELECT md5(coalesce(string_agg(md5(r::text), ',' ORDER BY md5(r::text)), '')) FROM {t} r) AS {t}_digest"
-       for t in WRITABLE]))
+_FINGERPRINT = text(
+    "SELECT "
+    + ", ".join(
+        [f"(SELECT count(*) FROM {t}) AS {t}" for t in TABLES]
+        + [
+            f"(SELECT md5(coalesce(string_agg(md5(r::text), ',' ORDER BY md5(r::text)), '')) FROM {t} r) AS {t}_digest"
+            for t in WRITABLE
+        ]
+    )
+)
 
 
 def fingerprint() -> dict:
@@ -59,7 +86,12 @@ def auth(world):
 
 
 def good_asset(**overrides):
-    body = {"name": "A new group", "categories": ["social-groups"], "lat": BIRMINGHAM_LONLAT[1],
-            "lon": BIRMINGHAM_LONLAT[0], "modes": ["in_person"]}
+    body = {
+        "name": "A new group",
+        "categories": ["social-groups"],
+        "lat": BIRMINGHAM_LONLAT[1],
+        "lon": BIRMINGHAM_LONLAT[0],
+        "modes": ["in_person"],
+    }
     body.update(overrides)
     return body

@@ -1,10 +1,10 @@
 """Shared by the ORUK tests: schema checks against the published ORUK 3.0 files, and a tiny feed server."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from urllib.parse import parse_qs
-
 
 from assetmap.config import PROJECT_ROOT
 from assetmap.opendata import schemas
@@ -56,12 +56,18 @@ class FeedApp:
         if path == "/oruk/services":
             per_page = min(int(query.get("per_page", ["50"])[0]), self.page_cap)
             page = int(query.get("page", ["1"])[0])
-            items = self.services[(page - 1) * per_page: page * per_page]
+            items = self.services[(page - 1) * per_page : page * per_page]
             total_pages = -(-len(self.services) // per_page)
-            body = {"total_items": len(self.services), "total_pages": total_pages, "page_number": page,
-                    "size": len(items), "first_page": page == 1, "last_page": page >= total_pages,
-                    "empty": not items,
-                    "contents": [{k: v for k, v in s.items() if not isinstance(v, list)} for s in items]}
+            body = {
+                "total_items": len(self.services),
+                "total_pages": total_pages,
+                "page_number": page,
+                "size": len(items),
+                "first_page": page == 1,
+                "last_page": page >= total_pages,
+                "empty": not items,
+                "contents": [{k: v for k, v in s.items() if not isinstance(v, list)} for s in items],
+            }
             return self._json(start_response, "200 OK", body)
         if path.startswith("/oruk/services/"):
             sid = path.rsplit("/", 1)[1]
@@ -101,11 +107,18 @@ class FeedAppV1(FeedApp):
         number = int(query.get("page", ["0" if self.from_zero else "1"])[0])
         self.pages.append(number)
         index = number if self.from_zero else number - 1
-        items = self.services[index * per_page: (index + 1) * per_page] if index >= 0 else []
+        items = self.services[index * per_page : (index + 1) * per_page] if index >= 0 else []
         total_pages = -(-len(self.services) // per_page)
-        body = {"totalElements": len(self.services), "totalPages": total_pages, "number": number,
-                "size": per_page, "numberOfElements": len(items), "first": index == 0,
-                "last": index >= total_pages - 1, "content": [{"id": s["id"], "name": s["name"]} for s in items]}
+        body = {
+            "totalElements": len(self.services),
+            "totalPages": total_pages,
+            "number": number,
+            "size": per_page,
+            "numberOfElements": len(items),
+            "first": index == 0,
+            "last": index >= total_pages - 1,
+            "content": [{"id": s["id"], "name": s["name"]} for s in items],
+        }
         return self._json(start_response, "200 OK", body)
 
 

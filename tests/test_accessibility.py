@@ -5,6 +5,7 @@ map pages under the real Content-Security-Policy with no tiles (markers and boun
 Runs against a live server on the test database with seeded rows that are committed and removed at
 the end of the module.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,27 +32,61 @@ TAG = uuid.uuid4().hex[:8]
 def site(database_url):
     """A live app on the test database (CSRF on) with seeded users and assets."""
     from tests.factories import make_asset, make_user
-    app = create_app({"TESTING": False, "SQLALCHEMY_URL": database_url, "SECRET_KEY": "a11y-secret",
-                      "RATELIMIT_ENABLED": False})
+
+    app = create_app(
+        {"TESTING": False, "SQLALCHEMY_URL": database_url, "SECRET_KEY": "a11y-secret", "RATELIMIT_ENABLED": False}
+    )
     ids = {}
     with app.app_context():
-        users = {role: make_user(role, email=f"{role}-{TAG}@a11y.example.org", password=PASSWORD,
-                                 wards=["E05011151"] if role == "coordinator" else [])
-                 for role in ("practitioner", "coordinator", "commissioner", "admin")}
-        a = make_asset(source=f"a11y-{TAG}", name=f"Zumba Gold class {TAG}", categories="physical-activity",
-                       capabilities="enjoyment", accessibility="wheelchair;hearing-loop",
-                       how_to_get_there="Bus 9 to Broad Street.", contact_name="Sam", phone="0121 496 0123",
-                       email="hello@zumba.example.org", steward_id=users["coordinator"].id)
-        make_asset(source=f"a11y-{TAG}", name=f"Carers' coffee morning {TAG}", categories="carers-support",
-                   audiences="unpaid-carers", lon=-1.8985, lat=52.4768)
-        make_asset(source=f"a11y-{TAG}", name=f"Phone befriending {TAG}", categories="befriending",
-                   modes="phone", lon=None, lat=None, service_area_wards="E05011151;E05011152")
+        users = {
+            role: make_user(
+                role,
+                email=f"{role}-{TAG}@a11y.example.org",
+                password=PASSWORD,
+                wards=["E05011151"] if role == "coordinator" else [],
+            )
+            for role in ("practitioner", "coordinator", "commissioner", "admin")
+        }
+        a = make_asset(
+            source=f"a11y-{TAG}",
+            name=f"Zumba Gold class {TAG}",
+            categories="physical-activity",
+            capabilities="enjoyment",
+            accessibility="wheelchair;hearing-loop",
+            how_to_get_there="Bus 9 to Broad Street.",
+            contact_name="Sam",
+            phone="0121 496 0123",
+            email="hello@zumba.example.org",
+            steward_id=users["coordinator"].id,
+        )
+        make_asset(
+            source=f"a11y-{TAG}",
+            name=f"Carers' coffee morning {TAG}",
+            categories="carers-support",
+            audiences="unpaid-carers",
+            lon=-1.8985,
+            lat=52.4768,
+        )
+        make_asset(
+            source=f"a11y-{TAG}",
+            name=f"Phone befriending {TAG}",
+            categories="befriending",
+            modes="phone",
+            lon=None,
+            lat=None,
+            service_area_wards="E05011151;E05011152",
+        )
         from assetmap.directory.records import parse_record
         from assetmap.directory.store import known_wards, service_snapshot, update_asset, vocabulary
+
         snap = service_snapshot(a)
         snap.update(description="A lively low-impact dance class. Newcomers welcome; chairs available.")
-        update_asset(a, parse_record(snap, vocabulary(), known_wards()), actor_id=users["coordinator"].id,
-                     expected_version=a.version)
+        update_asset(
+            a,
+            parse_record(snap, vocabulary(), known_wards()),
+            actor_id=users["coordinator"].id,
+            expected_version=a.version,
+        )
         session.commit()
         ids = {"asset": str(a.id), "users": {r: u.email for r, u in users.items()}}
     with app.app_context():
@@ -61,22 +96,35 @@ def site(database_url):
         yield {"base": base, "browser": browser, "app": app, "database_url": database_url, **ids}
     with app.app_context():
         session.execute(text("DELETE FROM submission_receipt WHERE created_at >= :t"), {"t": started})
-        session.execute(text("DELETE FROM suggestion WHERE details LIKE :t OR service_id IN "
-                             "(SELECT id FROM service WHERE source = :s)"), {"t": f"%{TAG}%", "s": f"a11y-{TAG}"})
-        session.execute(text("DELETE FROM service WHERE source = :s OR name LIKE :n"),
-                        {"s": f"a11y-{TAG}", "n": f"%{TAG}%"})
-        session.execute(text("DELETE FROM asset_change WHERE changed_by_id IN (SELECT id FROM app_user WHERE email LIKE :e)"),
-                        {"e": f"%-{TAG}@a11y.example.org"})
-        session.execute(text("UPDATE service SET steward_id = NULL WHERE steward_id IN "
-                             "(SELECT id FROM app_user WHERE email LIKE :e)"), {"e": f"%-{TAG}@a11y.example.org"})
+        session.execute(
+            text(
+                "DELETE FROM suggestion WHERE details LIKE :t OR service_id IN "
+                "(SELECT id FROM service WHERE source = :s)"
+            ),
+            {"t": f"%{TAG}%", "s": f"a11y-{TAG}"},
+        )
+        session.execute(
+            text("DELETE FROM service WHERE source = :s OR name LIKE :n"), {"s": f"a11y-{TAG}", "n": f"%{TAG}%"}
+        )
+        session.execute(
+            text("DELETE FROM asset_change WHERE changed_by_id IN (SELECT id FROM app_user WHERE email LIKE :e)"),
+            {"e": f"%-{TAG}@a11y.example.org"},
+        )
+        session.execute(
+            text(
+                "UPDATE service SET steward_id = NULL WHERE steward_id IN (SELECT id FROM app_user WHERE email LIKE :e)"
+            ),
+            {"e": f"%-{TAG}@a11y.example.org"},
+        )
         session.execute(text("DELETE FROM app_user WHERE email LIKE :e"), {"e": f"%-{TAG}@a11y.example.org"})
         session.commit()
         session.remove()
 
 
 def new_page(site, role=None, js=True, bypass_csp=True):
-    ctx = site["browser"].new_context(java_script_enabled=js, bypass_csp=bypass_csp,
-                                      viewport={"width": 1280, "height": 900})
+    ctx = site["browser"].new_context(
+        java_script_enabled=js, bypass_csp=bypass_csp, viewport={"width": 1280, "height": 900}
+    )
     page = ctx.new_page()
     if role:
         page.goto(site["base"] + "/sign-in")
@@ -180,11 +228,14 @@ def test_import_report(site):
     page = new_page(site, "coordinator")
     page.goto(site["base"] + "/import")
     audit(page, "import")
-    csv_text = ("source_id,name,categories,postcode,modes\n"
-                f"a11y-{TAG}-1,Import test {TAG},social-groups,B1 1BA,in_person\n"
-                f"a11y-{TAG}-2,,not-a-category,B1 1BA,in_person\n")
-    page.set_input_files("input[type=file]", files=[{"name": "assets.csv", "mimeType": "text/csv",
-                                                    "buffer": csv_text.encode()}])
+    csv_text = (
+        "source_id,name,categories,postcode,modes\n"
+        f"a11y-{TAG}-1,Import test {TAG},social-groups,B1 1BA,in_person\n"
+        f"a11y-{TAG}-2,,not-a-category,B1 1BA,in_person\n"
+    )
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "assets.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
+    )
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state("load")
     assert page.locator("table").count() >= 1
@@ -227,9 +278,13 @@ def test_account_and_admin_pages(site):
 
 def test_static_pages_and_api_docs(site):
     page = new_page(site, "practitioner")
-    for path, name in (("/api-docs", "api-docs"), ("/accessibility", "accessibility"),
-                       ("/privacy", "privacy"), ("/about/data", "data-sources"),
-                       ("/connections/follow-up", "follow-up")):
+    for path, name in (
+        ("/api-docs", "api-docs"),
+        ("/accessibility", "accessibility"),
+        ("/privacy", "privacy"),
+        ("/about/data", "data-sources"),
+        ("/connections/follow-up", "follow-up"),
+    ):
         page.goto(site["base"] + path)
         audit(page, name)
 
@@ -244,6 +299,7 @@ def test_error_pages(site):
 
 
 # --------------------------------------------------------------------------- recorded once (assetmap/once.py)
+
 
 def _count(site, sql: str, **params) -> int:
     with site["app"].app_context():
@@ -308,8 +364,9 @@ def test_follow_up_change_needs_confirming(site):
     _submit(page)
     assert "changed" in page.locator(".govuk-notification-banner").inner_text()
     with site["app"].app_context():
-        row = session.execute(text("SELECT followup_attended, followup_helped FROM connection_log "
-                                   "WHERE followup_ref = :r"), {"r": ref}).one()
+        row = session.execute(
+            text("SELECT followup_attended, followup_helped FROM connection_log WHERE followup_ref = :r"), {"r": ref}
+        ).one()
         session.remove()
     assert tuple(row) == ("no", "no")
 
@@ -325,8 +382,12 @@ def test_nothing_suitable_reload_records_once(site):
     audit(page, "nothing-suitable-reload")
     assert _count(site, ids) == before + 1
     with site["app"].app_context():  # the signal is anonymous: remove the newest one this test made
-        session.execute(text("DELETE FROM unmet_need WHERE id = (SELECT id FROM unmet_need WHERE ward_code = "
-                             "'E05011151' ORDER BY recorded_on DESC, ctid DESC LIMIT 1)"))
+        session.execute(
+            text(
+                "DELETE FROM unmet_need WHERE id = (SELECT id FROM unmet_need WHERE ward_code = "
+                "'E05011151' ORDER BY recorded_on DESC, ctid DESC LIMIT 1)"
+            )
+        )
         session.commit()
         session.remove()
 
@@ -373,8 +434,10 @@ def test_suggestion_and_report_sent_reload_and_back_send_once(site):
 def test_review_queue_verification_is_a_conscious_act(site):
     with site["app"].app_context():
         from tests.factories import make_asset
-        due = make_asset(source=f"a11y-{TAG}", name=f"Reading circle {TAG}", last_verified="2024-01-01",
-                         verification_method="phoned")
+
+        due = make_asset(
+            source=f"a11y-{TAG}", name=f"Reading circle {TAG}", last_verified="2024-01-01", verification_method="phoned"
+        )
         session.commit()
         due_id = str(due.id)
         session.remove()
@@ -405,10 +468,12 @@ def test_review_queue_verification_is_a_conscious_act(site):
 def test_import_applied_once(site):
     page = new_page(site, "coordinator")
     page.goto(site["base"] + "/import")
-    csv_text = ("source_id,name,categories,postcode,modes\n"
-                f"a11y-{TAG}-once,Import once {TAG},social-groups,B1 1BA,in_person\n")
-    page.set_input_files("input[type=file]", files=[{"name": "once.csv", "mimeType": "text/csv",
-                                                    "buffer": csv_text.encode()}])
+    csv_text = (
+        f"source_id,name,categories,postcode,modes\na11y-{TAG}-once,Import once {TAG},social-groups,B1 1BA,in_person\n"
+    )
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "once.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
+    )
     _submit(page)
     _submit(page, "form[action$='/import/apply'] button")
     audit(page, "import-applied")
@@ -429,13 +494,17 @@ def test_sign_in_cooling_off_message(site):
     audit(page, "sign-in-cooling-off", status=429)
     with site["app"].app_context():
         from assetmap.accounts import throttle
-        session.execute(text("DELETE FROM signin_throttle WHERE key_hash IN (:a, :b)"),
-                        {"a": throttle.account_key(email), "b": throttle.address_key("127.0.0.1")})
+
+        session.execute(
+            text("DELETE FROM signin_throttle WHERE key_hash IN (:a, :b)"),
+            {"a": throttle.account_key(email), "b": throttle.address_key("127.0.0.1")},
+        )
         session.commit()
         session.remove()
 
 
 # --------------------------------------------------------------------------- beyond axe
+
 
 def _focus_visible(page) -> bool:
     """The focused element shows a focus indicator (outline or GOV.UK's yellow box-shadow/background)."""
@@ -514,6 +583,7 @@ def test_maps_pass_the_csp_and_draw_without_tiles(site):
 
 # --------------------------------------------------------------------------- embedding, spreadsheets, the offline base map
 
+
 def test_embed_pages(site):
     page = new_page(site)
     page.goto(site["base"] + "/embed")
@@ -544,16 +614,19 @@ def test_embed_pages(site):
 def host_page(embed_src: str):
     """A plain page on another origin (http://localhost:<port>, another site than 127.0.0.1) that pastes the
     snippet, as a council's web page would."""
-    html = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Example Council: find support"
-            "</title></head><body style='font-family:arial;margin:24px;background:#f3f2f1'>"
-            "<h1>Example Council</h1><p>Groups and activities near you, from AssetMap:</p>"
-            f"<iframe src='{embed_src}' title='Find local groups, activities and support' width='100%' "
-            "height='720' style='border:0;max-width:720px;background:#fff' loading='lazy'></iframe>"
-            "</body></html>").encode()
+    html = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Example Council: find support"
+        "</title></head><body style='font-family:arial;margin:24px;background:#f3f2f1'>"
+        "<h1>Example Council</h1><p>Groups and activities near you, from AssetMap:</p>"
+        f"<iframe src='{embed_src}' title='Find local groups, activities and support' width='100%' "
+        "height='720' style='border:0;max-width:720px;background:#fff' loading='lazy'></iframe>"
+        "</body></html>"
+    ).encode()
 
     def host(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [html]
+
     with live_server(host) as base:
         yield base.replace("127.0.0.1", "localhost")
 
@@ -561,6 +634,7 @@ def host_page(embed_src: str):
 def _embed_site(site, origin: str, allowed: bool) -> None:
     """Allow (or stop allowing) a parent site, committed, as the admin page would."""
     from sqlalchemy import create_engine
+
     engine = create_engine(site["database_url"])
     with engine.begin() as conn:
         if allowed:
@@ -607,6 +681,7 @@ def test_the_embed_on_a_plain_host_page_from_another_origin(site):
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -620,10 +695,17 @@ def test_offline_base_map_shows_ward_names_and_the_council_boundary(site, databa
     server = None
     if tiles == "unreachable":
         from assetmap import create_app
-        app = create_app({"TESTING": False, "SQLALCHEMY_URL": database_url, "SECRET_KEY": "a11y-secret",
-                          "RATELIMIT_ENABLED": False,
-                          "TILE_URL": f"http://127.0.0.1:{_free_port()}/{{z}}/{{x}}/{{y}}.png",
-                          "TILE_ATTRIBUTION": "Tiles that cannot be reached"})
+
+        app = create_app(
+            {
+                "TESTING": False,
+                "SQLALCHEMY_URL": database_url,
+                "SECRET_KEY": "a11y-secret",
+                "RATELIMIT_ENABLED": False,
+                "TILE_URL": f"http://127.0.0.1:{_free_port()}/{{z}}/{{x}}/{{y}}.png",
+                "TILE_ATTRIBUTION": "Tiles that cannot be reached",
+            }
+        )
         server = live_server(app)
         base = server.__enter__()
     try:

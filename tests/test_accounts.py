@@ -1,4 +1,5 @@
 """Accounts: sign-in and its logs, sessions and timeouts, CSRF, rate limits, the users CLI, admin and account pages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,7 @@ from assetmap.accounts.cli import users as users_cli
 from assetmap.db import session
 from assetmap.models import ApiToken, User
 from tests.factories import login
-from tests.upkeep_helpers import (ACOMB, LADYWOOD, LADYWOOD_CONSTITUENCY, build_strict_app, fresh, limits_on,
-                                  make_user)
+from tests.upkeep_helpers import ACOMB, LADYWOOD, LADYWOOD_CONSTITUENCY, build_strict_app, fresh, limits_on, make_user
 
 PASSWORD = "correct horse battery"
 
@@ -23,6 +23,7 @@ def records(caplog, message):
 
 
 # --------------------------------------------------------------------------- signing in
+
 
 def test_sign_in_success_and_failure_are_logged_without_passwords(client, db, caplog):
     user = make_user("practitioner")
@@ -64,7 +65,7 @@ def test_idle_and_absolute_timeouts_sign_people_out(client, db, key, age):
     login(client, make_user("admin"))
     assert client.get("/account").status_code == 200
     with client.session_transaction() as s:
-        s[key] = (dt.datetime.now(dt.timezone.utc) - age).timestamp()
+        s[key] = (dt.datetime.now(dt.UTC) - age).timestamp()
     resp = client.get("/account")
     assert resp.status_code == 302 and "/sign-in" in resp.headers["Location"]
     assert "signed out because you had not used the service" in client.get("/sign-in").get_data(as_text=True)
@@ -79,6 +80,7 @@ def test_a_deactivated_account_cannot_sign_in(client, db):
 
 # --------------------------------------------------------------------------- CSRF and rate limits (own app)
 
+
 @pytest.fixture(scope="module")
 def strict_app(app):
     return build_strict_app(app, csrf=True)
@@ -90,7 +92,10 @@ def test_every_form_needs_the_csrf_token(strict_app, db):
     assert client.post("/sign-in", data={"email": user.email, "password": PASSWORD}).status_code == 400
     assert client.post("/suggest", data={"name": "x"}).status_code == 400
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/sign-in").get_data(as_text=True))[1]
-    assert client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+    assert (
+        client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}).status_code
+        == 302
+    )
     assert client.post("/account/tokens", data={"token_name": "x"}).status_code == 400
     assert client.post("/sign-out").status_code == 400
 
@@ -101,8 +106,10 @@ def test_sign_in_is_rate_limited(strict_app, db):
         with limits_on():
             client = strict_app.test_client()
             # a new email each time, so this is the per-worker limiter, not the per-account count
-            statuses = [client.post("/sign-in", data={"email": f"x{i}@example.org", "password": "nope"}).status_code
-                        for i in range(11)]
+            statuses = [
+                client.post("/sign-in", data={"email": f"x{i}@example.org", "password": "nope"}).status_code
+                for i in range(11)
+            ]
     finally:
         strict_app.config["WTF_CSRF_ENABLED"] = True
     assert statuses[:10] == [400] * 10 and statuses[10] == 429
@@ -110,19 +117,36 @@ def test_sign_in_is_rate_limited(strict_app, db):
 
 # --------------------------------------------------------------------------- CLI
 
+
 def test_cli_creates_a_coordinator_with_wards_and_a_constituency(runner, db):
-    result = runner.invoke(users_cli, ["create", "Lead@Example.org", "--role", "coordinator", "--ward", ACOMB,
-                                       "--constituency", LADYWOOD_CONSTITUENCY, "--password", PASSWORD])
+    result = runner.invoke(
+        users_cli,
+        [
+            "create",
+            "Lead@Example.org",
+            "--role",
+            "coordinator",
+            "--ward",
+            ACOMB,
+            "--constituency",
+            LADYWOOD_CONSTITUENCY,
+            "--password",
+            PASSWORD,
+        ],
+    )
     assert result.exit_code == 0, result.output
     user = session.execute(select(User).where(User.email == "lead@example.org")).scalar_one()
-    assert {(a.area_type, a.area_code) for a in user.areas} == {("ward", ACOMB),
-                                                                ("constituency", LADYWOOD_CONSTITUENCY)}
+    assert {(a.area_type, a.area_code) for a in user.areas} == {
+        ("ward", ACOMB),
+        ("constituency", LADYWOOD_CONSTITUENCY),
+    }
     assert user.password_hash.startswith("$argon2")
 
 
 def test_cli_refuses_unknown_areas_short_passwords_and_duplicates(runner, db):
-    bad = runner.invoke(users_cli, ["create", "a@example.org", "--role", "coordinator", "--ward", "E05999999",
-                                    "--password", PASSWORD])
+    bad = runner.invoke(
+        users_cli, ["create", "a@example.org", "--role", "coordinator", "--ward", "E05999999", "--password", PASSWORD]
+    )
     assert bad.exit_code != 0 and "Unknown ward or constituency code: E05999999" in bad.output
     short = runner.invoke(users_cli, ["create", "b@example.org", "--role", "admin", "--password", "short"])
     assert short.exit_code != 0 and "12 characters" in short.output
@@ -160,6 +184,7 @@ def test_demo_accounts_are_created_once_and_never_in_production(runner, app, db,
 
 # --------------------------------------------------------------------------- admin pages
 
+
 def test_users_page_is_for_admins_only_and_refusals_are_logged(client, db, caplog):
     caplog.set_level(logging.WARNING, logger="assetmap")
     login(client, make_user("coordinator", wards=[LADYWOOD]))
@@ -171,8 +196,10 @@ def test_users_page_is_for_admins_only_and_refusals_are_logged(client, db, caplo
 def test_admin_adds_a_coordinator_who_can_then_sign_in(client, db):
     login(client, make_user("admin"))
     assert client.get("/admin/users").status_code == 200
-    resp = client.post("/admin/users/new", data={"email": "newlead@example.org", "name": "New Lead",
-                                                "role": "coordinator", "wards": [LADYWOOD, ACOMB]})
+    resp = client.post(
+        "/admin/users/new",
+        data={"email": "newlead@example.org", "name": "New Lead", "role": "coordinator", "wards": [LADYWOOD, ACOMB]},
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "shown only once" in html
     password = re.search(r'<p class="govuk-body am-token">([^<]+)</p>', html)[1]
@@ -186,22 +213,29 @@ def test_admin_form_errors_link_to_fields(client, db):
     login(client, make_user("admin"))
     html = client.post("/admin/users/new", data={"email": "bad", "role": "coordinator"}).get_data(as_text=True)
     assert 'href="#email"' in html
-    html = client.post("/admin/users/new", data={"email": "ok@example.org", "role": "practitioner",
-                                                 "wards": [LADYWOOD]}).get_data(as_text=True)
+    html = client.post(
+        "/admin/users/new", data={"email": "ok@example.org", "role": "practitioner", "wards": [LADYWOOD]}
+    ).get_data(as_text=True)
     assert session.execute(select(User).where(User.email == "ok@example.org")).scalar_one().areas == []
 
 
 def test_admin_changes_role_and_areas_and_can_switch_an_account_off(client, db):
     target = make_user("coordinator", wards=[LADYWOOD])
     login(client, make_user("admin"))
-    resp = client.post(f"/admin/users/{target.id}", data={"role": "coordinator", "name": "Renamed",
-                                                          "constituencies": [LADYWOOD_CONSTITUENCY], "active": "no"})
+    resp = client.post(
+        f"/admin/users/{target.id}",
+        data={"role": "coordinator", "name": "Renamed", "constituencies": [LADYWOOD_CONSTITUENCY], "active": "no"},
+    )
     assert resp.status_code == 302
     row = fresh(User, target.id)
     assert row.active is False and row.name == "Renamed"
     assert [(a.area_type, a.area_code) for a in row.areas] == [("constituency", LADYWOOD_CONSTITUENCY)]
-    assert client.application.test_client().post("/sign-in", data={"email": target.email, "password": PASSWORD}
-                                                  ).status_code == 400
+    assert (
+        client.application.test_client()
+        .post("/sign-in", data={"email": target.email, "password": PASSWORD})
+        .status_code
+        == 400
+    )
 
 
 def test_the_last_admin_cannot_be_demoted(client, db):
@@ -227,26 +261,39 @@ def test_password_reset_ends_the_persons_sessions(client, db):
 
 # --------------------------------------------------------------------------- your account
 
+
 def test_changing_your_password_checks_the_current_one_and_ends_other_sessions(client, db):
     user = make_user("commissioner")
     elsewhere = client.application.test_client()
     login(elsewhere, user)
     login(client, user)
-    resp = client.post("/account/password", data={"current_password": "wrong", "new_password": "a new long password",
-                                                   "confirm_password": "a new long password"})
+    resp = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong",
+            "new_password": "a new long password",
+            "confirm_password": "a new long password",
+        },
+    )
     assert resp.status_code == 400 and 'href="#current_password"' in resp.get_data(as_text=True)
-    resp = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a new long password",
-                                                   "confirm_password": "a new long password"})
+    resp = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a new long password",
+            "confirm_password": "a new long password",
+        },
+    )
     assert resp.status_code == 302
-    assert client.get("/account").status_code == 200       # this browser stays signed in
-    assert elsewhere.get("/account").status_code == 302    # the other session has ended
+    assert client.get("/account").status_code == 200  # this browser stays signed in
+    assert elsewhere.get("/account").status_code == 302  # the other session has ended
 
 
 def test_account_page_issues_a_token_once_and_revokes_it(client, db):
     user = make_user("coordinator", wards=[LADYWOOD])
     login(client, user)
     html = client.post("/account/tokens", data={"token_name": "sync"}).get_data(as_text=True)
-    token = re.search(r'am_[A-Za-z0-9_-]+', html)[0]
+    token = re.search(r"am_[A-Za-z0-9_-]+", html)[0]
     assert "shown only once" in html
     assert token not in client.get("/account").get_data(as_text=True)
     row = session.execute(select(ApiToken).where(ApiToken.user_id == user.id)).scalar_one()
@@ -259,6 +306,7 @@ def test_account_page_issues_a_token_once_and_revokes_it(client, db):
 def test_you_cannot_revoke_someone_elses_token(client, db):
     owner = make_user("coordinator", wards=[LADYWOOD])
     from assetmap.accounts.service import issue_token
+
     issue_token(owner, "theirs")
     session.commit()
     token_id = session.execute(select(ApiToken.id).where(ApiToken.user_id == owner.id)).scalar_one()

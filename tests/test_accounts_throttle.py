@@ -1,6 +1,7 @@
 """Failed sign-ins counted in the database (``accounts/throttle.py``): per account and per client address,
 the same for an email with no account, holding across separately created apps (standing for gunicorn
 workers), and never storing an email or an address."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,7 @@ def html(resp) -> str:
 
 
 def sign_in(client, email, password="wrong password!", address="192.0.2.10"):
-    return client.post("/sign-in", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post("/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def test_five_failures_cool_the_account_off_even_for_the_right_password(client, db):
@@ -55,6 +55,7 @@ def test_an_email_with_no_account_gets_exactly_the_same_answers(client, db):
 
     def body(resp, email):
         return re.sub(r'(nonce|value)="[^"]*"', "", html(resp)).replace(email, "EMAIL")
+
     assert body(real[-1], user.email) == body(fake[-1], nobody)
 
 
@@ -71,16 +72,17 @@ def test_a_correct_password_clears_the_accounts_count(client, db):
 
 def test_one_address_guessing_many_accounts_is_cooled_off(client, db):
     user = make_user("practitioner")
-    statuses = [sign_in(client, f"guess-{i}@example.org", address="198.51.100.7").status_code
-                for i in range(throttle.ADDRESS_LIMIT)]
+    statuses = [
+        sign_in(client, f"guess-{i}@example.org", address="198.51.100.7").status_code
+        for i in range(throttle.ADDRESS_LIMIT)
+    ]
     assert statuses[:-1] == [400] * (throttle.ADDRESS_LIMIT - 1) and statuses[-1] == 429
     assert sign_in(client, user.email, PASSWORD, address="198.51.100.7").status_code == 429
     assert sign_in(client, user.email, PASSWORD, address="198.51.100.8").status_code == 302
 
 
 def test_an_ipv6_client_is_counted_by_its_64(app_ctx):
-    one, same, other = (throttle.address_key(a) for a in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9",
-                                                           "2001:db8:1:3::1"))
+    one, same, other = (throttle.address_key(a) for a in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:3::1"))
     assert one == same != other
     assert throttle.address_key("::ffff:192.0.2.1") == throttle.address_key("192.0.2.1")
     assert throttle.address_key(None) == throttle.address_key("not an address")
@@ -88,7 +90,7 @@ def test_an_ipv6_client_is_counted_by_its_64(app_ctx):
 
 def test_the_cooling_off_ends_and_the_count_starts_again(app_ctx, db):
     email, address = "someone@example.org", "203.0.113.5"
-    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
     for i in range(4):
         assert throttle.failed(email, address, now=start + dt.timedelta(minutes=i)) is None
     locked = throttle.failed(email, address, now=start + dt.timedelta(minutes=4))
@@ -104,7 +106,7 @@ def test_the_cooling_off_ends_and_the_count_starts_again(app_ctx, db):
 
 def test_failures_spread_beyond_the_window_never_cool_off(app_ctx, db):
     email, address = "slow@example.org", "203.0.113.6"
-    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
     for i in range(12):  # one every 4 minutes: at most 4 in any fixed 15-minute window
         assert throttle.failed(email, address, now=start + dt.timedelta(minutes=4 * i)) is None, i
 
@@ -123,7 +125,7 @@ def test_nothing_stored_names_the_email_or_the_address(client, db):
 
 
 def test_expired_rows_are_deleted(app_ctx, db):
-    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
     throttle.failed("old@example.org", "203.0.113.7", now=start)
     throttle.failed("new@example.org", "203.0.113.8", now=start + dt.timedelta(hours=1))
     keys = set(session.execute(select(SignInThrottle.key_hash)).scalars())
@@ -146,8 +148,11 @@ def test_an_admins_password_reset_ends_the_cooling_off(client, app, db):
 def test_guessing_the_current_password_on_the_account_page_is_counted(client, db):
     user = make_user("practitioner")
     login(client, user)
-    form = {"current_password": "wrong guess here", "new_password": "a new password 123",
-            "confirm_password": "a new password 123"}
+    form = {
+        "current_password": "wrong guess here",
+        "new_password": "a new password 123",
+        "confirm_password": "a new password 123",
+    }
     statuses = [client.post("/account/password", data=form).status_code for _ in range(6)]
     assert statuses == [400] * 4 + [429] * 2
     assert COOLING in html(client.post("/account/password", data={**form, "current_password": PASSWORD}))
@@ -157,12 +162,18 @@ def test_guessing_the_current_password_on_the_account_page_is_counted(client, db
 
 # --------------------------------------------------------------------------- two workers
 
+
 @pytest.mark.commits
 def test_the_count_holds_across_two_app_instances_sharing_the_database(database_url):
     """Two apps created separately (as two gunicorn workers are): failures sent to either count together,
     and concurrent failures are all counted (none lost to a race)."""
-    config = {"TESTING": True, "SQLALCHEMY_URL": database_url, "WTF_CSRF_ENABLED": False,
-              "RATELIMIT_ENABLED": False, "SECRET_KEY": "two-workers"}
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "two-workers",
+    }
     one, two = create_app(dict(config)), create_app(dict(config))
     tag = uuid.uuid4().hex[:8]
     email, address = f"worker-{tag}@example.org", f"192.0.2.{int(tag[:2], 16) % 200 + 1}"
@@ -192,14 +203,19 @@ def test_the_count_holds_across_two_app_instances_sharing_the_database(database_
         for t in threads:
             t.join(60)
         with one.app_context():
-            failures = session.execute(select(SignInThrottle.failures).where(
-                SignInThrottle.key_hash == throttle.account_key(racer))).scalar_one()
+            failures = session.execute(
+                select(SignInThrottle.failures).where(SignInThrottle.key_hash == throttle.account_key(racer))
+            ).scalar_one()
             session.remove()
         assert failures == 40
     finally:
         with one.app_context():
-            keys = [throttle.account_key(email), throttle.account_key(f"racer-{tag}@example.org"),
-                    throttle.address_key(address), throttle.address_key("192.0.2.250")]
+            keys = [
+                throttle.account_key(email),
+                throttle.account_key(f"racer-{tag}@example.org"),
+                throttle.address_key(address),
+                throttle.address_key("192.0.2.250"),
+            ]
             session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash.in_(keys)))
             session.execute(delete(User).where(User.id == user_id))
             session.commit()

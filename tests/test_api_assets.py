@@ -1,4 +1,5 @@
 """The assets JSON API: bearer tokens, validation, ward scope, versions and mass-assignment."""
+
 from __future__ import annotations
 
 import logging
@@ -13,9 +14,14 @@ from tests.factories import YORK_POSTCODE
 from tests.upkeep_helpers import ACOMB, LADYWOOD, build_strict_app, fresh, make_asset, make_user
 
 NEW_ASSET = {
-    "name": "API Walking Group", "description": "A walk and a chat.", "categories": ["physical-activity"],
-    "audiences": ["older-people"], "capabilities": ["enjoyment"], "asset_type": "association",
-    "postcode": "B1 1BA", "schedule": ["wed 10:00-11:00", {"byday": "FR", "opens_at": "14:00", "closes_at": "15:30"}],
+    "name": "API Walking Group",
+    "description": "A walk and a chat.",
+    "categories": ["physical-activity"],
+    "audiences": ["older-people"],
+    "capabilities": ["enjoyment"],
+    "asset_type": "association",
+    "postcode": "B1 1BA",
+    "schedule": ["wed 10:00-11:00", {"byday": "FR", "opens_at": "14:00", "closes_at": "15:30"}],
     "cost": {"amount": 2, "description": "£2 including tea"},
     "contact": {"name": "Jo", "email": "jo@example.org", "phone": "0121 496 0001"},
     "visibility": "public",
@@ -52,18 +58,27 @@ def test_post_creates_an_asset_with_the_same_validation_as_the_form(client, auth
 
 def test_post_with_invalid_fields_lists_every_error_and_writes_nothing(client, auth):
     before = session.execute(select(Service.id)).all()
-    resp = client.post("/api/assets", json={**NEW_ASSET, "name": "", "categories": ["nope"], "url": "ftp://x"},
-                       headers=auth)
+    resp = client.post(
+        "/api/assets", json={**NEW_ASSET, "name": "", "categories": ["nope"], "url": "ftp://x"}, headers=auth
+    )
     assert resp.status_code == 400
     fields = {e["field"] for e in resp.get_json()["errors"]}
     assert fields >= {"name", "categories", "url"}
     assert session.execute(select(Service.id)).all() == before
 
 
-@pytest.mark.parametrize("field,value", [
-    ("steward_id", "00000000-0000-0000-0000-000000000000"), ("role", "admin"), ("ward_code", ACOMB),
-    ("archived", False), ("id", "00000000-0000-0000-0000-000000000000"), ("source_id", "x"), ("version", 7),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("steward_id", "00000000-0000-0000-0000-000000000000"),
+        ("role", "admin"),
+        ("ward_code", ACOMB),
+        ("archived", False),
+        ("id", "00000000-0000-0000-0000-000000000000"),
+        ("source_id", "x"),
+        ("version", 7),
+    ],
+)
 def test_post_refuses_protected_fields(client, auth, field, value):
     resp = client.post("/api/assets", json={**NEW_ASSET, field: value}, headers=auth)
     assert resp.status_code == 400
@@ -83,8 +98,11 @@ def test_post_outside_the_coordinators_wards_is_forbidden_and_logged(client, aut
     resp = client.post("/api/assets", json={**NEW_ASSET, "postcode": YORK_POSTCODE}, headers=auth)
     assert resp.status_code == 403 and resp.get_json()["field"] == "postcode"
     assert any(r.getMessage() == "denied" and r.action == "create" for r in caplog.records)
-    resp = client.post("/api/assets", json={**NEW_ASSET, "postcode": None, "modes": ["phone"],
-                                            "service_area_wards": [LADYWOOD, ACOMB]}, headers=auth)
+    resp = client.post(
+        "/api/assets",
+        json={**NEW_ASSET, "postcode": None, "modes": ["phone"], "service_area_wards": [LADYWOOD, ACOMB]},
+        headers=auth,
+    )
     assert resp.status_code == 403 and resp.get_json()["field"] == "service_area_wards", resp.get_json()
 
 
@@ -146,13 +164,19 @@ def test_delete_archives_and_keeps_history(client, auth):
     resp = client.delete(f"/api/assets/{sid}", headers=auth)
     assert resp.status_code == 200 and resp.get_json() == {"id": str(sid), "archived": True, "version": 2}
     assert fresh(Service, sid).archived_at is not None
-    assert session.execute(select(AssetChange.action).where(AssetChange.service_id == sid,
-                                                            AssetChange.version == 2)).scalar_one() == "archive"
+    assert (
+        session.execute(
+            select(AssetChange.action).where(AssetChange.service_id == sid, AssetChange.version == 2)
+        ).scalar_one()
+        == "archive"
+    )
 
 
 def test_no_token_is_401_and_a_revoked_token_stops_working(client, coordinator):
     assert client.post("/api/assets", json=NEW_ASSET).status_code == 401
-    assert client.post("/api/assets", json=NEW_ASSET, headers={"Authorization": "Bearer am_nonsense"}).status_code == 401
+    assert (
+        client.post("/api/assets", json=NEW_ASSET, headers={"Authorization": "Bearer am_nonsense"}).status_code == 401
+    )
     headers = bearer(coordinator)
     token_id = session.execute(select(ApiToken.id).where(ApiToken.user_id == coordinator.id)).scalar_one()
     revoke_token(token_id, coordinator)
@@ -166,6 +190,7 @@ def test_tokens_are_stored_hashed_and_only_for_coordinators_and_admins(db, coord
     stored = session.execute(select(ApiToken.token_hash).where(ApiToken.user_id == coordinator.id)).scalar_one()
     assert token not in stored and len(stored) == 64
     from assetmap.errors import ValidationError
+
     with pytest.raises(ValidationError):
         issue_token(make_user("practitioner"), "x")
 
@@ -191,6 +216,7 @@ def test_confidential_point_is_not_returned_to_a_coordinator_of_another_ward(cli
 
 # --------------------------------------------------------------------------- CSRF only for bearer requests
 
+
 @pytest.fixture(scope="module")
 def csrf_app(app):
     return build_strict_app(app, csrf=True)
@@ -198,6 +224,7 @@ def csrf_app(app):
 
 def _csrf_token(html: str) -> str:
     import re
+
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
@@ -205,8 +232,12 @@ def test_bearer_requests_need_no_csrf_token_but_session_requests_do(csrf_app, co
     client = csrf_app.test_client()
     assert client.post("/api/assets", json=NEW_ASSET, headers=bearer(coordinator)).status_code == 201
     token = _csrf_token(client.get("/sign-in").get_data(as_text=True))
-    assert client.post("/sign-in", data={"email": coordinator.email, "password": "correct horse battery",
-                                         "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/sign-in", data={"email": coordinator.email, "password": "correct horse battery", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     # a browser session (cookie) without the CSRF token is refused, even for JSON
     resp = client.post("/api/assets", json={**NEW_ASSET, "name": "Via cookie"})
     assert resp.status_code == 400 and "expired" in resp.get_json()["error"]

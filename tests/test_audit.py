@@ -1,4 +1,5 @@
 """The CI dependency audit (scripts/audit.py) decides from what the vulnerability sources say."""
+
 import importlib.util
 from pathlib import Path
 
@@ -17,8 +18,12 @@ def dep(name, version, vulns=(), skip=None):
 
 
 def test_pip_audit_fails_on_a_known_vulnerability_with_a_fix():
-    report = {"dependencies": [dep("flask", "2.0.0", [{"id": "GHSA-m2qf-hxjv-5gpq", "fix_versions": ["2.2.5"]}]),
-                               dep("click", "8.1.7")]}
+    report = {
+        "dependencies": [
+            dep("flask", "2.0.0", [{"id": "GHSA-m2qf-hxjv-5gpq", "fix_versions": ["2.2.5"]}]),
+            dep("click", "8.1.7"),
+        ]
+    }
     code, lines = audit.summarise_pip_audit(report)
     assert code == 1
     assert "flask 2.0.0: GHSA-m2qf-hxjv-5gpq (fixed in 2.2.5)" in "\n".join(lines)
@@ -40,21 +45,26 @@ def project(latest, vulns=()):
     return {"info": {"version": latest}, "vulnerabilities": list(vulns)}
 
 
-@pytest.mark.parametrize("locked, page, status", [
-    ("3.1.3", project("3.1.3"), "clean"),
-    ("3.1.3", project("3.1.03"), "clean"),  # the same version, spelt differently
-    ("3.1.2", project("3.1.3"), "behind"),
-    ("2.6.1", project("2.6.1", [{"id": "PYSEC-2017-94", "fixed_in": []}]), "vulnerable"),
-    ("1.0", None, "unknown"),
-])
+@pytest.mark.parametrize(
+    "locked, page, status",
+    [
+        ("3.1.3", project("3.1.3"), "clean"),
+        ("3.1.3", project("3.1.03"), "clean"),  # the same version, spelt differently
+        ("3.1.2", project("3.1.3"), "behind"),
+        ("2.6.1", project("2.6.1", [{"id": "PYSEC-2017-94", "fixed_in": []}]), "vulnerable"),
+        ("1.0", None, "unknown"),
+    ],
+)
 def test_only_a_package_at_its_latest_release_is_judged_from_the_project_page(locked, page, status):
     assert audit.check_against_latest(locked, page)["status"] == status
 
 
 def test_fallback_fails_on_a_fixable_vulnerability_and_reports_its_coverage():
-    checks = {("a", "1.0"): audit.check_against_latest("1.0", project("1.0", [{"id": "GHSA-x", "fixed_in": ["1.0.1"]}])),
-              ("b", "2.0"): audit.check_against_latest("2.0", project("2.0")),
-              ("c", "0.9"): audit.check_against_latest("0.9", project("1.2"))}
+    checks = {
+        ("a", "1.0"): audit.check_against_latest("1.0", project("1.0", [{"id": "GHSA-x", "fixed_in": ["1.0.1"]}])),
+        ("b", "2.0"): audit.check_against_latest("2.0", project("2.0")),
+        ("c", "0.9"): audit.check_against_latest("0.9", project("1.2")),
+    }
     code, lines = audit.summarise_latest(checks)
     text = "\n".join(lines)
     assert code == 1
@@ -63,9 +73,12 @@ def test_fallback_fails_on_a_fixable_vulnerability_and_reports_its_coverage():
 
 
 def test_fallback_without_fixable_vulnerabilities_passes():
-    checks = {("pycrypto", "2.6.1"): audit.check_against_latest(
-        "2.6.1", project("2.6.1", [{"id": "PYSEC-2017-94", "fixed_in": []}])),
-        ("b", "2.0"): audit.check_against_latest("2.0", project("2.0"))}
+    checks = {
+        ("pycrypto", "2.6.1"): audit.check_against_latest(
+            "2.6.1", project("2.6.1", [{"id": "PYSEC-2017-94", "fixed_in": []}])
+        ),
+        ("b", "2.0"): audit.check_against_latest("2.0", project("2.0")),
+    }
     code, lines = audit.summarise_latest(checks)
     assert code == 0 and "pycrypto 2.6.1: PYSEC-2017-94 (no fix yet)" in "\n".join(lines)
 

@@ -13,6 +13,7 @@ CSRF tokens (timestamped), one-time form tokens (new on every page load), CSP no
 folium's element ids (random per map). The clock is fixed for the whole test, so "Next session: now"
 cannot flip between the two reads.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,8 @@ import re
 import pytest
 from geoalchemy2 import WKTElement
 from geoalchemy2.shape import to_shape
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 from sqlalchemy import select, update
 
@@ -35,9 +37,9 @@ from assetmap.practitioners import query, views
 from assetmap.practitioners.params import DISTANCE_MILES
 from tests.factories import login, make_asset, make_user
 
-WARD = "E05011168"            # Soho & Jewellery Quarter (Birmingham Ladywood constituency)
-OTHER_CON = "E14001098"       # Birmingham Perry Barr: about a fifth of the ward's polygon lies in it
-NEXT_WARD = "E05011151"       # Ladywood: its coordinator may not edit the refuge
+WARD = "E05011168"  # Soho & Jewellery Quarter (Birmingham Ladywood constituency)
+OTHER_CON = "E14001098"  # Birmingham Perry Barr: about a fifth of the ward's polygon lies in it
+NEXT_WARD = "E05011151"  # Ladywood: its coordinator may not edit the refuge
 LA = "E08000025"
 SECRETS = ("Secret Refuge Road", "Knock twice")
 #: Hypothesis examples per property: a search example reads three responses at two points of the ward, a
@@ -52,7 +54,7 @@ _NONCE = re.compile(r'nonce="[^"]*"')
 _TOKENS = re.compile(r'(name="(?:csrf_token|form_token)"[^>]*value=")[^"]*(")')
 _CSRF_META = re.compile(r'(<meta name="csrf-token" content=")[^"]*(")')
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}(?![0-9a-f])")
-FROZEN = dt.datetime(2026, 11, 18, 15, 30, tzinfo=read.LONDON)   # a Wednesday afternoon
+FROZEN = dt.datetime(2026, 11, 18, 15, 30, tzinfo=read.LONDON)  # a Wednesday afternoon
 
 
 def normalised(resp) -> tuple:
@@ -92,34 +94,57 @@ def world(app, db, frozen_clock):
     other_con = to_shape(session.get(Constituency, OTHER_CON).geom).intersection(inside)
     assert other_con.area > 0.1 * inside.area
 
-    refuge = _commit(make_asset(
-        name="Women's Refuge Drop-in", visibility="confidential", categories="peer-support;social-groups",
-        description="A safe weekly group with support for women.", address="1 Secret Refuge Road",
-        how_to_get_there="Knock twice", schedule="wed 10:00-12:00", lon=shape.representative_point().x,
-        lat=shape.representative_point().y))
+    refuge = _commit(
+        make_asset(
+            name="Women's Refuge Drop-in",
+            visibility="confidential",
+            categories="peer-support;social-groups",
+            description="A safe weekly group with support for women.",
+            address="1 Secret Refuge Road",
+            how_to_get_there="Knock twice",
+            schedule="wed 10:00-12:00",
+            lon=shape.representative_point().x,
+            lat=shape.representative_point().y,
+        )
+    )
     rng = random.Random(20261118)
     cx, cy = shape.centroid.x, shape.centroid.y
     for i in range(24):  # public and practitioners-only places within about 3 km, some in the ward
         lon, lat = cx + rng.uniform(-0.04, 0.04), cy + rng.uniform(-0.025, 0.025)
-        make_asset(name=f"{rng.choice(['Lunch', 'Walking', 'Support', 'Craft'])} group {i}",
-                   visibility="practitioners" if i % 3 == 0 else "public",
-                   categories=rng.choice(["social-groups", "peer-support", "physical-activity"]),
-                   modes=rng.choice(["in_person", "in_person;online"]), lon=round(lon, 6), lat=round(lat, 6),
-                   schedule=rng.choice(["mon 10:00-12:00", "wed 14:00-16:00", ""]),
-                   cost_amount=rng.choice(["0", "3"]), cost_description="",
-                   accessibility=rng.choice(["wheelchair", ""]))
-    make_asset(name="Support line", modes="phone", lon="", lat="", service_area_wards=f"{WARD};{NEXT_WARD}",
-               categories="peer-support")
-    make_asset(name="Ladywood refuge", visibility="confidential", lon=-1.928, lat=52.4735,
-               categories="peer-support")
+        make_asset(
+            name=f"{rng.choice(['Lunch', 'Walking', 'Support', 'Craft'])} group {i}",
+            visibility="practitioners" if i % 3 == 0 else "public",
+            categories=rng.choice(["social-groups", "peer-support", "physical-activity"]),
+            modes=rng.choice(["in_person", "in_person;online"]),
+            lon=round(lon, 6),
+            lat=round(lat, 6),
+            schedule=rng.choice(["mon 10:00-12:00", "wed 14:00-16:00", ""]),
+            cost_amount=rng.choice(["0", "3"]),
+            cost_description="",
+            accessibility=rng.choice(["wheelchair", ""]),
+        )
+    make_asset(
+        name="Support line",
+        modes="phone",
+        lon="",
+        lat="",
+        service_area_wards=f"{WARD};{NEXT_WARD}",
+        categories="peer-support",
+    )
+    make_asset(name="Ladywood refuge", visibility="confidential", lon=-1.928, lat=52.4735, categories="peer-support")
     _commit(refuge)
 
     minx, miny, maxx, maxy = shape.bounds
-    postcodes = list(session.execute(
-        select(Postcode.postcode).where(Postcode.ward_code.in_([WARD, NEXT_WARD, "E05011155", "E05011153"]))
-        .order_by(Postcode.postcode)).scalars())
-    lsoas = list(session.execute(select(Lsoa.code).where(Lsoa.ward_code.in_([WARD, NEXT_WARD]))
-                                 .order_by(Lsoa.code)).scalars())
+    postcodes = list(
+        session.execute(
+            select(Postcode.postcode)
+            .where(Postcode.ward_code.in_([WARD, NEXT_WARD, "E05011155", "E05011153"]))
+            .order_by(Postcode.postcode)
+        ).scalars()
+    )
+    lsoas = list(
+        session.execute(select(Lsoa.code).where(Lsoa.ward_code.in_([WARD, NEXT_WARD])).order_by(Lsoa.code)).scalars()
+    )
     clients = {"public": app.test_client()}
     for role in ("practitioner", "commissioner"):
         clients[role] = app.test_client()
@@ -129,10 +154,19 @@ def world(app, db, frozen_clock):
     assert login(clients["other coordinator"], other).status_code == 302
     token = issue_token(other, "property test")
     session.commit()
-    return {"refuge": refuge.id, "location": refuge.locations[0].location_id, "inside": inside,
-            "points": uniform_points(inside, 3000, 1), "other_con_points": uniform_points(other_con, 1000, 2),
-            "other_con": other_con, "bounds": (minx, miny, maxx, maxy), "postcodes": postcodes, "lsoas": lsoas,
-            "clients": clients, "token": token}
+    return {
+        "refuge": refuge.id,
+        "location": refuge.locations[0].location_id,
+        "inside": inside,
+        "points": uniform_points(inside, 3000, 1),
+        "other_con_points": uniform_points(other_con, 1000, 2),
+        "other_con": other_con,
+        "bounds": (minx, miny, maxx, maxy),
+        "postcodes": postcodes,
+        "lsoas": lsoas,
+        "clients": clients,
+        "token": token,
+    }
 
 
 def uniform_points(area, n: int, seed: int) -> list[tuple[float, float]]:
@@ -154,8 +188,9 @@ def refuge_points(w) -> st.SearchStrategy:
 
 
 def move(w, lon: float, lat: float) -> None:
-    session.execute(update(Location).where(Location.id == w["location"])
-                    .values(geom=WKTElement(f"POINT({lon} {lat})", srid=4326)))
+    session.execute(
+        update(Location).where(Location.id == w["location"]).values(geom=WKTElement(f"POINT({lon} {lat})", srid=4326))
+    )
     session.commit()
     ward = session.execute(select(Location.ward_code).where(Location.id == w["location"])).scalar_one()
     assert ward == WARD, (lon, lat)
@@ -167,27 +202,34 @@ def origins(w) -> st.SearchStrategy:
     return st.one_of(
         st.sampled_from(w["postcodes"]).map(lambda pc: {"postcode": pc}),
         st.sampled_from(w["points"]).map(lambda p: {"lon": p[0], "lat": p[1]}),
-        st.tuples(st.floats(minx - 0.03, maxx + 0.03), st.floats(miny - 0.02, maxy + 0.02))
-        .map(lambda p: {"lon": round(p[0], 6), "lat": round(p[1], 6)}))
+        st.tuples(st.floats(minx - 0.03, maxx + 0.03), st.floats(miny - 0.02, maxy + 0.02)).map(
+            lambda p: {"lon": round(p[0], 6), "lat": round(p[1], 6)}
+        ),
+    )
 
 
-FILTERS = st.fixed_dictionaries({}, optional={
-    "q": st.sampled_from(["support", "women group", "lunch", "safe", "craft club"]),
-    "category": st.sampled_from(["peer-support", "social-groups", "physical-activity"]),
-    "free": st.just("yes"),
-    "wheelchair": st.just("yes"),
-    "open_day": st.sampled_from(["monday", "wednesday"]),
-    "open_part": st.sampled_from(["morning", "afternoon"]),
-    "mode": st.sampled_from(["in_person", "phone", "online"]),
-})
+FILTERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "q": st.sampled_from(["support", "women group", "lunch", "safe", "craft club"]),
+        "category": st.sampled_from(["peer-support", "social-groups", "physical-activity"]),
+        "free": st.just("yes"),
+        "wheelchair": st.just("yes"),
+        "open_day": st.sampled_from(["monday", "wednesday"]),
+        "open_part": st.sampled_from(["morning", "afternoon"]),
+        "mode": st.sampled_from(["in_person", "phone", "online"]),
+    },
+)
 ROLES = ("public", "practitioner", "commissioner", "other coordinator")
 
 
 def _search_reads(client, sid: str, scope: str, page: int, view: dict, api_body: dict) -> list:
     base = f"/search/results/{sid}"
-    reads = [client.get(f"{base}?scope={scope}&page={page}"),
-             client.get(f"{base}/features.json", query_string={"scope": scope, **view}),
-             client.post("/api/search", json=api_body)]
+    reads = [
+        client.get(f"{base}?scope={scope}&page={page}"),
+        client.get(f"{base}/features.json", query_string={"scope": scope, **view}),
+        client.post("/api/search", json=api_body),
+    ]
     return [normalised(r) for r in reads]
 
 
@@ -197,8 +239,13 @@ def _search_reads(client, sid: str, scope: str, page: int, view: dict, api_body:
 def property_settings(examples: int):
     """The world is built once per test (a function-scoped fixture) and each example resets the only thing
     it changes, the refuge's point; no example database, no explain phase (see PHASES)."""
-    return settings(max_examples=examples, deadline=None, database=None, phases=PHASES,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=PHASES,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 @property_settings(SEARCH_EXAMPLES)
@@ -215,28 +262,37 @@ def test_moving_the_refuge_within_its_ward_changes_no_search_response(world, dat
     a, b = data.draw(refuge_points(w), label="from"), data.draw(refuge_points(w), label="to")
     view_r = data.draw(st.floats(100, 60_000), label="view radius")
     view = {"lon": origin.get("lon", -1.91), "lat": origin.get("lat", 52.49), "r": round(view_r, 1)}
-    api_body = {**{k: v for k, v in filters.items() if k not in ("free", "wheelchair")},
-                **({"free": True} if "free" in filters else {}),
-                **({"wheelchair": True} if "wheelchair" in filters else {}),
-                **origin, "radius_m": data.draw(st.floats(1, 16_000), label="radius_m"),
-                "page": page, "per_page": data.draw(st.sampled_from([3, 10, 20]), label="per_page")}
+    api_body = {
+        **{k: v for k, v in filters.items() if k not in ("free", "wheelchair")},
+        **({"free": True} if "free" in filters else {}),
+        **({"wheelchair": True} if "wheelchair" in filters else {}),
+        **origin,
+        "radius_m": data.draw(st.floats(1, 16_000), label="radius_m"),
+        "page": page,
+        "per_page": data.draw(st.sampled_from([3, 10, 20]), label="per_page"),
+    }
     if "category" in api_body:
         api_body["category"] = [api_body["category"]]
 
     move(w, *a)
-    form = {"postcode": origin.get("postcode", ""), "lat": origin.get("lat", ""), "lon": origin.get("lon", ""),
-            "distance": miles, **filters}
+    form = {
+        "postcode": origin.get("postcode", ""),
+        "lat": origin.get("lat", ""),
+        "lon": origin.get("lon", ""),
+        "distance": miles,
+        **filters,
+    }
     resp = client.post("/search", data=form)
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
     sid = resp.headers["Location"].rsplit("/", 1)[1]
     if scope != "near":
         probe = client.get(f"/search/results/{sid}?scope={scope}")
-        if probe.status_code == 404:   # a point outside the loaded areas has no ward or constituency view
+        if probe.status_code == 404:  # a point outside the loaded areas has no ward or constituency view
             scope = "near"
     before = _search_reads(client, sid, scope, page, view, api_body)
     move(w, *b)
     after = _search_reads(client, sid, scope, page, view, api_body)
-    for (what, x, y) in zip(("results page", "features.json", "/api/search"), before, after):
+    for what, x, y in zip(("results page", "features.json", "/api/search"), before, after):
         assert x == y, f"{role}: the {what} changed when the refuge moved from {a} to {b}"
         assert not any(s in str(x[2]) for s in SECRETS)
     assert before[0][0] == 200 and before[1][0] == 200 and before[2][0] == 200
@@ -246,20 +302,40 @@ def _coverage_reads(w, geography: str, category: str, lsoa: str) -> list:
     com, pub, prac = (w["clients"][r] for r in ("commissioner", "public", "practitioner"))
     other = w["clients"]["other coordinator"]
     q = f"la={LA}&geography={geography}&category={category}"
-    paths = [(com, f"/coverage?{q}"), (com, f"/coverage/gaps.csv?{q}"), (com, f"/coverage/gaps.geojson?{q}"),
-             (com, f"/coverage/report?{q}"), (com, f"/coverage/map.png?{q}"),
-             (com, f"/areas/ward/{WARD}?category={category}"), (com, f"/areas/lsoa/{lsoa}"),
-             (com, f"/areas/constituency/{OTHER_CON}"), (com, "/areas/constituency/E14001096"),
-             (com, f"/export?area=ward:{WARD}&format=csv"), (com, f"/export?area=constituency:{OTHER_CON}&format=csv"),
-             (other, "/export?area=constituency:E14001096&format=geojson"),
-             (prac, f"/assets/{w['refuge']}"), (other, f"/assets/{w['refuge']}"), (prac, "/shortlist/sheet"),
-             (prac, f"/assets/{w['refuge']}/report"), (w["token"], f"/api/assets/{w['refuge']}"),
-             (pub, f"/oruk/services?postcode={w['postcodes'][0]}&proximity=5000"), (pub, "/oruk/services?full=true"),
-             (pub, "/oruk/service_at_locations"), (pub, "/oruk/organizations"),
-             (pub, f"/oruk/services/{w['refuge']}")]
+    paths = [
+        (com, f"/coverage?{q}"),
+        (com, f"/coverage/gaps.csv?{q}"),
+        (com, f"/coverage/gaps.geojson?{q}"),
+        (com, f"/coverage/report?{q}"),
+        (com, f"/coverage/map.png?{q}"),
+        (com, f"/areas/ward/{WARD}?category={category}"),
+        (com, f"/areas/lsoa/{lsoa}"),
+        (com, f"/areas/constituency/{OTHER_CON}"),
+        (com, "/areas/constituency/E14001096"),
+        (com, f"/export?area=ward:{WARD}&format=csv"),
+        (com, f"/export?area=constituency:{OTHER_CON}&format=csv"),
+        (other, "/export?area=constituency:E14001096&format=geojson"),
+        (prac, f"/assets/{w['refuge']}"),
+        (other, f"/assets/{w['refuge']}"),
+        (prac, "/shortlist/sheet"),
+        (prac, f"/assets/{w['refuge']}/report"),
+        (w["token"], f"/api/assets/{w['refuge']}"),
+        (pub, f"/oruk/services?postcode={w['postcodes'][0]}&proximity=5000"),
+        (pub, "/oruk/services?full=true"),
+        (pub, "/oruk/service_at_locations"),
+        (pub, "/oruk/organizations"),
+        (pub, f"/oruk/services/{w['refuge']}"),
+    ]
     api = w["clients"]["public"]
-    return [(path, normalised(api.get(path, headers={"Authorization": f"Bearer {who}"}) if isinstance(who, str)
-                              else who.get(path))) for who, path in paths]
+    return [
+        (
+            path,
+            normalised(
+                api.get(path, headers={"Authorization": f"Bearer {who}"}) if isinstance(who, str) else who.get(path)
+            ),
+        )
+        for who, path in paths
+    ]
 
 
 @property_settings(COVERAGE_EXAMPLES)
@@ -268,14 +344,14 @@ def test_moving_the_refuge_within_its_ward_changes_no_coverage_export_oruk_or_as
     w = world
     prac = w["clients"]["practitioner"]
     prac.post("/shortlist/add", data={"asset_id": str(w["refuge"])})
-    prac.get("/shortlist")   # shows (and so clears) the "Added" message before the reads compared
+    prac.get("/shortlist")  # shows (and so clears) the "Added" message before the reads compared
     geography = data.draw(st.sampled_from(["ward", "lsoa", "constituency"]), label="geography")
     category = data.draw(st.sampled_from(["all", "peer-support"]), label="category")
     lsoa = data.draw(st.sampled_from(w["lsoas"]), label="lsoa")
     points = data.draw(st.lists(refuge_points(w), min_size=3, max_size=3), label="points")
     move(w, *points[0])
     first = _coverage_reads(w, geography, category, lsoa)
-    for (path, x) in first:
+    for path, x in first:
         assert x[0] in (200, 404), (path, x[0])
         assert not any(s in str(x[2]) for s in SECRETS), path
     for point in points[1:]:
@@ -302,12 +378,16 @@ def test_the_same_reads_do_change_when_an_open_listing_moves_within_the_ward(wor
     """Control: the same reads and comparison see a move when the place is not confidential, so the
     properties above can fail."""
     from assetmap.models import Service
+
     w = world
     session.get(Service, w["refuge"]).visibility = "practitioners"
     session.commit()
     client = w["clients"]["practitioner"]
-    sid = client.post("/search", data={"postcode": w["postcodes"][0], "distance": "10"}
-                      ).headers["Location"].rsplit("/", 1)[1]
+    sid = (
+        client.post("/search", data={"postcode": w["postcodes"][0], "distance": "10"})
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     body = {"postcode": w["postcodes"][0], "radius_m": 16000}
     view = {"lon": -1.91, "lat": 52.49, "r": 20000}
     a, b = two_points(w)
@@ -332,6 +412,6 @@ def test_the_coordinator_who_may_edit_it_and_admins_still_see_the_place(world, a
         assert f"{lat:.4f}"[:-1] in form and f"{lon:.4f}"[:-1] in form
         hits = client.post("/api/search", json={"lon": lon, "lat": lat - 0.001, "radius_m": 500}).get_json()
         refuge = next(f for f in hits["features"] if f["id"] == str(w["refuge"]))
-        assert 105 < refuge["properties"]["distance_m"] < 120       # its real distance, to them
+        assert 105 < refuge["properties"]["distance_m"] < 120  # its real distance, to them
         far = client.post("/api/search", json={"lon": lon, "lat": lat - 0.006, "radius_m": 500}).get_json()
-        assert str(w["refuge"]) not in {f["id"] for f in far["features"]}   # and their radius applies
+        assert str(w["refuge"]) not in {f["id"] for f in far["features"]}  # and their radius applies

@@ -5,6 +5,7 @@ load the reference data on first start, and serve under gunicorn until /healthz 
 runs against a fresh database on the test server, in production mode, on a free loopback port;
 then it is started a second time to show a restart finds everything in place and loads nothing twice.
 """
+
 import json
 import os
 import signal
@@ -35,8 +36,14 @@ def _get(url: str):
 
 
 def _start(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(["sh", str(ROOT / "docker/entrypoint.sh")], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        ["sh", str(ROOT / "docker/entrypoint.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _wait_healthy(proc: subprocess.Popen, port: int, seconds: float) -> dict:
@@ -73,9 +80,15 @@ def test_entrypoint_migrates_loads_and_serves_an_empty_database(database_url):
 
 def _start_twice(scratch) -> None:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": scratch.render_as_string(hide_password=False),
-           "ASSETMAP_ENV": "production", "SECRET_KEY": "x" * 64, "PORT": str(port), "WEB_CONCURRENCY": "2",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch.render_as_string(hide_password=False),
+        "ASSETMAP_ENV": "production",
+        "SECRET_KEY": "x" * 64,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
     env.pop("TEST_DATABASE_URL", None)
     proc = _start(env)
     try:
@@ -94,8 +107,10 @@ def _start_twice(scratch) -> None:
     engine = create_engine(scratch)
     try:
         with engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-                      for t in ("ward", "constituency", "lsoa", "postcode", "service")}
+            counts = {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                for t in ("ward", "constituency", "lsoa", "postcode", "service")
+            }
             illustrative = conn.execute(text("SELECT count(*) FROM service WHERE illustrative")).scalar()
         assert counts["ward"] == 90 and counts["constituency"] == 12 and counts["lsoa"] == 759
         assert counts["postcode"] > 27_000 and counts["service"] > 50

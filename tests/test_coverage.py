@@ -17,6 +17,7 @@ At latitude 50.3, 0.005 degrees of longitude is about 356 m, 0.015 about 1,067 m
     A4 physical activity, in person at (-5.07, 50.31) (another category)
     A5 carers' support at P3 itself, but ARCHIVED
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,12 @@ from assetmap.coverage import measures, queries, service
 from assetmap.coverage.params import CoverageParams, parse_params
 from assetmap.errors import NotFound, ValidationError
 from assetmap.models import (
-    ConnectionLog, Constituency, LocalAuthority, Lsoa, UnmetNeed, Ward,
+    ConnectionLog,
+    Constituency,
+    LocalAuthority,
+    Lsoa,
+    UnmetNeed,
+    Ward,
 )
 from tests.factories import make_asset
 
@@ -50,37 +56,101 @@ def _pt(x, y) -> WKTElement:
 
 @pytest.fixture
 def toy(db, app_ctx):
-    db.add(LocalAuthority(code=LA, name="Toyshire", geom=_box(-5.10, 50.30, -4.95, 50.33),
-                          population_total=6000, population_65plus=1000, imd_decile=5))
-    db.add(Constituency(code=CON, name="Toyshire Central", geom=_box(-5.10, 50.30, -4.95, 50.33),
-                        population_total=6000, population_65plus=1000, imd_decile=5))
+    db.add(
+        LocalAuthority(
+            code=LA,
+            name="Toyshire",
+            geom=_box(-5.10, 50.30, -4.95, 50.33),
+            population_total=6000,
+            population_65plus=1000,
+            imd_decile=5,
+        )
+    )
+    db.add(
+        Constituency(
+            code=CON,
+            name="Toyshire Central",
+            geom=_box(-5.10, 50.30, -4.95, 50.33),
+            population_total=6000,
+            population_65plus=1000,
+            imd_decile=5,
+        )
+    )
     db.flush()
-    for code, name, x0, x1, decile in ((W1, "Alpha", -5.10, -5.05, 1), (W2, "Beta", -5.05, -5.00, 9),
-                                       (W3, "Gamma", -5.00, -4.95, None)):
-        db.add(Ward(code=code, name=name, lad_code=LA, constituency_code=CON, geom=_box(x0, 50.30, x1, 50.33),
-                    imd_decile=decile))
+    for code, name, x0, x1, decile in (
+        (W1, "Alpha", -5.10, -5.05, 1),
+        (W2, "Beta", -5.05, -5.00, 9),
+        (W3, "Gamma", -5.00, -4.95, None),
+    ):
+        db.add(
+            Ward(
+                code=code,
+                name=name,
+                lad_code=LA,
+                constituency_code=CON,
+                geom=_box(x0, 50.30, x1, 50.33),
+                imd_decile=decile,
+            )
+        )
     db.flush()
     for code, ward, x0, x1, px, pop, pop65, decile in (
-            (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1), (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1),
-            (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9)):
-        db.add(Lsoa(code=code, name=f"Toyshire {code[-3:]}", lad_code=LA, ward_code=ward, constituency_code=CON,
-                    geom=_box(x0, 50.30, x1, 50.33), pop_point=_pt(px, 50.315), population_total=pop,
-                    population_65plus=pop65, imd_decile=decile))
+        (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1),
+        (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1),
+        (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9),
+    ):
+        db.add(
+            Lsoa(
+                code=code,
+                name=f"Toyshire {code[-3:]}",
+                lad_code=LA,
+                ward_code=ward,
+                constituency_code=CON,
+                geom=_box(x0, 50.30, x1, 50.33),
+                pop_point=_pt(px, 50.315),
+                population_total=pop,
+                population_65plus=pop65,
+                imd_decile=decile,
+            )
+        )
     db.flush()
     recent = (TODAY - dt.timedelta(days=30)).isoformat()
     old = (TODAY - dt.timedelta(days=730)).isoformat()
-    a1 = make_asset(name="Alpha carers' café", categories="carers-support", audiences="older-people",
-                    lon=-5.075, lat=50.315, last_verified=recent)
-    a2 = make_asset(name="Alpha carers' group", categories="carers-support", audiences="all-adults",
-                    lon=-5.055, lat=50.315, visibility="practitioners", last_verified=old)
-    a3 = make_asset(name="Beta carers line", categories="carers-support", audiences="unpaid-carers",
-                    modes="phone", lon=None, lat=None, schedule="", service_area_wards=W2,
-                    phone="0121 496 0000", last_verified=recent)
-    a4 = make_asset(name="Alpha walking group", categories="physical-activity", lon=-5.07, lat=50.31,
-                    last_verified=recent)
-    a5 = make_asset(name="Beta old carers' group", categories="carers-support", lon=-5.02, lat=50.315,
-                    last_verified=recent)
-    a5.archived_at = dt.datetime.now(dt.timezone.utc)
+    a1 = make_asset(
+        name="Alpha carers' café",
+        categories="carers-support",
+        audiences="older-people",
+        lon=-5.075,
+        lat=50.315,
+        last_verified=recent,
+    )
+    a2 = make_asset(
+        name="Alpha carers' group",
+        categories="carers-support",
+        audiences="all-adults",
+        lon=-5.055,
+        lat=50.315,
+        visibility="practitioners",
+        last_verified=old,
+    )
+    a3 = make_asset(
+        name="Beta carers line",
+        categories="carers-support",
+        audiences="unpaid-carers",
+        modes="phone",
+        lon=None,
+        lat=None,
+        schedule="",
+        service_area_wards=W2,
+        phone="0121 496 0000",
+        last_verified=recent,
+    )
+    a4 = make_asset(
+        name="Alpha walking group", categories="physical-activity", lon=-5.07, lat=50.31, last_verified=recent
+    )
+    a5 = make_asset(
+        name="Beta old carers' group", categories="carers-support", lon=-5.02, lat=50.315, last_verified=recent
+    )
+    a5.archived_at = dt.datetime.now(dt.UTC)
     db.flush()
     return SimpleNamespace(a1=a1, a2=a2, a3=a3, a4=a4, a5=a5)
 
@@ -97,29 +167,45 @@ def by_code(cov) -> dict:
 
 def signal(db, days_ago: int, ward=None, lsoa=None, category="carers-support", audience=None):
     categories = [category] if isinstance(category, str) else list(category)
-    db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=TODAY - dt.timedelta(days=days_ago), category_codes=categories,
-                     audience_codes=[audience] if audience else [], ward_code=ward, lsoa_code=lsoa))
+    db.add(
+        UnmetNeed(
+            id=uuid.uuid4(),
+            recorded_on=TODAY - dt.timedelta(days=days_ago),
+            category_codes=categories,
+            audience_codes=[audience] if audience else [],
+            ward_code=ward,
+            lsoa_code=lsoa,
+        )
+    )
 
 
 def connection(db, service, days_ago: int, ward=None, lsoa=None):
-    db.add(ConnectionLog(id=uuid.uuid4(), service_id=service.id, logged_on=TODAY - dt.timedelta(days=days_ago),
-                         ward_code=ward, lsoa_code=lsoa))
+    db.add(
+        ConnectionLog(
+            id=uuid.uuid4(),
+            service_id=service.id,
+            logged_on=TODAY - dt.timedelta(days=days_ago),
+            ward_code=ward,
+            lsoa_code=lsoa,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- supply
 
+
 def test_counts_per_ward_include_private_and_service_area_assets_but_not_archived(toy):
     m = by_code(service.coverage(params()))
-    assert (m[W1].assets, m[W1].remote_assets) == (2, 0)      # A1 and the practitioners-only A2
-    assert (m[W2].assets, m[W2].remote_assets) == (1, 1)      # only the phone line A3; A5 is archived
+    assert (m[W1].assets, m[W1].remote_assets) == (2, 0)  # A1 and the practitioners-only A2
+    assert (m[W2].assets, m[W2].remote_assets) == (1, 1)  # only the phone line A3; A5 is archived
     assert m[W3].assets == 0
 
 
 def test_rate_per_10000_residents_by_hand(toy):
     m = by_code(service.coverage(params()))
     assert m[W1].population == 4000 and m[W2].population == 2000
-    assert m[W1].per_10k == pytest.approx(2 * 10_000 / 4000)   # 5.0
-    assert m[W2].per_10k == pytest.approx(1 * 10_000 / 2000)   # 5.0
+    assert m[W1].per_10k == pytest.approx(2 * 10_000 / 4000)  # 5.0
+    assert m[W2].per_10k == pytest.approx(1 * 10_000 / 2000)  # 5.0
 
 
 def test_category_filter_counts_only_that_category(toy):
@@ -132,7 +218,7 @@ def test_older_people_use_the_65_plus_population_and_all_adult_assets(toy):
     # A1 is for older people, A2 for all adults; A3 is for unpaid carers only
     assert (m[W1].assets, m[W2].assets) == (2, 0)
     assert m[W1].population == 500 and m[W2].population == 500
-    assert m[W1].per_10k == pytest.approx(2 * 10_000 / 500)    # 40.0
+    assert m[W1].per_10k == pytest.approx(2 * 10_000 / 500)  # 40.0
 
 
 def test_constituency_lsoa_and_local_authority_counts(toy):
@@ -146,27 +232,40 @@ def test_constituency_lsoa_and_local_authority_counts(toy):
 
 
 def _refuge(lon, lat):
-    return make_asset(name="Alpha refuge", categories="carers-support", audiences="all-adults", lon=lon, lat=lat,
-                      visibility="confidential", last_verified=(TODAY - dt.timedelta(days=30)).isoformat())
+    return make_asset(
+        name="Alpha refuge",
+        categories="carers-support",
+        audiences="all-adults",
+        lon=lon,
+        lat=lat,
+        visibility="confidential",
+        last_verified=(TODAY - dt.timedelta(days=30)).isoformat(),
+    )
 
 
 def _everything(p) -> tuple:
     """Every coverage figure for ``p`` and the toy's area pages (what a commissioner can read)."""
-    return (service.coverage(p).areas, queries.supply_counts(p), queries.lsoa_access(p),
-            [queries.area_assets(kind, code) for kind, code in (("ward", W1), ("lsoa", L1), ("lsoa", L2),
-                                                               ("constituency", CON), ("la", LA))])
+    return (
+        service.coverage(p).areas,
+        queries.supply_counts(p),
+        queries.lsoa_access(p),
+        [
+            queries.area_assets(kind, code)
+            for kind, code in (("ward", W1), ("lsoa", L1), ("lsoa", L2), ("constituency", CON), ("la", LA))
+        ],
+    )
 
 
 def test_a_confidential_place_counts_by_its_ward_only(toy, db):
     """It counts in its ward, the ward's constituency and authority and every LSOA of its ward, as a place
     (not online or phone), and in no walking-distance or 2SFCA figure."""
     access_before = queries.lsoa_access(params(geography="lsoa"))
-    refuge = _refuge(-5.09, 50.32)                             # in L1, Alpha
+    refuge = _refuge(-5.09, 50.32)  # in L1, Alpha
     db.flush()
     ward = by_code(service.coverage(params()))
     assert (ward[W1].assets, ward[W1].remote_assets) == (3, 0)
     lsoa = by_code(service.coverage(params(geography="lsoa")))
-    assert (lsoa[L1].assets, lsoa[L2].assets, lsoa[L3].assets) == (2, 2, 1)   # both of Alpha's LSOAs
+    assert (lsoa[L1].assets, lsoa[L2].assets, lsoa[L3].assets) == (2, 2, 1)  # both of Alpha's LSOAs
     assert (lsoa[L1].remote_assets, lsoa[L2].remote_assets) == (0, 0)
     assert by_code(service.coverage(params(geography="constituency")))[CON].assets == 4
     assert by_code(service.coverage(params(geography="la")))[LA].assets == 4
@@ -180,10 +279,12 @@ def test_moving_a_confidential_place_within_its_ward_changes_no_coverage_figure(
     refuge = _refuge(-5.09, 50.32)
     db.flush()
     choices = [params(geography=g) for g in ("ward", "lsoa", "constituency", "la")] + [
-        params(geography="lsoa", audience="older-people"), params(verified_only=True)]
+        params(geography="lsoa", audience="older-people"),
+        params(verified_only=True),
+    ]
     before = [_everything(p) for p in choices]
     loc = refuge.locations[0].location
-    loc.geom = WKTElement("POINT(-5.052 50.301)", srid=4326)   # the other LSOA of Alpha, by its edge
+    loc.geom = WKTElement("POINT(-5.052 50.301)", srid=4326)  # the other LSOA of Alpha, by its edge
     db.flush()
     db.refresh(loc)
     assert (loc.ward_code, loc.lsoa_code) == (W1, L2)
@@ -198,19 +299,21 @@ def test_a_confidential_place_in_a_split_ward_counts_in_its_wards_constituency(t
     db.flush()
     loc = refuge.locations[0].location
     db.refresh(loc)
-    assert loc.constituency_code == "E14999900"                # the point's constituency ...
+    assert loc.constituency_code == "E14999900"  # the point's constituency ...
     supply = queries.supply_counts(params(geography="constituency"))
-    assert "E14999900" not in supply and supply[CON] == (4, 1)   # ... is never used
+    assert "E14999900" not in supply and supply[CON] == (4, 1)  # ... is never used
     assert queries.area_assets("constituency", "E14999900") == []
     from assetmap.accounts.auth import SessionUser
     from assetmap.directory.read import asset_view
     from tests.factories import make_user
+
     view = asset_view(refuge.id, SessionUser(make_user("practitioner")))
     assert (view["place"]["constituency_code"], view["place"]["lsoa_code"]) == (CON, None)
     assert view["place"]["lat"] is None
 
 
 # --------------------------------------------------------------------------- access
+
 
 def test_share_beyond_800m_and_1_mile_by_hand(toy):
     m = by_code(service.coverage(params()))
@@ -223,12 +326,12 @@ def test_share_beyond_800m_and_1_mile_by_hand(toy):
 
 def test_verified_only_drops_assets_not_checked_in_12_months(toy):
     m = by_code(service.coverage(params(verified_only=True)))
-    assert m[W1].assets == 1                                    # A2 was checked two years ago
+    assert m[W1].assets == 1  # A2 was checked two years ago
     assert m[W1].per_10k == pytest.approx(2.5)
     # without A2, P2 is 1,067 m from A1: beyond 800 m but within a mile
     assert m[W1].beyond_800 == 3000 and m[W1].share_beyond_800 == pytest.approx(0.75)
     assert m[W1].beyond_mile == 0
-    assert m[W1].access == pytest.approx(2.5)                   # one site shared by 4,000 people
+    assert m[W1].access == pytest.approx(2.5)  # one site shared by 4,000 people
 
 
 def test_two_step_floating_catchment_by_hand(toy):
@@ -256,16 +359,32 @@ def test_postgis_2sfca_matches_pysal_access(toy, db):
     import access
     import pandas as pd
     from sqlalchemy import text
-    costs = db.execute(text(
-        "SELECT l.code AS origin, s.name AS dest, ST_Distance(l.pop_point::geography, loc.geom::geography) AS cost "
-        "FROM lsoa l, service s JOIN service_at_location sal ON sal.service_id = s.id "
-        "JOIN location loc ON loc.id = sal.location_id "
-        "WHERE l.code IN (:a, :b, :c) AND s.id IN (:s1, :s2)"),
-        {"a": L1, "b": L2, "c": L3, "s1": toy.a1.id, "s2": toy.a2.id}).mappings().all()
+
+    costs = (
+        db.execute(
+            text(
+                "SELECT l.code AS origin, s.name AS dest, ST_Distance(l.pop_point::geography, loc.geom::geography) AS cost "
+                "FROM lsoa l, service s JOIN service_at_location sal ON sal.service_id = s.id "
+                "JOIN location loc ON loc.id = sal.location_id "
+                "WHERE l.code IN (:a, :b, :c) AND s.id IN (:s1, :s2)"
+            ),
+            {"a": L1, "b": L2, "c": L3, "s1": toy.a1.id, "s2": toy.a2.id},
+        )
+        .mappings()
+        .all()
+    )
     demand = pd.DataFrame({"code": [L1, L2, L3], "pop": [1000, 3000, 2000]}).set_index("code")
     supply = pd.DataFrame({"site": [toy.a1.name, toy.a2.name], "n": [1, 1]}).set_index("site")
-    acc = access.Access(demand_df=demand, demand_value="pop", supply_df=supply, supply_value="n",
-                        cost_df=pd.DataFrame(costs), cost_origin="origin", cost_dest="dest", cost_name="cost")
+    acc = access.Access(
+        demand_df=demand,
+        demand_value="pop",
+        supply_df=supply,
+        supply_value="n",
+        cost_df=pd.DataFrame(costs),
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
     pysal = acc.two_stage_fca(max_cost=queries.CATCHMENT_M).iloc[:, 0].fillna(0.0)
     ours = {r.code: r.access for r in queries.lsoa_access(params())}
     for code in (L1, L2, L3):
@@ -274,16 +393,17 @@ def test_postgis_2sfca_matches_pysal_access(toy, db):
 
 # --------------------------------------------------------------------------- demand and gap
 
+
 def test_demand_counts_signals_in_the_period_and_zero_when_none(toy, db):
     m = by_code(service.coverage(params()))
     assert (m[W1].connections, m[W1].unmet, m[W2].connections, m[W2].unmet) == (0, 0, 0, 0)
     connection(db, toy.a1, 10, ward=W1)
-    connection(db, toy.a3, 3, lsoa=L3)          # recorded by LSOA only: Beta through L3
-    connection(db, toy.a1, 120, ward=W1)        # before the 90 days
-    connection(db, toy.a4, 2, ward=W1)          # another category
+    connection(db, toy.a3, 3, lsoa=L3)  # recorded by LSOA only: Beta through L3
+    connection(db, toy.a1, 120, ward=W1)  # before the 90 days
+    connection(db, toy.a4, 2, ward=W1)  # another category
     signal(db, 5, ward=W1)
-    signal(db, 6, lsoa=L2)                      # Alpha through L2
-    signal(db, 100, ward=W1)                    # before the 90 days
+    signal(db, 6, lsoa=L2)  # Alpha through L2
+    signal(db, 100, ward=W1)  # before the 90 days
     signal(db, 1, ward=W1, category="transport")
     signal(db, 2, ward=W1, category=["transport", "carers-support"])  # a search for either counts for both
     db.flush()
@@ -304,9 +424,9 @@ def test_gap_score_and_ranking_by_hand(toy, db):
     m = by_code(cov)
     # Alpha: access 0, supply at the median (5.0 = 5.0), unmet 3/3 = 1 -> lack 0.2; decile 1 -> need 1
     assert m[W1].lack == pytest.approx(0.2)
-    assert m[W1].gap == pytest.approx(100 * 0.2 * 1.5 / 1.5)                          # 20.0
+    assert m[W1].gap == pytest.approx(100 * 0.2 * 1.5 / 1.5)  # 20.0
     # Beta: access shortfall (1 + 1) / 2 = 1, supply 0, unmet 0 -> lack 0.5; decile 9 -> need 1/9
-    assert m[W2].gap == pytest.approx(round(100 * 0.5 * (0.5 + 1 / 9) / 1.5, 1))     # 20.4
+    assert m[W2].gap == pytest.approx(round(100 * 0.5 * (0.5 + 1 / 9) / 1.5, 1))  # 20.4
     assert [a.code for a in cov.ranked] == [W2, W1]
     assert (m[W2].rank, m[W1].rank, m[W3].rank) == (1, 2, None)
     assert "3 'nothing suitable' searches in 90 days" in m[W1].reasons
@@ -321,9 +441,11 @@ def test_older_people_gap_uses_65_plus_share_and_says_why(toy):
     # need = mean of 1/9 and min(1, (500/2000) / (2 x 1000/6000)) = 0.75
     need = (1 / 9 + 0.75) / 2
     assert m[W2].need == pytest.approx(need)
-    assert m[W2].gap == pytest.approx(round(100 * 0.8 * (0.5 + need) / 1.5, 1))       # 49.6
-    assert m[W2].reasons[:2] == ["no carers' support within 1 mile for 500 residents aged 65+",
-                                 "no carers' support in the ward"]
+    assert m[W2].gap == pytest.approx(round(100 * 0.8 * (0.5 + need) / 1.5, 1))  # 49.6
+    assert m[W2].reasons[:2] == [
+        "no carers' support within 1 mile for 500 residents aged 65+",
+        "no carers' support in the ward",
+    ]
     assert "25% aged 65+ (17% across Toyshire)" in m[W2].reasons
     assert cov.ranked[0].code == W2
 
@@ -358,11 +480,18 @@ def test_medians_ignore_areas_without_residents(toy):
 
 # --------------------------------------------------------------------------- parameters and areas
 
+
 def test_params_reject_unknown_choices_naming_the_field(toy):
-    for args, field in (({"geography": "county"}, "geography"), ({"category": "knitting"}, "category"),
-                        ({"audience": "cats"}, "audience"), ({"capability": "x"}, "capability"),
-                        ({"days": "7"}, "days"), ({"days": "'; DROP TABLE ward;--"}, "days"),
-                        ({"la": "E06000000"}, "la"), ({"measure": "vibes"}, "measure")):
+    for args, field in (
+        ({"geography": "county"}, "geography"),
+        ({"category": "knitting"}, "category"),
+        ({"audience": "cats"}, "audience"),
+        ({"capability": "x"}, "capability"),
+        ({"days": "7"}, "days"),
+        ({"days": "'; DROP TABLE ward;--"}, "days"),
+        ({"la": "E06000000"}, "la"),
+        ({"measure": "vibes"}, "measure"),
+    ):
         with pytest.raises(ValidationError) as err:
             parse_params(args)
         assert err.value.field == field
@@ -372,29 +501,29 @@ def test_params_defaults_and_all(toy):
     p = parse_params({"category": "all", "la": LA, "verified": "yes", "days": "30"})
     assert (p.category, p.la, p.verified_only, p.days, p.geography) == (None, LA, True, 30, "ward")
     assert parse_params({"la": "all"}).la is None
-    assert parse_params({}).la == "E08000025"        # Birmingham: the most populous loaded
+    assert parse_params({}).la == "E08000025"  # Birmingham: the most populous loaded
 
 
 def test_area_profile_freshness_people_and_medians(toy, db):
     from tests.factories import make_user
+
     make_user("coordinator", wards=[W1])
     make_user("coordinator", constituencies=[CON])
     make_user("coordinator", wards=[W2])
     p = params()
     profile = service.area_profile("ward", W1, p)
     assert profile.record.name == "Alpha" and profile.record.la_name == "Toyshire"
-    assert {a.name for a in profile.assets} == {"Alpha carers' café", "Alpha carers' group",
-                                                "Alpha walking group"}
+    assert {a.name for a in profile.assets} == {"Alpha carers' café", "Alpha carers' group", "Alpha walking group"}
     # A1 and A4 were checked 30 days ago, A2 two years ago
     assert (profile.verified_6m, profile.verified_12m) == (2, 2)
     assert profile.share_12m == pytest.approx(2 / 3)
-    assert len(profile.coordinators) == 2                    # the ward's and the constituency's
+    assert len(profile.coordinators) == 2  # the ward's and the constituency's
     assert profile.measures.per_10k == pytest.approx(5.0)
     assert profile.medians["per_10k"] == pytest.approx(5.0)
     counts = {c.code: c.assets for c in profile.by_category}
     assert counts == {"carers-support": 2, "physical-activity": 1}
     beta = service.area_profile("ward", W2, p)
-    assert [a.name for a in beta.assets] == ["Beta carers line"]     # serves Beta by phone
+    assert [a.name for a in beta.assets] == ["Beta carers line"]  # serves Beta by phone
     with pytest.raises(NotFound):
         service.area_profile("ward", "E05999999", p)
     with pytest.raises(NotFound):
@@ -404,28 +533,35 @@ def test_area_profile_freshness_people_and_medians(toy, db):
 def test_near_m_is_exact_even_far_north(db, app_ctx):
     """The widened box never cuts off a point the exact test would keep (Shetland, 60.9 N)."""
     from sqlalchemy import select
+
     from assetmap.geo import distance_m, near_m, point
+
     origin = point(-1.0, 60.9)
     results = {}
     for lon in (-0.97045, -0.9702, -1.0):
-        results[lon] = db.execute(select(distance_m(point(lon, 60.9), origin),
-                                         near_m(point(lon, 60.9), origin, 1609.344))).one()
-    assert results[-0.97045][0] < 1609.344 and results[-0.97045][1] is True     # about 1,604 m due east
-    assert results[-0.9702][0] > 1609.344 and results[-0.9702][1] is False      # about 1,618 m
+        results[lon] = db.execute(
+            select(distance_m(point(lon, 60.9), origin), near_m(point(lon, 60.9), origin, 1609.344))
+        ).one()
+    assert results[-0.97045][0] < 1609.344 and results[-0.97045][1] is True  # about 1,604 m due east
+    assert results[-0.9702][0] > 1609.344 and results[-0.9702][1] is False  # about 1,618 m
     assert results[-1.0][1] is True
 
 
 def test_sphere_distance_is_within_half_a_percent_of_the_spheroid(db, app_ctx):
     from sqlalchemy import select
+
     from assetmap.geo import distance_m, point, sphere_distance_m
+
     for a, b in (((-1.9, 52.48), (-1.88, 52.49)), ((-5.08, 50.315), (-5.06, 50.315)), ((-1.0, 60.9), (-0.97, 60.9))):
-        exact, sphere = db.execute(select(distance_m(point(*a), point(*b)),
-                                          sphere_distance_m(point(*a), point(*b)))).one()
+        exact, sphere = db.execute(
+            select(distance_m(point(*a), point(*b)), sphere_distance_m(point(*a), point(*b)))
+        ).one()
         assert sphere == pytest.approx(exact, rel=0.005)
 
 
 def test_legend_classes_handle_few_values_and_no_data():
     from assetmap.coverage import present
+
     few = present.classify("per_10k", [0.0, 5.0, 5.0, None])
     assert [(i.label) for i in few.legend()] == ["0.0", "5.0", "No residents"]
     assert few.colour(None) == present.NO_DATA
@@ -440,8 +576,10 @@ def test_legend_classes_handle_few_values_and_no_data():
 def test_birmingham_wards_one_row_each_in_the_csv(db, app_ctx):
     import csv
     import io
+
     from assetmap.coverage import exports
+
     cov = service.coverage(CoverageParams(la="E08000025", category="carers-support"))
     rows = list(csv.DictReader(io.StringIO(exports.to_csv(cov).lstrip("\ufeff"))))
     assert len(rows) == 69 and len({r["code"] for r in rows}) == 69
-    assert sum(int(r["residents"]) for r in rows) == 1_144_903     # every Birmingham resident, once
+    assert sum(int(r["residents"]) for r in rows) == 1_144_903  # every Birmingham resident, once

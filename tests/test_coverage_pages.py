@@ -1,4 +1,5 @@
 """Coverage pages, area pages, downloads and the `assetmap report coverage` command, on the toy authority."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,9 @@ def commissioner(client, toy, db):  # noqa: F811
     return user
 
 
-@pytest.mark.parametrize("path", ["/coverage", f"/coverage/gaps.csv?{Q}", f"/coverage/report?{Q}",
-                                  f"/areas/ward/{W1}", "/coverage/map.png"])
+@pytest.mark.parametrize(
+    "path", ["/coverage", f"/coverage/gaps.csv?{Q}", f"/coverage/report?{Q}", f"/areas/ward/{W1}", "/coverage/map.png"]
+)
 def test_visitors_are_sent_to_sign_in(client, toy, path):  # noqa: F811
     resp = client.get(path)
     assert resp.status_code == 302
@@ -48,29 +50,29 @@ def test_commissioners_admins_and_coordinators_see_coverage(client, toy, db, rol
 
 def test_coverage_page_ranks_areas_explains_measures_and_links_to_area_pages(client, commissioner):
     html = client.get(f"/coverage?{Q}").get_data(as_text=True)
-    table = html[html.index('id="gap-table"'):html.index('id="all-measures"')]
-    assert table.index("Beta") < table.index("Alpha")          # Beta has the bigger gap
-    assert "Gamma" not in table                                 # nobody lives in Gamma: not ranked
+    table = html[html.index('id="gap-table"') : html.index('id="all-measures"')]
+    assert table.index("Beta") < table.index("Alpha")  # Beta has the bigger gap
+    assert "Gamma" not in table  # nobody lives in Gamma: not ranked
     assert f'href="/areas/ward/{W2}?category=carers-support"' in table
     assert "no carers&#39; support within 1 mile for 2,000 residents" in table
     assert "two-step floating catchment area" in html and "PostGIS" in html
-    assert "Office for National Statistics" in html           # boundaries attributed
+    assert "Office for National Statistics" in html  # boundaries attributed
     assert "AssetMapCoverage.areaLayer(" in html and "Deprivation (IMD decile)" in html
 
 
 def test_confidential_places_never_reach_the_coverage_map(client, commissioner, db):
-    make_asset(name="Alpha refuge", categories="carers-support", lon=-5.0912, lat=50.3234,
-               visibility="confidential")
+    make_asset(name="Alpha refuge", categories="carers-support", lon=-5.0912, lat=50.3234, visibility="confidential")
     db.flush()
     html = client.get(f"/coverage?{Q}").get_data(as_text=True)
-    assert "-5.075" in html                    # A1, public, is on the assets layer
+    assert "-5.075" in html  # A1, public, is on the assets layer
     assert "-5.091" not in html and "50.323" not in html
     assert "Alpha refuge" not in html
 
 
 def test_listing_text_cannot_run_as_template_or_script_on_maps(client, commissioner, db):
-    make_asset(name="{{ 7*7 }} club </script><script>alert(1)</script>", categories="carers-support",
-               lon=-5.072, lat=50.316)
+    make_asset(
+        name="{{ 7*7 }} club </script><script>alert(1)</script>", categories="carers-support", lon=-5.072, lat=50.316
+    )
     db.flush()
     for path in (f"/coverage?{Q}", f"/areas/ward/{W1}"):
         html = client.get(path).get_data(as_text=True)
@@ -98,10 +100,14 @@ def test_csv_has_one_row_per_area_with_the_measures(client, commissioner):
     assert resp.mimetype == "text/csv"
     assert "attachment;" in resp.headers["Content-Disposition"] and ".csv" in resp.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r["code"] for r in rows] == [W2, W1, W3]            # ranked, then no residents
+    assert [r["code"] for r in rows] == [W2, W1, W3]  # ranked, then no residents
     beta = rows[0]
-    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == \
-        ("1", "1", "1", "5.0")
+    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == (
+        "1",
+        "1",
+        "1",
+        "5.0",
+    )
     assert (beta["pct_beyond_800m"], beta["residents_beyond_1_mile"], beta["gap_score"]) == ("100.0", "2000", "20.4")
     gamma = rows[2]
     assert (gamma["rank"], gamma["assets_per_10k"], gamma["gap_score"]) == ("", "", "")
@@ -136,10 +142,10 @@ def test_area_page_shows_assets_people_freshness_and_median(client, commissioner
     resp = client.get(f"/areas/ward/{W1}?category=carers-support")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert "<h1 class=\"govuk-heading-l\">Alpha</h1>" in html
+    assert '<h1 class="govuk-heading-l">Alpha</h1>' in html
     assert "Ada Coordinator" in html
     assert "-5.055" in html and "-5.075" in html
-    assert "2 of 3 (67%)" in html                           # checked in the last 12 months
+    assert "2 of 3 (67%)" in html  # checked in the last 12 months
     assert "Measures against the median" in html and "wards in Toyshire" in html
     beta = client.get(f"/areas/ward/{W2}").get_data(as_text=True)
     assert "Beta carers line" in beta and "serves this area" in beta
@@ -149,13 +155,19 @@ def test_area_page_shows_assets_people_freshness_and_median(client, commissioner
 
 
 def test_area_pages_list_a_confidential_place_by_its_ward_never_placed(client, commissioner, db):
-    make_asset(name="Alpha refuge", categories="carers-support", lon=-5.0912, lat=50.3234, modes="in_person",
-               visibility="confidential")
+    make_asset(
+        name="Alpha refuge",
+        categories="carers-support",
+        lon=-5.0912,
+        lat=50.3234,
+        modes="in_person",
+        visibility="confidential",
+    )
     db.flush()
     for path in (f"/areas/ward/{W1}", f"/areas/lsoa/{L1}", f"/areas/lsoa/{L2}", "/areas/constituency/E14999901"):
         html = client.get(path).get_data(as_text=True)
-        row = html[html.index("Alpha refuge"):]
-        row = row[:row.index("</tr>")]
+        row = html[html.index("Alpha refuge") :]
+        row = row[: row.index("</tr>")]
         assert "Confidential: place not shown" in row and "In person" in row, path
         assert "-5.091" not in html and "50.323" not in html, path
     assert "Alpha refuge" not in client.get(f"/areas/lsoa/{L3}").get_data(as_text=True)
@@ -164,8 +176,10 @@ def test_area_pages_list_a_confidential_place_by_its_ward_never_placed(client, c
 @pytest.mark.parametrize("suffix", [".csv", ".geojson", ".html", ".png"])
 def test_cli_report_writes_the_format_its_extension_names(app, toy, tmp_path, suffix):  # noqa: F811
     out = tmp_path / f"gaps{suffix}"
-    result = app.test_cli_runner().invoke(main, ["report", "coverage", "--geography", "ward", "--category",
-                                                 "carers-support", "--la", LA, "--out", str(out)])
+    result = app.test_cli_runner().invoke(
+        main,
+        ["report", "coverage", "--geography", "ward", "--category", "carers-support", "--la", LA, "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "Wrote 3 wards in Toyshire" in result.output
     data = out.read_bytes()
@@ -192,12 +206,24 @@ def test_cli_report_refuses_unknown_format_and_choices(app, toy, tmp_path):  # n
 
 def test_an_authority_with_no_areas_loaded_still_renders(client, commissioner, db):
     from geoalchemy2 import WKTElement
+
     from assetmap.models import LocalAuthority
-    db.add(LocalAuthority(code="E06999902", name="Emptyshire", population_total=0,
-                          geom=WKTElement("MULTIPOLYGON(((-4.9 50.3,-4.8 50.3,-4.8 50.4,-4.9 50.3)))", srid=4326)))
+
+    db.add(
+        LocalAuthority(
+            code="E06999902",
+            name="Emptyshire",
+            population_total=0,
+            geom=WKTElement("MULTIPOLYGON(((-4.9 50.3,-4.8 50.3,-4.8 50.4,-4.9 50.3)))", srid=4326),
+        )
+    )
     db.flush()
-    for path in ("/coverage?la=E06999902", "/coverage/report?la=E06999902", "/coverage/gaps.csv?la=E06999902",
-                 "/coverage/map.png?la=E06999902"):
+    for path in (
+        "/coverage?la=E06999902",
+        "/coverage/report?la=E06999902",
+        "/coverage/gaps.csv?la=E06999902",
+        "/coverage/map.png?la=E06999902",
+    ):
         assert client.get(path).status_code == 200, path
     html = client.get("/coverage?la=E06999902").get_data(as_text=True)
     assert "No wards with residents in Emptyshire." in html

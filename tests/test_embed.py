@@ -1,6 +1,7 @@
 """The embeddable search: framable only by the sites an admin allowed, stateless, public listings only; the
 "Embed this search" page's snippet; the admin's list of sites. (The browser check - the embed on a plain host
 page from another origin, and a host that is not allowed - is in test_accessibility.py.)"""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ HOST = "https://www.example.gov.uk"
 
 
 def csp(resp) -> dict[str, str]:
-    return {d.split(" ", 1)[0]: d.split(" ", 1)[1] if " " in d else ""
-            for d in (p.strip() for p in resp.headers["Content-Security-Policy"].split(";"))}
+    return {
+        d.split(" ", 1)[0]: d.split(" ", 1)[1] if " " in d else ""
+        for d in (p.strip() for p in resp.headers["Content-Security-Policy"].split(";"))
+    }
 
 
 @pytest.fixture
@@ -30,6 +33,7 @@ def allowed(db):
 
 # --------------------------------------------------------------------------- who may frame what
 
+
 def test_the_embed_page_lists_the_allowed_sites_in_frame_ancestors_and_sends_no_x_frame_options(client, allowed):
     resp = client.get("/embed/search")
     assert resp.status_code == 200
@@ -38,8 +42,9 @@ def test_the_embed_page_lists_the_allowed_sites_in_frame_ancestors_and_sends_no_
     assert resp.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("path", ["/search", "/embed", "/", "/oruk/services", "/ogc", "/sign-in", "/admin/embed",
-                                  "/no-such-page"])
+@pytest.mark.parametrize(
+    "path", ["/search", "/embed", "/", "/oruk/services", "/ogc", "/sign-in", "/admin/embed", "/no-such-page"]
+)
 def test_every_other_page_still_refuses_framing(client, allowed, path):
     resp = client.get(path, follow_redirects=True)
     assert csp(resp)["frame-ancestors"] == "'none'", path
@@ -51,6 +56,7 @@ def test_with_no_site_allowed_only_assetmap_itself_may_frame_it(client, db):
 
 
 # --------------------------------------------------------------------------- searching
+
 
 @pytest.fixture
 def listings(db):
@@ -84,13 +90,16 @@ def test_signed_in_or_not_the_embed_shows_only_public_listings(client, listings)
     assert "Embed Lunch Club" in html and "Embed Practitioners Group" not in html and "Embed Refuge" not in html
 
 
-@pytest.mark.parametrize("form, status, field, message", [
-    ({"postcode": ""}, 400, "postcode", "Enter a postcode"),
-    ({"postcode": "not a postcode"}, 400, "postcode", "postcode"),
-    ({"postcode": "ZZ99 9ZZ"}, 404, "postcode", "postcode"),
-    ({"category": "nonsense"}, 400, "category", "category"),
-    ({"distance": "500"}, 400, "distance", "distance"),
-])
+@pytest.mark.parametrize(
+    "form, status, field, message",
+    [
+        ({"postcode": ""}, 400, "postcode", "Enter a postcode"),
+        ({"postcode": "not a postcode"}, 400, "postcode", "postcode"),
+        ({"postcode": "ZZ99 9ZZ"}, 404, "postcode", "postcode"),
+        ({"category": "nonsense"}, 400, "category", "category"),
+        ({"distance": "500"}, 400, "distance", "distance"),
+    ],
+)
 def test_a_bad_search_is_shown_on_the_form_with_the_field_at_fault(client, db, form, status, field, message):
     resp = search(client, **form)
     html = resp.get_data(as_text=True)
@@ -115,36 +124,59 @@ def test_the_search_needs_no_csrf_token_or_cookie_but_is_rate_limited(strict_app
 
 # --------------------------------------------------------------------------- the snippet page
 
+
 def test_the_embed_this_search_page_gives_a_one_line_snippet(client, allowed):
     html = client.get("/embed").get_data(as_text=True)
     snippet = re.search(r'<textarea[^>]*id="snippet"[^>]*>(.*?)</textarea>', html, re.S)[1]
     assert "\n" not in snippet.strip()
-    assert snippet.startswith(("&lt;iframe src=&#34;http://localhost/embed/search&#34; title=",
-                               '&lt;iframe src="http://localhost/embed/search" title='))
+    assert snippet.startswith(
+        (
+            "&lt;iframe src=&#34;http://localhost/embed/search&#34; title=",
+            '&lt;iframe src="http://localhost/embed/search" title=',
+        )
+    )
     assert f"<code>{HOST}</code>" in html
     assert "Embed this search" in client.get("/accessibility").get_data(as_text=True)  # linked from the footer
 
 
 # --------------------------------------------------------------------------- the admin's list
 
-@pytest.mark.parametrize("raw, origin", [
-    ("https://www.Example.gov.uk/", "https://www.example.gov.uk"),
-    ("  https://www.example.gov.uk:8443 ", "https://www.example.gov.uk:8443"),
-    ("https://*.example.gov.uk", "https://*.example.gov.uk"),
-    ("http://localhost:8000", "http://localhost:8000"),
-    ("http://127.0.0.1:5001", "http://127.0.0.1:5001"),
-    ("http://[::1]:5001", "http://[::1]:5001"),
-])
+
+@pytest.mark.parametrize(
+    "raw, origin",
+    [
+        ("https://www.Example.gov.uk/", "https://www.example.gov.uk"),
+        ("  https://www.example.gov.uk:8443 ", "https://www.example.gov.uk:8443"),
+        ("https://*.example.gov.uk", "https://*.example.gov.uk"),
+        ("http://localhost:8000", "http://localhost:8000"),
+        ("http://127.0.0.1:5001", "http://127.0.0.1:5001"),
+        ("http://[::1]:5001", "http://[::1]:5001"),
+    ],
+)
 def test_site_addresses_are_normalised_to_origins(raw, origin):
     assert parse_origin(raw) == origin
 
 
-@pytest.mark.parametrize("raw", [
-    "", "www.example.gov.uk", "http://www.example.gov.uk", "https://www.example.gov.uk/page",
-    "https://www.example.gov.uk?x=1", "https://user@www.example.gov.uk", "https://*.uk", "https://exa mple.org",
-    "https://example.org;script-src *", "https://example.org 'unsafe-inline'", "ftp://example.org",
-    "https://-bad-.example.org", "javascript:alert(1)", "https://" + "a" * 300 + ".org", "https://example.org:99999",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "www.example.gov.uk",
+        "http://www.example.gov.uk",
+        "https://www.example.gov.uk/page",
+        "https://www.example.gov.uk?x=1",
+        "https://user@www.example.gov.uk",
+        "https://*.uk",
+        "https://exa mple.org",
+        "https://example.org;script-src *",
+        "https://example.org 'unsafe-inline'",
+        "ftp://example.org",
+        "https://-bad-.example.org",
+        "javascript:alert(1)",
+        "https://" + "a" * 300 + ".org",
+        "https://example.org:99999",
+    ],
+)
 def test_anything_but_a_site_address_is_refused(raw):
     with pytest.raises(ValidationError):
         parse_origin(raw)

@@ -12,8 +12,10 @@ def test_healthz_reports_database_and_postgis_versions(client):
 
 def test_healthz_is_503_when_database_unreachable(rebind_session):
     from assetmap import create_app
-    bad = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"})
+
+    bad = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"}
+    )
     resp = bad.test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["status"] == "unavailable"

@@ -5,6 +5,7 @@ the request was accepted (a 2xx or 3xx); searches, pages and dry-run imports nev
 Each ``@example`` is one of the inputs that reached a 500 before assetmap/parsing.py existed (issue 11).
 tests/test_parsing.py checks the parsers themselves; tests/test_hostile_inputs.py holds the hand-picked cases.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from assetmap.accounts.service import issue_token
 from assetmap.db import session
@@ -24,36 +26,105 @@ from tests.factories import BIRMINGHAM_POSTCODE, login, make_user
 from tests.hostile_helpers import auth, fingerprint, good_asset, signed_in, world  # noqa: F401 (fixtures)
 from tests.upkeep_helpers import ACOMB, LADYWOOD, build_strict_app
 
-ENDPOINT = settings(max_examples=40, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
+ENDPOINT = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 FEW = settings(ENDPOINT, max_examples=20)
 
 # --------------------------------------------------------------------------- what Hypothesis sends
 
 #: inputs that broke a parser once, and values that are valid, so that some combinations pass
-NASTY = ["²", "١٢", "NaN", "nan", "Infinity", "-inf", "1e400", "9" * 5000, "1" + "0" * 400, "0x10", "1_000",
-         " ", "", "\x00", "\x07bell", "a\tb\nc", "<script>alert(1)</script>", "'; DROP TABLE service;--",
-         "http://[", "https://x:99999999", "javascript:alert(1)", "a@" + "a." * 2000 + "@", "x" * 3000,
-         "B1 1BA", "YO1 7HH", "52.4754", "-1.9002", "1", "2", "50", "yes", "true", "social-groups",
-         "in_person", "phone", "public", "confidential", "mon 10:00-12:00", LADYWOOD, ACOMB, "name@example.org",
-         "https://example.org", "monday", "morning"]
+NASTY = [
+    "²",
+    "١٢",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-inf",
+    "1e400",
+    "9" * 5000,
+    "1" + "0" * 400,
+    "0x10",
+    "1_000",
+    " ",
+    "",
+    "\x00",
+    "\x07bell",
+    "a\tb\nc",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE service;--",
+    "http://[",
+    "https://x:99999999",
+    "javascript:alert(1)",
+    "a@" + "a." * 2000 + "@",
+    "x" * 3000,
+    "B1 1BA",
+    "YO1 7HH",
+    "52.4754",
+    "-1.9002",
+    "1",
+    "2",
+    "50",
+    "yes",
+    "true",
+    "social-groups",
+    "in_person",
+    "phone",
+    "public",
+    "confidential",
+    "mon 10:00-12:00",
+    LADYWOOD,
+    ACOMB,
+    "name@example.org",
+    "https://example.org",
+    "monday",
+    "morning",
+]
 FORM_TEXT = st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=40), st.sampled_from(NASTY))
 FORM_LIST = st.lists(FORM_TEXT, max_size=3)
 #: every code point, lone surrogates included: JSON can carry them as escapes
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=30)
-SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6),
-                   st.integers(10 ** 300, 10 ** 400), st.floats(), ANY_TEXT, st.sampled_from(NASTY))
-JSON_VALUE = st.recursive(SCALAR, lambda c: st.lists(c, max_size=3) | st.dictionaries(ANY_TEXT, c, max_size=3),
-                          max_leaves=6)
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.integers(10**300, 10**400),
+    st.floats(),
+    ANY_TEXT,
+    st.sampled_from(NASTY),
+)
+JSON_VALUE = st.recursive(
+    SCALAR, lambda c: st.lists(c, max_size=3) | st.dictionaries(ANY_TEXT, c, max_size=3), max_leaves=6
+)
 RAW_JSON = st.one_of(
-    st.sampled_from(['{"lat": NaN, "lon": -1.9}', '{"a": Infinity}', "[]", "null", '"\\ud800"', '{"a": 1',
-                     '{"q": "\\udc00"}', '{"\\ud800": 1}', "1e400", '"' + '\\"' * 500]),
+    st.sampled_from(
+        [
+            '{"lat": NaN, "lon": -1.9}',
+            '{"a": Infinity}',
+            "[]",
+            "null",
+            '"\\ud800"',
+            '{"a": 1',
+            '{"q": "\\udc00"}',
+            '{"\\ud800": 1}',
+            "1e400",
+            '"' + '\\"' * 500,
+        ]
+    ),
     st.integers(1, 100_000).map(lambda n: "[" * n + "]" * n),
     st.integers(1, 20_000).map(lambda n: '{"a":' * n + "1" + "}" * n),
     st.integers(1, 6_000).map(lambda n: '{"lat": ' + "9" * n + ', "lon": -1.9}'),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
-    st.binary(max_size=60))
+    st.binary(max_size=60),
+)
 
 
 def as_json(value) -> str:
@@ -63,8 +134,11 @@ def as_json(value) -> str:
 
 def json_body(keys) -> st.SearchStrategy:
     known = st.fixed_dictionaries({}, optional={k: JSON_VALUE for k in sorted(keys)})
-    return st.one_of(known.map(as_json), st.tuples(known, st.dictionaries(ANY_TEXT, JSON_VALUE, max_size=2))
-                     .map(lambda kv: as_json({**kv[1], **kv[0]})), RAW_JSON)
+    return st.one_of(
+        known.map(as_json),
+        st.tuples(known, st.dictionaries(ANY_TEXT, JSON_VALUE, max_size=2)).map(lambda kv: as_json({**kv[1], **kv[0]})),
+        RAW_JSON,
+    )
 
 
 def form(fields: dict) -> st.SearchStrategy:
@@ -76,6 +150,7 @@ def query(names) -> st.SearchStrategy:
 
 
 # --------------------------------------------------------------------------- checks
+
 
 def check(resp, before: dict, *, writes: bool = True, json_errors: bool = False) -> None:
     """Below 500; the database unchanged unless the request was accepted (or unchanged always)."""
@@ -92,6 +167,7 @@ def post_json(client, path, body, headers=None, method="post"):
 
 
 # --------------------------------------------------------------------------- JSON API
+
 
 @pytest.fixture(scope="module")
 def strict_app(app):
@@ -165,8 +241,9 @@ def test_api_asset_patch_answers_any_body_below_500_and_outsiders_get_a_4xx(api,
 @example(version="²", mine=False)
 def test_api_asset_archive_answers_any_version_below_500(api, world, outsider, version, mine):
     before = fingerprint()
-    resp = api.delete(f"/api/assets/{world['asset'].id}?{urlencode({'version': version})}",
-                         headers=auth(world) if mine else outsider)
+    resp = api.delete(
+        f"/api/assets/{world['asset'].id}?{urlencode({'version': version})}", headers=auth(world) if mine else outsider
+    )
     check(resp, before, json_errors=True)
     if not mine:
         assert 400 <= resp.status_code < 500
@@ -187,8 +264,10 @@ def strict_client(strict_app, user=None):
     """A browser on the CSRF-protected app, signed in as ``user`` through the real form; and its token."""
     c = strict_app.test_client()
     if user is not None:
-        resp = c.post("/sign-in", data={"email": user.email, "password": "correct horse battery",
-                                        "csrf_token": csrf_token(c, "/sign-in")})
+        resp = c.post(
+            "/sign-in",
+            data={"email": user.email, "password": "correct horse battery", "csrf_token": csrf_token(c, "/sign-in")},
+        )
         assert resp.status_code == 302
     return c, csrf_token(c, "/search")
 
@@ -203,6 +282,7 @@ def browser(strict_app):
         if key not in made:
             made[key] = strict_client(strict_app, user)
         return made[key]
+
     return get
 
 
@@ -214,9 +294,14 @@ def people(world):
 
 
 @FEW
-@given(fields=form({"email": st.one_of(FORM_TEXT, st.just("a@" + "a." * 20000 + "@"),
-                                       st.just("a" * 300_000 + "@example.org")),
-                    "password": st.one_of(FORM_TEXT, st.just("p" * 300_000))}))
+@given(
+    fields=form(
+        {
+            "email": st.one_of(FORM_TEXT, st.just("a@" + "a." * 20000 + "@"), st.just("a" * 300_000 + "@example.org")),
+            "password": st.one_of(FORM_TEXT, st.just("p" * 300_000)),
+        }
+    )
+)
 @example(fields={"email": "a@" + "a." * 20000 + "@", "password": "x"})
 def test_sign_in_answers_any_form_below_500_and_writes_nothing(browser, world, fields):
     c, token = browser()
@@ -227,9 +312,25 @@ def test_sign_in_answers_any_form_below_500_and_writes_nothing(browser, world, f
     check(resp, before, writes=False)
 
 
-SEARCH_FORM = {k: FORM_TEXT for k in ("postcode", "lat", "lon", "distance", "q", "category", "audience",
-                                      "capability", "asset_type", "open_day", "open_part", "mode", "free",
-                                      "wheelchair")}
+SEARCH_FORM = {
+    k: FORM_TEXT
+    for k in (
+        "postcode",
+        "lat",
+        "lon",
+        "distance",
+        "q",
+        "category",
+        "audience",
+        "capability",
+        "asset_type",
+        "open_day",
+        "open_part",
+        "mode",
+        "free",
+        "wheelchair",
+    )
+}
 
 
 @ENDPOINT
@@ -242,21 +343,60 @@ def test_search_form_answers_below_500_and_writes_nothing(browser, world, fields
     check(c.post("/search", data={**fields, "csrf_token": token}), before, writes=False)
 
 
-ASSET_FORM = {**{k: FORM_TEXT for k in ("name", "organisation", "description", "asset_type", "address", "postcode",
-                                        "lat", "lon", "how_to_get_there", "cost_amount", "cost_description",
-                                        "contact_name", "email", "phone", "url", "visibility", "version",
-                                        "verification_method", "steward_id", "original_lat", "original_lon",
-                                        "schedule-0-day", "schedule-0-opens", "schedule-0-closes")},
-              **{k: FORM_LIST for k in ("categories", "audiences", "capabilities", "modes", "service_area_wards",
-                                        "accessibility")}}
+ASSET_FORM = {
+    **{
+        k: FORM_TEXT
+        for k in (
+            "name",
+            "organisation",
+            "description",
+            "asset_type",
+            "address",
+            "postcode",
+            "lat",
+            "lon",
+            "how_to_get_there",
+            "cost_amount",
+            "cost_description",
+            "contact_name",
+            "email",
+            "phone",
+            "url",
+            "visibility",
+            "version",
+            "verification_method",
+            "steward_id",
+            "original_lat",
+            "original_lon",
+            "schedule-0-day",
+            "schedule-0-opens",
+            "schedule-0-closes",
+        )
+    },
+    **{
+        k: FORM_LIST
+        for k in ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility")
+    },
+}
 
 
 @ENDPOINT
 @given(fields=form(ASSET_FORM), edit=st.booleans())
-@example(fields={"name": "A group", "categories": ["social-groups"], "modes": ["in_person"], "lat": "NaN",
-                 "lon": "-1.9"}, edit=False)
-@example(fields={"name": "A group", "categories": ["social-groups"], "modes": ["in_person"], "lat": "inf",
-                 "lon": "-1.9", "version": "1"}, edit=True)
+@example(
+    fields={"name": "A group", "categories": ["social-groups"], "modes": ["in_person"], "lat": "NaN", "lon": "-1.9"},
+    edit=False,
+)
+@example(
+    fields={
+        "name": "A group",
+        "categories": ["social-groups"],
+        "modes": ["in_person"],
+        "lat": "inf",
+        "lon": "-1.9",
+        "version": "1",
+    },
+    edit=True,
+)
 @example(fields={"name": "A group", "url": "http://["}, edit=False)
 def test_asset_form_answers_below_500(browser, world, fields, edit):
     c, token = browser(world["coordinator"])
@@ -270,8 +410,10 @@ def test_asset_form_answers_below_500(browser, world, fields, edit):
 
 
 @ENDPOINT
-@given(action=st.sampled_from(["archive", "verify", "history/1/restore"]), fields=form(
-    {"version": FORM_TEXT, "method": FORM_TEXT, "next": FORM_TEXT}))
+@given(
+    action=st.sampled_from(["archive", "verify", "history/1/restore"]),
+    fields=form({"version": FORM_TEXT, "method": FORM_TEXT, "next": FORM_TEXT}),
+)
 @example(action="archive", fields={"version": "²"})
 @example(action="history/1/restore", fields={"version": "²"})
 def test_asset_actions_answer_below_500(browser, world, action, fields):
@@ -281,11 +423,33 @@ def test_asset_actions_answer_below_500(browser, world, action, fields):
 
 
 @ENDPOINT
-@given(fields=form({k: FORM_TEXT for k in ("name", "description", "when", "website", "group_contact",
-                                           "suggester_name", "suggester_email", "postcode", "ward")}))
+@given(
+    fields=form(
+        {
+            k: FORM_TEXT
+            for k in (
+                "name",
+                "description",
+                "when",
+                "website",
+                "group_contact",
+                "suggester_name",
+                "suggester_email",
+                "postcode",
+                "ward",
+            )
+        }
+    )
+)
 @example(fields={"name": "My group", "description": "Mondays", "postcode": "B1 1BA", "website": "http://["})
-@example(fields={"name": "My group", "description": "Mondays", "postcode": "B1 1BA",
-                 "suggester_email": "a@" + "a." * 2000 + "@"})
+@example(
+    fields={
+        "name": "My group",
+        "description": "Mondays",
+        "postcode": "B1 1BA",
+        "suggester_email": "a@" + "a." * 2000 + "@",
+    }
+)
 def test_suggest_form_answers_below_500(browser, world, fields):
     c, token = browser()
     before = fingerprint()
@@ -310,9 +474,14 @@ def test_follow_up_form_answers_below_500(browser, people, fields):
     check(c.post("/connections/follow-up", data={**fields, "csrf_token": token}), before)
 
 
-USER_FORM = {"email": FORM_TEXT, "name": FORM_TEXT, "role": st.one_of(FORM_TEXT, st.sampled_from(
-    ["admin", "coordinator", "practitioner", "commissioner"])), "active": FORM_TEXT,
-             "wards": FORM_LIST, "constituencies": FORM_LIST}
+USER_FORM = {
+    "email": FORM_TEXT,
+    "name": FORM_TEXT,
+    "role": st.one_of(FORM_TEXT, st.sampled_from(["admin", "coordinator", "practitioner", "commissioner"])),
+    "active": FORM_TEXT,
+    "wards": FORM_LIST,
+    "constituencies": FORM_LIST,
+}
 
 
 @ENDPOINT
@@ -327,8 +496,10 @@ def test_admin_user_form_answers_below_500(browser, world, people, fields, new):
 
 
 @ENDPOINT
-@given(taxonomy=st.sampled_from(["category", "audience", "capability", "asset_type", "nonsense"]),
-       fields=form({"name": FORM_TEXT, "description": FORM_TEXT}))
+@given(
+    taxonomy=st.sampled_from(["category", "audience", "capability", "asset_type", "nonsense"]),
+    fields=form({"name": FORM_TEXT, "description": FORM_TEXT}),
+)
 @example(taxonomy="category", fields={"name": "Bad\x07bell"})
 def test_terms_form_answers_below_500(browser, people, taxonomy, fields):
     c, token = browser(people["admin"])
@@ -338,10 +509,30 @@ def test_terms_form_answers_below_500(browser, people, taxonomy, fields):
 
 # --------------------------------------------------------------------------- query strings
 
-ORUK_PATHS = ["/oruk/services", "/oruk/service_at_locations", "/oruk/organizations", "/oruk/taxonomies",
-              "/oruk/taxonomy_terms"]
-ORUK_PARAMS = ["page", "per_page", "search", "taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after",
-               "postcode", "proximity", "full", "minimal", "full_service", "top_only", "parent_id", "format"]
+ORUK_PATHS = [
+    "/oruk/services",
+    "/oruk/service_at_locations",
+    "/oruk/organizations",
+    "/oruk/taxonomies",
+    "/oruk/taxonomy_terms",
+]
+ORUK_PARAMS = [
+    "page",
+    "per_page",
+    "search",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "organization_id",
+    "modified_after",
+    "postcode",
+    "proximity",
+    "full",
+    "minimal",
+    "full_service",
+    "top_only",
+    "parent_id",
+    "format",
+]
 
 
 @ENDPOINT
@@ -363,8 +554,10 @@ def commissioner(client, world):
 
 
 @FEW
-@given(path=st.sampled_from(["/coverage", "/coverage/report", "/coverage/gaps.csv"]), args=query(
-    ["geography", "la", "category", "audience", "capability", "verified", "days", "measure"]))
+@given(
+    path=st.sampled_from(["/coverage", "/coverage/report", "/coverage/gaps.csv"]),
+    args=query(["geography", "la", "category", "audience", "capability", "verified", "days", "measure"]),
+)
 @example(path="/coverage", args={"days": "²"})
 @example(path="/coverage", args={"days": "9" * 5000})
 def test_coverage_query_strings_answer_below_500(commissioner, path, args):
@@ -402,6 +595,7 @@ def test_review_queue_paging_answers_below_500(signed_in, args):
 
 # --------------------------------------------------------------------------- import files (dry runs)
 
+
 def upload(client, filename: str, payload: bytes):
     return client.post("/import", data={"file": (io.BytesIO(payload), filename)}, content_type="multipart/form-data")
 
@@ -420,10 +614,23 @@ CSV_ROW = form({k: FORM_TEXT for k in TEMPLATE_FIELDS})
 
 @ENDPOINT
 @given(payload=st.one_of(st.lists(CSV_ROW, min_size=1, max_size=3).map(csv_file), st.binary(max_size=200)))
-@example(payload=csv_file([{"source_id": "x1", "name": "A", "categories": "social-groups", "lat": "NaN",
-                            "lon": "-1.9"}]))
-@example(payload=csv_file([{"source_id": "x2", "name": "A", "categories": "social-groups", "lat": "²",
-                            "lon": "1" + "0" * 400, "url": "http://["}]))
+@example(
+    payload=csv_file([{"source_id": "x1", "name": "A", "categories": "social-groups", "lat": "NaN", "lon": "-1.9"}])
+)
+@example(
+    payload=csv_file(
+        [
+            {
+                "source_id": "x2",
+                "name": "A",
+                "categories": "social-groups",
+                "lat": "²",
+                "lon": "1" + "0" * 400,
+                "url": "http://[",
+            }
+        ]
+    )
+)
 def test_csv_import_dry_run_answers_below_500_and_writes_nothing(signed_in, payload):
     before = fingerprint()
     check(upload(signed_in, "a.csv", payload), before, writes=False)
@@ -433,47 +640,98 @@ def feature_collection(features) -> str:
     return as_json({"type": "FeatureCollection", "features": features})
 
 
-FEATURE = st.fixed_dictionaries({"type": st.just("Feature"), "properties": st.dictionaries(
-    st.sampled_from(TEMPLATE_FIELDS), JSON_VALUE, max_size=5), "geometry": st.one_of(
-    st.fixed_dictionaries({"type": st.just("Point"), "coordinates": st.lists(JSON_VALUE, min_size=2, max_size=3)}),
-    JSON_VALUE)})
+FEATURE = st.fixed_dictionaries(
+    {
+        "type": st.just("Feature"),
+        "properties": st.dictionaries(st.sampled_from(TEMPLATE_FIELDS), JSON_VALUE, max_size=5),
+        "geometry": st.one_of(
+            st.fixed_dictionaries(
+                {"type": st.just("Point"), "coordinates": st.lists(JSON_VALUE, min_size=2, max_size=3)}
+            ),
+            JSON_VALUE,
+        ),
+    }
+)
 BIG = "1" + "0" * 400
 
 
 @ENDPOINT
-@given(payload=st.one_of(st.lists(FEATURE, max_size=3).map(feature_collection), RAW_JSON.map(
-    lambda raw: raw if isinstance(raw, str) else raw.decode("latin-1"))))
-@example(payload='{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"source_id": "a", '
-                 '"name": "A", "categories": "social-groups"}, "geometry": {"type": "Point", "coordinates": '
-                 f'[-1.9, {BIG}]}}}}]}}')
-@example(payload='{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"source_id": "a", '
-                 '"name": "A\\udc00"}, "geometry": null}]}')
+@given(
+    payload=st.one_of(
+        st.lists(FEATURE, max_size=3).map(feature_collection),
+        RAW_JSON.map(lambda raw: raw if isinstance(raw, str) else raw.decode("latin-1")),
+    )
+)
+@example(
+    payload='{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"source_id": "a", '
+    '"name": "A", "categories": "social-groups"}, "geometry": {"type": "Point", "coordinates": '
+    f"[-1.9, {BIG}]}}}}]}}"
+)
+@example(
+    payload='{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"source_id": "a", '
+    '"name": "A\\udc00"}, "geometry": null}]}'
+)
 @example(payload='{"type": "FeatureCollection", "features": ' + "[" * 50_000 + "]" * 50_000 + "}")
 def test_geojson_import_dry_run_answers_below_500_and_writes_nothing(signed_in, payload):
     before = fingerprint()
     check(upload(signed_in, "a.geojson", payload.encode()), before, writes=False)
 
 
-ORUK_SERVICE = st.fixed_dictionaries({"name": JSON_VALUE}, optional={
-    "id": JSON_VALUE, "description": JSON_VALUE, "email": JSON_VALUE, "url": JSON_VALUE, "status": JSON_VALUE,
-    "service_at_locations": st.lists(st.fixed_dictionaries({"location": st.fixed_dictionaries({}, optional={
-        "latitude": JSON_VALUE, "longitude": JSON_VALUE, "location_type": JSON_VALUE,
-        "addresses": st.lists(st.fixed_dictionaries({}, optional={"postal_code": JSON_VALUE,
-                                                                  "address_1": JSON_VALUE}), max_size=2)})}),
-        max_size=2),
-    "schedules": st.lists(st.fixed_dictionaries({}, optional={k: JSON_VALUE for k in (
-        "freq", "interval", "byday", "opens_at", "closes_at")}), max_size=2),
-    "cost_options": st.lists(st.fixed_dictionaries({}, optional={"amount": JSON_VALUE}), max_size=2),
-    "service_areas": st.lists(st.fixed_dictionaries({}, optional={"name": JSON_VALUE, "uri": JSON_VALUE}),
-                              max_size=2),
-    "attributes": st.lists(JSON_VALUE, max_size=2)})
+ORUK_SERVICE = st.fixed_dictionaries(
+    {"name": JSON_VALUE},
+    optional={
+        "id": JSON_VALUE,
+        "description": JSON_VALUE,
+        "email": JSON_VALUE,
+        "url": JSON_VALUE,
+        "status": JSON_VALUE,
+        "service_at_locations": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "location": st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "latitude": JSON_VALUE,
+                            "longitude": JSON_VALUE,
+                            "location_type": JSON_VALUE,
+                            "addresses": st.lists(
+                                st.fixed_dictionaries(
+                                    {}, optional={"postal_code": JSON_VALUE, "address_1": JSON_VALUE}
+                                ),
+                                max_size=2,
+                            ),
+                        },
+                    )
+                }
+            ),
+            max_size=2,
+        ),
+        "schedules": st.lists(
+            st.fixed_dictionaries(
+                {}, optional={k: JSON_VALUE for k in ("freq", "interval", "byday", "opens_at", "closes_at")}
+            ),
+            max_size=2,
+        ),
+        "cost_options": st.lists(st.fixed_dictionaries({}, optional={"amount": JSON_VALUE}), max_size=2),
+        "service_areas": st.lists(
+            st.fixed_dictionaries({}, optional={"name": JSON_VALUE, "uri": JSON_VALUE}), max_size=2
+        ),
+        "attributes": st.lists(JSON_VALUE, max_size=2),
+    },
+)
 
 
 @ENDPOINT
-@given(payload=st.one_of(st.lists(ORUK_SERVICE, max_size=3).map(lambda s: as_json({"contents": s})),
-                         ORUK_SERVICE.map(as_json)))
-@example(payload='{"contents": [{"name": "A", "service_at_locations": [{"location": {"latitude": ' + BIG
-                 + ', "longitude": -1.9}}]}]}')
+@given(
+    payload=st.one_of(
+        st.lists(ORUK_SERVICE, max_size=3).map(lambda s: as_json({"contents": s})), ORUK_SERVICE.map(as_json)
+    )
+)
+@example(
+    payload='{"contents": [{"name": "A", "service_at_locations": [{"location": {"latitude": '
+    + BIG
+    + ', "longitude": -1.9}}]}]}'
+)
 @example(payload='{"name": "A", "service_at_locations": [{"location": {"latitude": NaN, "longitude": -1.9}}]}')
 @example(payload='{"name": "A", "url": "http://[", "service_areas": [{"name": "\\ud800"}]}')
 def test_oruk_import_dry_run_answers_below_500_and_writes_nothing(signed_in, payload):

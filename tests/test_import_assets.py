@@ -1,4 +1,5 @@
 """Bulk import (dry run, all-or-nothing apply, idempotence, encodings, formats, scope, size) and export."""
+
 from __future__ import annotations
 
 import csv
@@ -19,10 +20,20 @@ from assetmap.upkeep.cli import export_assets_cmd, import_assets_cmd
 from tests.factories import login
 from tests.upkeep_helpers import ACOMB, LADYWOOD, actor, make_asset, make_user
 
-ROW = {"source_id": "imp-1", "name": "Imported Lunch Club", "description": "Soup and a roll.",
-       "categories": "community-meals-and-food", "audiences": "older-people", "capabilities": "enjoyment",
-       "asset_type": "association", "modes": "in_person", "postcode": "B1 1BA", "schedule": "thu 12:00-13:30",
-       "cost_amount": "2", "visibility": "public"}
+ROW = {
+    "source_id": "imp-1",
+    "name": "Imported Lunch Club",
+    "description": "Soup and a roll.",
+    "categories": "community-meals-and-food",
+    "audiences": "older-people",
+    "capabilities": "enjoyment",
+    "asset_type": "association",
+    "modes": "in_person",
+    "postcode": "B1 1BA",
+    "schedule": "thu 12:00-13:30",
+    "cost_amount": "2",
+    "visibility": "public",
+}
 
 
 def csv_bytes(rows: list[dict], encoding="utf-8", newline="\r\n", bom=False) -> bytes:
@@ -51,12 +62,16 @@ def coordinator(db, app_ctx):
 
 # --------------------------------------------------------------------------- dry run and apply
 
+
 def test_dry_run_reports_creates_updates_unchanged_and_every_error_with_row_and_field(admin):
     make_asset(source="import", source_id="imp-existing", name="Old name")
     session.commit()
-    rows = [ROW, {**ROW, "source_id": "imp-existing", "name": "New name"},
-            {**ROW, "source_id": "imp-bad", "name": "", "categories": "nonsense", "postcode": "B1 1BA"},
-            {**ROW, "source_id": "imp-1", "name": "Duplicate id"}]
+    rows = [
+        ROW,
+        {**ROW, "source_id": "imp-existing", "name": "New name"},
+        {**ROW, "source_id": "imp-bad", "name": "", "categories": "nonsense", "postcode": "B1 1BA"},
+        {**ROW, "source_id": "imp-1", "name": "Duplicate id"},
+    ]
     plan, read = transfer.plan_import(admin, "assets.csv", csv_bytes(rows))
     assert [n for n, _ in plan.create] == [2]
     assert [(n, changes.keys() >= {"name"}) for n, _, _, changes in plan.update] == [(3, True)]
@@ -74,6 +89,7 @@ def test_apply_is_all_or_nothing_when_a_row_is_invalid(admin):
 
 def test_apply_rolls_back_every_row_when_a_write_fails_midway(admin, monkeypatch):
     from assetmap.loaders import assets as loader
+
     real, calls = loader.create_asset, []
 
     def failing(*args, **kwargs):
@@ -81,6 +97,7 @@ def test_apply_rolls_back_every_row_when_a_write_fails_midway(admin, monkeypatch
         if len(calls) == 2:
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
+
     monkeypatch.setattr(loader, "create_asset", failing)
     with pytest.raises(RuntimeError):
         transfer.apply_import(admin, "a.csv", csv_bytes([ROW, {**ROW, "source_id": "imp-2", "name": "Second"}]))
@@ -88,17 +105,31 @@ def test_apply_rolls_back_every_row_when_a_write_fails_midway(admin, monkeypatch
 
 
 def test_re_importing_the_same_file_changes_nothing(admin):
-    data = csv_bytes([ROW, {**ROW, "source_id": "imp-2", "name": "Second", "schedule": "mon 09:30-10:00;fri 14:00-16:00",
-                             "accessibility": "wheelchair;step-free", "lat": "52.4801", "lon": "-1.9025",
-                             "postcode": ""}])
+    data = csv_bytes(
+        [
+            ROW,
+            {
+                **ROW,
+                "source_id": "imp-2",
+                "name": "Second",
+                "schedule": "mon 09:30-10:00;fri 14:00-16:00",
+                "accessibility": "wheelchair;step-free",
+                "lat": "52.4801",
+                "lon": "-1.9025",
+                "postcode": "",
+            },
+        ]
+    )
     first = transfer.apply_import(admin, "a.csv", data)
     assert len(first.create) == 2
     versions = dict(session.execute(select(Service.source_id, Service.version).where(Service.source == "import")).all())
     again, _ = transfer.plan_import(admin, "a.csv", data)
     assert len(again.unchanged) == 2 and not again.create and not again.update and again.ok
     transfer.apply_import(admin, "a.csv", data)
-    assert dict(session.execute(select(Service.source_id, Service.version).where(Service.source == "import")).all()) \
+    assert (
+        dict(session.execute(select(Service.source_id, Service.version).where(Service.source == "import")).all())
         == versions
+    )
 
 
 def test_a_changed_row_updates_the_asset_and_records_an_import_change(admin):
@@ -107,11 +138,13 @@ def test_a_changed_row_updates_the_asset_and_records_an_import_change(admin):
     assert len(plan.update) == 1
     service = session.execute(select(Service).where(Service.source_id == "imp-1")).scalar_one()
     from assetmap.directory.store import history
+
     assert service.version == 2 and history(service.id)[0].action == "import"
     assert history(service.id)[0].changes["cost_amount"] == ["2", "2.5"]
 
 
 # --------------------------------------------------------------------------- encodings and formats
+
 
 def test_utf8_with_bom_crlf_and_quoted_newlines(admin):
     data = csv_bytes([{**ROW, "description": "Line one,\r\nline two with “quotes” and café"}], bom=True)
@@ -160,43 +193,75 @@ def test_blank_lines_keep_spreadsheet_row_numbers(admin):
 
 
 def test_geojson_points_are_imported_and_other_geometries_refused(admin):
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [-1.9025, 52.4801]},
-         "properties": {**ROW, "postcode": None, "categories": ["community-meals-and-food", "social-groups"]}},
-        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
-         "properties": {**ROW, "source_id": "poly"}},
-        {"type": "Feature", "geometry": None,
-         "properties": {**ROW, "source_id": "phone-line", "postcode": None, "modes": "phone",
-                        "service_area_wards": [LADYWOOD]}}]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [-1.9025, 52.4801]},
+                "properties": {**ROW, "postcode": None, "categories": ["community-meals-and-food", "social-groups"]},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+                "properties": {**ROW, "source_id": "poly"},
+            },
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {
+                    **ROW,
+                    "source_id": "phone-line",
+                    "postcode": None,
+                    "modes": "phone",
+                    "service_area_wards": [LADYWOOD],
+                },
+            },
+        ],
+    }
     plan, read = transfer.plan_import(admin, "a.geojson", json.dumps(doc).encode())
     assert read.format == "geojson"
     assert [(e.row, e.field) for e in plan.errors] == [(2, "geometry")]
     assert [n for n, _ in plan.create] == [1, 3]
-    assert plan.create[0][1].lon == -1.9025 and plan.create[0][1].categories == ["community-meals-and-food",
-                                                                                  "social-groups"]
+    assert plan.create[0][1].lon == -1.9025 and plan.create[0][1].categories == [
+        "community-meals-and-food",
+        "social-groups",
+    ]
 
 
 def test_geojson_in_another_crs_is_refused(app_ctx):
-    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:27700"}},
-           "features": []}
+    doc = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:27700"}}, "features": []}
     with pytest.raises(ValidationError, match="EPSG:4326"):
         read_import("a.geojson", json.dumps(doc).encode())
 
 
 ORUK_SERVICE = {
-    "id": "oruk-svc-1", "name": "Chair Yoga", "description": "Gentle yoga sitting down.",
-    "url": "https://example.org/yoga", "email": "yoga@example.org",
+    "id": "oruk-svc-1",
+    "name": "Chair Yoga",
+    "description": "Gentle yoga sitting down.",
+    "url": "https://example.org/yoga",
+    "email": "yoga@example.org",
     "organization": {"id": "org-1", "name": "Ladywood Wellbeing"},
-    "service_at_locations": [{"location": {
-        "name": "Hall", "latitude": 52.4801, "longitude": -1.9025,
-        "addresses": [{"address_1": "1 Hall Street", "city": "Birmingham", "postal_code": "B1 1BA"}],
-        "accessibility": [{"description": "Wheelchair accessible, step-free entrance"}]}}],
+    "service_at_locations": [
+        {
+            "location": {
+                "name": "Hall",
+                "latitude": 52.4801,
+                "longitude": -1.9025,
+                "addresses": [{"address_1": "1 Hall Street", "city": "Birmingham", "postal_code": "B1 1BA"}],
+                "accessibility": [{"description": "Wheelchair accessible, step-free entrance"}],
+            }
+        }
+    ],
     "schedules": [{"freq": "WEEKLY", "byday": "MO,WE", "opens_at": "10:00:00", "closes_at": "11:00:00"}],
     "cost_options": [{"amount": 3, "currency": "GBP", "amount_description": "£3 a class"}],
-    "phones": [{"number": "0121 496 0002"}], "contacts": [{"name": "Ali"}],
-    "attributes": [{"taxonomy_term": {"code": "physical-activity", "taxonomy": "category"}},
-                   {"taxonomy_term": {"code": "older-people"}},
-                   {"taxonomy_term": {"code": "not-ours", "taxonomy": "esd"}}],
+    "phones": [{"number": "0121 496 0002"}],
+    "contacts": [{"name": "Ali"}],
+    "attributes": [
+        {"taxonomy_term": {"code": "physical-activity", "taxonomy": "category"}},
+        {"taxonomy_term": {"code": "older-people"}},
+        {"taxonomy_term": {"code": "not-ours", "taxonomy": "esd"}},
+    ],
 }
 
 
@@ -215,13 +280,27 @@ def test_open_referral_uk_json_maps_onto_the_template(admin):
 def test_an_oruk_upload_maps_services_as_a_feed_import_does(admin):
     """One asset per place, wards named in service areas; a service that cannot be an asset is an error."""
     import copy
+
     two_places = copy.deepcopy(ORUK_SERVICE)
-    two_places["service_at_locations"].append({"location": {
-        "id": "loc-2", "name": "Library", "latitude": 52.4812, "longitude": -1.9102,
-        "addresses": [{"address_1": "2 Library Way", "postal_code": "B1 2ND"}]}})
-    phone_line = {"id": "line-1", "name": "Befriending line", "description": "Weekly calls.", "phones": [{"number": "0121 496 0000"}],
-                  "attributes": [{"taxonomy_term": {"code": "social-groups", "taxonomy": "category"}}],
-                  "service_areas": [{"name": "Ladywood"}]}
+    two_places["service_at_locations"].append(
+        {
+            "location": {
+                "id": "loc-2",
+                "name": "Library",
+                "latitude": 52.4812,
+                "longitude": -1.9102,
+                "addresses": [{"address_1": "2 Library Way", "postal_code": "B1 2ND"}],
+            }
+        }
+    )
+    phone_line = {
+        "id": "line-1",
+        "name": "Befriending line",
+        "description": "Weekly calls.",
+        "phones": [{"number": "0121 496 0000"}],
+        "attributes": [{"taxonomy_term": {"code": "social-groups", "taxonomy": "category"}}],
+        "service_areas": [{"name": "Ladywood"}],
+    }
     unusable = {"name": "", "description": "No name and nowhere."}
     body = json.dumps([two_places, phone_line, unusable]).encode()
     read = read_import("feed.json", body)
@@ -257,11 +336,16 @@ def test_files_over_the_limit_are_refused_with_413(app_ctx):
 
 # --------------------------------------------------------------------------- scope
 
+
 def test_rows_outside_the_importers_wards_are_refused_by_scope(coordinator, caplog):
     import logging
+
     caplog.set_level(logging.WARNING, logger="assetmap")
-    rows = [ROW, {**ROW, "source_id": "york", "postcode": "YO1 7HH"},
-            {**ROW, "source_id": "area", "postcode": "", "modes": "phone", "service_area_wards": ACOMB}]
+    rows = [
+        ROW,
+        {**ROW, "source_id": "york", "postcode": "YO1 7HH"},
+        {**ROW, "source_id": "area", "postcode": "", "modes": "phone", "service_area_wards": ACOMB},
+    ]
     plan, _ = transfer.plan_import(coordinator, "a.csv", csv_bytes(rows))
     assert [(e.row, e.field) for e in plan.errors] == [(3, "postcode"), (4, "service_area_wards")]
     assert [n for n, _ in plan.create] == [2]
@@ -276,14 +360,18 @@ def test_a_coordinator_cannot_update_another_areas_asset_through_an_import(coord
 
 def test_imported_assets_get_the_importing_coordinator_as_steward(coordinator):
     transfer.apply_import(coordinator, "a.csv", csv_bytes([ROW]))
-    assert session.execute(select(Service.steward_id).where(Service.source_id == "imp-1")).scalar_one() == coordinator.id
+    assert (
+        session.execute(select(Service.steward_id).where(Service.source_id == "imp-1")).scalar_one() == coordinator.id
+    )
 
 
 # --------------------------------------------------------------------------- the upload page
 
+
 def upload(client, data: bytes, name="assets.csv", source="import"):
-    return client.post("/import", data={"file": (io.BytesIO(data), name), "source": source},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/import", data={"file": (io.BytesIO(data), name), "source": source}, content_type="multipart/form-data"
+    )
 
 
 def test_upload_page_shows_the_dry_run_then_applies_on_request(client, db, app, tmp_path, monkeypatch):
@@ -345,6 +433,7 @@ def test_the_downloadable_template_is_a_valid_import(client, admin):
 
 # --------------------------------------------------------------------------- CLI
 
+
 def test_cli_import_dry_run_then_apply(runner, db, tmp_path):
     path = tmp_path / "assets.csv"
     path.write_bytes(csv_bytes([ROW]))
@@ -372,14 +461,17 @@ def test_cli_import_as_a_coordinator_applies_their_scope(runner, db, tmp_path):
     path.write_bytes(csv_bytes([ROW]))
     result = runner.invoke(import_assets_cmd, [str(path), "--as", user.email])
     assert result.exit_code == 1
-    assert "row 2 (Imported Lunch Club), postcode: You can only add assets in the wards you look after; Ladywood is not one of them" \
+    assert (
+        "row 2 (Imported Lunch Club), postcode: You can only add assets in the wards you look after; Ladywood is not one of them"
         in result.output
+    )
 
 
 # --------------------------------------------------------------------------- export
 
+
 def test_csv_export_neutralises_formulas_keeps_numbers_and_hides_confidential_places(client, db):
-    make_asset(name="=HYPERLINK(\"http://evil.example\",\"Click\")", description="+44 call", contact_name="@admin")
+    make_asset(name='=HYPERLINK("http://evil.example","Click")', description="+44 call", contact_name="@admin")
     make_asset(name="Refuge", visibility="confidential", address="Secret House")
     login(client, make_user("coordinator", wards=[LADYWOOD]))
     resp = client.get(f"/export?area=ward:{LADYWOOD}&format=csv")
@@ -422,6 +514,7 @@ def test_cli_export_writes_a_file(runner, db, tmp_path):
 
 def test_re_importing_real_demo_rows_including_placeless_ones_changes_nothing(admin):
     from assetmap.config import PROJECT_ROOT
+
     with open(PROJECT_ROOT / "data/demo/community_assets_birmingham.csv", newline="", encoding="utf-8") as fh:
         demo = list(csv.DictReader(fh))
     placeless = [r for r in demo if not r["lat"] and r["accessibility"]]
@@ -436,6 +529,7 @@ def test_re_importing_real_demo_rows_including_placeless_ones_changes_nothing(ad
 
 def test_too_many_rows_are_refused(app_ctx, monkeypatch):
     from assetmap.loaders import assets as loader
+
     monkeypatch.setattr(loader, "MAX_IMPORT_ROWS", 3)
     with pytest.raises(ValidationError, match="more than 3 rows"):
         read_import("a.csv", csv_bytes([ROW] * 4))

@@ -1,4 +1,5 @@
 """Loaders: idempotent re-runs, explicit CRS handling, invalid polygons, malformed files, all-or-nothing."""
+
 import json
 import zipfile
 
@@ -35,8 +36,10 @@ def test_reloading_postcodes_changes_nothing(app_ctx):
 
 def test_reloading_population_and_deprivation_keeps_totals(app_ctx):
     # a row constructor's text keeps NULL columns (a || chain would turn the whole row into NULL and drop it)
-    digest = ("SELECT md5(string_agg((code, population_total, population_65plus, imd_decile)::text, ',' "
-              "ORDER BY code)) FROM ward")
+    digest = (
+        "SELECT md5(string_agg((code, population_total, population_65plus, imd_decile)::text, ',' "
+        "ORDER BY code)) FROM ward"
+    )
     before = scalar(digest)
     load_population(DATA / "population" / "census2021_lsoa21_age6_birmingham_york.csv")
     load_deprivation(DATA / "deprivation" / "imd2019_lsoa11_birmingham_york.csv")
@@ -50,32 +53,46 @@ def test_boundaries_in_british_national_grid_are_transformed(app_ctx, tmp_path):
     gdf.to_file(path, driver="GPKG")
     report = load_boundaries(path)
     assert report.updated == 1 and report.unchanged == 20
-    name, dist = session.execute(text(
-        "SELECT name, ST_HausdorffDistance(ST_Transform(geom, 27700), ST_Transform(ST_GeomFromText(:wkt, 4326), 27700)) "
-        "FROM ward WHERE code = 'E05010311'"), {"wkt": gpd.read_file(YORK_WARDS).geometry[0].wkt}).one()
+    name, dist = session.execute(
+        text(
+            "SELECT name, ST_HausdorffDistance(ST_Transform(geom, 27700), ST_Transform(ST_GeomFromText(:wkt, 4326), 27700)) "
+            "FROM ward WHERE code = 'E05010311'"
+        ),
+        {"wkt": gpd.read_file(YORK_WARDS).geometry[0].wkt},
+    ).one()
     assert name == "Acomb (renamed in 27700 file)"
     assert dist < 1.0  # metres: the round trip through 27700 moved nothing visibly
 
 
 def _geojson(tmp_path, features, name="f.geojson"):
     path = tmp_path / name
-    path.write_text(json.dumps({"type": "FeatureCollection", "crs": {
-        "type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}, "features": features}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+                "features": features,
+            }
+        )
+    )
     return path
 
 
 def _ward(code, name, coords):
-    return {"type": "Feature", "properties": {"WD24CD": code, "WD24NM": name, "LAD24CD": "E06000014",
-                                               "LAD24NM": "York"},
-            "geometry": {"type": "Polygon", "coordinates": [coords]}}
+    return {
+        "type": "Feature",
+        "properties": {"WD24CD": code, "WD24NM": name, "LAD24CD": "E06000014", "LAD24NM": "York"},
+        "geometry": {"type": "Polygon", "coordinates": [coords]},
+    }
 
 
 def test_self_intersecting_polygon_is_repaired_and_reported(app_ctx, tmp_path):
     bowtie = [[-1.0, 53.9], [-0.99, 53.91], [-0.99, 53.9], [-1.0, 53.91], [-1.0, 53.9]]
     report = load_boundaries(_geojson(tmp_path, [_ward("E05999901", "Bow tie", bowtie)]))
     assert report.created == 1 and len(report.repaired) == 1
-    kind, valid = session.execute(text(
-        "SELECT GeometryType(geom), ST_IsValid(geom) FROM ward WHERE code = 'E05999901'")).one()
+    kind, valid = session.execute(
+        text("SELECT GeometryType(geom), ST_IsValid(geom) FROM ward WHERE code = 'E05999901'")
+    ).one()
     assert (kind, valid) == ("MULTIPOLYGON", True)
 
 
@@ -102,8 +119,11 @@ def test_malformed_boundary_file_gets_a_clear_error(app_ctx, tmp_path):
 
 
 def test_shapefile_without_a_declared_crs_is_refused(app_ctx, tmp_path):
-    gdf = gpd.GeoDataFrame({"WD24CD": ["E05999903"], "WD24NM": ["No CRS"], "LAD24CD": ["E06000014"]},
-                           geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=None)
+    gdf = gpd.GeoDataFrame(
+        {"WD24CD": ["E05999903"], "WD24NM": ["No CRS"], "LAD24CD": ["E06000014"]},
+        geometry=[Polygon([(0, 0), (1, 0), (1, 1)])],
+        crs=None,
+    )
     shp = tmp_path / "nocrs.shp"
     with pytest.warns(UserWarning, match="crs"):
         gdf.to_file(shp)
@@ -119,8 +139,20 @@ def test_shapefile_without_a_declared_crs_is_refused(app_ctx, tmp_path):
 
 def test_columns_that_name_no_areas_are_refused(app_ctx, tmp_path):
     path = tmp_path / "x.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"foo": 1},
-                    "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"foo": 1},
+                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(ValidationError) as exc:
         load_boundaries(path)
     assert "WD24CD" in exc.value.message
@@ -128,10 +160,12 @@ def test_columns_that_name_no_areas_are_refused(app_ctx, tmp_path):
 
 def test_onspd_format_is_loaded_and_terminated_rows_skipped(app_ctx, tmp_path):
     path = tmp_path / "onspd.csv"
-    path.write_text("pcd,pcds,doterm,oseast1m,osnrth1m,oslaua,osward,lsoa11,lat,long\n"
-                    "YO1  0XX,YO1 0XX,,460400,451900,E06000014,E05010318,E01013362,53.958,-1.081\n"
-                    "YO1  0XY,YO1 0XY,202001,460410,451910,E06000014,E05010318,E01013362,53.958,-1.081\n"
-                    "ZZ9  9ZZ,ZZ9 9ZZ,,,,,,,99.999999,0.000000\n")
+    path.write_text(
+        "pcd,pcds,doterm,oseast1m,osnrth1m,oslaua,osward,lsoa11,lat,long\n"
+        "YO1  0XX,YO1 0XX,,460400,451900,E06000014,E05010318,E01013362,53.958,-1.081\n"
+        "YO1  0XY,YO1 0XY,202001,460410,451910,E06000014,E05010318,E01013362,53.958,-1.081\n"
+        "ZZ9  9ZZ,ZZ9 9ZZ,,,,,,,99.999999,0.000000\n"
+    )
     report = load_postcodes(path)
     assert report.created == 1
     assert report.skipped == {"terminated": 1, "no coordinates": 1}

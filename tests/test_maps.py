@@ -1,4 +1,5 @@
 """Shared map helpers: local assets only, folium's whole-page header removed, listing text inert."""
+
 import folium
 
 from assetmap.maps import make_map, render_map, safe_html
@@ -73,8 +74,9 @@ def test_the_literal_template_shortcut_is_in_effect(app_ctx, monkeypatch):
     from assetmap import maps
 
     made = []
-    monkeypatch.setattr(maps._Literal, "__init__", lambda self, source: (made.append(source),
-                                                                         setattr(self, "text", source))[0])
+    monkeypatch.setattr(
+        maps._Literal, "__init__", lambda self, source: (made.append(source), setattr(self, "text", source))[0]
+    )
     m = make_map((52.47, -1.9), 12)
     folium.Marker((52.47, -1.9), tooltip="A place").add_to(m)
     render_map(m)
@@ -83,6 +85,7 @@ def test_the_literal_template_shortcut_is_in_effect(app_ctx, monkeypatch):
 
 def test_the_offline_base_map_layers_name_every_ward_and_council_with_a_label_inside_it(client):
     from shapely.geometry import Point, shape
+
     resp = client.get("/maps/context.json")
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=3600"
     layers = resp.get_json()

@@ -1,4 +1,5 @@
 """Migrations: numbered, one head, the test schema is at head, and the models match it."""
+
 import re
 
 from alembic.autogenerate import compare_metadata
@@ -43,8 +44,9 @@ def test_test_database_is_at_head(database_url):
 def test_models_match_the_migrated_schema(database_url):
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={
-            "include_object": alembic_helpers.include_object, "compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"include_object": alembic_helpers.include_object, "compare_type": True}
+        )
         diffs = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diffs == []
@@ -73,13 +75,18 @@ def test_0003_keeps_the_recorded_terms_both_ways(database_url):
             migrate(command.upgrade, "0003")
             with engine.begin() as conn:
                 conn.execute(text("INSERT INTO unmet_need (category_codes) VALUES ('{befriending,learning}')"))
-                rows = conn.execute(text("SELECT category_codes, audience_codes, capability_codes FROM unmet_need "
-                                         "ORDER BY cardinality(category_codes)")).all()
+                rows = conn.execute(
+                    text(
+                        "SELECT category_codes, audience_codes, capability_codes FROM unmet_need "
+                        "ORDER BY cardinality(category_codes)"
+                    )
+                ).all()
             assert [tuple(r) for r in rows] == [(["transport"], [], []), (["befriending", "learning"], [], [])]
             migrate(command.downgrade, "0002")
             with engine.begin() as conn:
-                firsts = conn.execute(text("SELECT category_code FROM unmet_need ORDER BY category_code")
-                                      ).scalars().all()
+                firsts = (
+                    conn.execute(text("SELECT category_code FROM unmet_need ORDER BY category_code")).scalars().all()
+                )
             assert firsts == ["befriending", "transport"]
         finally:
             engine.dispose()
@@ -136,25 +143,49 @@ def test_0005_gives_places_their_areas_by_the_same_rule_both_ways(database_url):
 
         def areas(lon, lat):
             with engine.begin() as conn:
-                return tuple(conn.execute(text(
-                    "INSERT INTO location (location_type, geom) VALUES ('physical', ST_SetSRID(ST_MakePoint(:x, :y), "
-                    "4326)) RETURNING ward_code, lsoa_code, constituency_code, lad_code"), {"x": lon, "y": lat}).one())
+                return tuple(
+                    conn.execute(
+                        text(
+                            "INSERT INTO location (location_type, geom) VALUES ('physical', ST_SetSRID(ST_MakePoint(:x, :y), "
+                            "4326)) RETURNING ward_code, lsoa_code, constituency_code, lad_code"
+                        ),
+                        {"x": lon, "y": lat},
+                    ).one()
+                )
 
-        points = [(-5.09, 50.31), (-5.09, 50.3305), (-5.09, 50.34)]   # inside; 55 m out (a sliver); 1.1 km out
+        points = [(-5.09, 50.31), (-5.09, 50.3305), (-5.09, 50.34)]  # inside; 55 m out (a sliver); 1.1 km out
         expected = [("E05999901", "E01999901", "E14999901", "E06999901")] * 2 + [(None, None, None, None)]
         try:
             migrate(command.upgrade, "0005")
             with engine.begin() as conn:
-                conn.execute(text(f"INSERT INTO local_authority (code, name, geom) VALUES ('E06999901', 'Toy', "
-                                  f"{box.format(x1=-5.05)})"))
-                conn.execute(text(f"INSERT INTO constituency (code, name, geom) VALUES ('E14999901', 'Toy', "
-                                  f"{box.format(x1=-5.05)})"))
-                conn.execute(text(f"INSERT INTO ward (code, name, lad_code, constituency_code, geom) VALUES "
-                                  f"('E05999901', 'Toy', 'E06999901', 'E14999901', {box.format(x1=-5.05)})"))
-                conn.execute(text(f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES "
-                                  f"('E01999901', 'Toy 001A', 'E06999901', {box.format(x1=-5.05)})"))
-                assert conn.execute(text("SELECT ward_at(ST_SetSRID(ST_MakePoint(-5.09, 50.3305), 4326))")
-                                    ).scalar_one() == "E05999901"
+                conn.execute(
+                    text(
+                        f"INSERT INTO local_authority (code, name, geom) VALUES ('E06999901', 'Toy', "
+                        f"{box.format(x1=-5.05)})"
+                    )
+                )
+                conn.execute(
+                    text(
+                        f"INSERT INTO constituency (code, name, geom) VALUES ('E14999901', 'Toy', "
+                        f"{box.format(x1=-5.05)})"
+                    )
+                )
+                conn.execute(
+                    text(
+                        f"INSERT INTO ward (code, name, lad_code, constituency_code, geom) VALUES "
+                        f"('E05999901', 'Toy', 'E06999901', 'E14999901', {box.format(x1=-5.05)})"
+                    )
+                )
+                conn.execute(
+                    text(
+                        f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES "
+                        f"('E01999901', 'Toy 001A', 'E06999901', {box.format(x1=-5.05)})"
+                    )
+                )
+                assert (
+                    conn.execute(text("SELECT ward_at(ST_SetSRID(ST_MakePoint(-5.09, 50.3305), 4326))")).scalar_one()
+                    == "E05999901"
+                )
             assert [areas(*p) for p in points] == expected
             migrate(command.downgrade, "0004")
             with engine.begin() as conn:

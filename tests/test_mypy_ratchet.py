@@ -1,10 +1,12 @@
 """The mypy ratchet (scripts/mypy_ratchet.py) refuses more errors than its baseline and keeps any reduction."""
+
 import importlib.util
 from collections import Counter
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("mypy_ratchet",
-                                               Path(__file__).resolve().parent.parent / "scripts/mypy_ratchet.py")
+_spec = importlib.util.spec_from_file_location(
+    "mypy_ratchet", Path(__file__).resolve().parent.parent / "scripts/mypy_ratchet.py"
+)
 ratchet = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ratchet)
 
@@ -18,7 +20,8 @@ assetmap/db.py:3: error: Name "x" is not defined  [name-defined]
 def test_errors_are_read_without_their_line_numbers():
     assert [sig for sig, _, _ in ratchet.parse(OUTPUT)] == [
         'assetmap/geo.py: [return-value] Incompatible return value type (got "int", expected "str")',
-        'assetmap/db.py: [name-defined] Name "x" is not defined']
+        'assetmap/db.py: [name-defined] Name "x" is not defined',
+    ]
     moved = OUTPUT.replace("geo.py:10:", "geo.py:99:")
     assert [s for s, _, _ in ratchet.parse(moved)] == [s for s, _, _ in ratchet.parse(OUTPUT)]
 

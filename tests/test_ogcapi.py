@@ -1,5 +1,6 @@
 """OGC API - Features under /ogc: the standard's shapes (checked against its JSON schemas), paging, bbox,
 privacy, errors, and GDAL's ogrinfo/ogr2ogr reading the running test server."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +30,7 @@ BOX_ARG = ",".join(map(str, BIRMINGHAM_BOX))
 
 # --------------------------------------------------------------------------- the standard's schemas
 
+
 def validator(name: str):
     """A validator for one of the vendored OGC API - Features schemas (formats checked)."""
     doc = json.loads(ogc_openapi.SPEC_FILE.read_text())
@@ -44,20 +46,30 @@ def assert_valid(name: str, body) -> None:
 
 def test_vendored_schemas_are_valid_json_schema_and_catch_a_broken_feature():
     Draft202012Validator.check_schema(json.loads(ogc_openapi.SPEC_FILE.read_text()))
-    assert not validator("featureGeoJSON").is_valid({"type": "Feature", "geometry": {"type": "Point"},
-                                                     "properties": {}})
-    assert not validator("featureCollectionGeoJSON").is_valid({"type": "FeatureCollection", "features": [],
-                                                              "numberMatched": -1})
+    assert not validator("featureGeoJSON").is_valid(
+        {"type": "Feature", "geometry": {"type": "Point"}, "properties": {}}
+    )
+    assert not validator("featureCollectionGeoJSON").is_valid(
+        {"type": "FeatureCollection", "features": [], "numberMatched": -1}
+    )
 
 
 # --------------------------------------------------------------------------- data
 
+
 @pytest.fixture
 def places(app_ctx, db):
     a = {
-        "choir": make_asset(name="OGC Choir", categories="arts-and-music", organisation="OGC Singers",
-                            schedule="mon 10:00-12:00;thu 18:30-20:00", cost_amount="2.50",
-                            cost_description="per session", phone="0121 496 0000", url="https://choir.example.org/"),
+        "choir": make_asset(
+            name="OGC Choir",
+            categories="arts-and-music",
+            organisation="OGC Singers",
+            schedule="mon 10:00-12:00;thu 18:30-20:00",
+            cost_amount="2.50",
+            cost_description="per session",
+            phone="0121 496 0000",
+            url="https://choir.example.org/",
+        ),
         "walk": make_asset(name="OGC Walk", lon=-1.8939, lat=52.4779),
         "york": make_asset(name="OGC York Lunch", lon=None, lat=None, postcode=YORK_POSTCODE),
         "phone": make_asset(name="OGC Phone Line", modes="phone", lon=None, lat=None, service_area_wards=LADYWOOD),
@@ -66,6 +78,7 @@ def places(app_ctx, db):
         "closed": make_asset(name="OGC Closed"),
     }
     from assetmap.directory.store import archive_asset
+
     archive_asset(a["closed"])
     db.flush()
     return a
@@ -101,6 +114,7 @@ def ogc_names(features) -> set[str]:
 
 # --------------------------------------------------------------------------- capabilities
 
+
 def test_landing_page_links_the_api_definition_the_conformance_classes_and_the_data(client):
     for url in ("/ogc", "/ogc/"):  # as typed, with or without the slash: no redirect
         body = get(client, url).get_json()
@@ -116,20 +130,23 @@ def test_landing_page_links_the_api_definition_the_conformance_classes_and_the_d
 def test_conformance_declares_core_geojson_and_openapi_3(client):
     body = get(client, "/ogc/conformance").get_json()
     assert_valid("confClasses", body)
-    assert body["conformsTo"] == [f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}"
-                                  for c in ("core", "geojson", "oas30")]
+    assert body["conformsTo"] == [
+        f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}" for c in ("core", "geojson", "oas30")
+    ]
 
 
 def test_api_definition_is_openapi_3_0_and_gives_the_page_size_limits(client):
     from schemathesis.specs.openapi.definitions import OPENAPI_30
+
     resp = get(client, "/ogc/api")
     assert resp.mimetype == "application/vnd.oai.openapi+json"
     doc = resp.get_json()
     assert doc["openapi"] == "3.0.3"
     errors = [e.message for e in Draft4Validator(OPENAPI_30).iter_errors(doc)]
     assert not errors, errors[:5]
-    [limit] = [p for p in doc["paths"]["/ogc/collections/{collectionId}/items"]["get"]["parameters"]
-               if p["name"] == "limit"]
+    [limit] = [
+        p for p in doc["paths"]["/ogc/collections/{collectionId}/items"]["get"]["parameters"] if p["name"] == "limit"
+    ]
     assert (limit["schema"]["maximum"], limit["schema"]["default"]) == (MAX_LIMIT, 10)
 
 
@@ -149,6 +166,7 @@ def test_collections_list_assets_and_the_three_geographies_with_extents(client, 
 
 # --------------------------------------------------------------------------- items
 
+
 def test_assets_are_public_live_listings_only(client, places):
     features, _ = all_items(client, "assets", limit=MAX_LIMIT)
     assert ogc_names(features) == PUBLIC
@@ -165,10 +183,18 @@ def test_an_asset_feature_carries_its_place_terms_sessions_and_area(client, plac
     p = body["properties"]
     assert list(p)[:3] == ["name", "organisation", "description"]
     assert (p["categories"], p["category_codes"], p["ward_code"], p["ward"]) == (
-        "Arts and music", "arts-and-music", LADYWOOD, "Ladywood")
+        "Arts and music",
+        "arts-and-music",
+        LADYWOOD,
+        "Ladywood",
+    )
     assert p["schedule"] == "Monday 10:00 to 12:00; Thursday 18:30 to 20:00"
     assert (p["cost"], p["phone"], p["local_authority"], p["illustrative"]) == (
-        "per session", "0121 496 0000", "Birmingham", False)
+        "per session",
+        "0121 496 0000",
+        "Birmingham",
+        False,
+    )
     rels = {link["rel"]: link["href"] for link in body["links"]}
     assert rels["alternate"].endswith(f"/oruk/services/{places['choir'].id}")
     phone = get(client, f"/ogc/collections/assets/items/{places['phone'].id}").get_json()
@@ -198,10 +224,16 @@ def test_bbox_keeps_features_that_intersect_it_and_carries_into_next_links(clien
     features, pages = all_items(client, "assets", bbox=BOX_ARG, limit=1)
     assert ogc_names(features) == {"OGC Choir", "OGC Walk"}  # not York, not the phone line (no place)
     west, south, east, north = BIRMINGHAM_BOX
-    assert all(west <= f["geometry"]["coordinates"][0] <= east and south <= f["geometry"]["coordinates"][1] <= north
-               for f in features)
-    assert all(parse_qs(urlsplit(link["href"]).query)["bbox"] == [BOX_ARG]
-               for p in pages for link in p["links"] if link["rel"] == "next")
+    assert all(
+        west <= f["geometry"]["coordinates"][0] <= east and south <= f["geometry"]["coordinates"][1] <= north
+        for f in features
+    )
+    assert all(
+        parse_qs(urlsplit(link["href"]).query)["bbox"] == [BOX_ARG]
+        for p in pages
+        for link in p["links"]
+        if link["rel"] == "next"
+    )
     wards, _ = all_items(client, "wards", bbox="-1.9003,52.4754,-1.9001,52.4755", limit=100)
     assert [w["id"] for w in wards] == [LADYWOOD]  # the ward that holds B1 1BA
     across, _ = all_items(client, "assets", bbox="170,52,-1.85,52.5")  # west > east: across the antimeridian
@@ -214,7 +246,11 @@ def test_area_features_carry_public_coverage_measures(client, places):
     p = ward["properties"]
     assert ward["geometry"]["type"] == "MultiPolygon"
     assert (p["code"], p["name"], p["local_authority_code"], p["local_authority"]) == (
-        LADYWOOD, "Ladywood", "E08000025", "Birmingham")
+        LADYWOOD,
+        "Ladywood",
+        "E08000025",
+        "Birmingham",
+    )
     assert p["residents"] > 0 and p["gap_score"] is not None and p["constituency_code"].startswith("E14")
     assert "connections" not in p and "unmet_need_signals" not in p  # practitioners' activity is not published
     lsoas, _ = all_items(client, "lsoas", bbox="-1.9003,52.4754,-1.9001,52.4755")
@@ -226,6 +262,7 @@ def test_area_features_carry_public_coverage_measures(client, places):
 def test_published_asset_counts_never_count_an_unlisted_place(client, places, db):
     """A confidential or practitioners-only place counts on the commissioners' page, never in the open counts:
     otherwise the difference with the public asset list would say which LSOA a refuge is in."""
+
     def open_count():
         return get(client, f"/ogc/collections/wards/items/{LADYWOOD}").get_json()["properties"]["assets"]
 
@@ -245,23 +282,27 @@ def test_published_asset_counts_never_count_an_unlisted_place(client, places, db
 
 # --------------------------------------------------------------------------- errors
 
-@pytest.mark.parametrize("url, status, field", [
-    ("/ogc/collections/nope", 404, "collectionId"),
-    ("/ogc/collections/nope/items", 404, "collectionId"),
-    ("/ogc/collections/assets/items/not-a-uuid", 404, "featureId"),
-    ("/ogc/collections/wards/items/E05999999", 404, "featureId"),
-    ("/ogc/collections/assets/items?bbox=1,2,3", 400, "bbox"),
-    ("/ogc/collections/assets/items?bbox=a,b,c,d", 400, "bbox"),
-    ("/ogc/collections/assets/items?bbox=-1,53,-2,52", 400, "bbox"),
-    ("/ogc/collections/assets/items?bbox=-1,52,-2,91", 400, "bbox"),
-    ("/ogc/collections/assets/items?bbox=nan,52,-1,53", 400, "bbox"),
-    ("/ogc/collections/assets/items?limit=0", 400, "limit"),
-    ("/ogc/collections/assets/items?limit=ten", 400, "limit"),
-    ("/ogc/collections/assets/items?offset=-1", 400, "offset"),
-    ("/ogc/collections/assets/items?name=x", 400, "name"),
-    ("/ogc/collections?f=html", 400, "f"),
-    ("/ogc?foo=1", 400, "foo"),
-])
+
+@pytest.mark.parametrize(
+    "url, status, field",
+    [
+        ("/ogc/collections/nope", 404, "collectionId"),
+        ("/ogc/collections/nope/items", 404, "collectionId"),
+        ("/ogc/collections/assets/items/not-a-uuid", 404, "featureId"),
+        ("/ogc/collections/wards/items/E05999999", 404, "featureId"),
+        ("/ogc/collections/assets/items?bbox=1,2,3", 400, "bbox"),
+        ("/ogc/collections/assets/items?bbox=a,b,c,d", 400, "bbox"),
+        ("/ogc/collections/assets/items?bbox=-1,53,-2,52", 400, "bbox"),
+        ("/ogc/collections/assets/items?bbox=-1,52,-2,91", 400, "bbox"),
+        ("/ogc/collections/assets/items?bbox=nan,52,-1,53", 400, "bbox"),
+        ("/ogc/collections/assets/items?limit=0", 400, "limit"),
+        ("/ogc/collections/assets/items?limit=ten", 400, "limit"),
+        ("/ogc/collections/assets/items?offset=-1", 400, "offset"),
+        ("/ogc/collections/assets/items?name=x", 400, "name"),
+        ("/ogc/collections?f=html", 400, "f"),
+        ("/ogc?foo=1", 400, "foo"),
+    ],
+)
 def test_bad_requests_get_the_ogc_exception_with_the_parameter(client, url, status, field):
     body = get(client, url, status).get_json()
     assert_valid("exception", body)
@@ -283,16 +324,20 @@ def gdal(*args: str) -> str:
 
 
 def public_asset_count(db) -> int:
-    return db.execute(select(func.count()).select_from(Service)
-                      .where(Service.visibility == "public", Service.archived_at.is_(None))).scalar_one()
+    return db.execute(
+        select(func.count()).select_from(Service).where(Service.visibility == "public", Service.archived_at.is_(None))
+    ).scalar_one()
 
 
 def test_gdal_lists_the_layers_and_counts_every_public_asset(app, db, places):
     with live_server(app) as base:
         layers = gdal("ogrinfo", "-ro", "-q", f"OAPIF:{base}/ogc")
         summary = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "assets")
-    for line in ("1: assets (title: Community assets) (Point)", "2: wards (title: Wards with coverage measures) "
-                 "(Multi Polygon)", "4: lsoas (title: Neighbourhoods (LSOAs) with coverage measures) (Multi Polygon)"):
+    for line in (
+        "1: assets (title: Community assets) (Point)",
+        "2: wards (title: Wards with coverage measures) (Multi Polygon)",
+        "4: lsoas (title: Neighbourhoods (LSOAs) with coverage measures) (Multi Polygon)",
+    ):
         assert line in layers
     assert f"Feature Count: {public_asset_count(db)}" in summary
     assert "ward_code: String" in summary and "last_verified: Date" in summary
@@ -312,8 +357,13 @@ def test_ogr2ogr_copies_every_asset_following_next_links_and_reads_a_bbox(app, d
     inside = json.loads(box.read_text())["features"]
     assert ogc_names(inside) == {"OGC Choir", "OGC Walk"}
     west, south, east, north = BIRMINGHAM_BOX
-    in_box = {f["properties"]["id"] for f in copied if f["geometry"]
-              and west <= f["geometry"]["coordinates"][0] <= east and south <= f["geometry"]["coordinates"][1] <= north}
+    in_box = {
+        f["properties"]["id"]
+        for f in copied
+        if f["geometry"]
+        and west <= f["geometry"]["coordinates"][0] <= east
+        and south <= f["geometry"]["coordinates"][1] <= north
+    }
     assert {f["properties"]["id"] for f in inside} == in_box  # the server's bbox, checked against GDAL's full copy
 
 

@@ -5,6 +5,7 @@ submit again, or as a replayed request: the second is recognised, sent to the fi
 message, and nothing is recorded again. Also: the claim is rolled back with a refused form, two claims at
 once record once, old receipts are deleted, and receipts hold no personal data.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,15 @@ from sqlalchemy import create_engine, delete, func, select, text
 
 from assetmap.db import session
 from assetmap.models import (
-    ApiToken, AssetChange, ConnectionLog, Service, SubmissionReceipt, Suggestion, TaxonomyTerm, UnmetNeed, User,
+    ApiToken,
+    AssetChange,
+    ConnectionLog,
+    Service,
+    SubmissionReceipt,
+    Suggestion,
+    TaxonomyTerm,
+    UnmetNeed,
+    User,
 )
 from assetmap.once import KEEP_HOURS, Repeated, _key, new_token, once
 from tests.factories import BIRMINGHAM_POSTCODE, login
@@ -61,6 +70,7 @@ def coordinator_client(client, db):
 
 # --------------------------------------------------------------------------- practitioners
 
+
 def test_reloading_connection_recorded_records_one_connection(practitioner_client):
     client = practitioner_client
     a = make_asset(name="Walking group")
@@ -92,12 +102,14 @@ def test_a_fresh_form_for_a_just_recorded_asset_asks_before_recording_another(pr
     assert f'name="form_token" value="{token}"' in page and 'name="again" value="yes"' in page
     assert first.headers["Location"] in page  # "View the connection you recorded"
     assert count(ConnectionLog, ConnectionLog.service_id == a.id) == 1
-    another = client.post(f"/assets/{a.id}/connections",
-                          data={"capability": "enjoyment", "form_token": token, "again": "yes"})
+    another = client.post(
+        f"/assets/{a.id}/connections", data={"capability": "enjoyment", "form_token": token, "again": "yes"}
+    )
     assert another.status_code == 303 and another.headers["Location"] != first.headers["Location"]
     assert count(ConnectionLog, ConnectionLog.service_id == a.id) == 2
-    replay = client.post(f"/assets/{a.id}/connections",
-                         data={"capability": "enjoyment", "form_token": token, "again": "yes"})
+    replay = client.post(
+        f"/assets/{a.id}/connections", data={"capability": "enjoyment", "form_token": token, "again": "yes"}
+    )
     assert replay.headers["Location"] == another.headers["Location"]
     assert count(ConnectionLog, ConnectionLog.service_id == a.id) == 2
 
@@ -114,8 +126,9 @@ def test_a_refused_connection_form_keeps_its_token_free(practitioner_client):
 
 def test_the_connection_confirmation_shows_only_in_the_browser_that_recorded_it(practitioner_client, app):
     a = make_asset()
-    done = practitioner_client.post(f"/assets/{a.id}/connections",
-                                    data={"capability": "enjoyment", "followup": "yes"}).headers["Location"]
+    done = practitioner_client.post(
+        f"/assets/{a.id}/connections", data={"capability": "enjoyment", "followup": "yes"}
+    ).headers["Location"]
     assert re.search(r'class="am-ref">[A-Z0-9]{4}-[A-Z0-9]{4}<', html(practitioner_client.get(done)))
     other = app.test_client()
     login(other, make_user("practitioner"))
@@ -204,8 +217,9 @@ def test_the_same_answers_from_a_fresh_copy_of_the_form_are_recognised(client, d
 def test_the_same_check_from_a_fresh_review_queue_is_recognised(coordinator_client):
     a = make_asset(last_verified="2025-01-01", verification_method="visited")
     for _ in range(2):
-        resp = coordinator_client.post(f"/assets/{a.id}/verify",
-                                       data={"method": "phoned", "next": "/review", "form_token": new_token()})
+        resp = coordinator_client.post(
+            f"/assets/{a.id}/verify", data={"method": "phoned", "next": "/review", "form_token": new_token()}
+        )
     assert resp.status_code == 303
     assert count(AssetChange, AssetChange.service_id == a.id, AssetChange.action == "verify") == 1
 
@@ -221,6 +235,7 @@ def test_a_form_without_its_token_records_nothing(app, db):
 
 # --------------------------------------------------------------------------- coordinators
 
+
 def test_still_accurate_sent_again_records_one_check(coordinator_client):
     client = coordinator_client
     a = make_asset(last_verified="2025-01-01", verification_method="visited")
@@ -234,6 +249,7 @@ def test_still_accurate_sent_again_records_one_check(coordinator_client):
 
 def test_add_asset_sent_twice_adds_one_asset(coordinator_client):
     from tests.test_upkeep_assets import form_data
+
     form = form_data(name="Double click club", form_token=new_token())
     first = coordinator_client.post("/assets/new", data=form)
     assert first.status_code == 302
@@ -245,6 +261,7 @@ def test_add_asset_sent_twice_adds_one_asset(coordinator_client):
 
 def test_saving_an_edit_again_is_recognised_not_a_conflict(coordinator_client):
     from tests.test_upkeep_assets import edit_data
+
     a = make_asset(name="Old name")
     version = a.version
     form = edit_data(coordinator_client, a, name="New name", form_token=new_token())
@@ -270,6 +287,7 @@ def test_archive_and_restore_version_sent_again_are_recognised(coordinator_clien
 
 def test_applying_an_import_again_imports_nothing_more(coordinator_client, app, tmp_path, monkeypatch):
     from tests.test_import_assets import ROW, csv_bytes, upload
+
     monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path))
     page = upload(coordinator_client, csv_bytes([ROW])).get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', page)[1]
@@ -292,6 +310,7 @@ def test_resolving_a_suggestion_again_is_recognised(coordinator_client):
 
 
 # --------------------------------------------------------------------------- administrators and accounts
+
 
 def test_creating_a_user_twice_creates_one_and_says_so(client, db):
     login(client, make_user("admin"))
@@ -341,8 +360,10 @@ def test_adding_a_term_twice_adds_one(client, db):
 
 # --------------------------------------------------------------------------- the JSON API's Idempotency-Key
 
+
 def api_headers(client, user, key=None) -> dict:
     from assetmap.accounts.service import issue_token
+
     token = issue_token(user, "test")
     session.commit()
     headers = {"Authorization": f"Bearer {token}"}
@@ -352,8 +373,15 @@ def api_headers(client, user, key=None) -> dict:
 
 
 def api_asset(**overrides) -> dict:
-    return {"name": "API club", "description": "Made through the API.", "categories": ["social-groups"],
-            "modes": ["in_person"], "postcode": "B1 1BA", "visibility": "public", **overrides}
+    return {
+        "name": "API club",
+        "description": "Made through the API.",
+        "categories": ["social-groups"],
+        "modes": ["in_person"],
+        "postcode": "B1 1BA",
+        "visibility": "public",
+        **overrides,
+    }
 
 
 def test_the_same_idempotency_key_and_body_returns_the_first_asset(client, db):
@@ -408,14 +436,18 @@ def test_one_users_key_means_nothing_for_another(client, app, db):
 
 # --------------------------------------------------------------------------- the receipts themselves
 
+
 def test_receipts_hold_no_personal_data(client, db):
     token = new_token()
     before = set(session.execute(select(SubmissionReceipt.key_hash)).scalars())
     client.post("/suggest", data={**SUGGESTION, "suggester_email": "me@example.org", "form_token": token})
     columns = {c.name for c in SubmissionReceipt.__table__.columns}
     assert columns == {"key_hash", "kind", "created_at", "redirect_to", "body_hash"}
-    rows = [r for r in session.execute(text("SELECT * FROM submission_receipt")).mappings().all()
-            if r["key_hash"] not in before]
+    rows = [
+        r
+        for r in session.execute(text("SELECT * FROM submission_receipt")).mappings().all()
+        if r["key_hash"] not in before
+    ]
     assert len(rows) == 1
     stored = " ".join(str(v) for v in rows[0].values())
     assert token not in stored and "example.org" not in stored and "B1 1BA" not in stored.upper()
@@ -424,10 +456,14 @@ def test_receipts_hold_no_personal_data(client, db):
 
 
 def test_receipts_older_than_a_day_are_deleted(app, db):
-    session.execute(text("INSERT INTO submission_receipt (key_hash, kind, created_at, redirect_to) VALUES "
-                         "(:k1, 'suggestion', now() - make_interval(hours => :h), '/'), "
-                         "(:k2, 'suggestion', now() - make_interval(hours => :h2), '/')"),
-                    {"k1": "a" * 64, "k2": "b" * 64, "h": KEEP_HOURS + 1, "h2": KEEP_HOURS - 1})
+    session.execute(
+        text(
+            "INSERT INTO submission_receipt (key_hash, kind, created_at, redirect_to) VALUES "
+            "(:k1, 'suggestion', now() - make_interval(hours => :h), '/'), "
+            "(:k2, 'suggestion', now() - make_interval(hours => :h2), '/')"
+        ),
+        {"k1": "a" * 64, "k2": "b" * 64, "h": KEEP_HOURS + 1, "h2": KEEP_HOURS - 1},
+    )
     session.commit()
     with app.test_request_context("/"):
         with once("suggestion", new_token(), "/"):
@@ -466,9 +502,14 @@ def test_two_requests_with_one_token_at_once_record_once(app):
 
     def waiting_on_a_lock() -> bool:
         with engine.connect() as conn:
-            return bool(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO submission_receipt%'")).scalar())
+            return bool(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO submission_receipt%'"
+                    )
+                ).scalar()
+            )
 
     engine = create_engine(app.config["SQLALCHEMY_URL"])
     threads = [threading.Thread(target=first), threading.Thread(target=second)]

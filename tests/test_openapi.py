@@ -1,4 +1,5 @@
 """/openapi.json: a valid OpenAPI 3.1 document for every JSON endpoint, honoured by the app (schemathesis)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -9,14 +10,18 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from jsonschema import Draft202012Validator
 from schemathesis.checks import (
-    content_type_conformance, negative_data_rejection, not_a_server_error, response_headers_conformance,
-    response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
-from assetmap.opendata import schemas
-from assetmap.opendata.openapi import document
 from assetmap.accounts.service import issue_token
 from assetmap.config import PROJECT_ROOT
+from assetmap.opendata import schemas
+from assetmap.opendata.openapi import document
 from tests.factories import YORK_POSTCODE, make_asset, make_user
 from tests.oruk_helpers import STANDARD
 
@@ -26,6 +31,7 @@ MAX_EXAMPLES = 25
 
 def test_openapi_document_is_valid_openapi_3_1(client):
     from schemathesis.specs.openapi.definitions import OPENAPI_31
+
     resp = client.get("/openapi.json")
     assert resp.status_code == 200 and resp.headers["Access-Control-Allow-Origin"] == "*"
     doc = resp.get_json()
@@ -42,8 +48,10 @@ def test_openapi_covers_every_oruk_endpoint_of_the_standard(client):
     for path, item in standard["paths"].items():
         ours = "/oruk" + path
         assert ours in doc["paths"], ours
-        assert item["get"]["operationId"] in {op["operationId"] for op in doc["paths"][ours].values()} or \
-            path in ("/taxonomy_terms", "/taxonomy_terms/{id}")  # the standard swaps these two operation ids
+        assert item["get"]["operationId"] in {op["operationId"] for op in doc["paths"][ours].values()} or path in (
+            "/taxonomy_terms",
+            "/taxonomy_terms/{id}",
+        )  # the standard swaps these two operation ids
 
 
 def test_openapi_describes_every_json_route_the_app_serves(app, client):
@@ -58,8 +66,9 @@ def test_openapi_describes_every_json_route_the_app_serves(app, client):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             generic = "/".join("{id}" if p.startswith("{") else p for p in path.split("/"))
-            assert (generic, method) in {("/".join("{id}" if p.startswith("{") else p for p in d.split("/")), m)
-                                         for d, m in documented}, f"{method} {path} is not in /openapi.json"
+            assert (generic, method) in {
+                ("/".join("{id}" if p.startswith("{") else p for p in d.split("/")), m) for d, m in documented
+            }, f"{method} {path} is not in /openapi.json"
 
 
 def test_vendored_oruk_schemas_match_the_published_standard():
@@ -73,8 +82,15 @@ def test_api_page_lists_the_endpoints_and_taxonomies(client):
     resp = client.get("/api-docs")
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
-    for text in ("Open data API", "/oruk/services", "/oruk/taxonomy_terms", "What matters (ICECAP-O capabilities)",
-                 "How to take part", "/openapi.json", "assetmap import oruk"):
+    for text in (
+        "Open data API",
+        "/oruk/services",
+        "/oruk/taxonomy_terms",
+        "What matters (ICECAP-O capabilities)",
+        "How to take part",
+        "/openapi.json",
+        "assetmap import oruk",
+    ):
         assert text in page, text
     assert page.count("<h1") == 1
     assert "Open data API</a>" in client.get("/accessibility").get_data(as_text=True)  # linked from the footer
@@ -82,11 +98,19 @@ def test_api_page_lists_the_endpoints_and_taxonomies(client):
 
 # --------------------------------------------------------------------------- property-based
 
+
 @pytest.fixture
 def fuzz_directory(request, app_ctx, db):
     """Real rows behind the endpoints, so lists and records are generated from data, not just empty pages."""
-    make_asset(name="Fuzz Choir", categories="arts-and-music;social-groups", accessibility="wheelchair",
-               organisation="Fuzz Org", contact_name="Sam", phone="0121 496 0000", email="a@example.org")
+    make_asset(
+        name="Fuzz Choir",
+        categories="arts-and-music;social-groups",
+        accessibility="wheelchair",
+        organisation="Fuzz Org",
+        contact_name="Sam",
+        phone="0121 496 0000",
+        email="a@example.org",
+    )
     make_asset(name="Fuzz Lunch", lon=None, lat=None, postcode=YORK_POSTCODE, illustrative="yes")
     make_asset(name="Fuzz Phone", modes="phone", lon=None, lat=None, service_area_wards="E05011151")
     make_asset(name="Fuzz Hidden", visibility="confidential")
@@ -119,12 +143,24 @@ def test_served_document_is_the_one_fuzzed(client):
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_every_documented_operation_honours_its_description(case, app, fuzz_directory):
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-              response_schema_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
+    ]
     if case.operation.path.startswith("/oruk"):
         checks.append(negative_data_rejection)  # the open data API refuses every value its document rules out
     case.call_and_validate(app=app, headers=fuzz_directory, checks=checks)

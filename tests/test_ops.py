@@ -1,4 +1,5 @@
 """Backup and restore: back up, wipe, restore, compare row counts."""
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -12,8 +13,9 @@ def counts(url):
     engine = create_engine(url)
     with engine.connect() as conn:
         out = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-        out["wards_md5"] = conn.execute(text(
-            "SELECT md5(string_agg((code, population_total)::text, ',' ORDER BY code)) FROM ward")).scalar()
+        out["wards_md5"] = conn.execute(
+            text("SELECT md5(string_agg((code, population_total)::text, ',' ORDER BY code)) FROM ward")
+        ).scalar()
     engine.dispose()
     return out
 
@@ -39,6 +41,7 @@ def test_backup_wipe_restore_gives_back_the_same_rows(database_url, tmp_path, ap
 
 def test_restore_refuses_a_file_that_is_not_a_backup(database_url, tmp_path):
     from assetmap.errors import ValidationError
+
     bad = tmp_path / "not.dump"
     bad.write_text("hello")
     with pytest.raises(ValidationError):

@@ -1,4 +1,5 @@
 """The Open Referral UK 3.0 API: every response checked against the published ORUK 3.0 JSON schemas."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,33 +45,68 @@ def get_error(client, url, status, field=None):
 def directory(app_ctx, db):
     """A small directory: public assets in Birmingham and York, and some that must never be published."""
     a = {
-        "choir": make_asset(name="Ladywood Community Choir", categories="arts-and-music;social-groups",
-                            audiences="older-people;all-adults", capabilities="enjoyment", asset_type="association",
-                            organisation="Ladywood Singers", schedule="mon 10:00-12:00;thu 18:30-20:00",
-                            accessibility="wheelchair;hearing-loop", cost_amount="2.50", cost_description="per session",
-                            contact_name="Sam Jones", email="choir@example.org", phone="0121 496 0000",
-                            url="https://choir.example.org/", how_to_get_there="Bus 8 to Ladywood Middleway",
-                            address="Ladywood Community Centre, Ladywood Middleway"),
-        "walk": make_asset(name="Ladywood Walking Group", categories="physical-activity", organisation="Ladywood Singers",
-                           lon=-1.8939, lat=52.4779, modes="in_person;online"),
-        "york": make_asset(name="York Lunch Club", categories="community-meals-and-food;social-groups", lon=None,
-                           lat=None, postcode=YORK_POSTCODE),
-        "phone": make_asset(name="Telephone Befriending", categories="befriending", modes="phone", lon=None, lat=None,
-                            service_area_wards="E05011151", phone="0121 496 0001", schedule="tue 14:00-16:00"),
-        "demo": make_asset(name="Knit and Natter", categories="social-groups", illustrative="yes",
-                           lon=-1.885501, lat=52.458915),  # B12 9BX, about 2 km from B1 1BA
-        "private": make_asset(name="Practitioners Only Group", visibility="practitioners",
-                              organisation="Hidden Org"),
+        "choir": make_asset(
+            name="Ladywood Community Choir",
+            categories="arts-and-music;social-groups",
+            audiences="older-people;all-adults",
+            capabilities="enjoyment",
+            asset_type="association",
+            organisation="Ladywood Singers",
+            schedule="mon 10:00-12:00;thu 18:30-20:00",
+            accessibility="wheelchair;hearing-loop",
+            cost_amount="2.50",
+            cost_description="per session",
+            contact_name="Sam Jones",
+            email="choir@example.org",
+            phone="0121 496 0000",
+            url="https://choir.example.org/",
+            how_to_get_there="Bus 8 to Ladywood Middleway",
+            address="Ladywood Community Centre, Ladywood Middleway",
+        ),
+        "walk": make_asset(
+            name="Ladywood Walking Group",
+            categories="physical-activity",
+            organisation="Ladywood Singers",
+            lon=-1.8939,
+            lat=52.4779,
+            modes="in_person;online",
+        ),
+        "york": make_asset(
+            name="York Lunch Club",
+            categories="community-meals-and-food;social-groups",
+            lon=None,
+            lat=None,
+            postcode=YORK_POSTCODE,
+        ),
+        "phone": make_asset(
+            name="Telephone Befriending",
+            categories="befriending",
+            modes="phone",
+            lon=None,
+            lat=None,
+            service_area_wards="E05011151",
+            phone="0121 496 0001",
+            schedule="tue 14:00-16:00",
+        ),
+        "demo": make_asset(
+            name="Knit and Natter", categories="social-groups", illustrative="yes", lon=-1.885501, lat=52.458915
+        ),  # B12 9BX, about 2 km from B1 1BA
+        "private": make_asset(name="Practitioners Only Group", visibility="practitioners", organisation="Hidden Org"),
         "secret": make_asset(name="Safe House Drop-in", visibility="confidential", organisation="Refuge Org"),
         "archived": make_asset(name="Closed Club", categories="social-groups"),
     }
-    a["archived"].archived_at = dt.datetime.now(dt.timezone.utc)
+    a["archived"].archived_at = dt.datetime.now(dt.UTC)
     db.flush()
     return a
 
 
-PUBLIC = {"Ladywood Community Choir", "Ladywood Walking Group", "York Lunch Club", "Telephone Befriending",
-          "Knit and Natter"}
+PUBLIC = {
+    "Ladywood Community Choir",
+    "Ladywood Walking Group",
+    "York Lunch Club",
+    "Telephone Befriending",
+    "Knit and Natter",
+}
 
 
 def all_pages(client, url, schema):
@@ -85,6 +121,7 @@ def all_pages(client, url, schema):
 
 # --------------------------------------------------------------------------- api details
 
+
 def test_api_details_name_the_version_profile_and_openapi_document(client):
     body = get_ok(client, "/oruk/", "api_details")
     assert body["version"] == "HSDS-UK-3.0"
@@ -93,6 +130,7 @@ def test_api_details_name_the_version_profile_and_openapi_document(client):
 
 
 # --------------------------------------------------------------------------- services
+
 
 def test_services_list_pages_through_every_public_asset(client, directory):
     first = get_ok(client, "/oruk/services?per_page=2", "service_list")
@@ -129,7 +167,9 @@ def test_full_service_record_nests_every_related_entity(client, directory):
     assert body["organization"]["name"] == "Ladywood Singers"
     assert body["organization_id"] == body["organization"]["id"]
     assert [(s["byday"], s["opens_at"], s["closes_at"], s["freq"]) for s in body["schedules"]] == [
-        ("MO", "10:00", "12:00", "WEEKLY"), ("TH", "18:30", "20:00", "WEEKLY")]
+        ("MO", "10:00", "12:00", "WEEKLY"),
+        ("TH", "18:30", "20:00", "WEEKLY"),
+    ]
     [sal] = body["service_at_locations"]
     loc = sal["location"]
     assert (loc["latitude"], loc["longitude"]) == (52.475425, -1.900211)
@@ -138,17 +178,29 @@ def test_full_service_record_nests_every_related_entity(client, directory):
     assert address["postal_code"] == "" and address["state_province"] == "Birmingham" and address["country"] == "GB"
     assert address["address_1"] == "Ladywood Community Centre, Ladywood Middleway"
     assert [a["accessibility"] for a in loc["accessibility"]] == ["wheelchair", "hearing-loop"]
-    assert body["cost_options"] == [{"id": body["cost_options"][0]["id"], "service_id": str(choir.id),
-                                     "option": "Per session", "amount": 2.5, "currency": "GBP",
-                                     "amount_description": "per session"}]
+    assert body["cost_options"] == [
+        {
+            "id": body["cost_options"][0]["id"],
+            "service_id": str(choir.id),
+            "option": "Per session",
+            "amount": 2.5,
+            "currency": "GBP",
+            "amount_description": "per session",
+        }
+    ]
     assert body["contacts"][0]["name"] == "Sam Jones"
     assert body["phones"][0]["number"] == "0121 496 0000"
     by_type = {}
     for attr in body["attributes"]:
         assert attr["link_id"] == str(choir.id) and attr["taxonomy_term_id"] == attr["taxonomy_term"]["id"]
         by_type.setdefault(attr["link_type"], []).append(attr["taxonomy_term"]["code"])
-    assert by_type == {"category": ["social-groups", "arts-and-music"], "audience": ["all-adults", "older-people"],
-                       "capability": ["enjoyment"], "asset_type": ["association"], "mode": ["in_person"]}
+    assert by_type == {
+        "category": ["social-groups", "arts-and-music"],
+        "audience": ["all-adults", "older-people"],
+        "capability": ["enjoyment"],
+        "asset_type": ["association"],
+        "mode": ["in_person"],
+    }
 
 
 def test_service_without_a_place_publishes_its_ward_service_area(client, directory):
@@ -189,6 +241,7 @@ def test_confidential_location_never_carries_a_point_or_address(app_ctx, directo
 
 # --------------------------------------------------------------------------- filters
 
+
 def names_of(client, url, schema="service_list"):
     body = get_ok(client, url, schema)
     if schema == "service_at_location_list":
@@ -204,7 +257,10 @@ def test_search_finds_words_in_names_and_descriptions(client, directory):
 
 def test_taxonomy_term_and_taxonomy_filters(client, directory):
     assert names_of(client, f"/oruk/services?taxonomy_term_id={SOCIAL}") == [
-        "Knit and Natter", "Ladywood Community Choir", "York Lunch Club"]
+        "Knit and Natter",
+        "Ladywood Community Choir",
+        "York Lunch Club",
+    ]
     assert names_of(client, f"/oruk/services?taxonomy_term_id={PHONE_MODE}") == ["Telephone Befriending"]
     online = oruk.stable_id("mode", "online")
     assert names_of(client, f"/oruk/services?taxonomy_term_id={online}") == ["Ladywood Walking Group"]
@@ -215,15 +271,21 @@ def test_taxonomy_term_and_taxonomy_filters(client, directory):
 def test_filters_combine_with_and(client, directory):
     org = directory["choir"].organisation_id
     assert names_of(client, f"/oruk/services?organization_id={org}") == [
-        "Ladywood Community Choir", "Ladywood Walking Group"]
+        "Ladywood Community Choir",
+        "Ladywood Walking Group",
+    ]
     assert names_of(client, f"/oruk/services?organization_id={org}&taxonomy_term_id={SOCIAL}") == [
-        "Ladywood Community Choir"]
+        "Ladywood Community Choir"
+    ]
     assert names_of(client, f"/oruk/services?organization_id={org}&taxonomy_term_id={SOCIAL}&search=walking") == []
 
 
 def test_modified_after(client, db, directory):
-    db.execute(update(Service).values(updated_at=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
-               .where(Service.id != directory["york"].id))
+    db.execute(
+        update(Service)
+        .values(updated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        .where(Service.id != directory["york"].id)
+    )
     assert names_of(client, "/oruk/services?modified_after=2025-01-01T00:00:00Z") == ["York Lunch Club"]
     assert names_of(client, "/oruk/services?modified_after=2025-01-01") == ["York Lunch Club"]
     assert len(names_of(client, "/oruk/services?modified_after=2023-12-31T23:59:59%2B00:00")) == 5
@@ -237,13 +299,18 @@ def test_postcode_and_proximity_find_places_nearest_first(client, directory):
     assert [c["service"]["name"] for c in near["contents"]] == ["Ladywood Community Choir"]
     everywhere = get_ok(client, "/oruk/service_at_locations?postcode=B1%201BA", "service_at_location_list")
     assert [c["service"]["name"] for c in everywhere["contents"]] == [
-        "Ladywood Community Choir", "Ladywood Walking Group", "Knit and Natter", "York Lunch Club"]
+        "Ladywood Community Choir",
+        "Ladywood Walking Group",
+        "Knit and Natter",
+        "York Lunch Club",
+    ]
     york_first = get_ok(client, "/oruk/services?postcode=YO1%207HH", "service_list")
     assert york_first["contents"][0]["name"] == "York Lunch Club"
     assert "Telephone Befriending" not in [c["name"] for c in york_first["contents"]]
 
 
 # --------------------------------------------------------------------------- service_at_locations
+
 
 def test_service_at_locations_list_and_full_record(client, directory):
     body = get_ok(client, "/oruk/service_at_locations?per_page=200", "service_at_location_list")
@@ -260,6 +327,7 @@ def test_service_at_locations_list_and_full_record(client, directory):
 
 
 # --------------------------------------------------------------------------- organizations
+
 
 def test_organizations_lists_only_those_running_public_services(client, directory):
     body = get_ok(client, "/oruk/organizations?per_page=200", "organization_list")
@@ -283,11 +351,13 @@ def test_organization_running_only_confidential_services_is_not_published(client
 
 # --------------------------------------------------------------------------- taxonomies
 
+
 def test_taxonomies_publish_our_vocabularies_with_the_seeded_stable_ids(client, db):
     body = get_ok(client, "/oruk/taxonomies", "taxonomy_list")
     by_uri = {t["uri"]: t for t in body["contents"]}
-    assert set(by_uri) == {f"{oruk.TAXONOMY_BASE}/{c}" for c in
-                           ("category", "audience", "capability", "asset_type", "mode")}
+    assert set(by_uri) == {
+        f"{oruk.TAXONOMY_BASE}/{c}" for c in ("category", "audience", "capability", "asset_type", "mode")
+    }
     for tax in db.query(Taxonomy):
         assert by_uri[tax.uri]["id"] == str(tax.id) == str(oruk.stable_id(tax.code))
     for term in db.query(TaxonomyTerm):
@@ -315,14 +385,27 @@ def test_taxonomy_terms_list_filters_and_pages(client):
 
 # --------------------------------------------------------------------------- errors
 
-@pytest.mark.parametrize("query,field", [
-    ("page=abc", "page"), ("page=0", "page"), ("per_page=0", "per_page"), ("per_page=1000", "per_page"),
-    ("taxonomy_term_id=not-an-id", "taxonomy_term_id"), ("taxonomy_id=1", "taxonomy_id"),
-    ("organization_id=x", "organization_id"), ("modified_after=yesterday", "modified_after"),
-    ("full=maybe", "full"), ("minimal=2", "minimal"), ("proximity=500", "proximity"),
-    ("postcode=B1&proximity=500", "postcode"), ("postcode=B1%201BA&proximity=-5", "proximity"),
-    ("format=xml", "format"), (f"search={'x' * 201}", "search"),
-])
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("page=abc", "page"),
+        ("page=0", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=1000", "per_page"),
+        ("taxonomy_term_id=not-an-id", "taxonomy_term_id"),
+        ("taxonomy_id=1", "taxonomy_id"),
+        ("organization_id=x", "organization_id"),
+        ("modified_after=yesterday", "modified_after"),
+        ("full=maybe", "full"),
+        ("minimal=2", "minimal"),
+        ("proximity=500", "proximity"),
+        ("postcode=B1&proximity=500", "postcode"),
+        ("postcode=B1%201BA&proximity=-5", "proximity"),
+        ("format=xml", "format"),
+        (f"search={'x' * 201}", "search"),
+    ],
+)
 def test_bad_parameters_are_400_naming_the_parameter(client, query, field):
     get_error(client, f"/oruk/services?{query}", 400, field)
 
@@ -347,8 +430,20 @@ def test_list_errors_on_other_endpoints(client):
 
 
 INJECTIONS = ["' OR 1=1 --", "1; DROP TABLE service; --", "%' UNION SELECT null --", "\\", "%00", "😀' --"]
-PARAMETERS = ("search", "page", "per_page", "taxonomy_term_id", "taxonomy_id", "organization_id",
-              "modified_after", "postcode", "proximity", "full", "minimal", "format")
+PARAMETERS = (
+    "search",
+    "page",
+    "per_page",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "organization_id",
+    "modified_after",
+    "postcode",
+    "proximity",
+    "full",
+    "minimal",
+    "format",
+)
 #: the parameters each list endpoint reads and validates; it ignores the others
 VALIDATED = {
     "services": set(PARAMETERS) - {"search"},
@@ -363,6 +458,7 @@ VALIDATED = {
 def test_sql_injection_through_every_parameter_is_harmless(client, directory, value):
     """Each value is refused (400 naming the parameter), matched as plain text (no results), or ignored."""
     from urllib.parse import quote
+
     totals = {path: get_ok(client, f"/oruk/{path}", None)["total_items"] for path in VALIDATED}
     for path, validated in VALIDATED.items():
         for name in PARAMETERS:
@@ -378,13 +474,16 @@ def test_sql_injection_through_every_parameter_is_harmless(client, directory, va
 
 # --------------------------------------------------------------------------- cost
 
+
 def test_a_page_of_full_services_costs_a_fixed_number_of_queries(app, client, directory):
     from assetmap import db as dbmod
+
     counted = []
     target = dbmod.session.get_bind()  # this test's connection
 
     def count(conn, cursor, statement, *_a):
         counted.append(statement)
+
     event.listen(target, "before_cursor_execute", count)
     try:
         client.get("/oruk/services?full=true&per_page=2")
@@ -400,23 +499,25 @@ def test_a_page_of_full_services_costs_a_fixed_number_of_queries(app, client, di
 
 # --------------------------------------------------------------------------- the collector guard
 
+
 def test_collector_is_paused_while_open_data_requests_run_and_resumed_after(client):
     import gc
 
     from flask import request_finished
 
     from assetmap.opendata import gcguard
+
     assert gc.isenabled()
     during = []
     try:
         gcguard.pause()
-        gcguard.pause()          # a second, overlapping request
+        gcguard.pause()  # a second, overlapping request
         assert not gc.isenabled()
         gcguard.resume()
         assert not gc.isenabled()  # still one request running
         gcguard.resume()
         assert gc.isenabled()
-        gcguard.resume()         # an unmatched resume changes nothing
+        gcguard.resume()  # an unmatched resume changes nothing
         assert gc.isenabled()
         # request_finished is sent after the view and before the teardown hooks that resume collection
         with request_finished.connected_to(lambda *_a, **_kw: during.append(gc.isenabled()), client.application):
@@ -425,7 +526,7 @@ def test_collector_is_paused_while_open_data_requests_run_and_resumed_after(clie
             assert client.get("/oruk/").status_code == 200
             assert gc.isenabled()
     finally:
-        gcguard._holders = 0     # whatever failed above, the rest of the session gets its collector back
+        gcguard._holders = 0  # whatever failed above, the rest of the session gets its collector back
         gc.enable()
     assert during == [not gcguard.NEEDED] * 2  # paused while each request ran, where the guard is needed
 
@@ -434,14 +535,18 @@ def test_the_collector_guard_is_installed_exactly_where_it_is_needed(app, monkey
     from flask import Blueprint
 
     from assetmap.opendata import gcguard
+
     # the open data blueprint carries both hooks on this interpreter exactly when the guard is needed
-    assert ((gcguard.pause in app.before_request_funcs.get("opendata", []),
-             gcguard.resume in app.teardown_request_funcs.get("opendata", []))
-            == (gcguard.NEEDED, gcguard.NEEDED))
+    assert (
+        gcguard.pause in app.before_request_funcs.get("opendata", []),
+        gcguard.resume in app.teardown_request_funcs.get("opendata", []),
+    ) == (gcguard.NEEDED, gcguard.NEEDED)
     # and guard() installs them when they are needed and not otherwise, whichever interpreter runs this
     for needed in (True, False):
         monkeypatch.setattr(gcguard, "NEEDED", needed)
         bp = Blueprint(f"probe_{needed}", __name__)
         gcguard.guard(bp)
-        assert (gcguard.pause in bp.before_request_funcs.get(None, []),
-                gcguard.resume in bp.teardown_request_funcs.get(None, [])) == (needed, needed)
+        assert (
+            gcguard.pause in bp.before_request_funcs.get(None, []),
+            gcguard.resume in bp.teardown_request_funcs.get(None, []),
+        ) == (needed, needed)

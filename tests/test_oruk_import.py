@@ -1,4 +1,5 @@
 """`assetmap import oruk`: another publisher's ORUK 3.0 feed, served on 127.0.0.1 or saved to a file."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,13 @@ from assetmap.opendata.feed import FeedError, base_url, fetch, read_file
 from assetmap.opendata.importer import import_feed
 from tests.factories import YORK_POSTCODE, make_asset
 from tests.oruk_helpers import (
-    FIXTURES, FeedApp, FeedAppV1, assert_valid_service, fixture_services, fixture_services_v1, serve,
+    FIXTURES,
+    FeedApp,
+    FeedAppV1,
+    assert_valid_service,
+    fixture_services,
+    fixture_services_v1,
+    serve,
 )
 
 WALK_ID = "5f0c1a3e-2b7d-4c59-9d7a-3b1e4a6f8c21"
@@ -36,16 +43,22 @@ def feed():
 
 # --------------------------------------------------------------------------- dry run and apply
 
+
 def test_dry_run_reports_every_outcome_and_writes_nothing(app_ctx, db, feed):
     report = import_feed(feed.url)
     assert report.source.startswith("oruk:127.0.0.1:") and not report.applied
     assert report.services_read == 6
-    assert sorted(report.created) == ["Acomb Men's Shed", "Community Counselling", "Ladywood Telephone Befriending",
-                                      "Walking for Health Birmingham (Cannon Hill Park)",
-                                      "Walking for Health Birmingham (Ladywood Community Centre)"]
+    assert sorted(report.created) == [
+        "Acomb Men's Shed",
+        "Community Counselling",
+        "Ladywood Telephone Befriending",
+        "Walking for Health Birmingham (Cannon Hill Park)",
+        "Walking for Health Birmingham (Ladywood Community Centre)",
+    ]
     assert {(s.name, s.reason) for s in report.skipped} == {
         ("Old Drop-in", "its status is defunct"),
-        ("Somewhere in MyCity", "That point is outside Great Britain.")}
+        ("Somewhere in MyCity", "That point is outside Great Britain."),
+    }
     assert report.defaulted_category == ["Community Counselling"]
     assert set(report.unmapped_terms) == {"name", "Walking"}
     assert sum(report.wards.values()) == 4 and not report.outside and report.area_only == 1
@@ -65,27 +78,43 @@ def test_feed_pages_are_all_read_then_each_full_record(app_ctx, db, feed):
 
 def ward_of(service: Service) -> str | None:
     """The ward the database trigger gave the asset's place (read back, not the stale ORM copy)."""
-    return session.execute(select(Location.ward_code).join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-                           .where(ServiceAtLocation.service_id == service.id)).scalar_one()
+    return session.execute(
+        select(Location.ward_code)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == service.id)
+    ).scalar_one()
 
 
 def test_apply_maps_services_into_our_model_and_places_them_in_wards(app_ctx, db, feed):
     report = import_feed(feed.url, apply=True)
     assets = imported(report.source)
-    assert sorted(assets) == sorted([COUNSELLING_ID, WALK_ID, f"{WALK_ID}@7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-                                     "c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "c6f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"])
+    assert sorted(assets) == sorted(
+        [
+            COUNSELLING_ID,
+            WALK_ID,
+            f"{WALK_ID}@7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+            "c6f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+        ]
+    )
     counselling = service_snapshot(assets[COUNSELLING_ID])
     assert counselling["categories"] == ["information-and-advice"]
     assert counselling["accessibility"] == ["hearing-loop", "wheelchair"]
     assert counselling["schedule"] == ["th 10:00-18:00", "fr 10:00-18:00"]
     assert (counselling["cost_amount"], counselling["cost_description"]) == ("35", "per 1 hour session")
     assert (counselling["contact_name"], counselling["postcode"], counselling["organisation"]) == (
-        "Ann Persona", "YO1 7HH", "Example Organization Inc.")
+        "Ann Persona",
+        "YO1 7HH",
+        "Example Organization Inc.",
+    )
     assert ward_of(assets[COUNSELLING_ID]) == "E05010318"  # Guildhall, York
 
     walk = service_snapshot(assets[WALK_ID])
     assert (walk["categories"], walk["audiences"], walk["capabilities"]) == (
-        ["physical-activity"], ["older-people"], ["enjoyment"])
+        ["physical-activity"],
+        ["older-people"],
+        ["enjoyment"],
+    )
     assert walk["schedule"] == ["mo 10:00-11:30"] and walk["accessibility"] == ["step-free"]
     assert walk["phone"] == "0121 496 0123" and walk["cost_amount"] == "0"
     assert ward_of(assets[WALK_ID]) == "E05011122"  # Balsall Heath West
@@ -93,14 +122,28 @@ def test_apply_maps_services_into_our_model_and_places_them_in_wards(app_ctx, db
 
     phone = service_snapshot(assets["c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"])
     assert (phone["modes"], phone["service_area_wards"], phone["schedule"]) == (
-        ["phone"], ["E05011151"], ["tu 14:00-16:00", "th 14:00-16:00"])
+        ["phone"],
+        ["E05011151"],
+        ["tu 14:00-16:00", "th 14:00-16:00"],
+    )
     shed = service_snapshot(assets["c6f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"])
     assert (shed["postcode"], shed["email"], shed["categories"], shed["asset_type"]) == (
-        "YO24 3AB", "", ["social-groups"], "association")
+        "YO24 3AB",
+        "",
+        ["social-groups"],
+        "association",
+    )
     assert (shed["lat"], shed["lon"]) == (53.952113, -1.130871)  # the postcode's centroid
     assert ward_of(assets["c6f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"]) == "E05010330"  # Westfield, York
-    actions = session.execute(select(AssetChange.action).join(Service, Service.id == AssetChange.service_id)
-                              .where(Service.source == report.source)).scalars().all()
+    actions = (
+        session.execute(
+            select(AssetChange.action)
+            .join(Service, Service.id == AssetChange.service_id)
+            .where(Service.source == report.source)
+        )
+        .scalars()
+        .all()
+    )
     assert actions == ["import"] * 5  # each asset's history starts with the import
 
 
@@ -117,8 +160,10 @@ def test_reimport_updates_instead_of_duplicating(app_ctx, db, feed):
     assert third.gone == ["Acomb Men's Shed"]
     assets = imported(first.source)
     assert len(assets) == 5
-    assert (assets["c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"].name, assets["c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"].version) \
-        == ("Ladywood Phone Friends", 2)
+    assert (
+        assets["c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"].name,
+        assets["c3f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"].version,
+    ) == ("Ladywood Phone Friends", 2)
 
 
 def test_reimport_updates_an_asset_with_accessibility_features(app_ctx, db, feed):
@@ -139,6 +184,7 @@ def test_a_record_that_cannot_be_fetched_is_skipped_with_the_reason(app_ctx, db)
 
 def test_apply_is_all_or_nothing(app, db, feed, monkeypatch, runner):
     import assetmap.loaders.assets as loader
+
     real, calls = loader.create_asset, []
 
     def failing(*args, **kwargs):
@@ -146,12 +192,17 @@ def test_apply_is_all_or_nothing(app, db, feed, monkeypatch, runner):
         if len(calls) == 3:
             raise RuntimeError("the database went away mid-import")
         return real(*args, **kwargs)
+
     monkeypatch.setattr(loader, "create_asset", failing)
     result = runner.invoke(oruk_command, [feed.url, "--apply"])
     assert result.exit_code != 0 and len(calls) == 3
     with app.app_context():
-        assert session.execute(select(func.count()).select_from(Service)
-                               .where(Service.source.like("oruk:127.0.0.1:%"))).scalar_one() == 0
+        assert (
+            session.execute(
+                select(func.count()).select_from(Service).where(Service.source.like("oruk:127.0.0.1:%"))
+            ).scalar_one()
+            == 0
+        )
 
 
 # --------------------------------------------------------------------------- ORUK version 1 feeds
@@ -164,11 +215,18 @@ def _check_v1_assets(source: str) -> None:
     assert set(found) == {"0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d01", "0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d02"}
     lunch = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d01"])
     assert (lunch["categories"], lunch["schedule"], lunch["postcode"], lunch["address"]) == (
-        ["community-meals-and-food"], ["tu 12:00-14:00"], "B1 1BA", "Ladywood Middleway")
+        ["community-meals-and-food"],
+        ["tu 12:00-14:00"],
+        "B1 1BA",
+        "Ladywood Middleway",
+    )
     assert lunch["accessibility"] == ["hearing-loop", "wheelchair"] and lunch["phone"] == "0121 496 0100"
     chess = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d02"])
     assert (chess["categories"], chess["schedule"], chess["postcode"]) == (
-        ["social-groups"], ["th 18:30-21:00"], "YO1 7HH")  # weekday 4 counted from Monday; placed by postcode
+        ["social-groups"],
+        ["th 18:30-21:00"],
+        "YO1 7HH",
+    )  # weekday 4 counted from Monday; placed by postcode
     assert chess["lat"] is not None
 
 
@@ -185,14 +243,25 @@ def test_version_1_feed_pages_and_services_are_imported(app_ctx, db, from_zero):
 
 def test_version_1_page_saved_to_a_file_is_imported(app_ctx, db, tmp_path):
     page = tmp_path / "v1.json"
-    page.write_text(json.dumps({"totalElements": 3, "totalPages": 1, "number": 1, "first": True, "last": True,
-                                "content": fixture_services_v1()}))
+    page.write_text(
+        json.dumps(
+            {
+                "totalElements": 3,
+                "totalPages": 1,
+                "number": 1,
+                "first": True,
+                "last": True,
+                "content": fixture_services_v1(),
+            }
+        )
+    )
     report = import_feed(str(page), apply=True)
     assert sorted(report.created) == V1_CREATED
     _check_v1_assets(report.source)
 
 
 # --------------------------------------------------------------------------- files and bad feeds
+
 
 def test_import_from_a_saved_file_and_its_other_shapes(app_ctx, db, tmp_path):
     report = import_feed(str(FIXTURES / "services.json"), apply=True)
@@ -208,10 +277,13 @@ def test_import_from_a_saved_file_and_its_other_shapes(app_ctx, db, tmp_path):
     assert import_feed(str(single)).created == ["Ladywood Telephone Befriending"]
 
 
-@pytest.mark.parametrize("content,message", [
-    ("not json at all {", "is not JSON"),
-    ('{"hello": "world"}', "holds no Open Referral UK services"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("not json at all {", "is not JSON"),
+        ('{"hello": "world"}', "holds no Open Referral UK services"),
+    ],
+)
 def test_unreadable_files_say_why(app_ctx, tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
@@ -223,6 +295,7 @@ def test_feed_that_is_not_oruk_or_not_there_says_why(app_ctx, db):
     def not_oruk(environ, start_response):
         start_response("200 OK", [("Content-Type", "application/json")])
         return [b'{"services": []}']
+
     with serve(not_oruk) as url:
         with pytest.raises(FeedError, match="not an Open Referral UK list of services"):
             import_feed(url + "/oruk")
@@ -245,10 +318,19 @@ def test_unusable_services_are_skipped_not_fatal(app_ctx, db, tmp_path):
         {"name": "No id"},
         {"id": "x1", "description": "no name"},
         {"id": "x2", "name": "Nowhere", "status": "active"},
-        {"id": "x3", "name": "Too long " * 40, "service_areas": [
-            {"id": "a", "uri": "http://statistics.data.gov.uk/id/statistical-geography/E05011151"}]},
-        {"id": "x4", "name": "Fine", "service_areas": [{"id": "a", "name": "Ladywood E05011151"}],
-         "assured_date": "2999-01-01", "url": "ftp://old.example.org", "cost_options": [{"id": "c", "amount": -3}]},
+        {
+            "id": "x3",
+            "name": "Too long " * 40,
+            "service_areas": [{"id": "a", "uri": "http://statistics.data.gov.uk/id/statistical-geography/E05011151"}],
+        },
+        {
+            "id": "x4",
+            "name": "Fine",
+            "service_areas": [{"id": "a", "name": "Ladywood E05011151"}],
+            "assured_date": "2999-01-01",
+            "url": "ftp://old.example.org",
+            "cost_options": [{"id": "c", "amount": -3}],
+        },
     ]
     path = tmp_path / "odd.json"
     path.write_text(json.dumps(services))
@@ -266,8 +348,10 @@ def test_unusable_services_are_skipped_not_fatal(app_ctx, db, tmp_path):
 
 # --------------------------------------------------------------------------- the command
 
+
 def test_command_dry_run_then_apply(app, db, feed, runner):
     from assetmap.cli import main
+
     dry = runner.invoke(main, ["import", "oruk", feed.url])
     assert dry.exit_code == 0, dry.output
     assert "dry run: nothing written" in dry.output and "5 would be created" in dry.output
@@ -300,25 +384,64 @@ def normalise(node):
 
 
 def test_round_trip_export_import_export_gives_the_same_records(app, app_ctx, db, tmp_path):
-    make_asset(name="Ladywood Community Choir", categories="arts-and-music;social-groups",
-               audiences="older-people;all-adults", capabilities="enjoyment;feeling-valued", asset_type="association",
-               organisation="Ladywood Singers", schedule="mon 10:00-12:00;mon 14:00-15:00;thu 18:30-20:00",
-               accessibility="wheelchair;hearing-loop;bsl", cost_amount="2.50", cost_description="per session",
-               contact_name="Sam Jones", email="choir@example.org", phone="0121 496 0000",
-               url="https://choir.example.org/", how_to_get_there="Bus 8", address="Ladywood Middleway")
-    make_asset(name="Walk and Talk", categories="physical-activity", modes="in_person;online", lon=-1.8939,
-               lat=52.4779, cost_amount="", cost_description="Donations welcome", last_verified="")
-    make_asset(name="York Lunch Club", categories="community-meals-and-food", lon=None, lat=None,
-               postcode=YORK_POSTCODE, illustrative="yes", organisation="York Food Friends")
-    make_asset(name="Telephone Befriending", categories="befriending", modes="phone;online", lon=None, lat=None,
-               service_area_wards="E05011151;E05011122", phone="0121 496 0001", schedule="tue 14:00-16:00")
+    make_asset(
+        name="Ladywood Community Choir",
+        categories="arts-and-music;social-groups",
+        audiences="older-people;all-adults",
+        capabilities="enjoyment;feeling-valued",
+        asset_type="association",
+        organisation="Ladywood Singers",
+        schedule="mon 10:00-12:00;mon 14:00-15:00;thu 18:30-20:00",
+        accessibility="wheelchair;hearing-loop;bsl",
+        cost_amount="2.50",
+        cost_description="per session",
+        contact_name="Sam Jones",
+        email="choir@example.org",
+        phone="0121 496 0000",
+        url="https://choir.example.org/",
+        how_to_get_there="Bus 8",
+        address="Ladywood Middleway",
+    )
+    make_asset(
+        name="Walk and Talk",
+        categories="physical-activity",
+        modes="in_person;online",
+        lon=-1.8939,
+        lat=52.4779,
+        cost_amount="",
+        cost_description="Donations welcome",
+        last_verified="",
+    )
+    make_asset(
+        name="York Lunch Club",
+        categories="community-meals-and-food",
+        lon=None,
+        lat=None,
+        postcode=YORK_POSTCODE,
+        illustrative="yes",
+        organisation="York Food Friends",
+    )
+    make_asset(
+        name="Telephone Befriending",
+        categories="befriending",
+        modes="phone;online",
+        lon=None,
+        lat=None,
+        service_area_wards="E05011151;E05011122",
+        phone="0121 496 0001",
+        schedule="tue 14:00-16:00",
+    )
     make_asset(name="Not for export", visibility="practitioners")
     make_asset(name="Also not for export", visibility="confidential")
 
     with serve(app) as url:  # export through our own API, over HTTP, with the importer's feed reader
         exported = sorted(fetch(url + "/oruk").services, key=lambda s: s["name"])
-    assert [s["name"] for s in exported] == ["Ladywood Community Choir", "Telephone Befriending", "Walk and Talk",
-                                             "York Lunch Club"]
+    assert [s["name"] for s in exported] == [
+        "Ladywood Community Choir",
+        "Telephone Befriending",
+        "Walk and Talk",
+        "York Lunch Club",
+    ]
     for record in exported:
         assert_valid_service(record)
     saved = tmp_path / "our_feed.json"

@@ -10,6 +10,7 @@ date-time), with no null anywhere. Its older releases also checked the paging me
 The validator's own pass/warn/fail fixtures go through the same checker, to show it fails what the validator
 fails (``tests/fixtures/oruk/validator/``).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,6 +33,7 @@ DEFAULT_PAGE_SIZE = 50  # ours; the validator never sends per_page
 
 
 # --------------------------------------------------------------------------- the checker
+
 
 def checker() -> FormatChecker:
     """jsonschema's FormatChecker with ``uri`` and ``date-time`` checked as the .NET validator checks them."""
@@ -78,20 +80,35 @@ def problems(schema_name: str, body) -> list[str]:
 def response_schema(operation: dict) -> str:
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.startswith(SCHEMA_PREFIX), ref
-    return ref[len(SCHEMA_PREFIX):].removesuffix(".json")
+    return ref[len(SCHEMA_PREFIX) :].removesuffix(".json")
 
 
 # --------------------------------------------------------------------------- the validator's fixtures
 
-@pytest.mark.parametrize("fixture, schema_name, expected", [
-    ("validator-fail_service_full.json", "service", ["email: 'email-example_com' is not a 'email'",
-                                                     "url: 'example/counselling' is not a 'uri'"]),
-    ("validator-fail_api_details.json", "api_details", ["(top): 'profile' is a required property",
-                                                        "openapi_url: 'docs-openreferraluk-org/en/latest/openapi30.json' "
-                                                        "is not a 'uri'"]),
-    ("validator-warn_taxonomy_term.json", "taxonomy_term", ["(top): 'description' is a required property",
-                                                            "term_uri: 'example_com' is not a 'uri'"]),
-])
+
+@pytest.mark.parametrize(
+    "fixture, schema_name, expected",
+    [
+        (
+            "validator-fail_service_full.json",
+            "service",
+            ["email: 'email-example_com' is not a 'email'", "url: 'example/counselling' is not a 'uri'"],
+        ),
+        (
+            "validator-fail_api_details.json",
+            "api_details",
+            [
+                "(top): 'profile' is a required property",
+                "openapi_url: 'docs-openreferraluk-org/en/latest/openapi30.json' is not a 'uri'",
+            ],
+        ),
+        (
+            "validator-warn_taxonomy_term.json",
+            "taxonomy_term",
+            ["(top): 'description' is a required property", "term_uri: 'example_com' is not a 'uri'"],
+        ),
+    ],
+)
 def test_the_checker_fails_what_the_validator_fails(fixture, schema_name, expected):
     assert problems(schema_name, json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))) == expected
 
@@ -116,16 +133,23 @@ def test_fixtures_are_the_published_copies():
 
 # --------------------------------------------------------------------------- the walk, against the test server
 
+
 @pytest.fixture
 def feed(app, app_ctx, db):
     """Four pages of public services at the default page size (so the middle page, 4 // 2, is neither the
     first nor the last), and places that must not appear."""
     for n in range(3 * DEFAULT_PAGE_SIZE + 7):
-        make_asset(name=f"Validator group {n:03d}", organisation=f"Validator org {n % 12}",
-                   categories="social-groups;arts-and-music" if n % 2 else "physical-activity",
-                   url="https://example.org/groups" if n % 3 else None, email="hello@example.org",
-                   contact_name="Sam Jones", phone="0121 496 0000", accessibility="wheelchair",
-                   **({"lon": None, "lat": None, "postcode": YORK_POSTCODE} if n % 5 == 0 else {}))
+        make_asset(
+            name=f"Validator group {n:03d}",
+            organisation=f"Validator org {n % 12}",
+            categories="social-groups;arts-and-music" if n % 2 else "physical-activity",
+            url="https://example.org/groups" if n % 3 else None,
+            email="hello@example.org",
+            contact_name="Sam Jones",
+            phone="0121 496 0000",
+            accessibility="wheelchair",
+            **({"lon": None, "lat": None, "postcode": YORK_POSTCODE} if n % 5 == 0 else {}),
+        )
     make_asset(name="Validator phone line", modes="phone", lon=None, lat=None, service_area_wards="E05011151")
     make_asset(name="Validator refuge", visibility="confidential")
     make_asset(name="Validator practitioners only", visibility="practitioners")
@@ -193,7 +217,10 @@ def test_the_validator_walk_passes_every_endpoint(feed):
     assert walk.found == {}
     # the walk really went through the first, middle (4 // 2) and last pages, and ten records of each kind
     assert [r for r in walk.requested if r.startswith("/services?")] == [
-        "/services?page=1", "/services?page=2", "/services?page=4"]
+        "/services?page=1",
+        "/services?page=2",
+        "/services?page=4",
+    ]
     for path in ("/services", "/service_at_locations", "/organizations", "/taxonomies", "/taxonomy_terms"):
         assert sum(r.startswith(path + "/") for r in walk.requested) == len(ids[path]), path
         assert len(ids[path]) == (5 if path == "/taxonomies" else MAX_IDS), path  # we publish five taxonomies

@@ -1,4 +1,5 @@
 """Postcode normalisation, rejection and look-up."""
+
 import pytest
 
 from assetmap import postcodes
@@ -10,14 +11,30 @@ def test_normalises_case_and_spacing(raw):
     assert postcodes.normalise(raw) == "B1 1BA"
 
 
-@pytest.mark.parametrize("raw, expected", [("yo17hh", "YO1 7HH"), ("B151TT", "B15 1TT"), ("ec1a1bb", "EC1A 1BB"),
-                                           ("W1A 0AX", "W1A 0AX")])
+@pytest.mark.parametrize(
+    "raw, expected", [("yo17hh", "YO1 7HH"), ("B151TT", "B15 1TT"), ("ec1a1bb", "EC1A 1BB"), ("W1A 0AX", "W1A 0AX")]
+)
 def test_normalises_every_outward_shape(raw, expected):
     assert postcodes.normalise(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "B1", "1BA B1", "ABC DEF", "B1 1CI", "B11 1BAA", "B1 1B",
-                                 "B1 1BA; DROP TABLE postcode", "<script>", "B1\u00a0\u00a0", "999 999"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "B1",
+        "1BA B1",
+        "ABC DEF",
+        "B1 1CI",
+        "B11 1BAA",
+        "B1 1B",
+        "B1 1BA; DROP TABLE postcode",
+        "<script>",
+        "B1\u00a0\u00a0",
+        "999 999",
+    ],
+)
 def test_rejects_malformed_postcodes_with_a_clear_message(raw):
     with pytest.raises(ValidationError) as exc:
         postcodes.normalise(raw)

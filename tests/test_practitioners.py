@@ -4,6 +4,7 @@ Includes the privacy proofs: the searched postcode never reaches a log line, a U
 cookie; the shortlist writes nothing to the database; connection and unmet-need records hold no
 personal fields.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ from sqlalchemy import ARRAY, func, inspect, select, text
 from assetmap import geo
 from assetmap.db import session
 from assetmap.models import ConnectionLog, Constituency, Postcode, UnmetNeed, Ward
-from tests.factories import BIRMINGHAM_LONLAT, BIRMINGHAM_POSTCODE, login, make_asset as _make_asset, make_user
+from tests.factories import BIRMINGHAM_LONLAT, BIRMINGHAM_POSTCODE, login, make_user
+from tests.factories import make_asset as _make_asset
 
 LON, LAT = BIRMINGHAM_LONLAT
 LADYWOOD = "E05011151"
@@ -31,8 +33,10 @@ def make_asset(**kw):
 
 
 def offset(north_m: float = 0.0, east_m: float = 0.0) -> dict:
-    return {"lat": round(LAT + north_m / 111_320.0, 6),
-            "lon": round(LON + east_m / (111_320.0 * math.cos(math.radians(LAT))), 6)}
+    return {
+        "lat": round(LAT + north_m / 111_320.0, 6),
+        "lon": round(LON + east_m / (111_320.0 * math.cos(math.radians(LAT))), 6),
+    }
 
 
 def search(client, postcode=BIRMINGHAM_POSTCODE, **fields):
@@ -54,14 +58,26 @@ def html(resp) -> str:
 
 # --------------------------------------------------------------------------- search and results
 
+
 def test_home_redirects_to_the_search_page_which_is_open_to_the_public(client):
     resp = client.get("/")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/search")
     page = html(client.get("/search"))
     assert '<label class="govuk-label govuk-label--m" for="postcode">Postcode</label>' in page
     assert 'autocomplete="off"' in page
-    for name in ("distance", "q", "category", "audience", "capability", "asset_type", "free", "wheelchair",
-                 "open_day", "open_part", "mode"):
+    for name in (
+        "distance",
+        "q",
+        "category",
+        "audience",
+        "capability",
+        "asset_type",
+        "free",
+        "wheelchair",
+        "open_day",
+        "open_part",
+        "mode",
+    ):
         assert f'name="{name}"' in page, name
 
 
@@ -79,11 +95,18 @@ def test_search_redirects_to_an_opaque_results_address(client, db):
 
 
 def test_results_list_works_without_javascript_and_shows_what_a_practitioner_needs(client, db):
-    make_asset(name="Singing for the brain", description="Songs and company. Tea after.", schedule="tue 10:00-11:30",
-               cost_amount="2", cost_description="£2 a session", accessibility="wheelchair;hearing-loop",
-               last_verified="2026-08-10", **offset(400))
+    make_asset(
+        name="Singing for the brain",
+        description="Songs and company. Tea after.",
+        schedule="tue 10:00-11:30",
+        cost_amount="2",
+        cost_description="£2 a session",
+        accessibility="wheelchair;hearing-loop",
+        last_verified="2026-08-10",
+        **offset(400),
+    )
     body = html(client.get(results_url(client)))
-    item = body[body.index('<ol class="govuk-list am-results"'):]
+    item = body[body.index('<ol class="govuk-list am-results"') :]
     assert "Singing for the brain" in item
     assert "Songs and company." in item and "Tea after" not in item  # one line
     assert "0.2 miles (about 5 minutes' walk)" in item
@@ -131,6 +154,7 @@ def test_map_features_are_limited_to_the_view_and_never_confidential(client, db)
 
 def test_map_features_cap_is_reported(client, db, monkeypatch):
     from assetmap.practitioners import query
+
     monkeypatch.setattr(query, "MAP_FEATURE_LIMIT", 2)
     for i in range(3):
         make_asset(name=f"Thing {i}", **offset(100 * (i + 1)))
@@ -139,8 +163,9 @@ def test_map_features_cap_is_reported(client, db, monkeypatch):
     assert len(feats["features"]) == 2 and feats["truncated"] is True
 
 
-@pytest.mark.parametrize("query", ["", "lat=52.4&lon=-1.9", "lat=52.4&lon=-1.9&r=0", "lat=52.4&lon=-1.9&r=99999",
-                                   "lat=x&lon=-1.9&r=100"])
+@pytest.mark.parametrize(
+    "query", ["", "lat=52.4&lon=-1.9", "lat=52.4&lon=-1.9&r=0", "lat=52.4&lon=-1.9&r=99999", "lat=x&lon=-1.9&r=100"]
+)
 def test_map_features_reject_a_bad_view(client, db, query):
     loc = results_url(client)
     assert client.get(f"{loc}/features.json?{query}").status_code == 400
@@ -148,9 +173,12 @@ def test_map_features_reject_a_bad_view(client, db, query):
 
 def test_ward_and_constituency_views_ignore_distance(client, db):
     far = session.execute(
-        select(geo.lon(Postcode.geom), geo.lat(Postcode.geom)).join(Ward, geo.covers(Ward.geom, Postcode.geom))
+        select(geo.lon(Postcode.geom), geo.lat(Postcode.geom))
+        .join(Ward, geo.covers(Ward.geom, Postcode.geom))
         .join(Constituency, geo.covers(Constituency.geom, Postcode.geom))
-        .where(Ward.code == LADYWOOD, Constituency.code == "E14001096").order_by(geo.distance_m(Postcode.geom, geo.point(LON, LAT)).desc()).limit(1)
+        .where(Ward.code == LADYWOOD, Constituency.code == "E14001096")
+        .order_by(geo.distance_m(Postcode.geom, geo.point(LON, LAT)).desc())
+        .limit(1)
     ).one()
     make_asset(name="Far side of the ward", lon=far[0], lat=far[1])
     make_asset(name="Close by", **offset(200))
@@ -190,11 +218,14 @@ def test_search_by_a_point_picked_on_the_map(client, db):
     assert "Near the pick" in body and "point you picked on the map" in body
 
 
-@pytest.mark.parametrize("postcode,status,message", [
-    ("", 400, "Enter a postcode, or pick a point on the map"),
-    ("B1", 400, "Enter a real postcode, like B1 1AY"),
-    ("ZZ9 9ZZ", 404, "We could not find the postcode ZZ9 9ZZ"),
-])
+@pytest.mark.parametrize(
+    "postcode,status,message",
+    [
+        ("", 400, "Enter a postcode, or pick a point on the map"),
+        ("B1", 400, "Enter a real postcode, like B1 1AY"),
+        ("ZZ9 9ZZ", 404, "We could not find the postcode ZZ9 9ZZ"),
+    ],
+)
 def test_postcode_problems_are_shown_next_to_the_field(client, db, postcode, status, message):
     resp = search(client, postcode=postcode)
     assert resp.status_code == status
@@ -231,6 +262,7 @@ def test_unknown_or_expired_search_ids_are_404(client, db):
 
 # --------------------------------------------------------------------------- privacy
 
+
 def _cookie_payload(client, app) -> str:
     cookie = client.get_cookie("session")
     if cookie is None:
@@ -255,7 +287,7 @@ def test_the_postcode_never_reaches_a_log_a_url_or_the_session(client, db, app, 
         client.get(resp.headers["Location"] + f"/features.json?lat={LAT}&lon={LON}&r=2000")
         client.get(resp.headers["Location"] + "?scope=ward")
     assert client.post("/api/search", json={"postcode": "b1 1ba"}).status_code == 200
-    assert search(client, postcode="B1 1BX").status_code in (303, 404)   # another real-looking one
+    assert search(client, postcode="B1 1BX").status_code in (303, 404)  # another real-looking one
     assert client.post("/api/search", json={"postcode": "zz99zz"}).status_code == 404
     sid = urls[0].rsplit("/", 1)[1]
     client.post(f"/search/results/{sid}/nothing-suitable")
@@ -269,8 +301,7 @@ def test_the_postcode_never_reaches_a_log_a_url_or_the_session(client, db, app, 
 
 
 def test_shortlist_and_sheet_store_nothing_on_the_server(client, db, app):
-    a = make_asset(name="First choice", phone="0121 496 0000", how_to_get_there="Bus 8 to the door.",
-                   **offset(100))
+    a = make_asset(name="First choice", phone="0121 496 0000", how_to_get_there="Bus 8 to the door.", **offset(100))
     b = make_asset(name="Second choice", **offset(200))
     tables = [t for t in inspect(session.connection()).get_table_names() if t != "alembic_version"]
 
@@ -311,18 +342,48 @@ def test_shortlist_next_must_be_a_local_path(client, db):
 
 # --------------------------------------------------------------------------- asset page
 
+
 def test_asset_page_has_everything_for_an_introduction(client, db, app):
-    a = make_asset(name="Chair yoga", organisation="Ladywood Wellbeing", description="Gentle yoga on chairs.",
-                   schedule="mon 10:00-11:00;thu 14:00-15:00", address="Community Hall, 1 Broad Street",
-                   postcode="B1 1BA", how_to_get_there="Tram to Library stop.", contact_name="Sam",
-                   email="sam@example.org", phone="0121 496 0001", url="https://example.org/yoga",
-                   accessibility="step-free", categories="physical-activity", audiences="older-people",
-                   capabilities="independence", **offset(100))
+    a = make_asset(
+        name="Chair yoga",
+        organisation="Ladywood Wellbeing",
+        description="Gentle yoga on chairs.",
+        schedule="mon 10:00-11:00;thu 14:00-15:00",
+        address="Community Hall, 1 Broad Street",
+        postcode="B1 1BA",
+        how_to_get_there="Tram to Library stop.",
+        contact_name="Sam",
+        email="sam@example.org",
+        phone="0121 496 0001",
+        url="https://example.org/yoga",
+        accessibility="step-free",
+        categories="physical-activity",
+        audiences="older-people",
+        capabilities="independence",
+        **offset(100),
+    )
     body = html(client.get(f"/assets/{a.id}"))
-    for expected in ("Chair yoga", "Ladywood Wellbeing", "Gentle yoga on chairs.", "Monday", "10:00 to 11:00",
-                     "Thursday", "Community Hall, 1 Broad Street", "Ladywood", "Birmingham Ladywood",
-                     "Tram to Library stop.", "Sam", "sam@example.org", "tel:01214960001", "Step-free access",
-                     "Physical activity", "Older people", "Independence", "Checked 1 month ago", "Next:"):
+    for expected in (
+        "Chair yoga",
+        "Ladywood Wellbeing",
+        "Gentle yoga on chairs.",
+        "Monday",
+        "10:00 to 11:00",
+        "Thursday",
+        "Community Hall, 1 Broad Street",
+        "Ladywood",
+        "Birmingham Ladywood",
+        "Tram to Library stop.",
+        "Sam",
+        "sam@example.org",
+        "tel:01214960001",
+        "Step-free access",
+        "Physical activity",
+        "Older people",
+        "Independence",
+        "Checked 1 month ago",
+        "Next:",
+    ):
         assert expected in body, expected
     report = "upkeep.report_problem" in app.view_functions
     assert ("Report a problem with this listing" in body) is report
@@ -330,8 +391,9 @@ def test_asset_page_has_everything_for_an_introduction(client, db, app):
 
 
 def test_confidential_asset_pages_show_the_ward_but_not_the_place(client, db):
-    refuge = make_asset(name="Safe house group", visibility="confidential", address="7 Secret Road",
-                        postcode="B1 1BA", **offset(100))
+    refuge = make_asset(
+        name="Safe house group", visibility="confidential", address="7 Secret Road", postcode="B1 1BA", **offset(100)
+    )
     assert client.get(f"/assets/{refuge.id}").status_code == 404  # public: not admitted to exist
     login(client, make_user("practitioner"))
     body = html(client.get(f"/assets/{refuge.id}"))
@@ -353,8 +415,22 @@ def test_asset_page_is_404_for_unknown_archived_or_unreadable_assets(client, db)
 
 # --------------------------------------------------------------------------- connection log and unmet need
 
-PERSONAL_HINTS = ("postcode", "name", "note", "text", "email", "phone", "address", "person", "dob", "age",
-                  "geom", "lat", "lon", "user")
+PERSONAL_HINTS = (
+    "postcode",
+    "name",
+    "note",
+    "text",
+    "email",
+    "phone",
+    "address",
+    "person",
+    "dob",
+    "age",
+    "geom",
+    "lat",
+    "lon",
+    "user",
+)
 
 
 def test_connection_log_and_unmet_need_tables_have_no_personal_columns():
@@ -372,8 +448,7 @@ def test_recording_a_connection_keeps_only_the_asset_date_capability_and_area(cl
     sid = loc.rsplit("/", 1)[1]
     page = html(client.get(f"/assets/{a.id}?from={sid}"))
     assert "Record that you connected someone to this" in page
-    resp = client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment", "from": sid,
-                                                            "followup": "yes"})
+    resp = client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment", "from": sid, "followup": "yes"})
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/connections/")
     body = html(client.get(resp.headers["Location"]))
     ref = re.search(r'<strong class="am-ref">([A-Z0-9]{4}-[A-Z0-9]{4})</strong>', body).group(1)
@@ -383,8 +458,10 @@ def test_recording_a_connection_keeps_only_the_asset_date_capability_and_area(cl
     assert row.followup_ref == ref and row.followup_attended is None
     assert row.logged_on is not None
 
-    resp = client.post("/connections/follow-up", data={"reference": ref.lower().replace("-", " "),
-                                                       "attended": "yes", "helped": "not_known"})
+    resp = client.post(
+        "/connections/follow-up",
+        data={"reference": ref.lower().replace("-", " "), "attended": "yes", "helped": "not_known"},
+    )
     assert resp.status_code == 303
     session.expire_all()
     row = session.get(ConnectionLog, row.id)
@@ -434,7 +511,10 @@ def test_nothing_suitable_records_an_anonymous_signal_once(client, db):
     assert len(rows) == 1
     row = rows[0]
     assert (row.category_codes, row.audience_codes, row.capability_codes) == (
-        ["befriending"], ["older-people"], ["love-friendship-support"])
+        ["befriending"],
+        ["older-people"],
+        ["love-friendship-support"],
+    )
     assert row.ward_code == LADYWOOD and row.lsoa_code.startswith("E01") and row.recorded_on
     assert "You have recorded that nothing suitable was found" in html(client.get(loc))
 
@@ -451,9 +531,15 @@ def test_nothing_suitable_keeps_every_term_searched_for(db, app_ctx):
     from assetmap.practitioners import usecases
     from assetmap.practitioners.params import Filters
     from assetmap.practitioners.query import Origin
-    row = usecases.record_unmet_need(Filters(category=("carers-support", "befriending"), audience=("older-people",)),
-                                     Origin(-1.9, 52.48, ward_code=LADYWOOD, lsoa_code="E01009000"))
+
+    row = usecases.record_unmet_need(
+        Filters(category=("carers-support", "befriending"), audience=("older-people",)),
+        Origin(-1.9, 52.48, ward_code=LADYWOOD, lsoa_code="E01009000"),
+    )
     session.expire_all()
     stored = session.get(UnmetNeed, row.id)
     assert (stored.category_codes, stored.audience_codes, stored.capability_codes) == (
-        ["carers-support", "befriending"], ["older-people"], [])
+        ["carers-support", "befriending"],
+        ["older-people"],
+        [],
+    )

@@ -1,5 +1,6 @@
 """Recording connections: the shortlist keeps the search each asset came from, so a connection recorded
 from it keeps that search's ward and LSOA; a follow-up answer is never silently replaced."""
+
 from __future__ import annotations
 
 import json
@@ -37,6 +38,7 @@ def practitioner(client, db):
 
 
 # --------------------------------------------------------------------------- the shortlist keeps the search
+
 
 def test_a_connection_recorded_from_the_shortlist_keeps_the_wards_and_lsoa_of_its_search(practitioner):
     client = practitioner
@@ -105,6 +107,7 @@ def test_the_search_named_on_the_form_wins_over_the_shortlists(practitioner):
 
 # --------------------------------------------------------------------------- follow-ups
 
+
 @pytest.fixture
 def reference(practitioner):
     a = make_asset(name="Tuesday Walking Group")
@@ -113,8 +116,9 @@ def reference(practitioner):
 
 
 def answer(client, ref, attended, helped, **extra):
-    return client.post("/connections/follow-up", data={"reference": ref, "attended": attended, "helped": helped,
-                                                       **extra})
+    return client.post(
+        "/connections/follow-up", data={"reference": ref, "attended": attended, "helped": helped, **extra}
+    )
 
 
 def answers(ref) -> tuple:
@@ -152,7 +156,8 @@ def test_the_same_answers_again_change_nothing_and_say_so(practitioner, referenc
     resp = answer(practitioner, reference, "yes", "no")
     assert resp.status_code == 303
     assert "You had already recorded these answers for Tuesday Walking Group" in html(
-        practitioner.get(resp.headers["Location"]))
+        practitioner.get(resp.headers["Location"])
+    )
     assert answers(reference) == ("yes", "no")
 
 
@@ -166,6 +171,7 @@ def test_a_first_answer_needs_no_confirmation(practitioner, reference):
 def test_the_areas_kept_are_those_of_the_search_point(practitioner):
     from assetmap import postcodes
     from assetmap.practitioners.query import areas_at
+
     a = make_asset(name="York club")
     sid = search(practitioner, YORK_POSTCODE)
     practitioner.post("/shortlist/add", data={"asset_id": str(a.id), "from": sid})

@@ -1,4 +1,5 @@
 """The real York and Birmingham reference data, as loaded by the loaders."""
+
 import json
 
 from sqlalchemy import text
@@ -11,15 +12,16 @@ def q(sql, **kw):
 
 
 def test_counts_after_loading(app_ctx):
-    counts = dict(q("""SELECT 'wards', count(*) FROM ward UNION ALL SELECT 'constituencies', count(*) FROM constituency
+    counts = dict(
+        q("""SELECT 'wards', count(*) FROM ward UNION ALL SELECT 'constituencies', count(*) FROM constituency
                        UNION ALL SELECT 'lsoas', count(*) FROM lsoa UNION ALL SELECT 'postcodes', count(*) FROM postcode
-                       UNION ALL SELECT 'las', count(*) FROM local_authority""").all())
+                       UNION ALL SELECT 'las', count(*) FROM local_authority""").all()
+    )
     assert counts == {"wards": 90, "constituencies": 12, "lsoas": 759, "postcodes": 27044, "las": 2}
 
 
 def test_city_population_equals_census_totals(app_ctx):
-    rows = {c: (t, o) for c, t, o in q(
-        "SELECT code, population_total, population_65plus FROM local_authority").all()}
+    rows = {c: (t, o) for c, t, o in q("SELECT code, population_total, population_65plus FROM local_authority").all()}
     assert rows["E08000025"] == (1_144_903, 150_483)
     assert rows["E06000014"] == (202_834, 38_740)
     # the LSOAs add up to the same totals: every resident is counted exactly once
@@ -46,10 +48,14 @@ def test_imd_joined_to_every_lsoa_and_rolled_up(app_ctx):
 def test_wards_get_their_majority_constituency(app_ctx):
     # from the lookup derived in shared/data/lookups (both methods agree for all 90 wards)
     import csv
+
     from assetmap.config import PROJECT_ROOT
+
     DATA = PROJECT_ROOT / "data"
-    expected = {r["WD24CD"]: r["PCON24CD"] for r in csv.DictReader(
-        open(DATA / "lookups" / "ward2024_to_pcon2024_birmingham_york.csv"))}
+    expected = {
+        r["WD24CD"]: r["PCON24CD"]
+        for r in csv.DictReader(open(DATA / "lookups" / "ward2024_to_pcon2024_birmingham_york.csv"))
+    }
     got = dict(q("SELECT code, constituency_code FROM ward").all())
     assert got == expected
 

@@ -1,4 +1,5 @@
 """The lock files: runtime (requirements.lock, what the image installs) and development (requirements-dev.lock)."""
+
 import ast
 import importlib.metadata
 import re
@@ -39,8 +40,9 @@ def test_every_package_the_app_imports_is_in_the_runtime_lock():
     third_party = imported - set(sys.stdlib_module_names) - {"assetmap"}
     providers = importlib.metadata.packages_distributions()
     runtime = pins("requirements.lock")
-    missing = {m: providers.get(m) for m in third_party
-               if not any(normalise(d) in runtime for d in providers.get(m, []))}
+    missing = {
+        m: providers.get(m) for m in third_party if not any(normalise(d) in runtime for d in providers.get(m, []))
+    }
     assert not missing, missing
 
 

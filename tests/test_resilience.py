@@ -1,4 +1,5 @@
 """Resilience: statement timeouts, a database that goes away and comes back, an import killed mid-way."""
+
 import os
 import pwd
 import shutil
@@ -19,8 +20,7 @@ from assetmap.embedded import pg_bindir
 
 
 def test_statement_timeout_gives_a_friendly_503_page(database_url, rebind_session):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": database_url,
-                      "STATEMENT_TIMEOUT_MS": 50})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": database_url, "STATEMENT_TIMEOUT_MS": 50})
     app.add_url_rule("/_slow", "slow", lambda: str(session.execute(text("SELECT pg_sleep(2)")).scalar()))
     resp = app.test_client().get("/_slow", headers={"Accept": "text/html"})
     assert resp.status_code == 503
@@ -51,7 +51,9 @@ def throwaway_cluster():
     opts = f"-k {run} -c listen_addresses='' -c fsync=off"
 
     def start():
-        res = _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"])
+        res = _as_postgres(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"]
+        )
         assert res.returncode == 0, res.stderr
 
     def stop():
@@ -86,21 +88,36 @@ def test_database_going_away_gives_503_and_the_app_recovers_by_itself(throwaway_
 def test_an_import_killed_mid_way_leaves_nothing_half_written(database_url):
     """Kill `assetmap load assets` while it writes: its single transaction leaves no rows at all."""
     from sqlalchemy import create_engine
+
     engine = create_engine(database_url)
     count = lambda: engine.connect().execute(text("SELECT count(*) FROM service WHERE source = 'killed'")).scalar()  # noqa: E731
     env = dict(os.environ, DATABASE_URL=database_url)
     assetmap_cmd = str(Path(sys.executable).with_name("assetmap"))
-    proc = subprocess.Popen([assetmap_cmd, "load", "assets", "--source", "killed",
-                             str(PROJECT_ROOT / "data" / "demo" / "community_assets_birmingham.csv")],
-                            env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            assetmap_cmd,
+            "load",
+            "assets",
+            "--source",
+            "killed",
+            str(PROJECT_ROOT / "data" / "demo" / "community_assets_birmingham.csv"),
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         # wait until the import is writing (it holds an open transaction with inserts in it)
         deadline = time.monotonic() + 60
         with engine.connect() as conn:
             while time.monotonic() < deadline:
-                busy = conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'assetmap' "
-                    "AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalar()
+                busy = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'assetmap' "
+                        "AND state = 'idle in transaction' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
                 conn.rollback()
                 if busy:
                     break

@@ -3,6 +3,7 @@
 Every test builds its own assets through the real write path at known offsets from a real
 Birmingham postcode, on real PostGIS, inside a rolled-back transaction.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from assetmap import geo
 from assetmap.db import session
 from assetmap.models import Postcode, Service, Ward
-from tests.factories import BIRMINGHAM_LONLAT, BIRMINGHAM_POSTCODE, login, make_asset as _make_asset, make_user
+from tests.factories import BIRMINGHAM_LONLAT, BIRMINGHAM_POSTCODE, login, make_user
+from tests.factories import make_asset as _make_asset
 from tests.test_coverage import toy  # noqa: F401  (the fixture)
 
 LON, LAT = BIRMINGHAM_LONLAT
@@ -49,6 +51,7 @@ def near(client, **body):
 
 
 # --------------------------------------------------------------------------- distance
+
 
 def test_results_are_nearest_first_with_distances_in_metres(client, db):
     make_asset(name="Far", **offset(900))
@@ -137,19 +140,28 @@ def test_filters_combine_with_and_and_codes_within_a_filter_with_or(client, db):
     make_asset(name="Free walk", categories="physical-activity", cost_amount="0", **offset(200))
     assert names(near(client, category="arts-and-music", free=True)) == ["Free singing"]
     assert names(near(client, category=["arts-and-music", "physical-activity"], free=True)) == [
-        "Free singing", "Free walk"]
+        "Free singing",
+        "Free walk",
+    ]
     assert names(near(client, category="arts-and-music", free=True, wheelchair=True)) == []
 
 
 def test_unknown_filter_codes_are_rejected_with_the_field(client, db):
-    for key, value in [("category", "knitting"), ("audience", "cats"), ("open_day", "funday"),
-                       ("open_part", "night"), ("mode", "carrier-pigeon"), ("capability", ["enjoyment", 3])]:
+    for key, value in [
+        ("category", "knitting"),
+        ("audience", "cats"),
+        ("open_day", "funday"),
+        ("open_part", "night"),
+        ("mode", "carrier-pigeon"),
+        ("capability", ["enjoyment", 3]),
+    ]:
         resp = near(client, **{key: value})
         assert resp.status_code == 400, key
         assert resp.get_json()["field"] == key
 
 
 # --------------------------------------------------------------------------- words
+
 
 @pytest.mark.parametrize("q", ["zumba", "Zumbba", "Zumba class", "ZUMBA", "  zumba  "])
 def test_misspelled_and_extra_words_still_find_the_zumba_session(client, db, q):
@@ -166,8 +178,9 @@ def test_words_match_english_stems_in_the_description(client, db):
 
 
 def test_every_activity_word_must_match(client, db):
-    make_asset(name="Singing for the brain", description="Songs and company for people living with dementia.",
-               **offset(100))
+    make_asset(
+        name="Singing for the brain", description="Songs and company for people living with dementia.", **offset(100)
+    )
     make_asset(name="Community choir", description="Singing for everyone.", **offset(200))
     assert names(near(client, q="singing dementia")) == ["Singing for the brain"]
 
@@ -203,6 +216,7 @@ def test_only_stop_words_behaves_like_no_words(client, db):
 
 # --------------------------------------------------------------------------- what is listed
 
+
 def test_only_active_readable_assets_are_listed(client, db, app):
     make_asset(name="Public", **offset(100))
     make_asset(name="Practitioners only", visibility="practitioners", **offset(200))
@@ -235,15 +249,16 @@ def test_services_covering_the_ward_without_a_place_come_last(client, db):
     assert [f["properties"]["name"] for f in body["features"]] == ["Nearby group", "Phone befriending"]
     last = body["features"][-1]
     assert last["geometry"] is None and last["properties"]["distance_m"] is None
-    assert [f["properties"]["name"] for f in api(client, postcode=BIRMINGHAM_POSTCODE, mode="phone")
-            .get_json()["features"]] == ["Phone befriending"]
+    assert [
+        f["properties"]["name"] for f in api(client, postcode=BIRMINGHAM_POSTCODE, mode="phone").get_json()["features"]
+    ] == ["Phone befriending"]
 
 
 # --------------------------------------------------------------------------- confidential: by area, never by distance
 
 LADYWOOD, BORDESLEY = "E05011151", "E05011126"
-FAR_IN_LADYWOOD = {"lon": -1.928, "lat": 52.4735}       # about 1.9 km west of B1 1BA, still in Ladywood
-ACROSS_THE_LINE = {"lon": -1.8990, "lat": 52.4750}      # 95 m from B1 1BA, in Bordesley & Highgate
+FAR_IN_LADYWOOD = {"lon": -1.928, "lat": 52.4735}  # about 1.9 km west of B1 1BA, still in Ladywood
+ACROSS_THE_LINE = {"lon": -1.8990, "lat": 52.4750}  # 95 m from B1 1BA, in Bordesley & Highgate
 
 
 def test_a_confidential_place_in_the_search_ward_is_listed_whatever_the_radius_without_a_distance(client, db):
@@ -257,8 +272,7 @@ def test_a_confidential_place_in_the_search_ward_is_listed_whatever_the_radius_w
         assert [f["properties"]["name"] for f in body["features"]] == ["Near group", "Refuge", "Zeta phone line"]
         refuge = body["features"][1]
         assert refuge["geometry"] is None and refuge["properties"]["distance_m"] is None
-        assert (refuge["properties"]["ward_code"], refuge["properties"]["constituency_code"]) == (LADYWOOD,
-                                                                                                 "E14001096")
+        assert (refuge["properties"]["ward_code"], refuge["properties"]["constituency_code"]) == (LADYWOOD, "E14001096")
         assert body["total"] == 3
 
 
@@ -281,7 +295,7 @@ def test_the_coordinator_who_may_edit_it_and_admins_still_find_it_by_distance(cl
         assert feature["properties"]["name"] == "Refuge" and 1800 < feature["properties"]["distance_m"] < 2000
         assert feature["geometry"] is None
         client.post("/sign-out")
-    login(client, make_user("coordinator", wards=[BORDESLEY]))   # may edit only elsewhere: by ward
+    login(client, make_user("coordinator", wards=[BORDESLEY]))  # may edit only elsewhere: by ward
     assert near(client, radius_m=300).get_json()["features"][0]["properties"]["distance_m"] is None
 
 
@@ -294,7 +308,7 @@ def test_constituency_view_uses_the_wards_constituency_never_the_points(db, app_
     refuge = _make_asset(name="Refuge", visibility="confidential", lon=-1.931123, lat=52.499855)
     db.flush()
     db.refresh(refuge.locations[0].location)
-    assert refuge.locations[0].location.constituency_code == "E14001098"   # the point's: Perry Barr
+    assert refuge.locations[0].location.constituency_code == "E14001098"  # the point's: Perry Barr
     user = SessionUser(make_user("practitioner"))
     f = Filters(radius_m=1609.344)
     in_ladywood = Origin(LON, LAT, LADYWOOD, None, "E14001096")
@@ -308,7 +322,8 @@ def test_a_search_point_in_a_sliver_takes_the_ward_its_places_would(client, db, 
     """Just outside every ward polygon but within 150 m of one: the location trigger's rule, for both."""
     from assetmap.practitioners.query import areas_at
     from tests.test_coverage import CON, L1, W1
-    sliver = {"lon": -5.09, "lat": 50.3305}                     # about 55 m north of Alpha's edge
+
+    sliver = {"lon": -5.09, "lat": 50.3305}  # about 55 m north of Alpha's edge
     assert areas_at(**sliver) == (W1, L1, CON)
     make_asset(name="Alpha refuge", visibility="confidential", lon=-5.06, lat=50.305)
     login(client, make_user("practitioner"))
@@ -334,6 +349,7 @@ def test_feature_properties_carry_the_documented_fields(client, db):
 
 # --------------------------------------------------------------------------- paging
 
+
 def test_paging_splits_results_and_reports_the_total(client, db):
     for i in range(7):
         make_asset(name=f"Asset {i}", **offset(100 + 50 * i))
@@ -346,10 +362,18 @@ def test_paging_splits_results_and_reports_the_total(client, db):
     assert beyond["features"] == []
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"per_page": 101}, "per_page"), ({"per_page": 0}, "per_page"), ({"page": 0}, "page"),
-    ({"page": 501}, "page"), ({"page": "2"}, None), ({"per_page": 2.5}, "per_page"), ({"page": -1}, "page"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"per_page": 101}, "per_page"),
+        ({"per_page": 0}, "per_page"),
+        ({"page": 0}, "page"),
+        ({"page": 501}, "page"),
+        ({"page": "2"}, None),
+        ({"per_page": 2.5}, "per_page"),
+        ({"page": -1}, "page"),
+    ],
+)
 def test_page_and_page_size_limits(client, db, body, field):
     resp = near(client, **body)
     if field is None:
@@ -366,6 +390,7 @@ def test_empty_results_are_an_empty_collection_not_an_error(client, db):
 
 # --------------------------------------------------------------------------- where
 
+
 def test_unknown_postcode_is_404_with_a_message(client, db):
     resp = api(client, postcode="ZZ9 9ZZ")
     assert resp.status_code == 404
@@ -380,14 +405,22 @@ def test_malformed_postcode_is_400(client, db, bad):
     assert resp.get_json()["field"] == "postcode"
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"lat": 52.47}, "lon"), ({"lat": 40.0, "lon": -1.9}, "lat"), ({"lat": -1.9, "lon": 52.47}, "lat"),
-    ({"lat": "x", "lon": -1.9}, "lat"), ({}, "postcode"), ({"postcode": 123}, "postcode"),
-    ({"postcode": "B1 1BA", "lat": 52.47, "lon": -1.9}, "postcode"), ({"radius": 500, "lat": 52.4, "lon": -1.9},
-                                                                       "radius"),
-    ({"free": "yes", "lat": 52.4, "lon": -1.9}, "free"), ({"q": 5, "lat": 52.4, "lon": -1.9}, "q"),
-    ({"q": "x" * 201, "lat": 52.4, "lon": -1.9}, "q"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"lat": 52.47}, "lon"),
+        ({"lat": 40.0, "lon": -1.9}, "lat"),
+        ({"lat": -1.9, "lon": 52.47}, "lat"),
+        ({"lat": "x", "lon": -1.9}, "lat"),
+        ({}, "postcode"),
+        ({"postcode": 123}, "postcode"),
+        ({"postcode": "B1 1BA", "lat": 52.47, "lon": -1.9}, "postcode"),
+        ({"radius": 500, "lat": 52.4, "lon": -1.9}, "radius"),
+        ({"free": "yes", "lat": 52.4, "lon": -1.9}, "free"),
+        ({"q": 5, "lat": 52.4, "lon": -1.9}, "q"),
+        ({"q": "x" * 201, "lat": 52.4, "lon": -1.9}, "q"),
+    ],
+)
 def test_bad_input_is_400_naming_the_field(client, db, body, field):
     resp = api(client, **body)
     assert resp.status_code == 400, resp.get_data(as_text=True)
@@ -396,16 +429,19 @@ def test_bad_input_is_400_naming_the_field(client, db, body, field):
 
 
 def test_a_body_that_is_not_a_json_object_is_400(client, db):
-    for resp in (client.post("/api/search", data="postcode=B1 1BA"),
-                 client.post("/api/search", json=["B1 1BA"]),
-                 client.post("/api/search", data="{not json", content_type="application/json")):
+    for resp in (
+        client.post("/api/search", data="postcode=B1 1BA"),
+        client.post("/api/search", json=["B1 1BA"]),
+        client.post("/api/search", data="{not json", content_type="application/json"),
+    ):
         assert resp.status_code == 400
         assert "error" in resp.get_json()
 
 
 def test_search_by_point_outside_the_loaded_areas_still_works(client, db):
-    york = session.execute(select(geo.lon(Postcode.geom), geo.lat(Postcode.geom))
-                           .where(Postcode.postcode == "YO1 7HH")).one()
+    york = session.execute(
+        select(geo.lon(Postcode.geom), geo.lat(Postcode.geom)).where(Postcode.postcode == "YO1 7HH")
+    ).one()
     make_asset(name="York thing", lon=york[0], lat=york[1] + 0.001)
     assert names(api(client, lon=york[0], lat=york[1])) == ["York thing"]
     # a point in the sea off Norfolk: valid, in Great Britain's box, in no ward
@@ -420,6 +456,7 @@ def test_the_search_response_is_never_cached(client, db):
 
 def test_ward_lookup_of_the_fixture_postcode(db, app_ctx):
     from assetmap.practitioners.query import areas_at
+
     ward, lsoa, con = areas_at(LON, LAT)
     assert ward == "E05011151" and con == "E14001096"
     assert lsoa and lsoa.startswith("E01")

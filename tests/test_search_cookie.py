@@ -1,4 +1,5 @@
 """The browser session never holds the searched point in readable form."""
+
 from flask.sessions import SecureCookieSessionInterface
 
 from tests.factories import BIRMINGHAM_LONLAT
@@ -35,6 +36,7 @@ def test_a_tampered_saved_search_is_treated_as_expired(app, client):
 def test_background_map_fetches_do_not_rewrite_the_session(app, client, db):
     """A slow map-data response must not carry an older session over a search saved meanwhile."""
     from tests.factories import login, make_user
+
     user = make_user("practitioner")
     db.commit()
     login(client, user)

@@ -1,8 +1,11 @@
 """Security headers on every response."""
+
 import pytest
 
 
-@pytest.mark.parametrize("path", ["/sign-in", "/accessibility", "/healthz", "/no-such-page", "/static/css/assetmap.css"])
+@pytest.mark.parametrize(
+    "path", ["/sign-in", "/accessibility", "/healthz", "/no-such-page", "/static/css/assetmap.css"]
+)
 def test_security_headers_on_every_response(client, path):
     resp = client.get(path)
     h = resp.headers
@@ -32,6 +35,7 @@ def test_each_response_gets_a_fresh_nonce_used_by_its_inline_scripts(client):
 
 def test_production_cookies_are_secure_httponly_samesite(database_url, monkeypatch, rebind_session):
     from assetmap import create_app
+
     monkeypatch.setenv("ASSETMAP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-the-test-only")
     app = create_app({"SQLALCHEMY_URL": database_url})
@@ -46,6 +50,7 @@ def test_production_cookies_are_secure_httponly_samesite(database_url, monkeypat
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     from assetmap.config import load_config
+
     monkeypatch.setenv("ASSETMAP_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

@@ -1,4 +1,5 @@
 """Asset upkeep through the pages: add, edit, scope, conflicts, archive, verify, history and restore."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,17 +19,37 @@ LADYWOOD_POSTCODE = "B1 1BA"
 def form_data(**overrides) -> dict:
     """A complete asset form as a browser would post it."""
     data = {
-        "name": "Ladywood Lunch Club", "organisation": "Ladywood Neighbours", "description": "Hot lunch and company.",
-        "categories": ["community-meals-and-food", "social-groups"], "audiences": ["older-people"],
-        "capabilities": ["love-friendship-support"], "asset_type": "association", "modes": ["in_person"],
-        "address": "Community Hall, 1 Test Street", "postcode": LADYWOOD_POSTCODE, "lat": "", "lon": "",
-        "original_postcode": "", "original_lat": "", "original_lon": "",
-        "how_to_get_there": "Bus 9", "accessibility": ["step-free"],
-        "schedule-0-day": "tue", "schedule-0-opens": "12:00", "schedule-0-closes": "14:00",
-        "schedule-1-day": "", "schedule-1-opens": "", "schedule-1-closes": "",
-        "cost_amount": "3.50", "cost_description": "£3.50 for two courses", "contact_name": "Sam",
-        "email": "lunch@example.org", "phone": "0121 496 0000", "url": "https://example.org/lunch",
-        "visibility": "public", "verification_method": "visited",
+        "name": "Ladywood Lunch Club",
+        "organisation": "Ladywood Neighbours",
+        "description": "Hot lunch and company.",
+        "categories": ["community-meals-and-food", "social-groups"],
+        "audiences": ["older-people"],
+        "capabilities": ["love-friendship-support"],
+        "asset_type": "association",
+        "modes": ["in_person"],
+        "address": "Community Hall, 1 Test Street",
+        "postcode": LADYWOOD_POSTCODE,
+        "lat": "",
+        "lon": "",
+        "original_postcode": "",
+        "original_lat": "",
+        "original_lon": "",
+        "how_to_get_there": "Bus 9",
+        "accessibility": ["step-free"],
+        "schedule-0-day": "tue",
+        "schedule-0-opens": "12:00",
+        "schedule-0-closes": "14:00",
+        "schedule-1-day": "",
+        "schedule-1-opens": "",
+        "schedule-1-closes": "",
+        "cost_amount": "3.50",
+        "cost_description": "£3.50 for two courses",
+        "contact_name": "Sam",
+        "email": "lunch@example.org",
+        "phone": "0121 496 0000",
+        "url": "https://example.org/lunch",
+        "visibility": "public",
+        "verification_method": "visited",
     }
     data.update(overrides)
     return data
@@ -37,13 +58,19 @@ def form_data(**overrides) -> dict:
 def edit_data(client, service, **overrides) -> dict:
     """The edit form as the page renders it for ``service`` (so hidden fields are real), then changed."""
     from assetmap.directory.store import service_snapshot
+
     snap = service_snapshot(service)
     data = form_data(**{k: v for k, v in snap.items() if k in form_data() and k != "schedule"})
-    data.update({"version": str(service.version), "original_postcode": snap["postcode"],
-                 "original_lat": str(snap["lat"]) if snap["lat"] is not None else "",
-                 "original_lon": str(snap["lon"]) if snap["lon"] is not None else "",
-                 "lat": str(snap["lat"]) if snap["lat"] is not None else "",
-                 "lon": str(snap["lon"]) if snap["lon"] is not None else ""})
+    data.update(
+        {
+            "version": str(service.version),
+            "original_postcode": snap["postcode"],
+            "original_lat": str(snap["lat"]) if snap["lat"] is not None else "",
+            "original_lon": str(snap["lon"]) if snap["lon"] is not None else "",
+            "lat": str(snap["lat"]) if snap["lat"] is not None else "",
+            "lon": str(snap["lon"]) if snap["lon"] is not None else "",
+        }
+    )
     for i, s in enumerate(snap["schedule"]):
         day, _, times = s.partition(" ")
         data.update({f"schedule-{i}-day": day, f"schedule-{i}-opens": times[:5], f"schedule-{i}-closes": times[6:]})
@@ -70,6 +97,7 @@ def test_coordinator_adds_an_asset_in_their_ward_and_becomes_its_steward(signed_
     assert service.steward_id == coordinator.id
     assert service.last_verified_on == dt.date.today() and service.verification_method == "visited"
     from assetmap.directory.access import service_wards
+
     assert service_wards(service.id) == {LADYWOOD}
     change = db.execute(select(AssetChange).where(AssetChange.service_id == service.id)).scalar_one()
     assert change.version == 1 and change.changed_by_id == coordinator.id and change.action == "create"
@@ -77,8 +105,12 @@ def test_coordinator_adds_an_asset_in_their_ward_and_becomes_its_steward(signed_
 
 def test_asset_form_with_errors_lists_each_with_a_link_and_keeps_what_was_typed(signed_in, db):
     before = db.execute(select(func.count()).select_from(Service)).scalar_one()
-    resp = signed_in.post("/assets/new", data=form_data(name="", categories=[], email="not-an-email",
-                                                        **{"schedule-1-day": "wed", "schedule-1-opens": "10:00"}))
+    resp = signed_in.post(
+        "/assets/new",
+        data=form_data(
+            name="", categories=[], email="not-an-email", **{"schedule-1-day": "wed", "schedule-1-opens": "10:00"}
+        ),
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert "<title>Error: Add an asset" in html
@@ -104,7 +136,7 @@ def test_editing_another_wards_asset_by_changing_the_id_is_refused_and_logged(si
     assert signed_in.get(f"/assets/{york.id}/edit").status_code == 403
     resp = signed_in.post(f"/assets/{york.id}/edit", data=edit_data(signed_in, york, name="Hijacked"))
     assert resp.status_code == 403
-    for path in (f"/assets/{york.id}/history", ):
+    for path in (f"/assets/{york.id}/history",):
         assert signed_in.get(path).status_code == 403
     for path in (f"/assets/{york.id}/archive", f"/assets/{york.id}/verify", f"/assets/{york.id}/history/1/restore"):
         assert signed_in.post(path, data={"method": "phoned", "version": "1"}).status_code == 403
@@ -119,8 +151,9 @@ def test_editing_another_wards_asset_by_changing_the_id_is_refused_and_logged(si
 
 def test_moving_an_asset_out_of_the_coordinators_wards_is_refused(signed_in, coordinator, db):
     service = make_asset(name="Stays here")
-    resp = signed_in.post(f"/assets/{service.id}/edit",
-                          data=edit_data(signed_in, service, postcode=YORK_POSTCODE, lat="", lon=""))
+    resp = signed_in.post(
+        f"/assets/{service.id}/edit", data=edit_data(signed_in, service, postcode=YORK_POSTCODE, lat="", lon="")
+    )
     assert resp.status_code == 403
     session.expire_all()
     assert session.get(Service, service.id).version == 1
@@ -159,11 +192,14 @@ def test_admin_edits_anywhere(client, db):
 
 def test_edit_records_who_which_fields_and_old_and_new_values(signed_in, coordinator, db):
     service = make_asset(name="Old name", description="Meets weekly.")
-    resp = signed_in.post(f"/assets/{service.id}/edit",
-                          data=edit_data(signed_in, service, name="New name", description="Meets every week."))
+    resp = signed_in.post(
+        f"/assets/{service.id}/edit",
+        data=edit_data(signed_in, service, name="New name", description="Meets every week."),
+    )
     assert resp.status_code == 302
-    change = db.execute(select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 2)
-                        ).scalar_one()
+    change = db.execute(
+        select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 2)
+    ).scalar_one()
     assert change.changed_by_id == coordinator.id
     assert change.changes["name"] == ["Old name", "New name"]
     assert change.changes["description"] == ["Meets weekly.", "Meets every week."]
@@ -182,6 +218,7 @@ def test_changing_the_postcode_without_moving_the_pin_re_places_the_asset(signed
     assert resp.status_code == 302
     from assetmap.directory.store import service_snapshot
     from assetmap.postcodes import lookup
+
     snap = service_snapshot(session.get(Service, service.id))
     pt = lookup("B1 2ND")
     assert (snap["lat"], snap["lon"]) == (round(pt.lat, 6), round(pt.lon, 6))
@@ -190,22 +227,27 @@ def test_changing_the_postcode_without_moving_the_pin_re_places_the_asset(signed
 def test_a_moved_pin_wins_over_the_postcode(signed_in, db):
     service = make_asset()
     lon, lat = BIRMINGHAM_LONLAT
-    resp = signed_in.post(f"/assets/{service.id}/edit",
-                          data=edit_data(signed_in, service, lat=f"{lat + 0.001:.6f}", lon=f"{lon:.6f}"))
+    resp = signed_in.post(
+        f"/assets/{service.id}/edit", data=edit_data(signed_in, service, lat=f"{lat + 0.001:.6f}", lon=f"{lon:.6f}")
+    )
     assert resp.status_code == 302
     from assetmap.directory.store import service_snapshot
+
     assert service_snapshot(session.get(Service, service.id))["lat"] == round(lat + 0.001, 6)
 
 
 def test_no_fixed_place_removes_the_place_and_needs_wards(signed_in, db):
     service = make_asset()
-    resp = signed_in.post(f"/assets/{service.id}/edit",
-                          data=edit_data(signed_in, service, modes=["phone"], service_area_wards=[]))
+    resp = signed_in.post(
+        f"/assets/{service.id}/edit", data=edit_data(signed_in, service, modes=["phone"], service_area_wards=[])
+    )
     assert resp.status_code == 400 and 'href="#service_area_wards"' in resp.get_data(as_text=True)
-    resp = signed_in.post(f"/assets/{service.id}/edit",
-                          data=edit_data(signed_in, service, modes=["phone"], service_area_wards=[LADYWOOD]))
+    resp = signed_in.post(
+        f"/assets/{service.id}/edit", data=edit_data(signed_in, service, modes=["phone"], service_area_wards=[LADYWOOD])
+    )
     assert resp.status_code == 302
     from assetmap.directory.store import service_snapshot
+
     snap = service_snapshot(session.get(Service, service.id))
     assert snap["lat"] is None and snap["modes"] == ["phone"] and snap["service_area_wards"] == [LADYWOOD]
 
@@ -216,6 +258,7 @@ def test_saving_over_a_newer_version_shows_both_and_saves_nothing(signed_in, db)
     stale = edit_data(signed_in, service, name="Mine", description="My description")
     other = make_user("admin")
     from assetmap.upkeep.assets import edit_asset
+
     edit_asset(actor(other), sid, {"name": "Theirs", "cost_description": "Free, donations welcome"}, 1)
     resp = signed_in.post(f"/assets/{sid}/edit", data=stale)
     html = resp.get_data(as_text=True)
@@ -242,8 +285,9 @@ def test_one_click_still_accurate_re_verifies(signed_in, db):
     session.expire_all()
     service = session.get(Service, service.id)
     assert service.last_verified_on == dt.date.today() and service.verification_method == "visited"
-    change = db.execute(select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 2)
-                        ).scalar_one()
+    change = db.execute(
+        select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 2)
+    ).scalar_one()
     assert change.action == "verify" and change.changes["last_verified"] == ["2025-01-01", dt.date.today().isoformat()]
 
 
@@ -255,8 +299,9 @@ def test_verify_refuses_an_unknown_method_and_an_outside_redirect(signed_in, db)
 
 
 def test_archive_hides_and_restore_brings_back_with_history(signed_in, db):
-    from assetmap.directory.access import readable_filter
     from assetmap.accounts.auth import Anonymous
+    from assetmap.directory.access import readable_filter
+
     service = make_asset()
     assert signed_in.post(f"/assets/{service.id}/archive", data={"version": "1"}).status_code == 302
     visible = select(Service.id).where(Service.id == service.id, readable_filter(Anonymous()))
@@ -266,14 +311,18 @@ def test_archive_hides_and_restore_brings_back_with_history(signed_in, db):
     assert "This asset is archived" in page and "Restore from the archive" in page
     assert signed_in.post(f"/assets/{service.id}/unarchive").status_code == 302
     assert db.execute(visible).first() is not None
-    actions = db.execute(select(AssetChange.action).where(AssetChange.service_id == service.id)
-                         .order_by(AssetChange.version)).scalars().all()
+    actions = (
+        db.execute(select(AssetChange.action).where(AssetChange.service_id == service.id).order_by(AssetChange.version))
+        .scalars()
+        .all()
+    )
     assert actions == ["create", "archive", "unarchive"]
 
 
 def test_archiving_with_a_stale_version_is_a_conflict(signed_in, db):
     sid = make_asset().id
     from assetmap.upkeep.assets import verify_asset
+
     verify_asset(actor(make_user("admin")), sid, "phoned")
     assert signed_in.post(f"/assets/{sid}/archive", data={"version": "1"}).status_code == 409
     assert fresh(Service, sid).archived_at is None
@@ -281,9 +330,16 @@ def test_archiving_with_a_stale_version_is_a_conflict(signed_in, db):
 
 def test_history_shows_a_readable_diff_and_restores_a_version(signed_in, db):
     service = make_asset(name="First name", description="Meets on Mondays in the hall.")
-    signed_in.post(f"/assets/{service.id}/edit",
-                   data=edit_data(signed_in, service, name="Second name",
-                                  description="Meets on Tuesdays in the hall.", categories=["physical-activity"]))
+    signed_in.post(
+        f"/assets/{service.id}/edit",
+        data=edit_data(
+            signed_in,
+            service,
+            name="Second name",
+            description="Meets on Tuesdays in the hall.",
+            categories=["physical-activity"],
+        ),
+    )
     page = signed_in.get(f"/assets/{service.id}/history")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -297,15 +353,19 @@ def test_history_shows_a_readable_diff_and_restores_a_version(signed_in, db):
     session.expire_all()
     restored = session.get(Service, service.id)
     assert restored.name == "First name" and restored.version == 3
-    last = db.execute(select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 3)
-                      ).scalar_one()
+    last = db.execute(
+        select(AssetChange).where(AssetChange.service_id == service.id, AssetChange.version == 3)
+    ).scalar_one()
     assert last.action == "restore" and last.note == "Restored version 1"
-    assert "Version 3: Restored an earlier version" in signed_in.get(f"/assets/{service.id}/history").get_data(as_text=True)
+    assert "Version 3: Restored an earlier version" in signed_in.get(f"/assets/{service.id}/history").get_data(
+        as_text=True
+    )
 
 
 def test_restoring_with_a_stale_version_is_a_conflict_and_changes_nothing(signed_in, db):
     sid = make_asset(name="A").id
     from assetmap.upkeep.assets import edit_asset
+
     edit_asset(actor(make_user("admin")), sid, {"name": "B"}, 1)
     assert signed_in.post(f"/assets/{sid}/history/1/restore", data={"version": "1"}).status_code == 409
     assert fresh(Service, sid).name == "B"
@@ -318,7 +378,9 @@ def test_admin_chooses_a_steward_who_covers_the_ward(client, db):
     login(client, make_user("admin"))
     page = client.get(f"/assets/{service.id}/edit").get_data(as_text=True)
     assert str(steward.id) in page and str(outsider.id) not in page
-    resp = client.post(f"/assets/{service.id}/edit", data={**edit_data(client, service), "steward_id": str(outsider.id)})
+    resp = client.post(
+        f"/assets/{service.id}/edit", data={**edit_data(client, service), "steward_id": str(outsider.id)}
+    )
     assert resp.status_code == 400 and "does not look after" in resp.get_data(as_text=True)
     resp = client.post(f"/assets/{service.id}/edit", data={**edit_data(client, service), "steward_id": str(steward.id)})
     assert resp.status_code == 302
@@ -336,14 +398,17 @@ def test_form_page_renders_the_draggable_pin_with_lat_lon_alternative(signed_in,
 
 def test_an_impossible_session_time_is_flagged_on_its_own_line(signed_in, db):
     from tests.test_upkeep_assets import form_data as fd
-    resp = signed_in.post("/assets/new", data=fd(**{"schedule-1-day": "thu", "schedule-1-opens": "14:00",
-                                                  "schedule-1-closes": "12:00"}))
+
+    resp = signed_in.post(
+        "/assets/new", data=fd(**{"schedule-1-day": "thu", "schedule-1-opens": "14:00", "schedule-1-closes": "12:00"})
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and 'href="#schedule-1-opens"' in html and "Session 2:" in html
 
 
 def test_error_summary_follows_the_order_of_the_form(signed_in, db):
-    html = signed_in.post("/assets/new", data=form_data(name="", email="bad", categories=[],
-                                                        **{"schedule-0-closes": ""})).get_data(as_text=True)
+    html = signed_in.post(
+        "/assets/new", data=form_data(name="", email="bad", categories=[], **{"schedule-0-closes": ""})
+    ).get_data(as_text=True)
     order = [html.index(f'href="#{f}"') for f in ("name", "categories", "schedule-0-closes", "email")]
     assert order == sorted(order)

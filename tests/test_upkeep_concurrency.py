@@ -1,4 +1,5 @@
 """Two saves at once: the row lock in the use case makes the second see the first's version and conflict."""
+
 from __future__ import annotations
 
 import threading
@@ -29,6 +30,7 @@ def test_a_save_waits_for_the_row_lock_and_then_conflicts(app):
 
     def second_editor():
         from assetmap.upkeep.assets import edit_asset
+
         with app.app_context():
             started = time.perf_counter()
             try:
@@ -47,10 +49,13 @@ def test_a_save_waits_for_the_row_lock_and_then_conflicts(app):
             worker.start()
             time.sleep(0.6)
             assert worker.is_alive(), "the second save must wait for the first"
-            rec1 = parse_record({**store.as_input(store.service_snapshot(first)), "name": "First editor"},
-                                store.vocabulary(), store.known_wards())
+            rec1 = parse_record(
+                {**store.as_input(store.service_snapshot(first)), "name": "First editor"},
+                store.vocabulary(),
+                store.known_wards(),
+            )
             store.update_asset(first, rec1, actor_id=uid, expected_version=1)
-            session.commit()                                        # … and saves version 2
+            session.commit()  # … and saves version 2
             worker.join(15)
             assert not worker.is_alive()
             assert outcome["result"] == "conflict" and outcome["current_version"] == 2
@@ -60,8 +65,11 @@ def test_a_save_waits_for_the_row_lock_and_then_conflicts(app):
             assert session.get(type(first), sid).name == "First editor"
     finally:
         with app.app_context():
-            locs = session.execute(text("SELECT location_id FROM service_at_location WHERE service_id = :s"),
-                                   {"s": sid}).scalars().all()
+            locs = (
+                session.execute(text("SELECT location_id FROM service_at_location WHERE service_id = :s"), {"s": sid})
+                .scalars()
+                .all()
+            )
             session.execute(text("DELETE FROM service WHERE id = :s"), {"s": sid})
             if locs:
                 session.execute(text("DELETE FROM location WHERE id = ANY(:l)"), {"l": list(locs)})

@@ -1,4 +1,5 @@
 """A confidential location (a refuge) never leaves the server except to the coordinators who may edit it."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,12 @@ SECRETS = ("52.4754", "1.9002", "Secret Refuge Road", "Take the side door")
 
 @pytest.fixture
 def refuge(db):
-    return make_asset(name="Women's Refuge Drop-in", visibility="confidential", address="12 Secret Refuge Road",
-                      how_to_get_there="Take the side door").id
+    return make_asset(
+        name="Women's Refuge Drop-in",
+        visibility="confidential",
+        address="12 Secret Refuge Road",
+        how_to_get_there="Take the side door",
+    ).id
 
 
 def leaked(body: str) -> list[str]:
@@ -22,11 +27,17 @@ def leaked(body: str) -> list[str]:
 
 
 def pages(app, asset_id) -> list[str]:
-    paths = [f"/assets/{asset_id}/report", f"/api/assets/{asset_id}", f"/assets/{asset_id}/edit",
-             f"/assets/{asset_id}/history"]
+    paths = [
+        f"/assets/{asset_id}/report",
+        f"/api/assets/{asset_id}",
+        f"/assets/{asset_id}/edit",
+        f"/assets/{asset_id}/history",
+    ]
     with app.test_request_context():
         from flask import url_for
+
         from assetmap.web import has_endpoint
+
         if has_endpoint("practitioners.asset"):
             paths.append(url_for("practitioners.asset", asset_id=asset_id))
         if has_endpoint("opendata.service"):

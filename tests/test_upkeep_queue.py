@@ -1,4 +1,5 @@
 """The review queue and community suggestions / problem reports."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ def test_queue_lists_overdue_assets_in_my_wards_most_overdue_first(client, coord
     make_asset(name="Q never checked", last_verified="", verification_method="")
     make_asset(name="Q York overdue", postcode=YORK_POSTCODE, lon=None, lat=None, last_verified=days_ago(400))
     archived = make_asset(name="Q archived", last_verified=days_ago(900))
-    archived.archived_at = dt.datetime.now(dt.timezone.utc)
+    archived.archived_at = dt.datetime.now(dt.UTC)
     session.commit()
     login(client, coordinator)
     html = client.get("/review").get_data(as_text=True)
@@ -94,16 +95,25 @@ def test_freshness_labels_and_thresholds():
 
 # --------------------------------------------------------------------------- suggestions
 
-SUGGESTION = {"name": "Knit and Natter", "description": "Knitting and chat, all welcome.", "postcode": "B1 1BA",
-              "when": "Thursdays 2pm", "website": "", "group_contact": "", "suggester_name": "Pat",
-              "suggester_email": "pat@example.org", "ward": ""}
+SUGGESTION = {
+    "name": "Knit and Natter",
+    "description": "Knitting and chat, all welcome.",
+    "postcode": "B1 1BA",
+    "when": "Thursdays 2pm",
+    "website": "",
+    "group_contact": "",
+    "suggester_name": "Pat",
+    "suggester_email": "pat@example.org",
+    "ward": "",
+}
 
 
 def test_anyone_can_suggest_an_asset_and_it_reaches_that_wards_coordinators(client, coordinator):
     resp = client.post("/suggest", data=SUGGESTION, follow_redirects=True)
     assert resp.status_code == 200 and "Suggestion sent" in resp.get_data(as_text=True)
-    row = session.execute(select(Suggestion).where(Suggestion.proposed["name"].astext == "Knit and Natter")
-                          ).scalar_one()
+    row = session.execute(
+        select(Suggestion).where(Suggestion.proposed["name"].astext == "Knit and Natter")
+    ).scalar_one()
     assert row.kind == "new_asset" and row.ward_code == LADYWOOD and row.status == "open"
     login(client, coordinator)
     assert "Knit and Natter" in client.get("/review").get_data(as_text=True)
@@ -141,12 +151,14 @@ def test_honeypot_submissions_are_thanked_but_not_stored(client, db, caplog):
 
 def test_accepting_a_suggestion_creates_the_asset_with_the_suggester_as_source(client, coordinator):
     client.post("/suggest", data=SUGGESTION)
-    row = session.execute(select(Suggestion).where(Suggestion.proposed["name"].astext == "Knit and Natter")
-                          ).scalar_one()
+    row = session.execute(
+        select(Suggestion).where(Suggestion.proposed["name"].astext == "Knit and Natter")
+    ).scalar_one()
     login(client, coordinator)
     page = client.get(f"/assets/new?suggestion={row.id}").get_data(as_text=True)
     assert 'value="Knit and Natter"' in page and "From a community suggestion" in page
     from tests.test_upkeep_assets import form_data
+
     resp = client.post("/assets/new", data=form_data(name="Knit and Natter", suggestion=str(row.id)))
     assert resp.status_code == 302
     service = session.execute(select(Service).where(Service.name == "Knit and Natter")).scalar_one()
@@ -172,8 +184,11 @@ def test_turning_down_a_suggestion(client, coordinator):
 def test_anyone_can_report_a_problem_and_fixing_the_listing_closes_it(client, coordinator):
     service = make_asset(name="Lunch Club")
     sid = service.id
-    resp = client.post(f"/assets/{sid}/report", data={"problem_type": "wrong_time", "details": "It is Wednesdays now"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/assets/{sid}/report",
+        data={"problem_type": "wrong_time", "details": "It is Wednesdays now"},
+        follow_redirects=True,
+    )
     assert resp.status_code == 200 and "Report sent" in resp.get_data(as_text=True)
     report = session.execute(select(Suggestion).where(Suggestion.service_id == sid)).scalar_one()
     assert report.kind == "problem" and report.ward_code == LADYWOOD
@@ -182,11 +197,13 @@ def test_anyone_can_report_a_problem_and_fixing_the_listing_closes_it(client, co
     page = client.get(f"/assets/{sid}/edit?suggestion={report.id}").get_data(as_text=True)
     assert "It is Wednesdays now" in page
     from tests.test_upkeep_assets import edit_data
+
     data = edit_data(client, fresh(Service, sid), **{"schedule-0-day": "wed", "suggestion": str(report.id)})
     assert client.post(f"/assets/{sid}/edit", data=data).status_code == 302
     assert fresh(Suggestion, report.id).status == "accepted"
-    note = session.execute(select(AssetChange.note).where(AssetChange.service_id == sid, AssetChange.version == 2)
-                           ).scalar_one()
+    note = session.execute(
+        select(AssetChange.note).where(AssetChange.service_id == sid, AssetChange.version == 2)
+    ).scalar_one()
     assert note.startswith("After a problem report")
 
 
@@ -222,8 +239,10 @@ def limited_app(app):
 def test_suggestions_are_rate_limited(limited_app, db):
     client = limited_app.test_client()
     with limits_on():
-        statuses = [client.post("/suggest", data={**SUGGESTION, "name": f"Spam {i}", "website_url": "x"}).status_code
-                    for i in range(7)]
+        statuses = [
+            client.post("/suggest", data={**SUGGESTION, "name": f"Spam {i}", "website_url": "x"}).status_code
+            for i in range(7)
+        ]
     assert statuses[:5] == [302] * 5 and statuses[5:] == [429, 429]
 
 
@@ -240,14 +259,17 @@ def test_a_suggestion_only_closes_through_the_asset_it_is_about(client, coordina
 def test_queue_pages_through_many_overdue_assets(app_ctx, db):
     from assetmap.accounts.auth import SessionUser
     from assetmap.upkeep.queue import due_assets
+
     user = make_user("coordinator", wards=[LADYWOOD])
     for i in range(5):
         make_asset(name=f"P{i}", last_verified=days_ago(400 + i))
     first, second = (due_assets(SessionUser(user), 6, page=p, per_page=3) for p in (1, 2))
     assert first.total == second.total >= 5 and first.pages == second.pages
     names = [a.name for a in first.assets + second.assets if a.name.startswith("P")]
-    assert names == ["P4", "P3", "P2", "P1", "P0"][:len(names)] and len({a.id for a in first.assets}
-                                                                      & {a.id for a in second.assets}) == 0
+    assert (
+        names == ["P4", "P3", "P2", "P1", "P0"][: len(names)]
+        and len({a.id for a in first.assets} & {a.id for a in second.assets}) == 0
+    )
 
 
 def test_a_constituency_lead_sees_suggestions_from_all_its_wards(client, db):

@@ -1,5 +1,6 @@
 """Verification is always a conscious act: no page pre-selects how an asset was checked, and "Still
 accurate" without a method is refused on the same page (GOV.UK error summary) and records nothing."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,11 @@ def verify_selects(page: str) -> list[str]:
 
 def checks(asset_id) -> int:
     session.expire_all()
-    return session.execute(select(func.count()).select_from(AssetChange).where(
-        AssetChange.service_id == asset_id, AssetChange.action == "verify")).scalar_one()
+    return session.execute(
+        select(func.count())
+        .select_from(AssetChange)
+        .where(AssetChange.service_id == asset_id, AssetChange.action == "verify")
+    ).scalar_one()
 
 
 @pytest.fixture
@@ -59,8 +63,13 @@ def test_the_new_asset_form_pre_selects_no_answer_to_have_you_checked(coordinato
 
 def test_not_yet_on_a_new_asset_records_no_check(coordinator):
     from tests.test_upkeep_assets import form_data
-    assert coordinator.post("/assets/new", data=form_data(name="Unchecked club",
-                                                          verification_method="not-yet")).status_code == 302
+
+    assert (
+        coordinator.post(
+            "/assets/new", data=form_data(name="Unchecked club", verification_method="not-yet")
+        ).status_code
+        == 302
+    )
     service = session.execute(select(Service).where(Service.name == "Unchecked club")).scalar_one()
     assert service.last_verified_on is None and service.verification_method is None
 

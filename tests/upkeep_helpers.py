@@ -3,13 +3,14 @@
 Requests end by removing the scoped session, which rolls back anything only flushed, so these
 factories commit (to the test's savepoint; the whole test is still rolled back afterwards).
 """
+
 from __future__ import annotations
 
 from assetmap.db import session
 from tests import factories
 
-LADYWOOD = "E05011151"        # Birmingham; in Ladywood constituency E14001096
-ACOMB = "E05010311"           # York
+LADYWOOD = "E05011151"  # Birmingham; in Ladywood constituency E14001096
+ACOMB = "E05010311"  # York
 LADYWOOD_CONSTITUENCY = "E14001096"
 
 
@@ -34,6 +35,7 @@ def fresh(model, id_):
 def actor(user):
     """The signed-in form of a user row, as views pass it to use cases."""
     from assetmap.accounts.auth import SessionUser
+
     return SessionUser(user)
 
 
@@ -45,9 +47,18 @@ def build_strict_app(app, csrf: bool = True):
     """
     from assetmap import create_app
     from assetmap.accounts import limiter
-    strict = create_app({"SQLALCHEMY_URL": app.config["SQLALCHEMY_URL"], "SECRET_KEY": "strict-test-key",
-                         "TESTING": True, "WTF_CSRF_ENABLED": csrf, "RATELIMIT_ENABLED": True})
+
+    strict = create_app(
+        {
+            "SQLALCHEMY_URL": app.config["SQLALCHEMY_URL"],
+            "SECRET_KEY": "strict-test-key",
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": csrf,
+            "RATELIMIT_ENABLED": True,
+        }
+    )
     from tests.forms import FormClient
+
     strict.test_client_class = FormClient
     limiter.enabled = False
     return strict
@@ -58,10 +69,12 @@ class limits_on:
 
     def __enter__(self):
         from assetmap.accounts import limiter
+
         limiter.reset()
         limiter.enabled = True
 
     def __exit__(self, *exc):
         from assetmap.accounts import limiter
+
         limiter.enabled = False
         limiter.reset()

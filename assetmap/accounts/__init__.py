@@ -3,6 +3,7 @@
 Libraries: Flask-Login (session user), argon2-cffi (password hashing), Flask-WTF (CSRF on every
 form), Flask-Limiter (sign-in rate limit).
 """
+
 from __future__ import annotations
 
 from flask_limiter import Limiter
@@ -16,7 +17,7 @@ login_manager = LoginManager()
 
 
 def init_app(app) -> None:
-    from . import auth, views, cli
+    from . import auth, cli, views
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     csrf.init_app(app)

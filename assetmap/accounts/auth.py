@@ -1,4 +1,5 @@
 """Who is asking: session users, API tokens, roles, session timeouts, password hashing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,8 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, g, request, session as cookie_session
+from flask import abort, current_app, g, request
+from flask import session as cookie_session
 from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -93,6 +95,7 @@ def new_token() -> str:
 @login_manager.user_loader
 def _load_user(user_id: str):
     import uuid
+
     try:
         uid = uuid.UUID(user_id)
     except ValueError:
@@ -113,7 +116,7 @@ def _load_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = header[len("Bearer "):].strip()
+    token = header[len("Bearer ") :].strip()
     if not token:
         return None
     row = session.execute(
@@ -123,7 +126,7 @@ def _load_from_token(req):
         log.warning("api token rejected", extra={"path": req.path})
         return None
     g.api_token_auth = True
-    row.last_used_at = dt.datetime.now(dt.timezone.utc)  # saved with the request's own change, if any
+    row.last_used_at = dt.datetime.now(dt.UTC)  # saved with the request's own change, if any
     return SessionUser(row.user)
 
 
@@ -131,12 +134,12 @@ def sign_in(user: User) -> None:
     """Start a fresh session: the old session's contents are discarded (regenerated at login)."""
     cookie_session.clear()
     login_user(SessionUser(user))
-    now = dt.datetime.now(dt.timezone.utc).timestamp()
+    now = dt.datetime.now(dt.UTC).timestamp()
     cookie_session["login_at"] = now
     cookie_session["seen_at"] = now
     cookie_session["sid"] = secrets.token_hex(16)
     cookie_session["pwfp"] = password_fingerprint(user.password_hash)
-    user.last_login_at = dt.datetime.now(dt.timezone.utc)
+    user.last_login_at = dt.datetime.now(dt.UTC)
 
 
 def sign_out() -> None:
@@ -146,6 +149,7 @@ def sign_out() -> None:
 
 def roles_required(*roles: str):
     """View decorator: 401 for anonymous users (sign-in page for HTML), 403 for the wrong role."""
+
     def deco(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -154,11 +158,14 @@ def roles_required(*roles: str):
                     abort(401)
                 return login_manager.unauthorized()
             if roles and not current_user.has_role(*roles):
-                log.warning("denied", extra={"path": request.path, "role": current_user.role,
-                                             "user_id": str(current_user.id)})
+                log.warning(
+                    "denied", extra={"path": request.path, "role": current_user.role, "user_id": str(current_user.id)}
+                )
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapper
+
     return deco
 
 
@@ -168,13 +175,14 @@ def init_app(app) -> None:
         # tests create hundreds of accounts; the cheapest Argon2 parameters keep the suite fast.
         # Hashes carry their own parameters, so verification is unaffected either way.
         from argon2 import profiles
+
         _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
     @app.before_request
     def _enforce_timeouts():
         if getattr(g, "api_token_auth", False) or "login_at" not in cookie_session:
             return
-        now = dt.datetime.now(dt.timezone.utc).timestamp()
+        now = dt.datetime.now(dt.UTC).timestamp()
         idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
         absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
         if now - cookie_session.get("seen_at", 0) > idle or now - cookie_session["login_at"] > absolute:

@@ -1,4 +1,5 @@
 """`assetmap users …`: create users, demo accounts and API tokens from the command line."""
+
 from __future__ import annotations
 
 import click
@@ -17,15 +18,25 @@ users = click.Group("users", help="Manage user accounts and API tokens.")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--ward", "wards", multiple=True, help="Ward code (E05…) a coordinator looks after; repeatable.")
-@click.option("--constituency", "constituencies", multiple=True,
-              help="Constituency code (E14…); covers all its wards; repeatable.")
+@click.option(
+    "--constituency",
+    "constituencies",
+    multiple=True,
+    help="Constituency code (E14…); covers all its wards; repeatable.",
+)
 @click.option("--name", default="")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters (prompted if not given).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters (prompted if not given).",
+)
 @with_appcontext
 def create(email, role, wards, constituencies, name, password):
     """Create a user with a role (and a coordinator's wards/constituencies)."""
     from .service import create_user
+
     try:
         user = create_user(email, role, password, name=name, wards=wards, constituencies=constituencies)
         session.commit()
@@ -43,6 +54,7 @@ def create(email, role, wards, constituencies, name, password):
 def token(email, name):
     """Issue an API token for a coordinator or admin; it is printed once and stored hashed."""
     from .service import issue_token
+
     user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
     if user is None:
         raise click.ClickException(f"No account for {email}")
@@ -61,19 +73,23 @@ def token(email, name):
 def demo():
     """Create one demo account per role on first run (never in production)."""
     from .service import create_demo_users
+
     if current_app.config["PRODUCTION"] or not current_app.config["CREATE_DEMO_USERS"]:
         click.echo("Production mode: no demo accounts created.")
         return
     created = create_demo_users()
     session.commit()
     if not created:
-        click.echo("Demo accounts already exist (their passwords were printed on the first run; "
-                   "reset with `assetmap users create`).")
+        click.echo(
+            "Demo accounts already exist (their passwords were printed on the first run; "
+            "reset with `assetmap users create`)."
+        )
         return
     lines = [f"  {role:<13} {email:<34} password: {password}" for email, role, password in created]
     click.echo("DEMO ACCOUNTS (for trying the service; shown once, not for real use):")
     click.echo("\n".join(lines))
     from ..config import VAR_DIR
+
     path = VAR_DIR / "demo_accounts.txt"
     path.write_text("AssetMap demo accounts (not for real use)\n" + "\n".join(lines) + "\n")
     path.chmod(0o600)

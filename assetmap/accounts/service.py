@@ -1,4 +1,5 @@
 """Account use cases: create users, assign areas, issue and revoke API tokens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,18 +35,22 @@ def check_password(password: str) -> None:
 def set_areas(user: User, wards: list[str], constituencies: list[str]) -> None:
     """Replace a user's area assignments; unknown codes are refused."""
     known_w = set(session.execute(select(Ward.code).where(Ward.code.in_(wards))).scalars()) if wards else set()
-    known_c = (set(session.execute(select(Constituency.code).where(Constituency.code.in_(constituencies)))
-                   .scalars()) if constituencies else set())
+    known_c = (
+        set(session.execute(select(Constituency.code).where(Constituency.code.in_(constituencies))).scalars())
+        if constituencies
+        else set()
+    )
     bad = [w for w in wards if w not in known_w] + [c for c in constituencies if c not in known_c]
     if bad:
         raise ValidationError(f"Unknown ward or constituency code: {', '.join(bad)}", field="areas")
-    user.areas = ([UserArea(id=uuid.uuid4(), area_type="ward", area_code=w) for w in sorted(set(wards))]
-                  + [UserArea(id=uuid.uuid4(), area_type="constituency", area_code=c)
-                     for c in sorted(set(constituencies))])
+    user.areas = [UserArea(id=uuid.uuid4(), area_type="ward", area_code=w) for w in sorted(set(wards))] + [
+        UserArea(id=uuid.uuid4(), area_type="constituency", area_code=c) for c in sorted(set(constituencies))
+    ]
 
 
-def create_user(email: str, role: str, password: str, name: str = "", wards=(), constituencies=(),
-                is_demo: bool = False) -> User:
+def create_user(
+    email: str, role: str, password: str, name: str = "", wards=(), constituencies=(), is_demo: bool = False
+) -> User:
     email = normalise_email(email)
     name = parsing.text(name, "name", max_len=MAX_NAME, label="Name")
     if role not in ROLES:
@@ -55,8 +60,14 @@ def create_user(email: str, role: str, password: str, name: str = "", wards=(), 
         raise ValidationError(f"There is already an account for {email}", field="email")
     if (wards or constituencies) and role != "coordinator":
         raise ValidationError("Only coordinators are assigned wards or constituencies", field="areas")
-    user = User(id=uuid.uuid4(), email=email, role=role, name=name or email.split("@")[0],
-                password_hash=hash_password(password), is_demo=is_demo)
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        role=role,
+        name=name or email.split("@")[0],
+        password_hash=hash_password(password),
+        is_demo=is_demo,
+    )
     session.add(user)
     set_areas(user, list(wards), list(constituencies))
     session.flush()
@@ -81,13 +92,19 @@ def revoke_token(token_id: uuid.UUID, user: User) -> None:
             log.warning("denied", extra={"action": "revoke-token", "status": 404, "user_id": str(user.id)})
         raise NotFound("That token does not exist")
     if row.revoked_at is None:
-        row.revoked_at = dt.datetime.now(dt.timezone.utc)
+        row.revoked_at = dt.datetime.now(dt.UTC)
 
 
 DEMO_ACCOUNTS = [
     # email, role, wards, constituencies, name
     ("admin@demo.assetmap.test", "admin", [], [], "Demo administrator"),
-    ("coordinator@demo.assetmap.test", "coordinator", ["E05011151", "E05010311"], [], "Demo coordinator (Ladywood ward, Acomb)"),
+    (
+        "coordinator@demo.assetmap.test",
+        "coordinator",
+        ["E05011151", "E05010311"],
+        [],
+        "Demo coordinator (Ladywood ward, Acomb)",
+    ),
     ("nns@demo.assetmap.test", "coordinator", [], ["E14001097"], "Demo Neighbourhood Network Scheme (Northfield)"),
     ("practitioner@demo.assetmap.test", "practitioner", [], [], "Demo practitioner"),
     ("commissioner@demo.assetmap.test", "commissioner", [], [], "Demo commissioner"),
@@ -120,8 +137,9 @@ def _active_admins(excluding: uuid.UUID | None = None) -> int:
     return len(session.execute(q).all())
 
 
-def update_user(user: User, role: str, wards=(), constituencies=(), active: bool = True,
-                name: str | None = None) -> None:
+def update_user(
+    user: User, role: str, wards=(), constituencies=(), active: bool = True, name: str | None = None
+) -> None:
     """Change a user's role, areas, name or whether they can sign in; the last admin cannot be removed."""
     if role not in ROLES:
         raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
@@ -138,7 +156,7 @@ def update_user(user: User, role: str, wards=(), constituencies=(), active: bool
     set_areas(user, list(wards), list(constituencies))
     if role not in ("coordinator", "admin"):
         for token in active_tokens(user):
-            token.revoked_at = dt.datetime.now(dt.timezone.utc)
+            token.revoked_at = dt.datetime.now(dt.UTC)
     session.flush()
 
 
@@ -150,6 +168,7 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, current: str, new: str, confirm: str) -> None:
     """A signed-in person changes their own password (other sessions stop working)."""
     from .auth import verify_password
+
     if not verify_password(user.password_hash, current or ""):
         raise ValidationError("Your current password is not right", field="current_password")
     if new != confirm:
@@ -161,6 +180,10 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
 
 
 def active_tokens(user: User) -> list[ApiToken]:
-    return list(session.execute(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                       ApiToken.revoked_at.is_(None))
-                                .order_by(ApiToken.created_at)).scalars())
+    return list(
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at)
+        ).scalars()
+    )

@@ -15,6 +15,7 @@ never says whether an account exists. Counting is one ``INSERT ... ON CONFLICT D
 lock, so workers racing on the same key count every failure. Rows are deleted once their window and
 cooling-off have passed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,6 +43,7 @@ _FORGET_BATCH = 200
 @dataclass(frozen=True)
 class Locked:
     """A cooling-off period in force: ``seconds`` until sign-in is possible again."""
+
     seconds: float
 
     @property
@@ -55,10 +57,12 @@ def _setting(name: str, default: int) -> int:
 
 
 def _limits(scope: str) -> tuple[int, dt.timedelta, dt.timedelta]:
-    limit = _setting("ACCOUNT_LIMIT", ACCOUNT_LIMIT) if scope == "account" else \
-        _setting("ADDRESS_LIMIT", ADDRESS_LIMIT)
-    return (limit, dt.timedelta(minutes=_setting("WINDOW_MINUTES", WINDOW_MINUTES)),
-            dt.timedelta(minutes=_setting("COOLOFF_MINUTES", COOLOFF_MINUTES)))
+    limit = _setting("ACCOUNT_LIMIT", ACCOUNT_LIMIT) if scope == "account" else _setting("ADDRESS_LIMIT", ADDRESS_LIMIT)
+    return (
+        limit,
+        dt.timedelta(minutes=_setting("WINDOW_MINUTES", WINDOW_MINUTES)),
+        dt.timedelta(minutes=_setting("COOLOFF_MINUTES", COOLOFF_MINUTES)),
+    )
 
 
 def _hmac(text: str) -> str:
@@ -84,26 +88,34 @@ def address_key(address: str | None) -> str:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.timezone.utc)
+    return now or dt.datetime.now(dt.UTC)
 
 
 def locked(email: str, address: str | None, now: dt.datetime | None = None) -> Locked | None:
     """The cooling-off period in force for this email or this address, if any (checked before the password)."""
     now = _now(now)
-    until = session.execute(select(SignInThrottle.locked_until).where(
-        SignInThrottle.key_hash.in_([account_key(email), address_key(address)]),
-        SignInThrottle.locked_until > now)).scalars().all()
+    until = (
+        session.execute(
+            select(SignInThrottle.locked_until).where(
+                SignInThrottle.key_hash.in_([account_key(email), address_key(address)]),
+                SignInThrottle.locked_until > now,
+            )
+        )
+        .scalars()
+        .all()
+    )
     return Locked((max(until) - now).total_seconds()) if until else None
 
 
 def _count(key: str, scope: str, now: dt.datetime) -> dt.datetime | None:
     """One more failure for ``key``; returns the end of a cooling-off period this failure started."""
     limit, window, cooloff = _limits(scope)
-    session.execute(insert(SignInThrottle).values(key_hash=key, scope=scope, window_start=now, failures=0,
-                                                  expires_at=now + window)
-                    .on_conflict_do_nothing(index_elements=["key_hash"]))
-    row = session.execute(select(SignInThrottle).where(SignInThrottle.key_hash == key)
-                          .with_for_update()).scalar_one()
+    session.execute(
+        insert(SignInThrottle)
+        .values(key_hash=key, scope=scope, window_start=now, failures=0, expires_at=now + window)
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+    )
+    row = session.execute(select(SignInThrottle).where(SignInThrottle.key_hash == key).with_for_update()).scalar_one()
     if row.locked_until is not None and row.locked_until > now:
         return None  # already cooling off: a further try neither counts nor extends it
     if row.window_start + window <= now or row.locked_until is not None:
@@ -123,8 +135,11 @@ def failed(email: str, address: str | None, now: dt.datetime | None = None) -> L
     now = _now(now)
     with transaction():
         _forget_old(now)
-        ends = [t for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
-                if t is not None]
+        ends = [
+            t
+            for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
+            if t is not None
+        ]
     return Locked((max(ends) - now).total_seconds()) if ends else None
 
 
@@ -134,6 +149,10 @@ def forget_account(email: str) -> None:
 
 
 def _forget_old(now: dt.datetime) -> None:
-    old = (select(SignInThrottle.key_hash).where(SignInThrottle.expires_at < now)
-           .limit(_FORGET_BATCH).with_for_update(skip_locked=True))
+    old = (
+        select(SignInThrottle.key_hash)
+        .where(SignInThrottle.expires_at < now)
+        .limit(_FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
     session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash.in_(old.scalar_subquery())))

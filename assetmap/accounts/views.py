@@ -1,9 +1,11 @@
 """Sign in and sign out."""
+
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import EmailField, PasswordField
@@ -14,7 +16,9 @@ from ..db import session
 from ..errors import ValidationError
 from ..models import User
 from . import limiter, throttle
-from .auth import sign_in as start_session, sign_out as end_session, unusable_hash, verify_password
+from .auth import sign_in as start_session
+from .auth import sign_out as end_session
+from .auth import unusable_hash, verify_password
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("assetmap.auth")
@@ -80,8 +84,11 @@ def sign_in():
         if wait is None:
             error = "Enter a correct email address and password"
     if wait is not None:
-        return render_template("accounts/sign_in.html", form=form, error=wait.message, timed_out=timed_out), 429, \
-            {"Retry-After": str(int(wait.seconds) + 1)}
+        return (
+            render_template("accounts/sign_in.html", form=form, error=wait.message, timed_out=timed_out),
+            429,
+            {"Retry-After": str(int(wait.seconds) + 1)},
+        )
     status = 400 if (form.errors or error) else 200
     return render_template("accounts/sign_in.html", form=form, error=error, timed_out=timed_out), status
 

@@ -1,4 +1,5 @@
 """Downloads: the gap table as CSV and GeoJSON (one row or feature per area), and the static map PNG."""
+
 from __future__ import annotations
 
 import csv
@@ -18,10 +19,27 @@ from . import mapping, present  # noqa: E402
 from .params import MEASURES  # noqa: E402
 
 CSV_FIELDS = [
-    "rank", "code", "name", "geography", "local_authority_code", "residents", "residents_65plus",
-    "population_base", "imd_decile", "assets", "assets_serving_remotely", "assets_per_10k",
-    "residents_beyond_800m", "pct_beyond_800m", "residents_beyond_1_mile", "pct_beyond_1_mile",
-    "access_2sfca_per_10k", "connections", "unmet_need_signals", "gap_score", "reasons",
+    "rank",
+    "code",
+    "name",
+    "geography",
+    "local_authority_code",
+    "residents",
+    "residents_65plus",
+    "population_base",
+    "imd_decile",
+    "assets",
+    "assets_serving_remotely",
+    "assets_per_10k",
+    "residents_beyond_800m",
+    "pct_beyond_800m",
+    "residents_beyond_1_mile",
+    "pct_beyond_1_mile",
+    "access_2sfca_per_10k",
+    "connections",
+    "unmet_need_signals",
+    "gap_score",
+    "reasons",
 ]
 
 
@@ -36,17 +54,27 @@ def _pct(share):
 def row_dict(m, cov) -> dict:
     """One area as a flat record (the CSV row and the GeoJSON feature's properties)."""
     return {
-        "rank": m.rank or "", "code": m.code, "name": m.name, "geography": cov.params.geography,
-        "local_authority_code": m.lad_code or "", "residents": m.population_total,
-        "residents_65plus": m.population_65plus, "population_base": cov.labels["population"],
-        "imd_decile": m.imd_decile or "", "assets": m.assets, "assets_serving_remotely": m.remote_assets,
+        "rank": m.rank or "",
+        "code": m.code,
+        "name": m.name,
+        "geography": cov.params.geography,
+        "local_authority_code": m.lad_code or "",
+        "residents": m.population_total,
+        "residents_65plus": m.population_65plus,
+        "population_base": cov.labels["population"],
+        "imd_decile": m.imd_decile or "",
+        "assets": m.assets,
+        "assets_serving_remotely": m.remote_assets,
         "assets_per_10k": _num(m.per_10k, 2),
         "residents_beyond_800m": m.beyond_800 if m.has_residents else "",
         "pct_beyond_800m": _pct(m.share_beyond_800),
         "residents_beyond_1_mile": m.beyond_mile if m.has_residents else "",
         "pct_beyond_1_mile": _pct(m.share_beyond_mile),
-        "access_2sfca_per_10k": _num(m.access, 3), "connections": m.connections,
-        "unmet_need_signals": m.unmet, "gap_score": _num(m.gap, 1), "reasons": "; ".join(m.reasons),
+        "access_2sfca_per_10k": _num(m.access, 3),
+        "connections": m.connections,
+        "unmet_need_signals": m.unmet,
+        "gap_score": _num(m.gap, 1),
+        "reasons": "; ".join(m.reasons),
     }
 
 
@@ -75,10 +103,15 @@ def to_csv(cov) -> str:
 def describe(cov) -> dict:
     p = cov.params
     return {
-        "geography": p.geography, "local_authority": cov.scope_name, "category": cov.labels["category"],
-        "audience": cov.labels["audience"], "what_matters": cov.labels["capability"],
-        "verified_in_last_12_months_only": p.verified_only, "demand_period_days": p.days,
-        "date": p.today.isoformat(), "attribution": ATTRIBUTION,
+        "geography": p.geography,
+        "local_authority": cov.scope_name,
+        "category": cov.labels["category"],
+        "audience": cov.labels["audience"],
+        "what_matters": cov.labels["capability"],
+        "verified_in_last_12_months_only": p.verified_only,
+        "demand_period_days": p.days,
+        "date": p.today.isoformat(),
+        "attribution": ATTRIBUTION,
     }
 
 
@@ -87,16 +120,25 @@ def to_geojson(cov, shapes: dict) -> str:
     features = []
     for m in table_order(cov):
         geom = simple.get(m.code)
-        features.append({"type": "Feature", "id": m.code,
-                         "geometry": mapping.geojson_geometry(geom) if geom is not None else None,
-                         "properties": {**row_dict(m, cov), "reasons": m.reasons}})
-    return json.dumps({"type": "FeatureCollection", "metadata": describe(cov), "features": features},
-                      ensure_ascii=False, separators=(",", ":"))
+        features.append(
+            {
+                "type": "Feature",
+                "id": m.code,
+                "geometry": mapping.geojson_geometry(geom) if geom is not None else None,
+                "properties": {**row_dict(m, cov), "reasons": m.reasons},
+            }
+        )
+    return json.dumps(
+        {"type": "FeatureCollection", "metadata": describe(cov), "features": features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def map_png(cov, shapes: dict, classes: present.Classes, top: int = 10) -> bytes:
     """A printable map of the chosen measure (British National Grid), the top gaps numbered."""
     import geopandas as gpd
+
     codes = [m.code for m in cov.areas if m.code in shapes]
     by_code = {m.code: m for m in cov.areas}
     fig = Figure(figsize=(8, 8.4), dpi=150)
@@ -114,19 +156,44 @@ def map_png(cov, shapes: dict, classes: present.Classes, top: int = 10) -> bytes
         for code, geom in zip(gdf["code"], gdf.geometry):
             if code in ranks:
                 pt = geom.representative_point()
-                ax.annotate(str(ranks[code]), (pt.x, pt.y), ha="center", va="center", fontsize=7,
-                            fontweight="bold", color="#0b0c0c",
-                            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#0b0c0c", "lw": 0.6})
-    fig.text(0.02, 0.968, f"{cov.measure_label}: {cov.labels['category']}, {cov.scope_name}",
-             fontsize=11, fontweight="bold", family="sans-serif")
-    fig.text(0.02, 0.945, f"By {cov.kind}. Numbers mark the {min(top, len(cov.ranked))} biggest gaps "
-             f"in the ranked table. Darker means {MEASURES[cov.params.measure][2]}.", fontsize=8)
+                ax.annotate(
+                    str(ranks[code]),
+                    (pt.x, pt.y),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    fontweight="bold",
+                    color="#0b0c0c",
+                    bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "#0b0c0c", "lw": 0.6},
+                )
+    fig.text(
+        0.02,
+        0.968,
+        f"{cov.measure_label}: {cov.labels['category']}, {cov.scope_name}",
+        fontsize=11,
+        fontweight="bold",
+        family="sans-serif",
+    )
+    fig.text(
+        0.02,
+        0.945,
+        f"By {cov.kind}. Numbers mark the {min(top, len(cov.ranked))} biggest gaps "
+        f"in the ranked table. Darker means {MEASURES[cov.params.measure][2]}.",
+        fontsize=8,
+    )
     no_data = any(not m.has_residents for m in cov.areas)
     handles = [Patch(facecolor=i.colour, edgecolor="#0b0c0c", label=i.label) for i in classes.legend(no_data)]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.03), ncol=3, fontsize=7,
-               frameon=False, title=MEASURES[cov.params.measure][1].capitalize(), title_fontsize=8)
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.02, 0.03),
+        ncol=3,
+        fontsize=7,
+        frameon=False,
+        title=MEASURES[cov.params.measure][1].capitalize(),
+        title_fontsize=8,
+    )
     fig.text(0.02, 0.012, ATTRIBUTION, fontsize=5.5, wrap=True)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
-

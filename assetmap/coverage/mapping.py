@@ -4,6 +4,7 @@ Boundaries are simplified as a coverage (shared edges stay shared, so no slivers
 areas), rounded to about a metre and sent as encoded polylines, which coverage.js draws. The
 deprivation layer is drawn in the browser from the same shapes rather than sent twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,6 @@ DECIMALS = 5
 MAX_POINTS = 3000
 #: with no tile layer Leaflet has no zoom limits, and the cluster layer will not start without them
 ZOOM_LIMITS = {"zoomSnap": 0.25}  # finer zoom steps for Birmingham's shape (limits come from make_map)
-
 
 
 def display_shapes(shapes: dict, geography: str) -> dict:
@@ -70,6 +70,7 @@ def js_data(rows: list) -> str:
 
 class _AssetCluster(FastMarkerCluster):
     """Clustered asset places; rows [lat, lon, name] drawn by coverage.js, names escaped by js_data."""
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = AssetMapCoverage.assetCluster({{ this.rows }}, {{ this.options|tojavascript }});
@@ -100,12 +101,14 @@ def encode_ring(coords) -> str:
 def encode_polygons(geom) -> list[list[str]]:
     """[[outer, hole, …], …] for a Polygon or MultiPolygon, each ring encoded."""
     polys = getattr(geom, "geoms", [geom])
-    return [[encode_ring(p.exterior.coords)] + [encode_ring(r.coords) for r in p.interiors]
-            for p in polys if not p.is_empty]
+    return [
+        [encode_ring(p.exterior.coords)] + [encode_ring(r.coords) for r in p.interiors] for p in polys if not p.is_empty
+    ]
 
 
 class _AreaLayer(MacroElement):
     """The choropleth's areas, drawn by coverage.js from encoded rings; the IMD layer reuses them."""
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = AssetMapCoverage.areaLayer({{ this.areas }})
@@ -137,8 +140,17 @@ def choropleth(cov, shapes: dict, classes: present.Classes, area_url, points) ->
         value = a.value(cov.params.measure) if a.has_residents else None
         text = f"{label}: {present.fmt(cov.params.measure, value)}" if a.has_residents else "No residents"
         # a list, not an object: see js_data (coverage.js AREA_FIELDS reads it in this order)
-        areas.append([a.name, area_url(a.code), text, a.imd_decile, classes.colour(value),
-                      present.imd_colour(a.imd_decile), encode_polygons(geom)])
+        areas.append(
+            [
+                a.name,
+                area_url(a.code),
+                text,
+                a.imd_decile,
+                classes.colour(value),
+                present.imd_colour(a.imd_decile),
+                encode_polygons(geom),
+            ]
+        )
     imd = folium.FeatureGroup(name="Deprivation (IMD decile)", show=False)
     imd.add_to(m)
     _AreaLayer(areas, imd).add_to(m)
@@ -154,9 +166,14 @@ def area_map(shape, points) -> folium.Map:
     box = bounds([simple])
     m = make_map(((box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2), zoom=14, **ZOOM_LIMITS)
     m.fit_bounds(box)
-    folium.GeoJson({"type": "Feature", "geometry": geojson_geometry(simple), "properties": {
-        "style": {"fillColor": "#1d70b8", "fillOpacity": 0.08, "color": "#1d70b8", "weight": 3}}},
-        control=False).add_to(m)
+    folium.GeoJson(
+        {
+            "type": "Feature",
+            "geometry": geojson_geometry(simple),
+            "properties": {"style": {"fillColor": "#1d70b8", "fillOpacity": 0.08, "color": "#1d70b8", "weight": 3}},
+        },
+        control=False,
+    ).add_to(m)
     if points:
         _AssetCluster(points, control=False, showCoverageOnHover=False, disableClusteringAtZoom=16).add_to(m)
     return m

@@ -15,6 +15,7 @@ Gap score (0 to 100; higher means a bigger gap), for an area with residents:
 
 An unknown IMD decile counts as the middle (Need 0.5). Areas with no residents get no score.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -32,18 +33,18 @@ class AreaMeasures:
     imd_decile: int | None
     population_total: int = 0
     population_65plus: int = 0
-    population: int = 0                  #: the base used: all residents, or those aged 65+
+    population: int = 0  #: the base used: all residents, or those aged 65+
     assets: int = 0
-    remote_assets: int = 0               #: counted only through the wards they serve (online, phone)
-    beyond_800: int = 0                  #: residents (of the base) more than 800 m from the nearest asset
+    remote_assets: int = 0  #: counted only through the wards they serve (online, phone)
+    beyond_800: int = 0  #: residents (of the base) more than 800 m from the nearest asset
     beyond_mile: int = 0
-    access_sum: float = 0.0              #: sum over LSOAs of base population x 2SFCA score
+    access_sum: float = 0.0  #: sum over LSOAs of base population x 2SFCA score
     connections: int = 0
     unmet: int = 0
     per_10k: float | None = None
     share_beyond_800: float | None = None
     share_beyond_mile: float | None = None
-    access: float | None = None          #: 2SFCA, assets within reach per 10,000 residents
+    access: float | None = None  #: 2SFCA, assets within reach per 10,000 residents
     share_65: float | None = None
     need: float | None = None
     lack: float | None = None
@@ -62,8 +63,9 @@ class AreaMeasures:
 @dataclass
 class Context:
     """What the sentences in the reasons need to say."""
+
     older: bool = False
-    phrase: str = "matching assets"      #: "carers' support", or "matching assets"
+    phrase: str = "matching assets"  #: "carers' support", or "matching assets"
     kind: str = "ward"
     scope_name: str = "the areas compared"
     days: int = 90
@@ -128,8 +130,10 @@ def compute(rows: list[AreaMeasures], ctx: Context) -> dict:
         m.access = safe_div(m.access_sum * PER, m.population)
         m.share_65 = safe_div(m.population_65plus, m.population_total)
     lived = [m for m in rows if m.has_residents]
-    medians = {k: median_of(getattr(m, k) for m in lived)
-               for k in ("per_10k", "share_beyond_800", "share_beyond_mile", "access", "connections", "unmet")}
+    medians = {
+        k: median_of(getattr(m, k) for m in lived)
+        for k in ("per_10k", "share_beyond_800", "share_beyond_mile", "access", "connections", "unmet")
+    }
     scope_share_65 = safe_div(sum(m.population_65plus for m in rows), sum(m.population_total for m in rows))
     most_unmet = max((m.unmet for m in lived), default=0)
     med_rate = medians["per_10k"] or 0.0

@@ -1,4 +1,5 @@
 """What each coverage page and download needs, assembled from the use cases (no HTTP here)."""
+
 from __future__ import annotations
 
 from .. import taxonomy
@@ -34,8 +35,7 @@ def form_options() -> dict:
 
 
 def _classes(cov) -> present.Classes:
-    return present.classify(cov.params.measure, [m.value(cov.params.measure) for m in cov.areas
-                                                  if m.has_residents])
+    return present.classify(cov.params.measure, [m.value(cov.params.measure) for m in cov.areas if m.has_residents])
 
 
 def file_stem(p: CoverageParams) -> str:
@@ -57,18 +57,32 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
     capped = len(points) > mapping.MAX_POINTS
     m = mapping.choropleth(cov, shapes, classes, area_url, [] if capped else points)
     return {
-        "cov": cov, "map": m, "legend": classes.legend(no_data=any(not a.has_residents for a in cov.areas)),
+        "cov": cov,
+        "map": m,
+        "legend": classes.legend(no_data=any(not a.has_residents for a in cov.areas)),
         "imd_legend": present.imd_legend(),
-        "points_capped": capped, "points_shown": 0 if capped else len(points),
-        "options": form_options(), "p": p, "args": p.query_args(), "area_url": area_url,
-        "max_rows": MAX_TABLE_ROWS, "fmt": present.fmt, "darker": MEASURES[p.measure][2],
+        "points_capped": capped,
+        "points_shown": 0 if capped else len(points),
+        "options": form_options(),
+        "p": p,
+        "args": p.query_args(),
+        "area_url": area_url,
+        "max_rows": MAX_TABLE_ROWS,
+        "fmt": present.fmt,
+        "darker": MEASURES[p.measure][2],
     }
 
 
 def report_page(p: CoverageParams, area_url) -> dict:
     cov = service.coverage(p)
-    return {"cov": cov, "p": p, "area_url": area_url, "fmt": present.fmt, "max_rows": MAX_TABLE_ROWS,
-            "described": exports.describe(cov)}
+    return {
+        "cov": cov,
+        "p": p,
+        "area_url": area_url,
+        "fmt": present.fmt,
+        "max_rows": MAX_TABLE_ROWS,
+        "described": exports.describe(cov),
+    }
 
 
 def csv_download(p: CoverageParams) -> tuple[str, str]:
@@ -91,17 +105,23 @@ def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
     profile = service.area_profile(url_kind, code, p)
     rec = profile.record
     shape = queries.area_shapes(rec.kind, [rec.code]).get(rec.code)
-    points = [(a.lat, a.lon, a.name) for a in profile.assets
-              if a.lat is not None and a.visibility != "confidential"]
+    points = [(a.lat, a.lon, a.name) for a in profile.assets if a.lat is not None and a.visibility != "confidential"]
     compared = []
     if profile.measures is not None:
         for key, label in COMPARED:
-            compared.append((label, present.fmt(key, profile.measures.value(key)),
-                             present.fmt(key, profile.medians.get(key))))
+            compared.append(
+                (label, present.fmt(key, profile.measures.value(key)), present.fmt(key, profile.medians.get(key)))
+            )
     return {
-        "profile": profile, "rec": rec, "m": profile.measures, "compared": compared,
+        "profile": profile,
+        "rec": rec,
+        "m": profile.measures,
+        "compared": compared,
         "map": mapping.area_map(shape, points) if shape is not None else None,
-        "kind_label": GEOGRAPHIES[rec.kind][0], "p": p, "args": p.query_args(), "area_args": p.area_args(),
+        "kind_label": GEOGRAPHIES[rec.kind][0],
+        "p": p,
+        "args": p.query_args(),
+        "area_args": p.area_args(),
         "fmt": present.fmt,
         "category_names": {t.code: t.name for t in taxonomy.terms("category")},
         "labels": service.labels_for(p),

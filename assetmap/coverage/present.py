@@ -3,13 +3,14 @@
 Darker always means "look here": a bigger gap, fewer assets, more people further away, less access,
 or more demand. Areas with no residents are grey and say so in words.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 #: ColorBrewer OrRd (5) for measures, Purples (5) for deprivation: colour-blind safe, print in grey
 MEASURE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-IMD_COLOURS = ["#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7"]   # deciles 1-2 … 9-10
+IMD_COLOURS = ["#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7"]  # deciles 1-2 … 9-10
 NO_DATA = "#b1b4b6"
 #: measures where a higher number is better (so the darkest class holds the lowest values)
 HIGHER_IS_BETTER = {"per_10k", "access"}
@@ -37,6 +38,7 @@ class LegendItem:
 @dataclass
 class Classes:
     """Up to five classes of a measure's values (quantiles, or each value when there are few)."""
+
     measure: str
     bounds: list[tuple[float, float]]
 

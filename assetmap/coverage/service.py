@@ -1,4 +1,5 @@
 """Use cases: the coverage of one choice of filters, and the profile of one area. Read-only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,8 @@ from .params import GEOGRAPHIES, MEASURES, CoverageParams
 @dataclass
 class Coverage:
     params: CoverageParams
-    areas: list[measures.AreaMeasures]      #: every area in scope, by name
-    ranked: list[measures.AreaMeasures]     #: areas with residents, biggest gap first
+    areas: list[measures.AreaMeasures]  #: every area in scope, by name
+    ranked: list[measures.AreaMeasures]  #: areas with residents, biggest gap first
     medians: dict
     scope_name: str
     total_assets: int
@@ -59,12 +60,14 @@ def scope_name(p: CoverageParams) -> str:
 def coverage(p: CoverageParams) -> Coverage:
     """Every measure for every area of the chosen geography in the chosen local authority."""
     areas = queries.areas_in_scope(p.geography, p.la)
-    rows = measures.aggregate(areas, queries.lsoa_access(p), queries.supply_counts(p),
-                              queries.demand_counts(p), p.geography, p.older)
+    rows = measures.aggregate(
+        areas, queries.lsoa_access(p), queries.supply_counts(p), queries.demand_counts(p), p.geography, p.older
+    )
     labels = labels_for(p)
     name = scope_name(p)
-    ctx = measures.Context(older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0],
-                           scope_name=name, days=p.days)
+    ctx = measures.Context(
+        older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0], scope_name=name, days=p.days
+    )
     medians = measures.compute(rows, ctx)
     la_supply = queries.supply_counts(p.with_(geography="la"))
     total = sum(n for code, (n, _) in la_supply.items() if p.la is None or code == p.la)
@@ -132,14 +135,19 @@ def area_profile(url_kind: str, code: str, p: CoverageParams) -> AreaProfile:
     coordinators, stewards = queries.area_people(kind, code)
     kinds = GEOGRAPHIES[kind][1]
     return AreaProfile(
-        record=record, measures=mine, medians=cov.medians if cov else {},
+        record=record,
+        measures=mine,
+        medians=cov.medians if cov else {},
         compared_with=f"{kinds} in {cov.scope_name}" if cov else "",
-        assets=assets, by_category=by_category,
+        assets=assets,
+        by_category=by_category,
         verified_6m=sum(1 for a in assets if a.last_verified_on and a.last_verified_on >= six),
         verified_12m=sum(1 for a in assets if a.last_verified_on and a.last_verified_on >= twelve),
-        coordinators=coordinators, stewards=stewards, coverage=cov)
+        coordinators=coordinators,
+        stewards=stewards,
+        coverage=cov,
+    )
 
 
 def url_kind(geography: str) -> str:
     return {v: k for k, v in AREA_KINDS.items()}[geography]
-

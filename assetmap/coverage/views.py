@@ -1,11 +1,12 @@
 """Coverage pages, area pages and downloads. Thin: parse the query, call a use case, render."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..accounts.auth import roles_required
-from . import pages
 from ..maps import render_map
+from . import pages
 from .params import parse_params
 from .service import url_kind
 
@@ -58,8 +59,7 @@ def map_png():
 def report():
     p = parse_params(request.args)
     page = pages.report_page(p, area_url_for(p))
-    return render_template("coverage/report.html",
-                           map_src=url_for("coverage.map_png", **p.query_args()), **page)
+    return render_template("coverage/report.html", map_src=url_for("coverage.map_png", **p.query_args()), **page)
 
 
 @bp.get("/areas/<kind>/<code>")

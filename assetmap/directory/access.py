@@ -7,6 +7,7 @@
 * Coordinators edit assets in the wards assigned to them (a constituency assignment covers all
   its wards); admins edit everything; practitioners and commissioners edit nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,7 @@ def editable_wards(user) -> set[str] | None:
 
 def assigned_wards(user_id) -> set[str]:
     """Every ward a user's assignments cover (a constituency covers all its wards)."""
-    areas = session.execute(select(UserArea.area_type, UserArea.area_code)
-                            .where(UserArea.user_id == user_id)).all()
+    areas = session.execute(select(UserArea.area_type, UserArea.area_code).where(UserArea.user_id == user_id)).all()
     wards = {code for kind, code in areas if kind == "ward"}
     cons = [code for kind, code in areas if kind == "constituency"]
     if cons:
@@ -58,8 +58,15 @@ def assigned_wards(user_id) -> set[str]:
 
 def service_wards(service_id) -> set[str]:
     """The wards an asset belongs to: its location's ward, or its service-area wards."""
-    loc = session.execute(select(Location.ward_code).join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-                          .where(ServiceAtLocation.service_id == service_id)).scalars().all()
+    loc = (
+        session.execute(
+            select(Location.ward_code)
+            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+            .where(ServiceAtLocation.service_id == service_id)
+        )
+        .scalars()
+        .all()
+    )
     areas = session.execute(select(ServiceArea.ward_code).where(ServiceArea.service_id == service_id)).scalars().all()
     return {w for w in [*loc, *areas] if w}
 
@@ -81,11 +88,16 @@ def in_wards(wards) -> ColumnElement:
     """
     wards = wards if isinstance(wards, BindParameter) else sorted(wards)
     # correlated on Service alone, so it also works in a query that joins places itself (the search)
-    in_place = exists().where(ServiceAtLocation.service_id == Service.id,
-                              ServiceAtLocation.location_id == Location.id, Location.ward_code.in_(wards)
-                              ).correlate(Service)
-    in_area = exists().where(ServiceArea.service_id == Service.id, ServiceArea.ward_code.in_(wards)
-                             ).correlate(Service)
+    in_place = (
+        exists()
+        .where(
+            ServiceAtLocation.service_id == Service.id,
+            ServiceAtLocation.location_id == Location.id,
+            Location.ward_code.in_(wards),
+        )
+        .correlate(Service)
+    )
+    in_area = exists().where(ServiceArea.service_id == Service.id, ServiceArea.ward_code.in_(wards)).correlate(Service)
     return or_(in_place, in_area)
 
 
@@ -120,17 +132,26 @@ def user_by_id(user_id) -> User | None:
 log = logging.getLogger("assetmap.authz")
 
 
-def deny(user, action: str, asset_id=None, status: int = 403, message: str | None = None,
-         field: str | None = None, **detail):
+def deny(
+    user, action: str, asset_id=None, status: int = 403, message: str | None = None, field: str | None = None, **detail
+):
     """Log a refused action (who, what, which asset; never form contents) and raise 403 or 404.
 
     ``field`` marks a refusal about an input (a place outside the user's wards), so a form can show
     it next to that input instead of losing what was typed.
     """
-    log.warning("denied", extra={
-        "action": action, "status": status, "asset_id": str(asset_id) if asset_id else None,
-        "user_id": str(user.id) if role_of(user) else None, "role": role_of(user) or "public",
-        "path": request.path if has_request_context() else None, **detail})
+    log.warning(
+        "denied",
+        extra={
+            "action": action,
+            "status": status,
+            "asset_id": str(asset_id) if asset_id else None,
+            "user_id": str(user.id) if role_of(user) else None,
+            "role": role_of(user) or "public",
+            "path": request.path if has_request_context() else None,
+            **detail,
+        },
+    )
     if status == 404:
         raise NotFound(message or "That asset does not exist or you cannot see it.")
     raise Forbidden(message or "You can only change assets in the wards you look after.", field=field)
@@ -138,9 +159,9 @@ def deny(user, action: str, asset_id=None, status: int = 403, message: str | Non
 
 def readable_service(user, service_id, include_archived: bool = False) -> Service:
     """The asset if ``user`` may read it; 404 otherwise (an unreadable asset is not admitted to exist)."""
-    service = session.execute(select(Service).where(Service.id == service_id,
-                                                    readable_filter(user, include_archived))
-                              ).scalar_one_or_none()
+    service = session.execute(
+        select(Service).where(Service.id == service_id, readable_filter(user, include_archived))
+    ).scalar_one_or_none()
     if service is None:
         if session.get(Service, service_id) is not None:
             deny(user, "read", service_id, status=404)
@@ -202,8 +223,14 @@ def scope_problem(user, new_wards: set[str], old_wards: set[str] = frozenset()) 
     return None
 
 
-def require_scope(user, new_wards: set[str], old_wards: set[str] = frozenset(), action: str = "edit",
-                  asset_id=None, area_wards=frozenset()) -> None:
+def require_scope(
+    user,
+    new_wards: set[str],
+    old_wards: set[str] = frozenset(),
+    action: str = "edit",
+    asset_id=None,
+    area_wards=frozenset(),
+) -> None:
     """Refuse (403, logged) a place or service area outside the user's wards.
 
     ``area_wards`` are the record's service-area wards, so the refusal names the input at fault.
@@ -223,10 +250,10 @@ def ward_names(codes) -> dict[str, str]:
     return {c: found.get(c, c) for c in codes}
 
 
-
 def wards_by_council(codes=None) -> list[tuple[str, list[tuple[str, str]]]]:
     """[(council name, [(ward code, ward name), …]), …] for pick lists; ``codes`` limits the wards."""
     from ..models import LocalAuthority
+
     councils = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)).all())
     q = select(Ward.code, Ward.name, Ward.lad_code).order_by(Ward.lad_code, Ward.name)
     if codes is not None:

@@ -8,6 +8,7 @@ point *and* address unless ``access.shows_point`` says the reader may see them, 
 nothing finer than their ward: the constituency is the ward's (seven wards are split between two
 constituencies, so the point's could say which side of the line it is) and there is no LSOA.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,10 +22,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import session
 from ..models import (
-    Attribute, Constituency, Location, Schedule, Service, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
+    Attribute,
+    Constituency,
+    Location,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    Ward,
 )
-from . import access
 from ..taxonomy import TAXONOMY_CODES
+from . import access
 from .records import DAY_NAMES, DAY_ORDER
 
 LONDON = ZoneInfo("Europe/London")
@@ -104,8 +113,11 @@ def _session_label(s: Schedule) -> str:
 
 
 def _runs_on(s: Schedule, day: dt.date) -> bool:
-    return (DAY_ORDER[day.weekday()] == s.byday and (s.valid_from is None or s.valid_from <= day)
-            and (s.valid_to is None or s.valid_to >= day))
+    return (
+        DAY_ORDER[day.weekday()] == s.byday
+        and (s.valid_from is None or s.valid_from <= day)
+        and (s.valid_to is None or s.valid_to >= day)
+    )
 
 
 def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
@@ -123,10 +135,16 @@ def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
                 when = "Tomorrow"
             else:
                 when = f"{DAY_NAMES[s.byday]} {day.day} {day:%B}"
-            label = (f"{when}, until {_fmt_time(s.closes_at)}" if when == "Now"
-                     else f"{when}, {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}")
-            return {"start": dt.datetime.combine(day, s.opens_at, LONDON),
-                    "end": dt.datetime.combine(day, s.closes_at, LONDON), "label": label}
+            label = (
+                f"{when}, until {_fmt_time(s.closes_at)}"
+                if when == "Now"
+                else f"{when}, {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}"
+            )
+            return {
+                "start": dt.datetime.combine(day, s.opens_at, LONDON),
+                "end": dt.datetime.combine(day, s.closes_at, LONDON),
+                "label": label,
+            }
     return None
 
 
@@ -153,7 +171,8 @@ def _terms(service_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[dict]
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
         .where(Attribute.service_id.in_(service_ids))
-        .order_by(Attribute.service_id, TaxonomyTerm.term_order, TaxonomyTerm.code)).all()
+        .order_by(Attribute.service_id, TaxonomyTerm.term_order, TaxonomyTerm.code)
+    ).all()
     out: dict[uuid.UUID, dict[str, list[dict]]] = {}
     for service_id, tax_code, code, name in rows:
         by_tax = out.setdefault(service_id, _no_terms())
@@ -169,31 +188,45 @@ def _area_names(locations: list[Location], services: list[Service]) -> tuple[dic
     """(ward names, constituency names, each ward's constituency) for these places and service areas."""
     ward_codes = {loc.ward_code for loc in locations if loc.ward_code}
     ward_codes |= {a.ward_code for s in services for a in s.service_areas if a.ward_code}
-    rows = session.execute(select(Ward.code, Ward.name, Ward.constituency_code)
-                           .where(Ward.code.in_(ward_codes))).all() if ward_codes else []
+    rows = (
+        session.execute(select(Ward.code, Ward.name, Ward.constituency_code).where(Ward.code.in_(ward_codes))).all()
+        if ward_codes
+        else []
+    )
     wards = {code: name for code, name, _con in rows}
     ward_cons = {code: con for code, _name, con in rows}
     con_codes = {loc.constituency_code for loc in locations if loc.constituency_code}
     con_codes |= {c for c in ward_cons.values() if c}
-    cons = dict(session.execute(select(Constituency.code, Constituency.name)
-                                .where(Constituency.code.in_(con_codes))).all()) if con_codes else {}
+    cons = (
+        dict(
+            session.execute(select(Constituency.code, Constituency.name).where(Constituency.code.in_(con_codes))).all()
+        )
+        if con_codes
+        else {}
+    )
     return wards, cons, ward_cons
 
 
 def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
-    stmt = (select(Service).where(Service.id.in_(ids), access.readable_filter(user, include_archived))
-            .options(selectinload(Service.schedules), selectinload(Service.cost_options),
-                     selectinload(Service.contacts), selectinload(Service.phones),
-                     selectinload(Service.service_areas),
-                     # many-to-one: joined into the same statement rather than a query each
-                     joinedload(Service.organisation), joinedload(Service.steward),
-                     selectinload(Service.locations).joinedload(ServiceAtLocation.location)
-                     .selectinload(Location.accessibility)))
+    stmt = (
+        select(Service)
+        .where(Service.id.in_(ids), access.readable_filter(user, include_archived))
+        .options(
+            selectinload(Service.schedules),
+            selectinload(Service.cost_options),
+            selectinload(Service.contacts),
+            selectinload(Service.phones),
+            selectinload(Service.service_areas),
+            # many-to-one: joined into the same statement rather than a query each
+            joinedload(Service.organisation),
+            joinedload(Service.steward),
+            selectinload(Service.locations).joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
+        )
+    )
     return list(session.execute(stmt).scalars())
 
 
-def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_cons: dict,
-          now: dt.datetime) -> dict:
+def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_cons: dict, now: dt.datetime) -> dict:
     loc = service.locations[0].location if service.locations else None
     show_place = access.shows_point(user, service)
     # a hidden place keeps only what its ward says: the ward's constituency, no LSOA
@@ -215,29 +248,39 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_con
         "capabilities": terms["capability"],
         "asset_type": (terms["asset_type"] or [None])[0],
         "modes": [{"code": m, "name": MODE_LABELS.get(m, m)} for m in service.modes or []],
-        "schedule": [{"day": s.byday, "day_name": DAY_NAMES[s.byday], "opens_at": _fmt_time(s.opens_at),
-                      "closes_at": _fmt_time(s.closes_at), "label": _session_label(s)}
-                     for s in service.schedules],
+        "schedule": [
+            {
+                "day": s.byday,
+                "day_name": DAY_NAMES[s.byday],
+                "opens_at": _fmt_time(s.opens_at),
+                "closes_at": _fmt_time(s.closes_at),
+                "label": _session_label(s),
+            }
+            for s in service.schedules
+        ],
         "next_session": next_session(service.schedules, now),
         "cost": cost_view(service),
         "accessibility": [{"code": k, "name": ACCESSIBILITY_LABELS.get(k, k)} for k in access_kinds],
-        "last_checked": {**last_checked(service.last_verified_on, now.date()),
-                         "method": service.verification_method},
+        "last_checked": {**last_checked(service.last_verified_on, now.date()), "method": service.verification_method},
         "place": {
             "has_place": loc is not None,
             "hidden": loc is not None and not show_place,
             "address": (loc.address_1 if show_place else None) if loc else None,
             "postcode": (loc.postcode if show_place else None) if loc else None,
             "how_to_get_there": (loc.transportation if show_place else None) if loc else None,
-            "lon": lon, "lat": lat,
+            "lon": lon,
+            "lat": lat,
             "ward_code": loc.ward_code if loc else None,
             "ward_name": wards.get(loc.ward_code) if loc else None,
             "constituency_code": con_code,
             "constituency_name": cons.get(con_code),
             "lsoa_code": (loc.lsoa_code if show_place else None) if loc else None,
         },
-        "service_areas": [{"ward_code": a.ward_code, "ward_name": wards.get(a.ward_code, a.name)}
-                          for a in service.service_areas if a.ward_code],
+        "service_areas": [
+            {"ward_code": a.ward_code, "ward_name": wards.get(a.ward_code, a.name)}
+            for a in service.service_areas
+            if a.ward_code
+        ],
         "contact": {
             "name": contact.name if contact else None,
             "email": service.email or (contact.email if contact else None),

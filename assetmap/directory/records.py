@@ -4,6 +4,7 @@
 given as lists or as ";"-separated strings) and returns an ``AssetRecord`` or raises
 ``RecordInvalid`` carrying every problem as (field, message) pairs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,38 +12,91 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from .. import parsing
+from .. import parsing, postcodes
 from ..errors import ValidationError
 from ..models import ACCESSIBILITY_KINDS, MODES, VERIFICATION_METHODS, VISIBILITIES
-from .. import postcodes
 
 #: The asset CSV template, in column order (see README "Importing assets").
 TEMPLATE_FIELDS = [
-    "source_id", "name", "organisation", "description", "categories", "audiences", "capabilities",
-    "asset_type", "modes", "address", "postcode", "lat", "lon", "service_area_wards", "schedule",
-    "cost_amount", "cost_description", "accessibility", "how_to_get_there", "contact_name", "email",
-    "phone", "url", "visibility", "last_verified", "verification_method", "illustrative",
+    "source_id",
+    "name",
+    "organisation",
+    "description",
+    "categories",
+    "audiences",
+    "capabilities",
+    "asset_type",
+    "modes",
+    "address",
+    "postcode",
+    "lat",
+    "lon",
+    "service_area_wards",
+    "schedule",
+    "cost_amount",
+    "cost_description",
+    "accessibility",
+    "how_to_get_there",
+    "contact_name",
+    "email",
+    "phone",
+    "url",
+    "visibility",
+    "last_verified",
+    "verification_method",
+    "illustrative",
 ]
 #: the template column each taxonomy's term codes go in
-TERM_FIELDS = {"category": "categories", "audience": "audiences", "capability": "capabilities",
-               "asset_type": "asset_type"}
-LIST_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility",
-               "schedule")
-MAX_TEXT = {"name": 200, "organisation": 200, "description": 5000, "address": 300, "how_to_get_there": 1000,
-            "contact_name": 200, "email": 254, "phone": 40, "url": 500, "cost_description": 300,
-            "source_id": 200}
+TERM_FIELDS = {
+    "category": "categories",
+    "audience": "audiences",
+    "capability": "capabilities",
+    "asset_type": "asset_type",
+}
+LIST_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility", "schedule")
+MAX_TEXT = {
+    "name": 200,
+    "organisation": 200,
+    "description": 5000,
+    "address": 300,
+    "how_to_get_there": 1000,
+    "contact_name": 200,
+    "email": 254,
+    "phone": 40,
+    "url": 500,
+    "cost_description": 300,
+    "source_id": 200,
+}
 DEFAULT_MAX_TEXT = 200
 #: fields whose line breaks are kept
 MULTILINE = ("description", "how_to_get_there", "address", "cost_description")
 COORDINATE_LABELS = {"lat": "Latitude", "lon": "Longitude"}
 
-DAY_CODES = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
-             "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
-             "saturday": "SA", "sunday": "SU",
-             "mo": "MO", "tu": "TU", "we": "WE", "th": "TH", "fr": "FR", "sa": "SA", "su": "SU"}
+DAY_CODES = {
+    "mon": "MO",
+    "tue": "TU",
+    "wed": "WE",
+    "thu": "TH",
+    "fri": "FR",
+    "sat": "SA",
+    "sun": "SU",
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+    "mo": "MO",
+    "tu": "TU",
+    "we": "WE",
+    "th": "TH",
+    "fr": "FR",
+    "sa": "SA",
+    "su": "SU",
+}
 DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                                 "Sunday"]))
+DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]))
 _SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _WARD = re.compile(r"^E05[0-9]{6}$")
@@ -56,8 +110,9 @@ class RecordInvalid(ValidationError):
     def __init__(self, errors: list[tuple[str, str]]):
         self.errors = errors
         first_field, first_msg = errors[0]
-        super().__init__(first_msg, field=first_field, extra={"errors": [
-            {"field": f, "message": m} for f, m in errors]})
+        super().__init__(
+            first_msg, field=first_field, extra={"errors": [{"field": f, "message": m} for f, m in errors]}
+        )
 
 
 @dataclass
@@ -109,8 +164,15 @@ class AssetRecord:
 
 
 def _text(raw, name: str, errors: list) -> str | None:
-    return parsing.collect(errors, parsing.text, raw, name, max_len=MAX_TEXT.get(name, DEFAULT_MAX_TEXT),
-                           multiline=name in MULTILINE, numbers=True)
+    return parsing.collect(
+        errors,
+        parsing.text,
+        raw,
+        name,
+        max_len=MAX_TEXT.get(name, DEFAULT_MAX_TEXT),
+        multiline=name in MULTILINE,
+        numbers=True,
+    )
 
 
 def split_list(raw) -> list[str]:
@@ -161,8 +223,12 @@ def _coordinate(raw, name: str, errors: list) -> float | None:
     return parsing.collect(errors, parsing.number, raw, name, label=COORDINATE_LABELS[name], default=None)
 
 
-def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | None = None,  # noqa: C901 - complexity 39
-                 resolve_postcode=True) -> AssetRecord:
+def parse_record(  # noqa: C901 - complexity 39
+    raw: dict,
+    vocab: dict[str, set[str]],
+    known_wards: set[str] | None = None,
+    resolve_postcode=True,
+) -> AssetRecord:
     """Validate a flat mapping into an AssetRecord; ``vocab`` holds the allowed taxonomy codes."""
     errors: list[tuple[str, str]] = []
     if not isinstance(raw, dict):
@@ -177,8 +243,7 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
     rec.organisation = _text(g["organisation"], "organisation", errors)
     rec.source_id = _text(g["source_id"], "source_id", errors)
 
-    for fname, taxonomy in (("categories", "category"), ("audiences", "audience"),
-                            ("capabilities", "capability")):
+    for fname, taxonomy in (("categories", "category"), ("audiences", "audience"), ("capabilities", "capability")):
         try:
             codes = split_list(g[fname])
         except TypeError:
@@ -238,8 +303,13 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
         errors.append(("service_area_wards", f"Unknown ward code: {', '.join(bad[:5])}"))
     rec.service_area_wards = [w for w in wards if w not in bad]
     if "in_person" in rec.modes and not rec.has_place and not any(f in ("lat", "lon", "postcode") for f, _ in errors):
-        errors.append(("postcode", "Enter the postcode or the map position of the place, "
-                                   "or choose online or phone if there is no fixed place"))
+        errors.append(
+            (
+                "postcode",
+                "Enter the postcode or the map position of the place, "
+                "or choose online or phone if there is no fixed place",
+            )
+        )
     if not rec.has_place and not rec.service_area_wards and "in_person" not in rec.modes:
         errors.append(("service_area_wards", "Choose at least one ward this service covers"))
 
@@ -285,8 +355,7 @@ def parse_record(raw: dict, vocab: dict[str, set[str]], known_wards: set[str] | 
     if phone and not _PHONE.match(phone):
         errors.append(("phone", "Enter a phone number, like 0121 496 0000"))
     rec.phone = phone
-    rec.url = parsing.collect(errors, parsing.web_address, g["url"], "url", max_len=MAX_TEXT["url"],
-                              label="Website")
+    rec.url = parsing.collect(errors, parsing.web_address, g["url"], "url", max_len=MAX_TEXT["url"], label="Website")
 
     visibility = _text(g["visibility"], "visibility", errors) or "public"
     if visibility not in VISIBILITIES:

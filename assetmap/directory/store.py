@@ -4,6 +4,7 @@ Every change writes an ``AssetChange`` row with the fields that changed (old and
 and a full snapshot, so history can show a diff and restore any version. Callers own the
 transaction: these functions flush but never commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,25 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import session
 from ..errors import Conflict, NotFound
-from ..geo import lat as geo_lat, lon as geo_lon, point
+from ..geo import lat as geo_lat
+from ..geo import lon as geo_lon
+from ..geo import point
 from ..models import (
-    Accessibility, AssetChange, Attribute, Contact, CostOption, Location, Organisation, Phone, Schedule,
-    Service, ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
+    Accessibility,
+    AssetChange,
+    Attribute,
+    Contact,
+    CostOption,
+    Location,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    Ward,
 )
 from .records import DAY_ORDER, TEMPLATE_FIELDS, AssetRecord, parse_record
 
@@ -62,21 +78,30 @@ def _fmt_amount(value: Decimal | None) -> str:
 def record_snapshot(rec: AssetRecord) -> dict:
     """The canonical comparable form of a record (same shape as ``service_snapshot``)."""
     return {
-        "name": rec.name, "organisation": rec.organisation or "", "description": rec.description or "",
-        "categories": sorted(rec.categories), "audiences": sorted(rec.audiences),
-        "capabilities": sorted(rec.capabilities), "asset_type": rec.asset_type or "",
-        "modes": sorted(rec.modes), "address": rec.address or "", "postcode": rec.postcode or "",
+        "name": rec.name,
+        "organisation": rec.organisation or "",
+        "description": rec.description or "",
+        "categories": sorted(rec.categories),
+        "audiences": sorted(rec.audiences),
+        "capabilities": sorted(rec.capabilities),
+        "asset_type": rec.asset_type or "",
+        "modes": sorted(rec.modes),
+        "address": rec.address or "",
+        "postcode": rec.postcode or "",
         "lat": round(rec.lat, 6) if rec.lat is not None else None,
         "lon": round(rec.lon, 6) if rec.lon is not None else None,
         "service_area_wards": sorted(rec.service_area_wards),
-        "schedule": sorted((s.template() for s in rec.schedule),
-                           key=lambda t: (DAY_ORDER.index(t[:2].upper()), t)),
-        "cost_amount": _fmt_amount(rec.cost_amount), "cost_description": rec.cost_description or "",
+        "schedule": sorted((s.template() for s in rec.schedule), key=lambda t: (DAY_ORDER.index(t[:2].upper()), t)),
+        "cost_amount": _fmt_amount(rec.cost_amount),
+        "cost_description": rec.cost_description or "",
         # accessibility describes a place (ORUK keeps it on the location): without one it is not stored
         "accessibility": sorted(rec.accessibility) if rec.has_place else [],
         "how_to_get_there": (rec.how_to_get_there or "") if rec.has_place else "",
-        "contact_name": rec.contact_name or "", "email": rec.email or "", "phone": rec.phone or "",
-        "url": rec.url or "", "visibility": rec.visibility,
+        "contact_name": rec.contact_name or "",
+        "email": rec.email or "",
+        "phone": rec.phone or "",
+        "url": rec.url or "",
+        "visibility": rec.visibility,
         "last_verified": rec.last_verified.isoformat() if rec.last_verified else "",
         "verification_method": rec.verification_method or "",
         "illustrative": "yes" if rec.illustrative else "no",
@@ -100,30 +125,40 @@ def service_snapshot(service: Service, coords: dict | None = None) -> dict:
     if loc is not None and coords is not None:
         lon_lat = coords.get(loc.id)
     elif loc is not None:
-        lon_lat = session.execute(select(geo_lon(Location.geom), geo_lat(Location.geom))
-                                  .where(Location.id == loc.id)).one()
+        lon_lat = session.execute(
+            select(geo_lon(Location.geom), geo_lat(Location.geom)).where(Location.id == loc.id)
+        ).one()
         lon_lat = lon_lat if lon_lat[0] is not None else None
     cost = service.cost_options[0] if service.cost_options else None
     contact = service.contacts[0] if service.contacts else None
     phone = service.phones[0] if service.phones else None
     return {
-        "name": service.name, "organisation": service.organisation.name if service.organisation else "",
+        "name": service.name,
+        "organisation": service.organisation.name if service.organisation else "",
         "description": service.description or "",
-        "categories": sorted(terms["category"]), "audiences": sorted(terms["audience"]),
+        "categories": sorted(terms["category"]),
+        "audiences": sorted(terms["audience"]),
         "capabilities": sorted(terms["capability"]),
         "asset_type": (terms["asset_type"] or [""])[0],
         "modes": sorted(service.modes or []),
-        "address": (loc.address_1 or "") if loc else "", "postcode": (loc.postcode or "") if loc else "",
-        "lat": round(lon_lat[1], 6) if lon_lat else None, "lon": round(lon_lat[0], 6) if lon_lat else None,
+        "address": (loc.address_1 or "") if loc else "",
+        "postcode": (loc.postcode or "") if loc else "",
+        "lat": round(lon_lat[1], 6) if lon_lat else None,
+        "lon": round(lon_lat[0], 6) if lon_lat else None,
         "service_area_wards": sorted(a.ward_code for a in service.service_areas if a.ward_code),
-        "schedule": [f"{s.byday.lower()} {s.opens_at:%H:%M}-{s.closes_at:%H:%M}" for s in
-                     sorted(service.schedules, key=lambda s: (s.byday_order, s.opens_at))],
+        "schedule": [
+            f"{s.byday.lower()} {s.opens_at:%H:%M}-{s.closes_at:%H:%M}"
+            for s in sorted(service.schedules, key=lambda s: (s.byday_order, s.opens_at))
+        ],
         "cost_amount": _fmt_amount(cost.amount) if cost else "",
         "cost_description": (cost.amount_description or "") if cost else "",
         "accessibility": sorted(a.kind for a in loc.accessibility) if loc else [],
         "how_to_get_there": (loc.transportation or "") if loc else "",
-        "contact_name": (contact.name or "") if contact else "", "email": service.email or "",
-        "phone": phone.number if phone else "", "url": service.url or "", "visibility": service.visibility,
+        "contact_name": (contact.name or "") if contact else "",
+        "email": service.email or "",
+        "phone": phone.number if phone else "",
+        "url": service.url or "",
+        "visibility": service.visibility,
         "last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
         "verification_method": service.verification_method or "",
         "illustrative": "yes" if service.illustrative else "no",
@@ -136,19 +171,24 @@ DAY3 = {"mo": "mon", "tu": "tue", "we": "wed", "th": "thu", "fr": "fri", "sa": "
 def as_input(snapshot: dict) -> dict:
     """A snapshot as ``parse_record`` input: sessions use three-letter days ('mo 10:00-12:00' -> 'mon …')."""
     out = dict(snapshot)
-    out["schedule"] = [(DAY3.get(s[:2], s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s
-                       for s in snapshot.get("schedule") or []]
+    out["schedule"] = [
+        (DAY3.get(s[:2], s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s for s in snapshot.get("schedule") or []
+    ]
     return out
 
 
 def snapshot_options() -> list:
     """Loader options that fetch everything ``service_snapshot`` reads in a handful of queries."""
-    return [joinedload(Service.organisation),
-            selectinload(Service.attributes).joinedload(Attribute.taxonomy_term).joinedload(TaxonomyTerm.taxonomy),
-            selectinload(Service.locations).joinedload(ServiceAtLocation.location)
-            .selectinload(Location.accessibility),
-            selectinload(Service.schedules), selectinload(Service.cost_options), selectinload(Service.contacts),
-            selectinload(Service.phones), selectinload(Service.service_areas)]
+    return [
+        joinedload(Service.organisation),
+        selectinload(Service.attributes).joinedload(Attribute.taxonomy_term).joinedload(TaxonomyTerm.taxonomy),
+        selectinload(Service.locations).joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
+        selectinload(Service.schedules),
+        selectinload(Service.cost_options),
+        selectinload(Service.contacts),
+        selectinload(Service.phones),
+        selectinload(Service.service_areas),
+    ]
 
 
 def snapshots(services: list[Service]) -> dict:
@@ -156,9 +196,16 @@ def snapshots(services: list[Service]) -> dict:
     loc_ids = [sal.location_id for s in services for sal in s.locations]
     coords = {}
     for i in range(0, len(loc_ids), 5000):
-        coords.update({lid: (x, y) for lid, x, y in session.execute(
-            select(Location.id, geo_lon(Location.geom), geo_lat(Location.geom))
-            .where(Location.id.in_(loc_ids[i:i + 5000]), Location.geom.is_not(None))).all()})
+        coords.update(
+            {
+                lid: (x, y)
+                for lid, x, y in session.execute(
+                    select(Location.id, geo_lon(Location.geom), geo_lat(Location.geom)).where(
+                        Location.id.in_(loc_ids[i : i + 5000]), Location.geom.is_not(None)
+                    )
+                ).all()
+            }
+        )
     return {s.id: service_snapshot(s, coords) for s in services}
 
 
@@ -169,8 +216,9 @@ def diff(old: dict, new: dict) -> dict:
 def _organisation(name: str | None, illustrative: bool) -> Organisation | None:
     if not name:
         return None
-    org = session.execute(select(Organisation).where(func.lower(Organisation.name) == name.lower())
-                          .limit(1)).scalar_one_or_none()
+    org = session.execute(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower()).limit(1)
+    ).scalar_one_or_none()
     if org is None:
         org = Organisation(id=uuid.uuid4(), name=name, illustrative=illustrative)
         session.add(org)
@@ -197,23 +245,43 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
     service.last_verified_on = rec.last_verified
     service.verification_method = rec.verification_method if rec.last_verified else None
 
-    wanted = ([("category", c) for c in rec.categories] + [("audience", c) for c in rec.audiences]
-              + [("capability", c) for c in rec.capabilities]
-              + ([("asset_type", rec.asset_type)] if rec.asset_type else []))
+    wanted = (
+        [("category", c) for c in rec.categories]
+        + [("audience", c) for c in rec.audiences]
+        + [("capability", c) for c in rec.capabilities]
+        + ([("asset_type", rec.asset_type)] if rec.asset_type else [])
+    )
     wanted_ids = {terms[k] for k in wanted}
     service.attributes = [a for a in service.attributes if a.taxonomy_term_id in wanted_ids]
     have = {a.taxonomy_term_id for a in service.attributes}
     for term_id in wanted_ids - have:
         service.attributes.append(Attribute(id=uuid.uuid4(), taxonomy_term_id=term_id))
 
-    service.schedules = [Schedule(id=uuid.uuid4(), byday=s.byday, byday_order=DAY_ORDER.index(s.byday),
-                                  opens_at=s.opens_at, closes_at=s.closes_at) for s in rec.schedule]
-    service.cost_options = ([] if rec.cost_amount is None and not rec.cost_description else
-                            [CostOption(id=uuid.uuid4(), amount=rec.cost_amount,
-                                        amount_description=rec.cost_description,
-                                        option="Free" if rec.cost_amount == 0 else "Per session")])
-    service.contacts = ([Contact(id=uuid.uuid4(), name=rec.contact_name, email=rec.email)]
-                        if rec.contact_name or rec.email else [])
+    service.schedules = [
+        Schedule(
+            id=uuid.uuid4(),
+            byday=s.byday,
+            byday_order=DAY_ORDER.index(s.byday),
+            opens_at=s.opens_at,
+            closes_at=s.closes_at,
+        )
+        for s in rec.schedule
+    ]
+    service.cost_options = (
+        []
+        if rec.cost_amount is None and not rec.cost_description
+        else [
+            CostOption(
+                id=uuid.uuid4(),
+                amount=rec.cost_amount,
+                amount_description=rec.cost_description,
+                option="Free" if rec.cost_amount == 0 else "Per session",
+            )
+        ]
+    )
+    service.contacts = (
+        [Contact(id=uuid.uuid4(), name=rec.contact_name, email=rec.email)] if rec.contact_name or rec.email else []
+    )
     service.phones = [Phone(id=uuid.uuid4(), number=rec.phone, type="voice")] if rec.phone else []
 
     loc = primary_location(service)
@@ -229,32 +297,55 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
         # keep rows for features that stay (the unit of work inserts before it deletes, and
         # (location_id, kind) is unique), add the new ones
         kept = [a for a in loc.accessibility if a.kind in rec.accessibility]
-        loc.accessibility = kept + [Accessibility(id=uuid.uuid4(), kind=k) for k in rec.accessibility
-                                    if k not in {a.kind for a in kept}]
+        loc.accessibility = kept + [
+            Accessibility(id=uuid.uuid4(), kind=k) for k in rec.accessibility if k not in {a.kind for a in kept}
+        ]
     else:
         service.locations = []
 
-    wards = {w.code: w for w in session.execute(
-        select(Ward).where(Ward.code.in_(rec.service_area_wards))).scalars()} if rec.service_area_wards else {}
-    service.service_areas = [ServiceArea(id=uuid.uuid4(), ward_code=code, name=wards[code].name,
-                                         extent=wards[code].geom)
-                             for code in sorted(rec.service_area_wards) if code in wards]
-    service.updated_at = dt.datetime.now(dt.timezone.utc)
+    wards = (
+        {w.code: w for w in session.execute(select(Ward).where(Ward.code.in_(rec.service_area_wards))).scalars()}
+        if rec.service_area_wards
+        else {}
+    )
+    service.service_areas = [
+        ServiceArea(id=uuid.uuid4(), ward_code=code, name=wards[code].name, extent=wards[code].geom)
+        for code in sorted(rec.service_area_wards)
+        if code in wards
+    ]
+    service.updated_at = dt.datetime.now(dt.UTC)
 
 
-def record_change(service: Service, action: str, changes: dict, actor_id=None, note: str | None = None,
-                  snapshot: dict | None = None) -> None:
+def record_change(
+    service: Service, action: str, changes: dict, actor_id=None, note: str | None = None, snapshot: dict | None = None
+) -> None:
     """Write one history row (``snapshot`` if the caller already has it, to save re-reading the asset)."""
-    session.add(AssetChange(id=uuid.uuid4(), service_id=service.id, version=service.version, action=action,
-                            changed_by_id=actor_id, changes=changes,
-                            snapshot=snapshot if snapshot is not None else service_snapshot(service), note=note))
+    session.add(
+        AssetChange(
+            id=uuid.uuid4(),
+            service_id=service.id,
+            version=service.version,
+            action=action,
+            changed_by_id=actor_id,
+            changes=changes,
+            snapshot=snapshot if snapshot is not None else service_snapshot(service),
+            note=note,
+        )
+    )
 
 
-def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, steward_id=None,
-                 action: str = "create", note: str | None = None) -> Service:
+def create_asset(
+    rec: AssetRecord,
+    actor_id=None,
+    source: str | None = None,
+    steward_id=None,
+    action: str = "create",
+    note: str | None = None,
+) -> Service:
     """Insert a new asset from a validated record and record version 1 in its history."""
-    service = Service(id=uuid.uuid4(), name=rec.name, version=1, source=source,
-                      source_id=rec.source_id, steward_id=steward_id)
+    service = Service(
+        id=uuid.uuid4(), name=rec.name, version=1, source=source, source_id=rec.source_id, steward_id=steward_id
+    )
     session.add(service)
     _apply(service, rec)
     session.flush()
@@ -267,14 +358,26 @@ def create_asset(rec: AssetRecord, actor_id=None, source: str | None = None, ste
 def check_version(service: Service, expected_version: int | None) -> None:
     """Raise Conflict (carrying the current snapshot) when the editor read an older version."""
     if expected_version is not None and expected_version != service.version:
-        raise Conflict(f"This asset was changed by someone else since you opened it (you had version "
-                       f"{expected_version}, it is now version {service.version}).", field="version",
-                       extra={"current_version": service.version, "your_version": expected_version,
-                              "current": service_snapshot(service)})
+        raise Conflict(
+            f"This asset was changed by someone else since you opened it (you had version "
+            f"{expected_version}, it is now version {service.version}).",
+            field="version",
+            extra={
+                "current_version": service.version,
+                "your_version": expected_version,
+                "current": service_snapshot(service),
+            },
+        )
 
 
-def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_version: int | None = None,
-                 action: str = "update", note: str | None = None) -> dict:
+def update_asset(
+    service: Service,
+    rec: AssetRecord,
+    actor_id=None,
+    expected_version: int | None = None,
+    action: str = "update",
+    note: str | None = None,
+) -> dict:
     """Apply ``rec`` to ``service``; returns the changed fields (empty when nothing changed).
 
     ``expected_version`` is the version the editor read: a newer stored version raises Conflict.
@@ -298,15 +401,17 @@ def update_asset(service: Service, rec: AssetRecord, actor_id=None, expected_ver
 
 
 def find_by_source(source: str, source_id: str) -> Service | None:
-    return session.execute(select(Service).where(Service.source == source, Service.source_id == source_id)
-                           ).scalar_one_or_none()
+    return session.execute(
+        select(Service).where(Service.source == source, Service.source_id == source_id)
+    ).scalar_one_or_none()
 
 
 # --------------------------------------------------------------------------- lifecycle and verification
 
+
 def _bump(service: Service, action: str, changes: dict, actor_id, note: str | None = None) -> None:
     service.version += 1
-    service.updated_at = dt.datetime.now(dt.timezone.utc)
+    service.updated_at = dt.datetime.now(dt.UTC)
     session.flush()
     record_change(service, action, changes, actor_id, note)
     session.flush()
@@ -316,7 +421,7 @@ def archive_asset(service: Service, actor_id=None, note: str | None = None) -> b
     """Archive instead of delete: hidden from every listing, kept with its history. False if already."""
     if service.archived_at is not None:
         return False
-    service.archived_at = dt.datetime.now(dt.timezone.utc)
+    service.archived_at = dt.datetime.now(dt.UTC)
     _bump(service, "archive", {"archived": ["no", "yes"]}, actor_id, note)
     return True
 
@@ -333,8 +438,10 @@ def restore_asset(service: Service, actor_id=None) -> bool:
 def verify_asset(service: Service, method: str, actor_id=None, on: dt.date | None = None) -> dict:
     """'Still accurate': record today's check and how it was done."""
     on = on or dt.date.today()
-    before = {"last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
-              "verification_method": service.verification_method or ""}
+    before = {
+        "last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
+        "verification_method": service.verification_method or "",
+    }
     service.last_verified_on = on
     service.verification_method = method
     after = {"last_verified": on.isoformat(), "verification_method": method}
@@ -359,13 +466,17 @@ def set_steward(service: Service, steward, actor_id=None) -> bool:
 
 def history(service_id) -> list[AssetChange]:
     """Every recorded change to an asset, newest first."""
-    return list(session.execute(select(AssetChange).where(AssetChange.service_id == service_id)
-                                .order_by(AssetChange.version.desc())).scalars())
+    return list(
+        session.execute(
+            select(AssetChange).where(AssetChange.service_id == service_id).order_by(AssetChange.version.desc())
+        ).scalars()
+    )
 
 
 def change_at(service_id, version: int) -> AssetChange:
-    row = session.execute(select(AssetChange).where(AssetChange.service_id == service_id,
-                                                    AssetChange.version == version)).scalar_one_or_none()
+    row = session.execute(
+        select(AssetChange).where(AssetChange.service_id == service_id, AssetChange.version == version)
+    ).scalar_one_or_none()
     if row is None:
         raise NotFound(f"This asset has no version {version}.")
     return row
@@ -380,5 +491,9 @@ def record_for_version(service: Service, version: int, vocab=None, wards=None) -
     old = change_at(service.id, version).snapshot
     current = service_snapshot(service)
     raw = {**as_input(old), **{k: current[k] for k in KEPT_ON_RESTORE}, "source_id": service.source_id}
-    return parse_record(raw, vocab if vocab is not None else vocabulary(),
-                        wards if wards is not None else known_wards(), resolve_postcode=False)
+    return parse_record(
+        raw,
+        vocab if vocab is not None else vocabulary(),
+        wards if wards is not None else known_wards(),
+        resolve_postcode=False,
+    )

@@ -7,6 +7,7 @@ in its ``frame-ancestors``. The page is stateless - a POSTed postcode is searche
 response, with no session and no cookie - because a page in another site's iframe gets no SameSite=Lax
 cookie; it searches as an anonymous visitor, so only public listings can ever appear in it.
 """
+
 from __future__ import annotations
 
 

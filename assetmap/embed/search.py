@@ -4,6 +4,7 @@ Always as an anonymous visitor, whoever's browser it is: a page inside another s
 practitioners-only or confidential listing, even to someone signed in to AssetMap in the same browser.
 Nothing is stored: the postcode is looked up, searched around and forgotten.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from ..directory.read import asset_views
 from ..errors import ValidationError
 from ..practitioners import usecases
 from ..practitioners.params import miles_to_metres, parse_filters
-from ..practitioners.query import ResultPage, search as run_search
+from ..practitioners.query import ResultPage
+from ..practitioners.query import search as run_search
 
 ANONYMOUS = AnonymousUserMixin()
 PER_PAGE = 10
@@ -23,7 +25,7 @@ PER_PAGE = 10
 @dataclass
 class Found:
     result: ResultPage
-    items: list[dict]          #: [{"hit": Hit, "view": asset view}], nearest first
+    items: list[dict]  #: [{"hit": Hit, "view": asset view}], nearest first
     radius_m: float
 
 
@@ -32,7 +34,8 @@ def public_search(postcode: str, category: str, distance: str) -> Found:
     errors: list[tuple[str, str]] = []
     radius = miles_to_metres(distance, errors)
     filters, filter_errors = usecases.parse_filters_fresh(
-        lambda vocab: parse_filters({"category": category or None}, vocab, strict=False, radius_m=radius))
+        lambda vocab: parse_filters({"category": category or None}, vocab, strict=False, radius_m=radius)
+    )
     errors += filter_errors
     if not postcode.strip():
         errors.insert(0, ("postcode", "Enter a postcode"))

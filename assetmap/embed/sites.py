@@ -1,4 +1,5 @@
 """The allowed parent sites: parsing an origin an admin types, and reading and changing the list."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,8 +17,10 @@ from ..models import EmbedSite
 MAX_SITES = 50
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
-MESSAGE = ("Enter the web site's address, like https://www.example.gov.uk (https, the host name, and a port "
-           "if it has one; no page path)")
+MESSAGE = (
+    "Enter the web site's address, like https://www.example.gov.uk (https, the host name, and a port "
+    "if it has one; no page path)"
+)
 
 
 def parse_origin(raw: str | None) -> str:
@@ -41,8 +44,9 @@ def parse_origin(raw: str | None) -> str:
         raise ValidationError(MESSAGE, field="origin")
     shown_host = f"[{host}]" if ":" in host else host
     if parts.scheme == "http" and shown_host not in LOOPBACK:
-        raise ValidationError("The site must use https:// (plain http is allowed only for localhost, to try "
-                              "it out)", field="origin")
+        raise ValidationError(
+            "The site must use https:// (plain http is allowed only for localhost, to try it out)", field="origin"
+        )
     return f"{parts.scheme}://{shown_host}{f':{port}' if port else ''}"
 
 

@@ -1,5 +1,6 @@
 """Routes: the embeddable search (/embed/search), the "Embed this search" page (/embed) with its one-line
 snippet, and the admin's list of sites allowed to embed it (/admin/embed)."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,7 +14,8 @@ from ..errors import AppError
 from ..practitioners.params import DEFAULT_MILES, DISTANCE_MILES
 from ..practitioners.views import distance_label, miles_label
 from ..taxonomy import terms
-from . import search as searching, sites
+from . import search as searching
+from . import sites
 
 bp = Blueprint("embed", __name__)
 SEARCH_LIMIT = "30 per minute"
@@ -27,9 +29,18 @@ def _framable() -> None:
 
 def _search_page(values: dict, errors: list, found=None, status: int = 200):
     _framable()
-    return render_template("embed/search.html", values=values, errors=errors, error_for=dict(reversed(errors)),
-                           categories=[(t.code, t.name) for t in terms("category")], distances=DISTANCE_MILES,
-                           found=found, title=TITLE, miles_label=miles_label, distance_label=distance_label), status
+    return render_template(
+        "embed/search.html",
+        values=values,
+        errors=errors,
+        error_for=dict(reversed(errors)),
+        categories=[(t.code, t.name) for t in terms("category")],
+        distances=DISTANCE_MILES,
+        found=found,
+        title=TITLE,
+        miles_label=miles_label,
+        distance_label=distance_label,
+    ), status
 
 
 @bp.after_request
@@ -59,8 +70,9 @@ def search_submit():
 @bp.get("/embed")
 def how_to_embed():
     """The one-line snippet a web team pastes, with a preview and the sites allowed to use it."""
-    return render_template("embed/how.html", src=url_for("embed.search", _external=True),
-                           allowed=sites.allowed_origins(), title=TITLE)
+    return render_template(
+        "embed/how.html", src=url_for("embed.search", _external=True), allowed=sites.allowed_origins(), title=TITLE
+    )
 
 
 @bp.route("/admin/embed", methods=["GET", "POST"])
@@ -76,8 +88,9 @@ def admin_sites():
         else:
             flash(f"{origin} may now show the search.")
             return redirect(url_for("embed.admin_sites"), code=303)
-    return render_template("embed/admin.html", sites=sites.sites(), errors=errors, value=value,
-                           error_for=dict(errors)), 400 if errors else 200
+    return render_template(
+        "embed/admin.html", sites=sites.sites(), errors=errors, value=value, error_for=dict(errors)
+    ), 400 if errors else 200
 
 
 @bp.post("/admin/embed/<uuid:site_id>/remove")

@@ -3,6 +3,7 @@
 Each loader is idempotent and runs in the caller's transaction: ``run_in_transaction`` commits
 on success and rolls everything back on failure, so the previous data stays intact.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ def transaction():
 def status_counts() -> dict:
     def count(model, *where):
         return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
     return {
         "local_authorities": count(LocalAuthority),
         "wards": count(Ward),
@@ -61,10 +63,14 @@ def find_files(folder: Path) -> OnboardPlan:
     plan = OnboardPlan()
     bdir = folder / "boundaries"
     if bdir.is_dir():
-        files = [p for p in sorted(bdir.iterdir()) if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".zip")
-                 and "2010" not in p.name]
-        plan.boundaries = sorted(files, key=lambda p: next(
-            (i for i, k in enumerate(BOUNDARY_ORDER) if p.name.lower().startswith(k)), 99))
+        files = [
+            p
+            for p in sorted(bdir.iterdir())
+            if p.suffix.lower() in (".geojson", ".json", ".gpkg", ".zip") and "2010" not in p.name
+        ]
+        plan.boundaries = sorted(
+            files, key=lambda p: next((i for i, k in enumerate(BOUNDARY_ORDER) if p.name.lower().startswith(k)), 99)
+        )
     plan.postcodes = sorted((folder / "postcodes").glob("*.csv")) if (folder / "postcodes").is_dir() else []
     plan.population = sorted((folder / "population").glob("census2021_lsoa*.csv"))
     plan.deprivation = sorted((folder / "deprivation").glob("imd2019_lsoa*.csv"))

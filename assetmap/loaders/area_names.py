@@ -5,6 +5,7 @@ or names; ``service_area_constituencies`` (an import-only column) takes constitu
 stands for every ward in each. Names match exactly, ignoring case and spacing; a name two councils share
 (or an unknown one) is an error naming the codes to choose from, never a guess.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,18 +31,22 @@ class Area:
 
 def ward_list() -> list[Area]:
     """Every ward held, by council then name (for the Import page)."""
-    rows = session.execute(select(Ward.code, Ward.name, LocalAuthority.name)
-                           .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
-                           .order_by(LocalAuthority.name, Ward.name)).all()
+    rows = session.execute(
+        select(Ward.code, Ward.name, LocalAuthority.name)
+        .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
+        .order_by(LocalAuthority.name, Ward.name)
+    ).all()
     return [Area(*r) for r in rows]
 
 
 def constituency_list() -> list[Area]:
     """Every constituency held, by name, with the council holding most of its wards."""
     councils: dict[str, str] = {}
-    for con, council in session.execute(select(Ward.constituency_code, LocalAuthority.name)
-                                        .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
-                                        .where(Ward.constituency_code.is_not(None))):
+    for con, council in session.execute(
+        select(Ward.constituency_code, LocalAuthority.name)
+        .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
+        .where(Ward.constituency_code.is_not(None))
+    ):
         councils.setdefault(con, council)
     rows = session.execute(select(Constituency.code, Constituency.name).order_by(Constituency.name)).all()
     return [Area(code, name, councils.get(code, "")) for code, name in rows]
@@ -74,8 +79,9 @@ class Resolver:
         code = value.upper()
         if code in self.cons:
             return self.cons_wards.get(code, []), None
-        return self._named(value, self.cons_names, "constituency", "E14001096",
-                           lambda a: self.cons_wards.get(a.code, []))
+        return self._named(
+            value, self.cons_names, "constituency", "E14001096", lambda a: self.cons_wards.get(a.code, [])
+        )
 
     @staticmethod
     def _named(value: str, names: dict, kind: str, example: str, wards_of) -> tuple[list[str], str | None]:
@@ -85,8 +91,9 @@ class Resolver:
         if found:
             options = ", ".join(f"{a.code} ({a.council})" for a in found)
             return [], f"‘{value}’ names more than one {kind}: use its code, one of {options}"
-        return [], (f"Unknown {kind} ‘{value}’: use its code (like {example}) or its exact name, as listed on "
-                    "the Import page")
+        return [], (
+            f"Unknown {kind} ‘{value}’: use its code (like {example}) or its exact name, as listed on the Import page"
+        )
 
 
 def _by_name(areas) -> dict[str, list[Area]]:

@@ -3,6 +3,7 @@
 Used for the demo data and the public libraries, and by the coordinators' bulk import. Rows
 are matched on (source, source_id), so re-loading the same rows changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,11 +17,18 @@ from sqlalchemy import select, text
 from .. import parsing
 from ..db import session
 from ..directory.records import TEMPLATE_FIELDS, AssetRecord, RecordInvalid, parse_record
-from .area_names import EXTRA_FIELDS, resolve_rows
-from ..directory.store import (create_asset, known_wards, record_snapshot, snapshot_options, snapshots,
-                               update_asset, vocabulary)
-from ..models import Service
+from ..directory.store import (
+    create_asset,
+    known_wards,
+    record_snapshot,
+    snapshot_options,
+    snapshots,
+    update_asset,
+    vocabulary,
+)
 from ..errors import ValidationError
+from ..models import Service
+from .area_names import EXTRA_FIELDS, resolve_rows
 
 
 @dataclass
@@ -33,6 +41,7 @@ class RowError:
 @dataclass
 class Plan:
     """What applying would do: rows to create, update, leave unchanged, and every error."""
+
     create: list[tuple[int, AssetRecord]] = field(default_factory=list)
     update: list[tuple[int, AssetRecord, object, dict]] = field(default_factory=list)
     unchanged: list[tuple[int, AssetRecord]] = field(default_factory=list)
@@ -59,12 +68,20 @@ class Plan:
         self.unchanged = [u for u in self.unchanged if u[0] not in refused]
 
     def summary(self) -> str:
-        return (f"{len(self.create)} to create, {len(self.update)} to update, {len(self.unchanged)} unchanged, "
-                f"{len(self.errors)} errors")
+        return (
+            f"{len(self.create)} to create, {len(self.update)} to update, {len(self.unchanged)} unchanged, "
+            f"{len(self.errors)} errors"
+        )
 
 
-def plan_rows(rows: list[dict], source: str, first_row: int = 2, check_row=None, numbers: list[int] | None = None,
-              check_scope=None) -> Plan:
+def plan_rows(
+    rows: list[dict],
+    source: str,
+    first_row: int = 2,
+    check_row=None,
+    numbers: list[int] | None = None,
+    check_scope=None,
+) -> Plan:
     """Validate every row and work out what applying would do; writes nothing.
 
     ``numbers`` gives each row's number in the file (default: counting from ``first_row``);
@@ -82,11 +99,14 @@ def plan_rows(rows: list[dict], source: str, first_row: int = 2, check_row=None,
             plan.errors.extend(RowError(n, f, m) for f, m in exc.errors)
             continue
         if not rec.source_id:
-            plan.errors.append(RowError(n, "source_id", "Every row needs a source_id so re-importing updates "
-                                                         "instead of duplicating"))
+            plan.errors.append(
+                RowError(n, "source_id", "Every row needs a source_id so re-importing updates instead of duplicating")
+            )
             continue
         if rec.source_id in seen:
-            plan.errors.append(RowError(n, "source_id", f"source_id {rec.source_id} is also on row {seen[rec.source_id]}"))
+            plan.errors.append(
+                RowError(n, "source_id", f"source_id {rec.source_id} is also on row {seen[rec.source_id]}")
+            )
             continue
         seen[rec.source_id] = n
         if check_row is not None:
@@ -121,9 +141,18 @@ def existing_by_source(source: str, source_ids: list[str]) -> dict:
     """{source_id: Service} for the rows that are already loaded, fetched in a few queries."""
     found: dict = {}
     for i in range(0, len(source_ids), 1000):
-        found.update({s.source_id: s for s in session.execute(
-            select(Service).where(Service.source == source, Service.source_id.in_(source_ids[i:i + 1000]))
-            .options(*snapshot_options())).unique().scalars()})
+        found.update(
+            {
+                s.source_id: s
+                for s in session.execute(
+                    select(Service)
+                    .where(Service.source == source, Service.source_id.in_(source_ids[i : i + 1000]))
+                    .options(*snapshot_options())
+                )
+                .unique()
+                .scalars()
+            }
+        )
     return found
 
 
@@ -156,6 +185,7 @@ IMPORT_FIELDS = [*TEMPLATE_FIELDS, *EXTRA_FIELDS]
 @dataclass
 class ImportFile:
     """A bulk-import file read into template rows, with each row's number in the file."""
+
     format: str
     encoding: str
     rows: list[dict]
@@ -177,14 +207,18 @@ class ImportFile:
 def decode_text(data: bytes) -> tuple[str, str]:
     """Bytes -> text: UTF-8 (with or without BOM), else Windows-1252; anything else is refused clearly."""
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValidationError("This does not look like a text file. Save the spreadsheet as "
-                              "‘CSV UTF-8 (comma delimited)’ and upload that.", field="file")
+        raise ValidationError(
+            "This does not look like a text file. Save the spreadsheet as "
+            "‘CSV UTF-8 (comma delimited)’ and upload that.",
+            field="file",
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            raise ValidationError("The file says it is UTF-16 but is not. Save it as ‘CSV UTF-8’.",
-                                  field="file") from None
+            raise ValidationError(
+                "The file says it is UTF-16 but is not. Save it as ‘CSV UTF-8’.", field="file"
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data, label = data[3:], "UTF-8 with byte order mark"
     else:
@@ -196,13 +230,17 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
-        raise ValidationError(f"The file is neither UTF-8 nor Windows-1252 text (byte {utf8_error.start + 1} "
-                              "cannot be read). Save it as ‘CSV UTF-8’ and upload it again.", field="file") from None
+        raise ValidationError(
+            f"The file is neither UTF-8 nor Windows-1252 text (byte {utf8_error.start + 1} "
+            "cannot be read). Save it as ‘CSV UTF-8’ and upload it again.",
+            field="file",
+        ) from None
 
 
 def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
     """CSV text (CRLF or LF, quoted newlines allowed) -> rows, their spreadsheet row numbers, notes."""
     import io
+
     reader = csv.reader(io.StringIO(text_, newline=""))
     try:
         header = next(reader)
@@ -212,12 +250,15 @@ def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
         raise ValidationError(f"Row 1 cannot be read as CSV: {exc}", field="file") from None
     names = [h.strip().lower().replace(" ", "_") for h in header]
     if "name" not in names:
-        raise ValidationError("The first row must name the columns, including ‘name’ and ‘source_id’: "
-                              "download the template to see them", field="file")
+        raise ValidationError(
+            "The first row must name the columns, including ‘name’ and ‘source_id’: download the template to see them",
+            field="file",
+        )
     dupes = sorted({h for h in names if h and names.count(h) > 1})
     if dupes:
-        raise ValidationError(f"The first row names {', '.join(dupes)} more than once: keep one column of "
-                              "each name", field="file")
+        raise ValidationError(
+            f"The first row names {', '.join(dupes)} more than once: keep one column of each name", field="file"
+        )
     notes = []
     unknown = [h for h in names if h and h not in IMPORT_FIELDS]
     if unknown:
@@ -230,8 +271,9 @@ def csv_rows(text_: str) -> tuple[list[dict], list[int], list[str]]:
             if not any(v.strip() for v in values):
                 continue
             if len(rows) >= MAX_IMPORT_ROWS:
-                raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} rows. Split it into smaller "
-                                      "files.", field="file")
+                raise ValidationError(
+                    f"The file has more than {MAX_IMPORT_ROWS:,} rows. Split it into smaller files.", field="file"
+                )
             rows.append({k: v for k, v in zip(names, values) if k in IMPORT_FIELDS})
             numbers.append(n)
     except csv.Error as exc:
@@ -261,8 +303,13 @@ def geojson_rows(obj) -> tuple[list[dict], list[int], list[RowError]]:
                 errors.append(RowError(n, "geometry", "Each feature must be a Point (or have no geometry)"))
                 continue
             if len(coords) != 2:
-                errors.append(RowError(n, "geometry", "Points must have exactly two coordinates (longitude, "
-                                                      "latitude): 3D points are not accepted"))
+                errors.append(
+                    RowError(
+                        n,
+                        "geometry",
+                        "Points must have exactly two coordinates (longitude, latitude): 3D points are not accepted",
+                    )
+                )
                 continue
             row["lon"], row["lat"] = coords[0], coords[1]
         rows.append(row)
@@ -285,9 +332,13 @@ def detect_format(filename: str, text_: str) -> str:
 def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -> ImportFile:
     """Read an uploaded CSV, Excel, GeoJSON or ORUK JSON file into template rows (writes nothing)."""
     from ..errors import TooLarge
+
     if len(data) > max_bytes:
-        raise TooLarge(f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
-                       "Split it into smaller files.", field="file")
+        raise TooLarge(
+            f"The file is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
+            "Split it into smaller files.",
+            field="file",
+        )
     if not data.strip():
         raise ValidationError("The file is empty", field="file")
     f = _read_file(filename, data)
@@ -300,6 +351,7 @@ def read_import(filename: str, data: bytes, max_bytes: int = MAX_IMPORT_BYTES) -
 def _read_file(filename: str, data: bytes) -> ImportFile:
     from . import spreadsheet
     from .oruk_rows import oruk_rows
+
     spreadsheet.refuse_old_excel(filename, data)
     if spreadsheet.looks_like_xlsx(filename, data):
         rows, numbers, notes, errors = spreadsheet.xlsx_rows(data, IMPORT_FIELDS, MAX_IMPORT_ROWS)
@@ -314,6 +366,7 @@ def _read_file(filename: str, data: bytes) -> ImportFile:
         rows, numbers, errors = geojson_rows(obj)
         return ImportFile("geojson", encoding, rows, numbers, errors=errors)
     from ..directory.store import ward_names
+
     rows, numbers, errors, notes = oruk_rows(obj, vocabulary(), ward_names())
     if len(rows) + len(errors) > MAX_IMPORT_ROWS:
         raise ValidationError(f"The file has more than {MAX_IMPORT_ROWS:,} services. Split it.", field="file")
@@ -347,29 +400,48 @@ def library_rows(path: Path) -> tuple[list[dict], list[str]]:
         address = ", ".join(x.strip() for x in (r.get("Address 1"), r.get("Address 2")) if x and x.strip())
         notes = (r.get("Notes") or "").strip()
         la = r["Local authority"].strip()
-        desc = (f"Public library run by or for {la}: borrow books and audiobooks, use computers and free Wi-Fi, "
-                "and join reading groups and events.")
+        desc = (
+            f"Public library run by or for {la}: borrow books and audiobooks, use computers and free Wi-Fi, "
+            "and join reading groups and events."
+        )
         if r.get("Co-located with"):
             desc += f" Shares its building with {r['Co-located with'].strip()}."
         if notes:
             desc += f" {notes}."
         if closed:
             desc += f" Closed in {closed}."
-        rows.append({
-            "source_id": f"library:{_slug(la)}:{_slug(name)}:{_slug(r.get('Postcode', ''))}",
-            "name": name, "organisation": la, "description": desc,
-            "categories": "learning;digital-inclusion;information-and-advice;community-buildings",
-            "audiences": "all-adults", "capabilities": "enjoyment;independence",
-            "asset_type": "public-institution", "modes": "in_person",
-            "address": address, "postcode": r.get("Postcode", "").strip(),
-            "lat": r.get("latitude", "").strip(), "lon": r.get("longitude", "").strip(),
-            "schedule": ";".join(sorted(set(sessions), key=lambda s: (_DAYS.index(
-                next(d for d in _DAYS if d.lower().startswith(s[:3]))), s))),
-            "cost_amount": "0", "cost_description": "Free to join and borrow",
-            "email": (r.get("Email address") or "").strip(), "url": (r.get("URL") or "").strip(),
-            "visibility": "public", "last_verified": "2025-04-28", "verification_method": "self-reported",
-            "illustrative": "no", "_closed": closed,
-        })
+        rows.append(
+            {
+                "source_id": f"library:{_slug(la)}:{_slug(name)}:{_slug(r.get('Postcode', ''))}",
+                "name": name,
+                "organisation": la,
+                "description": desc,
+                "categories": "learning;digital-inclusion;information-and-advice;community-buildings",
+                "audiences": "all-adults",
+                "capabilities": "enjoyment;independence",
+                "asset_type": "public-institution",
+                "modes": "in_person",
+                "address": address,
+                "postcode": r.get("Postcode", "").strip(),
+                "lat": r.get("latitude", "").strip(),
+                "lon": r.get("longitude", "").strip(),
+                "schedule": ";".join(
+                    sorted(
+                        set(sessions),
+                        key=lambda s: (_DAYS.index(next(d for d in _DAYS if d.lower().startswith(s[:3]))), s),
+                    )
+                ),
+                "cost_amount": "0",
+                "cost_description": "Free to join and borrow",
+                "email": (r.get("Email address") or "").strip(),
+                "url": (r.get("URL") or "").strip(),
+                "visibility": "public",
+                "last_verified": "2025-04-28",
+                "verification_method": "self-reported",
+                "illustrative": "no",
+                "_closed": closed,
+            }
+        )
     return rows, skipped
 
 
@@ -380,7 +452,11 @@ def load_libraries(path: str | Path) -> tuple[Plan, list[str]]:
     apply_plan(plan, source="libraries")
     closed = [r["source_id"] for r in rows if r["_closed"]]
     if closed:
-        session.execute(text("UPDATE service SET archived_at = COALESCE(archived_at, :now), status = 'defunct' "
-                             "WHERE source = 'libraries' AND source_id = ANY(:ids)"),
-                        {"now": dt.datetime.now(dt.timezone.utc), "ids": closed})
+        session.execute(
+            text(
+                "UPDATE service SET archived_at = COALESCE(archived_at, :now), status = 'defunct' "
+                "WHERE source = 'libraries' AND source_id = ANY(:ids)"
+            ),
+            {"now": dt.datetime.now(dt.UTC), "ids": closed},
+        )
     return plan, skipped

@@ -6,6 +6,7 @@ MakeValid (the algorithm behind ST_MakeValid) when the repair is still polygonal
 whole load is rejected with the feature and the reason. One transaction: a failure leaves the
 previous boundaries intact. Re-running with the same file changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -53,11 +54,14 @@ def read_file(path: str | Path) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(src)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise ValidationError(f"{p.name} could not be read as GeoJSON, GeoPackage or a zipped shapefile: "
-                              f"{str(exc).splitlines()[0][:200]}") from None
+        raise ValidationError(
+            f"{p.name} could not be read as GeoJSON, GeoPackage or a zipped shapefile: {str(exc).splitlines()[0][:200]}"
+        ) from None
     if gdf.crs is None:
-        raise ValidationError(f"{p.name} does not declare its coordinate reference system (CRS); "
-                              "add one (for example EPSG:27700 or EPSG:4326) and try again")
+        raise ValidationError(
+            f"{p.name} does not declare its coordinate reference system (CRS); "
+            "add one (for example EPSG:27700 or EPSG:4326) and try again"
+        )
     if len(gdf) == 0:
         raise ValidationError(f"{p.name} has no features")
     return gdf
@@ -70,8 +74,10 @@ def detect_kind(gdf: gpd.GeoDataFrame) -> tuple[str, str, str]:
         name = next((n for n in names if n in cols), None)
         if code and name:
             return kind, code, name
-    raise ValidationError("The file's columns do not say which areas it holds: expected a code and name "
-                          "column such as WD24CD/WD24NM, PCON24CD/PCON24NM, LSOA11CD/LSOA11NM or LAD24CD/LAD24NM")
+    raise ValidationError(
+        "The file's columns do not say which areas it holds: expected a code and name "
+        "column such as WD24CD/WD24NM, PCON24CD/PCON24NM, LSOA11CD/LSOA11NM or LAD24CD/LAD24NM"
+    )
 
 
 def _polygonal(geom, label: str, report: LoadReport):
@@ -85,8 +91,10 @@ def _polygonal(geom, label: str, report: LoadReport):
         if isinstance(fixed, Polygon):
             fixed = MultiPolygon([fixed])
         if not isinstance(fixed, MultiPolygon):
-            raise ValidationError(f"{label}: invalid polygon ({reason}) and repairing it would turn it into a "
-                                  f"{fixed.geom_type}, so it was rejected")
+            raise ValidationError(
+                f"{label}: invalid polygon ({reason}) and repairing it would turn it into a "
+                f"{fixed.geom_type}, so it was rejected"
+            )
         report.repaired.append(label)
         geom = fixed
     if isinstance(geom, Polygon):
@@ -118,8 +126,14 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
         if not code or not name:
             raise ValidationError(f"{label}: missing code or name")
         geom = _polygonal(feat.geometry, label, report)
-        rows.append({"code": code, "name": name, "wkb": shapely.to_wkb(geom, hex=True),
-                     "lad": str(getattr(feat, lad_col)) if lad_col else None})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "wkb": shapely.to_wkb(geom, hex=True),
+                "lad": str(getattr(feat, lad_col)) if lad_col else None,
+            }
+        )
         if progress:
             progress(1)
     codes = [r["code"] for r in rows]
@@ -127,13 +141,17 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
         raise ValidationError("The file lists the same area code more than once")
 
     table = kind
-    existing = dict(session.execute(text(
-        f"SELECT code, md5(name || ST_AsEWKB(geom)::text) FROM {table} WHERE code = ANY(:codes)"),
-        {"codes": codes}).all())
+    existing = dict(
+        session.execute(
+            text(f"SELECT code, md5(name || ST_AsEWKB(geom)::text) FROM {table} WHERE code = ANY(:codes)"),
+            {"codes": codes},
+        ).all()
+    )
     for r in rows:
         geom_sql = "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326))"
-        digest = session.execute(text(f"SELECT md5(:name || ST_AsEWKB({geom_sql})::text)"),
-                                 {"name": r["name"], "wkb": r["wkb"]}).scalar()
+        digest = session.execute(
+            text(f"SELECT md5(:name || ST_AsEWKB({geom_sql})::text)"), {"name": r["name"], "wkb": r["wkb"]}
+        ).scalar()
         if r["code"] in existing and existing[r["code"]] == digest:
             report.unchanged += 1
             continue
@@ -142,17 +160,23 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
             if not r["lad"]:
                 raise ValidationError(f"Ward {r['code']} has no local authority code column ({', '.join(LAD_FIELDS)})")
             _ensure_lad(r["lad"], gdf, lad_col)
-            sql = (f"INSERT INTO ward (code, name, lad_code, geom) VALUES (:code, :name, :lad, {geom_sql}) "
-                   "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, lad_code = EXCLUDED.lad_code, "
-                   "geom = EXCLUDED.geom")
+            sql = (
+                f"INSERT INTO ward (code, name, lad_code, geom) VALUES (:code, :name, :lad, {geom_sql}) "
+                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, lad_code = EXCLUDED.lad_code, "
+                "geom = EXCLUDED.geom"
+            )
         elif kind == "lsoa":
-            sql = (f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES (:code, :name, "
-                   "(SELECT code FROM local_authority WHERE code = :lad), "
-                   f"{geom_sql}) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
-                   "lad_code = EXCLUDED.lad_code, geom = EXCLUDED.geom")
+            sql = (
+                f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES (:code, :name, "
+                "(SELECT code FROM local_authority WHERE code = :lad), "
+                f"{geom_sql}) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
+                "lad_code = EXCLUDED.lad_code, geom = EXCLUDED.geom"
+            )
         else:
-            sql = (f"INSERT INTO {table} (code, name, geom) VALUES (:code, :name, {geom_sql}) "
-                   "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom")
+            sql = (
+                f"INSERT INTO {table} (code, name, geom) VALUES (:code, :name, {geom_sql}) "
+                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom"
+            )
         session.execute(text(sql), params)
         if r["code"] in existing:
             report.updated += 1
@@ -176,26 +200,45 @@ def _ensure_lad(lad_code: str, gdf, lad_col) -> None:
             name = str(match.iloc[0])
     # placeholder geometry: the union of the file's wards for this LAD; rebuilt after the load
     union = shapely.union_all(gdf.loc[gdf[lad_col] == lad_code].geometry.values)
-    union = union if isinstance(union, MultiPolygon) else MultiPolygon([union]) if isinstance(union, Polygon) \
+    union = (
+        union
+        if isinstance(union, MultiPolygon)
+        else MultiPolygon([union])
+        if isinstance(union, Polygon)
         else MultiPolygon([g for g in union.geoms if isinstance(g, Polygon)])
-    session.execute(text("INSERT INTO local_authority (code, name, geom) VALUES (:c, :n, "
-                         "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326)))"),
-                    {"c": lad_code, "n": name, "wkb": shapely.to_wkb(union, hex=True)})
+    )
+    session.execute(
+        text(
+            "INSERT INTO local_authority (code, name, geom) VALUES (:c, :n, "
+            "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326)))"
+        ),
+        {"c": lad_code, "n": name, "wkb": shapely.to_wkb(union, hex=True)},
+    )
 
 
 def after_boundaries_changed(kind: str) -> None:
     """Re-derive everything that depends on boundaries."""
     if kind == "ward":
-        session.execute(text(
-            "UPDATE local_authority la SET geom = sub.geom FROM ("
-            " SELECT lad_code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom"
-            " FROM ward GROUP BY lad_code) sub WHERE sub.lad_code = la.code"))
-    session.execute(text(
-        "UPDATE ward w SET constituency_code = (SELECT c.code FROM constituency c "
-        " WHERE ST_Intersects(c.geom, w.geom) "
-        " ORDER BY ST_Area(ST_Intersection(c.geom, w.geom)) DESC LIMIT 1)"))
-    session.execute(text("UPDATE lsoa l SET lad_code = w.lad_code FROM ward w "
-                         "WHERE l.lad_code IS NULL AND ST_Covers(w.geom, ST_PointOnSurface(l.geom))"))
+        session.execute(
+            text(
+                "UPDATE local_authority la SET geom = sub.geom FROM ("
+                " SELECT lad_code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom"
+                " FROM ward GROUP BY lad_code) sub WHERE sub.lad_code = la.code"
+            )
+        )
+    session.execute(
+        text(
+            "UPDATE ward w SET constituency_code = (SELECT c.code FROM constituency c "
+            " WHERE ST_Intersects(c.geom, w.geom) "
+            " ORDER BY ST_Area(ST_Intersection(c.geom, w.geom)) DESC LIMIT 1)"
+        )
+    )
+    session.execute(
+        text(
+            "UPDATE lsoa l SET lad_code = w.lad_code FROM ward w "
+            "WHERE l.lad_code IS NULL AND ST_Covers(w.geom, ST_PointOnSurface(l.geom))"
+        )
+    )
     session.execute(ASSIGN_LSOA_AREAS_SQL)
     session.execute(REASSIGN_LOCATIONS_SQL)
     rollup.rollup_areas()

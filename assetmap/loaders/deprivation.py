@@ -1,4 +1,5 @@
 """Load the English Indices of Deprivation 2019 (score, rank, decile) onto LSOAs."""
+
 from __future__ import annotations
 
 import csv
@@ -13,8 +14,16 @@ from . import rollup
 
 CODE_COLS = ("lsoa11_code", "lsoa11cd", "lsoa code (2011)", "lsoa_code")
 SCORE_COLS = ("imd_score", "index of multiple deprivation (imd) score")
-RANK_COLS = ("imd_rank", "index of multiple deprivation (imd) rank", "index of multiple deprivation (imd) rank (where 1 is most deprived)")
-DECILE_COLS = ("imd_decile", "index of multiple deprivation (imd) decile", "index of multiple deprivation (imd) decile (where 1 is most deprived 10% of lsoas)")
+RANK_COLS = (
+    "imd_rank",
+    "index of multiple deprivation (imd) rank",
+    "index of multiple deprivation (imd) rank (where 1 is most deprived)",
+)
+DECILE_COLS = (
+    "imd_decile",
+    "index of multiple deprivation (imd) decile",
+    "index of multiple deprivation (imd) decile (where 1 is most deprived 10% of lsoas)",
+)
 
 
 @dataclass

@@ -10,6 +10,7 @@ parents are the remaining disappeared 2011 LSOAs of the same local authority tha
 other allocation. Integer allocation uses largest remainders, so every local authority's total
 equals the Census total exactly.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,9 +35,11 @@ class PopulationReport:
     total_65plus: int = 0
 
     def summary(self) -> str:
-        return (f"population: {self.rows} LSOA 2021 rows ({self.matched} same code as 2011, "
-                f"{self.allocated} allocated to 2011 parents, {len(self.unplaced)} not placed); "
-                f"total {self.total:,}, aged 65+ {self.total_65plus:,}")
+        return (
+            f"population: {self.rows} LSOA 2021 rows ({self.matched} same code as 2011, "
+            f"{self.allocated} allocated to 2011 parents, {len(self.unplaced)} not placed); "
+            f"total {self.total:,}, aged 65+ {self.total_65plus:,}"
+        )
 
 
 def _num(value: str, label: str) -> int:
@@ -54,20 +57,36 @@ def read_census(path: Path) -> list[dict]:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
             cols = reader.fieldnames or []
-            code_col = next((c for c in cols if c.lower() in ("lsoa21_code", "lsoa21cd", "lsoa_code",
-                                                              "lsoa11_code", "lsoa11cd", "geography code")), None)
-            name_col = next((c for c in cols if c.lower() in ("lsoa21_name", "lsoa21nm", "lsoa_name",
-                                                              "lsoa11_name", "geography")), None)
+            code_col = next(
+                (
+                    c
+                    for c in cols
+                    if c.lower()
+                    in ("lsoa21_code", "lsoa21cd", "lsoa_code", "lsoa11_code", "lsoa11cd", "geography code")
+                ),
+                None,
+            )
+            name_col = next(
+                (c for c in cols if c.lower() in ("lsoa21_name", "lsoa21nm", "lsoa_name", "lsoa11_name", "geography")),
+                None,
+            )
             total_col = next((c for c in cols if c.lower() in ("total", "all ages", "all persons")), None)
             old_col = next((c for c in cols if "65" in c and "over" in c.lower()), None)
             if not (code_col and total_col and old_col):
-                raise ValidationError(f"{path.name} needs an LSOA code column (lsoa21_code), a 'total' column and "
-                                      "an 'Aged 65 years and over' column")
+                raise ValidationError(
+                    f"{path.name} needs an LSOA code column (lsoa21_code), a 'total' column and "
+                    "an 'Aged 65 years and over' column"
+                )
             out = []
             for i, r in enumerate(reader, start=2):
-                out.append({"code": r[code_col].strip(), "name": (r.get(name_col) or "").strip(),
-                            "total": _num(r[total_col], f"line {i}"),
-                            "old": _num(r[old_col], f"line {i}")})
+                out.append(
+                    {
+                        "code": r[code_col].strip(),
+                        "name": (r.get(name_col) or "").strip(),
+                        "total": _num(r[total_col], f"line {i}"),
+                        "old": _num(r[old_col], f"line {i}"),
+                    }
+                )
             return out
     except UnicodeDecodeError:
         raise ValidationError(f"{path.name} is not UTF-8 text") from None
@@ -92,14 +111,18 @@ def load_population(path: str | Path) -> PopulationReport:
         raise ValidationError(f"{p} does not exist")
     census = read_census(p)
     report = PopulationReport(rows=len(census))
-    ours = {code: (name, lad) for code, name, lad in session.execute(
-        text("SELECT code, name, lad_code FROM lsoa")).all()}
+    ours = {
+        code: (name, lad) for code, name, lad in session.execute(text("SELECT code, name, lad_code FROM lsoa")).all()
+    }
     if not ours:
         raise ValidationError("Load the LSOA boundaries before the population")
     census_codes = {r["code"] for r in census}
     gone = {c for c in ours if c not in census_codes}
-    pc_counts = dict(session.execute(text(
-        "SELECT lsoa_code, count(*) FROM postcode WHERE lsoa_code IS NOT NULL GROUP BY lsoa_code")).all())
+    pc_counts = dict(
+        session.execute(
+            text("SELECT lsoa_code, count(*) FROM postcode WHERE lsoa_code IS NOT NULL GROUP BY lsoa_code")
+        ).all()
+    )
 
     msoa = lambda name: name[:-1].strip() if name else ""  # noqa: E731 - "Birmingham 067A" -> "Birmingham 067"
     lad_of_name = lambda name: name.rsplit(" ", 1)[0] if name else ""  # noqa: E731
@@ -131,10 +154,14 @@ def load_population(path: str | Path) -> PopulationReport:
         _allocate(r, parents, pc_counts, totals)
         report.allocated += 1
     if report.unplaced:
-        raise ValidationError(f"{len(report.unplaced)} LSOA 2021 codes could not be placed in any loaded LSOA "
-                              f"(first: {', '.join(report.unplaced[:5])}); load the matching boundaries first")
-    session.execute(text("UPDATE lsoa SET population_total = :t, population_65plus = :o WHERE code = :c"),
-                    [{"c": c, "t": t, "o": o} for c, (t, o) in totals.items()])
+        raise ValidationError(
+            f"{len(report.unplaced)} LSOA 2021 codes could not be placed in any loaded LSOA "
+            f"(first: {', '.join(report.unplaced[:5])}); load the matching boundaries first"
+        )
+    session.execute(
+        text("UPDATE lsoa SET population_total = :t, population_65plus = :o WHERE code = :c"),
+        [{"c": c, "t": t, "o": o} for c, (t, o) in totals.items()],
+    )
     report.total = sum(t for t, _ in totals.values())
     report.total_65plus = sum(o for _, o in totals.values())
     rollup.rollup_areas()

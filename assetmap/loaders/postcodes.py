@@ -12,6 +12,7 @@ transformed explicitly to EPSG:4326 with pyproj. Accepted layouts:
 Rows without coordinates (Code-Point quality 90, ONSPD terminated or 99.999999 latitude) are
 skipped and counted. Upsert in one transaction through a staging table (COPY).
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,18 @@ from ..errors import ValidationError
 from ..geo import GB_LAT_MAX, GB_LAT_MIN, GB_LON_MAX, GB_LON_MIN, SRID_BNG, SRID_WGS84
 from ..postcodes import normalise
 
-CODEPOINT_RAW = ["postcode", "positional_quality", "easting", "northing", "country_code", "nhs_region_code",
-                 "nhs_ha_code", "admin_county_code", "lad_code", "ward_code"]
+CODEPOINT_RAW = [
+    "postcode",
+    "positional_quality",
+    "easting",
+    "northing",
+    "country_code",
+    "nhs_region_code",
+    "nhs_ha_code",
+    "admin_county_code",
+    "lad_code",
+    "ward_code",
+]
 
 
 @dataclass
@@ -44,8 +55,10 @@ class PostcodeReport:
 
     def summary(self) -> str:
         skipped = "; ".join(f"{n} {r}" for r, n in self.skipped.items()) or "none"
-        return (f"postcodes: {self.read} read, {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged; skipped: {skipped}")
+        return (
+            f"postcodes: {self.read} read, {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged; skipped: {skipped}"
+        )
 
 
 def _rows(path: Path):
@@ -65,24 +78,38 @@ def _rows(path: Path):
             fmt = "codepoint"
             reader = csv.DictReader(fh, fieldnames=CODEPOINT_RAW, restkey="_extra")
         else:
-            raise ValidationError(f"{path.name} is not a Code-Point Open or ONS Postcode Directory CSV "
-                                  "(no postcode/easting/northing or pcds/lat/long columns)")
+            raise ValidationError(
+                f"{path.name} is not a Code-Point Open or ONS Postcode Directory CSV "
+                "(no postcode/easting/northing or pcds/lat/long columns)"
+            )
         for raw in reader:
             r = {(k or "").strip().lower(): (v.strip() if isinstance(v, str) else v) for k, v in raw.items()}
             if fmt == "onspd":
-                yield {"postcode": r.get("pcds") or r.get("pcd"), "lat": r.get("lat"), "lon": r.get("long"),
-                       "easting": r.get("oseast1m"), "northing": r.get("osnrth1m"),
-                       "lad": r.get("oslaua") or r.get("lad"), "ward": r.get("osward"),
-                       "lsoa": r.get("lsoa11") or r.get("lsoa21"), "quality": r.get("osgrdind"),
-                       "terminated": bool(r.get("doterm")), "source": "onspd"}
+                yield {
+                    "postcode": r.get("pcds") or r.get("pcd"),
+                    "lat": r.get("lat"),
+                    "lon": r.get("long"),
+                    "easting": r.get("oseast1m"),
+                    "northing": r.get("osnrth1m"),
+                    "lad": r.get("oslaua") or r.get("lad"),
+                    "ward": r.get("osward"),
+                    "lsoa": r.get("lsoa11") or r.get("lsoa21"),
+                    "quality": r.get("osgrdind"),
+                    "terminated": bool(r.get("doterm")),
+                    "source": "onspd",
+                }
             else:
-                yield {"postcode": r.get("postcode"), "easting": r.get("easting") or r.get("eastings"),
-                       "northing": r.get("northing") or r.get("northings"),
-                       "lad": r.get("lad_code") or r.get("admin_district_code"),
-                       "ward": r.get("ward_code") or r.get("admin_ward_code"),
-                       "lsoa": r.get("lsoa11_code_pip") or r.get("lsoa11_code") or r.get("lsoa_code"),
-                       "quality": r.get("positional_quality") or r.get("positional_quality_indicator"),
-                       "terminated": False, "source": "codepoint"}
+                yield {
+                    "postcode": r.get("postcode"),
+                    "easting": r.get("easting") or r.get("eastings"),
+                    "northing": r.get("northing") or r.get("northings"),
+                    "lad": r.get("lad_code") or r.get("admin_district_code"),
+                    "ward": r.get("ward_code") or r.get("admin_ward_code"),
+                    "lsoa": r.get("lsoa11_code_pip") or r.get("lsoa11_code") or r.get("lsoa_code"),
+                    "quality": r.get("positional_quality") or r.get("positional_quality_indicator"),
+                    "terminated": False,
+                    "source": "codepoint",
+                }
 
 
 def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
@@ -128,8 +155,18 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
                 continue
             seen.add(pc)
             quality = r.get("quality")
-            writer.writerow([pc, f"{lon:.6f}", f"{lat:.6f}", quality if (quality or "").isdigit() else "",
-                             r.get("lad") or "", r.get("ward") or "", r.get("lsoa") or "", r["source"]])
+            writer.writerow(
+                [
+                    pc,
+                    f"{lon:.6f}",
+                    f"{lat:.6f}",
+                    quality if (quality or "").isdigit() else "",
+                    r.get("lad") or "",
+                    r.get("ward") or "",
+                    r.get("lsoa") or "",
+                    r["source"],
+                ]
+            )
     except UnicodeDecodeError:
         raise ValidationError(f"{p.name} is not UTF-8 text") from None
     except csv.Error as exc:
@@ -137,13 +174,18 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
     if not seen:
         raise ValidationError(f"{p.name} has no usable postcode rows")
 
-    session.execute(text("CREATE TEMP TABLE postcode_stage (postcode text, lon float8, lat float8, "
-                         "quality int, lad text, ward text, lsoa text, source text) ON COMMIT DROP"))
+    session.execute(
+        text(
+            "CREATE TEMP TABLE postcode_stage (postcode text, lon float8, lat float8, "
+            "quality int, lad text, ward text, lsoa text, source text) ON COMMIT DROP"
+        )
+    )
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cur:
         with cur.copy("COPY postcode_stage FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(staged.getvalue())
-    counts = session.execute(text("""
+    counts = session.execute(
+        text("""
         WITH incoming AS (
           SELECT postcode, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom, quality,
                  NULLIF(lad, '') AS lad, NULLIF(ward, '') AS ward, NULLIF(lsoa, '') AS lsoa, source
@@ -163,10 +205,15 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
              source = EXCLUDED.source
           RETURNING (xmax = 0) AS inserted)
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
-    """)).one()
+    """)
+    ).one()
     report.created, report.updated = counts
     report.unchanged = len(seen) - report.created - report.updated
     # postcodes without an LSOA code get one by point-in-polygon
-    session.execute(text("UPDATE postcode p SET lsoa_code = l.code FROM lsoa l "
-                         "WHERE p.lsoa_code IS NULL AND ST_Covers(l.geom, p.geom)"))
+    session.execute(
+        text(
+            "UPDATE postcode p SET lsoa_code = l.code FROM lsoa l "
+            "WHERE p.lsoa_code IS NULL AND ST_Covers(l.geom, p.geom)"
+        )
+    )
     return report

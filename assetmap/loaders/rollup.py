@@ -5,6 +5,7 @@ Population: the sum of the LSOAs whose representative point lies in the area (LS
 Deprivation: the population-weighted mean IMD score, and the decile of the population-weighted
 mean national rank (32,844 LSOAs in England; decile = ceil(rank / 3,284.4)).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -34,6 +35,5 @@ WHERE s.code = t.code
 
 
 def rollup_areas() -> None:
-    for table, key in (("ward", "ward_code"), ("constituency", "constituency_code"),
-                       ("local_authority", "lad_code")):
+    for table, key in (("ward", "ward_code"), ("constituency", "constituency_code"), ("local_authority", "lad_code")):
         session.execute(text(_ROLLUP.format(table=table, key=key, n=ENGLAND_LSOAS)))

@@ -10,6 +10,7 @@ no ``.0``. A phone number typed as a number has already lost its leading 0 in Ex
 the fix (format the column as Text) rather than stored wrong. On the way out, text that a spreadsheet would
 run as a formula is written as a text cell with Excel's quote prefix, so it shows and stays as text.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,25 +34,35 @@ def looks_like_xlsx(filename: str, data: bytes) -> bool:
 
 def refuse_old_excel(filename: str, data: bytes) -> None:
     if data.startswith(_OLE2):
-        raise ValidationError("This is an Excel 97-2003 (.xls) file, which cannot be read. In Excel choose "
-                              "File, Save As, ‘Excel Workbook (.xlsx)’ and upload that.", field="file")
+        raise ValidationError(
+            "This is an Excel 97-2003 (.xls) file, which cannot be read. In Excel choose "
+            "File, Save As, ‘Excel Workbook (.xlsx)’ and upload that.",
+            field="file",
+        )
 
 
 def _open(data: bytes):
     from openpyxl import load_workbook
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
-                raise ValidationError("The workbook unpacks to more than 100 MB. Split it into smaller files.",
-                                      field="file")
+                raise ValidationError(
+                    "The workbook unpacks to more than 100 MB. Split it into smaller files.", field="file"
+                )
     except zipfile.BadZipFile:
-        raise ValidationError("This is not a valid Excel workbook (.xlsx). Save it again from Excel and upload "
-                              "it, or save it as ‘CSV UTF-8’.", field="file") from None
+        raise ValidationError(
+            "This is not a valid Excel workbook (.xlsx). Save it again from Excel and upload "
+            "it, or save it as ‘CSV UTF-8’.",
+            field="file",
+        ) from None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or non-Excel zip
-        raise ValidationError("This workbook cannot be read. Save it again from Excel as ‘Excel Workbook "
-                              "(.xlsx)’ and upload it.", field="file") from None
+        raise ValidationError(
+            "This workbook cannot be read. Save it again from Excel as ‘Excel Workbook (.xlsx)’ and upload it.",
+            field="file",
+        ) from None
 
 
 def cell_text(value) -> str:
@@ -86,8 +97,11 @@ def xlsx_rows(data: bytes, known_fields: list[str], max_rows: int):
             header = header_names(next(rows_iter, ()))
             if "name" in header:
                 return _read_sheet(ws.title, header, rows_iter, known_fields, max_rows)
-        raise ValidationError("No sheet in the workbook has a first row naming the columns, including ‘name’ "
-                              "and ‘source_id’: download the template to see them", field="file")
+        raise ValidationError(
+            "No sheet in the workbook has a first row naming the columns, including ‘name’ "
+            "and ‘source_id’: download the template to see them",
+            field="file",
+        )
     finally:
         wb.close()
 
@@ -95,8 +109,9 @@ def xlsx_rows(data: bytes, known_fields: list[str], max_rows: int):
 def _read_sheet(title: str, header: list[str], rows_iter, known: list[str], max_rows: int):
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        raise ValidationError(f"The first row names {', '.join(dupes)} more than once: keep one column of each name",
-                              field="file")
+        raise ValidationError(
+            f"The first row names {', '.join(dupes)} more than once: keep one column of each name", field="file"
+        )
     notes = [f"Read the sheet ‘{title}’."]
     unknown = [h for h in header if h and h not in known]
     if unknown:
@@ -106,15 +121,22 @@ def _read_sheet(title: str, header: list[str], rows_iter, known: list[str], max_
         if not any(cell_text(v).strip() for v in values):
             continue
         if len(rows) >= max_rows:
-            raise ValidationError(f"The sheet has more than {max_rows:,} rows. Split it into smaller files.",
-                                  field="file")
+            raise ValidationError(
+                f"The sheet has more than {max_rows:,} rows. Split it into smaller files.", field="file"
+            )
         row = {}
         for name, value in zip(header, values):
             if name not in known:
                 continue
             if name == "phone" and isinstance(value, (int, float)) and not isinstance(value, bool):
-                errors.append((n, "phone", "The phone number is a number in the spreadsheet, so Excel has dropped "
-                                           "its leading 0: format the column as Text and type it again"))
+                errors.append(
+                    (
+                        n,
+                        "phone",
+                        "The phone number is a number in the spreadsheet, so Excel has dropped "
+                        "its leading 0: format the column as Text and type it again",
+                    )
+                )
                 continue
             row[name] = cell_text(value)
         rows.append(row)

@@ -10,6 +10,7 @@ Response shapes follow pygeoapi's (landing page links, ``numberMatched``/``numbe
 links); the JSON schemas of the standard are vendored in ``spec/`` and the tests validate against them and
 read the API with GDAL's ogrinfo/ogr2ogr.
 """
+
 from __future__ import annotations
 
 PREFIX = "/ogc"  # open access like /oruk: ``opendata.is_open_data_path`` sends CORS * here, errors included

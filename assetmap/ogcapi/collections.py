@@ -10,6 +10,7 @@ are counted only when public (``public_only``), so comparing these counts with t
 never place an unlisted refuge in an LSOA; and the counts of connections and "nothing suitable" signals
 (practitioners' activity) are not published.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,28 +31,46 @@ class Collection:
     id: str
     title: str
     description: str
-    geography: str | None = None          #: None for assets
+    geography: str | None = None  #: None for assets
     keywords: tuple[str, ...] = ()
 
 
-COLLECTIONS = {c.id: c for c in [
-    Collection("assets", "Community assets",
-               "Public community assets (groups, clubs, places and services people can go to, join, phone or "
-               "use), one feature per asset at its place; online and phone services without a place have no "
-               "geometry. Only public, live listings: nothing practitioners-only or confidential.",
-               keywords=("community assets", "social prescribing", "Open Referral UK")),
-    Collection("wards", "Wards with coverage measures",
-               "2024 electoral wards with residents, deprivation and the coverage of public community assets: "
-               "supply per 10,000 residents, walking access, two-step floating catchment access and the "
-               "need-weighted gap score, each ward compared with the others in its council.",
-               geography="ward", keywords=("wards", "coverage", "gap analysis")),
-    Collection("constituencies", "Constituencies with coverage measures",
-               "2024 Westminster constituencies with the same coverage measures as the wards.",
-               geography="constituency", keywords=("constituencies", "coverage", "gap analysis")),
-    Collection("lsoas", "Neighbourhoods (LSOAs) with coverage measures",
-               "2011 Lower Layer Super Output Areas with the same coverage measures as the wards.",
-               geography="lsoa", keywords=("LSOA", "coverage", "gap analysis", "IMD")),
-]}
+COLLECTIONS = {
+    c.id: c
+    for c in [
+        Collection(
+            "assets",
+            "Community assets",
+            "Public community assets (groups, clubs, places and services people can go to, join, phone or "
+            "use), one feature per asset at its place; online and phone services without a place have no "
+            "geometry. Only public, live listings: nothing practitioners-only or confidential.",
+            keywords=("community assets", "social prescribing", "Open Referral UK"),
+        ),
+        Collection(
+            "wards",
+            "Wards with coverage measures",
+            "2024 electoral wards with residents, deprivation and the coverage of public community assets: "
+            "supply per 10,000 residents, walking access, two-step floating catchment access and the "
+            "need-weighted gap score, each ward compared with the others in its council.",
+            geography="ward",
+            keywords=("wards", "coverage", "gap analysis"),
+        ),
+        Collection(
+            "constituencies",
+            "Constituencies with coverage measures",
+            "2024 Westminster constituencies with the same coverage measures as the wards.",
+            geography="constituency",
+            keywords=("constituencies", "coverage", "gap analysis"),
+        ),
+        Collection(
+            "lsoas",
+            "Neighbourhoods (LSOAs) with coverage measures",
+            "2011 Lower Layer Super Output Areas with the same coverage measures as the wards.",
+            geography="lsoa",
+            keywords=("LSOA", "coverage", "gap analysis", "IMD"),
+        ),
+    ]
+}
 
 
 @dataclass
@@ -89,6 +108,7 @@ def item(c: Collection, feature_id: str) -> dict | None:
 
 # --------------------------------------------------------------------------- assets
 
+
 def _joined(pairs, i: int, sep: str) -> str | None:
     return sep.join(p[i] for p in pairs) or None
 
@@ -113,36 +133,57 @@ def asset_feature(r: dict) -> dict:
     terms = r["terms"]
     address = ", ".join(x for x in (r["address_1"], r["address_2"], r["city"]) if x) or None
     props = {
-        "name": r["name"], "organisation": r["organisation"], "description": r["description"] or None,
-        "categories": _joined(terms["category"], 1, "; "), "category_codes": _joined(terms["category"], 0, ";"),
-        "audiences": _joined(terms["audience"], 1, "; "), "audience_codes": _joined(terms["audience"], 0, ";"),
+        "name": r["name"],
+        "organisation": r["organisation"],
+        "description": r["description"] or None,
+        "categories": _joined(terms["category"], 1, "; "),
+        "category_codes": _joined(terms["category"], 0, ";"),
+        "audiences": _joined(terms["audience"], 1, "; "),
+        "audience_codes": _joined(terms["audience"], 0, ";"),
         "capabilities": _joined(terms["capability"], 1, "; "),
         "capability_codes": _joined(terms["capability"], 0, ";"),
-        "asset_type": _joined(terms["asset_type"], 1, "; "), "asset_type_code": _joined(terms["asset_type"], 0, ";"),
+        "asset_type": _joined(terms["asset_type"], 1, "; "),
+        "asset_type_code": _joined(terms["asset_type"], 0, ";"),
         "modes": ";".join(r["modes"] or []) or None,
-        "address": address, "postcode": r["postcode"] or None,
-        "ward_code": r["ward_code"], "ward": r["ward"],
-        "constituency_code": r["constituency_code"], "constituency": r["constituency"],
-        "local_authority_code": r["lad_code"], "local_authority": r["local_authority"],
+        "address": address,
+        "postcode": r["postcode"] or None,
+        "ward_code": r["ward_code"],
+        "ward": r["ward"],
+        "constituency_code": r["constituency_code"],
+        "constituency": r["constituency"],
+        "local_authority_code": r["lad_code"],
+        "local_authority": r["local_authority"],
         "service_area_wards": ";".join(r["service_area_wards"]) or None,
         "schedule": _schedule(r["sessions"]),
         "cost": _cost(r["cost"]),
-        "phone": r["phone"], "email": r["email"], "url": r["url"],
+        "phone": r["phone"],
+        "email": r["email"],
+        "url": r["url"],
         "last_verified": r["last_verified_on"].isoformat() if r["last_verified_on"] else None,
         "last_modified": r["updated_at"].isoformat(timespec="seconds") if r["updated_at"] else None,
         "illustrative": bool(r["illustrative"]),
     }
-    return {"type": "Feature", "id": str(r["id"]), "geometry": queries.geometry(r["geometry"]),
-            "properties": props}
+    return {"type": "Feature", "id": str(r["id"]), "geometry": queries.geometry(r["geometry"]), "properties": props}
 
 
 # --------------------------------------------------------------------------- areas
 
 #: coverage CSV columns that are published here (in this order); the rest are named or not public
 AREA_MEASURES = [
-    "residents", "residents_65plus", "imd_decile", "assets", "assets_serving_remotely",
-    "assets_per_10k", "residents_beyond_800m", "pct_beyond_800m", "residents_beyond_1_mile", "pct_beyond_1_mile",
-    "access_2sfca_per_10k", "gap_score", "rank", "reasons",
+    "residents",
+    "residents_65plus",
+    "imd_decile",
+    "assets",
+    "assets_serving_remotely",
+    "assets_per_10k",
+    "residents_beyond_800m",
+    "pct_beyond_800m",
+    "residents_beyond_1_mile",
+    "pct_beyond_1_mile",
+    "access_2sfca_per_10k",
+    "gap_score",
+    "rank",
+    "reasons",
 ]
 
 
@@ -171,16 +212,22 @@ def _area_measures(geography: str) -> dict[str, dict]:
             if m.code in out and m.lad_code != la.code:
                 continue  # a constituency that crosses a boundary is compared in the council holding most of it
             row = coverage_exports.row_dict(m, cov)
-            out[m.code] = {"local_authority_code": la.code, "local_authority": la.name,
-                           **{k: (None if row[k] == "" else row[k]) for k in AREA_MEASURES}}
+            out[m.code] = {
+                "local_authority_code": la.code,
+                "local_authority": la.name,
+                **{k: (None if row[k] == "" else row[k]) for k in AREA_MEASURES},
+            }
     return out
 
 
 def area_feature(r: dict, measures: dict | None) -> dict:
     measures = measures or {"local_authority_code": None, "local_authority": None, **dict.fromkeys(AREA_MEASURES)}
-    props = {"code": r["code"], "name": r["name"],
-             "local_authority_code": r.get("lad_code") or measures["local_authority_code"],
-             "local_authority": r.get("local_authority") or measures["local_authority"]}
+    props = {
+        "code": r["code"],
+        "name": r["name"],
+        "local_authority_code": r.get("lad_code") or measures["local_authority_code"],
+        "local_authority": r.get("local_authority") or measures["local_authority"],
+    }
     props.update({k: r[k] for k in ("constituency_code", "ward_code") if k in r})
     props.update({k: measures[k] for k in AREA_MEASURES})
     return {"type": "Feature", "id": r["code"], "geometry": queries.geometry(r["geometry"]), "properties": props}

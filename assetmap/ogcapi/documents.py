@@ -3,6 +3,7 @@
 Links are absolute (``url_for(..., _external=True)``): GDAL and QGIS follow them as given, and behind a
 proxy ``PROXY_HOPS`` makes them name the public host.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 TITLE = "AssetMap open data: OGC API - Features"
-DESCRIPTION = ("Public community assets, and wards, constituencies and neighbourhoods (LSOAs) with the coverage "
-               "of those assets, for GIS tools such as QGIS, ArcGIS Pro and GDAL. The same directory is "
-               "published as Open Referral UK 3.0 under /oruk.")
+DESCRIPTION = (
+    "Public community assets, and wards, constituencies and neighbourhoods (LSOAs) with the coverage "
+    "of those assets, for GIS tools such as QGIS, ArcGIS Pro and GDAL. The same directory is "
+    "published as Open Referral UK 3.0 under /oruk."
+)
 
 
 def link(rel: str, href: str, type_: str, title: str) -> dict:
@@ -31,16 +34,29 @@ def link(rel: str, href: str, type_: str, title: str) -> dict:
 
 
 def landing() -> dict:
-    return {"title": TITLE, "description": DESCRIPTION, "links": [
-        link("self", url_for("ogcapi.landing", _external=True), JSON, "This document"),
-        link("service-desc", url_for("ogcapi.api", _external=True), OPENAPI,
-             "The API definition (OpenAPI 3.0, JSON)"),
-        link("service-doc", url_for("opendata.api_docs", _external=True, _anchor="ogc-api"), "text/html",
-             "The API documentation"),
-        link("conformance", url_for("ogcapi.conformance", _external=True), JSON,
-             "OGC API conformance classes implemented by this server"),
-        link("data", url_for("ogcapi.collections", _external=True), JSON, "The feature collections"),
-    ]}
+    return {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "links": [
+            link("self", url_for("ogcapi.landing", _external=True), JSON, "This document"),
+            link(
+                "service-desc", url_for("ogcapi.api", _external=True), OPENAPI, "The API definition (OpenAPI 3.0, JSON)"
+            ),
+            link(
+                "service-doc",
+                url_for("opendata.api_docs", _external=True, _anchor="ogc-api"),
+                "text/html",
+                "The API documentation",
+            ),
+            link(
+                "conformance",
+                url_for("ogcapi.conformance", _external=True),
+                JSON,
+                "OGC API conformance classes implemented by this server",
+            ),
+            link("data", url_for("ogcapi.collections", _external=True), JSON, "The feature collections"),
+        ],
+    }
 
 
 def conformance() -> dict:
@@ -49,13 +65,19 @@ def conformance() -> dict:
 
 def collection(c: Collection, bbox: list[float] | None) -> dict:
     out = {
-        "id": c.id, "title": c.title, "description": c.description, "keywords": list(c.keywords),
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "keywords": list(c.keywords),
         "links": [
             link("self", url_for("ogcapi.collection", collection_id=c.id, _external=True), JSON, "This collection"),
-            link("items", url_for("ogcapi.items", collection_id=c.id, _external=True), GEOJSON,
-                 f"{c.title} as GeoJSON"),
+            link(
+                "items", url_for("ogcapi.items", collection_id=c.id, _external=True), GEOJSON, f"{c.title} as GeoJSON"
+            ),
         ],
-        "itemType": "feature", "crs": [CRS84], "storageCrs": CRS84,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
     }
     if bbox:
         out["extent"] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
@@ -63,8 +85,10 @@ def collection(c: Collection, bbox: list[float] | None) -> dict:
 
 
 def collections(items: list[dict]) -> dict:
-    return {"links": [link("self", url_for("ogcapi.collections", _external=True), JSON, "This document")],
-            "collections": items}
+    return {
+        "links": [link("self", url_for("ogcapi.collections", _external=True), JSON, "This document")],
+        "collections": items,
+    }
 
 
 def _items_url(c: Collection, limit: int, offset: int, bbox_arg: str | None) -> str:
@@ -74,30 +98,49 @@ def _items_url(c: Collection, limit: int, offset: int, bbox_arg: str | None) -> 
     return url_for("ogcapi.items", collection_id=c.id, _external=True, **args)
 
 
-def feature_collection(c: Collection, features: list[dict], matched: int, limit: int, offset: int,
-                       bbox_arg: str | None) -> dict:
+def feature_collection(
+    c: Collection, features: list[dict], matched: int, limit: int, offset: int, bbox_arg: str | None
+) -> dict:
     """A page of items with ``next`` (while more match) and ``prev`` (after the first page) links."""
-    links = [link("self", _items_url(c, limit, offset, bbox_arg), GEOJSON, "This page"),
-             link("collection", url_for("ogcapi.collection", collection_id=c.id, _external=True), JSON,
-                  c.title)]
+    links = [
+        link("self", _items_url(c, limit, offset, bbox_arg), GEOJSON, "This page"),
+        link("collection", url_for("ogcapi.collection", collection_id=c.id, _external=True), JSON, c.title),
+    ]
     if offset + len(features) < matched:
         links.append(link("next", _items_url(c, limit, offset + limit, bbox_arg), GEOJSON, "The next page"))
     if offset > 0:
-        links.append(link("prev", _items_url(c, limit, max(0, offset - limit), bbox_arg), GEOJSON,
-                          "The previous page"))
-    return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
-            "numberReturned": len(features), "timeStamp": timestamp(), "links": links}
+        links.append(link("prev", _items_url(c, limit, max(0, offset - limit), bbox_arg), GEOJSON, "The previous page"))
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": timestamp(),
+        "links": links,
+    }
 
 
 def feature(c: Collection, f: dict) -> dict:
-    links = [link("self", url_for("ogcapi.item", collection_id=c.id, feature_id=f["id"], _external=True),
-                  GEOJSON, "This feature"),
-             link("collection", url_for("ogcapi.collection", collection_id=c.id, _external=True), JSON, c.title)]
+    links = [
+        link(
+            "self",
+            url_for("ogcapi.item", collection_id=c.id, feature_id=f["id"], _external=True),
+            GEOJSON,
+            "This feature",
+        ),
+        link("collection", url_for("ogcapi.collection", collection_id=c.id, _external=True), JSON, c.title),
+    ]
     if c.geography is None:
-        links.append(link("alternate", url_for("opendata.service", service_id=f["id"], _external=True), JSON,
-                          "This asset as an Open Referral UK 3.0 service"))
+        links.append(
+            link(
+                "alternate",
+                url_for("opendata.service", service_id=f["id"], _external=True),
+                JSON,
+                "This asset as an Open Referral UK 3.0 service",
+            )
+        )
     return {**f, "links": links}
 
 
 def timestamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -5,8 +5,8 @@ Part 1: a ``limit`` above the maximum is served at the maximum rather than refus
 a parameter the API does not define is refused (/req/core/query-param-unknown), and a four- or six-number
 ``bbox`` is WGS 84 longitude/latitude (a six-number box's heights are ignored: our data is 2D).
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from .. import parsing
 from ..errors import ValidationError
@@ -23,8 +23,7 @@ def only(args, allowed: tuple[str, ...]) -> None:
     unknown = sorted(k for k in args if k not in allowed)
     if unknown:
         listed = ", ".join(allowed) if allowed else "none"
-        raise ValidationError(f"Unknown query parameter {unknown[0]}: this resource takes {listed}",
-                              field=unknown[0])
+        raise ValidationError(f"Unknown query parameter {unknown[0]}: this resource takes {listed}", field=unknown[0])
 
 
 def fmt(args) -> None:
@@ -45,8 +44,10 @@ def offset(args) -> int:
     return _whole(args, "offset", 0, 0, MAX_OFFSET)
 
 
-BBOX_MESSAGE = ("bbox must be four numbers: minimum longitude, minimum latitude, maximum longitude, "
-                "maximum latitude (WGS 84), like -1.95,52.45,-1.85,52.50")
+BBOX_MESSAGE = (
+    "bbox must be four numbers: minimum longitude, minimum latitude, maximum longitude, "
+    "maximum latitude (WGS 84), like -1.95,52.45,-1.85,52.50"
+)
 
 
 def bbox(args) -> tuple[float, float, float, float] | None:
@@ -63,9 +64,11 @@ def bbox(args) -> tuple[float, float, float, float] | None:
         raise ValidationError(BBOX_MESSAGE, field="bbox") from None
     west, south, east, north = numbers if len(numbers) == 4 else (numbers[0], numbers[1], numbers[3], numbers[4])
     if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-        raise ValidationError("bbox longitudes must be between -180 and 180 and latitudes between -90 and 90",
-                              field="bbox")
+        raise ValidationError(
+            "bbox longitudes must be between -180 and 180 and latitudes between -90 and 90", field="bbox"
+        )
     if south > north:
-        raise ValidationError("bbox: the minimum latitude (second number) must not be above the maximum (fourth)",
-                              field="bbox")
+        raise ValidationError(
+            "bbox: the minimum latitude (second number) must not be above the maximum (fourth)", field="bbox"
+        )
     return west, south, east, north

@@ -4,6 +4,7 @@ Assets start from ``opendata.queries.public()`` (the ORUK API's filter: public a
 practitioners-only, confidential or archived can be read here. Geometry leaves the database as GeoJSON
 text (``ST_AsGeoJSON``), so no geometry is decoded in Python.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,23 @@ from sqlalchemy import Select, func, select, true
 from ..db import session
 from ..geo import as_geojson, extent_bounds, intersects_box
 from ..models import (
-    Attribute, ConnectionLog, Constituency, CostOption, LocalAuthority, Location, Lsoa, Organisation, Phone, Schedule, Service,
-    ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm, UnmetNeed, Ward,
+    Attribute,
+    ConnectionLog,
+    Constituency,
+    CostOption,
+    LocalAuthority,
+    Location,
+    Lsoa,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    UnmetNeed,
+    Ward,
 )
 from ..opendata.queries import public
 
@@ -27,6 +43,7 @@ Box = tuple[float, float, float, float]
 @dataclass
 class Rows:
     """One page of rows and how many match in all."""
+
     rows: list[dict]
     matched: int
 
@@ -41,32 +58,63 @@ def _page(stmt: Select, box_filter, limit: int, offset: int) -> Rows:
 
 # --------------------------------------------------------------------------- assets
 
+
 def _place():
     """Each asset's place (the first, when an imported service has several), as a lateral subquery."""
-    return (select(Location.geom, Location.address_1, Location.address_2, Location.city, Location.postcode,
-                   Location.ward_code, Location.constituency_code, Location.lad_code)
-            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-            .where(ServiceAtLocation.service_id == Service.id)
-            .order_by(Location.geom.is_(None), ServiceAtLocation.id).limit(1).lateral("place"))
+    return (
+        select(
+            Location.geom,
+            Location.address_1,
+            Location.address_2,
+            Location.city,
+            Location.postcode,
+            Location.ward_code,
+            Location.constituency_code,
+            Location.lad_code,
+        )
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == Service.id)
+        .order_by(Location.geom.is_(None), ServiceAtLocation.id)
+        .limit(1)
+        .lateral("place")
+    )
 
 
 def _assets(extra=()) -> tuple[Select, object]:
     place = _place()
-    stmt = (select(Service.id, Service.name, Service.description, Service.url, Service.email, Service.modes,
-                   Service.illustrative, Service.last_verified_on, Service.updated_at,
-                   Organisation.name.label("organisation"), as_geojson(place.c.geom).label("geometry"),
-                   place.c.address_1, place.c.address_2, place.c.city, place.c.postcode,
-                   place.c.ward_code, Ward.name.label("ward"), place.c.constituency_code,
-                   Constituency.name.label("constituency"), place.c.lad_code,
-                   LocalAuthority.name.label("local_authority"))
-            .select_from(Service)
-            .outerjoin(place, true())
-            .outerjoin(Organisation, Organisation.id == Service.organisation_id)
-            .outerjoin(Ward, Ward.code == place.c.ward_code)
-            .outerjoin(Constituency, Constituency.code == place.c.constituency_code)
-            .outerjoin(LocalAuthority, LocalAuthority.code == place.c.lad_code)
-            .where(public(), *extra)
-            .order_by(Service.name, Service.id))
+    stmt = (
+        select(
+            Service.id,
+            Service.name,
+            Service.description,
+            Service.url,
+            Service.email,
+            Service.modes,
+            Service.illustrative,
+            Service.last_verified_on,
+            Service.updated_at,
+            Organisation.name.label("organisation"),
+            as_geojson(place.c.geom).label("geometry"),
+            place.c.address_1,
+            place.c.address_2,
+            place.c.city,
+            place.c.postcode,
+            place.c.ward_code,
+            Ward.name.label("ward"),
+            place.c.constituency_code,
+            Constituency.name.label("constituency"),
+            place.c.lad_code,
+            LocalAuthority.name.label("local_authority"),
+        )
+        .select_from(Service)
+        .outerjoin(place, true())
+        .outerjoin(Organisation, Organisation.id == Service.organisation_id)
+        .outerjoin(Ward, Ward.code == place.c.ward_code)
+        .outerjoin(Constituency, Constituency.code == place.c.constituency_code)
+        .outerjoin(LocalAuthority, LocalAuthority.code == place.c.lad_code)
+        .where(public(), *extra)
+        .order_by(Service.name, Service.id)
+    )
     return stmt, place
 
 
@@ -92,36 +140,57 @@ def _attach_details(rows: list[dict]) -> None:
         return
     terms: dict = defaultdict(lambda: defaultdict(list))
     for sid, tax, code, name in session.execute(
-            select(Attribute.service_id, Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.name)
-            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-            .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
-            .where(Attribute.service_id.in_(ids)).order_by(TaxonomyTerm.term_order, TaxonomyTerm.code)):
+        select(Attribute.service_id, Taxonomy.code, TaxonomyTerm.code, TaxonomyTerm.name)
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(Attribute.service_id.in_(ids))
+        .order_by(TaxonomyTerm.term_order, TaxonomyTerm.code)
+    ):
         terms[sid][tax].append((code, name))
     sessions: dict = defaultdict(list)
     for sid, byday, opens, closes in session.execute(
-            select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at)
-            .where(Schedule.service_id.in_(ids)).order_by(Schedule.byday_order, Schedule.opens_at)):
+        select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at)
+        .where(Schedule.service_id.in_(ids))
+        .order_by(Schedule.byday_order, Schedule.opens_at)
+    ):
         sessions[sid].append((byday, opens, closes))
-    costs = {sid: (amount, text) for sid, amount, text in session.execute(
-        select(CostOption.service_id, CostOption.amount, CostOption.amount_description)
-        .where(CostOption.service_id.in_(ids)).order_by(CostOption.service_id, CostOption.id.desc()))}
-    phones = dict(session.execute(
-        select(Phone.service_id, Phone.number).where(Phone.service_id.in_(ids))
-        .order_by(Phone.service_id, Phone.id.desc())).all())
+    costs = {
+        sid: (amount, text)
+        for sid, amount, text in session.execute(
+            select(CostOption.service_id, CostOption.amount, CostOption.amount_description)
+            .where(CostOption.service_id.in_(ids))
+            .order_by(CostOption.service_id, CostOption.id.desc())
+        )
+    }
+    phones = dict(
+        session.execute(
+            select(Phone.service_id, Phone.number)
+            .where(Phone.service_id.in_(ids))
+            .order_by(Phone.service_id, Phone.id.desc())
+        ).all()
+    )
     areas: dict = defaultdict(list)
-    for sid, code in session.execute(select(ServiceArea.service_id, ServiceArea.ward_code)
-                                     .where(ServiceArea.service_id.in_(ids), ServiceArea.ward_code.is_not(None))
-                                     .order_by(ServiceArea.ward_code)):
+    for sid, code in session.execute(
+        select(ServiceArea.service_id, ServiceArea.ward_code)
+        .where(ServiceArea.service_id.in_(ids), ServiceArea.ward_code.is_not(None))
+        .order_by(ServiceArea.ward_code)
+    ):
         areas[sid].append(code)
     for r in rows:
-        r.update(terms=terms[r["id"]], sessions=sessions[r["id"]], cost=costs.get(r["id"]),
-                 phone=phones.get(r["id"]), service_area_wards=areas[r["id"]])
+        r.update(
+            terms=terms[r["id"]],
+            sessions=sessions[r["id"]],
+            cost=costs.get(r["id"]),
+            phone=phones.get(r["id"]),
+            service_area_wards=areas[r["id"]],
+        )
 
 
 def assets_extent() -> list[float] | None:
     place = _place()
-    row = session.execute(select(*extent_bounds(place.c.geom)).select_from(Service)
-                          .join(place, true()).where(public())).one()
+    row = session.execute(
+        select(*extent_bounds(place.c.geom)).select_from(Service).join(place, true()).where(public())
+    ).one()
     return _bounds(row)
 
 

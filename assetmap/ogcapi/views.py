@@ -3,6 +3,7 @@
 Open access (no key, ``Access-Control-Allow-Origin: *``); errors are JSON with the OGC exception's
 ``code`` and ``description`` beside the app's usual ``error`` and ``field`` (see ``errors.render_error``).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,18 @@ bp = Blueprint("ogcapi", __name__)
 
 def _json(body: dict, media: str = documents.JSON):
     # not jsonify: it sorts keys, and a feature's properties read best in their own order (name first)
-    return current_app.response_class(json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n",
-                                      mimetype=media)
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n", mimetype=media
+    )
 
 
 def _collection(collection_id: str) -> collections.Collection:
     found = collections.COLLECTIONS.get(collection_id)
     if found is None:
-        raise NotFound(f"There is no collection {collection_id!r}: the collections are "
-                       f"{', '.join(collections.COLLECTIONS)}.", field="collectionId")
+        raise NotFound(
+            f"There is no collection {collection_id!r}: the collections are {', '.join(collections.COLLECTIONS)}.",
+            field="collectionId",
+        )
     return found
 
 
@@ -56,8 +60,11 @@ def api():
 @bp.get(PREFIX + "/collections", endpoint="collections")
 def collections_():
     _simple_query()
-    return _json(documents.collections([documents.collection(c, collections.extent(c))
-                                        for c in collections.COLLECTIONS.values()]))
+    return _json(
+        documents.collections(
+            [documents.collection(c, collections.extent(c)) for c in collections.COLLECTIONS.values()]
+        )
+    )
 
 
 @bp.get(PREFIX + "/collections/<collection_id>")

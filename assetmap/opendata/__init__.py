@@ -1,9 +1,9 @@
 """Open data: the Open Referral UK 3.0 API (/oruk), the OpenAPI document (/openapi.json), the API page
 (/api-docs) and ``assetmap import oruk`` for other councils' feeds."""
+
 from __future__ import annotations
 
 from flask import request
-
 
 OPEN_PREFIXES = ("/oruk", "/ogc")  # Open Referral UK, and OGC API - Features (assetmap.ogcapi)
 

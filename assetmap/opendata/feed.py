@@ -10,6 +10,7 @@ HSDS 1 names (``regular_schedules``, ``physical_addresses``, ``service_taxonomys
 ``accessibility_for_disabilities``). ``upgrade_v1`` renames those to the 3.0 names the mapping reads,
 so a version 1 service is mapped by exactly the same rules as a 3.0 one.
 """
+
 from __future__ import annotations
 
 import urllib.error
@@ -35,9 +36,9 @@ class FeedError(ValidationError):
 
 @dataclass
 class Feed:
-    source: str                       # "oruk:<host>" or "oruk:<file name>": what re-imports match on
+    source: str  # "oruk:<host>" or "oruk:<file name>": what re-imports match on
     services: list = field(default_factory=list)
-    unavailable: list[tuple[str, str]] = field(default_factory=list)   # (service id, why)
+    unavailable: list[tuple[str, str]] = field(default_factory=list)  # (service id, why)
 
 
 def source_name(location: str) -> str:
@@ -90,6 +91,7 @@ def base_url(url: str) -> str:
 @dataclass
 class Page:
     """One page of a /services list, in either version's shape."""
+
     items: list
     total_pages: int | None
     last: bool
@@ -105,8 +107,12 @@ def read_page(data) -> Page | None:
     for items, total, last in (("contents", "total_pages", "last_page"), ("content", "totalPages", "last")):
         if isinstance(data.get(items), list):
             pages = data.get(total)
-            return Page(data[items], pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
-                        data.get(last) is True, items == "content" and data.get("first") is False)
+            return Page(
+                data[items],
+                pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
+                data.get(last) is True,
+                items == "content" and data.get("first") is False,
+            )
     return None
 
 
@@ -120,8 +126,10 @@ def fetch(url: str, progress=None, per_page: int = PER_PAGE) -> Feed:
     while True:
         found = read_page(get_json(f"{base}/services?page={page}&per_page={per_page}"))
         if found is None:
-            raise FeedError(f"{base}/services is not an Open Referral UK list of services (no 'contents', "
-                            "nor version 1's 'content')")
+            raise FeedError(
+                f"{base}/services is not an Open Referral UK list of services (no 'contents', "
+                "nor version 1's 'content')"
+            )
         if page == 1 == first and found.from_zero:
             page = first = 0  # read page 0 first, then carry on
             continue
@@ -159,8 +167,11 @@ def read_file(path: str | Path) -> Feed:
         data = parsing.load_json(raw, what=p.name, field="location")
     except parsing.JsonSyntaxError:  # UTF-8 (load_json checked), but not one document: try one per line
         try:
-            data = [parsing.load_json(line, what=p.name, field="location")
-                    for line in raw.decode("utf-8-sig").splitlines() if line.strip()]
+            data = [
+                parsing.load_json(line, what=p.name, field="location")
+                for line in raw.decode("utf-8-sig").splitlines()
+                if line.strip()
+            ]
         except parsing.JsonSyntaxError:
             raise FeedError(f"{p.name} is not JSON or newline-delimited JSON") from None
         except ValidationError as exc:
@@ -175,8 +186,10 @@ def read_file(path: str | Path) -> Feed:
     elif isinstance(data, dict) and "id" in data and "name" in data:
         feed.services = [data]
     else:
-        raise FeedError(f"{p.name} holds no Open Referral UK services (expected 'contents', version 1's "
-                        "'content', a list, or a service)")
+        raise FeedError(
+            f"{p.name} holds no Open Referral UK services (expected 'contents', version 1's "
+            "'content', a list, or a service)"
+        )
     feed.services = [upgrade_v1(s) for s in feed.services]
     return feed
 
@@ -194,8 +207,15 @@ def load(location: str, progress=None) -> Feed:
 
 # --------------------------------------------------------------------------- ORUK version 1 services
 
-V1_DAYS = {"monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
-           "sunday": "SU"}
+V1_DAYS = {
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+}
 
 
 def _v1_byday(schedule: dict) -> str | None:
@@ -206,7 +226,8 @@ def _v1_byday(schedule: dict) -> str | None:
     day = schedule.get("weekday")
     if isinstance(day, str):
         return V1_DAYS.get(day.strip().lower()) or next(
-            (code for name, code in V1_DAYS.items() if day.strip().lower()[:3] == name[:3]), None)
+            (code for name, code in V1_DAYS.items() if day.strip().lower()[:3] == name[:3]), None
+        )
     if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 7:
         return list(V1_DAYS.values())[day - 1]
     return None
@@ -239,10 +260,17 @@ def upgrade_v1(svc):
         out["schedules"] = _v1_schedules(svc["regular_schedules"])
     if "attributes" not in out and isinstance(svc.get("service_taxonomys"), list):
         out["attributes"] = [
-            {"taxonomy_term_id": t["taxonomy"].get("id"),
-             "taxonomy_term": {"id": t["taxonomy"].get("id"), "name": t["taxonomy"].get("name"),
-                               "taxonomy": t["taxonomy"].get("vocabulary")}}
-            for t in svc["service_taxonomys"] if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)]
+            {
+                "taxonomy_term_id": t["taxonomy"].get("id"),
+                "taxonomy_term": {
+                    "id": t["taxonomy"].get("id"),
+                    "name": t["taxonomy"].get("name"),
+                    "taxonomy": t["taxonomy"].get("vocabulary"),
+                },
+            }
+            for t in svc["service_taxonomys"]
+            if isinstance(t, dict) and isinstance(t.get("taxonomy"), dict)
+        ]
     sals = []
     for sal in svc.get("service_at_locations") or []:
         if isinstance(sal, dict) and isinstance(sal.get("location"), dict):

@@ -16,6 +16,7 @@ switch, counted so overlapping requests in threaded workers share it), and when 
 finishes a young-generation collection clears the cycles it left. On 3.12 and later the guard is
 not installed. The container image (``Dockerfile``) runs Python 3.12 for this reason.
 """
+
 from __future__ import annotations
 
 import gc

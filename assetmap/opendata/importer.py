@@ -10,6 +10,7 @@ each place would land in (set by the database trigger) are reported exactly. Eac
 checked against the ORUK 3.0 service schema; deviations are noted, not fatal (feeds in the wild
 often have small ones, and the mapping validates what it takes).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -43,39 +44,47 @@ class Report:
     updated: list[tuple[str, list[str]]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)           # (asset name, note)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (asset name, note)
     unmapped_terms: Counter = field(default_factory=Counter)
     defaulted_category: list[str] = field(default_factory=list)
-    wards: Counter = field(default_factory=Counter)                      # "Ward (Constituency)" -> places
-    outside: list[str] = field(default_factory=list)                     # places outside the areas we hold
-    area_only: int = 0                                                   # assets with service areas, no place
-    gone: list[str] = field(default_factory=list)                        # imported before, not in the feed now
+    wards: Counter = field(default_factory=Counter)  # "Ward (Constituency)" -> places
+    outside: list[str] = field(default_factory=list)  # places outside the areas we hold
+    area_only: int = 0  # assets with service areas, no place
+    gone: list[str] = field(default_factory=list)  # imported before, not in the feed now
 
     def lines(self, verbose: bool = False) -> list[str]:
         """The report as text: counts first, then every skip and assumption."""
         verb = "" if self.applied else "would be "
-        out = [f"{self.source}: {self.services_read} services read"
-               + ("" if self.applied else " (dry run: nothing written; add --apply to import)"),
-               f"  assets: {len(self.created)} {verb}created, {len(self.updated)} {verb}updated, "
-               f"{len(self.unchanged)} unchanged; {len(self.skipped)} skipped"]
+        out = [
+            f"{self.source}: {self.services_read} services read"
+            + ("" if self.applied else " (dry run: nothing written; add --apply to import)"),
+            f"  assets: {len(self.created)} {verb}created, {len(self.updated)} {verb}updated, "
+            f"{len(self.unchanged)} unchanged; {len(self.skipped)} skipped",
+        ]
         if self.wards or self.outside or self.area_only:
-            out.append(f"  places: {sum(self.wards.values())} in {len(self.wards)} wards we hold, "
-                       f"{len(self.outside)} outside the areas we hold, {self.area_only} assets cover service-area "
-                       "wards only")
+            out.append(
+                f"  places: {sum(self.wards.values())} in {len(self.wards)} wards we hold, "
+                f"{len(self.outside)} outside the areas we hold, {self.area_only} assets cover service-area "
+                "wards only"
+            )
         for s in self.skipped:
             out.append(f"  skipped {s.name or s.feed_id} ({s.feed_id}): {s.reason}")
         if self.defaulted_category:
-            out.append(f"  {len(self.defaulted_category)} had no category we know, so were put in "
-                       f"'information-and-advice': {', '.join(self.defaulted_category[:10])}"
-                       + (" …" if len(self.defaulted_category) > 10 else ""))
+            out.append(
+                f"  {len(self.defaulted_category)} had no category we know, so were put in "
+                f"'information-and-advice': {', '.join(self.defaulted_category[:10])}"
+                + (" …" if len(self.defaulted_category) > 10 else "")
+            )
         if self.unmapped_terms:
             shown = ", ".join(f"{t} ({n})" for t, n in self.unmapped_terms.most_common(15))
             out.append(f"  taxonomy terms we do not know, left out: {shown}")
         for name in self.outside:
             out.append(f"  outside the areas we hold: {name}")
         if self.gone:
-            out.append(f"  {len(self.gone)} imported earlier from this source are not in this import "
-                       f"(left as they are): {', '.join(self.gone[:10])}" + (" …" if len(self.gone) > 10 else ""))
+            out.append(
+                f"  {len(self.gone)} imported earlier from this source are not in this import "
+                f"(left as they are): {', '.join(self.gone[:10])}" + (" …" if len(self.gone) > 10 else "")
+            )
         if verbose:
             out += [f"  created: {n}" for n in self.created]
             out += [f"  updated: {n} ({', '.join(f)})" for n, f in self.updated]
@@ -129,7 +138,8 @@ def _placement(source: str, source_ids: list[str], report: Report) -> None:
         .outerjoin(Location, Location.id == ServiceAtLocation.location_id)
         .outerjoin(Ward, Ward.code == Location.ward_code)
         .outerjoin(Constituency, Constituency.code == Location.constituency_code)
-        .where(Service.source == source, Service.source_id.in_(source_ids))).all()
+        .where(Service.source == source, Service.source_id.in_(source_ids))
+    ).all()
     for name, location_id, ward, constituency in rows:
         if location_id is None:
             report.area_only += 1
@@ -140,8 +150,9 @@ def _placement(source: str, source_ids: list[str], report: Report) -> None:
 
 
 def _gone(source: str, source_ids: set[str]) -> list[str]:
-    rows = session.execute(select(Service.name, Service.source_id)
-                           .where(Service.source == source, Service.archived_at.is_(None))).all()
+    rows = session.execute(
+        select(Service.name, Service.source_id).where(Service.source == source, Service.archived_at.is_(None))
+    ).all()
     return sorted(name for name, sid in rows if sid not in source_ids)
 
 
@@ -150,8 +161,9 @@ def import_feed(location: str, apply: bool = False, progress=None, source: str |
     feed = feeds.load(location, progress)
     src = source or feed.source
     report = Report(src, applied=apply, services_read=len(feed.services) + len(feed.unavailable))
-    report.skipped += [Skipped(sid, "", f"its full record could not be fetched: {why}")
-                       for sid, why in feed.unavailable]
+    report.skipped += [
+        Skipped(sid, "", f"its full record could not be fetched: {why}") for sid, why in feed.unavailable
+    ]
     rows = map_feed(feed.services, report)
     plan = _plan(rows, src, report)
     source_ids = [r["source_id"] for r in rows]

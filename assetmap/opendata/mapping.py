@@ -10,6 +10,7 @@ named in its service areas. What cannot be mapped is reported, never guessed sil
 * an optional value our validation refuses (a malformed email, a future "assured" date) is left
   out with a note, while a service with no name or no usable place is skipped with the reason.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,9 +42,25 @@ ACCESS_WORDS = {
     "bsl": ("bsl", "sign language"),
 }
 #: optional template fields: if our validation refuses the value, leave it out and say so
-DROPPABLE = {"organisation", "description", "audiences", "capabilities", "asset_type", "address", "schedule",
-             "cost_amount", "cost_description", "accessibility", "how_to_get_there", "contact_name", "email",
-             "phone", "url", "last_verified", "verification_method"}
+DROPPABLE = {
+    "organisation",
+    "description",
+    "audiences",
+    "capabilities",
+    "asset_type",
+    "address",
+    "schedule",
+    "cost_amount",
+    "cost_description",
+    "accessibility",
+    "how_to_get_there",
+    "contact_name",
+    "email",
+    "phone",
+    "url",
+    "last_verified",
+    "verification_method",
+}
 
 
 class Skip(Exception):
@@ -53,6 +70,7 @@ class Skip(Exception):
 @dataclass
 class Mapped:
     """The asset rows one feed service maps to, with notes on what was left out or assumed."""
+
     feed_id: str
     name: str
     rows: list[dict] = field(default_factory=list)
@@ -147,8 +165,15 @@ def sessions(schedules: list[dict]) -> tuple[list[str], int]:
         interval = _number(s.get("interval"))
         days = [d.strip().upper() for d in (_text(s.get("byday")) or "").split(",") if d.strip()]
         opens, closes = _hhmm(s.get("opens_at")), _hhmm(s.get("closes_at"))
-        if (freq != "WEEKLY" or interval not in (None, 1.0) or not days or not all(_DAY.match(d) for d in days)
-                or not opens or not closes or closes <= opens):
+        if (
+            freq != "WEEKLY"
+            or interval not in (None, 1.0)
+            or not days
+            or not all(_DAY.match(d) for d in days)
+            or not opens
+            or not closes
+            or closes <= opens
+        ):
             left_out += 1
             continue
         out.extend(f"{_DAY_WORD[d]} {opens}-{closes}" for d in days)
@@ -179,11 +204,17 @@ def _place(sal: dict) -> dict | None:
     if (lat is None or lon is None) and not (postcode and postcode_is_valid(postcode)):
         return None
     address = ", ".join(x for x in (_text(addr.get("address_1")), _text(addr.get("address_2"))) if x)
-    return {"id": _text(loc.get("id")) or _text(sal.get("id")), "name": _text(loc.get("name")),
-            "lat": lat, "lon": lon, "postcode": postcode if postcode and postcode_is_valid(postcode) else None,
-            "address": address or None, "how_to_get_there": _text(loc.get("transportation")),
-            "accessibility": accessibility_kinds(_list(loc.get("accessibility"))),
-            "schedules": _list(sal.get("schedules"))}
+    return {
+        "id": _text(loc.get("id")) or _text(sal.get("id")),
+        "name": _text(loc.get("name")),
+        "lat": lat,
+        "lon": lon,
+        "postcode": postcode if postcode and postcode_is_valid(postcode) else None,
+        "address": address or None,
+        "how_to_get_there": _text(loc.get("transportation")),
+        "accessibility": accessibility_kinds(_list(loc.get("accessibility"))),
+        "schedules": _list(sal.get("schedules")),
+    }
 
 
 def _first_phone(svc: dict) -> str | None:
@@ -194,8 +225,7 @@ def _first_phone(svc: dict) -> str | None:
     return None
 
 
-def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] | None = None
-           ) -> tuple[list[str], int]:
+def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] | None = None) -> tuple[list[str], int]:
     """Ward codes named by service areas: a GSS code anywhere in the area, or a ward's exact name
     (when ``ward_names`` is given and only one ward has that name)."""
     by_name: dict[str, list[str]] = {}
@@ -215,8 +245,16 @@ def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] 
     return list(dict.fromkeys(wards)), unplaced
 
 
-def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, ward_names: dict | None = None,  # noqa: C901 - complexity 19
-                require_id: bool = True, validate: bool = True) -> Mapped:
+def map_service(  # noqa: C901 - complexity 19
+    svc,
+    index: TermIndex,
+    vocab: dict,
+    known_wards: set[str],
+    *,
+    ward_names: dict | None = None,
+    require_id: bool = True,
+    validate: bool = True,
+) -> Mapped:
     """The asset rows for one ORUK service; raises Skip when it cannot become an asset.
 
     A feed import (the defaults) needs each service's id to find it again, and leaves out optional
@@ -263,8 +301,10 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, wa
         modes = [m for m in modes if m != "in_person"] or ["online"]
         out.notes.append("no location we can place, so it is listed as not in person")
     if not places and not wards:
-        raise Skip("it has no location we can place (no coordinates or known postcode) and no service area "
-                   "naming a ward we hold")
+        raise Skip(
+            "it has no location we can place (no coordinates or known postcode) and no service area "
+            "naming a ward we hold"
+        )
 
     costs = _list(svc.get("cost_options"))
     cost = next((c for c in costs if _number(c.get("amount")) is not None or _text(c.get("amount_description"))), {})
@@ -276,17 +316,23 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, wa
         out.notes.append("description shortened to 5,000 characters")
     assured = _text(svc.get("assured_date"))
     base = {
-        "name": name, "organisation": _text(org.get("name")), "description": description,
-        "categories": categories, "audiences": list(dict.fromkeys(terms.get("audience", []))),
+        "name": name,
+        "organisation": _text(org.get("name")),
+        "description": description,
+        "categories": categories,
+        "audiences": list(dict.fromkeys(terms.get("audience", []))),
         "capabilities": list(dict.fromkeys(terms.get("capability", []))),
-        "asset_type": (terms.get("asset_type") or [None])[0], "modes": modes,
+        "asset_type": (terms.get("asset_type") or [None])[0],
+        "modes": modes,
         "service_area_wards": wards,
-        "cost_amount": _number(cost.get("amount")), "cost_description": _text(cost.get("amount_description"))
-        or _text(cost.get("option")),
+        "cost_amount": _number(cost.get("amount")),
+        "cost_description": _text(cost.get("amount_description")) or _text(cost.get("option")),
         "contact_name": next((_text(c.get("name")) for c in contacts if _text(c.get("name"))), None),
-        "email": _text(svc.get("email")) or next((_text(c.get("email")) for c in contacts if _text(c.get("email"))),
-                                                 None),
-        "phone": phone, "url": url, "visibility": "public",
+        "email": _text(svc.get("email"))
+        or next((_text(c.get("email")) for c in contacts if _text(c.get("email"))), None),
+        "phone": phone,
+        "url": url,
+        "visibility": "public",
         "last_verified": assured[:10] if assured else None,
         "illustrative": "yes" if _text(svc.get("alert")) == ILLUSTRATIVE_ALERT else "no",
     }
@@ -298,12 +344,20 @@ def map_service(svc, index: TermIndex, vocab: dict, known_wards: set[str], *, wa
             label = place["name"] or place["postcode"] or f"place {n + 1}"
             if len(places) > 1 and label != name and len(f"{name} ({label})") <= MAX_NAME:
                 row["name"] = f"{name} ({label})"
-            row.update(lat=place["lat"], lon=place["lon"], postcode=place["postcode"], address=place["address"],
-                       how_to_get_there=place["how_to_get_there"], accessibility=place["accessibility"])
+            row.update(
+                lat=place["lat"],
+                lon=place["lon"],
+                postcode=place["postcode"],
+                address=place["address"],
+                how_to_get_there=place["how_to_get_there"],
+                accessibility=place["accessibility"],
+            )
             extra, extra_left_out = sessions(place["schedules"])
             row["schedule"] = list(dict.fromkeys(all_sessions + extra))
             if extra_left_out:
-                out.notes.append(f"{extra_left_out} place schedule(s) that are not simple weekly sessions were left out")
+                out.notes.append(
+                    f"{extra_left_out} place schedule(s) that are not simple weekly sessions were left out"
+                )
         else:
             row["schedule"] = all_sessions
         out.rows.append(validated(row, vocab, known_wards, out.notes) if validate else row)

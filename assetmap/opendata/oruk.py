@@ -11,6 +11,7 @@ Our tables are already ORUK-aligned, so this is mostly renaming. Three things ar
 Optional values that are missing are left out rather than sent as null: the ORUK schemas type
 them as strings or numbers, and null would not validate.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,27 +22,45 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..db import session
-from ..geo import lat as lat_of, lon as lon_of
 from ..directory.access import shows_point
+from ..directory.read import ACCESSIBILITY_LABELS
+from ..geo import lat as lat_of
+from ..geo import lon as lon_of
 from ..models import (
-    Accessibility, Attribute, Contact, CostOption, LocalAuthority, Location, Organisation, Phone, Schedule,
-    Service, ServiceArea, ServiceAtLocation, Taxonomy,
+    Accessibility,
+    Attribute,
+    Contact,
+    CostOption,
+    LocalAuthority,
+    Location,
+    Organisation,
+    Phone,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
 )
 from ..taxonomy import TAXONOMY_CODES
-from ..directory.read import ACCESSIBILITY_LABELS
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 #: the same base as migration 0002, so derived ids follow the seeded taxonomies' scheme
 TAXONOMY_BASE = "https://assetmap.org.uk/taxonomy"
 ONS_AREA_URI = "http://statistics.data.gov.uk/id/statistical-geography/"
-ILLUSTRATIVE_ALERT = ("Illustrative listing: invented to demonstrate AssetMap, with a real postcode "
-                      "location. It is not a real service.")
-MODE_TAXONOMY = ("mode", "How to take part", "Whether an asset is offered in person, online or by phone.", [
-    ("in_person", "In person", "Go to a place to take part."),
-    ("online", "Online", "Take part online."),
-    ("phone", "By phone", "Take part by telephone."),
-])
+ILLUSTRATIVE_ALERT = (
+    "Illustrative listing: invented to demonstrate AssetMap, with a real postcode location. It is not a real service."
+)
+MODE_TAXONOMY = (
+    "mode",
+    "How to take part",
+    "Whether an asset is offered in person, online or by phone.",
+    [
+        ("in_person", "In person", "Go to a place to take part."),
+        ("online", "Online", "Take part online."),
+        ("phone", "By phone", "Take part by telephone."),
+    ],
+)
 
 
 def stable_id(*parts: str) -> uuid.UUID:
@@ -51,7 +70,7 @@ def stable_id(*parts: str) -> uuid.UUID:
 
 def iso_datetime(value: dt.datetime) -> str:
     """UTC with millisecond accuracy, as ORUK asks for last_modified."""
-    return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _compact(d: dict) -> dict:
@@ -59,6 +78,7 @@ def _compact(d: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- taxonomies
+
 
 @dataclass(frozen=True)
 class TermView:
@@ -84,6 +104,7 @@ class TaxonomyView:
 @dataclass(frozen=True)
 class Catalogue:
     """Every taxonomy we publish, and an index from term id to (taxonomy, term)."""
+
     taxonomies: list[TaxonomyView]
     by_term: dict[uuid.UUID, tuple[TaxonomyView, TermView]]
 
@@ -93,29 +114,53 @@ class Catalogue:
 
 def mode_taxonomy() -> TaxonomyView:
     code, name, description, terms = MODE_TAXONOMY
-    return TaxonomyView(stable_id(code), code, name, description, f"{TAXONOMY_BASE}/{code}", "1",
-                        [TermView(stable_id(code, c), c, n, d) for c, n, d in terms], stored=False)
+    return TaxonomyView(
+        stable_id(code),
+        code,
+        name,
+        description,
+        f"{TAXONOMY_BASE}/{code}",
+        "1",
+        [TermView(stable_id(code, c), c, n, d) for c, n, d in terms],
+        stored=False,
+    )
 
 
 def catalogue() -> Catalogue:
     """The seeded taxonomies (categories, audiences, capabilities, asset types) plus the derived delivery modes."""
     rows = session.execute(select(Taxonomy).options(selectinload(Taxonomy.terms))).scalars().all()
     rows = sorted(rows, key=lambda t: (TAXONOMY_CODES.index(t.code) if t.code in TAXONOMY_CODES else 99, t.code))
-    taxonomies = [TaxonomyView(t.id, t.code, t.name, t.description or "", t.uri or f"{TAXONOMY_BASE}/{t.code}",
-                               t.version, [TermView(x.id, x.code, x.name, x.description or "", x.parent_id)
-                                           for x in t.terms]) for t in rows]
+    taxonomies = [
+        TaxonomyView(
+            t.id,
+            t.code,
+            t.name,
+            t.description or "",
+            t.uri or f"{TAXONOMY_BASE}/{t.code}",
+            t.version,
+            [TermView(x.id, x.code, x.name, x.description or "", x.parent_id) for x in t.terms],
+        )
+        for t in rows
+    ]
     taxonomies.append(mode_taxonomy())
     by_term = {term.id: (tax, term) for tax in taxonomies for term in tax.terms}
     return Catalogue(taxonomies, by_term)
 
 
 def taxonomy_term(tax: TaxonomyView, term: TermView) -> dict:
-    return _compact({
-        "id": str(term.id), "name": term.name, "description": term.description,
-        "parent_id": str(term.parent_id) if term.parent_id else None,
-        "taxonomy": tax.uri, "taxonomy_id": str(tax.id), "term_uri": f"{tax.uri}/{term.code}",
-        "term": term.name, "code": term.code,
-    }) | {"description": term.description}
+    return _compact(
+        {
+            "id": str(term.id),
+            "name": term.name,
+            "description": term.description,
+            "parent_id": str(term.parent_id) if term.parent_id else None,
+            "taxonomy": tax.uri,
+            "taxonomy_id": str(tax.id),
+            "term_uri": f"{tax.uri}/{term.code}",
+            "term": term.name,
+            "code": term.code,
+        }
+    ) | {"description": term.description}
 
 
 def taxonomy(tax: TaxonomyView, with_terms: bool = False) -> dict:
@@ -128,17 +173,21 @@ def taxonomy(tax: TaxonomyView, with_terms: bool = False) -> dict:
 
 # --------------------------------------------------------------------------- organisations
 
+
 def organization(org: Organisation) -> dict:
     return _compact({"id": str(org.id), "name": org.name, "email": org.email, "website": org.url}) | {
-        "description": org.description or ""}
+        "description": org.description or ""
+    }
 
 
 # --------------------------------------------------------------------------- services
+
 
 @dataclass
 class Context:
     """What serialising a batch needs, fetched once: the taxonomy catalogue, local-authority names and
     the coordinates of the batch's locations."""
+
     catalogue: Catalogue
     authority_names: dict[str, str]
     points: dict[uuid.UUID, tuple[float, float]] = field(default_factory=dict)
@@ -159,8 +208,11 @@ def points(location_ids) -> dict[uuid.UUID, tuple[float, float]]:
     """
     if not location_ids:
         return {}
-    rows = session.execute(select(Location.id, lat_of(Location.geom), lon_of(Location.geom))
-                           .where(Location.id.in_(list(location_ids)), Location.geom.is_not(None))).all()
+    rows = session.execute(
+        select(Location.id, lat_of(Location.geom), lon_of(Location.geom)).where(
+            Location.id.in_(list(location_ids)), Location.geom.is_not(None)
+        )
+    ).all()
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -169,75 +221,136 @@ def _attribute(service: Service, attr: Attribute, ctx: Context) -> dict | None:
     if found is None:
         return None
     tax, term = found
-    return {"id": str(attr.id), "link_id": str(service.id), "link_type": tax.code, "link_entity": "service",
-            "taxonomy_term_id": str(term.id), "taxonomy_term": taxonomy_term(tax, term)}
+    return {
+        "id": str(attr.id),
+        "link_id": str(service.id),
+        "link_type": tax.code,
+        "link_entity": "service",
+        "taxonomy_term_id": str(term.id),
+        "taxonomy_term": taxonomy_term(tax, term),
+    }
 
 
 def _attributes(service: Service, ctx: Context) -> list[dict]:
     order = {term.id: i for i, term in enumerate(t for tax in ctx.catalogue.taxonomies for t in tax.terms)}
-    out = [a for a in (_attribute(service, attr, ctx) for attr in
-                       sorted(service.attributes, key=lambda a: order.get(a.taxonomy_term_id, 0))) if a]
+    out = [
+        a
+        for a in (
+            _attribute(service, attr, ctx)
+            for attr in sorted(service.attributes, key=lambda a: order.get(a.taxonomy_term_id, 0))
+        )
+        if a
+    ]
     modes = mode_taxonomy()
     for term in modes.terms:
         if term.code in (service.modes or []):
-            out.append({"id": str(uuid.uuid5(service.id, f"mode/{term.code}")), "link_id": str(service.id),
-                        "link_type": modes.code, "link_entity": "service", "taxonomy_term_id": str(term.id),
-                        "taxonomy_term": taxonomy_term(modes, term)})
+            out.append(
+                {
+                    "id": str(uuid.uuid5(service.id, f"mode/{term.code}")),
+                    "link_id": str(service.id),
+                    "link_type": modes.code,
+                    "link_entity": "service",
+                    "taxonomy_term_id": str(term.id),
+                    "taxonomy_term": taxonomy_term(modes, term),
+                }
+            )
     return out
 
 
 def _schedule(s: Schedule) -> dict:
-    return _compact({
-        "id": str(s.id), "service_id": str(s.service_id), "freq": s.freq, "interval": 1, "byday": s.byday,
-        "opens_at": f"{s.opens_at:%H:%M}", "closes_at": f"{s.closes_at:%H:%M}", "description": s.description,
-        "valid_from": s.valid_from.isoformat() if s.valid_from else None,
-        "valid_to": s.valid_to.isoformat() if s.valid_to else None,
-    })
+    return _compact(
+        {
+            "id": str(s.id),
+            "service_id": str(s.service_id),
+            "freq": s.freq,
+            "interval": 1,
+            "byday": s.byday,
+            "opens_at": f"{s.opens_at:%H:%M}",
+            "closes_at": f"{s.closes_at:%H:%M}",
+            "description": s.description,
+            "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+            "valid_to": s.valid_to.isoformat() if s.valid_to else None,
+        }
+    )
 
 
 def _service_area(a: ServiceArea) -> dict:
-    return _compact({
-        "id": str(a.id), "service_id": str(a.service_id), "name": a.name, "service_area": a.name,
-        "description": a.description, "uri": ONS_AREA_URI + a.ward_code if a.ward_code else None,
-    })
+    return _compact(
+        {
+            "id": str(a.id),
+            "service_id": str(a.service_id),
+            "name": a.name,
+            "service_area": a.name,
+            "description": a.description,
+            "uri": ONS_AREA_URI + a.ward_code if a.ward_code else None,
+        }
+    )
 
 
 def _cost(c: CostOption) -> dict:
-    return _compact({
-        "id": str(c.id), "service_id": str(c.service_id), "option": c.option,
-        "amount": float(c.amount) if c.amount is not None else None, "currency": c.currency,
-        "amount_description": c.amount_description,
-    })
+    return _compact(
+        {
+            "id": str(c.id),
+            "service_id": str(c.service_id),
+            "option": c.option,
+            "amount": float(c.amount) if c.amount is not None else None,
+            "currency": c.currency,
+            "amount_description": c.amount_description,
+        }
+    )
 
 
 def _contact(c: Contact) -> dict:
-    return _compact({"id": str(c.id), "service_id": str(c.service_id), "name": c.name, "title": c.title,
-                     "email": c.email})
+    return _compact(
+        {"id": str(c.id), "service_id": str(c.service_id), "name": c.name, "title": c.title, "email": c.email}
+    )
 
 
 def _phone(p: Phone) -> dict:
-    return _compact({"id": str(p.id), "service_id": str(p.service_id), "number": p.number, "type": p.type,
-                     "description": p.description})
+    return _compact(
+        {
+            "id": str(p.id),
+            "service_id": str(p.service_id),
+            "number": p.number,
+            "type": p.type,
+            "description": p.description,
+        }
+    )
 
 
 def _accessibility(a: Accessibility) -> dict:
-    return _compact({"id": str(a.id), "location_id": str(a.location_id),
-                     "description": ACCESSIBILITY_LABELS.get(a.kind, a.kind), "accessibility": a.kind,
-                     "details": a.details, "url": a.url})
+    return _compact(
+        {
+            "id": str(a.id),
+            "location_id": str(a.location_id),
+            "description": ACCESSIBILITY_LABELS.get(a.kind, a.kind),
+            "accessibility": a.kind,
+            "details": a.details,
+            "url": a.url,
+        }
+    )
 
 
 def _address(loc: Location, ctx: Context) -> dict:
     area = ctx.authority_names.get(loc.lad_code or "", "")
     address_1 = ", ".join(x for x in (loc.address_1, loc.address_2) if x)
-    return {"id": str(uuid.uuid5(loc.id, "address")), "location_id": str(loc.id), "address_1": address_1,
-            "city": loc.city or area, "state_province": area, "postal_code": loc.postcode or "",
-            "country": "GB", "address_type": "physical"}
+    return {
+        "id": str(uuid.uuid5(loc.id, "address")),
+        "location_id": str(loc.id),
+        "address_1": address_1,
+        "city": loc.city or area,
+        "state_province": area,
+        "postal_code": loc.postcode or "",
+        "country": "GB",
+        "address_type": "physical",
+    }
 
 
 def location(loc: Location, service: Service, ctx: Context, full: bool = True) -> dict:
     """A location; a confidential one never carries its point or address."""
-    out = _compact({"id": str(loc.id), "location_type": loc.location_type, "name": loc.name,
-                    "description": loc.description})
+    out = _compact(
+        {"id": str(loc.id), "location_type": loc.location_type, "name": loc.name, "description": loc.description}
+    )
     if not shows_point(None, service):
         return out
     if loc.id in ctx.points:
@@ -245,9 +358,13 @@ def location(loc: Location, service: Service, ctx: Context, full: bool = True) -
         out["latitude"], out["longitude"] = round(lat, 6), round(lon, 6)
     if full:
         out["addresses"] = [_address(loc, ctx)] if (loc.address_1 or loc.postcode) else []
-        out["accessibility"] = [_accessibility(a) for a in sorted(
-            loc.accessibility, key=lambda a: list(ACCESSIBILITY_LABELS).index(a.kind)
-            if a.kind in ACCESSIBILITY_LABELS else 99)]
+        out["accessibility"] = [
+            _accessibility(a)
+            for a in sorted(
+                loc.accessibility,
+                key=lambda a: list(ACCESSIBILITY_LABELS).index(a.kind) if a.kind in ACCESSIBILITY_LABELS else 99,
+            )
+        ]
         if loc.transportation:
             out["transportation"] = loc.transportation
     return out
@@ -255,14 +372,20 @@ def location(loc: Location, service: Service, ctx: Context, full: bool = True) -
 
 def service_brief(service: Service) -> dict:
     """The one-to-one fields of a service, with its organisation (what list endpoints return)."""
-    out = _compact({
-        "id": str(service.id), "organization_id": str(service.organisation_id) if service.organisation_id else None,
-        "name": service.name, "description": service.description or None, "url": service.url,
-        "email": service.email, "status": service.status,
-        "assured_date": service.last_verified_on.isoformat() if service.last_verified_on else None,
-        "alert": ILLUSTRATIVE_ALERT if service.illustrative else None,
-        "last_modified": iso_datetime(service.updated_at) if service.updated_at else None,
-    })
+    out = _compact(
+        {
+            "id": str(service.id),
+            "organization_id": str(service.organisation_id) if service.organisation_id else None,
+            "name": service.name,
+            "description": service.description or None,
+            "url": service.url,
+            "email": service.email,
+            "status": service.status,
+            "assured_date": service.last_verified_on.isoformat() if service.last_verified_on else None,
+            "alert": ILLUSTRATIVE_ALERT if service.illustrative else None,
+            "last_modified": iso_datetime(service.updated_at) if service.updated_at else None,
+        }
+    )
     out.setdefault("description", "")
     if service.organisation is not None:
         out["organization"] = organization(service.organisation)
@@ -271,22 +394,28 @@ def service_brief(service: Service) -> dict:
 
 def service_at_location_of(sal: ServiceAtLocation, ctx: Context, full: bool = True) -> dict:
     """A service_at_location inside its service (no service nested again)."""
-    return {"id": str(sal.id), "service_id": str(sal.service_id), "location_id": str(sal.location_id),
-            "location": location(sal.location, sal.service, ctx, full)}
+    return {
+        "id": str(sal.id),
+        "service_id": str(sal.service_id),
+        "location_id": str(sal.location_id),
+        "location": location(sal.location, sal.service, ctx, full),
+    }
 
 
 def service_full(service: Service, ctx: Context) -> dict:
     """A fully nested service: schedules, areas, locations, costs, contacts, phones, taxonomy attributes."""
     out = service_brief(service)
-    out.update({
-        "schedules": [_schedule(s) for s in service.schedules],
-        "service_areas": [_service_area(a) for a in sorted(service.service_areas, key=lambda a: a.ward_code or "")],
-        "service_at_locations": [service_at_location_of(sal, ctx) for sal in service.locations],
-        "cost_options": [_cost(c) for c in service.cost_options],
-        "contacts": [_contact(c) for c in service.contacts],
-        "phones": [_phone(p) for p in service.phones],
-        "attributes": _attributes(service, ctx),
-    })
+    out.update(
+        {
+            "schedules": [_schedule(s) for s in service.schedules],
+            "service_areas": [_service_area(a) for a in sorted(service.service_areas, key=lambda a: a.ward_code or "")],
+            "service_at_locations": [service_at_location_of(sal, ctx) for sal in service.locations],
+            "cost_options": [_cost(c) for c in service.cost_options],
+            "contacts": [_contact(c) for c in service.contacts],
+            "phones": [_phone(p) for p in service.phones],
+            "attributes": _attributes(service, ctx),
+        }
+    )
     return out
 
 
@@ -304,6 +433,13 @@ def api_details(openapi_url: str) -> dict:
 def page(items: list[dict], total: int, page_number: int, per_page: int) -> dict:
     """An ORUK paginated list."""
     total_pages = -(-total // per_page) if total else 0
-    return {"total_items": total, "total_pages": total_pages, "page_number": page_number,
-            "size": len(items), "first_page": page_number == 1, "last_page": page_number >= total_pages,
-            "empty": not items, "contents": items}
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": page_number,
+        "size": len(items),
+        "first_page": page_number == 1,
+        "last_page": page_number >= total_pages,
+        "empty": not items,
+        "contents": items,
+    }

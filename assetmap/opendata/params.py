@@ -2,6 +2,7 @@
 
 A typed parameter that is present must be valid: ``per_page=`` (empty) is refused, not taken as the default.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,7 @@ def integer(args, name: str, default: int, low: int, high: int) -> int:
 
 
 def paging(args) -> tuple[int, int]:
-    return (integer(args, "page", 1, 1, MAX_PAGE),
-            integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
+    return (integer(args, "page", 1, 1, MAX_PAGE), integer(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE))
 
 
 def boolean(args, name: str) -> bool:
@@ -51,8 +51,7 @@ def parse_id(raw: str, name: str = "id") -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise ValidationError(f"{name} must be an id like 3f7b145d-84af-42d7-8fae-eaca714b02b2",
-                              field=name) from None
+        raise ValidationError(f"{name} must be an id like 3f7b145d-84af-42d7-8fae-eaca714b02b2", field=name) from None
 
 
 def text(args, name: str = "search") -> str | None:
@@ -68,7 +67,7 @@ def moment(args, name: str = "modified_after") -> dt.datetime | None:
         value = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
         raise ValidationError(f"{name} must be a date and time like 2025-03-15T10:30:00Z", field=name) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def fmt(args) -> None:
@@ -91,6 +90,11 @@ def near(args) -> Near | None:
 
 def service_filter(args) -> ServiceFilter:
     fmt(args)
-    return ServiceFilter(search=text(args), taxonomy_term_id=an_id(args, "taxonomy_term_id"),
-                         taxonomy_id=an_id(args, "taxonomy_id"), organization_id=an_id(args, "organization_id"),
-                         modified_after=moment(args), near=near(args))
+    return ServiceFilter(
+        search=text(args),
+        taxonomy_term_id=an_id(args, "taxonomy_term_id"),
+        taxonomy_id=an_id(args, "taxonomy_id"),
+        organization_id=an_id(args, "organization_id"),
+        modified_after=moment(args),
+        near=near(args),
+    )

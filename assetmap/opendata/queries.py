@@ -3,6 +3,7 @@
 Every query starts from ``access.readable_filter(None)`` - what an anonymous visitor may read -
 so nothing practitioners-only, confidential or archived can leave through this API.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,13 @@ from ..db import session
 from ..directory.access import readable_filter
 from ..geo import distance_m, point, within_m
 from ..models import (
-    Attribute, Location, Organisation, Service, ServiceArea, ServiceAtLocation, TaxonomyTerm,
+    Attribute,
+    Location,
+    Organisation,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    TaxonomyTerm,
 )
 from .oruk import Catalogue, TaxonomyView, TermView
 
@@ -32,6 +39,7 @@ class Near:
 @dataclass
 class ServiceFilter:
     """The ORUK query parameters for services and service_at_locations; they combine with AND."""
+
     search: str | None = None
     taxonomy_term_id: uuid.UUID | None = None
     taxonomy_id: uuid.UUID | None = None
@@ -76,8 +84,11 @@ def taxonomy_condition(taxonomy_id: uuid.UUID, cat: Catalogue) -> ColumnElement:
         return false()
     if not tax.stored:
         return true()  # every service has at least one delivery mode
-    return exists().where(Attribute.service_id == Service.id, Attribute.taxonomy_term_id == TaxonomyTerm.id,
-                          TaxonomyTerm.taxonomy_id == taxonomy_id)
+    return exists().where(
+        Attribute.service_id == Service.id,
+        Attribute.taxonomy_term_id == TaxonomyTerm.id,
+        TaxonomyTerm.taxonomy_id == taxonomy_id,
+    )
 
 
 def service_conditions(f: ServiceFilter, cat: Catalogue) -> list[ColumnElement]:
@@ -106,11 +117,10 @@ def service_options(full: bool):
             selectinload(Service.contacts),
             selectinload(Service.phones),
             # the ward polygon copied into each service area is not published: do not fetch it
-            selectinload(Service.service_areas).load_only(ServiceArea.id, ServiceArea.service_id,
-                                                          ServiceArea.ward_code, ServiceArea.name,
-                                                          ServiceArea.description),
-            selectinload(Service.locations).joinedload(ServiceAtLocation.location)
-            .selectinload(Location.accessibility),
+            selectinload(Service.service_areas).load_only(
+                ServiceArea.id, ServiceArea.service_id, ServiceArea.ward_code, ServiceArea.name, ServiceArea.description
+            ),
+            selectinload(Service.locations).joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
         ]
     return opts
 
@@ -125,11 +135,17 @@ def list_services(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, fu
     stmt = select(Service).where(*service_conditions(f, cat)).options(*service_options(full))
     if f.near is not None:
         origin = point(f.near.lon, f.near.lat)
-        nearest = (select(func.min(distance_m(Location.geom, origin)))
-                   .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-                   .where(ServiceAtLocation.service_id == Service.id).scalar_subquery())
-        placed = [ServiceAtLocation.service_id == Service.id, ServiceAtLocation.location_id == Location.id,
-                  Location.geom.is_not(None)]
+        nearest = (
+            select(func.min(distance_m(Location.geom, origin)))
+            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+            .where(ServiceAtLocation.service_id == Service.id)
+            .scalar_subquery()
+        )
+        placed = [
+            ServiceAtLocation.service_id == Service.id,
+            ServiceAtLocation.location_id == Location.id,
+            Location.geom.is_not(None),
+        ]
         if f.near.metres is not None:
             placed.append(within_m(Location.geom, origin, f.near.metres))
         stmt = stmt.where(exists().where(*placed)).order_by(nearest, Service.id)
@@ -139,16 +155,24 @@ def list_services(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, fu
 
 
 def get_service(service_id: uuid.UUID) -> Service | None:
-    return session.execute(select(Service).where(Service.id == service_id, public())
-                           .options(*service_options(full=True))).unique().scalar_one_or_none()
+    return (
+        session.execute(select(Service).where(Service.id == service_id, public()).options(*service_options(full=True)))
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
-def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_page: int,
-                              full: bool = False) -> Page:
-    stmt = (select(ServiceAtLocation).join(ServiceAtLocation.service).join(ServiceAtLocation.location)
-            .where(*service_conditions(f, cat))
-            .options(joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
-                     joinedload(ServiceAtLocation.service).options(*service_options(full))))
+def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, full: bool = False) -> Page:
+    stmt = (
+        select(ServiceAtLocation)
+        .join(ServiceAtLocation.service)
+        .join(ServiceAtLocation.location)
+        .where(*service_conditions(f, cat))
+        .options(
+            joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
+            joinedload(ServiceAtLocation.service).options(*service_options(full)),
+        )
+    )
     if f.near is not None:
         origin = point(f.near.lon, f.near.lat)
         stmt = stmt.where(Location.geom.is_not(None))
@@ -161,12 +185,19 @@ def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_p
 
 
 def get_service_at_location(sal_id: uuid.UUID) -> ServiceAtLocation | None:
-    return session.execute(
-        select(ServiceAtLocation).join(ServiceAtLocation.service)
-        .where(ServiceAtLocation.id == sal_id, public())
-        .options(joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
-                 joinedload(ServiceAtLocation.service).options(*service_options(full=True)))
-    ).unique().scalar_one_or_none()
+    return (
+        session.execute(
+            select(ServiceAtLocation)
+            .join(ServiceAtLocation.service)
+            .where(ServiceAtLocation.id == sal_id, public())
+            .options(
+                joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
+                joinedload(ServiceAtLocation.service).options(*service_options(full=True)),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def _runs_public_service() -> ColumnElement:
@@ -184,21 +215,31 @@ def list_organizations(search: str | None, page: int, per_page: int) -> Page:
 
 
 def get_organization(org_id: uuid.UUID) -> Organisation | None:
-    return session.execute(select(Organisation).where(Organisation.id == org_id, _runs_public_service())
-                           ).scalar_one_or_none()
+    return session.execute(
+        select(Organisation).where(Organisation.id == org_id, _runs_public_service())
+    ).scalar_one_or_none()
 
 
 def services_of(org_ids: list[uuid.UUID], full: bool) -> dict[uuid.UUID, list[Service]]:
     """The public services of each organisation, in one query."""
     out: dict[uuid.UUID, list[Service]] = {org_id: [] for org_id in org_ids}
-    rows = session.execute(select(Service).where(Service.organisation_id.in_(org_ids), public())
-                           .options(*service_options(full)).order_by(Service.name, Service.id)).unique().scalars()
+    rows = (
+        session.execute(
+            select(Service)
+            .where(Service.organisation_id.in_(org_ids), public())
+            .options(*service_options(full))
+            .order_by(Service.name, Service.id)
+        )
+        .unique()
+        .scalars()
+    )
     for service in rows:
         out[service.organisation_id].append(service)
     return out
 
 
 # --------------------------------------------------------------------------- taxonomies (a few dozen rows, held in memory)
+
 
 def _matches(search: str | None, *texts: str) -> bool:
     return not search or any(search.lower() in (t or "").lower() for t in texts)
@@ -208,10 +249,19 @@ def find_taxonomies(cat: Catalogue, search: str | None) -> list[TaxonomyView]:
     return [t for t in cat.taxonomies if _matches(search, t.name, t.description, t.code)]
 
 
-def find_terms(cat: Catalogue, search: str | None, taxonomy_id: uuid.UUID | None = None,
-               parent_id: uuid.UUID | None = None, top_only: bool = False) -> list[tuple[TaxonomyView, TermView]]:
-    return [(tax, term) for tax in cat.taxonomies for term in tax.terms
-            if (taxonomy_id is None or tax.id == taxonomy_id)
-            and (parent_id is None or term.parent_id == parent_id)
-            and (not top_only or term.parent_id is None)
-            and _matches(search, term.name, term.description, term.code)]
+def find_terms(
+    cat: Catalogue,
+    search: str | None,
+    taxonomy_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    top_only: bool = False,
+) -> list[tuple[TaxonomyView, TermView]]:
+    return [
+        (tax, term)
+        for tax in cat.taxonomies
+        for term in tax.terms
+        if (taxonomy_id is None or tax.id == taxonomy_id)
+        and (parent_id is None or term.parent_id == parent_id)
+        and (not top_only or term.parent_id is None)
+        and _matches(search, term.name, term.description, term.code)
+    ]

@@ -3,6 +3,7 @@
 The schema files are vendored in ``spec/`` (see spec/SOURCES.md). They carry no ``$id``: each is
 registered under its published address so their absolute ``$ref``s resolve without a network.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,7 @@ SCHEMA_BASE = "https://openreferraluk.org/specifications/3.0/schema/"
 SPEC_DIR = Path(__file__).parent / "spec"
 
 #: Tabular Data Package annotations in the published schemas: not JSON Schema, dropped from OpenAPI.
-_PACKAGE_KEYS = {"name", "path", "constraints", "core", "datapackage_metadata", "datapackage_type",
-                 "tabular_required"}
+_PACKAGE_KEYS = {"name", "path", "constraints", "core", "datapackage_metadata", "datapackage_type", "tabular_required"}
 
 
 def _check_uri(value) -> bool:
@@ -63,15 +63,15 @@ def registry(folder: Path = SPEC_DIR) -> Registry:
     """A ``referencing`` registry mapping each published schema address to its local file."""
     return Registry().with_resources(
         (SCHEMA_BASE + f"{stem}.json", Resource.from_contents(schema, default_specification=DRAFT202012))
-        for stem, schema in schema_files(folder).items())
+        for stem, schema in schema_files(folder).items()
+    )
 
 
 def validator(name: str, folder: Path = SPEC_DIR, check_formats: bool = True) -> Draft202012Validator:
     """A validator for one ORUK schema (e.g. "service_list"), with formats checked unless told not to."""
     reg = registry(folder)
     schema = reg.contents(SCHEMA_BASE + f"{name}.json")
-    return Draft202012Validator(schema, registry=reg,
-                                format_checker=format_checker() if check_formats else None)
+    return Draft202012Validator(schema, registry=reg, format_checker=format_checker() if check_formats else None)
 
 
 def problems(name: str, instance, folder: Path = SPEC_DIR, check_formats: bool = True, limit: int = 5) -> list[str]:
@@ -87,7 +87,7 @@ def _clean(node, ref_prefix: str):
             if key in _PACKAGE_KEYS:
                 continue
             if key == "$ref" and isinstance(value, str) and value.startswith(SCHEMA_BASE):
-                out[key] = ref_prefix + "oruk_" + value[len(SCHEMA_BASE):].removesuffix(".json")
+                out[key] = ref_prefix + "oruk_" + value[len(SCHEMA_BASE) :].removesuffix(".json")
             elif key == "properties":
                 out[key] = {k: _clean(v, ref_prefix) for k, v in value.items()}
             else:

@@ -3,6 +3,7 @@
 Open access (no key), ``Access-Control-Allow-Origin: *``, JSON errors (400 with the parameter at
 fault, 404 for unknown ids and postcodes).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -42,8 +43,10 @@ def services():
     result = queries.list_services(f, oruk.catalogue(), page, per_page, full=full and not minimal)
     ctx = oruk.context(services=result.items if full and not minimal else ())
     if minimal:
-        items = [{k: v for k, v in oruk.service_brief(s).items() if k in ("id", "name", "status", "last_modified")}
-                 for s in result.items]
+        items = [
+            {k: v for k, v in oruk.service_brief(s).items() if k in ("id", "name", "status", "last_modified")}
+            for s in result.items
+        ]
     elif full:
         items = [oruk.service_full(s, ctx) for s in result.items]
     else:
@@ -104,7 +107,9 @@ def _organizations(orgs: list, full_service: bool) -> list[dict]:
     out = []
     for org in orgs:
         item = oruk.organization(org)
-        item["services"] = [oruk.service_full(s, ctx) if full_service else oruk.service_brief(s) for s in by_org[org.id]]
+        item["services"] = [
+            oruk.service_full(s, ctx) if full_service else oruk.service_brief(s) for s in by_org[org.id]
+        ]
         out.append(item)
     return out
 
@@ -115,7 +120,7 @@ def taxonomies():
     search = params.text(request.args)
     page, per_page = params.paging(request.args)
     found = queries.find_taxonomies(oruk.catalogue(), search)
-    items = [oruk.taxonomy(t) for t in found[(page - 1) * per_page: page * per_page]]
+    items = [oruk.taxonomy(t) for t in found[(page - 1) * per_page : page * per_page]]
     return jsonify(oruk.page(items, len(found), page, per_page))
 
 
@@ -135,7 +140,7 @@ def taxonomy_terms():
     top_only = params.boolean(request.args, "top_only")
     page, per_page = params.paging(request.args)
     found = queries.find_terms(oruk.catalogue(), search, taxonomy_id, parent_id, top_only)
-    items = [oruk.taxonomy_term(tax, term) for tax, term in found[(page - 1) * per_page: page * per_page]]
+    items = [oruk.taxonomy_term(tax, term) for tax, term in found[(page - 1) * per_page : page * per_page]]
     return jsonify(oruk.page(items, len(found), page, per_page))
 
 
@@ -155,5 +160,10 @@ def openapi():
 @bp.get("/api-docs")
 def api_docs():
     doc = document(vocabulary())
-    return render_template("opendata/api_docs.html", doc=doc, operations=operations(doc), prefix=PREFIX,
-                           catalogue=oruk.catalogue().taxonomies)
+    return render_template(
+        "opendata/api_docs.html",
+        doc=doc,
+        operations=operations(doc),
+        prefix=PREFIX,
+        catalogue=oruk.catalogue().taxonomies,
+    )

@@ -1,4 +1,5 @@
 """Practitioners: search near a person's home, map, shortlist and connection sheet, connection log."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 The request is a JSON body, so a postcode never appears in a URL or an access log line.
 Bad input is a 400 ``{"error", "field"}``; a well-formed postcode that is not known is a 404.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
@@ -18,11 +19,12 @@ bp = Blueprint("practitioners_api", __name__)
 
 def parse_request(body) -> tuple:
     """(origin input, filters, page, per_page) from a JSON body; SearchInvalid lists every problem."""
-    body = parsing.json_object(body, "Send a JSON object, like {\"postcode\": \"B1 1BA\"}")
+    body = parsing.json_object(body, 'Send a JSON object, like {"postcode": "B1 1BA"}')
     unknown = sorted(k for k in body if k not in API_KEYS)
     errors: list[tuple[str, str]] = [(k, f"Unknown field: {k[:40]}") for k in unknown[:3]]
     filters, filter_errors = usecases.parse_filters_fresh(
-        lambda vocab: parse_filters(body, vocab, strict=True, radius_m=body.get("radius_m")))
+        lambda vocab: parse_filters(body, vocab, strict=True, radius_m=body.get("radius_m"))
+    )
     errors += filter_errors
     page, per_page = parse_paging(body, errors)
     postcode = body.get("postcode")
@@ -42,12 +44,15 @@ def feature(hit) -> dict:
     return {
         "type": "Feature",
         "id": str(hit.id),
-        "geometry": ({"type": "Point", "coordinates": [round(hit.lon, 6), round(hit.lat, 6)]}
-                     if hit.lon is not None else None),
+        "geometry": (
+            {"type": "Point", "coordinates": [round(hit.lon, 6), round(hit.lat, 6)]} if hit.lon is not None else None
+        ),
         "properties": {
-            "id": str(hit.id), "name": hit.name,
+            "id": str(hit.id),
+            "name": hit.name,
             "distance_m": round(hit.distance_m, 1) if hit.distance_m is not None else None,
-            "ward_code": hit.ward_code, "constituency_code": hit.constituency_code,
+            "ward_code": hit.ward_code,
+            "constituency_code": hit.constituency_code,
             "categories": hit.categories,
             "last_verified": hit.last_verified.isoformat() if hit.last_verified else None,
             "stale": hit.stale,
@@ -57,8 +62,13 @@ def feature(hit) -> dict:
 
 
 def collection(result: ResultPage) -> dict:
-    return {"type": "FeatureCollection", "features": [feature(h) for h in result.hits],
-            "total": result.total, "page": result.page, "per_page": result.per_page}
+    return {
+        "type": "FeatureCollection",
+        "features": [feature(h) for h in result.hits],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
 
 
 @bp.post("/api/search")

@@ -5,6 +5,7 @@ the current map view from ``/search/results/<id>/features.json`` into an (initia
 marker-cluster layer, so a 10,000-result search still ships a small page. The search point is
 only ever drawn snapped to a 250 m grid (``geo.fuzz_point``).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,6 @@ SEARCH_AREA_STYLE = {"color": "#1d70b8", "weight": 2, "fill": True, "fillOpacity
 ZOOM_FOR_MILES = [(0.25, 16), (0.5, 15), (1, 14), (2, 13), (3, 12), (5, 12), (10, 11)]
 #: the search point is drawn on a grid this coarse, never at the postcode centroid
 FUZZ_M = 250.0
-
-
 
 
 def circle_bounds(lon: float, lat: float, radius_m: float) -> list[list[float]]:
@@ -51,13 +50,25 @@ def results_map(s, scope: str, names: dict) -> dict:
     if s.origin.ward_code:
         outline = ward_outline(s.origin.ward_code)
         if outline:
-            folium.GeoJson(json.loads(outline), name="Ward boundary", style_function=lambda _: BOUNDARY_STYLE,
-                           tooltip=safe_html(f"{names.get('ward_name') or 'Ward'} ward boundary")).add_to(m)
+            folium.GeoJson(
+                json.loads(outline),
+                name="Ward boundary",
+                style_function=lambda _: BOUNDARY_STYLE,
+                tooltip=safe_html(f"{names.get('ward_name') or 'Ward'} ward boundary"),
+            ).add_to(m)
     if scope == "near":
         folium.Circle((lat, lon), radius=s.filters.radius_m, interactive=False, **SEARCH_AREA_STYLE).add_to(m)
         m.fit_bounds(circle_bounds(lon, lat, s.filters.radius_m))
-    folium.CircleMarker((lat, lon), radius=9, color="#0b0c0c", weight=3, fill=True, fill_color="#ffdd00",
-                        fill_opacity=1, tooltip="Search area (approximate, to about 250 metres)").add_to(m)
+    folium.CircleMarker(
+        (lat, lon),
+        radius=9,
+        color="#0b0c0c",
+        weight=3,
+        fill=True,
+        fill_color="#ffdd00",
+        fill_opacity=1,
+        tooltip="Search area (approximate, to about 250 metres)",
+    ).add_to(m)
     cluster = plugins.MarkerCluster(name="Results").add_to(m)
     rendered = render_map(m)
     rendered["cluster"] = cluster.get_name()
@@ -72,11 +83,14 @@ def asset_map(view: dict) -> dict | None:
     m = make_map((place["lat"], place["lon"]), 15)
     outline = ward_outline(place["ward_code"]) if place["ward_code"] else None
     if outline:
-        folium.GeoJson(json.loads(outline), name="Ward boundary", style_function=lambda _: BOUNDARY_STYLE,
-                       tooltip=safe_html(f"{place['ward_name'] or 'Ward'} ward boundary")).add_to(m)
+        folium.GeoJson(
+            json.loads(outline),
+            name="Ward boundary",
+            style_function=lambda _: BOUNDARY_STYLE,
+            tooltip=safe_html(f"{place['ward_name'] or 'Ward'} ward boundary"),
+        ).add_to(m)
     # listing text is made inert: branca renders folium content as a Jinja template
-    folium.Marker((place["lat"], place["lon"]), tooltip=safe_html(view["name"]),
-                  alt=safe_html(view["name"])).add_to(m)
+    folium.Marker((place["lat"], place["lon"]), tooltip=safe_html(view["name"]), alt=safe_html(view["name"])).add_to(m)
     return render_map(m)
 
 
@@ -88,10 +102,15 @@ def picker_map() -> dict:
 
 def ward_outlines(tolerance_deg: float = 0.0005) -> dict:
     """Every ward's outline (simplified) as a GeoJSON FeatureCollection, for the point picker."""
-    rows = session.execute(select(Ward.code, Ward.name, LocalAuthority.name,
-                                  geo.simplified_geojson(Ward.geom, tolerance_deg))
-                           .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
-                           .order_by(LocalAuthority.name, Ward.code)).all()
-    return {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": json.loads(g),
-                          "properties": {"code": c, "name": n, "authority": la}} for c, n, la, g in rows]}
+    rows = session.execute(
+        select(Ward.code, Ward.name, LocalAuthority.name, geo.simplified_geojson(Ward.geom, tolerance_deg))
+        .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
+        .order_by(LocalAuthority.name, Ward.code)
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(g), "properties": {"code": c, "name": n, "authority": la}}
+            for c, n, la, g in rows
+        ],
+    }

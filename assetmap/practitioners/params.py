@@ -3,6 +3,7 @@
 ``parse_filters`` turns a mapping (form fields or a JSON body) into ``Filters`` or raises
 ``SearchInvalid`` carrying every problem as (field, message) pairs, worded for a person.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,21 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 500
 MAX_Q = 200
 
-API_KEYS = {"postcode", "lat", "lon", "radius_m", "q", "free", "wheelchair", "open_day", "open_part", "mode",
-            "page", "per_page", *TAXONOMY_FIELDS}
+API_KEYS = {
+    "postcode",
+    "lat",
+    "lon",
+    "radius_m",
+    "q",
+    "free",
+    "wheelchair",
+    "open_day",
+    "open_part",
+    "mode",
+    "page",
+    "per_page",
+    *TAXONOMY_FIELDS,
+}
 TRUE = {"yes", "true", "on", "1"}
 FALSE = {"no", "false", "off", "0", ""}
 
@@ -46,13 +60,15 @@ class SearchInvalid(ValidationError):
 
     def __init__(self, errors: list[tuple[str, str]]):
         self.errors = errors
-        super().__init__(errors[0][1], field=errors[0][0],
-                         extra={"errors": [{"field": f, "message": m} for f, m in errors]})
+        super().__init__(
+            errors[0][1], field=errors[0][0], extra={"errors": [{"field": f, "message": m} for f, m in errors]}
+        )
 
 
 @dataclass(frozen=True)
 class Filters:
     """What the person is looking for. Holds nothing that identifies them."""
+
     radius_m: float = DEFAULT_RADIUS_M
     q: str = ""
     category: tuple[str, ...] = ()
@@ -72,17 +88,32 @@ class Filters:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Filters":
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()
-                      if k in cls.__dataclass_fields__ and k != "extra"})
+    def from_dict(cls, d: dict) -> Filters:
+        return cls(
+            **{
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in d.items()
+                if k in cls.__dataclass_fields__ and k != "extra"
+            }
+        )
 
     @property
     def miles(self) -> float:
         return self.radius_m / METRES_PER_MILE
 
     def has_filters(self) -> bool:
-        return bool(self.q or self.category or self.audience or self.capability or self.asset_type or self.free
-                    or self.wheelchair or self.open_day or self.open_part or self.mode)
+        return bool(
+            self.q
+            or self.category
+            or self.audience
+            or self.capability
+            or self.asset_type
+            or self.free
+            or self.wheelchair
+            or self.open_day
+            or self.open_part
+            or self.mode
+        )
 
 
 def _choice(raw, name: str, allowed, errors: list, label: str) -> str | None:
@@ -131,10 +162,17 @@ def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius
     errors: list[tuple[str, str]] = []
     radius = DEFAULT_RADIUS_M
     if radius_m is not None:
-        value = parsing.collect(errors, parsing.number, radius_m, "radius_m", low=MIN_RADIUS_M, high=MAX_RADIUS_M,
-                                label="Distance", default=None,
-                                range_message=f"Distance must be between {MIN_RADIUS_M:.0f} and "
-                                              f"{MAX_RADIUS_M:.0f} metres (10 miles)")
+        value = parsing.collect(
+            errors,
+            parsing.number,
+            radius_m,
+            "radius_m",
+            low=MIN_RADIUS_M,
+            high=MAX_RADIUS_M,
+            label="Distance",
+            default=None,
+            range_message=f"Distance must be between {MIN_RADIUS_M:.0f} and {MAX_RADIUS_M:.0f} metres (10 miles)",
+        )
         if value is not None:
             radius = value
     terms = {name: _codes(raw.get(name), name, vocab.get(name, set()), errors) for name in TAXONOMY_FIELDS}
@@ -169,8 +207,9 @@ def parse_paging(raw: dict, errors: list, per_page_default: int = DEFAULT_PER_PA
 
 def _whole(raw, name: str, errors: list, high: int, default: int, label: str) -> int:
     """A whole number from 1 to ``high``; missing or blank is the default (so is a refused one, noted)."""
-    value = parsing.collect(errors, parsing.integer, None if raw == "" else raw, name, low=1, high=high,
-                            label=label, default=default)
+    value = parsing.collect(
+        errors, parsing.integer, None if raw == "" else raw, name, low=1, high=high, label=label, default=default
+    )
     return default if value is None else value
 
 

@@ -16,6 +16,7 @@ markers. So nothing a searcher gets back (the list, its order, the total, the ma
 where in its ward the place is. The search point's ward is found by the rule that gives every
 place its ward (``geo.ward_at``, shared with the location trigger), so the two always agree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,22 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
-    Date, Float, Integer, String, Time, and_, bindparam, exists, false, func, literal, not_, null, or_, select, true,
+    Date,
+    Float,
+    Integer,
+    String,
+    Time,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -36,8 +52,18 @@ from ..db import session
 from ..directory import access
 from ..directory.read import now_london, stale_cutoff
 from ..models import (
-    Accessibility, Attribute, Constituency, CostOption, Location, Schedule, Service, ServiceArea,
-    ServiceAtLocation, Taxonomy, TaxonomyTerm, Ward,
+    Accessibility,
+    Attribute,
+    Constituency,
+    CostOption,
+    Location,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    Ward,
 )
 from .params import DAY_CODES, PARTS, Filters
 
@@ -48,23 +74,162 @@ MAP_FEATURE_LIMIT = 1000
 _WORD = re.compile(r"[^\W_]+")
 #: words about the format rather than the activity: they help ranking but are not required,
 #: so "Zumba class" still finds a "Zumba session"
-GENERIC_WORDS = {"class", "classes", "group", "groups", "session", "sessions", "club", "clubs", "meeting",
-                 "meetings", "service", "services", "activity", "activities", "centre", "center", "near",
-                 "local"}
+GENERIC_WORDS = {
+    "class",
+    "classes",
+    "group",
+    "groups",
+    "session",
+    "sessions",
+    "club",
+    "clubs",
+    "meeting",
+    "meetings",
+    "service",
+    "services",
+    "activity",
+    "activities",
+    "centre",
+    "center",
+    "near",
+    "local",
+}
 #: PostgreSQL's English stop words (tsearch_data/english.stop), dropped before matching so every
 #: remaining word gives a non-empty text query and the GIN indexes can answer it
-STOP_WORDS = frozenset({
-    "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself",
-    "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself",
-    "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these",
-    "those", "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
-    "does", "did", "doing", "a", "an", "the", "and", "but", "if", "or", "because", "as", "until", "while",
-    "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before",
-    "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again",
-    "further", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",
-    "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than",
-    "too", "very", "s", "t", "can", "will", "just", "don", "should", "now", "likes", "like", "liking"
-})
+STOP_WORDS = frozenset(
+    {
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "ourselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "he",
+        "him",
+        "his",
+        "himself",
+        "she",
+        "her",
+        "hers",
+        "herself",
+        "it",
+        "its",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "themselves",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "if",
+        "or",
+        "because",
+        "as",
+        "until",
+        "while",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "should",
+        "now",
+        "likes",
+        "like",
+        "liking",
+    }
+)
 MAX_WORDS = 8
 FUZZY_MIN_LENGTH = 4
 
@@ -72,6 +237,7 @@ FUZZY_MIN_LENGTH = 4
 @dataclass(frozen=True)
 class Origin:
     """The search point and the areas it falls in (the point itself never leaves the server)."""
+
     lon: float
     lat: float
     ward_code: str | None = None
@@ -111,6 +277,7 @@ class ResultPage:
 
 # --------------------------------------------------------------------------- areas
 
+
 def areas_at(lon: float, lat: float) -> tuple[str | None, str | None, str | None]:
     """(ward, LSOA, constituency) codes of a point by the location trigger's rule, each None outside
     the loaded areas."""
@@ -126,11 +293,13 @@ def area_names(origin: Origin) -> dict:
 
 def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
     """A ward's boundary as simplified GeoJSON text, for drawing on a map."""
-    return session.execute(select(geo.simplified_geojson(Ward.geom, tolerance_deg))
-                           .where(Ward.code == code)).scalar_one_or_none()
+    return session.execute(
+        select(geo.simplified_geojson(Ward.geom, tolerance_deg)).where(Ward.code == code)
+    ).scalar_one_or_none()
 
 
 # --------------------------------------------------------------------------- text
+
 
 def words_of(q: str) -> list[str]:
     """The searchable words of ``q``: lower case, no stop words, at most MAX_WORDS."""
@@ -175,14 +344,15 @@ def _p(name: str, type_, expanding: bool = False):
 
 
 def _p_point(prefix: str = "o"):
-    return func.ST_SetSRID(func.ST_MakePoint(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float)),
-                           geo.SRID_WGS84)
+    return func.ST_SetSRID(func.ST_MakePoint(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float)), geo.SRID_WGS84)
 
 
 def _p_near(geom, origin, prefix: str = "near"):
     """``geo.near_m`` with the radius (and its widening in degrees) as parameters."""
-    return and_(geom.op("&&")(func.ST_Expand(origin, _p(prefix + "_dlon", Float), _p(prefix + "_dlat", Float))),
-                func.ST_DWithin(geo.geog(geom), geo.geog(origin), _p(prefix + "_m", Float)))
+    return and_(
+        geom.op("&&")(func.ST_Expand(origin, _p(prefix + "_dlon", Float), _p(prefix + "_dlat", Float))),
+        func.ST_DWithin(geo.geog(geom), geo.geog(origin), _p(prefix + "_m", Float)),
+    )
 
 
 def _near_values(prefix: str, metres: float) -> dict:
@@ -203,6 +373,7 @@ def _readable_key(expr) -> tuple:
 @dataclass(frozen=True)
 class _Shape:
     """What a statement's structure depends on (never the values themselves)."""
+
     scope: str
     readable_key: tuple
     fuzzy: tuple[bool, ...]  # per required word: also matched by trigram on the name
@@ -234,20 +405,52 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     req = required_words(words) if words else []
     readable = access.readable_filter(user)
     part = PARTS[f.open_part] if f.open_part else None
-    include_area = bool((not origin.areas_known and scope == "near") or origin.ward_code or (
-        scope == "constituency" and origin.constituency_code))
+    include_area = bool(
+        (not origin.areas_known and scope == "near")
+        or origin.ward_code
+        or (scope == "constituency" and origin.constituency_code)
+    )
     confidential, edit_wards = _confidential_rule(user)
-    shape = _Shape(scope, _readable_key(readable), tuple(len(w) >= FUZZY_MIN_LENGTH for w in req), bool(words),
-                   bool(f.category), bool(f.audience), bool(f.capability), bool(f.asset_type), bool(f.free),
-                   bool(f.wheelchair), bool(f.open_day), bool(f.open_part), bool(f.mode), include_area,
-                   origin.areas_known, origin.ward_code is None, origin.constituency_code is None, confidential)
-    values = {"o_lon": float(origin.lon), "o_lat": float(origin.lat), **_near_values("near", f.radius_m),
-              "ward_code": origin.ward_code, "constituency_code": origin.constituency_code,
-              "stale_cutoff": stale_cutoff(today), "today": today,
-              "category": list(f.category), "audience": list(f.audience), "capability": list(f.capability),
-              "asset_type": list(f.asset_type), "byday": DAY_CODES[f.open_day] if f.open_day else None,
-              "part_start": part[0] if part else None, "part_end": part[1] if part else None, "mode": f.mode,
-              "rel_tsq": " | ".join(words), "rel_q": f.q, "edit_wards": edit_wards}
+    shape = _Shape(
+        scope,
+        _readable_key(readable),
+        tuple(len(w) >= FUZZY_MIN_LENGTH for w in req),
+        bool(words),
+        bool(f.category),
+        bool(f.audience),
+        bool(f.capability),
+        bool(f.asset_type),
+        bool(f.free),
+        bool(f.wheelchair),
+        bool(f.open_day),
+        bool(f.open_part),
+        bool(f.mode),
+        include_area,
+        origin.areas_known,
+        origin.ward_code is None,
+        origin.constituency_code is None,
+        confidential,
+    )
+    values = {
+        "o_lon": float(origin.lon),
+        "o_lat": float(origin.lat),
+        **_near_values("near", f.radius_m),
+        "ward_code": origin.ward_code,
+        "constituency_code": origin.constituency_code,
+        "stale_cutoff": stale_cutoff(today),
+        "today": today,
+        "category": list(f.category),
+        "audience": list(f.audience),
+        "capability": list(f.capability),
+        "asset_type": list(f.asset_type),
+        "byday": DAY_CODES[f.open_day] if f.open_day else None,
+        "part_start": part[0] if part else None,
+        "part_end": part[1] if part else None,
+        "mode": f.mode,
+        "rel_tsq": " | ".join(words),
+        "rel_q": f.q,
+        "edit_wards": edit_wards,
+    }
     for i, w in enumerate(req):
         values[f"w{i}"] = w
     return shape, readable, values
@@ -256,10 +459,10 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
 def _confidential_rule(user) -> tuple[str, list[str]]:
     """("plain" | "area" | "mixed", wards the user may edit): see ``_Shape.confidential``."""
     if access.role_of(user) not in access.SIGNED_IN_ROLES:
-        return "plain", []          # the public never reads a confidential listing at all
+        return "plain", []  # the public never reads a confidential listing at all
     wards = access.editable_wards(user)
     if wards is None:
-        return "plain", []          # an admin may edit, and so locate, every one
+        return "plain", []  # an admin may edit, and so locate, every one
     return ("mixed", sorted(wards)) if wards else ("area", [])
 
 
@@ -277,9 +480,13 @@ def _prepared(kind: str, origin: Origin, f: Filters, user, scope: str, today: dt
 
 
 def _p_term_filter(taxonomy: str) -> ColumnElement:
-    return exists().where(Attribute.service_id == Service.id, Attribute.taxonomy_term_id == TaxonomyTerm.id,
-                          TaxonomyTerm.taxonomy_id == Taxonomy.id, Taxonomy.code == taxonomy,
-                          TaxonomyTerm.code.in_(_p(taxonomy, String, expanding=True)))
+    return exists().where(
+        Attribute.service_id == Service.id,
+        Attribute.taxonomy_term_id == TaxonomyTerm.id,
+        TaxonomyTerm.taxonomy_id == Taxonomy.id,
+        Taxonomy.code == taxonomy,
+        TaxonomyTerm.code.in_(_p(taxonomy, String, expanding=True)),
+    )
 
 
 def free_filter(free: bool) -> ColumnElement:
@@ -291,9 +498,11 @@ def free_filter(free: bool) -> ColumnElement:
 def wheelchair_filter(wheelchair: bool) -> ColumnElement:
     if not wheelchair:
         return true()
-    return exists().where(ServiceAtLocation.service_id == Service.id,
-                          Accessibility.location_id == ServiceAtLocation.location_id,
-                          Accessibility.kind == "wheelchair")
+    return exists().where(
+        ServiceAtLocation.service_id == Service.id,
+        Accessibility.location_id == ServiceAtLocation.location_id,
+        Accessibility.kind == "wheelchair",
+    )
 
 
 def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElement]:
@@ -307,13 +516,16 @@ def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElemen
         word_conds.append(or_(*conds))
     text = and_(*word_conds) if shape.has_words else true()
     if shape.has_words:
-        rel = (func.ts_rank_cd(Service.search_tsv, func.to_tsquery("english", _p("rel_tsq", String)))
-               + func.word_similarity(_p("rel_q", String), Service.name))
+        rel = func.ts_rank_cd(
+            Service.search_tsv, func.to_tsquery("english", _p("rel_tsq", String))
+        ) + func.word_similarity(_p("rel_q", String), Service.name)
     else:
         rel = literal(0.0, Float)
     if shape.day or shape.part:
-        conds = [Schedule.service_id == Service.id,
-                 or_(Schedule.valid_to.is_(None), Schedule.valid_to >= _p("today", Date))]
+        conds = [
+            Schedule.service_id == Service.id,
+            or_(Schedule.valid_to.is_(None), Schedule.valid_to >= _p("today", Date)),
+        ]
         if shape.day:
             conds.append(Schedule.byday == _p("byday", String))
         if shape.part:
@@ -321,11 +533,19 @@ def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElemen
         open_f = exists().where(*conds)
     else:
         open_f = true()
-    filters = [readable, Service.status == "active",
-               *(_p_term_filter(t) if getattr(shape, t) else true() for t in ("category", "audience", "capability",
-                                                                             "asset_type")),
-               free_filter(shape.free), wheelchair_filter(shape.wheelchair), open_f,
-               _p("mode", String).op("=")(func.any(Service.modes)) if shape.mode else true(), text]
+    filters = [
+        readable,
+        Service.status == "active",
+        *(
+            _p_term_filter(t) if getattr(shape, t) else true()
+            for t in ("category", "audience", "capability", "asset_type")
+        ),
+        free_filter(shape.free),
+        wheelchair_filter(shape.wheelchair),
+        open_f,
+        _p("mode", String).op("=")(func.any(Service.modes)) if shape.mode else true(),
+        text,
+    ]
     return filters, rel
 
 
@@ -342,13 +562,22 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ())
     """One row per (service, place) in scope that passes ``filters``, with its distance from the search point
     (never a confidential place the searcher may not locate: see ``_hidden_places``)."""
     pt = _p_point()
-    cols = [ServiceAtLocation.service_id.label("service_id"),
-            geo.distance_m(Location.geom, pt).label("distance_m"),
-            Location.ward_code.label("ward_code"), Location.constituency_code.label("constituency_code"),
-            geo.lon(Location.geom).label("lon"), geo.lat(Location.geom).label("lat"), *carried, *extra_cols]
-    stmt = (select(*cols).join(Location, Location.id == ServiceAtLocation.location_id)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .where(Location.geom.is_not(None), *filters))
+    cols = [
+        ServiceAtLocation.service_id.label("service_id"),
+        geo.distance_m(Location.geom, pt).label("distance_m"),
+        Location.ward_code.label("ward_code"),
+        Location.constituency_code.label("constituency_code"),
+        geo.lon(Location.geom).label("lon"),
+        geo.lat(Location.geom).label("lat"),
+        *carried,
+        *extra_cols,
+    ]
+    stmt = (
+        select(*cols)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(Location.geom.is_not(None), *filters)
+    )
     if shape.confidential != "plain":
         stmt = stmt.where(or_(Service.visibility != "confidential", _may_locate(shape)))
     if shape.scope == "near":
@@ -360,12 +589,20 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ())
 
 def _area_rows(shape: _Shape, filters: list, carried: list):
     """Services with no place near by that cover the person's ward (or, for the constituency view, its wards)."""
-    stmt = (select(ServiceArea.service_id.label("service_id"), null().cast(Float).label("distance_m"),
-                   ServiceArea.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
-                   null().cast(Float).label("lon"), null().cast(Float).label("lat"), *carried)
-            .join(Ward, Ward.code == ServiceArea.ward_code)
-            .join(Service, Service.id == ServiceArea.service_id)
-            .where(*filters))
+    stmt = (
+        select(
+            ServiceArea.service_id.label("service_id"),
+            null().cast(Float).label("distance_m"),
+            ServiceArea.ward_code.label("ward_code"),
+            Ward.constituency_code.label("constituency_code"),
+            null().cast(Float).label("lon"),
+            null().cast(Float).label("lat"),
+            *carried,
+        )
+        .join(Ward, Ward.code == ServiceArea.ward_code)
+        .join(Service, Service.id == ServiceArea.service_id)
+        .where(*filters)
+    )
     if shape.scope == "constituency":
         return stmt.where(_eq(Ward.constituency_code, "constituency_code", shape.constituency_none))
     return stmt.where(_in_search_ward(shape, ServiceArea.ward_code))
@@ -382,13 +619,21 @@ def _in_search_ward(shape: _Shape, ward_code) -> ColumnElement:
 def _hidden_places(shape: _Shape, filters: list, carried: list):
     """Confidential places the searcher may not locate, matched by their ward like an area-served listing:
     no distance, no point, and the constituency of the place's ward (never of the point)."""
-    stmt = (select(ServiceAtLocation.service_id.label("service_id"), null().cast(Float).label("distance_m"),
-                   Location.ward_code.label("ward_code"), Ward.constituency_code.label("constituency_code"),
-                   null().cast(Float).label("lon"), null().cast(Float).label("lat"), *carried)
-            .join(Location, Location.id == ServiceAtLocation.location_id)
-            .join(Ward, Ward.code == Location.ward_code)
-            .join(Service, Service.id == ServiceAtLocation.service_id)
-            .where(Service.visibility == "confidential", not_(_may_locate(shape)), *filters))
+    stmt = (
+        select(
+            ServiceAtLocation.service_id.label("service_id"),
+            null().cast(Float).label("distance_m"),
+            Location.ward_code.label("ward_code"),
+            Ward.constituency_code.label("constituency_code"),
+            null().cast(Float).label("lon"),
+            null().cast(Float).label("lat"),
+            *carried,
+        )
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Ward, Ward.code == Location.ward_code)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(Service.visibility == "confidential", not_(_may_locate(shape)), *filters)
+    )
     if shape.scope == "constituency":
         return stmt.where(_eq(Ward.constituency_code, "constituency_code", shape.constituency_none))
     return stmt.where(_in_search_ward(shape, Location.ward_code))
@@ -398,8 +643,13 @@ def _best(shape: _Shape, readable):
     """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
     filters, rel = _filters(shape, readable)
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
-    carried = [Service.name.label("name"), Service.visibility.label("visibility"),
-               Service.last_verified_on.label("last_verified_on"), stale.label("stale"), rel.label("relevance")]
+    carried = [
+        Service.name.label("name"),
+        Service.visibility.label("visibility"),
+        Service.last_verified_on.label("last_verified_on"),
+        stale.label("stale"),
+        rel.label("relevance"),
+    ]
     parts = [_places(shape, filters, carried)]
     if shape.include_area:
         parts.append(_area_rows(shape, filters, carried))
@@ -407,29 +657,51 @@ def _best(shape: _Shape, readable):
             parts.append(_hidden_places(shape, filters, carried))
     u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
     # ties (rows with no distance) broken by ward so the row kept never depends on the plan
-    return (select(u).ext(distinct_on(u.c.service_id))
-            .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code).subquery("best"))
+    return (
+        select(u)
+        .ext(distinct_on(u.c.service_id))
+        .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code)
+        .subquery("best")
+    )
 
 
 def _categories(service_id) -> ColumnElement:
-    return (select(func.array_agg(func.distinct(TaxonomyTerm.code)))
-            .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
-            .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
-            .where(Attribute.service_id == service_id, Taxonomy.code == "category").scalar_subquery())
+    return (
+        select(func.array_agg(func.distinct(TaxonomyTerm.code)))
+        .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(Attribute.service_id == service_id, Taxonomy.code == "category")
+        .scalar_subquery()
+    )
 
 
 def _build_page(shape: _Shape, readable):
     """A page of ranked hits, each row carrying the total and the hit's categories."""
     b = _best(shape, readable).c
     by_words = [b.relevance.desc()] if shape.has_words else []
-    ranked = (select(b.service_id.label("id"), b.name, b.visibility, b.last_verified_on, b.distance_m, b.ward_code,
-                     b.constituency_code, b.lon, b.lat, b.stale, b.relevance, func.count().over().label("total"))
-              .order_by(b.distance_m.asc().nulls_last(), b.stale, *by_words, b.name, b.service_id)
-              .limit(_p("limit", Integer)).offset(_p("offset", Integer))).subquery("ranked")
+    ranked = (
+        select(
+            b.service_id.label("id"),
+            b.name,
+            b.visibility,
+            b.last_verified_on,
+            b.distance_m,
+            b.ward_code,
+            b.constituency_code,
+            b.lon,
+            b.lat,
+            b.stale,
+            b.relevance,
+            func.count().over().label("total"),
+        )
+        .order_by(b.distance_m.asc().nulls_last(), b.stale, *by_words, b.name, b.service_id)
+        .limit(_p("limit", Integer))
+        .offset(_p("offset", Integer))
+    ).subquery("ranked")
     r = ranked.c
-    return (select(ranked, _categories(r.id).label("categories"))
-            .order_by(r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if shape.has_words else []),
-                      r.name, r.id))
+    return select(ranked, _categories(r.id).label("categories")).order_by(
+        r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if shape.has_words else []), r.name, r.id
+    )
 
 
 def _build_count(shape: _Shape, readable):
@@ -441,11 +713,18 @@ def _build_features(shape: _Shape, readable):
     filters, _rel = _filters(shape, readable)
     filters.append(Service.visibility != "confidential")
     view = _p_point("v")
-    rows = (_places(shape, filters, [Service.name.label("name")],
-                    (geo.distance_m(Location.geom, view).label("view_distance"),))
-            .where(_p_near(Location.geom, view, "view")).subquery("p"))
-    return (select(rows.c.service_id.label("id"), rows.c.name, rows.c.lon, rows.c.lat, rows.c.distance_m)
-            .order_by(rows.c.view_distance, rows.c.service_id).limit(_p("limit", Integer)))
+    rows = (
+        _places(
+            shape, filters, [Service.name.label("name")], (geo.distance_m(Location.geom, view).label("view_distance"),)
+        )
+        .where(_p_near(Location.geom, view, "view"))
+        .subquery("p")
+    )
+    return (
+        select(rows.c.service_id.label("id"), rows.c.name, rows.c.lon, rows.c.lat, rows.c.distance_m)
+        .order_by(rows.c.view_distance, rows.c.service_id)
+        .limit(_p("limit", Integer))
+    )
 
 
 _BUILDERS = {"page": _build_page, "count": _build_count, "features": _build_features}
@@ -453,6 +732,7 @@ _BUILDERS = {"page": _build_page, "count": _build_count, "features": _build_feat
 
 def _bound(stmt, values: dict):
     """A copy of a shared statement with ``values`` bound into it, to run or render on its own."""
+
     def bind(b):
         if b.key in values:
             b.value = values[b.key]
@@ -461,8 +741,15 @@ def _bound(stmt, values: dict):
     return visitors.cloned_traverse(stmt, {}, {"bindparam": bind})
 
 
-def search_statement(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
-                     per_page: int = 20, today: dt.date | None = None):
+def search_statement(
+    origin: Origin,
+    f: Filters,
+    user,
+    scope: str = "near",
+    page: int = 1,
+    per_page: int = 20,
+    today: dt.date | None = None,
+):
     """The one statement a search runs (a page of ranked hits, each row carrying the total), values bound."""
     stmt, values = _prepared("page", origin, f, user, scope, today)
     return _bound(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page})
@@ -489,15 +776,27 @@ def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
     hits = []
     for r in rows:
         hidden = r.visibility == "confidential"
-        hits.append(Hit(id=r.id, name=r.name, distance_m=r.distance_m, ward_code=r.ward_code,
-                        constituency_code=r.constituency_code, lon=None if hidden else r.lon,
-                        lat=None if hidden else r.lat, categories=sorted(r.categories or []),
-                        last_verified=r.last_verified_on, stale=r.stale, visibility=r.visibility))
+        hits.append(
+            Hit(
+                id=r.id,
+                name=r.name,
+                distance_m=r.distance_m,
+                ward_code=r.ward_code,
+                constituency_code=r.constituency_code,
+                lon=None if hidden else r.lon,
+                lat=None if hidden else r.lat,
+                categories=sorted(r.categories or []),
+                last_verified=r.last_verified_on,
+                stale=r.stale,
+                visibility=r.visibility,
+            )
+        )
     return ResultPage(hits=hits, total=total, page=page, per_page=per_page, words=words_of(f.q))
 
 
-def map_features(origin: Origin, f: Filters, user, scope: str, view: tuple[float, float, float],
-                 limit: int | None = None) -> tuple[list[dict], bool]:
+def map_features(
+    origin: Origin, f: Filters, user, scope: str, view: tuple[float, float, float], limit: int | None = None
+) -> tuple[list[dict], bool]:
     """Markers for the part of the results inside a map view (centre lon, lat and radius in metres).
 
     Returns at most ``limit`` points nearest the middle of the view, and whether more were left out.
@@ -505,9 +804,22 @@ def map_features(origin: Origin, f: Filters, user, scope: str, view: tuple[float
     """
     limit = limit or MAP_FEATURE_LIMIT
     stmt, values = _prepared("features", origin, f, user, scope)
-    values = {**values, "v_lon": float(view[0]), "v_lat": float(view[1]), **_near_values("view", view[2]),
-              "limit": limit + 1}
+    values = {
+        **values,
+        "v_lon": float(view[0]),
+        "v_lat": float(view[1]),
+        **_near_values("view", view[2]),
+        "limit": limit + 1,
+    }
     rows = session.execute(stmt, values).all()
-    feats = [{"id": str(r.id), "name": r.name, "lon": round(r.lon, 6), "lat": round(r.lat, 6),
-              "distance_m": round(r.distance_m)} for r in rows[:limit]]
+    feats = [
+        {
+            "id": str(r.id),
+            "name": r.name,
+            "lon": round(r.lon, 6),
+            "lat": round(r.lat, 6),
+            "distance_m": round(r.distance_m),
+        }
+        for r in rows[:limit]
+    ]
     return feats, len(rows) > limit

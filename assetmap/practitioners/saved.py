@@ -11,20 +11,21 @@ nowhere else, and so recording the same asset again straight away asks first. Al
 the session cookie: nothing is stored on the server, and signing out (which clears the session)
 forgets it.
 """
+
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import secrets
 import time
 import uuid
 from dataclasses import dataclass
 
-import base64
-import hashlib
-import json
-
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, session as cookie_session
+from flask import current_app
+from flask import session as cookie_session
 
 from ..errors import NotFound
 from .params import Filters
@@ -80,11 +81,16 @@ def save_search(origin: Origin, filters: Filters, via: str = "postcode") -> str:
     """Keep a search in the session; returns its opaque id."""
     sid = secrets.token_urlsafe(12)
     kept = _searches()
-    for old in sorted(kept, key=lambda k: kept[k]["t"])[:max(0, len(kept) - MAX_SEARCHES + 1)]:
+    for old in sorted(kept, key=lambda k: kept[k]["t"])[: max(0, len(kept) - MAX_SEARCHES + 1)]:
         kept.pop(old)
-    kept[sid] = {"o": _seal([round(origin.lon, 6), round(origin.lat, 6), origin.ward_code, origin.lsoa_code,
-                             origin.constituency_code]),
-                 "f": filters.to_dict(), "t": time.time(), "v": via}
+    kept[sid] = {
+        "o": _seal(
+            [round(origin.lon, 6), round(origin.lat, 6), origin.ward_code, origin.lsoa_code, origin.constituency_code]
+        ),
+        "f": filters.to_dict(),
+        "t": time.time(),
+        "v": via,
+    }
     cookie_session[SEARCHES_KEY] = kept
     return sid
 
@@ -96,9 +102,14 @@ def load_search(sid: str) -> SavedSearch:
     if opened is None:
         raise NotFound("This search has expired or was made in another browser. Start a new search.")
     lon, lat, ward, lsoa, con = opened
-    return SavedSearch(sid=sid, origin=Origin(lon, lat, ward, lsoa, con), filters=Filters.from_dict(entry["f"]),
-                       created=entry["t"], unmet_recorded=bool(entry.get("u")),
-                       via="point" if entry.get("v") == "point" else "postcode")
+    return SavedSearch(
+        sid=sid,
+        origin=Origin(lon, lat, ward, lsoa, con),
+        filters=Filters.from_dict(entry["f"]),
+        created=entry["t"],
+        unmet_recorded=bool(entry.get("u")),
+        via="point" if entry.get("v") == "point" else "postcode",
+    )
 
 
 def find_search(sid: str | None) -> SavedSearch | None:
@@ -116,6 +127,7 @@ def mark_unmet_recorded(sid: str) -> None:
 
 
 # --------------------------------------------------------------------------- shortlist
+
 
 def shortlist() -> list[uuid.UUID]:
     out = []
@@ -165,6 +177,7 @@ def clear_shortlist() -> None:
 
 # --------------------------------------------------------------------------- connections recorded here
 
+
 @dataclass
 class RecordedHere:
     connection_id: uuid.UUID
@@ -194,10 +207,11 @@ def _recorded() -> list[RecordedHere]:
 
 def remember_connection(connection_id: uuid.UUID, asset_id: uuid.UUID, sid: str | None) -> None:
     """Note that this browser recorded ``connection_id`` (to ``asset_id``, from search ``sid``)."""
-    kept = [r for r in _recorded() if r.connection_id != connection_id][:MAX_CONNECTIONS - 1]
+    kept = [r for r in _recorded() if r.connection_id != connection_id][: MAX_CONNECTIONS - 1]
     cookie_session[CONNECTIONS_KEY] = {
         str(r.connection_id): [str(r.asset_id), r.at, r.sid]
-        for r in [RecordedHere(connection_id, asset_id, time.time(), sid), *kept]}
+        for r in [RecordedHere(connection_id, asset_id, time.time(), sid), *kept]
+    }
 
 
 def recorded_here(connection_id: uuid.UUID) -> RecordedHere | None:
@@ -208,5 +222,4 @@ def recorded_here(connection_id: uuid.UUID) -> RecordedHere | None:
 def recent_connection(asset_id: uuid.UUID) -> RecordedHere | None:
     """The latest connection to ``asset_id`` this browser recorded in the last RECENT_CONNECTION_SECONDS."""
     now = time.time()
-    return next((r for r in _recorded() if r.asset_id == asset_id and now - r.at < RECENT_CONNECTION_SECONDS),
-                None)
+    return next((r for r in _recorded() if r.asset_id == asset_id and now - r.at < RECENT_CONNECTION_SECONDS), None)

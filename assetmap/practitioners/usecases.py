@@ -3,6 +3,7 @@
 Nothing here stores a postcode, a name or free text about the person: the connection log and the
 "nothing suitable" signal keep taxonomy codes, the ward and LSOA of the search area and a date.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -61,8 +62,12 @@ def parse_filters_fresh(parse):
     return filters, errors
 
 
-def resolve_origin(postcode: str | None = None, point: tuple[float, float] | None = None,
-                   field_prefix: str = "", with_areas: bool = True) -> Origin:
+def resolve_origin(
+    postcode: str | None = None,
+    point: tuple[float, float] | None = None,
+    field_prefix: str = "",
+    with_areas: bool = True,
+) -> Origin:
     """The search point from a postcode (ValidationError if malformed, NotFound if unknown) or a lon/lat.
 
     ``with_areas`` looks up its ward, LSOA and constituency now (pages keep them with the search);
@@ -82,8 +87,9 @@ def resolve_origin(postcode: str | None = None, point: tuple[float, float] | Non
 
 
 def readable_service(asset_id: uuid.UUID, user) -> Service:
-    service = session.execute(select(Service).where(Service.id == asset_id, access.readable_filter(user))
-                              ).scalar_one_or_none()
+    service = session.execute(
+        select(Service).where(Service.id == asset_id, access.readable_filter(user))
+    ).scalar_one_or_none()
     if service is None:
         raise NotFound("We could not find that asset. It may have been removed.")
     return service
@@ -110,17 +116,22 @@ def check_capability(capability: str | None) -> str:
     return capability
 
 
-def record_connection(asset_id: uuid.UUID, capability: str | None, origin: Origin | None, user,
-                      want_followup: bool) -> ConnectionLog:
+def record_connection(
+    asset_id: uuid.UUID, capability: str | None, origin: Origin | None, user, want_followup: bool
+) -> ConnectionLog:
     """'I connected someone to this asset': asset, date, capability, the search area's ward and LSOA."""
     check_capability(capability)
     with transaction():
         service = readable_service(asset_id, user)
-        row = ConnectionLog(id=uuid.uuid4(), service_id=service.id, logged_on=now_london().date(),
-                            capability_code=capability,
-                            ward_code=origin.ward_code if origin else None,
-                            lsoa_code=origin.lsoa_code if origin else None,
-                            followup_ref=new_followup_ref() if want_followup else None)
+        row = ConnectionLog(
+            id=uuid.uuid4(),
+            service_id=service.id,
+            logged_on=now_london().date(),
+            capability_code=capability,
+            ward_code=origin.ward_code if origin else None,
+            lsoa_code=origin.lsoa_code if origin else None,
+            followup_ref=new_followup_ref() if want_followup else None,
+        )
         session.add(row)
         session.flush()
     return row
@@ -151,8 +162,7 @@ class FollowupChange(Exception):
         self.new = (attended, helped)
 
 
-def record_followup(ref: str, attended: str | None, helped: str | None,
-                    confirm_change: bool = False) -> FollowupResult:
+def record_followup(ref: str, attended: str | None, helped: str | None, confirm_change: bool = False) -> FollowupResult:
     """Answer 'did they go?' and 'did it help?' for the connection holding ``ref``.
 
     Answers already recorded are never silently replaced: different ones raise FollowupChange unless
@@ -164,11 +174,13 @@ def record_followup(ref: str, attended: str | None, helped: str | None,
     if helped not in ANSWERS:
         raise ValidationError("Choose whether it helped", field="helped")
     with transaction():
-        row = session.execute(select(ConnectionLog).where(ConnectionLog.followup_ref == ref)
-                              .with_for_update()).scalar_one_or_none()
+        row = session.execute(
+            select(ConnectionLog).where(ConnectionLog.followup_ref == ref).with_for_update()
+        ).scalar_one_or_none()
         if row is None:
-            raise NotFound("We could not find a connection with that reference. Check it and try again.",
-                           field="reference")
+            raise NotFound(
+                "We could not find a connection with that reference. Check it and try again.", field="reference"
+            )
         previous = (row.followup_attended, row.followup_helped)
         if previous == (attended, helped):
             return FollowupResult(row, "unchanged", previous)
@@ -183,10 +195,15 @@ def record_followup(ref: str, attended: str | None, helped: str | None,
 def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
     """'Nothing suitable found': the category, audience and capability searched for, in the search area."""
     with transaction():
-        row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
-                        category_codes=list(filters.category), audience_codes=list(filters.audience),
-                        capability_codes=list(filters.capability),
-                        ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
+        row = UnmetNeed(
+            id=uuid.uuid4(),
+            recorded_on=now_london().date(),
+            category_codes=list(filters.category),
+            audience_codes=list(filters.audience),
+            capability_codes=list(filters.capability),
+            ward_code=origin.ward_code,
+            lsoa_code=origin.lsoa_code,
+        )
         session.add(row)
         session.flush()
     return row

@@ -3,6 +3,7 @@
 Searches are POSTed, kept in the session under an opaque id and shown at /search/results/<id>
 (post-redirect-get), so a postcode never reaches a URL, a log line, a referrer or browser history.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,25 +18,50 @@ from ..accounts.auth import roles_required
 from ..directory import access
 from ..directory.read import LONDON, MODE_LABELS, asset_view, asset_views, now_london
 from ..errors import AppError, NotFound, ValidationError
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from ..taxonomy import all_terms, names
 from ..web import has_endpoint
 from . import maps, saved, usecases
 from .params import (
-    DAYS, DEFAULT_MILES, DISTANCE_MILES, MODES, PARTS, Filters, miles_to_metres, parse_filters, parse_paging,
+    DAYS,
+    DEFAULT_MILES,
+    DISTANCE_MILES,
+    MODES,
+    PARTS,
+    Filters,
+    miles_to_metres,
+    parse_filters,
+    parse_paging,
     parse_point,
 )
-from .query import SCOPES, area_names, map_features, search as run_search
+from .query import SCOPES, area_names, map_features
+from .query import search as run_search
 
 bp = Blueprint("practitioners", __name__)
 
 CONNECTING_ROLES = ("practitioner", "coordinator", "admin")
 PER_PAGE = 20
 MAX_VIEW_RADIUS_M = 60_000
-PART_LABELS = {"morning": "Morning (before 12 noon)", "afternoon": "Afternoon (12 noon to 5pm)",
-               "evening": "Evening (after 5pm)"}
-FORM_FIELDS = ("postcode", "lat", "lon", "distance", "q", "category", "audience", "capability", "asset_type",
-               "open_day", "open_part", "mode")
+PART_LABELS = {
+    "morning": "Morning (before 12 noon)",
+    "afternoon": "Afternoon (12 noon to 5pm)",
+    "evening": "Evening (after 5pm)",
+}
+FORM_FIELDS = (
+    "postcode",
+    "lat",
+    "lon",
+    "distance",
+    "q",
+    "category",
+    "audience",
+    "capability",
+    "asset_type",
+    "open_day",
+    "open_part",
+    "mode",
+)
 
 
 @bp.after_request
@@ -61,18 +87,33 @@ def form_options() -> dict[str, list[tuple[str, str]]]:
 
 
 def _form_page(values: dict, errors: list[tuple[str, str]], status: int = 200):
-    ctx = {"options": form_options(), "values": values, "errors": errors, "error_for": dict(reversed(errors)),
-           "distances": DISTANCE_MILES, "picker": maps.picker_map()}
+    ctx = {
+        "options": form_options(),
+        "values": values,
+        "errors": errors,
+        "error_for": dict(reversed(errors)),
+        "distances": DISTANCE_MILES,
+        "picker": maps.picker_map(),
+    }
     return render_template("practitioners/search.html", **ctx), status
 
 
 def _values_from_filters(f: Filters) -> dict:
     miles = f"{f.miles:g}"
     first = lambda codes: (codes or ("",))[0]  # noqa: E731 - the form shows one choice per list
-    return {"distance": miles if miles in DISTANCE_MILES else DEFAULT_MILES, "q": f.q,
-            "category": first(f.category), "audience": first(f.audience), "capability": first(f.capability),
-            "asset_type": first(f.asset_type), "free": f.free, "wheelchair": f.wheelchair,
-            "open_day": f.open_day or "", "open_part": f.open_part or "", "mode": f.mode or ""}
+    return {
+        "distance": miles if miles in DISTANCE_MILES else DEFAULT_MILES,
+        "q": f.q,
+        "category": first(f.category),
+        "audience": first(f.audience),
+        "capability": first(f.capability),
+        "asset_type": first(f.asset_type),
+        "free": f.free,
+        "wheelchair": f.wheelchair,
+        "open_day": f.open_day or "",
+        "open_part": f.open_part or "",
+        "mode": f.mode or "",
+    }
 
 
 @bp.get("/search")
@@ -92,7 +133,8 @@ def search_submit():
     raw = {k: values[k] for k in FORM_FIELDS[4:]}
     raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"))
     filters, filter_errors = usecases.parse_filters_fresh(
-        lambda vocab: parse_filters(raw, vocab, strict=False, radius_m=radius))
+        lambda vocab: parse_filters(raw, vocab, strict=False, radius_m=radius)
+    )
     errors += filter_errors
     postcode, point = values["postcode"].strip(), None
     if not postcode:
@@ -123,8 +165,10 @@ def _scope_arg(s: saved.SavedSearch) -> str:
     if scope not in SCOPES:
         raise ValidationError("Choose nearby, this ward or this constituency", field="scope")
     if (scope == "ward" and not s.origin.ward_code) or (scope == "constituency" and not s.origin.constituency_code):
-        raise NotFound("This search point is outside the areas this service covers, so there is no "
-                       f"{scope} view. Go back to the nearby results.")
+        raise NotFound(
+            "This search point is outside the areas this service covers, so there is no "
+            f"{scope} view. Go back to the nearby results."
+        )
     return scope
 
 
@@ -136,9 +180,18 @@ def results(sid):
     views = {v["id"]: v for v in asset_views([h.id for h in result.hits], current_user)}
     items = [{"hit": h, "view": views[h.id]} for h in result.hits if h.id in views]
     names = area_names(s.origin)
-    return render_template("practitioners/results.html", s=s, scope=scope, result=result, items=items,
-                           names=names, map=maps.results_map(s, scope, names), terms=all_terms(),
-                           shortlist=set(saved.shortlist()), can_connect=can_connect())
+    return render_template(
+        "practitioners/results.html",
+        s=s,
+        scope=scope,
+        result=result,
+        items=items,
+        names=names,
+        map=maps.results_map(s, scope, names),
+        terms=all_terms(),
+        shortlist=set(saved.shortlist()),
+        can_connect=can_connect(),
+    )
 
 
 @bp.get("/search/results/<sid>/features.json")
@@ -152,12 +205,26 @@ def result_features(sid):
     if errors or centre is None or not r:
         raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
     feats, truncated = map_features(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
-    return jsonify({
-        "type": "FeatureCollection", "truncated": truncated, "limit": len(feats) if truncated else None,
-        "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
-                      "properties": {"id": f["id"], "name": f["name"], "distance_m": f["distance_m"],
-                                     "url": url_for(".asset", asset_id=f["id"], **{"from": sid})}}
-                     for f in feats]})
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "truncated": truncated,
+            "limit": len(feats) if truncated else None,
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
+                    "properties": {
+                        "id": f["id"],
+                        "name": f["name"],
+                        "distance_m": f["distance_m"],
+                        "url": url_for(".asset", asset_id=f["id"], **{"from": sid}),
+                    },
+                }
+                for f in feats
+            ],
+        }
+    )
 
 
 @bp.post("/search/results/<sid>/nothing-suitable")
@@ -177,20 +244,31 @@ def nothing_suitable(sid):
 
 # --------------------------------------------------------------------------- asset page
 
-def _asset_page(asset_id: uuid.UUID, s: saved.SavedSearch | None, connection_error: str | None = None,
-                status: int = 200):
+
+def _asset_page(
+    asset_id: uuid.UUID, s: saved.SavedSearch | None, connection_error: str | None = None, status: int = 200
+):
     view = asset_view(asset_id, current_user)
     if view is None:
         raise NotFound("We could not find that asset. It may have been removed, or you may need to sign in.")
     links = {"report": None, "edit": None}
     if has_endpoint("upkeep.report_problem"):
         links["report"] = url_for("upkeep.report_problem", asset_id=asset_id)
-    if has_endpoint("upkeep.edit_asset") and access.can_edit(current_user,
-                                                              usecases.readable_service(asset_id, current_user)):
+    if has_endpoint("upkeep.edit_asset") and access.can_edit(
+        current_user, usecases.readable_service(asset_id, current_user)
+    ):
         links["edit"] = url_for("upkeep.edit_asset", asset_id=asset_id)
-    return render_template("practitioners/asset.html", a=view, s=s, links=links, map=maps.asset_map(view),
-                           capabilities=all_terms()["capability"], can_connect=can_connect(),
-                           in_shortlist=asset_id in saved.shortlist(), connection_error=connection_error), status
+    return render_template(
+        "practitioners/asset.html",
+        a=view,
+        s=s,
+        links=links,
+        map=maps.asset_map(view),
+        capabilities=all_terms()["capability"],
+        can_connect=can_connect(),
+        in_shortlist=asset_id in saved.shortlist(),
+        connection_error=connection_error,
+    ), status
 
 
 def _search_for(asset_id: uuid.UUID, sid: str | None) -> saved.SavedSearch | None:
@@ -224,15 +302,26 @@ def record_connection(asset_id: uuid.UUID):
             if recent is not None and form.get("again") != "yes":
                 usecases.check_capability(form.get("capability"))
                 raise _AskFirst
-            row = usecases.record_connection(asset_id, form.get("capability") or None,
-                                             s.origin if s else None, current_user, form.get("followup") == "yes")
+            row = usecases.record_connection(
+                asset_id,
+                form.get("capability") or None,
+                s.origin if s else None,
+                current_user,
+                form.get("followup") == "yes",
+            )
             claim.send_to(url_for(".connection_done", connection_id=row.id))
     except ValidationError as exc:
         return _asset_page(asset_id, s, exc.message, 400)
     except _AskFirst:
-        return render_template("practitioners/connection_again.html", a=asset_view(asset_id, current_user),
-                               recent=recent, at=dt.datetime.fromtimestamp(recent.at, LONDON),
-                               form=form, token=form.get(FORM_TOKEN), s=s)
+        return render_template(
+            "practitioners/connection_again.html",
+            a=asset_view(asset_id, current_user),
+            recent=recent,
+            at=dt.datetime.fromtimestamp(recent.at, LONDON),
+            form=form,
+            token=form.get(FORM_TOKEN),
+            s=s,
+        )
     saved.remember_connection(row.id, asset_id, s.sid if s else None)
     return redirect(url_for(".connection_done", connection_id=row.id), code=303)
 
@@ -243,12 +332,19 @@ def connection_done(connection_id: uuid.UUID):
     """'Connection recorded': shown again on reload, but only in the browser that recorded it."""
     here = saved.recorded_here(connection_id)
     if here is None:
-        raise NotFound("This confirmation is no longer available. Connections are kept, but each one's "
-                       "confirmation is shown only in the browser that recorded it, for a few hours.")
+        raise NotFound(
+            "This confirmation is no longer available. Connections are kept, but each one's "
+            "confirmation is shown only in the browser that recorded it, for a few hours."
+        )
     row = usecases.find_connection(connection_id)
-    return render_template("practitioners/connection_done.html", a=asset_view(row.service_id, current_user),
-                           ref=row.followup_ref, s=saved.find_search(here.sid), with_area=row.ward_code is not None,
-                           capability=names("capability").get(row.capability_code))
+    return render_template(
+        "practitioners/connection_done.html",
+        a=asset_view(row.service_id, current_user),
+        ref=row.followup_ref,
+        s=saved.find_search(here.sid),
+        with_area=row.ward_code is not None,
+        capability=names("capability").get(row.capability_code),
+    )
 
 
 def _listing_name(service_id) -> str:
@@ -267,14 +363,24 @@ def followup():
         return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS, errors=[])
     try:
         with once("follow-up", form.get(FORM_TOKEN), fallback=url_for(".followup")):
-            done = usecases.record_followup(values["reference"], values["attended"], values["helped"],
-                                            confirm_change=form.get("confirm") == "yes")
+            done = usecases.record_followup(
+                values["reference"], values["attended"], values["helped"], confirm_change=form.get("confirm") == "yes"
+            )
     except usecases.FollowupChange as change:
-        return render_template("practitioners/followup_confirm.html", change=change, answers=usecases.ANSWERS,
-                               listing=_listing_name(change.service_id), token=form.get(FORM_TOKEN))
+        return render_template(
+            "practitioners/followup_confirm.html",
+            change=change,
+            answers=usecases.ANSWERS,
+            listing=_listing_name(change.service_id),
+            token=form.get(FORM_TOKEN),
+        )
     except (ValidationError, NotFound) as exc:
-        return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS,
-                               errors=[(exc.field or "reference", exc.message)]), exc.status
+        return render_template(
+            "practitioners/followup.html",
+            values=values,
+            answers=usecases.ANSWERS,
+            errors=[(exc.field or "reference", exc.message)],
+        ), exc.status
     listing = _listing_name(done.row.service_id)
     if done.outcome == "unchanged":
         flash(f"You had already recorded these answers for {listing}. Nothing has changed.", "important")
@@ -286,6 +392,7 @@ def followup():
 
 
 # --------------------------------------------------------------------------- shortlist and sheet
+
 
 def _back_to(default: str) -> str:
     target = request.form.get("next", "")
@@ -329,15 +436,20 @@ def shortlist_clear():
 def shortlist():
     ids = saved.shortlist()
     from_search = {i: s.sid for i in ids if (s := saved.shortlist_search(i)) is not None}
-    return render_template("practitioners/shortlist.html", assets=asset_views(ids, current_user),
-                           from_search=from_search)
+    return render_template(
+        "practitioners/shortlist.html", assets=asset_views(ids, current_user), from_search=from_search
+    )
 
 
 @bp.get("/shortlist/sheet")
 def sheet():
     """The connection sheet: a printable page, one block per asset; ``?large=1`` for large text."""
-    return render_template("practitioners/sheet.html", assets=asset_views(saved.shortlist(), current_user),
-                           large=request.args.get("large") == "1", today=now_london().date())
+    return render_template(
+        "practitioners/sheet.html",
+        assets=asset_views(saved.shortlist(), current_user),
+        large=request.args.get("large") == "1",
+        today=now_london().date(),
+    )
 
 
 @bp.get("/search/wards.geojson")
@@ -349,6 +461,7 @@ def ward_outlines():
 
 
 # --------------------------------------------------------------------------- template helpers
+
 
 def miles_label(metres: float) -> str:
     miles = geo.miles(metres)
@@ -399,8 +512,17 @@ def describe(f: Filters) -> str:
     if f.wheelchair:
         parts.append("wheelchair accessible")
     if f.open_day or f.open_part:
-        parts.append("open " + " ".join(x for x in (f"on {f.open_day.capitalize()}" if f.open_day else "",
-                                                    f"in the {f.open_part}" if f.open_part else "") if x))
+        parts.append(
+            "open "
+            + " ".join(
+                x
+                for x in (
+                    f"on {f.open_day.capitalize()}" if f.open_day else "",
+                    f"in the {f.open_part}" if f.open_part else "",
+                )
+                if x
+            )
+        )
     if f.mode:
         parts.append(MODE_LABELS[f.mode].lower())
     return "; ".join(parts)
@@ -419,5 +541,9 @@ def page_window(page: int, pages: int) -> list[int | None]:
 
 @bp.context_processor
 def _helpers():
-    return {"miles_label": miles_label, "distance_label": distance_label, "describe": describe,
-            "page_window": page_window}
+    return {
+        "miles_label": miles_label,
+        "distance_label": distance_label,
+        "describe": describe,
+        "page_window": page_window,
+    }

@@ -1,5 +1,6 @@
 """Coordinators keep the asset list true: upkeep forms, verification, history, the review queue,
 community suggestions, bulk import and export, user administration and the assets JSON API."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -9,8 +10,8 @@ bp = Blueprint("upkeep", __name__)
 
 def init_app(app) -> None:
     from . import api, bulk, community, people, views, vocab  # noqa: F401  (they add routes to bp)
-    from .freshness import checked_label, is_stale
     from .fields import FIELD_LABELS, METHOD_LABELS, VISIBILITY_LABELS
+    from .freshness import checked_label, is_stale
 
     app.register_blueprint(bp)
     api.init_app(app)

@@ -10,17 +10,19 @@ Location, ``Idempotent-Replayed: true``; its current state) instead of a second 
 a different body is 422. A request refused (400, 403, 422) keeps nothing, so it can be corrected and
 sent again with the same key.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from .. import parsing
 from ..accounts import csrf
 from ..directory import access, store
 from ..errors import Conflict
-from ..once import HEADER as IDEMPOTENCY_KEY, Repeated, in_progress, once
+from ..once import HEADER as IDEMPOTENCY_KEY
+from ..once import Repeated, in_progress, once
 from . import assets
 from .fields import api_fields
 
@@ -33,8 +35,11 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 def _authenticate():
     if not current_user.is_authenticated:
         abort(401)
-    if (request.method not in SAFE_METHODS and not g.get("api_token_auth")
-            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+    if (
+        request.method not in SAFE_METHODS
+        and not g.get("api_token_auth")
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
         csrf.protect()  # a browser session must prove the request came from our own pages
     if current_user.role not in ("coordinator", "admin"):
         access.deny(current_user, "api", message="Only coordinators and administrators can use the assets API.")
@@ -53,9 +58,14 @@ def asset_json(service) -> dict:
         for key in ("address", "postcode", "how_to_get_there"):
             snap[key] = ""
         snap["lat"] = snap["lon"] = None
-    return {"id": str(service.id), "version": service.version, "archived": service.archived_at is not None,
-            "wards": sorted(access.service_wards(service.id)),
-            "steward": service.steward.email if service.steward else None, **snap}
+    return {
+        "id": str(service.id),
+        "version": service.version,
+        "archived": service.archived_at is not None,
+        "wards": sorted(access.service_wards(service.id)),
+        "steward": service.steward.email if service.steward else None,
+        **snap,
+    }
 
 
 def _created(service, replayed: bool = False):
@@ -107,15 +117,17 @@ def patch(asset_id):
     try:
         service, changes = assets.edit_asset(current_user, asset_id, fields, version)
     except Conflict as exc:
-        raise Conflict(exc.message, field="version",
-                       extra={**exc.extra, "yours": {**fields, "version": version}}) from None
+        raise Conflict(
+            exc.message, field="version", extra={**exc.extra, "yours": {**fields, "version": version}}
+        ) from None
     return jsonify({**asset_json(service), "changed": sorted(changes)})
 
 
 @bp.delete("/<uuid:asset_id>")
 def archive(asset_id):
-    version = parsing.integer(request.args.get("version") or None, "version", low=1, high=parsing.MAX_VERSION,
-                              label="version", default=None)
+    version = parsing.integer(
+        request.args.get("version") or None, "version", low=1, high=parsing.MAX_VERSION, label="version", default=None
+    )
     assets.archive_asset(current_user, asset_id, version)
     service = access.editable_service(current_user, asset_id, action="archive")
     return jsonify({"id": str(service.id), "archived": True, "version": service.version})

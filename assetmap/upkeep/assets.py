@@ -5,6 +5,7 @@ rights in the data layer (``directory.access``) before and after the change: a c
 only touch assets in their wards and can only place assets there. Forms and the JSON API both
 call these, so they share validation and scope rules.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -38,8 +39,9 @@ def _steward_for(user, steward_id, wards: set[str]):
     if steward is None or steward.role != "coordinator" or not steward.active:
         raise ValidationError("Choose a coordinator as the steward", field="steward_id")
     if not access.assigned_wards(steward.id) & wards:
-        raise ValidationError(f"{steward.name or steward.email} does not look after this asset's ward",
-                              field="steward_id")
+        raise ValidationError(
+            f"{steward.name or steward.email} does not look after this asset's ward", field="steward_id"
+        )
     return steward
 
 
@@ -56,17 +58,21 @@ def create_asset(user, fields: dict, steward_id=UNSET, suggestion_id=None, sourc
             steward = session.get(User, user.id) if access.role_of(user) == "coordinator" else None
         else:
             steward = _steward_for(user, steward_id, wards)
-        service = store.create_asset(rec, actor_id=user.id,
-                                     source="suggestion" if suggestion else source,
-                                     steward_id=steward.id if steward else None,
-                                     note=suggestions.source_note(suggestion) if suggestion else None)
+        service = store.create_asset(
+            rec,
+            actor_id=user.id,
+            source="suggestion" if suggestion else source,
+            steward_id=steward.id if steward else None,
+            note=suggestions.source_note(suggestion) if suggestion else None,
+        )
         if suggestion:
             suggestions.resolve_row(user, suggestion, "accepted")
     return service
 
 
-def edit_asset(user, service_id, fields: dict, expected_version: int | None, steward_id=UNSET,
-               suggestion_id=None) -> tuple[Service, dict]:
+def edit_asset(
+    user, service_id, fields: dict, expected_version: int | None, steward_id=UNSET, suggestion_id=None
+) -> tuple[Service, dict]:
     """Change an asset: the given fields are merged over what is stored, then validated as a whole."""
     with transaction():
         service = access.editable_service(user, service_id, lock=True)
@@ -75,8 +81,7 @@ def edit_asset(user, service_id, fields: dict, expected_version: int | None, ste
         old_wards = access.service_wards(service.id)
         rec = _parse(merge(store.service_snapshot(service), fields, service.source_id))
         new_wards = access.record_wards(rec)
-        access.require_scope(user, new_wards, old_wards, asset_id=service.id,
-                             area_wards=set(rec.service_area_wards))
+        access.require_scope(user, new_wards, old_wards, asset_id=service.id, area_wards=set(rec.service_area_wards))
         note = suggestions.source_note(suggestion) if suggestion else None
         changes = store.update_asset(service, rec, actor_id=user.id, note=note)
         if steward_id is not UNSET:
@@ -93,8 +98,9 @@ def archive_asset(user, service_id, expected_version: int | None = None, suggest
         service = access.editable_service(user, service_id, action="archive", lock=True)
         store.check_version(service, expected_version)
         suggestion = suggestions.for_asset(user, suggestion_id, service.id)
-        done = store.archive_asset(service, actor_id=user.id,
-                                   note=suggestions.source_note(suggestion) if suggestion else None)
+        done = store.archive_asset(
+            service, actor_id=user.id, note=suggestions.source_note(suggestion) if suggestion else None
+        )
         if suggestion:
             suggestions.resolve_row(user, suggestion, "accepted")
     return done
@@ -110,8 +116,7 @@ def restore_asset(user, service_id) -> bool:
 def verify_asset(user, service_id, method: str) -> Service:
     """One click 'still accurate'."""
     if method not in VERIFICATION_METHODS:
-        raise ValidationError("Choose how you checked it: visited, phoned, emailed or self-reported",
-                              field="method")
+        raise ValidationError("Choose how you checked it: visited, phoned, emailed or self-reported", field="method")
     with transaction():
         service = access.editable_service(user, service_id, action="verify", lock=True)
         store.verify_asset(service, method, actor_id=user.id)
@@ -124,17 +129,26 @@ def restore_version(user, service_id, version: int, expected_version: int | None
         service = access.editable_service(user, service_id, action="restore-version", lock=True)
         store.check_version(service, expected_version)
         rec = store.record_for_version(service, version)
-        access.require_scope(user, access.record_wards(rec), access.service_wards(service.id),
-                             action="restore-version", asset_id=service.id)
-        return store.update_asset(service, rec, actor_id=user.id, action="restore",
-                                  note=f"Restored version {version}")
+        access.require_scope(
+            user,
+            access.record_wards(rec),
+            access.service_wards(service.id),
+            action="restore-version",
+            asset_id=service.id,
+        )
+        return store.update_asset(service, rec, actor_id=user.id, action="restore", note=f"Restored version {version}")
 
 
 def steward_choices(service: Service | None, user) -> list[User]:
     """Coordinators who could be this asset's steward (those covering one of its wards)."""
     wards = access.service_wards(service.id) if service is not None else (access.editable_wards(user) or set())
-    people = session.execute(select(User).where(User.role == "coordinator", User.active.is_(True))
-                             .order_by(User.name, User.email)).scalars().all()
+    people = (
+        session.execute(
+            select(User).where(User.role == "coordinator", User.active.is_(True)).order_by(User.name, User.email)
+        )
+        .scalars()
+        .all()
+    )
     if not wards and access.role_of(user) == "admin":
         return list(people)
     return [p for p in people if access.assigned_wards(p.id) & wards]

@@ -1,4 +1,5 @@
 """Pages for bulk import (upload -> dry-run report -> apply) and export of an area's assets."""
+
 from __future__ import annotations
 
 import csv
@@ -13,8 +14,8 @@ from ..db import session
 from ..directory import access
 from ..directory.records import TEMPLATE_FIELDS, TERM_FIELDS
 from ..errors import AppError
-from ..loaders import assets as loader
 from ..loaders import area_names
+from ..loaders import assets as loader
 from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
 from ..loaders.spreadsheet import XLSX_MIMETYPE, to_xlsx
 from ..models import LocalAuthority, Ward
@@ -24,15 +25,33 @@ from . import bp, transfer
 from .fields import FIELD_LABELS
 
 TEMPLATE_EXAMPLE = {
-    "source_id": "my-council-0001", "name": "Tuesday Walking Group", "organisation": "Friends of the Park",
+    "source_id": "my-council-0001",
+    "name": "Tuesday Walking Group",
+    "organisation": "Friends of the Park",
     "description": "A gentle hour's walk round the park, then tea.\nAll welcome; walkers go at the pace of the slowest.",
-    "categories": "physical-activity;social-groups", "audiences": "older-people;all-adults",
-    "capabilities": "enjoyment;love-friendship-support", "asset_type": "association", "modes": "in_person",
-    "address": "Park gates, Church Road", "postcode": "B1 1BA", "lat": "", "lon": "", "service_area_wards": "",
-    "schedule": "tue 10:00-11:00", "cost_amount": "0", "cost_description": "Free",
-    "accessibility": "step-free", "how_to_get_there": "Bus 9 to Church Road", "contact_name": "Sam",
-    "email": "walks@example.org", "phone": "0121 496 0000", "url": "https://example.org/walks",
-    "visibility": "public", "last_verified": "", "verification_method": "", "illustrative": "no",
+    "categories": "physical-activity;social-groups",
+    "audiences": "older-people;all-adults",
+    "capabilities": "enjoyment;love-friendship-support",
+    "asset_type": "association",
+    "modes": "in_person",
+    "address": "Park gates, Church Road",
+    "postcode": "B1 1BA",
+    "lat": "",
+    "lon": "",
+    "service_area_wards": "",
+    "schedule": "tue 10:00-11:00",
+    "cost_amount": "0",
+    "cost_description": "Free",
+    "accessibility": "step-free",
+    "how_to_get_there": "Bus 9 to Church Road",
+    "contact_name": "Sam",
+    "email": "walks@example.org",
+    "phone": "0121 496 0000",
+    "url": "https://example.org/walks",
+    "visibility": "public",
+    "last_verified": "",
+    "verification_method": "",
+    "illustrative": "no",
 }
 
 
@@ -41,11 +60,19 @@ def _limit() -> int:
 
 
 def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
-    return render_template("upkeep/import.html", errors=list(errors), source=source, terms=all_terms(),
-                           term_headings=TERM_FIELDS,
-                           max_mb=max(1, _limit() // 1048576), max_rows=loader.MAX_IMPORT_ROWS,
-                           fields=TEMPLATE_FIELDS, labels=FIELD_LABELS,
-                           wards=area_names.ward_list(), constituencies=area_names.constituency_list()), status
+    return render_template(
+        "upkeep/import.html",
+        errors=list(errors),
+        source=source,
+        terms=all_terms(),
+        term_headings=TERM_FIELDS,
+        max_mb=max(1, _limit() // 1048576),
+        max_rows=loader.MAX_IMPORT_ROWS,
+        fields=TEMPLATE_FIELDS,
+        labels=FIELD_LABELS,
+        wards=area_names.ward_list(),
+        constituencies=area_names.constituency_list(),
+    ), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -62,10 +89,21 @@ def import_assets():
         plan, read = transfer.plan_import(current_user, upload.filename, data, source)
     except AppError as exc:
         return _upload_page([(exc.field or "file", exc.message)], source, exc.status)
-    token = transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source),
-                                  plan.error_rows) if plan.valid_rows else None
-    return render_template("upkeep/import_report.html", plan=plan, read=read, token=token, names=read.names(),
-                           filename=upload.filename, formats=FORMATS, labels=FIELD_LABELS)
+    token = (
+        transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source), plan.error_rows)
+        if plan.valid_rows
+        else None
+    )
+    return render_template(
+        "upkeep/import_report.html",
+        plan=plan,
+        read=read,
+        token=token,
+        names=read.names(),
+        filename=upload.filename,
+        formats=FORMATS,
+        labels=FIELD_LABELS,
+    )
 
 
 @bp.post("/import/apply")
@@ -79,16 +117,21 @@ def import_apply():
         plan = transfer.apply_import(current_user, filename, data, source, skip_rows=error_rows if skip else None)
     transfer.drop_upload(token)
     skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip else ""
-    flash(f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
-          f"{len(plan.unchanged)} unchanged{skipped}.")
+    flash(
+        f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
+        f"{len(plan.unchanged)} unchanged{skipped}."
+    )
     return redirect(url_for("upkeep.review_queue"))
 
 
 @bp.get("/import/template.xlsx")
 def import_template_xlsx():
     """The same template as an Excel workbook."""
-    return Response(to_xlsx(TEMPLATE_FIELDS, [TEMPLATE_EXAMPLE]), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": 'attachment; filename="assetmap-template.xlsx"'})
+    return Response(
+        to_xlsx(TEMPLATE_FIELDS, [TEMPLATE_EXAMPLE]),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": 'attachment; filename="assetmap-template.xlsx"'},
+    )
 
 
 @bp.get("/import/template.csv")
@@ -98,8 +141,11 @@ def import_template():
     writer = csv.DictWriter(out, fieldnames=TEMPLATE_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerow(TEMPLATE_EXAMPLE)
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="assetmap-template.csv"'})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="assetmap-template.csv"'},
+    )
 
 
 def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -108,8 +154,17 @@ def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
     groups = []
     if mine:
         groups.append(("Your patch", [(transfer.PATCH, f"All the wards you look after ({len(mine)})")]))
-    groups.append(("Councils", [(f"la:{c}", n) for c, n in session.execute(
-        select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)).all()]))
+    groups.append(
+        (
+            "Councils",
+            [
+                (f"la:{c}", n)
+                for c, n in session.execute(
+                    select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)
+                ).all()
+            ],
+        )
+    )
     groups.append(("Constituencies", [(f"constituency:{a.code}", a.name) for a in area_names.constituency_list()]))
     wards_q = select(Ward.code, Ward.name).order_by(Ward.name)
     if mine:
@@ -131,8 +186,12 @@ def export():
     try:
         rows = transfer.export_rows(current_user, area)
     except AppError as exc:
-        return render_template("upkeep/export.html", groups=_export_areas(), errors=[("area", exc.message)],
-                               area=area), 400
+        return render_template(
+            "upkeep/export.html", groups=_export_areas(), errors=[("area", exc.message)], area=area
+        ), 400
     body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
-    return Response(body, mimetype=EXPORT_FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{transfer.export_filename(area, fmt)}"'})
+    return Response(
+        body,
+        mimetype=EXPORT_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{transfer.export_filename(area, fmt)}"'},
+    )

@@ -1,4 +1,5 @@
 """`assetmap import assets FILE` (dry run first, then --apply) and `assetmap export assets`."""
+
 from __future__ import annotations
 
 import sys
@@ -17,6 +18,7 @@ MAX_ERRORS_SHOWN = 50
 
 class _Operator:
     """Whoever runs the command line: reads every live asset, like a signed-in admin."""
+
     is_authenticated = True
     role = "admin"
     id = None
@@ -29,22 +31,36 @@ def _as_user(email: str | None):
     if user is None or user.role not in ("coordinator", "admin") or not user.active:
         raise click.ClickException(f"{email} is not an active coordinator or admin account")
     from ..accounts.auth import SessionUser
+
     return SessionUser(user)
 
 
 @click.command("assets")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run/--apply", "dry_run", default=True, show_default=True,
-              help="Report what would change (default), or apply the whole file in one transaction.")
+@click.option(
+    "--dry-run/--apply",
+    "dry_run",
+    default=True,
+    show_default=True,
+    help="Report what would change (default), or apply the whole file in one transaction.",
+)
 @click.option("--source", default="import", show_default=True, help="Source name re-imports match on.")
-@click.option("--as", "as_email", help="Import with this coordinator's rights (rows outside their wards are "
-                                       "refused) and record them as the author.")
-@click.option("--skip-invalid", is_flag=True, help="With --apply: import the valid rows and skip the rows with "
-                                                  "errors (by default a file with any error imports nothing).")
+@click.option(
+    "--as",
+    "as_email",
+    help="Import with this coordinator's rights (rows outside their wards are refused) and record them as the author.",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="With --apply: import the valid rows and skip the rows with "
+    "errors (by default a file with any error imports nothing).",
+)
 @with_appcontext
 def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
     """Import assets from an Excel workbook or CSV (template), GeoJSON or Open Referral UK JSON."""
     from . import transfer
+
     user = _as_user(as_email)
     name, data = Path(path).name, Path(path).read_bytes()
     try:
@@ -52,20 +68,22 @@ def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
         session.rollback()
         _report(plan, read)
         if not plan.ok and not (skip_invalid and not dry_run):
-            click.echo("Nothing can be imported until every error is put right"
-                       + (" (or run with --apply --skip-invalid to import the other rows)." if plan.valid_rows else "."))
+            click.echo(
+                "Nothing can be imported until every error is put right"
+                + (" (or run with --apply --skip-invalid to import the other rows)." if plan.valid_rows else ".")
+            )
             sys.exit(1)
         if dry_run:
             click.echo("Dry run: nothing was changed. Run again with --apply to import.")
             return
-        plan = transfer.apply_import(user, name, data, source,
-                                     skip_rows=plan.error_rows if skip_invalid else None)
+        plan = transfer.apply_import(user, name, data, source, skip_rows=plan.error_rows if skip_invalid else None)
     except AppError as exc:
         session.rollback()
         raise click.ClickException(exc.message) from exc
     skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip_invalid else ""
-    click.echo(f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} "
-               f"unchanged{skipped}.")
+    click.echo(
+        f"Imported: {len(plan.create)} added, {len(plan.update)} updated, {len(plan.unchanged)} unchanged{skipped}."
+    )
 
 
 def _report(plan, read) -> None:
@@ -85,12 +103,18 @@ def _report(plan, read) -> None:
 @click.command("assets")
 @click.option("--area", required=True, help="ward:E05…, constituency:E14… or la:E08…")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "geojson"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    help="File to write (default: standard output).",
+)
 @with_appcontext
 def export_assets_cmd(area, fmt, output):
     """Export an area's live assets (confidential places left out; formulas neutralised)."""
     from . import transfer
+
     try:
         rows = transfer.export_rows(_Operator(), area)
     except AppError as exc:

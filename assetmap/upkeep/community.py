@@ -1,4 +1,5 @@
 """The review queue, and community suggestions and problem reports (no account needed to send one)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,8 @@ from ..db import session
 from ..directory import access
 from ..errors import ValidationError
 from ..models import Service
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from . import bp, queue, suggestions
 from .fields import METHOD_LABELS, error_map, record_errors
 
@@ -27,8 +29,9 @@ MAX_QUEUE_PAGE = 10_000
 @bp.get("/review")
 @roles_required("coordinator", "admin")
 def review_queue():
-    page = parsing.integer(request.args.get("page") or None, "page", low=1, high=MAX_QUEUE_PAGE, label="Page",
-                           default=1)
+    page = parsing.integer(
+        request.args.get("page") or None, "page", low=1, high=MAX_QUEUE_PAGE, label="Page", default=1
+    )
     return review_page(page, request.args.get("mine") == "yes")
 
 
@@ -37,13 +40,29 @@ def review_page(page: int, steward_only: bool, verify_error: tuple | None = None
     months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
     due = queue.due_assets(current_user, months, steward_only=steward_only, page=page)
     open_items = suggestions.open_for(current_user)
-    services = {s.id: s for s in session.execute(select(Service).where(
-        Service.id.in_([i.service_id for i in open_items if i.service_id]))).scalars()} if open_items else {}
+    services = (
+        {
+            s.id: s
+            for s in session.execute(
+                select(Service).where(Service.id.in_([i.service_id for i in open_items if i.service_id]))
+            ).scalars()
+        }
+        if open_items
+        else {}
+    )
     ward_names = access.ward_names({i.ward_code for i in open_items if i.ward_code})
-    return render_template("upkeep/review_queue.html", due=due, months=months, steward_only=steward_only,
-                           open_items=open_items, services=services, ward_names=ward_names,
-                           methods=METHOD_LABELS, problem_types=suggestions.PROBLEM_TYPES,
-                           verify_error=verify_error), status
+    return render_template(
+        "upkeep/review_queue.html",
+        due=due,
+        months=months,
+        steward_only=steward_only,
+        open_items=open_items,
+        services=services,
+        ward_names=ward_names,
+        methods=METHOD_LABELS,
+        problem_types=suggestions.PROBLEM_TYPES,
+        verify_error=verify_error,
+    ), status
 
 
 def _is_bot() -> bool:
@@ -70,9 +89,13 @@ def suggest():
             errors, status = record_errors(exc), 400
         else:
             return redirect(sent)
-    return render_template("upkeep/suggest.html", values=values, errors=errors,
-                           error_map=error_map(errors),
-                           ward_groups=access.wards_by_council()), status
+    return render_template(
+        "upkeep/suggest.html",
+        values=values,
+        errors=errors,
+        error_map=error_map(errors),
+        ward_groups=access.wards_by_council(),
+    ), status
 
 
 @bp.get("/suggest/sent")
@@ -98,15 +121,20 @@ def report_problem(asset_id):
         else:
             return redirect(sent)
     wards = access.ward_names(access.service_wards(service.id))
-    return render_template("upkeep/report_problem.html", service=service, wards=wards, values=values,
-                           errors=errors, error_map=error_map(errors),
-                           problem_types=suggestions.PROBLEM_TYPES), status
+    return render_template(
+        "upkeep/report_problem.html",
+        service=service,
+        wards=wards,
+        values=values,
+        errors=errors,
+        error_map=error_map(errors),
+        problem_types=suggestions.PROBLEM_TYPES,
+    ), status
 
 
 @bp.get("/assets/<uuid:asset_id>/report/sent")
 def report_sent(asset_id):
-    return render_template("upkeep/thanks.html", kind="report",
-                           service=access.readable_service(current_user, asset_id))
+    return render_template("upkeep/thanks.html", kind="report", service=access.readable_service(current_user, asset_id))
 
 
 @bp.get("/review/suggestions/<uuid:suggestion_id>")
@@ -115,8 +143,9 @@ def suggestion(suggestion_id):
     row = suggestions.for_review(current_user, suggestion_id)
     service = session.get(Service, row.service_id) if row.service_id else None
     wards = access.ward_names({row.ward_code} if row.ward_code else set())
-    return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards,
-                           problem_types=suggestions.PROBLEM_TYPES)
+    return render_template(
+        "upkeep/suggestion.html", item=row, service=service, wards=wards, problem_types=suggestions.PROBLEM_TYPES
+    )
 
 
 @bp.post("/review/suggestions/<uuid:suggestion_id>/resolve")
@@ -125,6 +154,11 @@ def resolve_suggestion(suggestion_id):
     status = request.form.get("status", "")
     with once("suggestion-resolve", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue")):
         row = suggestions.resolve(current_user, suggestion_id, status)
-    flash("The problem report is closed." if row.kind == "problem" and status == "accepted" else
-          "The suggestion has been turned down." if status == "rejected" else "The suggestion is closed.")
+    flash(
+        "The problem report is closed."
+        if row.kind == "problem" and status == "accepted"
+        else "The suggestion has been turned down."
+        if status == "rejected"
+        else "The suggestion is closed."
+    )
     return redirect(url_for("upkeep.review_queue"))

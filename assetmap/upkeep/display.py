@@ -1,4 +1,5 @@
 """Readable values for history diffs and conflict pages: names instead of codes, word-level text diffs."""
+
 from __future__ import annotations
 
 import difflib
@@ -12,9 +13,16 @@ from ..directory.store import as_input
 from ..taxonomy import all_terms
 from .fields import ACCESSIBILITY_LABELS, FIELD_LABELS, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS
 
-ACTION_LABELS = {"create": "Added", "update": "Changed", "import": "Imported", "archive": "Archived",
-                 "unarchive": "Restored from the archive", "verify": "Checked: still accurate",
-                 "restore": "Restored an earlier version", "steward": "Steward changed"}
+ACTION_LABELS = {
+    "create": "Added",
+    "update": "Changed",
+    "import": "Imported",
+    "archive": "Archived",
+    "unarchive": "Restored from the archive",
+    "verify": "Checked: still accurate",
+    "restore": "Restored an earlier version",
+    "steward": "Steward changed",
+}
 #: long free text gets a word-level diff; everything else is shown whole
 TEXT_FIELDS = ("description", "how_to_get_there", "cost_description", "address")
 ORDER = list(FIELD_LABELS)
@@ -34,11 +42,17 @@ class Names:
         if isinstance(value, list):
             return "; ".join(self.value(field, v) for v in value)
         value = str(value)
-        by_field = {"categories": self.terms.get("category", {}), "audiences": self.terms.get("audience", {}),
-                    "capabilities": self.terms.get("capability", {}),
-                    "asset_type": self.terms.get("asset_type", {}), "modes": MODE_LABELS,
-                    "visibility": VISIBILITY_LABELS, "verification_method": METHOD_LABELS,
-                    "accessibility": ACCESSIBILITY_LABELS, "service_area_wards": self.wards}
+        by_field = {
+            "categories": self.terms.get("category", {}),
+            "audiences": self.terms.get("audience", {}),
+            "capabilities": self.terms.get("capability", {}),
+            "asset_type": self.terms.get("asset_type", {}),
+            "modes": MODE_LABELS,
+            "visibility": VISIBILITY_LABELS,
+            "verification_method": METHOD_LABELS,
+            "accessibility": ACCESSIBILITY_LABELS,
+            "service_area_wards": self.wards,
+        }
         if field in by_field:
             return by_field[field].get(value, value)
         if field == "schedule":
@@ -66,23 +80,30 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
             after.append(new_part)
             continue
         if old_part:
-            before.append(Markup('<del class="am-del"><span class="govuk-visually-hidden">removed: </span>'
-                                 f'{old_part}</del>'))
+            before.append(
+                Markup(f'<del class="am-del"><span class="govuk-visually-hidden">removed: </span>{old_part}</del>')
+            )
         if new_part:
-            after.append(Markup('<ins class="am-ins"><span class="govuk-visually-hidden">added: </span>'
-                                f'{new_part}</ins>'))
+            after.append(
+                Markup(f'<ins class="am-ins"><span class="govuk-visually-hidden">added: </span>{new_part}</ins>')
+            )
     return Markup("").join(before), Markup("").join(after)
 
 
 def list_diff(field: str, old: list, new: list, names: Names) -> tuple[Markup, Markup]:
     """Both lists by name, with the items taken out in <del> and the items put in as <ins>."""
+
     def render(items, others, tag, word):
         parts = []
         for item in items:
             label = escape(names.value(field, item))
-            parts.append(Markup(f'<{tag} class="am-{tag}"><span class="govuk-visually-hidden">{word}: </span>'
-                                f'{label}</{tag}>') if item not in others else label)
+            parts.append(
+                Markup(f'<{tag} class="am-{tag}"><span class="govuk-visually-hidden">{word}: </span>{label}</{tag}>')
+                if item not in others
+                else label
+            )
         return Markup("; ").join(parts)
+
     return render(old, new, "del", "removed"), render(new, old, "ins", "added")
 
 
@@ -97,9 +118,14 @@ def change_rows(changes: dict, names: Names) -> list[dict]:
             before, after = list_diff(field, old, new, names)
         else:
             before, after = escape(names.value(field, old)), escape(names.value(field, new))
-        rows.append({"field": field, "label": FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
-                     "before": before or Markup('<span class="am-empty">(empty)</span>'),
-                     "after": after or Markup('<span class="am-empty">(empty)</span>')})
+        rows.append(
+            {
+                "field": field,
+                "label": FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+                "before": before or Markup('<span class="am-empty">(empty)</span>'),
+                "after": after or Markup('<span class="am-empty">(empty)</span>'),
+            }
+        )
     return rows
 
 
@@ -132,8 +158,13 @@ def three_way(base: dict, current: dict, yours: dict, names: Names) -> tuple[dic
             continue  # nobody else touched it
         if y == b:
             merged[field] = current.get(field)
-        rows.append({"label": FIELD_LABELS[field], "before": names.value(field, base.get(field)) or "(empty)",
-                     "theirs": names.value(field, current.get(field)) or "(empty)",
-                     "yours": names.value(field, yours[field]) or "(empty)" if y != b else None,
-                     "both": y != b and y != c})
+        rows.append(
+            {
+                "label": FIELD_LABELS[field],
+                "before": names.value(field, base.get(field)) or "(empty)",
+                "theirs": names.value(field, current.get(field)) or "(empty)",
+                "yours": names.value(field, yours[field]) or "(empty)" if y != b else None,
+                "both": y != b and y != c,
+            }
+        )
     return merged, rows

@@ -3,6 +3,7 @@
 Validation itself happens once, in ``directory.records.parse_record``; this module only moves
 values between shapes and turns (field, message) pairs into ids the error summary can link to.
 """
+
 from __future__ import annotations
 
 from ..directory.records import DAY_NAMES, DAY_ORDER, TEMPLATE_FIELDS, parse_session
@@ -10,35 +11,64 @@ from ..directory.store import DAY3, as_input
 from ..errors import ValidationError
 
 #: fields the asset form edits (verification is its own action; source ids are not editable)
-FORM_FIELDS = [f for f in TEMPLATE_FIELDS if f not in ("source_id", "last_verified", "verification_method",
-                                                      "illustrative")]
+FORM_FIELDS = [
+    f for f in TEMPLATE_FIELDS if f not in ("source_id", "last_verified", "verification_method", "illustrative")
+]
 LIST_FORM_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility")
 PLACE_FIELDS = ("address", "postcode", "lat", "lon", "how_to_get_there", "accessibility")
 SCHEDULE_ROWS_SPARE = 3
 
 FIELD_LABELS = {
-    "name": "Name", "organisation": "Organisation", "description": "Description", "categories": "Categories",
-    "audiences": "Who it is for", "capabilities": "What matters", "asset_type": "Asset type",
-    "modes": "How people take part", "address": "Address", "postcode": "Postcode", "lat": "Latitude",
-    "lon": "Longitude", "service_area_wards": "Wards it covers", "schedule": "Weekly sessions",
-    "cost_amount": "Cost (£)", "cost_description": "About the cost", "accessibility": "Accessibility",
-    "how_to_get_there": "How to get there", "contact_name": "Contact name", "email": "Email",
-    "phone": "Phone", "url": "Website", "visibility": "Who can see it", "last_verified": "Last checked",
-    "verification_method": "How it was checked", "illustrative": "Illustrative", "archived": "Archived",
+    "name": "Name",
+    "organisation": "Organisation",
+    "description": "Description",
+    "categories": "Categories",
+    "audiences": "Who it is for",
+    "capabilities": "What matters",
+    "asset_type": "Asset type",
+    "modes": "How people take part",
+    "address": "Address",
+    "postcode": "Postcode",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "service_area_wards": "Wards it covers",
+    "schedule": "Weekly sessions",
+    "cost_amount": "Cost (£)",
+    "cost_description": "About the cost",
+    "accessibility": "Accessibility",
+    "how_to_get_there": "How to get there",
+    "contact_name": "Contact name",
+    "email": "Email",
+    "phone": "Phone",
+    "url": "Website",
+    "visibility": "Who can see it",
+    "last_verified": "Last checked",
+    "verification_method": "How it was checked",
+    "illustrative": "Illustrative",
+    "archived": "Archived",
     "steward": "Steward",
 }
 MODE_LABELS = {"in_person": "In person, at a place", "online": "Online", "phone": "By phone"}
-VISIBILITY_LABELS = {"public": "Public", "practitioners": "Practitioners only",
-                     "confidential": "Confidential location"}
-METHOD_LABELS = {"visited": "Visited", "phoned": "Phoned", "emailed": "Emailed",
-                 "self-reported": "Self-reported by the group"}
-ACCESSIBILITY_LABELS = {"wheelchair": "Wheelchair accessible", "step-free": "Step-free access",
-                        "accessible-toilet": "Accessible toilet", "hearing-loop": "Hearing loop",
-                        "quiet-space": "Quiet space", "large-print": "Large print materials",
-                        "bsl": "British Sign Language"}
+VISIBILITY_LABELS = {"public": "Public", "practitioners": "Practitioners only", "confidential": "Confidential location"}
+METHOD_LABELS = {
+    "visited": "Visited",
+    "phoned": "Phoned",
+    "emailed": "Emailed",
+    "self-reported": "Self-reported by the group",
+}
+ACCESSIBILITY_LABELS = {
+    "wheelchair": "Wheelchair accessible",
+    "step-free": "Step-free access",
+    "accessible-toilet": "Accessible toilet",
+    "hearing-loop": "Hearing loop",
+    "quiet-space": "Quiet space",
+    "large-print": "Large print materials",
+    "bsl": "British Sign Language",
+}
 
 
 # --------------------------------------------------------------------------- the HTML form
+
 
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
@@ -49,9 +79,13 @@ def schedule_rows(form) -> list[dict]:
     """The weekly-session rows as typed (kept so the form can be shown again with errors)."""
     rows, i = [], 0
     while f"schedule-{i}-day" in form and i < 60:
-        rows.append({"day": (form.get(f"schedule-{i}-day") or "").strip(),
-                     "opens": (form.get(f"schedule-{i}-opens") or "").strip(),
-                     "closes": (form.get(f"schedule-{i}-closes") or "").strip()})
+        rows.append(
+            {
+                "day": (form.get(f"schedule-{i}-day") or "").strip(),
+                "opens": (form.get(f"schedule-{i}-opens") or "").strip(),
+                "closes": (form.get(f"schedule-{i}-closes") or "").strip(),
+            }
+        )
         i += 1
     return rows
 
@@ -76,15 +110,24 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
         if not row["day"]:
             errors.append((f"schedule-{i}-day", f"Session {i + 1}: choose the day"))
         elif not row["opens"] or not row["closes"]:
-            errors.append((f"schedule-{i}-{'opens' if not row['opens'] else 'closes'}",
-                           f"Session {i + 1}: enter the start and end times, like 10:00 and 12:00"))
+            errors.append(
+                (
+                    f"schedule-{i}-{'opens' if not row['opens'] else 'closes'}",
+                    f"Session {i + 1}: enter the start and end times, like 10:00 and 12:00",
+                )
+            )
         else:
             text = f"{DAY3.get(row['day'][:2].lower(), row['day'])} {row['opens']}-{row['closes']}"
             try:
                 parse_session(text)
             except ValueError:
-                errors.append((f"schedule-{i}-opens", f"Session {i + 1}: enter times that exist, in 24-hour "
-                                                      "format, with the end after the start, like 10:00 and 12:00"))
+                errors.append(
+                    (
+                        f"schedule-{i}-opens",
+                        f"Session {i + 1}: enter times that exist, in 24-hour "
+                        "format, with the end after the start, like 10:00 and 12:00",
+                    )
+                )
                 continue
             sessions.append(text)
     out["schedule"] = sessions
@@ -93,8 +136,9 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
             out[name] = [] if name == "accessibility" else None
     else:
         moved = (out["lat"], out["lon"]) != (_clean(form.get("original_lat")), _clean(form.get("original_lon")))
-        new_postcode = (out["postcode"] or "").upper().replace(" ", "") != \
-            (form.get("original_postcode") or "").upper().replace(" ", "")
+        new_postcode = (out["postcode"] or "").upper().replace(" ", "") != (
+            form.get("original_postcode") or ""
+        ).upper().replace(" ", "")
         if new_postcode and not moved:
             out["lat"] = out["lon"] = None
     return out, errors
@@ -110,10 +154,33 @@ def error_id(field: str, index: int = 0) -> str:
 
 
 #: the order fields appear on the asset form, so the error summary reads top to bottom
-FORM_ORDER = ["name", "organisation", "description", "categories", "audiences", "capabilities", "asset_type",
-              "modes", "address", "postcode", "lat", "lon", "how_to_get_there", "accessibility",
-              "service_area_wards", "schedule", "cost_amount", "cost_description", "contact_name", "email",
-              "phone", "url", "visibility", "verification_method", "steward_id"]
+FORM_ORDER = [
+    "name",
+    "organisation",
+    "description",
+    "categories",
+    "audiences",
+    "capabilities",
+    "asset_type",
+    "modes",
+    "address",
+    "postcode",
+    "lat",
+    "lon",
+    "how_to_get_there",
+    "accessibility",
+    "service_area_wards",
+    "schedule",
+    "cost_amount",
+    "cost_description",
+    "contact_name",
+    "email",
+    "phone",
+    "url",
+    "visibility",
+    "verification_method",
+    "steward_id",
+]
 
 
 def _position(error_field: str) -> tuple[int, int]:
@@ -140,8 +207,10 @@ def record_errors(exc) -> list[tuple[str, str]]:
 def form_values(snapshot: dict) -> dict:
     """A stored snapshot -> values the form template shows."""
     values = as_input(snapshot)
-    values["schedule_rows"] = [{"day": day, "opens": times[:5], "closes": times[6:11]}
-                               for day, _, times in (s.partition(" ") for s in values["schedule"])]
+    values["schedule_rows"] = [
+        {"day": day, "opens": times[:5], "closes": times[6:11]}
+        for day, _, times in (s.partition(" ") for s in values["schedule"])
+    ]
     return values
 
 
@@ -169,9 +238,29 @@ DAY_CHOICES = [(DAY_NAMES[d][:3].lower(), DAY_NAMES[d]) for d in DAY_ORDER]
 
 #: fields a client may never set: they belong to the service, not to the asset's description
 REFUSED_API_FIELDS = {
-    "id", "role", "ward", "ward_code", "wards", "ward_name", "constituency", "constituency_code", "archived",
-    "archived_at", "steward", "steward_id", "steward_email", "source", "source_id", "created_at", "updated_at",
-    "changed_by", "organisation_id", "service_id", "location_id", "user_id", "status",
+    "id",
+    "role",
+    "ward",
+    "ward_code",
+    "wards",
+    "ward_name",
+    "constituency",
+    "constituency_code",
+    "archived",
+    "archived_at",
+    "steward",
+    "steward_id",
+    "steward_email",
+    "source",
+    "source_id",
+    "created_at",
+    "updated_at",
+    "changed_by",
+    "organisation_id",
+    "service_id",
+    "location_id",
+    "user_id",
+    "status",
 }
 API_FIELDS = set(TEMPLATE_FIELDS) - {"source_id"} | {"cost", "contact", "version"}
 
@@ -182,17 +271,22 @@ def api_fields(body, patch: bool) -> tuple[dict, int | None]:  # noqa: C901 - co
         raise ValidationError("Send the asset as a JSON object")
     refused = sorted(k for k in body if k in REFUSED_API_FIELDS)
     if refused:
-        raise ValidationError(f"These fields cannot be set through the API: {', '.join(refused)}",
-                              field=refused[0], extra={"refused": refused})
+        raise ValidationError(
+            f"These fields cannot be set through the API: {', '.join(refused)}",
+            field=refused[0],
+            extra={"refused": refused},
+        )
     unknown = sorted(k for k in body if k not in API_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(unknown[:10])}", field=unknown[0],
-                              extra={"unknown": unknown})
+        raise ValidationError(
+            f"Unknown fields: {', '.join(unknown[:10])}", field=unknown[0], extra={"unknown": unknown}
+        )
     version = body.get("version")
     if patch:
         if not isinstance(version, int) or isinstance(version, bool):
-            raise ValidationError("Send the version you read (an integer) so changes cannot overwrite "
-                                  "someone else's", field="version")
+            raise ValidationError(
+                "Send the version you read (an integer) so changes cannot overwrite someone else's", field="version"
+            )
     elif "version" in body:
         raise ValidationError("A new asset has no version yet: leave out version", field="version")
     out = {k: v for k, v in body.items() if k in TEMPLATE_FIELDS}
@@ -204,7 +298,7 @@ def api_fields(body, patch: bool) -> tuple[dict, int | None]:  # noqa: C901 - co
         elif cost is None or isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
             out.setdefault("cost_amount", cost)
         else:
-            raise ValidationError("cost must be an amount or {\"amount\", \"description\"}", field="cost")
+            raise ValidationError('cost must be an amount or {"amount", "description"}', field="cost")
     if "contact" in body:
         contact = body["contact"]
         if isinstance(contact, dict):
@@ -214,7 +308,7 @@ def api_fields(body, patch: bool) -> tuple[dict, int | None]:  # noqa: C901 - co
         elif contact is None or isinstance(contact, str):
             out.setdefault("contact_name", contact)
         else:
-            raise ValidationError("contact must be a name or {\"name\", \"email\", \"phone\"}", field="contact")
+            raise ValidationError('contact must be a name or {"name", "email", "phone"}', field="contact")
     if isinstance(out.get("schedule"), list):
         out["schedule"] = [_api_session(s) for s in out["schedule"]]
     return out, version
@@ -234,7 +328,11 @@ def _api_session(item):
 def merge(current: dict, fields: dict, source_id: str | None = None) -> dict:
     """Given fields over the stored snapshot; a new postcode without a new point re-places the asset."""
     raw = {**as_input(current), **fields, "source_id": source_id}
-    if ("postcode" in fields and (fields["postcode"] or "") != (current.get("postcode") or "")
-            and "lat" not in fields and "lon" not in fields):
+    if (
+        "postcode" in fields
+        and (fields["postcode"] or "") != (current.get("postcode") or "")
+        and "lat" not in fields
+        and "lon" not in fields
+    ):
         raw["lat"] = raw["lon"] = None
     return raw

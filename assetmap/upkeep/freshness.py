@@ -3,6 +3,7 @@
 Used by the coordinators' pages; the month arithmetic and the staleness rule come from the practitioners'
 read model so every page agrees.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """People: the admin's user and assignment pages, and everyone's own account page (password, API tokens)."""
+
 from __future__ import annotations
 
 import logging
@@ -9,26 +10,34 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import parsing
-from ..accounts import service as accounts, throttle
+from ..accounts import service as accounts
+from ..accounts import throttle
 from ..accounts.auth import roles_required, sign_in
 from ..db import session
+from ..directory import access
 from ..errors import NotFound, ValidationError
 from ..loaders import transaction
-from ..directory import access
 from ..models import ROLES, Constituency, User, UserArea, Ward
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from . import bp
 from .fields import error_map
 
 log = logging.getLogger("assetmap.auth")
 #: the user form: an email, a name, a role and the ticked wards (a few KB even with every ward ticked)
 USER_FORM_BYTES = 64 * 1024
-ROLE_LABELS = {"admin": "Administrator", "coordinator": "Coordinator", "practitioner": "Practitioner",
-               "commissioner": "Commissioner"}
-ROLE_HINTS = {"admin": "Manages users and can change every asset.",
-              "coordinator": "Adds and keeps assets up to date in the wards or constituencies below.",
-              "practitioner": "Searches, shortlists and logs connections.",
-              "commissioner": "Reads everything including coverage; changes nothing."}
+ROLE_LABELS = {
+    "admin": "Administrator",
+    "coordinator": "Coordinator",
+    "practitioner": "Practitioner",
+    "commissioner": "Commissioner",
+}
+ROLE_HINTS = {
+    "admin": "Manages users and can change every asset.",
+    "coordinator": "Adds and keeps assets up to date in the wards or constituencies below.",
+    "practitioner": "Searches, shortlists and logs connections.",
+    "commissioner": "Reads everything including coverage; changes nothing.",
+}
 
 
 def _area_options() -> dict:
@@ -37,22 +46,34 @@ def _area_options() -> dict:
 
 
 def _area_names() -> dict[str, str]:
-    return {**dict(session.execute(select(Ward.code, Ward.name)).all()),
-            **dict(session.execute(select(Constituency.code, Constituency.name)).all())}
+    return {
+        **dict(session.execute(select(Ward.code, Ward.name)).all()),
+        **dict(session.execute(select(Constituency.code, Constituency.name)).all()),
+    }
 
 
 def _user_form(template: str, values: dict, errors: list, status: int = 200, **extra):
-    return render_template(template, values=values, errors=errors,
-                           error_map=error_map(errors),
-                           role_items=[(r, ROLE_LABELS[r], ROLE_HINTS[r]) for r in ROLES],
-                           **_area_options(), **extra), status
+    return render_template(
+        template,
+        values=values,
+        errors=errors,
+        error_map=error_map(errors),
+        role_items=[(r, ROLE_LABELS[r], ROLE_HINTS[r]) for r in ROLES],
+        **_area_options(),
+        **extra,
+    ), status
 
 
 def _posted_user() -> dict:
     f = request.form
-    return {"email": f.get("email", "").strip(), "name": f.get("name", "").strip(), "role": f.get("role", ""),
-            "wards": f.getlist("wards"), "constituencies": f.getlist("constituencies"),
-            "active": f.get("active", "yes") == "yes"}
+    return {
+        "email": f.get("email", "").strip(),
+        "name": f.get("name", "").strip(),
+        "role": f.get("role", ""),
+        "wards": f.getlist("wards"),
+        "constituencies": f.getlist("constituencies"),
+        "active": f.get("active", "yes") == "yes",
+    }
 
 
 def _errors(exc: ValidationError) -> list[tuple[str, str]]:
@@ -72,8 +93,12 @@ def admin_users():
 @parsing.body_limit(USER_FORM_BYTES)
 def admin_new_user():
     if request.method == "GET":
-        return _user_form("accounts/user_form.html", {"role": "practitioner", "wards": [], "constituencies": [],
-                                                      "active": True}, [], user=None)
+        return _user_form(
+            "accounts/user_form.html",
+            {"role": "practitioner", "wards": [], "constituencies": [], "active": True},
+            [],
+            user=None,
+        )
     values = _posted_user()
     if values["role"] != "coordinator":
         values["wards"], values["constituencies"] = [], []
@@ -81,8 +106,14 @@ def admin_new_user():
     try:
         with once("user", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_users")) as claim:
             with transaction():
-                user = accounts.create_user(values["email"], values["role"], password, name=values["name"],
-                                            wards=values["wards"], constituencies=values["constituencies"])
+                user = accounts.create_user(
+                    values["email"],
+                    values["role"],
+                    password,
+                    name=values["name"],
+                    wards=values["wards"],
+                    constituencies=values["constituencies"],
+                )
                 throttle.forget_account(user.email)  # failed sign-ins for this email before it had an account
             claim.send_to(url_for("upkeep.admin_user", user_id=user.id))
     except ValidationError as exc:
@@ -113,21 +144,34 @@ def _user_or_404(user_id) -> User:
 def admin_user(user_id):
     user = _user_or_404(user_id)
     if request.method == "GET":
-        values = {"email": user.email, "name": user.name, "role": user.role, "active": user.active,
-                  "wards": [a.area_code for a in user.areas if a.area_type == "ward"],
-                  "constituencies": [a.area_code for a in user.areas if a.area_type == "constituency"]}
+        values = {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "active": user.active,
+            "wards": [a.area_code for a in user.areas if a.area_type == "ward"],
+            "constituencies": [a.area_code for a in user.areas if a.area_type == "constituency"],
+        }
         return _user_form("accounts/user_form.html", values, [], user=user)
     values = {**_posted_user(), "email": user.email}
     if values["role"] != "coordinator":
         values["wards"], values["constituencies"] = [], []
     try:
         with transaction():
-            accounts.update_user(_user_or_404(user_id), values["role"], values["wards"], values["constituencies"],
-                                 active=values["active"], name=values["name"])
+            accounts.update_user(
+                _user_or_404(user_id),
+                values["role"],
+                values["wards"],
+                values["constituencies"],
+                active=values["active"],
+                name=values["name"],
+            )
     except ValidationError as exc:
         return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=user)
-    log.info("user changed", extra={"user_id": str(user_id), "role": values["role"], "active": values["active"],
-                                    "by": str(current_user.id)})
+    log.info(
+        "user changed",
+        extra={"user_id": str(user_id), "role": values["role"], "active": values["active"], "by": str(current_user.id)},
+    )
     flash(f"{user.email} has been updated.")
     return redirect(url_for("upkeep.admin_users"))
 
@@ -147,15 +191,25 @@ def admin_reset_password(user_id):
 
 # --------------------------------------------------------------------------- your account
 
+
 def _account_page(errors=(), new_token=None, status=200, headers=None):
     user = session.get(User, current_user.id)
     areas = session.execute(select(UserArea).where(UserArea.user_id == user.id)).scalars().all()
     names = _area_names()
-    return render_template("accounts/account.html", user=user, role_labels=ROLE_LABELS,
-                           areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
-                           tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
-                           new_token=new_token, errors=list(errors),
-                           error_map=error_map(errors)), status, headers or {}
+    return (
+        render_template(
+            "accounts/account.html",
+            user=user,
+            role_labels=ROLE_LABELS,
+            areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
+            tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
+            new_token=new_token,
+            errors=list(errors),
+            error_map=error_map(errors),
+        ),
+        status,
+        headers or {},
+    )
 
 
 @bp.get("/account")
@@ -171,20 +225,25 @@ def change_password():
     f = request.form
     wait = throttle.locked(current_user.email, request.remote_addr)
     if wait is not None:
-        return _account_page([("current_password", wait.message)], status=429,
-                             headers={"Retry-After": str(int(wait.seconds) + 1)})
+        return _account_page(
+            [("current_password", wait.message)], status=429, headers={"Retry-After": str(int(wait.seconds) + 1)}
+        )
     try:
         with transaction():
             user = session.get(User, current_user.id)
-            accounts.change_password(user, f.get("current_password", ""), f.get("new_password", ""),
-                                     f.get("confirm_password", ""))
+            accounts.change_password(
+                user, f.get("current_password", ""), f.get("new_password", ""), f.get("confirm_password", "")
+            )
             sign_in(user)  # a fresh session for this browser; every other session has ended
     except ValidationError as exc:
         if exc.field == "current_password":
             wait = throttle.failed(current_user.email, request.remote_addr)
             if wait is not None:
-                return _account_page([("current_password", wait.message)], status=429,
-                                     headers={"Retry-After": str(int(wait.seconds) + 1)})
+                return _account_page(
+                    [("current_password", wait.message)],
+                    status=429,
+                    headers={"Retry-After": str(int(wait.seconds) + 1)},
+                )
         return _account_page([(exc.field or "", exc.message)], status=400)
     log.info("password changed", extra={"user_id": str(current_user.id)})
     flash("Your password has been changed. Any other signed-in sessions have ended.")

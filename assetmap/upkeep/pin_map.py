@@ -1,5 +1,6 @@
 """The asset form's map: a draggable pin over the ward boundaries, with latitude/longitude inputs as
 the keyboard and no-JavaScript alternative (static/js/upkeep_form.js keeps them in step)."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,15 @@ MAX_WARDS_DRAWN = 25
 def _ward_features(codes: set[str]) -> list[dict]:
     if not codes:
         return []
-    rows = session.execute(select(Ward.code, Ward.name, simplified_geojson(Ward.geom))
-                           .where(Ward.code.in_(sorted(codes)[:MAX_WARDS_DRAWN]))).all()
-    return [{"type": "Feature", "properties": {"name": safe_html(name), "code": code}, "geometry": json.loads(gj)}
-            for code, name, gj in rows]
+    rows = session.execute(
+        select(Ward.code, Ward.name, simplified_geojson(Ward.geom)).where(
+            Ward.code.in_(sorted(codes)[:MAX_WARDS_DRAWN])
+        )
+    ).all()
+    return [
+        {"type": "Feature", "properties": {"name": safe_html(name), "code": code}, "geometry": json.loads(gj)}
+        for code, name, gj in rows
+    ]
 
 
 def pin_map(lat: float | None, lon: float | None, ward_codes: set[str]) -> dict:
@@ -33,9 +39,12 @@ def pin_map(lat: float | None, lon: float | None, ward_codes: set[str]) -> dict:
     m = make_map(center=(lat, lon) if has_pin else DEFAULT_CENTRE, zoom=16 if has_pin else 12)
     at = (lat, lon) if has_pin else DEFAULT_CENTRE
     if features:
-        folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Wards",
-                       style_function=lambda f: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.05},
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name="Wards",
+            style_function=lambda f: {"color": "#1d70b8", "weight": 2, "fillOpacity": 0.05},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(m)
         if not has_pin:
             # a coordinator's wards can be in different cities: start on the first one
             first = folium.GeoJson(features[0])
@@ -45,5 +54,4 @@ def pin_map(lat: float | None, lon: float | None, ward_codes: set[str]) -> dict:
     marker = folium.Marker(location=at, draggable=True, tooltip="Drag the pin to the exact place")
     marker.add_to(m)
     rendered = render_map(m)
-    return {"rendered": rendered, "map_name": m.get_name(), "marker_name": marker.get_name(),
-            "has_pin": has_pin}
+    return {"rendered": rendered, "map_name": m.get_name(), "marker_name": marker.get_name(), "has_pin": has_pin}

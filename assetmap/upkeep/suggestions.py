@@ -3,6 +3,7 @@
 A suggester's email is only kept while the suggestion is open (so a coordinator can ask a
 question) and is cleared when it is resolved.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import uuid
 
 from sqlalchemy import and_, or_, select
 
+from .. import parsing, postcodes
 from ..db import session
 from ..directory import access
 from ..directory.records import RecordInvalid
@@ -17,7 +19,6 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..geo import point
 from ..loaders import transaction
 from ..models import Service, Suggestion, Ward
-from .. import parsing, postcodes
 
 PROBLEM_TYPES = {
     "closed": "It has closed or stopped running",
@@ -26,20 +27,39 @@ PROBLEM_TYPES = {
     "not_suitable": "It is not suitable for the people it says it is for",
     "other": "Something else",
 }
-LIMITS = {"postcode": 40, "ward": 20, "problem_type": 40, "name": 200, "description": 2000, "when": 300, "website": 500, "group_contact": 300,
-          "suggester_name": 200, "suggester_email": 254, "details": 2000}
+LIMITS = {
+    "postcode": 40,
+    "ward": 20,
+    "problem_type": 40,
+    "name": 200,
+    "description": 2000,
+    "when": 300,
+    "website": 500,
+    "group_contact": 300,
+    "suggester_name": 200,
+    "suggester_email": 254,
+    "details": 2000,
+}
 MULTILINE = ("description", "details")
 
 
 def _text(fields: dict, name: str, errors: list, required: str | None = None) -> str | None:
-    return parsing.collect(errors, parsing.text, fields.get(name), name, max_len=LIMITS[name],
-                           multiline=name in MULTILINE, required=required)
+    return parsing.collect(
+        errors,
+        parsing.text,
+        fields.get(name),
+        name,
+        max_len=LIMITS[name],
+        multiline=name in MULTILINE,
+        required=required,
+    )
 
 
 def _suggester(fields: dict, errors: list) -> tuple[str | None, str | None]:
     name = _text(fields, "suggester_name", errors)
-    email = parsing.collect(errors, parsing.email, fields.get("suggester_email"), "suggester_email",
-                            label="Suggester email")
+    email = parsing.collect(
+        errors, parsing.email, fields.get("suggester_email"), "suggester_email", label="Suggester email"
+    )
     return name, email
 
 
@@ -49,8 +69,9 @@ def suggest_asset(fields: dict) -> Suggestion:
     name = _text(fields, "name", errors, "Enter the name of the group, place or service")
     description = _text(fields, "description", errors, "Tell us what happens there")
     when = _text(fields, "when", errors)
-    website = parsing.collect(errors, parsing.web_address, fields.get("website"), "website",
-                              max_len=LIMITS["website"], label="Website")
+    website = parsing.collect(
+        errors, parsing.web_address, fields.get("website"), "website", max_len=LIMITS["website"], label="Website"
+    )
     group_contact = _text(fields, "group_contact", errors)
     suggester_name, suggester_email = _suggester(fields, errors)
     raw_postcode = _text(fields, "postcode", errors) or ""
@@ -70,12 +91,26 @@ def suggest_asset(fields: dict) -> Suggestion:
         errors.append(("postcode", "Enter the postcode of the place, or choose the area if it has no fixed place"))
     if errors:
         raise RecordInvalid(errors)
-    proposed = {"name": name, "description": description, "when": when or "", "website": website or "",
-                "group_contact": group_contact or "", "postcode": postcode or "", "ward": ward or ""}
+    proposed = {
+        "name": name,
+        "description": description,
+        "when": when or "",
+        "website": website or "",
+        "group_contact": group_contact or "",
+        "postcode": postcode or "",
+        "ward": ward or "",
+    }
     with transaction():
-        row = Suggestion(id=uuid.uuid4(), kind="new_asset", proposed=proposed, ward_code=ward,
-                         details=description, suggester_name=suggester_name, suggester_email=suggester_email,
-                         geom=point(*lon_lat) if lon_lat else None)
+        row = Suggestion(
+            id=uuid.uuid4(),
+            kind="new_asset",
+            proposed=proposed,
+            ward_code=ward,
+            details=description,
+            suggester_name=suggester_name,
+            suggester_email=suggester_email,
+            geom=point(*lon_lat) if lon_lat else None,
+        )
         session.add(row)
     return row
 
@@ -93,9 +128,16 @@ def report_problem(user, service_id, fields: dict) -> Suggestion:
         raise RecordInvalid(errors)
     wards = sorted(access.service_wards(service.id))
     with transaction():
-        row = Suggestion(id=uuid.uuid4(), kind="problem", service_id=service.id, problem_type=kind,
-                         details=details or "", ward_code=wards[0] if wards else None,
-                         suggester_name=suggester_name, suggester_email=suggester_email)
+        row = Suggestion(
+            id=uuid.uuid4(),
+            kind="problem",
+            service_id=service.id,
+            problem_type=kind,
+            details=details or "",
+            ward_code=wards[0] if wards else None,
+            suggester_name=suggester_name,
+            suggester_email=suggester_email,
+        )
         session.add(row)
     return row
 
@@ -108,14 +150,21 @@ def in_scope(user):
     if not wards:
         return Suggestion.id.is_(None)
     editable = select(Service.id).where(access.editable_filter(user))
-    return or_(and_(Suggestion.kind == "new_asset", Suggestion.ward_code.in_(wards)),
-               and_(Suggestion.kind == "problem", Suggestion.service_id.in_(editable)))
+    return or_(
+        and_(Suggestion.kind == "new_asset", Suggestion.ward_code.in_(wards)),
+        and_(Suggestion.kind == "problem", Suggestion.service_id.in_(editable)),
+    )
 
 
 def open_for(user) -> list[Suggestion]:
     """Open suggestions and problem reports for the user's areas, oldest first."""
-    return list(session.execute(select(Suggestion).where(Suggestion.status == "open", in_scope(user))
-                                .order_by(Suggestion.created_at, Suggestion.id)).scalars())
+    return list(
+        session.execute(
+            select(Suggestion)
+            .where(Suggestion.status == "open", in_scope(user))
+            .order_by(Suggestion.created_at, Suggestion.id)
+        ).scalars()
+    )
 
 
 def for_review(user, suggestion_id) -> Suggestion:
@@ -131,8 +180,9 @@ def for_review(user, suggestion_id) -> Suggestion:
         access.deny(user, "review-suggestion", row.service_id)
     allowed = session.execute(select(Suggestion.id).where(Suggestion.id == row.id, in_scope(user))).first()
     if not allowed:
-        access.deny(user, "review-suggestion", row.service_id,
-                    message="This suggestion is for an area you do not look after.")
+        access.deny(
+            user, "review-suggestion", row.service_id, message="This suggestion is for an area you do not look after."
+        )
     return row
 
 
@@ -158,7 +208,7 @@ def resolve_row(user, row: Suggestion, status: str) -> None:
     require_open(row)
     row.status = status
     row.resolved_by_id = user.id
-    row.resolved_at = dt.datetime.now(dt.timezone.utc)
+    row.resolved_at = dt.datetime.now(dt.UTC)
     row.suggester_email = None
 
 
@@ -182,8 +232,13 @@ def source_note(row: Suggestion) -> str:
 def prefill(row: Suggestion) -> dict:
     """Template fields for the new-asset form from a suggestion."""
     p = row.proposed or {}
-    fields = {"name": p.get("name", ""), "description": p.get("description", ""), "url": p.get("website", ""),
-              "postcode": p.get("postcode", ""), "modes": ["in_person"] if p.get("postcode") else []}
+    fields = {
+        "name": p.get("name", ""),
+        "description": p.get("description", ""),
+        "url": p.get("website", ""),
+        "postcode": p.get("postcode", ""),
+        "modes": ["in_person"] if p.get("postcode") else [],
+    }
     if not p.get("postcode") and p.get("ward"):
         fields["service_area_wards"] = [p["ward"]]
     return fields

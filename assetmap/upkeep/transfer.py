@@ -7,6 +7,7 @@ choice is honoured only while the file still has exactly the errors they were sh
 Exports (CSV, GeoJSON, Excel) of a ward, a constituency, a council or a coordinator's whole patch
 neutralise spreadsheet formulas and never include a confidential asset's place.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,11 @@ _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,59}$")
 def check_source(source: str) -> str:
     source = (source or DEFAULT_SOURCE).strip().lower()
     if not _SOURCE.match(source) or source in ("libraries", "demo", "suggestion"):
-        raise ValidationError("The source name must be lower-case letters, digits, dots, colons or dashes, "
-                              "and not a name the service uses itself", field="source")
+        raise ValidationError(
+            "The source name must be lower-case letters, digits, dots, colons or dashes, "
+            "and not a name the service uses itself",
+            field="source",
+        )
     return source
 
 
@@ -63,8 +67,9 @@ class ScopeCheck:
         return problem
 
 
-def plan_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
-                max_bytes: int | None = None) -> tuple[Plan, ImportFile]:
+def plan_import(
+    user, filename: str, data: bytes, source: str = DEFAULT_SOURCE, max_bytes: int | None = None
+) -> tuple[Plan, ImportFile]:
     """The dry run: what the file would create, update and leave unchanged, and every error (writes nothing)."""
     limit = max_bytes or current_app.config.get("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
     f = read_import(filename, data, limit)
@@ -73,20 +78,34 @@ def plan_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
     if f.errors:
         plan.errors = sorted(plan.errors + f.errors, key=lambda e: e.row)
         plan.refuse_rows(e.row for e in f.errors)
-    placeless = [n for n, rec in plan.create + [(u[0], u[1]) for u in plan.update] + plan.unchanged
-                 if not rec.has_place and (rec.accessibility or rec.how_to_get_there)]
+    placeless = [
+        n
+        for n, rec in plan.create + [(u[0], u[1]) for u in plan.update] + plan.unchanged
+        if not rec.has_place and (rec.accessibility or rec.how_to_get_there)
+    ]
     if placeless:
-        f.notes.append(f"{len(placeless)} rows with no fixed place list accessibility features or how to get "
-                       f"there (rows {', '.join(map(str, placeless[:10]))}{'…' if len(placeless) > 10 else ''}): "
-                       "those describe a place, so they are left out.")
+        f.notes.append(
+            f"{len(placeless)} rows with no fixed place list accessibility features or how to get "
+            f"there (rows {', '.join(map(str, placeless[:10]))}{'…' if len(placeless) > 10 else ''}): "
+            "those describe a place, so they are left out."
+        )
     if scope is not None and scope.refused:
-        access.log.warning("denied", extra={"action": "import", "status": 403, "rows": scope.refused,
-                                            "user_id": str(user.id), "role": user.role})
+        access.log.warning(
+            "denied",
+            extra={
+                "action": "import",
+                "status": 403,
+                "rows": scope.refused,
+                "user_id": str(user.id),
+                "role": user.role,
+            },
+        )
     return plan, f
 
 
-def apply_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
-                 skip_rows: list[int] | None = None) -> Plan:
+def apply_import(
+    user, filename: str, data: bytes, source: str = DEFAULT_SOURCE, skip_rows: list[int] | None = None
+) -> Plan:
     """Apply the whole file in one transaction, or nothing at all if any row has an error.
 
     ``skip_rows``: the coordinator chose to import the valid rows and skip these, the rows with errors
@@ -95,27 +114,45 @@ def apply_import(user, filename: str, data: bytes, source: str = DEFAULT_SOURCE,
     with transaction():
         plan, _ = plan_import(user, filename, data, source)
         if skip_rows is None and not plan.ok:
-            raise ValidationError(f"The file has {len(plan.errors)} errors, so nothing was imported. "
-                                  "Correct them and try again.", field="file")
+            raise ValidationError(
+                f"The file has {len(plan.errors)} errors, so nothing was imported. Correct them and try again.",
+                field="file",
+            )
         if skip_rows is not None and plan.error_rows != sorted(skip_rows):
-            raise Conflict("The file's errors have changed since you checked it (someone may have changed the "
-                           "assets it updates), so nothing was imported. Upload it again to see them.",
-                           field="file")
+            raise Conflict(
+                "The file's errors have changed since you checked it (someone may have changed the "
+                "assets it updates), so nothing was imported. Upload it again to see them.",
+                field="file",
+            )
         if skip_rows is not None and not plan.valid_rows:
             raise ValidationError("No row of the file can be imported, so nothing was imported.", field="file")
         steward = user.id if user is not None and access.role_of(user) == "coordinator" else None
-        apply_plan(plan, check_source(source), actor_id=user.id if user is not None else None, steward_id=steward,
-                   skip_errors=skip_rows is not None)
-    log.info("import applied", extra={"rows_created": len(plan.create), "rows_updated": len(plan.update),
-                                      "rows_unchanged": len(plan.unchanged), "rows_skipped": len(plan.error_rows),
-                                      "ms": round((time.perf_counter() - started) * 1000)})
+        apply_plan(
+            plan,
+            check_source(source),
+            actor_id=user.id if user is not None else None,
+            steward_id=steward,
+            skip_errors=skip_rows is not None,
+        )
+    log.info(
+        "import applied",
+        extra={
+            "rows_created": len(plan.create),
+            "rows_updated": len(plan.update),
+            "rows_unchanged": len(plan.unchanged),
+            "rows_skipped": len(plan.error_rows),
+            "ms": round((time.perf_counter() - started) * 1000),
+        },
+    )
     return plan
 
 
 # --------------------------------------------------------------------------- uploads kept between dry run and apply
 
+
 def _upload_dir() -> Path:
     from ..config import VAR_DIR
+
     path = Path(current_app.config.get("IMPORT_UPLOAD_DIR") or VAR_DIR / "imports")
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
@@ -131,8 +168,9 @@ def stash_upload(user, filename: str, data: bytes, source: str, error_rows: list
             old.with_suffix(".bin").unlink(missing_ok=True)
     token = secrets.token_urlsafe(18)
     (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps({"user_id": str(user.id), "filename": filename,
-                                                      "source": source, "error_rows": list(error_rows)}))
+    (folder / f"{token}.json").write_text(
+        json.dumps({"user_id": str(user.id), "filename": filename, "source": source, "error_rows": list(error_rows)})
+    )
     return token
 
 
@@ -202,9 +240,17 @@ def area_label(area: str) -> str:
 
 def export_rows(user, area: str) -> list[dict]:
     """The area's live assets the user may read, as flat rows; confidential places are left out."""
-    services = session.execute(select(Service).where(access.readable_filter(user), area_filter(area, user))
-                               .options(*store.snapshot_options()).order_by(Service.name, Service.id)
-                               ).unique().scalars().all()
+    services = (
+        session.execute(
+            select(Service)
+            .where(access.readable_filter(user), area_filter(area, user))
+            .options(*store.snapshot_options())
+            .order_by(Service.name, Service.id)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
     snaps = store.snapshots(services)
     wards = ward_names_for([s.id for s in services])
     rows = []
@@ -212,8 +258,15 @@ def export_rows(user, area: str) -> list[dict]:
         snap = snaps[s.id]
         if s.visibility == "confidential":
             snap.update({k: None if k in ("lat", "lon") else "" for k in LOCATION_FIELDS})
-        rows.append({"asset_id": str(s.id), **snap, "source_id": s.source_id or "",
-                     "ward": "; ".join(sorted(wards.get(s.id, []))), "archived": "yes" if s.archived_at else "no"})
+        rows.append(
+            {
+                "asset_id": str(s.id),
+                **snap,
+                "source_id": s.source_id or "",
+                "ward": "; ".join(sorted(wards.get(s.id, []))),
+                "archived": "yes" if s.archived_at else "no",
+            }
+        )
     return rows
 
 
@@ -235,8 +288,11 @@ def to_geojson(rows: list[dict]) -> str:
     features = []
     for row in rows:
         props = {k: v for k, v in row.items() if k not in ("lat", "lon")}
-        geometry = ({"type": "Point", "coordinates": [row["lon"], row["lat"]]}
-                    if row.get("lat") is not None and row.get("lon") is not None else None)
+        geometry = (
+            {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+            if row.get("lat") is not None and row.get("lon") is not None
+            else None
+        )
         features.append({"type": "Feature", "id": row["asset_id"], "geometry": geometry, "properties": props})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 
@@ -244,6 +300,7 @@ def to_geojson(rows: list[dict]) -> str:
 def to_xlsx(rows: list[dict]) -> bytes:
     """An Excel workbook of the rows: the CSV's columns, formulas made text, coordinates as numbers."""
     from ..loaders.spreadsheet import to_xlsx as workbook
+
     return workbook(EXPORT_FIELDS, rows, numbers=("lat", "lon"))
 
 

@@ -1,4 +1,5 @@
 """Asset pages for coordinators and admins: add, edit (with conflict page), check, archive, history."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,29 +9,49 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.auth import roles_required
 from .. import parsing, postcodes
+from ..accounts.auth import roles_required
 from ..db import session
 from ..directory import access, store
 from ..directory.records import RecordInvalid
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from ..taxonomy import all_terms
 from ..web import has_endpoint
 from . import assets, bp, suggestions
 from .community import MAX_QUEUE_PAGE, review_page
 from .display import ACTION_LABELS, Names, change_rows, three_way
-from .fields import (ACCESSIBILITY_LABELS, DAY_CHOICES, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS,
-                     error_map, form_fields, form_values, in_form_order, padded_schedule, posted_values,
-                     record_errors)
+from .fields import (
+    ACCESSIBILITY_LABELS,
+    DAY_CHOICES,
+    METHOD_LABELS,
+    MODE_LABELS,
+    VISIBILITY_LABELS,
+    error_map,
+    form_fields,
+    form_values,
+    in_form_order,
+    padded_schedule,
+    posted_values,
+    record_errors,
+)
 from .pin_map import pin_map
 
 EDITORS = ("coordinator", "admin")
 #: the new-asset form's "Not yet" answer to "Have you checked these details?" (records no check)
 NOT_CHECKED = "not-yet"
-NEW_ASSET_DEFAULTS = {"modes": ["in_person"], "visibility": "public", "categories": [], "audiences": [],
-                      "capabilities": [], "service_area_wards": [], "accessibility": [], "schedule": []}
+NEW_ASSET_DEFAULTS = {
+    "modes": ["in_person"],
+    "visibility": "public",
+    "categories": [],
+    "audiences": [],
+    "capabilities": [],
+    "service_area_wards": [],
+    "accessibility": [],
+    "schedule": [],
+}
 
 
 def _ward_choices(values: dict) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -62,8 +83,10 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         show_wards = area
     stewards = assets.steward_choices(service, current_user)
     terms = all_terms()
-    term_items = {tax: [(t.code, t.name, t.description if tax == "asset_type" else "") for t in items]
-                  for tax, items in terms.items()}
+    term_items = {
+        tax: [(t.code, t.name, t.description if tax == "asset_type" else "") for t in items]
+        for tax, items in terms.items()
+    }
     if service is not None:
         snap = store.service_snapshot(service)
         original = {k: "" if snap[k] is None else snap[k] for k in ("postcode", "lat", "lon")}
@@ -71,16 +94,27 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         original = {k: request.form.get(f"original_{k}", "") for k in ("postcode", "lat", "lon")}
     marks = error_map(errors)
     return {
-        "term_items": term_items, "original": original,
+        "term_items": term_items,
+        "original": original,
         "schedule_error": any(k.startswith("schedule-") for k in marks),
-        "values": values, "errors": errors, "error_map": marks,
-        "service": service, "terms": terms, "ward_groups": _ward_choices(values),
-        "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name)
-                                         .limit(2000)).scalars().all(),
+        "values": values,
+        "errors": errors,
+        "error_map": marks,
+        "service": service,
+        "terms": terms,
+        "ward_groups": _ward_choices(values),
+        "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name).limit(2000))
+        .scalars()
+        .all(),
         "accessibility_kinds": [(k, ACCESSIBILITY_LABELS[k]) for k in ACCESSIBILITY_KINDS],
-        "modes": MODE_LABELS, "visibilities": VISIBILITY_LABELS, "methods": METHOD_LABELS,
-        "days": DAY_CHOICES, "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
-        "pin": pin_map(lat, lon, show_wards), "stewards": stewards, "suggestion": suggestion,
+        "modes": MODE_LABELS,
+        "visibilities": VISIBILITY_LABELS,
+        "methods": METHOD_LABELS,
+        "days": DAY_CHOICES,
+        "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
+        "pin": pin_map(lat, lon, show_wards),
+        "stewards": stewards,
+        "suggestion": suggestion,
         "problem_types": suggestions.PROBLEM_TYPES,
     }
 
@@ -97,6 +131,7 @@ def _steward_arg():
 def _extra_errors(fields: dict, form_errors: list) -> list:
     """Form errors plus what the record parser says about the rest, so every problem shows at once."""
     from ..directory.records import parse_record
+
     try:
         parse_record(dict(fields), store.vocabulary(), store.known_wards())
     except RecordInvalid as exc:
@@ -117,15 +152,16 @@ def new_asset():
     method = request.form.get("verification_method") or ""
     if method and method != NOT_CHECKED:
         fields["last_verified"], fields["verification_method"] = dt.date.today().isoformat(), method
-    values = {**posted_values(request.form, fields), "verification_method": method,
-              "steward_id": request.form.get("steward_id", "")}
+    values = {
+        **posted_values(request.form, fields),
+        "verification_method": method,
+        "steward_id": request.form.get("steward_id", ""),
+    }
     if errors:
         return _render_form(values, _extra_errors(fields, errors), status=400, suggestion=suggestion)
     try:
-        with once("asset", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue"),
-                  recall=True) as claim:
-            service = assets.create_asset(current_user, fields, steward_id=_steward_arg(),
-                                          suggestion_id=suggestion_id)
+        with once("asset", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue"), recall=True) as claim:
+            service = assets.create_asset(current_user, fields, steward_id=_steward_arg(), suggestion_id=suggestion_id)
             claim.send_to(url_for("upkeep.edit_asset", asset_id=service.id))
     except ValidationError as exc:
         return _render_form(values, record_errors(exc), status=400, suggestion=suggestion)
@@ -147,8 +183,11 @@ def edit_asset(asset_id):
         return _render_form(_stored_values(service), [], service, suggestion=suggestion)
 
     fields, errors = form_fields(request.form)
-    values = {**posted_values(request.form, fields), "steward_id": request.form.get("steward_id", ""),
-              "version": request.form.get("version", "")}
+    values = {
+        **posted_values(request.form, fields),
+        "steward_id": request.form.get("steward_id", ""),
+        "version": request.form.get("version", ""),
+    }
     try:
         version = parsing.integer(request.form.get("version"), "version", low=1, high=parsing.MAX_VERSION)
     except ValidationError:
@@ -156,10 +195,10 @@ def edit_asset(asset_id):
     if errors:
         return _render_form(values, _extra_errors(fields, errors), service, 400, suggestion)
     try:
-        with once("asset-edit", request.form.get(FORM_TOKEN),
-                  fallback=url_for("upkeep.edit_asset", asset_id=asset_id)):
-            _, changes = assets.edit_asset(current_user, asset_id, fields, version, steward_id=_steward_arg(),
-                                           suggestion_id=suggestion_id)
+        with once("asset-edit", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.edit_asset", asset_id=asset_id)):
+            _, changes = assets.edit_asset(
+                current_user, asset_id, fields, version, steward_id=_steward_arg(), suggestion_id=suggestion_id
+            )
     except Conflict as exc:
         session.rollback()
         return _conflict_page(asset_id, fields, version, exc, suggestion)
@@ -188,13 +227,25 @@ def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggesti
     except NotFound:  # a version that never existed: compare with what is saved now
         base = current
     last = store.history(service.id)[0]
-    wards = set(current["service_area_wards"]) | set(base.get("service_area_wards") or []) \
+    wards = (
+        set(current["service_area_wards"])
+        | set(base.get("service_area_wards") or [])
         | set(fields.get("service_area_wards") or [])
+    )
     merged, rows = three_way(base, current, fields, Names(access.ward_names(wards)))
-    values = {**form_values({**current, **{k: ("" if v is None else v) for k, v in merged.items()}}),
-              "version": service.version, "steward_id": request.form.get("steward_id", "")}
-    conflict = {"message": exc.message, "rows": rows, "by": last.changed_by, "at": last.changed_at,
-                "your_version": version, "current_version": service.version}
+    values = {
+        **form_values({**current, **{k: ("" if v is None else v) for k, v in merged.items()}}),
+        "version": service.version,
+        "steward_id": request.form.get("steward_id", ""),
+    }
+    conflict = {
+        "message": exc.message,
+        "rows": rows,
+        "by": last.changed_by,
+        "at": last.changed_at,
+        "your_version": version,
+        "current_version": service.version,
+    }
     return _render_form(values, [], service, 409, suggestion, conflict=conflict)
 
 
@@ -217,10 +268,13 @@ def _unchecked(asset_id):
     message = "Choose how you checked it before marking it as still accurate"
     if back.path == url_for("upkeep.review_queue"):
         args = parse_qs(back.query)
-        page = parsing.collect([], parsing.integer, (args.get("page") or [None])[0], "page", low=1,
-                               high=MAX_QUEUE_PAGE, default=1) or 1
-        return review_page(page, (args.get("mine") or [""])[0] == "yes", verify_error=(asset_id, message),
-                           status=400)
+        page = (
+            parsing.collect(
+                [], parsing.integer, (args.get("page") or [None])[0], "page", low=1, high=MAX_QUEUE_PAGE, default=1
+            )
+            or 1
+        )
+        return review_page(page, (args.get("mine") or [""])[0] == "yes", verify_error=(asset_id, message), status=400)
     service = access.editable_service(current_user, asset_id, action="verify")
     return _render_form(_stored_values(service), [("verify-method", message)], service, 400)
 
@@ -266,11 +320,17 @@ def history(asset_id):
     changes = store.history(service.id)
     wards = set()
     for c in changes:
-        for v in (c.changes.get("service_area_wards") or [[], []]):
+        for v in c.changes.get("service_area_wards") or [[], []]:
             wards |= set(v or [])
     names = Names(access.ward_names(wards))
-    entries = [{"change": c, "action": ACTION_LABELS.get(c.action, c.action.capitalize()),
-                "rows": change_rows(c.changes, names)} for c in changes]
+    entries = [
+        {
+            "change": c,
+            "action": ACTION_LABELS.get(c.action, c.action.capitalize()),
+            "rows": change_rows(c.changes, names),
+        }
+        for c in changes
+    ]
     return render_template("upkeep/history.html", service=service, entries=entries)
 
 
@@ -279,14 +339,19 @@ def history(asset_id):
 def restore_version(asset_id, version):
     expected = _version_arg()
     try:
-        with once("restore-version", request.form.get(FORM_TOKEN),
-                  fallback=url_for("upkeep.history", asset_id=asset_id)):
+        with once(
+            "restore-version", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.history", asset_id=asset_id)
+        ):
             changes = assets.restore_version(current_user, asset_id, version, expected)
     except RecordInvalid as exc:
-        raise ValidationError(f"Version {version} cannot be restored as it is: {exc.message}. "
-                              "Edit the asset instead.") from None
-    flash(f"Version {version} has been restored as a new version." if changes
-          else f"The asset already says what version {version} said; nothing changed.")
+        raise ValidationError(
+            f"Version {version} cannot be restored as it is: {exc.message}. Edit the asset instead."
+        ) from None
+    flash(
+        f"Version {version} has been restored as a new version."
+        if changes
+        else f"The asset already says what version {version} said; nothing changed."
+    )
     return redirect(url_for("upkeep.history", asset_id=asset_id))
 
 

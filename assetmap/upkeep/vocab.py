@@ -7,6 +7,7 @@ id follows the seeded terms' scheme (UUIDv5 of the taxonomy URI and the code), s
 the same id in every installation. A term in use by any asset cannot be removed. Every change bumps
 the taxonomy's version, which the ORUK API publishes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,12 +22,13 @@ from sqlalchemy import func, select
 from .. import parsing
 from ..accounts.auth import roles_required
 from ..db import session
-from ..errors import Conflict, NotFound, ValidationError
-from ..loaders import transaction
 from ..directory import store
 from ..directory.records import TERM_FIELDS, RecordInvalid, parse_record
+from ..errors import Conflict, NotFound, ValidationError
+from ..loaders import transaction
 from ..models import Attribute, Service, Taxonomy, TaxonomyTerm
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from ..opendata.oruk import stable_id
 from ..taxonomy import TAXONOMY_CODES
 from . import bp
@@ -35,10 +37,18 @@ from .fields import error_map
 log = logging.getLogger("assetmap.terms")
 
 #: what each taxonomy is called on these pages
-TAXONOMY_LABELS = {"category": "Categories", "audience": "Who it is for", "capability": "What it can help with",
-                   "asset_type": "Asset types"}
-TERM_LABELS = {"category": "category", "audience": "group of people", "capability": "thing that matters",
-               "asset_type": "asset type"}
+TAXONOMY_LABELS = {
+    "category": "Categories",
+    "audience": "Who it is for",
+    "capability": "What it can help with",
+    "asset_type": "Asset types",
+}
+TERM_LABELS = {
+    "category": "category",
+    "audience": "group of people",
+    "capability": "thing that matters",
+    "asset_type": "asset type",
+}
 MAX_NAME = 80
 MAX_DESCRIPTION = 300
 MAX_CODE = 60
@@ -64,10 +74,18 @@ def code_for(name: str) -> str:
 
 def _clean(values: dict) -> tuple[dict, list[tuple[str, str]]]:
     errors: list[tuple[str, str]] = []
-    name = parsing.collect(errors, parsing.text, values.get("name"), "name", max_len=MAX_NAME,
-                           required="Enter a name", controls="refuse")
-    description = parsing.collect(errors, parsing.text, values.get("description"), "description",
-                                  max_len=MAX_DESCRIPTION, multiline=True, controls="refuse")
+    name = parsing.collect(
+        errors, parsing.text, values.get("name"), "name", max_len=MAX_NAME, required="Enter a name", controls="refuse"
+    )
+    description = parsing.collect(
+        errors,
+        parsing.text,
+        values.get("description"),
+        "description",
+        max_len=MAX_DESCRIPTION,
+        multiline=True,
+        controls="refuse",
+    )
     name = " ".join((name or "").split())
     if name and not code_for(name):
         errors.append(("name", "Name must contain letters or numbers"))
@@ -75,8 +93,11 @@ def _clean(values: dict) -> tuple[dict, list[tuple[str, str]]]:
 
 
 def _taxonomy(code: str) -> Taxonomy:
-    tax = session.execute(select(Taxonomy).where(Taxonomy.code == code)).scalar_one_or_none() \
-        if code in TAXONOMY_CODES else None
+    tax = (
+        session.execute(select(Taxonomy).where(Taxonomy.code == code)).scalar_one_or_none()
+        if code in TAXONOMY_CODES
+        else None
+    )
     if tax is None:
         raise NotFound("There is no such list of terms.")
     return tax
@@ -91,8 +112,9 @@ def _term(tax: Taxonomy, term_id) -> TaxonomyTerm:
 
 def usage() -> dict:
     """term id -> how many assets carry it."""
-    return dict(session.execute(select(Attribute.taxonomy_term_id, func.count())
-                                .group_by(Attribute.taxonomy_term_id)).all())
+    return dict(
+        session.execute(select(Attribute.taxonomy_term_id, func.count()).group_by(Attribute.taxonomy_term_id)).all()
+    )
 
 
 def _bump(tax: Taxonomy) -> None:
@@ -100,8 +122,7 @@ def _bump(tax: Taxonomy) -> None:
 
 
 def _same_name(tax: Taxonomy, name: str, except_id=None) -> bool:
-    q = select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == tax.id,
-                                      func.lower(TaxonomyTerm.name) == name.lower())
+    q = select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == tax.id, func.lower(TaxonomyTerm.name) == name.lower())
     if except_id is not None:
         q = q.where(TaxonomyTerm.id != except_id)
     return session.execute(q.limit(1)).first() is not None
@@ -112,15 +133,30 @@ def add_term(tax: Taxonomy, values: dict) -> TaxonomyTerm:
     if errors:
         raise _Invalid(errors)
     code = code_for(clean["name"])
-    taken = session.execute(select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == tax.id,
-                                                          TaxonomyTerm.code == code)).first()
+    taken = session.execute(
+        select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == tax.id, TaxonomyTerm.code == code)
+    ).first()
     if taken or _same_name(tax, clean["name"]):
-        raise _Invalid([("name", f"There is already a {TERM_LABELS[tax.code]} called “{clean['name']}” "
-                                 "(or one with the same code)")])
-    last = session.execute(select(func.max(TaxonomyTerm.term_order))
-                           .where(TaxonomyTerm.taxonomy_id == tax.id)).scalar() or 0
-    term = TaxonomyTerm(id=stable_id(tax.code, code), taxonomy_id=tax.id, code=code, name=clean["name"],
-                        description=clean["description"], term_order=last + 1)
+        raise _Invalid(
+            [
+                (
+                    "name",
+                    f"There is already a {TERM_LABELS[tax.code]} called “{clean['name']}” (or one with the same code)",
+                )
+            ]
+        )
+    last = (
+        session.execute(select(func.max(TaxonomyTerm.term_order)).where(TaxonomyTerm.taxonomy_id == tax.id)).scalar()
+        or 0
+    )
+    term = TaxonomyTerm(
+        id=stable_id(tax.code, code),
+        taxonomy_id=tax.id,
+        code=code,
+        name=clean["name"],
+        description=clean["description"],
+        term_order=last + 1,
+    )
     session.add(term)
     _bump(tax)
     session.flush()
@@ -152,10 +188,18 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
     if into is None or into.taxonomy_id != tax.id or into.id == term.id:
         raise _Invalid([("into", f"Choose another {TERM_LABELS[tax.code]} from the list")])
     field = TERM_FIELDS[tax.code]
-    services = session.execute(
-        select(Service).join(Attribute, Attribute.service_id == Service.id)
-        .where(Attribute.taxonomy_term_id == term.id).options(*store.snapshot_options())
-        .order_by(Service.name, Service.id)).unique().scalars().all()
+    services = (
+        session.execute(
+            select(Service)
+            .join(Attribute, Attribute.service_id == Service.id)
+            .where(Attribute.taxonomy_term_id == term.id)
+            .options(*store.snapshot_options())
+            .order_by(Service.name, Service.id)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
     vocab, wards = store.vocabulary(), store.known_wards()
     note = f"“{term.name}” merged into “{into.name}” on the terms page"
     for service in services:
@@ -167,8 +211,9 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
         try:
             rec = parse_record(raw, vocab, wards, resolve_postcode=False)
         except RecordInvalid as exc:
-            raise Conflict(f"“{service.name}” cannot be changed as it is ({exc.message}). Edit it first, "
-                           "then try again.") from None
+            raise Conflict(
+                f"“{service.name}” cannot be changed as it is ({exc.message}). Edit it first, then try again."
+            ) from None
         store.update_asset(service, rec, actor_id, note=note)
     session.flush()
     session.expire_all()
@@ -179,10 +224,16 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
 def remove_term(tax: Taxonomy, term: TaxonomyTerm) -> None:
     used = usage().get(term.id, 0)
     if used:
-        raise InUse(f"{used} asset{'s' if used != 1 else ''} {'are' if used != 1 else 'is'} tagged "
-                       f"“{term.name}”, so it cannot be removed. Change those assets first.")
-    if session.execute(select(func.count()).select_from(TaxonomyTerm)
-                       .where(TaxonomyTerm.taxonomy_id == tax.id)).scalar_one() <= 1:
+        raise InUse(
+            f"{used} asset{'s' if used != 1 else ''} {'are' if used != 1 else 'is'} tagged "
+            f"“{term.name}”, so it cannot be removed. Change those assets first."
+        )
+    if (
+        session.execute(
+            select(func.count()).select_from(TaxonomyTerm).where(TaxonomyTerm.taxonomy_id == tax.id)
+        ).scalar_one()
+        <= 1
+    ):
         raise InUse("This is the last term in the list, so it cannot be removed.")
     session.delete(term)
     _bump(tax)
@@ -190,25 +241,43 @@ def remove_term(tax: Taxonomy, term: TaxonomyTerm) -> None:
 
 def _refresh_search_vocabulary() -> None:
     from ..practitioners import usecases
+
     usecases.vocabulary(refresh=True)
 
 
 # --------------------------------------------------------------------------- pages
 
+
 @bp.get("/admin/terms")
 @roles_required("admin")
 def admin_terms():
-    taxonomies = sorted(session.execute(select(Taxonomy)).scalars(), key=lambda t: TAXONOMY_CODES.index(t.code)
-                        if t.code in TAXONOMY_CODES else 99)
-    return render_template("upkeep/terms.html", taxonomies=[t for t in taxonomies if t.code in TAXONOMY_CODES],
-                           used=usage(), labels=TAXONOMY_LABELS, term_labels=TERM_LABELS)
+    taxonomies = sorted(
+        session.execute(select(Taxonomy)).scalars(),
+        key=lambda t: TAXONOMY_CODES.index(t.code) if t.code in TAXONOMY_CODES else 99,
+    )
+    return render_template(
+        "upkeep/terms.html",
+        taxonomies=[t for t in taxonomies if t.code in TAXONOMY_CODES],
+        used=usage(),
+        labels=TAXONOMY_LABELS,
+        term_labels=TERM_LABELS,
+    )
 
 
 def _form(tax: Taxonomy, term: TaxonomyTerm | None, values: dict, errors: list, status: int = 200):
     others = [(str(t.id), t.name) for t in tax.terms if term is None or t.id != term.id]
-    return render_template("upkeep/term_form.html", tax=tax, term=term, values=values, errors=errors,
-                           error_map=error_map(errors), labels=TAXONOMY_LABELS, term_label=TERM_LABELS[tax.code],
-                           used=usage().get(term.id, 0) if term else 0, others=others), status
+    return render_template(
+        "upkeep/term_form.html",
+        tax=tax,
+        term=term,
+        values=values,
+        errors=errors,
+        error_map=error_map(errors),
+        labels=TAXONOMY_LABELS,
+        term_label=TERM_LABELS[tax.code],
+        used=usage().get(term.id, 0) if term else 0,
+        others=others,
+    ), status
 
 
 def _posted() -> dict:
@@ -259,8 +328,7 @@ def admin_term(taxonomy, term_id):
 def admin_merge_term(taxonomy, term_id):
     into_id = request.form.get("into", "")
     try:
-        with once("term-merge", request.form.get(FORM_TOKEN),
-                  fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
+        with once("term-merge", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
             with transaction():
                 tax = _taxonomy(taxonomy)
                 term = _term(tax, term_id)
@@ -271,8 +339,10 @@ def admin_merge_term(taxonomy, term_id):
         term = _term(tax, term_id)
         return _form(tax, term, {"name": term.name, "description": term.description}, exc.errors, 400)
     _refresh_search_vocabulary()
-    log.info("term merged", extra={"taxonomy": taxonomy, "code": code, "into": into_id, "assets": moved,
-                                   "by": str(current_user.id)})
+    log.info(
+        "term merged",
+        extra={"taxonomy": taxonomy, "code": code, "into": into_id, "assets": moved, "by": str(current_user.id)},
+    )
     flash(f"“{name}” has been removed; its {moved:,} asset{'s' if moved != 1 else ''} moved to the term you chose.")
     return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
 

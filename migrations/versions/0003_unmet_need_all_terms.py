@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -19,10 +20,16 @@ KINDS = ("category", "audience", "capability")
 
 def upgrade() -> None:
     for kind in KINDS:
-        op.add_column("unmet_need", sa.Column(f"{kind}_codes", postgresql.ARRAY(sa.String(length=60)),
-                                              server_default=sa.text("'{}'::varchar[]"), nullable=False))
-        op.execute(f"UPDATE unmet_need SET {kind}_codes = ARRAY[{kind}_code]::varchar[] "
-                   f"WHERE {kind}_code IS NOT NULL")
+        op.add_column(
+            "unmet_need",
+            sa.Column(
+                f"{kind}_codes",
+                postgresql.ARRAY(sa.String(length=60)),
+                server_default=sa.text("'{}'::varchar[]"),
+                nullable=False,
+            ),
+        )
+        op.execute(f"UPDATE unmet_need SET {kind}_codes = ARRAY[{kind}_code]::varchar[] WHERE {kind}_code IS NOT NULL")
         op.drop_column("unmet_need", f"{kind}_code")
 
 

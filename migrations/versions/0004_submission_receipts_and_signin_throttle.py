@@ -5,6 +5,7 @@ HMACs of a one-time token, an email or a client address.
 Revision ID: 0004
 Revises: 0003
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

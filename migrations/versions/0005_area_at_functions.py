@@ -11,6 +11,7 @@ Britain) so the GiST index on the area's ``geom`` answers it.
 Revision ID: 0005
 Revises: 0004
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,9 +25,11 @@ branch_labels = None
 depends_on = None
 
 #: (function, table, metres, degrees of longitude, degrees of latitude covering the metres in GB)
-AREAS = (("ward_at", "ward", 150, 0.0028, 0.0014),
-         ("lsoa_at", "lsoa", 150, 0.0028, 0.0014),
-         ("constituency_at", "constituency", 600, 0.0112, 0.0055))
+AREAS = (
+    ("ward_at", "ward", 150, 0.0028, 0.0014),
+    ("lsoa_at", "lsoa", 150, 0.0028, 0.0014),
+    ("constituency_at", "constituency", 600, 0.0112, 0.0055),
+)
 
 
 def _function(name: str, table: str, metres: int, dlon: float, dlat: float) -> str:
