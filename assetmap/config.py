@@ -65,4 +65,20 @@ def load_config() -> dict:
         "CREATE_DEMO_USERS": not production,
         # number of trusted reverse proxies in front of the app (X-Forwarded-For/Proto)
         "PROXY_HOPS": _int("PROXY_HOPS", 0),
+        # the address people reach the service at, for links in emails sent by the job runner
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        # mail (assetmap/mail): GOV.UK Notify if NOTIFY_API_KEY, else SMTP if SMTP_URL, else .eml files in var/outbox
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "NOTIFY_API_KEY": os.environ.get("NOTIFY_API_KEY", ""),
+        "NOTIFY_TEMPLATE_EMAIL": os.environ.get("NOTIFY_TEMPLATE_EMAIL", ""),
+        "NOTIFY_TEMPLATE_SMS": os.environ.get("NOTIFY_TEMPLATE_SMS", ""),
+        "NOTIFY_BASE_URL": os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(VAR_DIR / "outbox")),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_RETRY_SECONDS": _int("MAIL_RETRY_SECONDS", 60),
+        "MAIL_UNREACHABLE_AFTER": _int("MAIL_UNREACHABLE_AFTER", 3),
+        "MAIL_KEEP_DAYS": _int("MAIL_KEEP_DAYS", 90),
     }

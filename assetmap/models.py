@@ -14,22 +14,8 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    CheckConstraint,
-    Computed,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    Time,
-    UniqueConstraint,
-    func,
-    text,
+    ARRAY, Boolean, CheckConstraint, Computed, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric,
+    String, Text, Time, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -642,4 +628,78 @@ class SignInThrottle(Base):
     __table_args__ = (
         CheckConstraint("scope IN ('account','address')", name="signin_throttle_scope"),
         CheckConstraint("failures >= 0", name="signin_throttle_failures"),
+    )
+
+
+# --------------------------------------------------------------------------- mail and scheduled work
+
+class MailOutbox(Base):
+    """A message queued for the job runner to deliver (``assetmap/mail``).
+
+    The address and the rendered message are ``sealed`` (Fernet, keyed from SECRET_KEY) while the row is
+    queued and erased when it stops being queued (sent, failed for good, or suppressed): the CHECK
+    ``mail_outbox_sealed_while_queued`` holds the database to it. What stays is the template's name, what
+    the message was about (``ref``), the outcome and an HMAC of the recipient for counting hard failures.
+    """
+    __tablename__ = "mail_outbox"
+    id: Mapped[uuid.UUID] = _uuid()
+    kind: Mapped[str] = mapped_column(String(5), nullable=False)
+    template: Mapped[str] = mapped_column(String(80), nullable=False)
+    #: what the message is about, e.g. ``service:<uuid>`` - never personal data
+    ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    #: queueing again with the same key queues nothing (e.g. ``reminder-1:service:<uuid>:2026-11``)
+    once_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued", server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                         server_default=func.now())
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the error's class (and SMTP or HTTP status), never its text, which may quote the address
+    last_error: Mapped[str | None] = mapped_column(String(80))
+    recipient_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the provider's id for the message (GOV.UK Notify's notification id)
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                    server_default=func.now(), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('email','sms')", name="mail_outbox_kind"),
+        CheckConstraint("status IN ('queued','sent','failed','suppressed')", name="mail_outbox_status"),
+        CheckConstraint("attempts >= 0", name="mail_outbox_attempts"),
+        CheckConstraint("(status = 'queued') = (sealed IS NOT NULL)", name="mail_outbox_sealed_while_queued"),
+        Index("ix_mail_outbox_due", "next_attempt_at", postgresql_where=text("status = 'queued'")),
+    )
+
+
+class MailRecipient(Base):
+    """Hard failures in a row for one recipient, keyed by an HMAC of the kind and the address (never the
+    address): at ``MAIL_UNREACHABLE_AFTER`` the recipient is unreachable and nothing more is sent to it."""
+    __tablename__ = "mail_recipient"
+    recipient_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), nullable=False)
+    hard_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    unreachable_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('email','sms')", name="mail_recipient_kind"),
+        CheckConstraint("hard_failures >= 0", name="mail_recipient_failures"),
+    )
+
+
+class ScheduledJob(Base):
+    """One registered job's schedule and last run (``assetmap/jobs``); rows are added as jobs are registered."""
+    __tablename__ = "scheduled_job"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    every_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(10))
+    last_error: Mapped[str | None] = mapped_column(String(80))
+    last_summary: Mapped[str | None] = mapped_column(String(300))
+    runs: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    __table_args__ = (
+        CheckConstraint("every_seconds > 0", name="scheduled_job_every"),
+        CheckConstraint("last_status IS NULL OR last_status IN ('ok','failed')", name="scheduled_job_status"),
     )

@@ -12,7 +12,8 @@ the person; the record commits with the claim or rolls back with it, so a refuse
 and sent again. A later request with the same token finds the row and is sent there with "You have
 already ...". Two at once (a double click, two gunicorn workers) cannot both record: the second
 ``INSERT ... ON CONFLICT DO NOTHING`` waits on the primary key until the first commits, then finds it.
-Receipts are kept for ``KEEP_HOURS`` and deleted a few at a time by later claims.
+Receipts are kept for ``KEEP_HOURS`` and deleted a few at a time by later claims and, every hour, by the
+``forget-expired`` job (``assetmap/jobs/housekeeping.py``).
 
 The back button usually fetches the form again (a page whose request changed the session cookie is
 not kept by the browser), so the form comes back with a *new* token. For the forms where sending the
@@ -50,7 +51,7 @@ KEEP_HOURS = 24
 RECALL_MINUTES = 15
 _RECALL_KEY = "am_sent"
 _RECALL_MAX = 10
-_FORGET_BATCH = 200
+FORGET_BATCH = 200
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _API_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, as clients send UUIDs or ULIDs
 
@@ -145,15 +146,13 @@ class Claim:
         self.url = url
 
 
-def _forget_old() -> None:
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=KEEP_HOURS)
-    old = (
-        select(SubmissionReceipt.key_hash)
-        .where(SubmissionReceipt.created_at < cutoff)
-        .limit(_FORGET_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(delete(SubmissionReceipt).where(SubmissionReceipt.key_hash.in_(old.scalar_subquery())))
+def forget_expired(now: dt.datetime | None = None) -> int:
+    """Delete up to FORGET_BATCH receipts older than KEEP_HOURS (claims do a few; the job runner the rest)."""
+    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(hours=KEEP_HOURS)
+    old = (select(SubmissionReceipt.key_hash).where(SubmissionReceipt.created_at < cutoff)
+           .limit(FORGET_BATCH).with_for_update(skip_locked=True))
+    return session.execute(delete(SubmissionReceipt)
+                           .where(SubmissionReceipt.key_hash.in_(old.scalar_subquery()))).rowcount
 
 
 def _fingerprint(kind: str) -> str:
@@ -192,13 +191,11 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
         raise Repeated(kind, str(seen[0]))
     key = _key(kind, checked_token(token, api))
     digest = body_hash(body) if body is not None else None
-    _forget_old()
-    won = session.execute(
-        insert(SubmissionReceipt)
-        .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
-        .on_conflict_do_nothing(index_elements=["key_hash"])
-        .returning(SubmissionReceipt.key_hash)
-    ).first()
+    forget_expired()
+    won = session.execute(insert(SubmissionReceipt)
+                          .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
+                          .on_conflict_do_nothing(index_elements=["key_hash"])
+                          .returning(SubmissionReceipt.key_hash)).first()
     if won is None:
         row = session.execute(
             select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash).where(SubmissionReceipt.key_hash == key)

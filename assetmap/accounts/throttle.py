@@ -13,7 +13,7 @@ of the client address (an IPv6 address by its /64, which one person usually hold
 no account is counted exactly like one with an account, so the answer - including "Too many attempts" -
 never says whether an account exists. Counting is one ``INSERT ... ON CONFLICT DO NOTHING`` and a row
 lock, so workers racing on the same key count every failure. Rows are deleted once their window and
-cooling-off have passed.
+cooling-off have passed (a few by each failure, the rest by the hourly ``forget-expired`` job).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ACCOUNT_LIMIT = 5
 ADDRESS_LIMIT = 20
 WINDOW_MINUTES = 15
 COOLOFF_MINUTES = 10
-_FORGET_BATCH = 200
+FORGET_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -134,12 +134,9 @@ def failed(email: str, address: str | None, now: dt.datetime | None = None) -> L
     """Count a failed attempt for this email and address (own transaction); Locked if it began a cooling-off."""
     now = _now(now)
     with transaction():
-        _forget_old(now)
-        ends = [
-            t
-            for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
-            if t is not None
-        ]
+        forget_expired(now)
+        ends = [t for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
+                if t is not None]
     return Locked((max(ends) - now).total_seconds()) if ends else None
 
 
@@ -148,11 +145,10 @@ def forget_account(email: str) -> None:
     session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash == account_key(email)))
 
 
-def _forget_old(now: dt.datetime) -> None:
-    old = (
-        select(SignInThrottle.key_hash)
-        .where(SignInThrottle.expires_at < now)
-        .limit(_FORGET_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash.in_(old.scalar_subquery())))
+def forget_expired(now: dt.datetime | None = None) -> int:
+    """Delete up to FORGET_BATCH counts whose window and cooling-off are over (sign-ins do a few; the job runner
+    the rest); the caller commits."""
+    old = (select(SignInThrottle.key_hash).where(SignInThrottle.expires_at < _now(now))
+           .limit(FORGET_BATCH).with_for_update(skip_locked=True))
+    return session.execute(delete(SignInThrottle)
+                           .where(SignInThrottle.key_hash.in_(old.scalar_subquery()))).rowcount

@@ -1,0 +1,24 @@
+"""The service's own tidying: rows kept only for a while are deleted when their time is up, by the job
+runner rather than a few at a time by later requests (which never came on a quiet night)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..accounts import throttle
+from ..loaders import transaction
+from .. import once
+from .registry import job
+
+
+@job("forget-expired", every="1h")
+def forget_expired(now: dt.datetime) -> str:
+    """Delete submission receipts older than a day and sign-in counts whose window and cooling-off are over."""
+    receipts = counts = 0
+    while True:
+        with transaction():
+            r = once.forget_expired(now)
+            c = throttle.forget_expired(now)
+        receipts, counts = receipts + r, counts + c
+        if r < once.FORGET_BATCH and c < throttle.FORGET_BATCH:
+            break
+    return f"{receipts} receipts, {counts} sign-in counts deleted"
