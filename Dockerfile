@@ -15,7 +15,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 COPY --from=assets /src/node_modules ./node_modules
 RUN pip install --no-cache-dir --no-deps -e . && python scripts/vendor_assets.py && rm -rf node_modules \
-    && mkdir -p /app/var && chown -R assetmap /app/var
+    && mkdir -p /app/var/outbox && chown -R assetmap /app/var
 USER assetmap
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --retries=5 \

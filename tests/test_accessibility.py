@@ -733,3 +733,40 @@ def test_offline_base_map_shows_ward_names_and_the_council_boundary(site, databa
     finally:
         if server is not None:
             server.__exit__(None, None, None)
+
+
+def test_outbox_pages_and_the_email_itself(site, tmp_path):
+    """The admin's outbox reader (outside production), a message in it, a text message, and the HTML email as
+    a mail program shows it."""
+    from assetmap import mail
+    from assetmap.mail import outbox
+    from tests.mail_helpers import mail_config
+    app = site["app"]
+    with mail_config(app, MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
+        with app.app_context():
+            mail.queue_email("organiser@example.org", "test_message", ref=f"a11y:{TAG}",
+                             unsubscribe_url=site["base"] + "/privacy")
+            mail.queue_sms("07700 900982", "test_message", ref=f"a11y:{TAG}")
+            session.commit()
+            assert outbox.deliver_due().outcomes["sent"] == 2
+            session.remove()
+        try:
+            page = new_page(site, "admin")
+            page.goto(site["base"] + "/admin/outbox")
+            audit(page, "admin-outbox")
+            page.get_by_role("link", name="Test message from AssetMap").click()
+            page.wait_for_load_state("load")
+            audit(page, "admin-outbox-email")
+            page.get_by_role("link", name="Open the HTML version as a mail program shows it").click()
+            page.wait_for_load_state("load")
+            assert page.locator("h1").inner_text() == "Test message"
+            audit(page, "email-test-message")
+            page.goto(site["base"] + "/admin/outbox")
+            page.get_by_role("link", name="Text message").click()
+            page.wait_for_load_state("load")
+            audit(page, "admin-outbox-sms")
+        finally:
+            with app.app_context():
+                session.execute(text("DELETE FROM mail_outbox WHERE ref = :r"), {"r": f"a11y:{TAG}"})
+                session.commit()
+                session.remove()

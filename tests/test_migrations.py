@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -191,5 +193,47 @@ def test_0005_gives_places_their_areas_by_the_same_rule_both_ways(database_url):
             with engine.begin() as conn:
                 assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'ward_at'")).scalar_one() == 0
             assert [areas(*p) for p in points] == expected
+        finally:
+            engine.dispose()
+
+
+def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(database_url):
+    """0007 is reversible; a queued row must keep its seal and a finished one must not (CHECK)."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    ours = {"mail_outbox", "mail_recipient", "scheduled_job"}
+    with scratch_database(database_url, "_mig7") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        def tables():
+            with engine.connect() as conn:
+                return set(inspect(conn).get_table_names()) & ours
+
+        try:
+            migrate(command.upgrade, "0007")
+            assert tables() == ours
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO mail_outbox (kind, template, recipient_hash, sealed) "
+                                  "VALUES ('email', 't', 'h', 'x')"))
+            for bad in ("INSERT INTO mail_outbox (kind, template, recipient_hash) VALUES ('email', 't', 'h')",
+                        "INSERT INTO mail_outbox (kind, template, recipient_hash, status, sealed) "
+                        "VALUES ('email', 't', 'h', 'sent', 'x')"):
+                with pytest.raises(IntegrityError, match="mail_outbox_sealed_while_queued"):
+                    with engine.begin() as conn:
+                        conn.execute(text(bad))
+            migrate(command.downgrade, "0006")
+            assert tables() == set()
+            migrate(command.upgrade, "0007")
+            assert tables() == ours
         finally:
             engine.dispose()

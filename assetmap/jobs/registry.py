@@ -42,6 +42,11 @@ def parse_every(every: str | dt.timedelta) -> dt.timedelta:
     return delta
 
 
+def _where(fn) -> tuple:
+    code = getattr(fn, "__code__", None)
+    return fn.__module__, fn.__qualname__, code.co_firstlineno if code else None
+
+
 def job(name: str, every: str | dt.timedelta, description: str | None = None) -> Callable[[JobFn], JobFn]:
     """Register ``fn(now)`` to run every ``every`` under ``name`` (lower case and hyphens; unique)."""
     if not _NAME.match(name):
@@ -50,7 +55,7 @@ def job(name: str, every: str | dt.timedelta, description: str | None = None) ->
 
     def deco(fn: JobFn) -> JobFn:
         known = JOBS.get(name)
-        if known is not None and (known.fn.__module__, known.fn.__qualname__) != (fn.__module__, fn.__qualname__):
+        if known is not None and _where(known.fn) != _where(fn):   # the same function imported again is fine
             raise ValueError(f"two jobs are called {name!r}: {known.fn.__module__} and {fn.__module__}")
         lines = (fn.__doc__ or "").strip().splitlines()
         JOBS[name] = Job(name, interval, fn, description or (lines[0] if lines else ""))
