@@ -739,7 +739,7 @@ def test_outbox_pages_and_the_email_itself(site, tmp_path):
     """The admin's outbox reader (outside production), a message in it, a text message, and the HTML email as
     a mail program shows it."""
     from assetmap import mail
-    from assetmap.mail import outbox
+    from assetmap.mail import delivery
     from tests.mail_helpers import mail_config
     app = site["app"]
     with mail_config(app, MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
@@ -748,7 +748,7 @@ def test_outbox_pages_and_the_email_itself(site, tmp_path):
                              unsubscribe_url=site["base"] + "/privacy")
             mail.queue_sms("07700 900982", "test_message", ref=f"a11y:{TAG}")
             session.commit()
-            assert outbox.deliver_due().outcomes["sent"] == 2
+            assert delivery.deliver_due().outcomes["sent"] == 2
             session.remove()
         try:
             page = new_page(site, "admin")

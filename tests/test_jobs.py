@@ -138,12 +138,12 @@ def test_deliver_mail_is_a_job_and_running_it_twice_sends_nothing_twice(app, app
 
 def test_mail_retention_deletes_old_finished_rows_and_files(app, app_ctx, db, tmp_path):
     from assetmap import mail
-    from assetmap.mail import outbox
+    from assetmap.mail import delivery
     from tests.mail_helpers import mail_config
     with mail_config(app, MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY="", MAIL_KEEP_DAYS=90):
         old, new = mail.queue_email("a@example.org", "test_message"), mail.queue_email("b@example.org", "test_message")
         queued_old = mail.queue_email("c@example.org", "test_message", send_after=LATER + dt.timedelta(days=1))
-        outbox.deliver_due(LATER)
+        delivery.deliver_due(LATER)
         db.execute(text("UPDATE mail_outbox SET created_at = now() - interval '91 days' WHERE id IN (:a, :q)"),
                    {"a": old, "q": queued_old})
         files = sorted(tmp_path.glob("*.eml"))
@@ -224,7 +224,7 @@ def test_two_runners_at_once_run_a_job_once(app, committed, temp_job):
 def test_two_deliveries_at_once_send_each_message_once(app, committed, tmp_path, monkeypatch):
     from assetmap import mail
     from assetmap.db import session
-    from assetmap.mail import outbox, transports
+    from assetmap.mail import delivery, transports
     from tests.mail_helpers import mail_config
     sends = []
     real_send = transports.OutboxTransport.send
@@ -243,7 +243,7 @@ def test_two_deliveries_at_once_send_each_message_once(app, committed, tmp_path,
 
         def run():
             with app.app_context():
-                reports.append(outbox.deliver_due())
+                reports.append(delivery.deliver_due())
         threads = [threading.Thread(target=run) for _ in range(2)]
         for t in threads:
             t.start()

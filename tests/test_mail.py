@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from assetmap import mail
 from assetmap.errors import ValidationError
-from assetmap.mail import outbox, settings as mail_settings
+from assetmap.mail import delivery, sealing, settings as mail_settings
 from assetmap.models import MailOutbox, MailRecipient
 from tests.mail_helpers import (NOTIFY_EMAIL_TEMPLATE, NOTIFY_KEY, NOTIFY_SERVICE_ID, NOTIFY_SMS_TEMPLATE,
                                 SMTP_PASSWORD, SMTP_USER, mail_config, notify_server, smtp_server)
@@ -85,9 +85,9 @@ def test_queueing_keeps_no_address_or_body_in_clear_and_delivery_erases_them(app
     assert ADDRESS not in raw and "organiser" not in raw.lower() and "test message from" not in raw.lower()
     queued = row(db, msg_id)
     assert (queued.status, queued.template, queued.ref, queued.attempts) == ("queued", "test_message", "service:1234", 0)
-    assert queued.recipient_hash == outbox.recipient_hash("email", " Organiser.Lunch-Club@EXAMPLE.org ")
-    assert outbox.unseal(queued.sealed)["to"] == ADDRESS
-    report = outbox.deliver_due(NOW + dt.timedelta(days=1))
+    assert queued.recipient_hash == sealing.recipient_hash("email", " Organiser.Lunch-Club@EXAMPLE.org ")
+    assert sealing.unseal(queued.sealed)["to"] == ADDRESS
+    report = delivery.deliver_due(NOW + dt.timedelta(days=1))
     assert report.summary() == "1 sent"
     sent = row(db, msg_id)
     assert (sent.status, sent.sealed, sent.attempts) == ("sent", None, 1)
@@ -106,7 +106,7 @@ def test_a_message_is_queued_in_the_callers_transaction_and_goes_only_if_it_comm
     with db.begin_nested() as sp:
         mail.queue_email(ADDRESS, "test_message")
         sp.rollback()
-    assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "nothing due"
+    assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "nothing due"
     assert not outbox_dir.exists() or list(outbox_dir.glob("*.eml")) == []
 
 
@@ -150,8 +150,8 @@ def test_an_unknown_or_path_like_template_name_is_refused(app_ctx, db, outbox_di
 def test_the_outbox_default_writes_one_eml_with_text_html_and_unsubscribe_headers(app_ctx, db, outbox_dir):
     mail.queue_email(ADDRESS, "test_message", unsubscribe_url="https://assetmap.example.gov.uk/u/abc")
     mail.queue_sms(PHONE, "test_message")
-    assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "2 sent"
-    assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "nothing due"   # nothing twice
+    assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "2 sent"
+    assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "nothing due"   # nothing twice
     from assetmap.mail import reader
     messages, total = reader.listing(outbox_dir)
     assert total == 2
@@ -176,7 +176,7 @@ def test_smtp_with_starttls_and_sign_in_delivers_text_and_html(app, app_ctx, db,
         with mail_config(app, SMTP_URL=smtp_url(port), SMTP_CA_FILE=ca, MAIL_FROM="AssetMap <assetmap@example.gov.uk>",
                          NOTIFY_API_KEY=""):
             msg_id = mail.queue_email(ADDRESS, "test_message", unsubscribe_url="https://example.gov.uk/u/1")
-            assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
+            assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
     assert len(box.received) == 1
     got = box.received[0]
     assert got["tls"] and got["authenticated"]
@@ -196,7 +196,7 @@ def test_smtps_implicit_tls_delivers(app, app_ctx, db, tmp_path):
         with mail_config(app, SMTP_URL=smtp_url(port, "smtps"), SMTP_CA_FILE=ca, MAIL_FROM="assetmap@example.gov.uk",
                          NOTIFY_API_KEY=""):
             mail.queue_email(ADDRESS, "test_message")
-            assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
+            assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
     assert len(box.received) == 1 and box.received[0]["tls"] and box.received[0]["authenticated"]
 
 
@@ -205,7 +205,7 @@ def test_smtp_never_sends_the_password_or_the_message_without_starttls(app, app_
         with mail_config(app, SMTP_URL=smtp_url(port), SMTP_CA_FILE=ca, MAIL_FROM="assetmap@example.gov.uk",
                          NOTIFY_API_KEY=""):
             msg_id = mail.queue_email(ADDRESS, "test_message")
-            assert outbox.deliver_due(NOW).summary() == "1 retry"
+            assert delivery.deliver_due(NOW).summary() == "1 retry"
     assert box.received == []
     r = row(db, msg_id)
     assert (r.status, r.last_error, r.attempts) == ("queued", "StartTlsNotOffered", 1)
@@ -219,10 +219,10 @@ def test_an_untrusted_certificate_is_retried_with_exponential_back_off(app, app_
             waits = []
             now = NOW
             for _ in range(3):
-                assert outbox.deliver_due(now).summary() == "1 retry"
+                assert delivery.deliver_due(now).summary() == "1 retry"
                 r = row(db, msg_id)
                 waits.append((r.next_attempt_at - now).total_seconds())
-                assert outbox.deliver_due(r.next_attempt_at - dt.timedelta(seconds=1)).summary() == "nothing due"
+                assert delivery.deliver_due(r.next_attempt_at - dt.timedelta(seconds=1)).summary() == "nothing due"
                 now = r.next_attempt_at
     assert waits == [60, 120, 240]
     assert (r.last_error, r.attempts, r.status) == ("SSLCertVerificationError", 3, "queued")
@@ -234,11 +234,11 @@ def test_a_wrong_password_is_retried_and_never_counted_against_the_recipient(app
         with mail_config(app, SMTP_URL=f"smtp://{SMTP_USER}:wrong@127.0.0.1:{port}", SMTP_CA_FILE=ca,
                          MAIL_FROM="assetmap@example.gov.uk", NOTIFY_API_KEY=""):
             msg_id = mail.queue_email(ADDRESS, "test_message")
-            assert outbox.deliver_due(NOW).summary() == "1 retry"
+            assert delivery.deliver_due(NOW).summary() == "1 retry"
     # smtplib tries PLAIN, then LOGIN; this server hangs up after the second refusal
     assert row(db, msg_id).last_error in ("SMTPAuthenticationError 535", "SMTPServerDisconnected")
     assert row(db, msg_id).status == "queued" and box.received == []
-    assert db.get(MailRecipient, outbox.recipient_hash("email", ADDRESS)) is None
+    assert db.get(MailRecipient, sealing.recipient_hash("email", ADDRESS)) is None
 
 
 def test_a_4xx_reply_is_retried_until_max_attempts_then_failed_and_erased(app, app_ctx, db, tmp_path):
@@ -247,11 +247,11 @@ def test_a_4xx_reply_is_retried_until_max_attempts_then_failed_and_erased(app, a
         with mail_config(app, SMTP_URL=smtp_url(port), SMTP_CA_FILE=ca, MAIL_FROM="assetmap@example.gov.uk",
                          NOTIFY_API_KEY="", MAIL_MAX_ATTEMPTS=3):
             msg_id = mail.queue_email(ADDRESS, "test_message")
-            outcomes = [outbox.deliver_due(NOW + dt.timedelta(days=d)).summary() for d in range(4)]
+            outcomes = [delivery.deliver_due(NOW + dt.timedelta(days=d)).summary() for d in range(4)]
     assert outcomes == ["1 retry", "1 retry", "1 failed", "nothing due"]
     r = row(db, msg_id)
     assert (r.status, r.attempts, r.sealed, r.last_error) == ("failed", 3, None, "SMTPRecipientsRefused 451")
-    assert db.get(MailRecipient, outbox.recipient_hash("email", ADDRESS)) is None   # not a hard failure
+    assert db.get(MailRecipient, sealing.recipient_hash("email", ADDRESS)) is None   # not a hard failure
 
 
 def test_repeated_hard_failures_mark_the_recipient_unreachable_and_call_the_hook(app, app_ctx, db, tmp_path):
@@ -274,12 +274,12 @@ def test_repeated_hard_failures_mark_the_recipient_unreachable_and_call_the_hook
                 ids = [mail.queue_email(ADDRESS, "test_message", ref=f"service:{n}",
                                         send_after=NOW - dt.timedelta(seconds=10 - n)) for n in range(3)]
                 other = mail.queue_email("someone.else@example.org", "test_message")
-                assert outbox.deliver_due(NOW).summary() == "1 sent, 2 failed, 1 suppressed"
+                assert delivery.deliver_due(NOW).summary() == "1 sent, 2 failed, 1 suppressed"
                 results = [row(db, i) for i in ids]
                 assert not mail.is_unreachable("email", "someone.else@example.org")
                 assert row(db, other).status == "sent"
     finally:
-        from assetmap.mail.outbox import _bounce_handlers
+        from assetmap.mail.delivery import _bounce_handlers
         _bounce_handlers.remove(remember)
         _bounce_handlers.remove(broken)
     assert [(r.status, r.last_error) for r in results] == [
@@ -301,11 +301,11 @@ def test_a_delivery_resets_the_recipients_count(app, app_ctx, db, tmp_path):
                          NOTIFY_API_KEY="", MAIL_UNREACHABLE_AFTER=2):
             box.refuse[ADDRESS] = "550 5.1.1 No such user here"
             mail.queue_email(ADDRESS, "test_message")
-            outbox.deliver_due(NOW)
+            delivery.deliver_due(NOW)
             del box.refuse[ADDRESS]
             mail.queue_email(ADDRESS, "test_message")
-            outbox.deliver_due(NOW + dt.timedelta(seconds=1))
-    rec = db.get(MailRecipient, outbox.recipient_hash("email", ADDRESS))
+            delivery.deliver_due(NOW + dt.timedelta(seconds=1))
+    rec = db.get(MailRecipient, sealing.recipient_hash("email", ADDRESS))
     assert (rec.hard_failures, rec.unreachable_since) == (0, None)
 
 
@@ -319,7 +319,7 @@ def notify_config(base_url):
 def test_notify_gets_the_documented_email_request(app, app_ctx, db):
     with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
         msg_id = mail.queue_email(ADDRESS, "test_message", unsubscribe_url="https://assetmap.example.gov.uk/u/x")
-        assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
+        assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
     assert stub.problems == []
     (req,) = stub.requests
     assert req["path"] == "/v2/notifications/email"
@@ -336,7 +336,7 @@ def test_notify_gets_the_documented_sms_request(app, app_ctx, db):
     with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
         assert mail.sms_available()
         msg_id = mail.queue_sms(PHONE, "test_message", ref="service:1")
-        assert outbox.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
+        assert delivery.deliver_due(NOW + dt.timedelta(days=1)).summary() == "1 sent"
     assert stub.problems == []
     (req,) = stub.requests
     assert req["path"] == "/v2/notifications/sms"
@@ -350,7 +350,7 @@ def test_the_loopback_notify_refuses_a_request_signed_with_another_secret(app, a
     other_key = f"assetmap_test-{NOTIFY_SERVICE_ID}-00000000-0000-4000-8000-000000000000"
     with notify_server() as (base, stub), mail_config(app, **{**notify_config(base), "NOTIFY_API_KEY": other_key}):
         msg_id = mail.queue_email(ADDRESS, "test_message")
-        outbox.deliver_due(NOW + dt.timedelta(days=1))
+        delivery.deliver_due(NOW + dt.timedelta(days=1))
     assert stub.problems == ["JWT does not verify with the key's secret: InvalidSignatureError"]
     assert row(db, msg_id).status == "failed"   # the checker answers 400, as Notify would answer 403
 
@@ -361,10 +361,10 @@ def test_notify_400_is_permanent_and_other_errors_are_retried(app, app_ctx, db, 
     with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
         stub.status = status
         msg_id = mail.queue_email(ADDRESS, "test_message")
-        outbox.deliver_due(NOW + dt.timedelta(days=1))
+        delivery.deliver_due(NOW + dt.timedelta(days=1))
     r = row(db, msg_id)
     assert (r.status, r.last_error) == (outcome, error)
-    counted = db.get(MailRecipient, outbox.recipient_hash("email", ADDRESS))
+    counted = db.get(MailRecipient, sealing.recipient_hash("email", ADDRESS))
     assert (counted is not None) == (status == 400)
 
 
@@ -372,7 +372,7 @@ def test_notify_unreachable_is_retried(app, app_ctx, db):
     from tests.mail_helpers import free_port
     with mail_config(app, **notify_config(f"http://127.0.0.1:{free_port()}")):
         msg_id = mail.queue_email(ADDRESS, "test_message")
-        outbox.deliver_due(NOW + dt.timedelta(days=1))
+        delivery.deliver_due(NOW + dt.timedelta(days=1))
     assert (row(db, msg_id).status, row(db, msg_id).last_error) == ("queued", "Notify 503")
 
 
@@ -393,12 +393,12 @@ def test_no_address_phone_number_or_body_reaches_any_log(app, app_ctx, db, tmp_p
         with mail_config(app, SMTP_URL=smtp_url(port), SMTP_CA_FILE=ca, MAIL_FROM="assetmap@example.gov.uk",
                          NOTIFY_API_KEY=""):
             mail.queue_email(ADDRESS, "test_message")
-            outbox.deliver_due(NOW)
+            delivery.deliver_due(NOW)
     with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
         stub.status = 400
         mail.queue_sms(PHONE, "test_message")
         mail.queue_email(ADDRESS, "test_message")
-        outbox.deliver_due(NOW + dt.timedelta(days=1))
+        delivery.deliver_due(NOW + dt.timedelta(days=1))
     # every record but the loopback SMTP server's own ("mail.log", aiosmtpd's) and asyncio's
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records
                       if r.name not in ("mail.log", "asyncio"))
@@ -414,7 +414,7 @@ def test_the_outbox_reader_is_for_admins_and_shows_text_and_html(app, client, db
     from tests.upkeep_helpers import make_user
     with app.app_context():
         mail.queue_email(ADDRESS, "test_message")
-        outbox.deliver_due(NOW + dt.timedelta(days=1))
+        delivery.deliver_due(NOW + dt.timedelta(days=1))
         admin, coordinator = make_user("admin"), make_user("coordinator")   # committed to the test's savepoint
     login(client, coordinator)
     assert client.get("/admin/outbox").status_code == 403
@@ -436,3 +436,21 @@ def test_the_outbox_reader_does_not_exist_in_production(database_url):
     from assetmap import create_app
     prod = create_app({"SQLALCHEMY_URL": database_url, "SECRET_KEY": "k", "PRODUCTION": True})
     assert "mail.outbox_list" not in prod.view_functions
+
+
+def test_send_test_command_sends_now_and_says_how(app, runner, db, outbox_dir):
+    result = runner.invoke(args=["mail", "send-test", "admin@example.org"])
+    assert result.exit_code == 0, result.output
+    (written,) = [p.name for p in outbox_dir.glob("*.eml")]
+    assert result.output.strip() == f"Sent through outbox ({written})."
+    bad = runner.invoke(args=["mail", "send-test", "not an address"])
+    assert bad.exit_code != 0 and "Enter an email address in the correct format" in bad.output
+
+
+def test_send_test_command_reports_a_refusal(app, runner, db, tmp_path):
+    with smtp_server(tmp_path, "starttls") as (port, box, ca):
+        box.refuse["nobody@example.org"] = "550 5.1.1 No such user"
+        with mail_config(app, SMTP_URL=smtp_url(port), SMTP_CA_FILE=ca, MAIL_FROM="assetmap@example.gov.uk",
+                         NOTIFY_API_KEY=""):
+            result = runner.invoke(args=["mail", "send-test", "nobody@example.org"])
+    assert result.exit_code == 1 and result.output.strip() == "Failed: SMTPRecipientsRefused 550."

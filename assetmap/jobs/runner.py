@@ -71,7 +71,7 @@ def _run_locked(job: Job, now: dt.datetime, force: bool) -> Outcome:
         session.rollback()
         return Outcome(job.name, "not-due", next_due_at=row.next_due_at)
     previous_due = row.next_due_at
-    row.last_started_at = started = _utcnow()
+    row.last_started_at = _utcnow()
     session.commit()
     clock = time.perf_counter()
     try:

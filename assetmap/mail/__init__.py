@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 
 from .compose import external_url
-from .outbox import (HardBounce, SmsUnavailable, deliver_due, is_unreachable, mark_reachable, on_hard_bounce,
-                     queue_email, queue_sms, sms_available)
+from .delivery import HardBounce, deliver_due, on_hard_bounce
+from .outbox import SmsUnavailable, is_unreachable, mark_reachable, queue_email, queue_sms, sms_available
 from .settings import MailConfigError
 
 __all__ = ["HardBounce", "MailConfigError", "SmsUnavailable", "deliver_due", "external_url", "is_unreachable",
@@ -26,7 +26,10 @@ __all__ = ["HardBounce", "MailConfigError", "SmsUnavailable", "deliver_due", "ex
 def init_app(app) -> None:
     from . import cli, jobs, settings, views  # noqa: F401 - jobs registers the mail jobs on import
     # a setting that cannot work stops the app here, not the first reminder at night
-    app.extensions["assetmap.mail"] = settings.read(app.config)
+    app.extensions["assetmap.mail"] = chosen = settings.read(app.config)
+    if app.config.get("PRODUCTION") and chosen.email == "outbox":
+        logging.getLogger("assetmap.mail").warning(
+            "no mail service set up: messages are written to MAIL_OUTBOX_DIR, not sent (set SMTP_URL or NOTIFY_API_KEY)")
     # Notify's client logs a refused request with Notify's message; keep third-party text out of our logs
     logging.getLogger("notifications_python_client").setLevel(logging.ERROR)
     if not app.config.get("PRODUCTION"):

@@ -17,7 +17,7 @@ mail = click.Group("mail", help="Mail: check the set-up.")
 @with_appcontext
 def send_test(address, sms):
     """Queue a test message to ADDRESS and deliver what is due now; print what happened."""
-    from . import outbox
+    from . import delivery, outbox
     try:
         if sms:
             msg_id = outbox.queue_sms(address, "test_message")
@@ -27,7 +27,7 @@ def send_test(address, sms):
     except AppError as exc:
         session.rollback()
         raise click.ClickException(exc.message)
-    outbox.deliver_due()
+    delivery.deliver_due()
     row = session.get(MailOutbox, msg_id, populate_existing=True)
     how = outbox.settings().email if not sms else outbox.settings().sms
     if row.status == "sent":

@@ -8,13 +8,13 @@ from flask import current_app
 
 from ..jobs import job
 from ..loaders import transaction
-from . import outbox
+from . import delivery, outbox
 
 
 @job("deliver-mail", every="1m")
 def deliver_mail(now: dt.datetime) -> str:
     """Send queued emails and text messages that are due (retries back off exponentially)."""
-    return outbox.deliver_due(now).summary()
+    return delivery.deliver_due(now).summary()
 
 
 @job("mail-retention", every="1d")

@@ -1,135 +1,33 @@
-"""The mail queue: messages are queued in the caller's transaction and delivered by the job runner.
+"""The mail queue: messages are queued in the caller's transaction, for the job runner to deliver.
 
 Why a queue: a send inside a request would make a slow or broken mail server the user's problem, and a
 message sent before its transaction committed could describe something that never happened. Queueing in
-the same transaction as the change (``queue_email`` only flushes) means the message exists exactly when
-the change does; the ``deliver-mail`` job then sends it, retrying with exponential back-off
-(``MAIL_RETRY_SECONDS`` x 2^(attempt-1), at most six hours apart, ``MAIL_MAX_ATTEMPTS`` tries).
-
-Delivery takes one row at a time with ``FOR UPDATE SKIP LOCKED`` and commits its outcome before taking the
-next, so two runners at once never send the same message; a crash between the provider accepting a message
-and the commit can send it again (at least once, never silently lost).
+the same transaction as the change (``queue_email`` only flushes) means the message exists exactly when the
+change does; ``delivery.deliver_due`` (the ``deliver-mail`` job) sends it.
 
 Privacy: the address and the rendered message (which may name the person or their group) are kept only
-sealed with Fernet (a key derived from SECRET_KEY) and only while the row is queued; sending, failing for
-good or suppressing erases them (a CHECK constraint holds the database to it). The row keeps the template
-name, what it was about (``ref``), the outcome and an HMAC of the recipient. Errors are recorded and logged
-by class and status only. Changing SECRET_KEY makes queued messages unreadable: they fail as ``InvalidToken``.
-
-Hard failures: a permanent failure counts against its recipient (by HMAC); ``MAIL_UNREACHABLE_AFTER`` in a
-row (a delivery resets the count) marks the recipient unreachable, later messages to it are ``suppressed``
-unsent, and every function registered with ``on_hard_bounce`` is called with a ``HardBounce``.
+sealed (``sealing.py``) and only while the row is queued; what stays afterwards is the template name, what
+it was about (``ref``), the outcome and an HMAC of the recipient, for MAIL_KEEP_DAYS (``forget_old``).
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import json
-import logging
-import re
 import uuid
-from collections import Counter
-from dataclasses import dataclass
-from typing import Callable
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..db import session
-from ..errors import AppError, ValidationError
-from ..loaders import transaction
+from ..errors import AppError
 from ..models import MailOutbox, MailRecipient
 from . import compose, settings as mail_settings
-from .transports import Outgoing, Permanent, Transient, transport_for
-
-log = logging.getLogger("assetmap.mail")
-
-MAX_BACKOFF = dt.timedelta(hours=6)
-_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()-]{7,25}$")
+from .sealing import checked_email, checked_phone, recipient_hash, seal
 
 
 class SmsUnavailable(AppError):
     status = 503
     title = "Text messages cannot be sent"
-
-
-@dataclass(frozen=True)
-class HardBounce:
-    """What an ``on_hard_bounce`` handler is told: the message's kind, template and ``ref``, the error's code,
-    how many hard failures in a row its recipient has had, and whether it is now unreachable."""
-    kind: str
-    template: str
-    ref: str | None
-    error: str
-    failures: int
-    unreachable: bool
-
-
-_bounce_handlers: list[Callable[[HardBounce], None]] = []
-
-
-def on_hard_bounce(handler: Callable[[HardBounce], None]) -> Callable[[HardBounce], None]:
-    """Register ``handler(bounce)``; called in the delivery's transaction (in a savepoint: a handler that fails
-    is logged and rolled back alone). Usable as a decorator."""
-    if handler not in _bounce_handlers:
-        _bounce_handlers.append(handler)
-    return handler
-
-
-# --------------------------------------------------------------------------- sealing and hashing
-
-def _derived(purpose: bytes) -> bytes:
-    return hashlib.sha256(b"assetmap-mail|" + purpose + b"|" + current_app.config["SECRET_KEY"].encode()).digest()
-
-
-def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derived(b"seal")))
-
-
-def seal(payload: dict) -> bytes:
-    return _fernet().encrypt(json.dumps(payload, ensure_ascii=True).encode())
-
-
-def unseal(token: bytes) -> dict:
-    return json.loads(_fernet().decrypt(bytes(token)))
-
-
-def normalise(kind: str, address: str) -> str:
-    """An email address as compared (trimmed, lower case) or a phone number as digits with its +."""
-    text = (address or "").strip()
-    if kind == "email":
-        return text.lower()
-    digits = re.sub(r"[^0-9]", "", text)
-    if text.startswith("+"):
-        return "+" + digits
-    if digits.startswith("0"):
-        return "+44" + digits[1:]
-    return "+" + digits
-
-
-def recipient_hash(kind: str, address: str) -> str:
-    """An HMAC (keyed from SECRET_KEY) of the recipient: how hard failures are counted without the address."""
-    return hmac.new(_derived(b"recipient"), f"{kind}|{normalise(kind, address)}".encode(), hashlib.sha256).hexdigest()
-
-
-def checked_email(address) -> str:
-    text = address.strip() if isinstance(address, str) else ""
-    if len(text) > 254 or not _EMAIL.match(text):
-        raise ValidationError("Enter an email address in the correct format, like name@example.org", field="email")
-    return text
-
-
-def checked_phone(number) -> str:
-    text = number.strip() if isinstance(number, str) else ""
-    digits = re.sub(r"[^0-9]", "", text)
-    if not _PHONE_CHARS.match(text) or not 10 <= len(digits) <= 15:
-        raise ValidationError("Enter a mobile phone number, like 07700 900 982 or +44 7700 900 982", field="phone")
-    return normalise("sms", text)
 
 
 def _checked_key(value: str | None, name: str, limit: int) -> str | None:
@@ -139,8 +37,6 @@ def _checked_key(value: str | None, name: str, limit: int) -> str | None:
         raise ValueError(f"{name} must be 1 to {limit} characters without spaces")
     return value
 
-
-# --------------------------------------------------------------------------- queueing (the caller commits)
 
 def settings() -> mail_settings.MailSettings:
     ext = current_app.extensions
@@ -216,127 +112,9 @@ def mark_reachable(kind: str, address: str) -> None:
     session.execute(delete(MailRecipient).where(MailRecipient.recipient_hash == recipient_hash(kind, address)))
 
 
-# --------------------------------------------------------------------------- delivering (the job runner)
-
-@dataclass
-class DeliveryReport:
-    outcomes: Counter
-
-    def summary(self) -> str:
-        if not self.outcomes:
-            return "nothing due"
-        order = ("sent", "retry", "failed", "suppressed")
-        return ", ".join(f"{self.outcomes[k]} {k}" for k in order if self.outcomes[k])
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    base = dt.timedelta(seconds=int(current_app.config.get("MAIL_RETRY_SECONDS", 60)))
-    return min(base * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
-
-
-def _finish(row: MailOutbox, status: str, now: dt.datetime, error: str | None = None) -> None:
-    row.status, row.sealed = status, None    # the address and the message go with the queued state
-    if error is not None:
-        row.last_error = error
-    if status == "sent":
-        row.sent_at = now
-
-
-def _hard_failure(row: MailOutbox, error: str, now: dt.datetime) -> None:
-    limit = int(current_app.config.get("MAIL_UNREACHABLE_AFTER", 3))
-    counted = session.execute(
-        insert(MailRecipient).values(recipient_hash=row.recipient_hash, kind=row.kind, hard_failures=1,
-                                     last_failure_at=now)
-        .on_conflict_do_update(index_elements=["recipient_hash"],
-                               set_={"hard_failures": MailRecipient.hard_failures + 1, "last_failure_at": now})
-        .returning(MailRecipient.hard_failures, MailRecipient.unreachable_since)).one()
-    unreachable = counted.unreachable_since is not None or counted.hard_failures >= limit
-    if unreachable and counted.unreachable_since is None:
-        session.execute(update(MailRecipient).where(MailRecipient.recipient_hash == row.recipient_hash)
-                        .values(unreachable_since=now))
-    bounce = HardBounce(row.kind, row.template, row.ref, error, counted.hard_failures, unreachable)
-    log.warning("hard failure", extra={"detail": f"{row.kind} {row.template} {error}", "unreachable": unreachable})
-    for handler in list(_bounce_handlers):
-        try:
-            with session.begin_nested():
-                handler(bounce)
-        except Exception as exc:  # one handler's bug must not stop the queue or undo the outcome
-            log.error("hard-bounce handler failed", extra={"detail": f"{getattr(handler, '__name__', '?')}: "
-                                                                     f"{type(exc).__name__}"})
-
-
-def _outgoing(row: MailOutbox, payload: dict, sender: str) -> Outgoing:
-    to = payload["to"]
-    if row.kind == "sms":
-        return Outgoing(str(row.id), "sms", to, row.template, payload["text"])
-    composed = compose.Composed(payload["subject"], payload["text"], payload.get("html"))
-    email = compose.mime_message(composed, to, sender, row.template, payload.get("unsubscribe_url"))
-    return Outgoing(str(row.id), "email", to, row.template, composed.text, composed.subject, composed.html,
-                    payload.get("unsubscribe_url"), email)
-
-
-def _deliver(row: MailOutbox, now: dt.datetime) -> str:
-    """Try to send one locked, queued row; record the outcome on it. Returns the outcome."""
-    cfg = settings()
-    recipient = session.get(MailRecipient, row.recipient_hash)
-    if recipient is not None and recipient.unreachable_since is not None:
-        _finish(row, "suppressed", now, "RecipientUnreachable")
-        return "suppressed"
-    try:
-        payload = unseal(row.sealed)
-    except (InvalidToken, ValueError, TypeError):
-        _finish(row, "failed", now, "InvalidToken")   # sealed under another SECRET_KEY: nobody can read it
-        return "failed"
-    transport = transport_for(row.kind, cfg)
-    row.attempts += 1
-    row.last_attempt_at = now
-    try:
-        if transport is None:
-            raise Permanent("SmsUnavailable")
-        row.provider_ref = transport.send(_outgoing(row, payload, cfg.sender))
-    except Permanent as exc:
-        _finish(row, "failed", now, exc.code)
-        _hard_failure(row, exc.code, now)
-        return "failed"
-    except Exception as exc:  # Transient, or a bug in a transport: never let one message block the queue
-        code = exc.code if isinstance(exc, Transient) else type(exc).__name__
-        if row.attempts >= int(current_app.config.get("MAIL_MAX_ATTEMPTS", 10)):
-            _finish(row, "failed", now, code)
-            log.warning("gave up", extra={"detail": f"{row.kind} {row.template} {code} after {row.attempts}"})
-            return "failed"
-        row.last_error = code
-        row.next_attempt_at = now + backoff(row.attempts)
-        log.info("will retry", extra={"detail": f"{row.kind} {row.template} {code}"})
-        return "retry"
-    _finish(row, "sent", now)
-    if recipient is not None:
-        recipient.hard_failures = 0
-    return "sent"
-
-
-def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> DeliveryReport:
-    """Send up to ``limit`` due messages, one transaction each (the ``deliver-mail`` job)."""
-    now = now or _utcnow()
-    outcomes: Counter = Counter()
-    for _ in range(limit):
-        with transaction():
-            row = session.execute(
-                select(MailOutbox).where(MailOutbox.status == "queued", MailOutbox.next_attempt_at <= now)
-                .order_by(MailOutbox.next_attempt_at, MailOutbox.created_at).limit(1).with_for_update(skip_locked=True)
-            ).scalar_one_or_none()
-            if row is None:
-                break
-            outcomes[_deliver(row, now)] += 1
-    return DeliveryReport(outcomes)
-
-
 def forget_old(now: dt.datetime | None = None) -> int:
     """Delete finished outbox rows, and non-blocking failure counts, older than MAIL_KEEP_DAYS; the caller commits."""
-    now = now or _utcnow()
+    now = now or dt.datetime.now(dt.timezone.utc)
     cutoff = now - dt.timedelta(days=int(current_app.config.get("MAIL_KEEP_DAYS", 90)))
     rows = session.execute(delete(MailOutbox).where(MailOutbox.status != "queued", MailOutbox.created_at < cutoff)
                            ).rowcount
