@@ -136,40 +136,45 @@ DOCUMENTED = {
 }
 
 
-def check_notify_request(method: str, path: str, headers, raw: bytes, service_id: str, secret: str) -> list[str]:
-    """Everything wrong with this request by Notify's documented API (an empty list: it is right)."""
+def _check_headers(headers) -> list[str]:
     problems = []
-    kind = {"/v2/notifications/email": "email", "/v2/notifications/sms": "sms"}.get(path)
-    if method != "POST" or kind is None:
-        return [f"unexpected {method} {path}"]
     if headers.get("Content-Type") != "application/json":
         problems.append(f"Content-Type {headers.get('Content-Type')!r}")
     if not (headers.get("User-Agent") or "").startswith("NOTIFY-API-PYTHON-CLIENT/"):
         problems.append("User-Agent is not the official client's")
-    auth = headers.get("Authorization") or ""
-    if not auth.startswith("Bearer "):
-        problems.append("no Bearer token")
-    else:
-        token = auth[len("Bearer "):]
-        try:
-            header = jwt.get_unverified_header(token)
-            claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_iat": False})
-        except jwt.PyJWTError as exc:
-            problems.append(f"JWT does not verify with the key's secret: {type(exc).__name__}")
-        else:
-            if header.get("alg") != "HS256" or header.get("typ") != "JWT":
-                problems.append(f"JWT header {header}")
-            if claims.get("iss") != service_id:
-                problems.append("JWT iss is not the service id")
-            if not isinstance(claims.get("iat"), int) or abs(time.time() - claims["iat"]) > 30:
-                problems.append("JWT iat is not within 30 seconds of now")
+    return problems
+
+
+def _check_jwt(authorization: str, service_id: str, secret: str) -> list[str]:
+    """Notify's authorisation header: a JWT (HS256, typ JWT) signed with the key's secret, iss = service id,
+    iat within 30 seconds of Notify's clock."""
+    if not authorization.startswith("Bearer "):
+        return ["no Bearer token"]
+    token = authorization[len("Bearer "):]
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_iat": False})
+    except jwt.PyJWTError as exc:
+        return [f"JWT does not verify with the key's secret: {type(exc).__name__}"]
+    problems = []
+    if header.get("alg") != "HS256" or header.get("typ") != "JWT":
+        problems.append(f"JWT header {header}")
+    if claims.get("iss") != service_id:
+        problems.append("JWT iss is not the service id")
+    if not isinstance(claims.get("iat"), int) or abs(time.time() - claims["iat"]) > 30:
+        problems.append("JWT iat is not within 30 seconds of now")
+    return problems
+
+
+def _check_body(kind: str, raw: bytes) -> list[str]:
     try:
         body = json.loads(raw)
     except ValueError:
-        return problems + ["body is not JSON"]
-    required, optional = DOCUMENTED[kind]
+        return ["body is not JSON"]
     if not isinstance(body, dict):
-        return problems + ["body is not a JSON object"]
+        return ["body is not a JSON object"]
+    required, optional = DOCUMENTED[kind]
+    problems = []
     if missing := required - body.keys():
         problems.append(f"missing {sorted(missing)}")
     if extra := body.keys() - required - optional:
@@ -182,6 +187,15 @@ def check_notify_request(method: str, path: str, headers, raw: bytes, service_id
     if "reference" in body and not isinstance(body["reference"], str):
         problems.append("reference is not a string")
     return problems
+
+
+def check_notify_request(method: str, path: str, headers, raw: bytes, service_id: str, secret: str) -> list[str]:
+    """Everything wrong with this request by Notify's documented API (an empty list: it is right)."""
+    kind = {"/v2/notifications/email": "email", "/v2/notifications/sms": "sms"}.get(path)
+    if method != "POST" or kind is None:
+        return [f"unexpected {method} {path}"]
+    return (_check_headers(headers) + _check_jwt(headers.get("Authorization") or "", service_id, secret)
+            + _check_body(kind, raw))
 
 
 class NotifyStub:

@@ -454,3 +454,41 @@ def test_send_test_command_reports_a_refusal(app, runner, db, tmp_path):
                          NOTIFY_API_KEY=""):
             result = runner.invoke(args=["mail", "send-test", "nobody@example.org"])
     assert result.exit_code == 1 and result.output.strip() == "Failed: SMTPRecipientsRefused 550."
+
+
+def _signed(secret=None, iss=NOTIFY_SERVICE_ID, iat_offset=0, alg="HS256"):
+    import time
+
+    import jwt
+
+    from tests.mail_helpers import NOTIFY_SECRET
+    return "Bearer " + jwt.encode({"iss": iss, "iat": int(time.time()) + iat_offset}, secret or NOTIFY_SECRET,
+                                  algorithm=alg, headers={"typ": "JWT"})
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({}, None),
+    ({"path": "/v2/notifications/letter"}, "unexpected POST"),
+    ({"auth": "Bearer not-a-jwt"}, "JWT does not verify"),
+    ({"auth": _signed(iss="00000000-0000-4000-8000-000000000000")}, "iss is not the service id"),
+    ({"auth": _signed(iat_offset=-60)}, "iat is not within 30 seconds"),
+    ({"auth": _signed(alg="HS512")}, "JWT does not verify"),
+    ({"content_type": "text/plain"}, "Content-Type"),
+    ({"body": {"email": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE}}, "missing ['email_address']"),
+    ({"body": {"email_address": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE, "subject": "x"}},
+     "undocumented ['subject']"),
+    ({"body": {"email_address": "a@example.org", "template_id": "template-1"}}, "template_id is not a UUID"),
+    ({"body": {"email_address": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE,
+               "personalisation": {"n": 1}}}, "personalisation is not an object of strings"),
+])
+def test_the_loopback_notify_checker_catches_what_notify_would_refuse(change, problem):
+    """The checker the Notify tests rely on can fail: each departure from the documented request is named."""
+    import json
+
+    from tests.mail_helpers import NOTIFY_SECRET, check_notify_request
+    headers = {"Content-Type": change.get("content_type", "application/json"),
+               "User-Agent": "NOTIFY-API-PYTHON-CLIENT/13.0.0", "Authorization": change.get("auth", _signed())}
+    body = change.get("body", {"email_address": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE})
+    problems = check_notify_request("POST", change.get("path", "/v2/notifications/email"), headers,
+                                    json.dumps(body).encode(), NOTIFY_SERVICE_ID, NOTIFY_SECRET)
+    assert problems == [] if problem is None else any(problem in p for p in problems), problems

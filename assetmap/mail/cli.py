@@ -26,7 +26,7 @@ def send_test(address, sms):
         session.commit()
     except AppError as exc:
         session.rollback()
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from None
     delivery.deliver_due()
     row = session.get(MailOutbox, msg_id, populate_existing=True)
     how = outbox.settings().email if not sms else outbox.settings().sms

@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography.fernet import InvalidToken
 from flask import current_app
