@@ -58,7 +58,7 @@ def test_a_mail_setting_that_cannot_work_is_refused_naming_the_variable(config, 
     assert "p@host" not in str(err.value) and NOTIFY_KEY not in str(err.value)
 
 
-def test_create_app_stops_on_a_bad_mail_setting(database_url):
+def test_create_app_stops_on_a_bad_mail_setting(database_url, rebind_session):
     from assetmap import create_app
     with pytest.raises(mail_settings.MailConfigError, match="NOTIFY_API_KEY"):
         create_app({"SQLALCHEMY_URL": database_url, "SECRET_KEY": "k", "NOTIFY_API_KEY": "nope"})
@@ -432,7 +432,7 @@ def test_the_outbox_reader_is_for_admins_and_shows_text_and_html(app, client, db
         assert client.get(f"/admin/outbox/{bad}").status_code == 404
 
 
-def test_the_outbox_reader_does_not_exist_in_production(database_url):
+def test_the_outbox_reader_does_not_exist_in_production(database_url, rebind_session):
     from assetmap import create_app
     prod = create_app({"SQLALCHEMY_URL": database_url, "SECRET_KEY": "k", "PRODUCTION": True})
     assert "mail.outbox_list" not in prod.view_functions
@@ -470,9 +470,9 @@ def _signed(secret=None, iss=NOTIFY_SERVICE_ID, iat_offset=0):
     ({}, None),
     ({"path": "/v2/notifications/letter"}, "unexpected POST"),
     ({"auth": "Bearer not-a-jwt"}, "JWT does not verify"),
-    ({"auth": _signed(iss="00000000-0000-4000-8000-000000000000")}, "iss is not the service id"),
-    ({"auth": _signed(iat_offset=-60)}, "iat is not within 30 seconds"),
-    ({"auth": _signed()[:-3] + "abc"}, "JWT does not verify"),                 # signature tampered with
+    ({"token": {"iss": "00000000-0000-4000-8000-000000000000"}}, "iss is not the service id"),
+    ({"token": {"iat_offset": -60}}, "iat is not within 30 seconds"),
+    ({"tamper": True}, "JWT does not verify"),                                 # signature changed
     ({"content_type": "text/plain"}, "Content-Type"),
     ({"body": {"email": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE}}, "missing ['email_address']"),
     ({"body": {"email_address": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE, "subject": "x"}},
@@ -486,8 +486,11 @@ def test_the_loopback_notify_checker_catches_what_notify_would_refuse(change, pr
     import json
 
     from tests.mail_helpers import NOTIFY_SECRET, check_notify_request
+    auth = change.get("auth") or _signed(**change.get("token", {}))   # signed now: iat is checked against the clock
+    if change.get("tamper"):
+        auth = auth[:-3] + ("abc" if not auth.endswith("abc") else "xyz")
     headers = {"Content-Type": change.get("content_type", "application/json"),
-               "User-Agent": "NOTIFY-API-PYTHON-CLIENT/13.0.0", "Authorization": change.get("auth", _signed())}
+               "User-Agent": "NOTIFY-API-PYTHON-CLIENT/13.0.0", "Authorization": auth}
     body = change.get("body", {"email_address": "a@example.org", "template_id": NOTIFY_EMAIL_TEMPLATE})
     problems = check_notify_request("POST", change.get("path", "/v2/notifications/email"), headers,
                                     json.dumps(body).encode(), NOTIFY_SERVICE_ID, NOTIFY_SECRET)

@@ -24,9 +24,10 @@ import hmac
 import ipaddress
 import math
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..db import session
@@ -150,5 +151,5 @@ def forget_expired(now: dt.datetime | None = None) -> int:
     the rest); the caller commits."""
     old = (select(SignInThrottle.key_hash).where(SignInThrottle.expires_at < _now(now))
            .limit(FORGET_BATCH).with_for_update(skip_locked=True))
-    return session.execute(delete(SignInThrottle)
-                           .where(SignInThrottle.key_hash.in_(old.scalar_subquery()))).rowcount
+    done = session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash.in_(old.scalar_subquery())))
+    return cast(CursorResult, done).rowcount   # a DELETE's result is a cursor result
