@@ -100,7 +100,7 @@ class Mailbox:
 def _authenticator(server, session, envelope, mechanism, auth_data):
     ok = getattr(auth_data, "login", None) == SMTP_USER.encode() and \
         getattr(auth_data, "password", None) == SMTP_PASSWORD.encode()
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)   # handled=False: the server answers 535 itself
 
 
 @contextlib.contextmanager
@@ -112,7 +112,9 @@ def smtp_server(folder: Path, mode: str = "starttls", auth: bool = True):
     server_ctx.load_cert_chain(cert, key)
     mailbox = Mailbox()
     # (aiosmtpd counts only STARTTLS as TLS for auth_require_tls; an implicit-TLS connection is TLS throughout)
-    kwargs = {"authenticator": _authenticator, "auth_require_tls": mode != "implicit"} if auth else {}
+    # (and offers AUTH PLAIN only, so a wrong password is one refusal, not PLAIN's and then LOGIN's)
+    kwargs = {"authenticator": _authenticator, "auth_require_tls": mode != "implicit",
+              "auth_exclude_mechanism": ["LOGIN"]} if auth else {}
     if mode == "starttls":
         kwargs.update(tls_context=server_ctx, require_starttls=True)
     port = free_port()
