@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # the journeys: each area package registers its own blueprint(s)
     import importlib.util
+
     for name in ("practitioners", "upkeep", "coverage", "opendata", "ogcapi", "embed", "jobs", "mail"):
         if importlib.util.find_spec(f"{__name__}.{name}") is not None:
             importlib.import_module(f"{__name__}.{name}").init_app(app)

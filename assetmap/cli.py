@@ -319,9 +319,14 @@ def serve(port, host, workers):
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1 or $HOST")
 @click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "4")))
-@click.option("--jobs-every", type=click.IntRange(0, 3600), default=60, show_default=True,
-              help="Run due scheduled jobs (mail delivery, tidying) every this many seconds beside gunicorn, "
-                   "stopped with it; 0 for none (when cron, a systemd timer or another service runs them).")
+@click.option(
+    "--jobs-every",
+    type=click.IntRange(0, 3600),
+    default=60,
+    show_default=True,
+    help="Run due scheduled jobs (mail delivery, tidying) every this many seconds beside gunicorn, "
+    "stopped with it; 0 for none (when cron, a systemd timer or another service runs them).",
+)
 @click.pass_context
 def up(ctx, port, host, workers, jobs_every):
     """What `make run` does, in one process: migrate, load York and Birmingham if empty, demo
@@ -333,7 +338,7 @@ def up(ctx, port, host, workers, jobs_every):
     ctx.invoke(onboard, folder="data", if_empty=True, no_demo=False)
     ctx.invoke(demo)
     if jobs_every:
-        os.environ["ASSETMAP_JOBS_LOOP"] = str(jobs_every)   # gunicorn_conf starts and stops the loop
+        os.environ["ASSETMAP_JOBS_LOOP"] = str(jobs_every)  # gunicorn_conf starts and stops the loop
         click.echo(f"Scheduled jobs run every {jobs_every} s beside the web server (assetmap jobs list)")
     ctx.invoke(serve, port=port, host=host, workers=workers)
 

@@ -7,6 +7,7 @@ With ``ASSETMAP_JOBS_LOOP=SECONDS`` (set by ``assetmap up``, so by ``make run``)
 ``assetmap jobs run-due --loop SECONDS`` beside the workers and stops it when gunicorn stops; the loop also
 ends by itself if the master dies without stopping it. Docker runs the loop as its own service instead.
 """
+
 import os
 import subprocess
 import sys
@@ -24,8 +25,17 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
 
 
 def jobs_command(seconds: int, parent_pid: int) -> list:
-    return [sys.executable, "-c", "from assetmap.cli import main; main()", "jobs", "run-due",
-            "--loop", str(seconds), "--parent-pid", str(parent_pid)]
+    return [
+        sys.executable,
+        "-c",
+        "from assetmap.cli import main; main()",
+        "jobs",
+        "run-due",
+        "--loop",
+        str(seconds),
+        "--parent-pid",
+        str(parent_pid),
+    ]
 
 
 def on_starting(server):  # noqa: ARG001
@@ -39,6 +49,6 @@ def on_exit(server):  # noqa: ARG001
     if proc is not None and proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(timeout=30)   # a delivery in progress finishes first
+            proc.wait(timeout=30)  # a delivery in progress finishes first
         except subprocess.TimeoutExpired:
             proc.kill()

@@ -14,8 +14,23 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
-    ARRAY, Boolean, CheckConstraint, Computed, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric,
-    String, Text, Time, UniqueConstraint, func, text,
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -633,6 +648,7 @@ class SignInThrottle(Base):
 
 # --------------------------------------------------------------------------- mail and scheduled work
 
+
 class MailOutbox(Base):
     """A message queued for the job runner to deliver (``assetmap/mail``).
 
@@ -641,6 +657,7 @@ class MailOutbox(Base):
     ``mail_outbox_sealed_while_queued`` holds the database to it. What stays is the template's name, what
     the message was about (``ref``), the outcome and an HMAC of the recipient for counting hard failures.
     """
+
     __tablename__ = "mail_outbox"
     id: Mapped[uuid.UUID] = _uuid()
     kind: Mapped[str] = mapped_column(String(5), nullable=False)
@@ -651,8 +668,9 @@ class MailOutbox(Base):
     once_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued", server_default="queued")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                         server_default=func.now())
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: the error's class (and SMTP or HTTP status), never its text, which may quote the address
     last_error: Mapped[str | None] = mapped_column(String(80))
@@ -660,8 +678,9 @@ class MailOutbox(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: the provider's id for the message (GOV.UK Notify's notification id)
     provider_ref: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False,
-                                                    server_default=func.now(), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), index=True
+    )
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         CheckConstraint("kind IN ('email','sms')", name="mail_outbox_kind"),
@@ -675,6 +694,7 @@ class MailOutbox(Base):
 class MailRecipient(Base):
     """Hard failures in a row for one recipient, keyed by an HMAC of the kind and the address (never the
     address): at ``MAIL_UNREACHABLE_AFTER`` the recipient is unreachable and nothing more is sent to it."""
+
     __tablename__ = "mail_recipient"
     recipient_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(5), nullable=False)
@@ -689,6 +709,7 @@ class MailRecipient(Base):
 
 class ScheduledJob(Base):
     """One registered job's schedule and last run (``assetmap/jobs``); rows are added as jobs are registered."""
+
     __tablename__ = "scheduled_job"
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     every_seconds: Mapped[int] = mapped_column(Integer, nullable=False)

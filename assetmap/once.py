@@ -148,11 +148,16 @@ class Claim:
 
 def forget_expired(now: dt.datetime | None = None) -> int:
     """Delete up to FORGET_BATCH receipts older than KEEP_HOURS (claims do a few; the job runner the rest)."""
-    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(hours=KEEP_HOURS)
-    old = (select(SubmissionReceipt.key_hash).where(SubmissionReceipt.created_at < cutoff)
-           .limit(FORGET_BATCH).with_for_update(skip_locked=True))
-    return session.execute(delete(SubmissionReceipt)
-                           .where(SubmissionReceipt.key_hash.in_(old.scalar_subquery()))).rowcount
+    cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=KEEP_HOURS)
+    old = (
+        select(SubmissionReceipt.key_hash)
+        .where(SubmissionReceipt.created_at < cutoff)
+        .limit(FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(
+        delete(SubmissionReceipt).where(SubmissionReceipt.key_hash.in_(old.scalar_subquery()))
+    ).rowcount
 
 
 def _fingerprint(kind: str) -> str:
@@ -192,10 +197,12 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
     key = _key(kind, checked_token(token, api))
     digest = body_hash(body) if body is not None else None
     forget_expired()
-    won = session.execute(insert(SubmissionReceipt)
-                          .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
-                          .on_conflict_do_nothing(index_elements=["key_hash"])
-                          .returning(SubmissionReceipt.key_hash)).first()
+    won = session.execute(
+        insert(SubmissionReceipt)
+        .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(SubmissionReceipt.key_hash)
+    ).first()
     if won is None:
         row = session.execute(
             select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash).where(SubmissionReceipt.key_hash == key)

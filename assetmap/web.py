@@ -63,7 +63,7 @@ NAV = [
     ("upkeep.admin_users", "Users", ("admin",)),
     ("upkeep.admin_terms", "Terms", ("admin",)),
     ("embed.admin_sites", "Embedding", ("admin",)),
-    ("mail.outbox_list", "Outbox", ("admin",)),   # outside production only
+    ("mail.outbox_list", "Outbox", ("admin",)),  # outside production only
     ("upkeep.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
 ]
 

@@ -4,6 +4,7 @@ sign-in, and an HTTP server that checks each request against GOV.UK Notify's doc
 No mocks: the code under test opens real sockets, speaks real SMTP and TLS (with a certificate made here
 with ``cryptography``) and sends real HTTP through the official Notify client.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,19 +55,27 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and localhost, signed by its own key (so it is its own CA file)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AssetMap test SMTP")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -80,8 +89,8 @@ class Mailbox:
     """An aiosmtpd handler that keeps what arrives and refuses the recipients it is told to."""
 
     def __init__(self):
-        self.received: list = []      # (envelope sender, recipients, parsed message, session info)
-        self.refuse: dict[str, str] = {}   # address -> SMTP reply, e.g. '550 5.1.1 No such user'
+        self.received: list = []  # (envelope sender, recipients, parsed message, session info)
+        self.refuse: dict[str, str] = {}  # address -> SMTP reply, e.g. '550 5.1.1 No such user'
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address.lower())
@@ -92,15 +101,24 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         msg = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
-        self.received.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": msg,
-                              "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None, "authenticated": bool(session.authenticated)})
+        self.received.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "message": msg,
+                "tls": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
+                "authenticated": bool(session.authenticated),
+            }
+        )
         return "250 Message accepted for delivery"
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
-    ok = getattr(auth_data, "login", None) == SMTP_USER.encode() and \
-        getattr(auth_data, "password", None) == SMTP_PASSWORD.encode()
-    return AuthResult(success=ok, handled=False)   # handled=False: the server answers 535 itself
+    ok = (
+        getattr(auth_data, "login", None) == SMTP_USER.encode()
+        and getattr(auth_data, "password", None) == SMTP_PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
 
 
 @contextlib.contextmanager
@@ -113,13 +131,17 @@ def smtp_server(folder: Path, mode: str = "starttls", auth: bool = True):
     mailbox = Mailbox()
     # (aiosmtpd counts only STARTTLS as TLS for auth_require_tls; an implicit-TLS connection is TLS throughout)
     # (and offers AUTH PLAIN only, so a wrong password is one refusal, not PLAIN's and then LOGIN's)
-    kwargs = {"authenticator": _authenticator, "auth_require_tls": mode != "implicit",
-              "auth_exclude_mechanism": ["LOGIN"]} if auth else {}
+    kwargs = (
+        {"authenticator": _authenticator, "auth_require_tls": mode != "implicit", "auth_exclude_mechanism": ["LOGIN"]}
+        if auth
+        else {}
+    )
     if mode == "starttls":
         kwargs.update(tls_context=server_ctx, require_starttls=True)
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port,
-                            ssl_context=server_ctx if mode == "implicit" else None, **kwargs)
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, ssl_context=server_ctx if mode == "implicit" else None, **kwargs
+    )
     controller.start()
     try:
         yield port, mailbox, str(cert)
@@ -132,8 +154,10 @@ def smtp_server(folder: Path, mode: str = "starttls", auth: bool = True):
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: the request bodies Notify documents for POST /v2/notifications/{email,sms}: required and optional keys
 DOCUMENTED = {
-    "email": ({"email_address", "template_id"},
-              {"personalisation", "reference", "email_reply_to_id", "one_click_unsubscribe_url"}),
+    "email": (
+        {"email_address", "template_id"},
+        {"personalisation", "reference", "email_reply_to_id", "one_click_unsubscribe_url"},
+    ),
     "sms": ({"phone_number", "template_id"}, {"personalisation", "reference", "sms_sender_id"}),
 }
 
@@ -152,7 +176,7 @@ def _check_jwt(authorization: str, service_id: str, secret: str) -> list[str]:
     iat within 30 seconds of Notify's clock."""
     if not authorization.startswith("Bearer "):
         return ["no Bearer token"]
-    token = authorization[len("Bearer "):]
+    token = authorization[len("Bearer ") :]
     try:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"verify_iat": False})
@@ -196,8 +220,11 @@ def check_notify_request(method: str, path: str, headers, raw: bytes, service_id
     kind = {"/v2/notifications/email": "email", "/v2/notifications/sms": "sms"}.get(path)
     if method != "POST" or kind is None:
         return [f"unexpected {method} {path}"]
-    return (_check_headers(headers) + _check_jwt(headers.get("Authorization") or "", service_id, secret)
-            + _check_body(kind, raw))
+    return (
+        _check_headers(headers)
+        + _check_jwt(headers.get("Authorization") or "", service_id, secret)
+        + _check_body(kind, raw)
+    )
 
 
 class NotifyStub:
@@ -226,21 +253,38 @@ def notify_server(service_id: str = NOTIFY_SERVICE_ID, secret: str = NOTIFY_SECR
             stub.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
             if problems or stub.status == 400:
                 status = 400
-                answer = {"status_code": 400, "errors": [{"error": "BadRequestError",
-                                                          "message": "; ".join(problems) or "Not a valid email address"}]}
+                answer = {
+                    "status_code": 400,
+                    "errors": [
+                        {"error": "BadRequestError", "message": "; ".join(problems) or "Not a valid email address"}
+                    ],
+                }
             elif stub.status != 201:
                 status = stub.status
                 answer = {"status_code": status, "errors": [{"error": "Exception", "message": "Internal server error"}]}
             else:
                 status, nid = 201, str(uuid.uuid4())
                 kind = "email" if self.path.endswith("/email") else "sms"
-                content = ({"subject": body["personalisation"]["subject"], "body": body["personalisation"]["body"],
-                            "from_email": "assetmap@notifications.service.gov.uk"} if kind == "email" else
-                           {"body": body["personalisation"]["body"], "from_number": "AssetMap"})
-                answer = {"id": nid, "reference": body.get("reference"), "content": content,
-                          "uri": f"https://api.notifications.service.gov.uk/v2/notifications/{nid}",
-                          "template": {"id": body["template_id"], "version": 1,
-                                       "uri": f"https://api.notifications.service.gov.uk/v2/template/{body['template_id']}"}}
+                content = (
+                    {
+                        "subject": body["personalisation"]["subject"],
+                        "body": body["personalisation"]["body"],
+                        "from_email": "assetmap@notifications.service.gov.uk",
+                    }
+                    if kind == "email"
+                    else {"body": body["personalisation"]["body"], "from_number": "AssetMap"}
+                )
+                answer = {
+                    "id": nid,
+                    "reference": body.get("reference"),
+                    "content": content,
+                    "uri": f"https://api.notifications.service.gov.uk/v2/notifications/{nid}",
+                    "template": {
+                        "id": body["template_id"],
+                        "version": 1,
+                        "uri": f"https://api.notifications.service.gov.uk/v2/template/{body['template_id']}",
+                    },
+                }
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -741,11 +741,13 @@ def test_outbox_pages_and_the_email_itself(site, tmp_path):
     from assetmap import mail
     from assetmap.mail import delivery
     from tests.mail_helpers import mail_config
+
     app = site["app"]
     with mail_config(app, MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
         with app.app_context():
-            mail.queue_email("organiser@example.org", "test_message", ref=f"a11y:{TAG}",
-                             unsubscribe_url=site["base"] + "/privacy")
+            mail.queue_email(
+                "organiser@example.org", "test_message", ref=f"a11y:{TAG}", unsubscribe_url=site["base"] + "/privacy"
+            )
             mail.queue_sms("07700 900982", "test_message", ref=f"a11y:{TAG}")
             session.commit()
             assert delivery.deliver_due().outcomes["sent"] == 2

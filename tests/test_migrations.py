@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -223,11 +222,17 @@ def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(datab
             migrate(command.upgrade, "0007")
             assert tables() == ours
             with engine.begin() as conn:
-                conn.execute(text("INSERT INTO mail_outbox (kind, template, recipient_hash, sealed) "
-                                  "VALUES ('email', 't', 'h', 'x')"))
-            for bad in ("INSERT INTO mail_outbox (kind, template, recipient_hash) VALUES ('email', 't', 'h')",
-                        "INSERT INTO mail_outbox (kind, template, recipient_hash, status, sealed) "
-                        "VALUES ('email', 't', 'h', 'sent', 'x')"):
+                conn.execute(
+                    text(
+                        "INSERT INTO mail_outbox (kind, template, recipient_hash, sealed) "
+                        "VALUES ('email', 't', 'h', 'x')"
+                    )
+                )
+            for bad in (
+                "INSERT INTO mail_outbox (kind, template, recipient_hash) VALUES ('email', 't', 'h')",
+                "INSERT INTO mail_outbox (kind, template, recipient_hash, status, sealed) "
+                "VALUES ('email', 't', 'h', 'sent', 'x')",
+            ):
                 with pytest.raises(IntegrityError, match="mail_outbox_sealed_while_queued"):
                     with engine.begin() as conn:
                         conn.execute(text(bad))

@@ -136,8 +136,11 @@ def failed(email: str, address: str | None, now: dt.datetime | None = None) -> L
     now = _now(now)
     with transaction():
         forget_expired(now)
-        ends = [t for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
-                if t is not None]
+        ends = [
+            t
+            for t in (_count(account_key(email), "account", now), _count(address_key(address), "address", now))
+            if t is not None
+        ]
     return Locked((max(ends) - now).total_seconds()) if ends else None
 
 
@@ -149,7 +152,11 @@ def forget_account(email: str) -> None:
 def forget_expired(now: dt.datetime | None = None) -> int:
     """Delete up to FORGET_BATCH counts whose window and cooling-off are over (sign-ins do a few; the job runner
     the rest); the caller commits."""
-    old = (select(SignInThrottle.key_hash).where(SignInThrottle.expires_at < _now(now))
-           .limit(FORGET_BATCH).with_for_update(skip_locked=True))
+    old = (
+        select(SignInThrottle.key_hash)
+        .where(SignInThrottle.expires_at < _now(now))
+        .limit(FORGET_BATCH)
+        .with_for_update(skip_locked=True)
+    )
     done = session.execute(delete(SignInThrottle).where(SignInThrottle.key_hash.in_(old.scalar_subquery())))
-    return cast(CursorResult, done).rowcount   # a DELETE's result is a cursor result
+    return cast(CursorResult, done).rowcount  # a DELETE's result is a cursor result

@@ -1,12 +1,13 @@
 """The service's own tidying: rows kept only for a while are deleted when their time is up, by the job
 runner rather than a few at a time by later requests (which never came on a quiet night)."""
+
 from __future__ import annotations
 
 import datetime as dt
 
+from .. import once
 from ..accounts import throttle
 from ..loaders import transaction
-from .. import once
 from .registry import job
 
 

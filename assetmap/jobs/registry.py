@@ -3,12 +3,13 @@
 A job is a function ``fn(now) -> str | None`` (a one-line summary) that owns its transactions. Registering
 happens at import, so each area's ``init_app`` imports its jobs module; ``assetmap jobs list`` shows them all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -55,11 +56,12 @@ def job(name: str, every: str | dt.timedelta, description: str | None = None) ->
 
     def deco(fn: JobFn) -> JobFn:
         known = JOBS.get(name)
-        if known is not None and _where(known.fn) != _where(fn):   # the same function imported again is fine
+        if known is not None and _where(known.fn) != _where(fn):  # the same function imported again is fine
             raise ValueError(f"two jobs are called {name!r}: {known.fn.__module__} and {fn.__module__}")
         lines = (fn.__doc__ or "").strip().splitlines()
         JOBS[name] = Job(name, interval, fn, description or (lines[0] if lines else ""))
         return fn
+
     return deco
 
 

@@ -11,6 +11,7 @@ The next due time keeps the cadence (last due time + interval), skipping runs mi
 job that raises is rolled back, recorded as failed with its error's class (never its text, which may carry
 personal data) and tried again after at most ``RETRY_FAILED``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,14 +35,14 @@ RETRY_FAILED = dt.timedelta(minutes=10)
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    status: str             # ok | failed | not-due | busy
+    status: str  # ok | failed | not-due | busy
     summary: str = ""
     seconds: float = 0.0
     next_due_at: dt.datetime | None = None
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def lock_key(name: str) -> int:
@@ -53,9 +54,13 @@ def ensure_rows(now: dt.datetime) -> None:
     """A row for every registered job (due at once when new); a changed interval is recorded. Commits."""
     for job in JOBS.values():
         every = int(job.every.total_seconds())
-        session.execute(insert(ScheduledJob).values(name=job.name, every_seconds=every, next_due_at=now)
-                        .on_conflict_do_update(index_elements=["name"], set_={"every_seconds": every},
-                                               where=ScheduledJob.every_seconds != every))
+        session.execute(
+            insert(ScheduledJob)
+            .values(name=job.name, every_seconds=every, next_due_at=now)
+            .on_conflict_do_update(
+                index_elements=["name"], set_={"every_seconds": every}, where=ScheduledJob.every_seconds != every
+            )
+        )
     session.commit()
 
 
@@ -65,8 +70,9 @@ def _next_due(previous: dt.datetime, started: dt.datetime, every: dt.timedelta) 
 
 
 def _run_locked(job: Job, now: dt.datetime, force: bool) -> Outcome:
-    row = session.execute(select(ScheduledJob).where(ScheduledJob.name == job.name)
-                          .execution_options(populate_existing=True)).scalar_one()
+    row = session.execute(
+        select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
+    ).scalar_one()
     if not force and row.next_due_at > now:
         session.rollback()
         return Outcome(job.name, "not-due", next_due_at=row.next_due_at)
@@ -82,13 +88,13 @@ def _run_locked(job: Job, now: dt.datetime, force: bool) -> Outcome:
         status, error, summary = "failed", type(exc).__name__, ""
         log.error("job failed", extra={"detail": f"{job.name}: {error}"})
     seconds = time.perf_counter() - clock
-    row = session.execute(select(ScheduledJob).where(ScheduledJob.name == job.name)
-                          .execution_options(populate_existing=True)).scalar_one()
+    row = session.execute(
+        select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
+    ).scalar_one()
     row.last_finished_at = _utcnow()
     row.last_status, row.last_error, row.last_summary = status, error, str(summary)[:300]
     row.runs += 1
-    row.next_due_at = (_next_due(previous_due, now, job.every) if status == "ok"
-                       else now + min(job.every, RETRY_FAILED))
+    row.next_due_at = _next_due(previous_due, now, job.every) if status == "ok" else now + min(job.every, RETRY_FAILED)
     session.commit()
     if status == "ok":
         log.info("job ran", extra={"detail": f"{job.name}: {summary}"[:300], "ms": round(seconds * 1000, 1)})

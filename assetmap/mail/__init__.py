@@ -10,6 +10,7 @@ The API other areas call (details in each function's docstring and in the README
   address)``, ``mark_reachable(kind, address)``
 * ``external_url(endpoint, **values)`` for absolute links in messages (``PUBLIC_URL``)
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,19 +20,33 @@ from .delivery import HardBounce, deliver_due, on_hard_bounce
 from .outbox import SmsUnavailable, is_unreachable, mark_reachable, queue_email, queue_sms, sms_available
 from .settings import MailConfigError
 
-__all__ = ["HardBounce", "MailConfigError", "SmsUnavailable", "deliver_due", "external_url", "is_unreachable",
-           "mark_reachable", "on_hard_bounce", "queue_email", "queue_sms", "sms_available", "init_app"]
+__all__ = [
+    "HardBounce",
+    "MailConfigError",
+    "SmsUnavailable",
+    "deliver_due",
+    "external_url",
+    "is_unreachable",
+    "mark_reachable",
+    "on_hard_bounce",
+    "queue_email",
+    "queue_sms",
+    "sms_available",
+    "init_app",
+]
 
 
 def init_app(app) -> None:
     from . import cli, jobs, settings, views  # noqa: F401 - jobs registers the mail jobs on import
+
     # a setting that cannot work stops the app here, not the first reminder at night
     app.extensions["assetmap.mail"] = chosen = settings.read(app.config)
     if app.config.get("PRODUCTION") and chosen.email == "outbox":
         logging.getLogger("assetmap.mail").warning(
-            "no mail service set up: messages are written to MAIL_OUTBOX_DIR, not sent (set SMTP_URL or NOTIFY_API_KEY)")
+            "no mail service set up: messages are written to MAIL_OUTBOX_DIR, not sent (set SMTP_URL or NOTIFY_API_KEY)"
+        )
     # Notify's client logs a refused request with Notify's message; keep third-party text out of our logs
     logging.getLogger("notifications_python_client").setLevel(logging.ERROR)
     if not app.config.get("PRODUCTION"):
-        app.register_blueprint(views.bp)   # the outbox reader exists outside production only
+        app.register_blueprint(views.bp)  # the outbox reader exists outside production only
     app.cli.add_command(cli.mail)

@@ -1,4 +1,5 @@
 """``assetmap mail send-test ADDRESS``: check the mail set-up by sending one message now."""
+
 from __future__ import annotations
 
 import click
@@ -18,6 +19,7 @@ mail = click.Group("mail", help="Mail: check the set-up.")
 def send_test(address, sms):
     """Queue a test message to ADDRESS and deliver what is due now; print what happened."""
     from . import delivery, outbox
+
     try:
         if sms:
             msg_id = outbox.queue_sms(address, "test_message")

@@ -10,6 +10,7 @@ unsubscribe link; the email then also carries ``List-Unsubscribe`` and ``List-Un
 Links in messages are absolute: ``external_url`` builds them from ``PUBLIC_URL`` (needed when the job
 runner, outside any request, queues a reminder), or from the request's own address in development.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,11 @@ def _render_block(template, block: str, context: dict) -> str:
 
 
 def _context(context: dict | None, unsubscribe_url: str | None) -> dict:
-    base = {"service_name": "AssetMap", "unsubscribe_url": unsubscribe_url,
-            "public_url": current_app.config.get("PUBLIC_URL") or ""}
+    base = {
+        "service_name": "AssetMap",
+        "unsubscribe_url": unsubscribe_url,
+        "public_url": current_app.config.get("PUBLIC_URL") or "",
+    }
     base.update(context or {})
     return base
 
@@ -79,8 +83,9 @@ def render_sms(template: str, context: dict | None = None) -> str:
     return text.strip()
 
 
-def mime_message(composed: Composed, to: str, sender: str, template: str,
-                 unsubscribe_url: str | None = None) -> EmailMessage:
+def mime_message(
+    composed: Composed, to: str, sender: str, template: str, unsubscribe_url: str | None = None
+) -> EmailMessage:
     """The email as sent by SMTP and written to the outbox: text first, HTML as the alternative."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -89,7 +94,7 @@ def mime_message(composed: Composed, to: str, sender: str, template: str,
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)
-    msg["Auto-Submitted"] = "auto-generated"   # RFC 3834: no out-of-office replies to this
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to this
     msg["X-AssetMap-Template"] = template
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"

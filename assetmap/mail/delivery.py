@@ -13,13 +13,14 @@ Hard failures: a permanent failure (SMTP 5xx, Notify 400) counts against its rec
 messages to it are ``suppressed`` unsent, and every function registered with ``on_hard_bounce`` is called
 with a ``HardBounce``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
 from flask import current_app
@@ -43,6 +44,7 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 class HardBounce:
     """What an ``on_hard_bounce`` handler is told: the message's kind, template and ``ref``, the error's code,
     how many hard failures in a row its recipient has had, and whether it is now unreachable."""
+
     kind: str
     template: str
     ref: str | None
@@ -74,7 +76,7 @@ class DeliveryReport:
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -83,7 +85,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def _finish(row: MailOutbox, status: str, now: dt.datetime, error: str | None = None) -> None:
-    row.status, row.sealed = status, None    # the address and the message go with the queued state
+    row.status, row.sealed = status, None  # the address and the message go with the queued state
     if error is not None:
         row.last_error = error
     if status == "sent":
@@ -93,15 +95,21 @@ def _finish(row: MailOutbox, status: str, now: dt.datetime, error: str | None = 
 def _hard_failure(row: MailOutbox, error: str, now: dt.datetime) -> None:
     limit = int(current_app.config.get("MAIL_UNREACHABLE_AFTER", 3))
     counted = session.execute(
-        insert(MailRecipient).values(recipient_hash=row.recipient_hash, kind=row.kind, hard_failures=1,
-                                     last_failure_at=now)
-        .on_conflict_do_update(index_elements=["recipient_hash"],
-                               set_={"hard_failures": MailRecipient.hard_failures + 1, "last_failure_at": now})
-        .returning(MailRecipient.hard_failures, MailRecipient.unreachable_since)).one()
+        insert(MailRecipient)
+        .values(recipient_hash=row.recipient_hash, kind=row.kind, hard_failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=["recipient_hash"],
+            set_={"hard_failures": MailRecipient.hard_failures + 1, "last_failure_at": now},
+        )
+        .returning(MailRecipient.hard_failures, MailRecipient.unreachable_since)
+    ).one()
     unreachable = counted.unreachable_since is not None or counted.hard_failures >= limit
     if unreachable and counted.unreachable_since is None:
-        session.execute(update(MailRecipient).where(MailRecipient.recipient_hash == row.recipient_hash)
-                        .values(unreachable_since=now))
+        session.execute(
+            update(MailRecipient)
+            .where(MailRecipient.recipient_hash == row.recipient_hash)
+            .values(unreachable_since=now)
+        )
     bounce = HardBounce(row.kind, row.template, row.ref, error, counted.hard_failures, unreachable)
     log.warning("hard failure", extra={"detail": f"{row.kind} {row.template} {error}", "unreachable": unreachable})
     for handler in list(_bounce_handlers):
@@ -109,8 +117,10 @@ def _hard_failure(row: MailOutbox, error: str, now: dt.datetime) -> None:
             with session.begin_nested():
                 handler(bounce)
         except Exception as exc:  # one handler's bug must not stop the queue or undo the outcome
-            log.error("hard-bounce handler failed", extra={"detail": f"{getattr(handler, '__name__', '?')}: "
-                                                                     f"{type(exc).__name__}"})
+            log.error(
+                "hard-bounce handler failed",
+                extra={"detail": f"{getattr(handler, '__name__', '?')}: {type(exc).__name__}"},
+            )
 
 
 def _outgoing(row: MailOutbox, payload: dict, sender: str) -> Outgoing:
@@ -119,8 +129,17 @@ def _outgoing(row: MailOutbox, payload: dict, sender: str) -> Outgoing:
         return Outgoing(str(row.id), "sms", to, row.template, payload["text"])
     composed = compose.Composed(payload["subject"], payload["text"], payload.get("html"))
     email = compose.mime_message(composed, to, sender, row.template, payload.get("unsubscribe_url"))
-    return Outgoing(str(row.id), "email", to, row.template, composed.text, composed.subject, composed.html,
-                    payload.get("unsubscribe_url"), email)
+    return Outgoing(
+        str(row.id),
+        "email",
+        to,
+        row.template,
+        composed.text,
+        composed.subject,
+        composed.html,
+        payload.get("unsubscribe_url"),
+        email,
+    )
 
 
 def _deliver(row: MailOutbox, now: dt.datetime) -> str:
@@ -133,7 +152,7 @@ def _deliver(row: MailOutbox, now: dt.datetime) -> str:
     try:
         payload = unseal(row.sealed)
     except (InvalidToken, ValueError, TypeError):
-        _finish(row, "failed", now, "InvalidToken")   # sealed under another SECRET_KEY: nobody can read it
+        _finish(row, "failed", now, "InvalidToken")  # sealed under another SECRET_KEY: nobody can read it
         return "failed"
     transport = transport_for(row.kind, cfg)
     row.attempts += 1
@@ -169,8 +188,11 @@ def deliver_due(now: dt.datetime | None = None, limit: int = 200) -> DeliveryRep
     for _ in range(limit):
         with transaction():
             row = session.execute(
-                select(MailOutbox).where(MailOutbox.status == "queued", MailOutbox.next_attempt_at <= now)
-                .order_by(MailOutbox.next_attempt_at, MailOutbox.created_at).limit(1).with_for_update(skip_locked=True)
+                select(MailOutbox)
+                .where(MailOutbox.status == "queued", MailOutbox.next_attempt_at <= now)
+                .order_by(MailOutbox.next_attempt_at, MailOutbox.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
             ).scalar_one_or_none()
             if row is None:
                 break

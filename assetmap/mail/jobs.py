@@ -1,4 +1,5 @@
 """The mail component's scheduled work: deliver what is due, and forget what is old."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -9,6 +9,7 @@ Privacy: the address and the rendered message (which may name the person or thei
 sealed (``sealing.py``) and only while the row is queued; what stays afterwards is the template name, what
 it was about (``ref``), the outcome and an HMAC of the recipient, for MAIL_KEEP_DAYS (``forget_old``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,8 @@ from sqlalchemy.dialects.postgresql import insert
 from ..db import session
 from ..errors import AppError
 from ..models import MailOutbox, MailRecipient
-from . import compose, settings as mail_settings
+from . import compose
+from . import settings as mail_settings
 from .sealing import checked_email, checked_phone, recipient_hash, seal
 
 
@@ -50,20 +52,34 @@ def sms_available() -> bool:
     return settings().sms is not None
 
 
-def _queue(kind: str, to: str, template: str, payload: dict, ref: str | None, once_key: str | None,
-           send_after: dt.datetime | None) -> uuid.UUID:
+def _queue(
+    kind: str,
+    to: str,
+    template: str,
+    payload: dict,
+    ref: str | None,
+    once_key: str | None,
+    send_after: dt.datetime | None,
+) -> uuid.UUID:
     ref = _checked_key(ref, "ref", 120)
     once_key = _checked_key(once_key, "once_key", 200)
     if once_key is not None:
         found = session.execute(select(MailOutbox.id).where(MailOutbox.once_key == once_key)).scalar_one_or_none()
         if found is not None:
             return found
-    values = dict(kind=kind, template=template, ref=ref, once_key=once_key, status="queued",
-                  recipient_hash=recipient_hash(kind, to), sealed=seal({"to": to, **payload}))
+    values = dict(
+        kind=kind,
+        template=template,
+        ref=ref,
+        once_key=once_key,
+        status="queued",
+        recipient_hash=recipient_hash(kind, to),
+        sealed=seal({"to": to, **payload}),
+    )
     if send_after is not None:
         values["next_attempt_at"] = send_after
     stmt = insert(MailOutbox).values(**values).returning(MailOutbox.id)
-    if once_key is not None:   # two callers at once: the second waits on the unique key, then finds the first
+    if once_key is not None:  # two callers at once: the second waits on the unique key, then finds the first
         stmt = stmt.on_conflict_do_nothing(index_elements=["once_key"])
     new_id = session.execute(stmt).scalar_one_or_none()
     if new_id is None:
@@ -71,9 +87,16 @@ def _queue(kind: str, to: str, template: str, payload: dict, ref: str | None, on
     return new_id
 
 
-def queue_email(to: str, template: str, context: dict | None = None, *, ref: str | None = None,
-                once_key: str | None = None, unsubscribe_url: str | None = None,
-                send_after: dt.datetime | None = None) -> uuid.UUID:
+def queue_email(
+    to: str,
+    template: str,
+    context: dict | None = None,
+    *,
+    ref: str | None = None,
+    once_key: str | None = None,
+    unsubscribe_url: str | None = None,
+    send_after: dt.datetime | None = None,
+) -> uuid.UUID:
     """Queue the email ``templates/mail/{template}.txt|.html`` to ``to``; returns the outbox row's id.
 
     Rendered now (links need the request or PUBLIC_URL), delivered by the job runner. Runs in the caller's
@@ -84,13 +107,24 @@ def queue_email(to: str, template: str, context: dict | None = None, *, ref: str
     """
     to = checked_email(to)
     composed = compose.render_email(template, context, unsubscribe_url)
-    payload = {"subject": composed.subject, "text": composed.text, "html": composed.html,
-               "unsubscribe_url": unsubscribe_url}
+    payload = {
+        "subject": composed.subject,
+        "text": composed.text,
+        "html": composed.html,
+        "unsubscribe_url": unsubscribe_url,
+    }
     return _queue("email", to, template, payload, ref, once_key, send_after)
 
 
-def queue_sms(to: str, template: str, context: dict | None = None, *, ref: str | None = None,
-              once_key: str | None = None, send_after: dt.datetime | None = None) -> uuid.UUID:
+def queue_sms(
+    to: str,
+    template: str,
+    context: dict | None = None,
+    *,
+    ref: str | None = None,
+    once_key: str | None = None,
+    send_after: dt.datetime | None = None,
+) -> uuid.UUID:
     """Queue the text message ``templates/mail/{template}.sms.txt`` to the phone number ``to``.
 
     SmsUnavailable (503) when no transport can send texts (SMTP only): check ``sms_available()`` first to
@@ -114,10 +148,12 @@ def mark_reachable(kind: str, address: str) -> None:
 
 def forget_old(now: dt.datetime | None = None) -> int:
     """Delete finished outbox rows, and non-blocking failure counts, older than MAIL_KEEP_DAYS; the caller commits."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     cutoff = now - dt.timedelta(days=int(current_app.config.get("MAIL_KEEP_DAYS", 90)))
-    rows = session.execute(delete(MailOutbox).where(MailOutbox.status != "queued", MailOutbox.created_at < cutoff)
-                           ).rowcount
-    session.execute(delete(MailRecipient).where(MailRecipient.unreachable_since.is_(None),
-                                                MailRecipient.last_failure_at < cutoff))
+    rows = session.execute(
+        delete(MailOutbox).where(MailOutbox.status != "queued", MailOutbox.created_at < cutoff)
+    ).rowcount
+    session.execute(
+        delete(MailRecipient).where(MailRecipient.unreachable_since.is_(None), MailRecipient.last_failure_at < cutoff)
+    )
     return rows

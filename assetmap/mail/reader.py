@@ -1,4 +1,5 @@
 """Reading the outbox folder back: the ``.eml`` files the embedded default writes, newest first."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,18 +37,25 @@ def _parse(path: Path) -> Stored:
         date = parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
     except (TypeError, ValueError):
         date = None
-    return Stored(path.name, str(msg.get("X-AssetMap-Kind", "email")), str(msg.get("To", "")),
-                  str(msg.get("Subject", "")), str(msg.get("X-AssetMap-Template", "")), date,
-                  text_part.get_content() if text_part is not None else "",
-                  html_part.get_content() if html_part is not None else None,
-                  [(k, str(v)) for k, v in msg.items()])
+    return Stored(
+        path.name,
+        str(msg.get("X-AssetMap-Kind", "email")),
+        str(msg.get("To", "")),
+        str(msg.get("Subject", "")),
+        str(msg.get("X-AssetMap-Template", "")),
+        date,
+        text_part.get_content() if text_part is not None else "",
+        html_part.get_content() if html_part is not None else None,
+        [(k, str(v)) for k, v in msg.items()],
+    )
 
 
 def listing(folder: str | Path, limit: int = PAGE) -> tuple[list[Stored], int]:
     """The newest ``limit`` messages and how many there are in all."""
     folder = Path(folder)
-    names = sorted((p.name for p in folder.glob("*.eml") if _FILE.match(p.name)), reverse=True) \
-        if folder.is_dir() else []
+    names = (
+        sorted((p.name for p in folder.glob("*.eml") if _FILE.match(p.name)), reverse=True) if folder.is_dir() else []
+    )
     return [_parse(folder / n) for n in names[:limit]], len(names)
 
 

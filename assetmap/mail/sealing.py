@@ -1,5 +1,6 @@
 """What keeps addresses and messages private in the queue: Fernet sealing and recipient HMACs, both keyed from
 SECRET_KEY (each purpose its own derived key), and the checks an address or a number passes at the edge."""
+
 from __future__ import annotations
 
 import base64

@@ -10,6 +10,7 @@ from the first byte, both verify the server's certificate (``SMTP_CA_FILE`` adds
 Notify goes through the official ``notifications-python-client`` with one generic template per channel whose
 whole content is personalisation: ``((subject))`` and ``((body))`` for email, ``((body))`` for text messages.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,17 +42,18 @@ class Transient(DeliveryError):
 @dataclass(frozen=True)
 class Outgoing:
     id: str
-    kind: str                # email | sms
+    kind: str  # email | sms
     to: str
     template: str
     text: str
     subject: str = ""
     html: str | None = None
     unsubscribe_url: str | None = None
-    email: EmailMessage | None = None   # the MIME message (SMTP and the outbox send it as it is)
+    email: EmailMessage | None = None  # the MIME message (SMTP and the outbox send it as it is)
 
 
 # --------------------------------------------------------------------------- SMTP
+
 
 def _smtp_code(exc: smtplib.SMTPResponseException) -> str:
     return f"{type(exc).__name__} {exc.smtp_code}"
@@ -97,43 +99,52 @@ class SmtpTransport:
         except smtplib.SMTPDataError as exc:
             raise (Permanent if 500 <= exc.smtp_code < 600 else Transient)(_smtp_code(exc)) from None
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as exc:
-            raise Transient(_smtp_code(exc)) from None   # our configuration, not the recipient
+            raise Transient(_smtp_code(exc)) from None  # our configuration, not the recipient
         except smtplib.SMTPResponseException as exc:
             raise Transient(_smtp_code(exc)) from None
         except DeliveryError:
             raise
-        except (OSError, smtplib.SMTPException) as exc:   # refused, timed out, TLS, disconnected
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS, disconnected
             raise Transient(type(exc).__name__) from None
         return None
 
 
 # --------------------------------------------------------------------------- GOV.UK Notify
 
+
 class NotifyTransport:
     name = "notify"
 
     def __init__(self, cfg: Notify, timeout: int = 30):
         from notifications_python_client.notifications import NotificationsAPIClient
+
         self.cfg = cfg
         self.client = NotificationsAPIClient(cfg.api_key, base_url=cfg.base_url, timeout=timeout)
 
     def send(self, message: Outgoing) -> str | None:
         from notifications_python_client.errors import APIError
+
         cfg = self.cfg
         try:
             if message.kind == "email":
                 if not cfg.email_template:
                     raise Permanent("NotifyEmailTemplateNotSet")
                 response = self.client.send_email_notification(
-                    email_address=message.to, template_id=cfg.email_template,
+                    email_address=message.to,
+                    template_id=cfg.email_template,
                     personalisation={"subject": message.subject, "body": message.text},
-                    reference=message.id, one_click_unsubscribe_url=message.unsubscribe_url)
+                    reference=message.id,
+                    one_click_unsubscribe_url=message.unsubscribe_url,
+                )
             else:
                 if not cfg.sms_template:
                     raise Permanent("NotifySmsTemplateNotSet")
                 response = self.client.send_sms_notification(
-                    phone_number=message.to, template_id=cfg.sms_template,
-                    personalisation={"body": message.text}, reference=message.id)
+                    phone_number=message.to,
+                    template_id=cfg.sms_template,
+                    personalisation={"body": message.text},
+                    reference=message.id,
+                )
         except APIError as exc:
             status = exc.status_code
             # 400: Notify refused this message (a bad address, a team-only key); 403 (our key or clock),
@@ -148,9 +159,11 @@ class NotifyTransport:
 
 # --------------------------------------------------------------------------- the outbox folder
 
+
 class OutboxTransport:
     """Writes each message as an ``.eml`` file (text messages too, as a one-part message with
     ``X-AssetMap-Kind: sms``), for development and for trying the service without a mail server."""
+
     name = "outbox"
 
     def __init__(self, folder: str | Path):
@@ -165,15 +178,15 @@ class OutboxTransport:
             data["Subject"] = "Text message"
             data["X-AssetMap-Kind"] = "sms"
             data["X-AssetMap-Template"] = message.template
-            data["Date"] = dt.datetime.now(dt.timezone.utc)
+            data["Date"] = dt.datetime.now(dt.UTC)
             data.set_content(message.text)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            name = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{message.id}.eml"
+            name = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{message.id}.eml"
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data.as_bytes())
-            os.replace(tmp, self.folder / name)   # appears whole or not at all
+            os.replace(tmp, self.folder / name)  # appears whole or not at all
         except OSError as exc:
             raise Transient(type(exc).__name__) from None
         return name

@@ -8,6 +8,7 @@ HMAC of the address.
 Revision ID: 0007
 Revises: 0006
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -44,8 +45,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("once_key"),
     )
-    op.create_index("ix_mail_outbox_due", "mail_outbox", ["next_attempt_at"],
-                    postgresql_where=sa.text("status = 'queued'"))
+    op.create_index(
+        "ix_mail_outbox_due", "mail_outbox", ["next_attempt_at"], postgresql_where=sa.text("status = 'queued'")
+    )
     op.create_index("ix_mail_outbox_created_at", "mail_outbox", ["created_at"])
     op.create_index("ix_mail_outbox_ref", "mail_outbox", ["ref"])
     op.create_table(
