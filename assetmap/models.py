@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import vocabulary as v
 from .geo import SRID_WGS84
 
 
@@ -58,6 +59,11 @@ def _polygon(nullable: bool = False) -> Mapped[WKBElement]:
 
 def _point(nullable: bool = True) -> Mapped[WKBElement | None]:
     return mapped_column(Geometry("POINT", srid=SRID_WGS84, spatial_index=True), nullable=nullable)
+
+
+def _one_of(column: str, vocabulary: v.Vocabulary, name: str, nullable: bool = False) -> CheckConstraint:
+    """A CHECK constraint generated from the vocabulary (``info`` lets the schema test find which)."""
+    return CheckConstraint(vocabulary.sql_one_of(column, nullable), name=name, info={"vocabulary": vocabulary})
 
 
 # --------------------------------------------------------------------------- areas
@@ -177,10 +183,6 @@ class TaxonomyTerm(Base):
 
 # --------------------------------------------------------------------------- directory
 
-VISIBILITIES = ("public", "practitioners", "confidential")
-MODES = ("in_person", "online", "phone")
-VERIFICATION_METHODS = ("visited", "phoned", "emailed", "self-reported")
-
 
 class Organisation(Base):
     __tablename__ = "organisation"
@@ -247,15 +249,10 @@ class Service(Base):
 
     __table_args__ = (
         CheckConstraint("length(btrim(name)) > 0", name="service_name_not_blank"),
-        CheckConstraint("visibility IN ('public','practitioners','confidential')", name="service_visibility"),
-        CheckConstraint("status IN ('active','inactive','defunct','temporarily closed')", name="service_status"),
-        CheckConstraint(
-            "modes <@ ARRAY['in_person','online','phone']::text[] AND cardinality(modes) > 0", name="service_modes"
-        ),
-        CheckConstraint(
-            "verification_method IS NULL OR verification_method IN ('visited','phoned','emailed','self-reported')",
-            name="service_verification_method",
-        ),
+        _one_of("visibility", v.VISIBILITY, "service_visibility"),
+        _one_of("status", v.SERVICE_STATUSES, "service_status"),
+        CheckConstraint(v.MODES.sql_some_of("modes"), name="service_modes", info={"vocabulary": v.MODES}),
+        _one_of("verification_method", v.VERIFICATION_METHODS, "service_verification_method", nullable=True),
         CheckConstraint("version >= 1", name="service_version_positive"),
         UniqueConstraint("source", "source_id", name="service_source_unique"),
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
@@ -285,7 +282,7 @@ class Location(Base):
     source_id: Mapped[str | None] = mapped_column(Text)
     accessibility: Mapped[list[Accessibility]] = relationship(back_populates="location", cascade="all, delete-orphan")
     __table_args__ = (
-        CheckConstraint("location_type IN ('physical','postal','virtual')", name="location_type"),
+        _one_of("location_type", v.LOCATION_TYPES, "location_type"),
         CheckConstraint(
             "geom IS NULL OR (NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -8.7 AND 1.9 "
             "AND ST_Y(geom) BETWEEN 49.8 AND 60.95)",
@@ -325,9 +322,6 @@ class Attribute(Base):
     __table_args__ = (UniqueConstraint("service_id", "taxonomy_term_id", name="attribute_unique"),)
 
 
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
 class Schedule(Base):
     """A weekly session (RFC 5545 style, as ORUK): byday + opens/closes."""
 
@@ -346,9 +340,9 @@ class Schedule(Base):
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     service: Mapped[Service] = relationship(back_populates="schedules")
     __table_args__ = (
-        CheckConstraint("freq IN ('WEEKLY')", name="schedule_freq"),
-        CheckConstraint("byday IN ('MO','TU','WE','TH','FR','SA','SU')", name="schedule_byday"),
-        CheckConstraint("byday_order BETWEEN 0 AND 6", name="schedule_byday_order"),
+        _one_of("freq", v.FREQUENCIES, "schedule_freq"),
+        _one_of("byday", v.DAYS, "schedule_byday"),
+        CheckConstraint(f"byday_order BETWEEN 0 AND {len(v.DAYS) - 1}", name="schedule_byday_order"),
         CheckConstraint("closes_at > opens_at", name="schedule_closes_after_opens"),
     )
 
@@ -393,17 +387,6 @@ class Phone(Base):
     service: Mapped[Service] = relationship(back_populates="phones")
 
 
-ACCESSIBILITY_KINDS = (
-    "wheelchair",
-    "step-free",
-    "accessible-toilet",
-    "hearing-loop",
-    "quiet-space",
-    "large-print",
-    "bsl",
-)
-
-
 class Accessibility(Base):
     __tablename__ = "accessibility"
     id: Mapped[uuid.UUID] = _uuid()
@@ -416,10 +399,7 @@ class Accessibility(Base):
     url: Mapped[str | None] = mapped_column(Text)
     location: Mapped[Location] = relationship(back_populates="accessibility")
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('wheelchair','step-free','accessible-toilet','hearing-loop','quiet-space','large-print','bsl')",
-            name="accessibility_kind",
-        ),
+        _one_of("kind", v.ACCESSIBILITY, "accessibility_kind"),
         UniqueConstraint("location_id", "kind", name="accessibility_unique"),
     )
 
@@ -446,8 +426,6 @@ class ServiceArea(Base):
 
 # --------------------------------------------------------------------------- people and upkeep
 
-ROLES = ("admin", "coordinator", "practitioner", "commissioner")
-
 
 class User(Base):
     __tablename__ = "app_user"
@@ -462,7 +440,7 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     areas: Mapped[list[UserArea]] = relationship(back_populates="user", cascade="all, delete-orphan")
     __table_args__ = (
-        CheckConstraint("role IN ('admin','coordinator','practitioner','commissioner')", name="app_user_role"),
+        _one_of("role", v.ROLES, "app_user_role"),
         CheckConstraint("email = lower(email) AND position('@' in email) > 1", name="app_user_email_format"),
     )
 
@@ -479,7 +457,7 @@ class UserArea(Base):
     area_code: Mapped[str] = mapped_column(String(9), nullable=False)
     user: Mapped[User] = relationship(back_populates="areas")
     __table_args__ = (
-        CheckConstraint("area_type IN ('ward','constituency')", name="user_area_type"),
+        _one_of("area_type", v.AREA_TYPES, "user_area_type"),
         UniqueConstraint("user_id", "area_type", "area_code", name="user_area_unique"),
     )
 
@@ -529,7 +507,10 @@ class AssetChange(Base):
     snapshot: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
     note: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[User | None] = relationship()
-    __table_args__ = (UniqueConstraint("service_id", "version", name="asset_change_version_unique"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "version", name="asset_change_version_unique"),
+        _one_of("action", v.CHANGE_ACTIONS, "asset_change_action"),
+    )
 
 
 class Suggestion(Base):
@@ -551,12 +532,9 @@ class Suggestion(Base):
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
-        CheckConstraint("kind IN ('new_asset','problem')", name="suggestion_kind"),
-        CheckConstraint("status IN ('open','accepted','rejected')", name="suggestion_status"),
-        CheckConstraint(
-            "problem_type IS NULL OR problem_type IN ('closed','wrong_time','wrong_contact','not_suitable','other')",
-            name="suggestion_problem_type",
-        ),
+        _one_of("kind", v.SUGGESTION_KINDS, "suggestion_kind"),
+        _one_of("status", v.SUGGESTION_STATUSES, "suggestion_status"),
+        _one_of("problem_type", v.PROBLEM_TYPES, "suggestion_problem_type", nullable=True),
     )
 
 
@@ -577,12 +555,8 @@ class ConnectionLog(Base):
     followup_helped: Mapped[str | None] = mapped_column(String(10))
     followup_on: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (
-        CheckConstraint(
-            "followup_attended IS NULL OR followup_attended IN ('yes','no','not_known')", name="connection_log_attended"
-        ),
-        CheckConstraint(
-            "followup_helped IS NULL OR followup_helped IN ('yes','no','not_known')", name="connection_log_helped"
-        ),
+        _one_of("followup_attended", v.FOLLOWUP_ANSWERS, "connection_log_attended", nullable=True),
+        _one_of("followup_helped", v.FOLLOWUP_ANSWERS, "connection_log_helped", nullable=True),
     )
 
 
@@ -641,7 +615,7 @@ class SignInThrottle(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
     __table_args__ = (
-        CheckConstraint("scope IN ('account','address')", name="signin_throttle_scope"),
+        _one_of("scope", v.THROTTLE_SCOPES, "signin_throttle_scope"),
         CheckConstraint("failures >= 0", name="signin_throttle_failures"),
     )
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from . import vocabulary
 from .db import session
 
 bp = Blueprint("web", __name__)
@@ -141,7 +142,8 @@ def privacy():
 def init_app(app) -> None:
     app.register_blueprint(bp)
 
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, nav_items=nav_items)
+    # every closed list's codes and labels (``vocabulary.MODES.choices()``), so no template writes one out
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, nav_items=nav_items, vocabulary=vocabulary)
 
     @app.context_processor
     def _globals():

@@ -133,7 +133,6 @@ CATEGORIES = [
 AUDIENCES = ["all-adults", "older-people", "dementia", "unpaid-carers", "physical-disabilities", "mental-health"]
 CAPABILITIES = ["love-friendship-support", "future-without-concern", "feeling-valued", "enjoyment", "independence"]
 ASSET_TYPES = ["association", "voluntary-organisation", "public-institution", "physical-space", "local-enterprise"]
-DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 ACCESS = ["wheelchair", "step-free", "accessible-toilet", "hearing-loop", "quiet-space"]
 QUERY_WORDS = [
     "zumba",
@@ -181,6 +180,8 @@ def load(url: str, n: int, seed: int = 7) -> None:
     """Load ``n`` synthetic assets with COPY (all or nothing)."""
     import psycopg
     from sqlalchemy.engine import make_url
+
+    from assetmap.vocabulary import DAYS
 
     rng = random.Random(seed)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -241,7 +242,7 @@ def load(url: str, n: int, seed: int = 7) -> None:
                 for day in rng.sample(range(7), rng.randint(0, 2)):
                     start = rng.choice([9, 10, 13, 14, 18])
                     rows["schedule"].append(
-                        (uuid.uuid4(), sid, "WEEKLY", DAYS[day], day, f"{start}:00", f"{start + 2}:00")
+                        (uuid.uuid4(), sid, "WEEKLY", DAYS.codes[day], day, f"{start}:00", f"{start + 2}:00")
                     )
                 amount = rng.choice([0, 0, 0, 1, 2, 3.5, 5])
                 rows["cost"].append(

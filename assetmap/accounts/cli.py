@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from ..db import session
 from ..errors import AppError
-from ..models import ROLES, User
+from ..models import User
+from ..vocabulary import ROLES
 
 users = click.Group("users", help="Manage user accounts and API tokens.")
 
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(ROLES.codes), required=True)
 @click.option("--ward", "wards", multiple=True, help="Ward code (E05…) a coordinator looks after; repeatable.")
 @click.option(
     "--constituency",

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from .. import parsing
 from ..db import session
 from ..errors import NotFound, ValidationError
-from ..models import ROLES, ApiToken, Constituency, User, UserArea, Ward
+from ..models import ApiToken, Constituency, User, UserArea, Ward
+from ..vocabulary import ROLES
 from .auth import hash_password, hash_token, new_token
 
 DEMO_PASSWORD_BYTES = 9
@@ -54,7 +55,7 @@ def create_user(
     email = normalise_email(email)
     name = parsing.text(name, "name", max_len=MAX_NAME, label="Name")
     if role not in ROLES:
-        raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
+        raise ValidationError(f"Role must be one of {', '.join(ROLES.codes)}", field="role")
     check_password(password)
     if session.execute(select(User.id).where(User.email == email)).first():
         raise ValidationError(f"There is already an account for {email}", field="email")
@@ -142,7 +143,7 @@ def update_user(
 ) -> None:
     """Change a user's role, areas, name or whether they can sign in; the last admin cannot be removed."""
     if role not in ROLES:
-        raise ValidationError(f"Role must be one of {', '.join(ROLES)}", field="role")
+        raise ValidationError(f"Role must be one of {', '.join(ROLES.codes)}", field="role")
     if name is not None:
         name = parsing.text(name, "name", max_len=MAX_NAME, label="Name") or ""
     if (wards or constituencies) and role != "coordinator":

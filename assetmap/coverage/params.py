@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from .. import parsing, taxonomy
+from ..directory.read import months_before
 from ..errors import ValidationError
 from . import queries
 
@@ -65,7 +66,7 @@ class CoverageParams:
 
     @property
     def verified_since(self) -> dt.date:
-        return queries.months_before(self.today, 12)
+        return months_before(self.today, 12)
 
     @property
     def period_start(self) -> dt.date:

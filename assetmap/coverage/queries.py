@@ -19,7 +19,6 @@ Counting rules (also explained on the page):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -592,10 +591,3 @@ def area_people(kind: str, code: str) -> tuple[list[tuple[str, str]], list[tuple
         .order_by(func.count(Service.id).desc(), User.name)
     ).all()
     return [(n or e, e) for n, e in coordinators], [(n or e, e, c) for n, e, c in stewards]
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))

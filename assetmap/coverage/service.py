@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import taxonomy
+from ..directory.read import months_before
 from ..errors import NotFound
 from . import measures, queries
 from .params import GEOGRAPHIES, MEASURES, CoverageParams
@@ -122,7 +123,7 @@ def area_profile(url_kind: str, code: str, p: CoverageParams) -> AreaProfile:
         cov = coverage(p.with_(geography=kind, la=record.lad_code))
         mine = next((m for m in cov.areas if m.code == code), None)
     assets = queries.area_assets(kind, code)
-    six, twelve = queries.months_before(p.today, 6), queries.months_before(p.today, 12)
+    six, twelve = months_before(p.today, 6), months_before(p.today, 12)
     names = {t.code: t.name for t in taxonomy.terms("category")}
     counts: dict[str, CategoryCount] = {}
     for a in assets:

@@ -20,8 +20,10 @@ from ..db import session
 from ..errors import Forbidden, NotFound
 from ..geo import point, ward_at
 from ..models import Location, Service, ServiceArea, ServiceAtLocation, User, UserArea, Ward
+from ..vocabulary import ROLES
 
-SIGNED_IN_ROLES = ("admin", "coordinator", "practitioner", "commissioner")
+#: every role is held by someone signed in
+SIGNED_IN_ROLES = ROLES.codes
 
 
 def role_of(user) -> str | None:

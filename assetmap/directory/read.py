@@ -11,9 +11,11 @@ constituencies, so the point's could say which side of the line it is) and there
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import uuid
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from geoalchemy2.shape import to_shape
@@ -33,23 +35,13 @@ from ..models import (
     Ward,
 )
 from ..taxonomy import TAXONOMY_CODES
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES, session_label
 from . import access
-from .records import DAY_NAMES, DAY_ORDER
 
 LONDON = ZoneInfo("Europe/London")
 #: a listing not checked for longer than this is flagged and ranks below fresh ones at equal distance
 STALE_AFTER_MONTHS = 12
 
-ACCESSIBILITY_LABELS = {
-    "wheelchair": "Wheelchair accessible",
-    "step-free": "Step-free access",
-    "accessible-toilet": "Accessible toilet",
-    "hearing-loop": "Hearing loop",
-    "quiet-space": "Quiet space",
-    "large-print": "Large print",
-    "bsl": "British Sign Language",
-}
-MODE_LABELS = {"in_person": "In person", "online": "Online", "phone": "By phone"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
 
@@ -77,12 +69,7 @@ def months_between(earlier: dt.date, later: dt.date) -> int:
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (clamped: 31 March less one month is 28/29 February)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month + 1, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def stale_cutoff(today: dt.date) -> dt.date:
@@ -109,12 +96,12 @@ def _fmt_time(t: dt.time) -> str:
 
 
 def _session_label(s: Schedule) -> str:
-    return f"{DAY_NAMES[s.byday]} {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}"
+    return session_label(s.byday, s.opens_at, s.closes_at)
 
 
 def _runs_on(s: Schedule, day: dt.date) -> bool:
     return (
-        DAY_ORDER[day.weekday()] == s.byday
+        DAYS.codes[day.weekday()] == s.byday
         and (s.valid_from is None or s.valid_from <= day)
         and (s.valid_to is None or s.valid_to >= day)
     )
@@ -134,7 +121,7 @@ def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
             elif offset == 1:
                 when = "Tomorrow"
             else:
-                when = f"{DAY_NAMES[s.byday]} {day.day} {day:%B}"
+                when = f"{DAYS.label(s.byday)} {day.day} {day:%B}"
             label = (
                 f"{when}, until {_fmt_time(s.closes_at)}"
                 if when == "Now"
@@ -148,6 +135,11 @@ def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
     return None
 
 
+def pounds(amount: Decimal) -> str:
+    """'£3.50'; whole pounds without pence ('£4')."""
+    return f"£{amount:.0f}" if amount == amount.to_integral_value() else f"£{amount:.2f}"
+
+
 def cost_view(service: Service) -> dict:
     if not service.cost_options:
         return {"free": False, "known": False, "label": "Cost not known"}
@@ -158,7 +150,7 @@ def cost_view(service: Service) -> dict:
     elif free:
         label = "Free"
     elif c.amount is not None:
-        label = f"£{c.amount:.2f}".replace(".00", "") + (f" ({c.option.lower()})" if c.option else "")
+        label = pounds(c.amount) + (f" ({c.option.lower()})" if c.option else "")
     else:
         label = "Cost not known"
     return {"free": free, "known": c.amount is not None, "amount": c.amount, "label": label}
@@ -236,7 +228,7 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_con
         pt = to_shape(loc.geom)
         lon, lat = round(pt.x, 6), round(pt.y, 6)
     contact = service.contacts[0] if service.contacts else None
-    access_kinds = sorted((a.kind for a in loc.accessibility), key=list(ACCESSIBILITY_LABELS).index) if loc else []
+    access_kinds = sorted((a.kind for a in loc.accessibility), key=ACCESSIBILITY.position) if loc else []
     return {
         "id": service.id,
         "name": service.name,
@@ -247,11 +239,11 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_con
         "audiences": terms["audience"],
         "capabilities": terms["capability"],
         "asset_type": (terms["asset_type"] or [None])[0],
-        "modes": [{"code": m, "name": MODE_LABELS.get(m, m)} for m in service.modes or []],
+        "modes": [{"code": m, "name": MODES.label(m)} for m in service.modes or []],
         "schedule": [
             {
                 "day": s.byday,
-                "day_name": DAY_NAMES[s.byday],
+                "day_name": DAYS.label(s.byday),
                 "opens_at": _fmt_time(s.opens_at),
                 "closes_at": _fmt_time(s.closes_at),
                 "label": _session_label(s),
@@ -260,7 +252,7 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_con
         ],
         "next_session": next_session(service.schedules, now),
         "cost": cost_view(service),
-        "accessibility": [{"code": k, "name": ACCESSIBILITY_LABELS.get(k, k)} for k in access_kinds],
+        "accessibility": [{"code": k, "name": ACCESSIBILITY.label(k)} for k in access_kinds],
         "last_checked": {**last_checked(service.last_verified_on, now.date()), "method": service.verification_method},
         "place": {
             "has_place": loc is not None,

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from .. import parsing, postcodes
 from ..errors import ValidationError
-from ..models import ACCESSIBILITY_KINDS, MODES, VERIFICATION_METHODS, VISIBILITIES
+from ..vocabulary import ACCESSIBILITY, MODES, VERIFICATION_METHODS, VISIBILITY, day_code, session_label
 
 #: The asset CSV template, in column order (see README "Importing assets").
 TEMPLATE_FIELDS = [
@@ -72,31 +72,6 @@ DEFAULT_MAX_TEXT = 200
 MULTILINE = ("description", "how_to_get_there", "address", "cost_description")
 COORDINATE_LABELS = {"lat": "Latitude", "lon": "Longitude"}
 
-DAY_CODES = {
-    "mon": "MO",
-    "tue": "TU",
-    "wed": "WE",
-    "thu": "TH",
-    "fri": "FR",
-    "sat": "SA",
-    "sun": "SU",
-    "monday": "MO",
-    "tuesday": "TU",
-    "wednesday": "WE",
-    "thursday": "TH",
-    "friday": "FR",
-    "saturday": "SA",
-    "sunday": "SU",
-    "mo": "MO",
-    "tu": "TU",
-    "we": "WE",
-    "th": "TH",
-    "fr": "FR",
-    "sa": "SA",
-    "su": "SU",
-}
-DAY_ORDER = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-DAY_NAMES = dict(zip(DAY_ORDER, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]))
 _SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _WARD = re.compile(r"^E05[0-9]{6}$")
@@ -122,7 +97,7 @@ class Session:
     closes_at: dt.time
 
     def label(self) -> str:
-        return f"{DAY_NAMES[self.byday]} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"
+        return session_label(self.byday, self.opens_at, self.closes_at)
 
     def template(self) -> str:
         return f"{self.byday.lower()[:2]} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
@@ -196,7 +171,8 @@ def split_list(raw) -> list[str]:
 
 def parse_session(text: str) -> Session:
     m = _SESSION.match(text.strip().lower())
-    if not m or m.group(1) not in DAY_CODES:
+    day = day_code(m.group(1)) if m else None
+    if not m or not day:
         raise ValueError(f"'{text}' is not a session like 'mon 10:00-12:00'")
     h1, m1, h2, m2 = (int(m.group(i)) for i in range(2, 6))
     try:
@@ -205,7 +181,7 @@ def parse_session(text: str) -> Session:
         raise ValueError(f"'{text}' has a time that does not exist") from None
     if closes <= opens:
         raise ValueError(f"'{text}' ends before it starts")
-    return Session(DAY_CODES[m.group(1)], opens, closes)
+    return Session(day, opens, closes)
 
 
 def _bool(raw, name: str, errors: list) -> bool:
@@ -268,7 +244,7 @@ def parse_record(  # noqa: C901 - complexity 39
         errors.append(("modes", "Modes must be a list"))
     bad = [m for m in modes if m not in MODES]
     if bad:
-        errors.append(("modes", f"Unknown way of taking part: {', '.join(bad)}. Use in_person, online or phone"))
+        errors.append(("modes", f"Unknown way of taking part: {', '.join(bad)}. Use {MODES.either()}"))
     rec.modes = [m for m in modes if m in MODES] or ["in_person"]
 
     rec.address = _text(g["address"], "address", errors)
@@ -344,10 +320,10 @@ def parse_record(  # noqa: C901 - complexity 39
     except TypeError:
         access = []
         errors.append(("accessibility", "Accessibility must be a list"))
-    bad = [a for a in access if a not in ACCESSIBILITY_KINDS]
+    bad = [a for a in access if a not in ACCESSIBILITY]
     if bad:
         errors.append(("accessibility", f"Unknown accessibility feature: {', '.join(bad)}"))
-    rec.accessibility = [a for a in access if a in ACCESSIBILITY_KINDS]
+    rec.accessibility = [a for a in access if a in ACCESSIBILITY]
 
     rec.contact_name = _text(g["contact_name"], "contact_name", errors)
     rec.email = parsing.collect(errors, parsing.email, g["email"], "email", label="Email")
@@ -358,8 +334,8 @@ def parse_record(  # noqa: C901 - complexity 39
     rec.url = parsing.collect(errors, parsing.web_address, g["url"], "url", max_len=MAX_TEXT["url"], label="Website")
 
     visibility = _text(g["visibility"], "visibility", errors) or "public"
-    if visibility not in VISIBILITIES:
-        errors.append(("visibility", "Visibility must be public, practitioners or confidential"))
+    if visibility not in VISIBILITY:
+        errors.append(("visibility", f"Visibility must be {VISIBILITY.either()}"))
     rec.visibility = visibility
 
     verified = _text(g["last_verified"], "last_verified", errors)
@@ -372,7 +348,7 @@ def parse_record(  # noqa: C901 - complexity 39
             errors.append(("last_verified", "Enter the date it was last checked as YYYY-MM-DD"))
     method = _text(g["verification_method"], "verification_method", errors)
     if method and method not in VERIFICATION_METHODS:
-        errors.append(("verification_method", "How it was checked must be visited, phoned, emailed or self-reported"))
+        errors.append(("verification_method", f"How it was checked must be {VERIFICATION_METHODS.either()}"))
     rec.verification_method = method
     if rec.last_verified and not method:
         rec.verification_method = "self-reported"

@@ -36,7 +36,8 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
-from .records import DAY_ORDER, TEMPLATE_FIELDS, AssetRecord, parse_record
+from ..vocabulary import DAYS, day_short
+from .records import TEMPLATE_FIELDS, AssetRecord, parse_record
 
 SNAPSHOT_FIELDS = [f for f in TEMPLATE_FIELDS if f != "source_id"]
 
@@ -91,7 +92,7 @@ def record_snapshot(rec: AssetRecord) -> dict:
         "lat": round(rec.lat, 6) if rec.lat is not None else None,
         "lon": round(rec.lon, 6) if rec.lon is not None else None,
         "service_area_wards": sorted(rec.service_area_wards),
-        "schedule": sorted((s.template() for s in rec.schedule), key=lambda t: (DAY_ORDER.index(t[:2].upper()), t)),
+        "schedule": sorted((s.template() for s in rec.schedule), key=lambda t: (DAYS.position(t[:2].upper()), t)),
         "cost_amount": _fmt_amount(rec.cost_amount),
         "cost_description": rec.cost_description or "",
         # accessibility describes a place (ORUK keeps it on the location): without one it is not stored
@@ -165,14 +166,12 @@ def service_snapshot(service: Service, coords: dict | None = None) -> dict:
     }
 
 
-DAY3 = {"mo": "mon", "tu": "tue", "we": "wed", "th": "thu", "fr": "fri", "sa": "sat", "su": "sun"}
-
-
 def as_input(snapshot: dict) -> dict:
     """A snapshot as ``parse_record`` input: sessions use three-letter days ('mo 10:00-12:00' -> 'mon …')."""
     out = dict(snapshot)
     out["schedule"] = [
-        (DAY3.get(s[:2], s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s for s in snapshot.get("schedule") or []
+        ((day_short(s[:2]) or s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s
+        for s in snapshot.get("schedule") or []
     ]
     return out
 
@@ -261,7 +260,7 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
         Schedule(
             id=uuid.uuid4(),
             byday=s.byday,
-            byday_order=DAY_ORDER.index(s.byday),
+            byday_order=DAYS.position(s.byday),
             opens_at=s.opens_at,
             closes_at=s.closes_at,
         )

@@ -28,6 +28,7 @@ from ..directory.store import (
 )
 from ..errors import ValidationError
 from ..models import Service
+from ..vocabulary import DAYS, day_code
 from .area_names import EXTRA_FIELDS, resolve_rows
 
 
@@ -376,7 +377,6 @@ def _read_file(filename: str, data: bytes) -> ImportFile:
 # --------------------------------------------------------------------------- public libraries
 
 _HOURS = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
-_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _slug(text_: str) -> str:
@@ -393,10 +393,10 @@ def library_rows(path: Path) -> tuple[list[dict], list[str]]:
             skipped.append(f"{name} (closed {closed}, no location)")
             continue
         sessions = []
-        for day in _DAYS:
+        for day in DAYS:
             for kind in ("staffed", "unstaffed"):
-                for m in _HOURS.finditer(r.get(f"{day} {kind} hours") or ""):
-                    sessions.append(f"{day[:3].lower()} {int(m[1]):02d}:{m[2]}-{int(m[3]):02d}:{m[4]}")
+                for m in _HOURS.finditer(r.get(f"{day.label} {kind} hours") or ""):
+                    sessions.append(f"{day.short} {int(m[1]):02d}:{m[2]}-{int(m[3]):02d}:{m[4]}")
         address = ", ".join(x.strip() for x in (r.get("Address 1"), r.get("Address 2")) if x and x.strip())
         notes = (r.get("Notes") or "").strip()
         la = r["Local authority"].strip()
@@ -428,7 +428,7 @@ def library_rows(path: Path) -> tuple[list[dict], list[str]]:
                 "schedule": ";".join(
                     sorted(
                         set(sessions),
-                        key=lambda s: (_DAYS.index(next(d for d in _DAYS if d.lower().startswith(s[:3]))), s),
+                        key=lambda s: (DAYS.position(day_code(s[:3]) or ""), s),
                     )
                 ),
                 "cost_amount": "0",

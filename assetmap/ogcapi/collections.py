@@ -22,7 +22,7 @@ from ..coverage import exports as coverage_exports
 from ..coverage import queries as coverage_queries
 from ..coverage.params import CoverageParams
 from ..coverage.service import coverage
-from ..directory.records import DAY_NAMES
+from ..vocabulary import session_label
 from . import queries
 
 
@@ -114,7 +114,7 @@ def _joined(pairs, i: int, sep: str) -> str | None:
 
 
 def _schedule(sessions) -> str | None:
-    return "; ".join(f"{DAY_NAMES[d]} {o:%H:%M} to {c:%H:%M}" for d, o, c in sessions) or None
+    return "; ".join(session_label(d, o, c) for d, o, c in sessions) or None
 
 
 def _cost(cost) -> str | None:

@@ -8,13 +8,12 @@ become enums when a vocabulary is given (the live document uses the database's).
 
 from __future__ import annotations
 
-from ..directory.records import ACCESSIBILITY_KINDS, LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS, TERM_FIELDS
-from ..models import MODES, VERIFICATION_METHODS, VISIBILITIES
+from ..directory.records import LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS, TERM_FIELDS
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES, VERIFICATION_METHODS, VISIBILITY
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 APP_TAG = "AssetMap"
-DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 PARTS = ["morning", "afternoon", "evening"]
 #: Great Britain, as parsing.lon_lat and the database check it
 GB = {"lat": (49.8, 60.95), "lon": (-8.7, 1.9)}
@@ -90,9 +89,9 @@ def search_request(vocab: dict | None) -> dict:
             },
             "free": {"type": "boolean", "description": "Only free assets."},
             "wheelchair": {"type": "boolean", "description": "Only places with wheelchair access."},
-            "open_day": {"type": "string", "enum": DAYS},
+            "open_day": {"type": "string", "enum": [d.word for d in DAYS]},
             "open_part": {"type": "string", "enum": PARTS},
-            "mode": {"type": "string", "enum": list(MODES)},
+            "mode": {"type": "string", "enum": list(MODES.codes)},
             "page": {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         },
@@ -201,8 +200,8 @@ def asset_input(vocab: dict | None) -> dict:
         "capabilities": _codes(vocab, "capability", "What-matters capability codes."),
         "asset_type": _code(vocab, "asset_type") | {"description": "Asset type code."},
         "modes": {
-            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string", "enum": list(MODES)}}],
-            "description": "in_person, online, phone (a list, or ';'-separated).",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string", "enum": list(MODES.codes)}}],
+            "description": f"{', '.join(MODES.codes)} (a list, or ';'-separated).",
         },
         "postcode": {"type": ["string", "null"]},
         "lat": {"type": ["number", "null"]},
@@ -254,12 +253,12 @@ def asset_input(vocab: dict | None) -> dict:
         "accessibility": {
             "anyOf": [
                 {"type": "string"},
-                {"type": "array", "items": {"type": "string", "enum": list(ACCESSIBILITY_KINDS)}},
+                {"type": "array", "items": {"type": "string", "enum": list(ACCESSIBILITY.codes)}},
             ]
         },
-        "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+        "visibility": {"type": "string", "enum": list(VISIBILITY.codes)},
         "last_verified": {"type": ["string", "null"], "description": "YYYY-MM-DD, today or earlier."},
-        "verification_method": {"type": ["string", "null"], "enum": [*VERIFICATION_METHODS, None]},
+        "verification_method": {"type": ["string", "null"], "enum": [*VERIFICATION_METHODS.codes, None]},
         "illustrative": {"type": ["boolean", "string"]},
         "version": {"type": "integer", "description": "PATCH only: the version you read."},
     }

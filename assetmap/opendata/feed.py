@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 
 from .. import parsing
 from ..errors import ValidationError
+from ..vocabulary import DAYS
 
 PER_PAGE = 100
 MAX_PAGES = 2_000
@@ -207,16 +208,6 @@ def load(location: str, progress=None) -> Feed:
 
 # --------------------------------------------------------------------------- ORUK version 1 services
 
-V1_DAYS = {
-    "monday": "MO",
-    "tuesday": "TU",
-    "wednesday": "WE",
-    "thursday": "TH",
-    "friday": "FR",
-    "saturday": "SA",
-    "sunday": "SU",
-}
-
 
 def _v1_byday(schedule: dict) -> str | None:
     """A version 1 schedule's day: its RFC 5545 ``byday`` if it has one, else ``weekday`` (a day's name,
@@ -225,11 +216,9 @@ def _v1_byday(schedule: dict) -> str | None:
         return schedule["byday"]
     day = schedule.get("weekday")
     if isinstance(day, str):
-        return V1_DAYS.get(day.strip().lower()) or next(
-            (code for name, code in V1_DAYS.items() if day.strip().lower()[:3] == name[:3]), None
-        )
-    if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 7:
-        return list(V1_DAYS.values())[day - 1]
+        return next((d.code for d in DAYS if day.strip().lower()[:3] == d.short), None)
+    if isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= len(DAYS):
+        return DAYS.codes[day - 1]
     return None
 
 

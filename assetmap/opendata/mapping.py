@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from .. import parsing
 from ..directory.records import RecordInvalid, parse_record
 from ..errors import ValidationError
-from ..models import ACCESSIBILITY_KINDS
 from ..postcodes import is_valid as postcode_is_valid
+from ..vocabulary import ACCESSIBILITY, DAYS
 from .oruk import ILLUSTRATIVE_ALERT, TAXONOMY_BASE, Catalogue
 
 DEFAULT_CATEGORY = "information-and-advice"
@@ -29,18 +29,6 @@ MAX_DESCRIPTION = 5000
 MAX_NAME = 200
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 _WARD_CODE = re.compile(r"\bE05\d{6}\b")
-_DAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
-_DAY_WORD = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat", "SU": "sun"}
-#: words that identify our accessibility kinds in free text (ORUK has no code list for them)
-ACCESS_WORDS = {
-    "wheelchair": ("wheelchair",),
-    "step-free": ("step-free", "step free", "level access", "ramp", "lift to all"),
-    "accessible-toilet": ("accessible toilet", "disabled toilet", "changing places"),
-    "hearing-loop": ("hearing loop", "induction loop", "loop system"),
-    "quiet-space": ("quiet space", "quiet room"),
-    "large-print": ("large print",),
-    "bsl": ("bsl", "sign language"),
-}
 #: optional template fields: if our validation refuses the value, leave it out and say so
 DROPPABLE = {
     "organisation",
@@ -169,14 +157,14 @@ def sessions(schedules: list[dict]) -> tuple[list[str], int]:
             freq != "WEEKLY"
             or interval not in (None, 1.0)
             or not days
-            or not all(_DAY.match(d) for d in days)
+            or not all(d in DAYS for d in days)
             or not opens
             or not closes
             or closes <= opens
         ):
             left_out += 1
             continue
-        out.extend(f"{_DAY_WORD[d]} {opens}-{closes}" for d in days)
+        out.extend(f"{DAYS[d].short} {opens}-{closes}" for d in days)
     return list(dict.fromkeys(out)), left_out
 
 
@@ -184,12 +172,12 @@ def accessibility_kinds(items: list[dict]) -> list[str]:
     kinds: list[str] = []
     for item in items:
         code = _text(item.get("accessibility"))
-        if code in ACCESSIBILITY_KINDS:
+        if code in ACCESSIBILITY:
             kinds.append(code)
             continue
         text = " ".join(_text(item.get(k)) or "" for k in ("accessibility", "description", "details")).lower()
-        kinds.extend(kind for kind, words in ACCESS_WORDS.items() if any(w in text for w in words))
-    return [k for k in ACCESSIBILITY_KINDS if k in kinds]
+        kinds.extend(f.code for f in ACCESSIBILITY if any(clue in text for clue in f.clues))
+    return ACCESSIBILITY.in_order(kinds)
 
 
 def _place(sal: dict) -> dict | None:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 
 from ..db import session
 from ..directory.access import shows_point
-from ..directory.read import ACCESSIBILITY_LABELS
 from ..geo import lat as lat_of
 from ..geo import lon as lon_of
 from ..models import (
@@ -42,6 +41,7 @@ from ..models import (
     Taxonomy,
 )
 from ..taxonomy import TAXONOMY_CODES
+from ..vocabulary import ACCESSIBILITY, MODES
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
@@ -50,16 +50,6 @@ TAXONOMY_BASE = "https://assetmap.org.uk/taxonomy"
 ONS_AREA_URI = "http://statistics.data.gov.uk/id/statistical-geography/"
 ILLUSTRATIVE_ALERT = (
     "Illustrative listing: invented to demonstrate AssetMap, with a real postcode location. It is not a real service."
-)
-MODE_TAXONOMY = (
-    "mode",
-    "How to take part",
-    "Whether an asset is offered in person, online or by phone.",
-    [
-        ("in_person", "In person", "Go to a place to take part."),
-        ("online", "Online", "Take part online."),
-        ("phone", "By phone", "Take part by telephone."),
-    ],
 )
 
 
@@ -113,15 +103,15 @@ class Catalogue:
 
 
 def mode_taxonomy() -> TaxonomyView:
-    code, name, description, terms = MODE_TAXONOMY
+    code = "mode"
     return TaxonomyView(
         stable_id(code),
         code,
-        name,
-        description,
+        "How to take part",
+        "Whether an asset is offered in person, online or by phone.",
         f"{TAXONOMY_BASE}/{code}",
         "1",
-        [TermView(stable_id(code, c), c, n, d) for c, n, d in terms],
+        [TermView(stable_id(code, m.code), m.code, m.label, m.description) for m in MODES],
         stored=False,
     )
 
@@ -323,7 +313,7 @@ def _accessibility(a: Accessibility) -> dict:
         {
             "id": str(a.id),
             "location_id": str(a.location_id),
-            "description": ACCESSIBILITY_LABELS.get(a.kind, a.kind),
+            "description": ACCESSIBILITY.label(a.kind),
             "accessibility": a.kind,
             "details": a.details,
             "url": a.url,
@@ -359,11 +349,7 @@ def location(loc: Location, service: Service, ctx: Context, full: bool = True) -
     if full:
         out["addresses"] = [_address(loc, ctx)] if (loc.address_1 or loc.postcode) else []
         out["accessibility"] = [
-            _accessibility(a)
-            for a in sorted(
-                loc.accessibility,
-                key=lambda a: list(ACCESSIBILITY_LABELS).index(a.kind) if a.kind in ACCESSIBILITY_LABELS else 99,
-            )
+            _accessibility(a) for a in sorted(loc.accessibility, key=lambda a: ACCESSIBILITY.position(a.kind))
         ]
         if loc.transportation:
             out["transportation"] = loc.transportation

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from .. import parsing
 from ..errors import ValidationError
 from ..geo import METRES_PER_MILE
+from ..vocabulary import DAYS, MODES
 
 #: distance choices on the form, in miles (the API takes any radius_m up to the largest)
 DISTANCE_MILES = ("0.25", "0.5", "1", "2", "3", "5", "10")
@@ -20,15 +21,14 @@ DEFAULT_RADIUS_M = METRES_PER_MILE
 MAX_RADIUS_M = 10 * METRES_PER_MILE
 MIN_RADIUS_M = 1.0
 
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DAY_CODES = dict(zip(DAYS, ("MO", "TU", "WE", "TH", "FR", "SA", "SU")))
+#: the day a session must fall on, as the form and the API write it ('monday')
+OPEN_DAYS = tuple(d.word for d in DAYS)
 #: parts of the day, as [start, end) times a session must overlap
 PARTS = {
     "morning": (dt.time(0, 0), dt.time(12, 0)),
     "afternoon": (dt.time(12, 0), dt.time(17, 0)),
     "evening": (dt.time(17, 0), dt.time(23, 59, 59)),
 }
-MODES = ("in_person", "online", "phone")
 TAXONOMY_FIELDS = ("category", "audience", "capability", "asset_type")
 
 DEFAULT_PER_PAGE = 20
@@ -181,9 +181,9 @@ def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius
         q=clean_text(raw.get("q"), "q", errors),
         free=_flag(raw.get("free"), "free", errors, strict),
         wheelchair=_flag(raw.get("wheelchair"), "wheelchair", errors, strict),
-        open_day=_choice(raw.get("open_day"), "open_day", DAYS, errors, "a day"),
+        open_day=_choice(raw.get("open_day"), "open_day", OPEN_DAYS, errors, "a day"),
         open_part=_choice(raw.get("open_part"), "open_part", PARTS, errors, "a part of the day"),
-        mode=_choice(raw.get("mode"), "mode", MODES, errors, "how they take part"),
+        mode=_choice(raw.get("mode"), "mode", MODES.codes, errors, "how they take part"),
         **terms,
     )
     return filters, errors

@@ -65,7 +65,8 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
-from .params import DAY_CODES, PARTS, Filters
+from ..vocabulary import day_code
+from .params import PARTS, Filters
 
 SCOPES = ("near", "ward", "constituency")
 #: at most this many markers go to the map per request (nearest the middle of the map view)
@@ -443,7 +444,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "audience": list(f.audience),
         "capability": list(f.capability),
         "asset_type": list(f.asset_type),
-        "byday": DAY_CODES[f.open_day] if f.open_day else None,
+        "byday": day_code(f.open_day) if f.open_day else None,
         "part_start": part[0] if part else None,
         "part_end": part[1] if part else None,
         "mode": f.mode,

@@ -21,10 +21,10 @@ from ..directory.read import now_london
 from ..errors import NotFound, ValidationError
 from ..models import ConnectionLog, Service, UnmetNeed
 from ..taxonomy import all_terms
+from ..vocabulary import FOLLOWUP_ANSWERS
 from .params import TAXONOMY_FIELDS, Filters
 from .query import Origin, areas_at
 
-ANSWERS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 #: follow-up references avoid look-alike characters (0/O, 1/I/L) so they survive being written down
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -169,9 +169,9 @@ def record_followup(ref: str, attended: str | None, helped: str | None, confirm_
     ``confirm_change``; the same ones again change nothing.
     """
     ref = normalise_ref(ref)
-    if attended not in ANSWERS:
+    if attended not in FOLLOWUP_ANSWERS:
         raise ValidationError("Choose whether they went", field="attended")
-    if helped not in ANSWERS:
+    if helped not in FOLLOWUP_ANSWERS:
         raise ValidationError("Choose whether it helped", field="helped")
     with transaction():
         row = session.execute(

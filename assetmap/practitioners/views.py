@@ -16,18 +16,17 @@ from .. import geo, parsing
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..directory import access
-from ..directory.read import LONDON, MODE_LABELS, asset_view, asset_views, now_london
+from ..directory.read import LONDON, asset_view, asset_views, now_london
 from ..errors import AppError, NotFound, ValidationError
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..taxonomy import all_terms, names
+from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES
 from ..web import has_endpoint
 from . import maps, saved, usecases
 from .params import (
-    DAYS,
     DEFAULT_MILES,
     DISTANCE_MILES,
-    MODES,
     PARTS,
     Filters,
     miles_to_metres,
@@ -80,9 +79,9 @@ def can_connect() -> bool:
 def form_options() -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices for each select on the search form."""
     opts = {tax: [(t.code, t.name) for t in terms] for tax, terms in all_terms().items()}
-    opts["open_day"] = [(d, d.capitalize()) for d in DAYS]
+    opts["open_day"] = [(d.word, d.label) for d in DAYS]
     opts["open_part"] = [(p, PART_LABELS[p]) for p in PARTS]
-    opts["mode"] = [(m, MODE_LABELS[m]) for m in MODES]
+    opts["mode"] = [(m.code, m.label) for m in MODES]
     return opts
 
 
@@ -360,7 +359,7 @@ def followup():
     form = request.form
     values = {"reference": form.get("reference", ""), "attended": form.get("attended"), "helped": form.get("helped")}
     if request.method == "GET":
-        return render_template("practitioners/followup.html", values=values, answers=usecases.ANSWERS, errors=[])
+        return render_template("practitioners/followup.html", values=values, answers=FOLLOWUP_ANSWERS.labels, errors=[])
     try:
         with once("follow-up", form.get(FORM_TOKEN), fallback=url_for(".followup")):
             done = usecases.record_followup(
@@ -370,7 +369,7 @@ def followup():
         return render_template(
             "practitioners/followup_confirm.html",
             change=change,
-            answers=usecases.ANSWERS,
+            answers=FOLLOWUP_ANSWERS.labels,
             listing=_listing_name(change.service_id),
             token=form.get(FORM_TOKEN),
         )
@@ -378,7 +377,7 @@ def followup():
         return render_template(
             "practitioners/followup.html",
             values=values,
-            answers=usecases.ANSWERS,
+            answers=FOLLOWUP_ANSWERS.labels,
             errors=[(exc.field or "reference", exc.message)],
         ), exc.status
     listing = _listing_name(done.row.service_id)
@@ -524,7 +523,7 @@ def describe(f: Filters) -> str:
             )
         )
     if f.mode:
-        parts.append(MODE_LABELS[f.mode].lower())
+        parts.append(MODES.label(f.mode).lower())
     return "; ".join(parts)
 
 

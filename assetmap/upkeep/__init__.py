@@ -10,7 +10,7 @@ bp = Blueprint("upkeep", __name__)
 
 def init_app(app) -> None:
     from . import api, bulk, community, people, views, vocab  # noqa: F401  (they add routes to bp)
-    from .fields import FIELD_LABELS, METHOD_LABELS, VISIBILITY_LABELS
+    from .fields import FIELD_LABELS
     from .freshness import checked_label, is_stale
 
     app.register_blueprint(bp)
@@ -18,5 +18,3 @@ def init_app(app) -> None:
     app.add_template_filter(checked_label, "checked_label")
     app.add_template_filter(is_stale, "is_stale")
     app.add_template_global(FIELD_LABELS, "upkeep_field_labels")
-    app.add_template_global(METHOD_LABELS, "upkeep_method_labels")
-    app.add_template_global(VISIBILITY_LABELS, "upkeep_visibility_labels")

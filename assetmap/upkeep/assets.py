@@ -17,7 +17,8 @@ from ..directory import access, store
 from ..directory.records import parse_record
 from ..errors import ValidationError
 from ..loaders import transaction
-from ..models import VERIFICATION_METHODS, Service, User
+from ..models import Service, User
+from ..vocabulary import VERIFICATION_METHODS
 from . import suggestions
 from .fields import merge
 
@@ -116,7 +117,7 @@ def restore_asset(user, service_id) -> bool:
 def verify_asset(user, service_id, method: str) -> Service:
     """One click 'still accurate'."""
     if method not in VERIFICATION_METHODS:
-        raise ValidationError("Choose how you checked it: visited, phoned, emailed or self-reported", field="method")
+        raise ValidationError(f"Choose how you checked it: {VERIFICATION_METHODS.either()}", field="method")
     with transaction():
         service = access.editable_service(user, service_id, action="verify", lock=True)
         store.verify_asset(service, method, actor_id=user.id)

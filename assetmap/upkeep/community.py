@@ -18,7 +18,7 @@ from ..models import Service
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from . import bp, queue, suggestions
-from .fields import METHOD_LABELS, error_map, record_errors
+from .fields import error_map, record_errors
 
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
@@ -59,8 +59,6 @@ def review_page(page: int, steward_only: bool, verify_error: tuple | None = None
         open_items=open_items,
         services=services,
         ward_names=ward_names,
-        methods=METHOD_LABELS,
-        problem_types=suggestions.PROBLEM_TYPES,
         verify_error=verify_error,
     ), status
 
@@ -128,7 +126,6 @@ def report_problem(asset_id):
         values=values,
         errors=errors,
         error_map=error_map(errors),
-        problem_types=suggestions.PROBLEM_TYPES,
     ), status
 
 
@@ -143,9 +140,7 @@ def suggestion(suggestion_id):
     row = suggestions.for_review(current_user, suggestion_id)
     service = session.get(Service, row.service_id) if row.service_id else None
     wards = access.ward_names({row.ward_code} if row.ward_code else set())
-    return render_template(
-        "upkeep/suggestion.html", item=row, service=service, wards=wards, problem_types=suggestions.PROBLEM_TYPES
-    )
+    return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards)
 
 
 @bp.post("/review/suggestions/<uuid:suggestion_id>/resolve")

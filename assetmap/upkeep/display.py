@@ -8,32 +8,24 @@ from decimal import Decimal, InvalidOperation
 
 from markupsafe import Markup, escape
 
-from ..directory.records import DAY_NAMES
+from ..directory.read import pounds
 from ..directory.store import as_input
 from ..taxonomy import all_terms
-from .fields import ACCESSIBILITY_LABELS, FIELD_LABELS, METHOD_LABELS, MODE_LABELS, VISIBILITY_LABELS
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES, VERIFICATION_METHODS, VISIBILITY, session_label
+from .fields import FIELD_LABELS
 
-ACTION_LABELS = {
-    "create": "Added",
-    "update": "Changed",
-    "import": "Imported",
-    "archive": "Archived",
-    "unarchive": "Restored from the archive",
-    "verify": "Checked: still accurate",
-    "restore": "Restored an earlier version",
-    "steward": "Steward changed",
-}
 #: long free text gets a word-level diff; everything else is shown whole
 TEXT_FIELDS = ("description", "how_to_get_there", "cost_description", "address")
 ORDER = list(FIELD_LABELS)
 
 
 class Names:
-    """Code -> name look-ups, loaded once per page."""
+    """Code -> name look-ups, loaded once per page (``terms``, {taxonomy: {code: name}}, when already known)."""
 
-    def __init__(self, ward_names: dict | None = None):
-        terms = all_terms()
-        self.terms = {tax: {t.code: t.name for t in ts} for tax, ts in terms.items()}
+    def __init__(self, ward_names: dict | None = None, terms: dict[str, dict[str, str]] | None = None):
+        if terms is None:
+            terms = {tax: {t.code: t.name for t in ts} for tax, ts in all_terms().items()}
+        self.terms = terms
         self.wards = ward_names or {}
 
     def value(self, field: str, value) -> str:
@@ -47,17 +39,17 @@ class Names:
             "audiences": self.terms.get("audience", {}),
             "capabilities": self.terms.get("capability", {}),
             "asset_type": self.terms.get("asset_type", {}),
-            "modes": MODE_LABELS,
-            "visibility": VISIBILITY_LABELS,
-            "verification_method": METHOD_LABELS,
-            "accessibility": ACCESSIBILITY_LABELS,
+            "modes": MODES.labels,
+            "visibility": VISIBILITY.labels,
+            "verification_method": VERIFICATION_METHODS.labels,
+            "accessibility": ACCESSIBILITY.labels,
             "service_area_wards": self.wards,
         }
         if field in by_field:
             return by_field[field].get(value, value)
         if field == "schedule":
             m = re.match(r"^([a-z]{2})[a-z]* (\d\d:\d\d)-(\d\d:\d\d)$", value)
-            return f"{DAY_NAMES[m[1].upper()]} {m[2]} to {m[3]}" if m and m[1].upper() in DAY_NAMES else value
+            return session_label(m[1].upper(), m[2], m[3]) if m and m[1].upper() in DAYS else value
         if field == "archived":
             return {"yes": "Yes", "no": "No"}.get(value, value)
         if field == "cost_amount":
@@ -65,7 +57,7 @@ class Names:
                 amount = Decimal(value)
             except InvalidOperation:
                 return value
-            return "Free" if amount == 0 else f"£{amount:.0f}" if amount == amount.to_integral() else f"£{amount:.2f}"
+            return "Free" if amount == 0 else pounds(amount)
         return value
 
 

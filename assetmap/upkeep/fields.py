@@ -6,9 +6,10 @@ values between shapes and turns (field, message) pairs into ids the error summar
 
 from __future__ import annotations
 
-from ..directory.records import DAY_NAMES, DAY_ORDER, TEMPLATE_FIELDS, parse_session
-from ..directory.store import DAY3, as_input
+from ..directory.records import TEMPLATE_FIELDS, parse_session
+from ..directory.store import as_input
 from ..errors import ValidationError
+from ..vocabulary import day_short
 
 #: fields the asset form edits (verification is its own action; source ids are not editable)
 FORM_FIELDS = [
@@ -47,23 +48,6 @@ FIELD_LABELS = {
     "illustrative": "Illustrative",
     "archived": "Archived",
     "steward": "Steward",
-}
-MODE_LABELS = {"in_person": "In person, at a place", "online": "Online", "phone": "By phone"}
-VISIBILITY_LABELS = {"public": "Public", "practitioners": "Practitioners only", "confidential": "Confidential location"}
-METHOD_LABELS = {
-    "visited": "Visited",
-    "phoned": "Phoned",
-    "emailed": "Emailed",
-    "self-reported": "Self-reported by the group",
-}
-ACCESSIBILITY_LABELS = {
-    "wheelchair": "Wheelchair accessible",
-    "step-free": "Step-free access",
-    "accessible-toilet": "Accessible toilet",
-    "hearing-loop": "Hearing loop",
-    "quiet-space": "Quiet space",
-    "large-print": "Large print materials",
-    "bsl": "British Sign Language",
 }
 
 
@@ -117,7 +101,7 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
                 )
             )
         else:
-            text = f"{DAY3.get(row['day'][:2].lower(), row['day'])} {row['opens']}-{row['closes']}"
+            text = f"{day_short(row['day'][:2]) or row['day']} {row['opens']}-{row['closes']}"
             try:
                 parse_session(text)
             except ValueError:
@@ -231,9 +215,6 @@ def padded_schedule(rows: list[dict]) -> list[dict]:
     return rows + [{"day": "", "opens": "", "closes": ""}] * SCHEDULE_ROWS_SPARE
 
 
-DAY_CHOICES = [(DAY_NAMES[d][:3].lower(), DAY_NAMES[d]) for d in DAY_ORDER]
-
-
 # --------------------------------------------------------------------------- the JSON API
 
 #: fields a client may never set: they belong to the service, not to the asset's description
@@ -321,7 +302,7 @@ def _api_session(item):
         item = f"{day} {str(item.get('opens_at', ''))[:5]}-{str(item.get('closes_at', ''))[:5]}"
     if isinstance(item, str):
         day, _, times = item.strip().partition(" ")
-        return f"{DAY3.get(day[:2].lower(), day) if len(day) == 2 else day} {times}"
+        return f"{(day_short(day) or day) if len(day) == 2 else day} {times}"
     return item
 
 

@@ -17,27 +17,16 @@ from ..db import session
 from ..directory import access
 from ..errors import NotFound, ValidationError
 from ..loaders import transaction
-from ..models import ROLES, Constituency, User, UserArea, Ward
+from ..models import Constituency, User, UserArea, Ward
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
+from ..vocabulary import ROLES
 from . import bp
 from .fields import error_map
 
 log = logging.getLogger("assetmap.auth")
 #: the user form: an email, a name, a role and the ticked wards (a few KB even with every ward ticked)
 USER_FORM_BYTES = 64 * 1024
-ROLE_LABELS = {
-    "admin": "Administrator",
-    "coordinator": "Coordinator",
-    "practitioner": "Practitioner",
-    "commissioner": "Commissioner",
-}
-ROLE_HINTS = {
-    "admin": "Manages users and can change every asset.",
-    "coordinator": "Adds and keeps assets up to date in the wards or constituencies below.",
-    "practitioner": "Searches, shortlists and logs connections.",
-    "commissioner": "Reads everything including coverage; changes nothing.",
-}
 
 
 def _area_options() -> dict:
@@ -58,7 +47,7 @@ def _user_form(template: str, values: dict, errors: list, status: int = 200, **e
         values=values,
         errors=errors,
         error_map=error_map(errors),
-        role_items=[(r, ROLE_LABELS[r], ROLE_HINTS[r]) for r in ROLES],
+        role_items=ROLES.choices(),
         **_area_options(),
         **extra,
     ), status
@@ -85,7 +74,7 @@ def _errors(exc: ValidationError) -> list[tuple[str, str]]:
 @roles_required("admin")
 def admin_users():
     users = session.execute(select(User).order_by(User.role, User.email)).scalars().all()
-    return render_template("accounts/users.html", users=users, role_labels=ROLE_LABELS, area_names=_area_names())
+    return render_template("accounts/users.html", users=users, role_labels=ROLES.labels, area_names=_area_names())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -200,7 +189,7 @@ def _account_page(errors=(), new_token=None, status=200, headers=None):
         render_template(
             "accounts/account.html",
             user=user,
-            role_labels=ROLE_LABELS,
+            role_labels=ROLES.labels,
             areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in areas],
             tokens=accounts.active_tokens(user) if user.role in ("coordinator", "admin") else [],
             new_token=new_token,

@@ -19,14 +19,8 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..geo import point
 from ..loaders import transaction
 from ..models import Service, Suggestion, Ward
+from ..vocabulary import PROBLEM_TYPES
 
-PROBLEM_TYPES = {
-    "closed": "It has closed or stopped running",
-    "wrong_time": "The days or times are wrong",
-    "wrong_contact": "The contact details are wrong",
-    "not_suitable": "It is not suitable for the people it says it is for",
-    "other": "Something else",
-}
 LIMITS = {
     "postcode": 40,
     "ward": 20,
@@ -226,7 +220,7 @@ def source_note(row: Suggestion) -> str:
     who = row.suggester_name or "a member of the public"
     if row.kind == "new_asset":
         return f"Suggested by {who} on {row.created_at:%d %B %Y}"
-    return f"After a problem report from {who} ({PROBLEM_TYPES.get(row.problem_type, 'other').lower()})"
+    return f"After a problem report from {who} ({PROBLEM_TYPES.label(row.problem_type, 'other').lower()})"
 
 
 def prefill(row: Suggestion) -> dict:

@@ -15,20 +15,16 @@ from ..db import session
 from ..directory import access, store
 from ..directory.records import RecordInvalid
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import ACCESSIBILITY_KINDS, VERIFICATION_METHODS, Organisation, Service
+from ..models import Organisation, Service
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..taxonomy import all_terms
+from ..vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
 from ..web import has_endpoint
 from . import assets, bp, suggestions
 from .community import MAX_QUEUE_PAGE, review_page
-from .display import ACTION_LABELS, Names, change_rows, three_way
+from .display import Names, change_rows, three_way
 from .fields import (
-    ACCESSIBILITY_LABELS,
-    DAY_CHOICES,
-    METHOD_LABELS,
-    MODE_LABELS,
-    VISIBILITY_LABELS,
     error_map,
     form_fields,
     form_values,
@@ -106,16 +102,10 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name).limit(2000))
         .scalars()
         .all(),
-        "accessibility_kinds": [(k, ACCESSIBILITY_LABELS[k]) for k in ACCESSIBILITY_KINDS],
-        "modes": MODE_LABELS,
-        "visibilities": VISIBILITY_LABELS,
-        "methods": METHOD_LABELS,
-        "days": DAY_CHOICES,
         "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
         "pin": pin_map(lat, lon, show_wards),
         "stewards": stewards,
         "suggestion": suggestion,
-        "problem_types": suggestions.PROBLEM_TYPES,
     }
 
 
@@ -289,7 +279,7 @@ def verify(asset_id):
         return _unchecked(asset_id)
     with once("verification", request.form.get(FORM_TOKEN), fallback=_back(asset_id), recall=True):
         service = assets.verify_asset(current_user, asset_id, method)
-    flash(f"{service.name} is marked as still accurate (checked today, {METHOD_LABELS[method].lower()}).")
+    flash(f"{service.name} is marked as still accurate (checked today, {VERIFICATION_METHODS.label(method).lower()}).")
     return redirect(_back(asset_id))
 
 
@@ -326,7 +316,7 @@ def history(asset_id):
     entries = [
         {
             "change": c,
-            "action": ACTION_LABELS.get(c.action, c.action.capitalize()),
+            "action": CHANGE_ACTIONS.label(c.action, c.action.capitalize()),
             "rows": change_rows(c.changes, names),
         }
         for c in changes
