@@ -1,97 +1,14 @@
-"""The directory read model used by the practitioners' pages (and the coordinators' pages)."""
+"""The directory read model used by the practitioners' pages (and the coordinators' pages).
+
+Its pure label helpers (next session, last checked, months, one line, cost) are tested in tests/unit/test_labels.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-import pytest
-
-from assetmap.directory.read import (
-    LONDON,
-    asset_view,
-    asset_views,
-    last_checked,
-    months_between,
-    next_session,
-    one_line,
-    stale_cutoff,
-)
-from assetmap.models import Schedule
+from assetmap.directory.read import asset_view, asset_views
 from assetmap.practitioners.query import required_words, words_of
 from tests.factories import make_asset, make_user
-
-MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
-
-
-def sessions(*specs):
-    days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-    out = []
-    for day, opens, closes, *valid in specs:
-        out.append(
-            Schedule(
-                byday=day,
-                byday_order=days.index(day),
-                opens_at=dt.time.fromisoformat(opens),
-                closes_at=dt.time.fromisoformat(closes),
-                valid_to=valid[0] if valid else None,
-            )
-        )
-    return out
-
-
-@pytest.mark.parametrize(
-    "now,expected",
-    [
-        (MONDAY_9AM, "Today, 10:00 to 12:00"),
-        (MONDAY_9AM.replace(hour=11), "Now, until 12:00"),
-        (MONDAY_9AM.replace(hour=13), "Wednesday 25 November, 14:00 to 15:00"),
-        (MONDAY_9AM - dt.timedelta(hours=12), "Tomorrow, 10:00 to 12:00"),
-    ],
-)
-def test_next_session_is_the_next_or_current_weekly_session(now, expected):
-    sched = sessions(("MO", "10:00", "12:00"), ("WE", "14:00", "15:00"))
-    assert next_session(sched, now)["label"] == expected
-
-
-def test_next_session_skips_sessions_that_have_ended_for_good():
-    sched = sessions(("MO", "10:00", "12:00", dt.date(2026, 11, 1)), ("FR", "10:00", "11:00"))
-    assert next_session(sched, MONDAY_9AM)["label"] == "Friday 27 November, 10:00 to 11:00"
-    assert next_session([], MONDAY_9AM) is None
-
-
-@pytest.mark.parametrize(
-    "verified,label,stale",
-    [
-        (dt.date(2026, 11, 2), "Checked this month", False),
-        (dt.date(2026, 10, 23), "Checked 1 month ago", False),
-        (dt.date(2025, 11, 23), "Checked 12 months ago", False),
-        (dt.date(2025, 11, 22), "Checked 12 months ago", True),
-        (dt.date(2025, 10, 22), "Checked 13 months ago", True),
-        (None, "Never checked", True),
-    ],
-)
-def test_last_checked_in_months_with_a_stale_flag_after_a_year(verified, label, stale):
-    got = last_checked(verified, dt.date(2026, 11, 23))
-    assert (got["label"], got["stale"]) == (label, stale)
-
-
-def test_stale_means_last_checked_more_than_a_year_ago():
-    today = dt.date(2026, 11, 23)
-    cutoff = stale_cutoff(today)
-    assert cutoff == dt.date(2025, 11, 23)
-    assert last_checked(cutoff, today)["stale"] is False
-    assert last_checked(cutoff - dt.timedelta(days=1), today)["stale"] is True
-    assert stale_cutoff(dt.date(2028, 2, 29)) == dt.date(2027, 2, 28)
-    assert months_between(dt.date(2025, 11, 24), today) == 11
-
-
-def test_one_line_takes_the_first_sentence_and_cuts_long_ones_at_a_word():
-    assert one_line("A friendly group. Tea after.") == "A friendly group."
-    long = "word " * 60
-    cut = one_line(long, limit=50)
-    assert cut.endswith("…") and len(cut) <= 51 and "  " not in cut
-    assert one_line(None) == ""
 
 
 def test_words_drop_stop_words_and_generic_format_words_are_optional():
@@ -151,11 +68,3 @@ def test_asset_view_has_names_for_codes(db, app_ctx):
     assert [b["name"] for b in v["accessibility"]] == ["Wheelchair accessible", "British Sign Language"]
     assert v["cost"]["free"] and v["cost"]["label"] == "Free"
     assert v["place"]["constituency_name"] == "Birmingham Ladywood"
-
-
-def test_months_before_clamps_to_the_end_of_a_shorter_month():
-    from assetmap.directory.read import months_before
-
-    assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
-    assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
-    assert months_before(dt.date(2026, 11, 21), 0) == dt.date(2026, 11, 21)
