@@ -158,6 +158,20 @@ def _hhmm(t: dt.time | str) -> str:
     return t if isinstance(t, str) else f"{t:%H:%M}"
 
 
+@dataclass(frozen=True)
+class PartOfDay(Word):
+    """A part of the day a search can ask for: a session counts when it overlaps [starts, ends)."""
+
+    starts: dt.time = dt.time(0, 0)
+    ends: dt.time = dt.time(23, 59, 59)
+
+
+PARTS_OF_DAY: Vocabulary[PartOfDay] = Vocabulary(
+    PartOfDay("morning", "Morning (before 12 noon)", starts=dt.time(0, 0), ends=dt.time(12, 0)),
+    PartOfDay("afternoon", "Afternoon (12 noon to 5pm)", starts=dt.time(12, 0), ends=dt.time(17, 0)),
+    PartOfDay("evening", "Evening (after 5pm)", starts=dt.time(17, 0), ends=dt.time(23, 59, 59)),
+)
+
 #: the only schedule frequency held: weekly sessions (monthly ones are left out on import, and counted)
 FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Every week"))
 

@@ -9,12 +9,11 @@ become enums when a vocabulary is given (the live document uses the database's).
 from __future__ import annotations
 
 from ..directory.records import LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS, TERM_FIELDS
-from ..vocabulary import ACCESSIBILITY, DAYS, MODES, VERIFICATION_METHODS, VISIBILITY
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES, PARTS_OF_DAY, VERIFICATION_METHODS, VISIBILITY
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 APP_TAG = "AssetMap"
-PARTS = ["morning", "afternoon", "evening"]
 #: Great Britain, as parsing.lon_lat and the database check it
 GB = {"lat": (49.8, 60.95), "lon": (-8.7, 1.9)}
 TAXONOMY_FIELDS = TERM_FIELDS
@@ -90,7 +89,7 @@ def search_request(vocab: dict | None) -> dict:
             "free": {"type": "boolean", "description": "Only free assets."},
             "wheelchair": {"type": "boolean", "description": "Only places with wheelchair access."},
             "open_day": {"type": "string", "enum": [d.word for d in DAYS]},
-            "open_part": {"type": "string", "enum": PARTS},
+            "open_part": {"type": "string", "enum": list(PARTS_OF_DAY.codes)},
             "mode": {"type": "string", "enum": list(MODES.codes)},
             "page": {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},

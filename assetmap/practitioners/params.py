@@ -6,13 +6,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from .. import parsing
 from ..errors import ValidationError
 from ..geo import METRES_PER_MILE
-from ..vocabulary import DAYS, MODES
+from ..vocabulary import DAYS, MODES, PARTS_OF_DAY
 
 #: distance choices on the form, in miles (the API takes any radius_m up to the largest)
 DISTANCE_MILES = ("0.25", "0.5", "1", "2", "3", "5", "10")
@@ -23,12 +22,6 @@ MIN_RADIUS_M = 1.0
 
 #: the day a session must fall on, as the form and the API write it ('monday')
 OPEN_DAYS = tuple(d.word for d in DAYS)
-#: parts of the day, as [start, end) times a session must overlap
-PARTS = {
-    "morning": (dt.time(0, 0), dt.time(12, 0)),
-    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
-    "evening": (dt.time(17, 0), dt.time(23, 59, 59)),
-}
 TAXONOMY_FIELDS = ("category", "audience", "capability", "asset_type")
 
 DEFAULT_PER_PAGE = 20
@@ -182,7 +175,7 @@ def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius
         free=_flag(raw.get("free"), "free", errors, strict),
         wheelchair=_flag(raw.get("wheelchair"), "wheelchair", errors, strict),
         open_day=_choice(raw.get("open_day"), "open_day", OPEN_DAYS, errors, "a day"),
-        open_part=_choice(raw.get("open_part"), "open_part", PARTS, errors, "a part of the day"),
+        open_part=_choice(raw.get("open_part"), "open_part", PARTS_OF_DAY.codes, errors, "a part of the day"),
         mode=_choice(raw.get("mode"), "mode", MODES.codes, errors, "how they take part"),
         **terms,
     )

@@ -65,8 +65,8 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
-from ..vocabulary import day_code
-from .params import PARTS, Filters
+from ..vocabulary import PARTS_OF_DAY, day_code
+from .params import Filters
 
 SCOPES = ("near", "ward", "constituency")
 #: at most this many markers go to the map per request (nearest the middle of the map view)
@@ -405,7 +405,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     words = words_of(f.q)
     req = required_words(words) if words else []
     readable = access.readable_filter(user)
-    part = PARTS[f.open_part] if f.open_part else None
+    part = (PARTS_OF_DAY[f.open_part].starts, PARTS_OF_DAY[f.open_part].ends) if f.open_part else None
     include_area = bool(
         (not origin.areas_known and scope == "near")
         or origin.ward_code

@@ -21,13 +21,12 @@ from ..errors import AppError, NotFound, ValidationError
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..taxonomy import all_terms, names
-from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES
+from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
 from ..web import has_endpoint
 from . import maps, saved, usecases
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
-    PARTS,
     Filters,
     miles_to_metres,
     parse_filters,
@@ -42,11 +41,6 @@ bp = Blueprint("practitioners", __name__)
 CONNECTING_ROLES = ("practitioner", "coordinator", "admin")
 PER_PAGE = 20
 MAX_VIEW_RADIUS_M = 60_000
-PART_LABELS = {
-    "morning": "Morning (before 12 noon)",
-    "afternoon": "Afternoon (12 noon to 5pm)",
-    "evening": "Evening (after 5pm)",
-}
 FORM_FIELDS = (
     "postcode",
     "lat",
@@ -80,7 +74,7 @@ def form_options() -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices for each select on the search form."""
     opts = {tax: [(t.code, t.name) for t in terms] for tax, terms in all_terms().items()}
     opts["open_day"] = [(d.word, d.label) for d in DAYS]
-    opts["open_part"] = [(p, PART_LABELS[p]) for p in PARTS]
+    opts["open_part"] = [(p.code, p.label) for p in PARTS_OF_DAY]
     opts["mode"] = [(m.code, m.label) for m in MODES]
     return opts
 
