@@ -657,8 +657,8 @@ class MailOutbox(Base):
     )
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
-        CheckConstraint("kind IN ('email','sms')", name="mail_outbox_kind"),
-        CheckConstraint("status IN ('queued','sent','failed','suppressed')", name="mail_outbox_status"),
+        _one_of("kind", v.MESSAGE_KINDS, "mail_outbox_kind"),
+        _one_of("status", v.OUTBOX_STATUSES, "mail_outbox_status"),
         CheckConstraint("attempts >= 0", name="mail_outbox_attempts"),
         CheckConstraint("(status = 'queued') = (sealed IS NOT NULL)", name="mail_outbox_sealed_while_queued"),
         Index("ix_mail_outbox_due", "next_attempt_at", postgresql_where=text("status = 'queued'")),
@@ -676,7 +676,7 @@ class MailRecipient(Base):
     last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     unreachable_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
-        CheckConstraint("kind IN ('email','sms')", name="mail_recipient_kind"),
+        _one_of("kind", v.MESSAGE_KINDS, "mail_recipient_kind"),
         CheckConstraint("hard_failures >= 0", name="mail_recipient_failures"),
     )
 
@@ -696,5 +696,5 @@ class ScheduledJob(Base):
     runs: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     __table_args__ = (
         CheckConstraint("every_seconds > 0", name="scheduled_job_every"),
-        CheckConstraint("last_status IS NULL OR last_status IN ('ok','failed')", name="scheduled_job_status"),
+        _one_of("last_status", v.JOB_STATUSES, "scheduled_job_status", nullable=True),
     )

@@ -266,3 +266,18 @@ AREA_TYPES: Vocabulary[Word] = Vocabulary(Word("ward", "Ward"), Word("constituen
 FOLLOWUP_ANSWERS: Vocabulary[Word] = Vocabulary(Word("yes", "Yes"), Word("no", "No"), Word("not_known", "Not known"))
 #: what a sign-in throttle counts failures by
 THROTTLE_SCOPES: Vocabulary[Word] = Vocabulary(Word("account", "Account"), Word("address", "Client address"))
+
+
+# --------------------------------------------------------------------------- mail and scheduled work
+
+#: how a queued message is sent
+MESSAGE_KINDS: Vocabulary[Word] = Vocabulary(Word("email", "Email"), Word("sms", "Text message"))
+#: where a queued message is: waiting (and retried), delivered, given up, or not sent to an unreachable recipient
+OUTBOX_STATUSES: Vocabulary[Word] = Vocabulary(
+    Word("queued", "Queued"),
+    Word("sent", "Sent"),
+    Word("failed", "Failed"),
+    Word("suppressed", "Not sent: the recipient cannot be reached"),
+)
+#: how a scheduled job's last run ended
+JOB_STATUSES: Vocabulary[Word] = Vocabulary(Word("ok", "Succeeded"), Word("failed", "Failed"))

@@ -115,6 +115,9 @@ def test_the_models_check_every_vocabulary_the_database_keeps_to():
         vocabulary.AREA_TYPES,
         vocabulary.FOLLOWUP_ANSWERS,
         vocabulary.THROTTLE_SCOPES,
+        vocabulary.MESSAGE_KINDS,
+        vocabulary.OUTBOX_STATUSES,
+        vocabulary.JOB_STATUSES,
     }
     assert kept == stored
 
@@ -166,14 +169,14 @@ def test_a_history_line_with_an_action_outside_the_list_is_refused(db):
         db.flush()
 
 
-def test_0007_adds_the_action_check_and_takes_it_away_again(database_url):
-    """0007 both ways on a scratch database: the new constraint comes and goes; the others stay as they were."""
+def test_0008_adds_the_action_check_and_takes_it_away_again(database_url):
+    """0008 both ways on a scratch database: the new constraint comes and goes; the others stay as they were."""
     from alembic import command
 
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    with scratch_database(database_url, "_mig7") as scratch:
+    with scratch_database(database_url, "_mig8") as scratch:
         url = scratch.render_as_string(hide_password=False)
         engine = create_engine(url)
 
@@ -183,14 +186,14 @@ def test_0007_adds_the_action_check_and_takes_it_away_again(database_url):
                 how(cfg, target)
 
         try:
-            migrate(command.upgrade, "0006")
+            migrate(command.upgrade, "0007")
             before = database_checks(url)
             assert ("asset_change", "asset_change_action") not in before
-            migrate(command.upgrade, "0007")
+            migrate(command.upgrade, "0008")
             after = database_checks(url)
             assert allowed(after.pop(("asset_change", "asset_change_action"))) == list(vocabulary.CHANGE_ACTIONS.codes)
             assert after == before
-            migrate(command.downgrade, "0006")
+            migrate(command.downgrade, "0007")
             assert database_checks(url) == before
         finally:
             engine.dispose()
