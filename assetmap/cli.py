@@ -392,11 +392,13 @@ def _add_to_group(group_name: str, help_: str, command: click.Command, name: str
     group.add_command(command, name)
 
 
-from .coverage.cli import coverage_report  # noqa: E402
+from .coverage.cli import coverage_report, load_area_set, snapshot  # noqa: E402
 from .opendata.cli import oruk as _oruk_import  # noqa: E402
 from .upkeep.cli import export_assets_cmd, import_assets_cmd  # noqa: E402
 
 _add_to_group("import", "Import data from files (dry run first).", import_assets_cmd, "assets")
 _add_to_group("export", "Export data to files.", export_assets_cmd, "assets")
 _add_to_group("report", "Reports for commissioners and managers.", coverage_report, "coverage")
+_add_to_group("report", "Reports for commissioners and managers.", snapshot, "snapshot")
+_add_to_group("load", "Load reference data.", load_area_set, "area-set")
 _add_to_group("import", "Import data from files or feeds (dry run first).", _oruk_import, "oruk")

@@ -199,3 +199,35 @@ def extent_bounds(geom) -> list[ColumnElement]:
     """min lon, min lat, max lon, max lat of every ``geom`` in the query (an aggregate: ``ST_Extent``)."""
     ext = func.ST_Extent(geom)
     return [func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext)]
+
+
+# --------------------------------------------------------------------------- custom area sets
+
+#: below this share of an LSOA (by area, for an LSOA with no postcode) a piece is a drawing slip, not residents
+MIN_AREA_SHARE = 0.01
+
+#: Residents of each LSOA shared among the custom areas of one set in proportion to the LSOA's Code-Point
+#: postcodes that fall in each (residents taken as spread evenly over its postcodes); an LSOA with no
+#: postcode is shared by area on the ellipsoid. ``main`` marks the area holding the largest share.
+APPORTION_LSOAS_SQL = text(
+    """
+    WITH pc AS (SELECT lsoa_code, count(*) AS n FROM postcode WHERE lsoa_code IS NOT NULL GROUP BY lsoa_code),
+    by_postcode AS (
+      SELECT a.code AS area_code, p.lsoa_code, count(*)::float8 / pc.n AS share
+      FROM custom_area a JOIN postcode p ON ST_Covers(a.geom, p.geom)
+      JOIN pc ON pc.lsoa_code = p.lsoa_code
+      WHERE a.set_id = :set_id GROUP BY a.code, p.lsoa_code, pc.n),
+    by_area AS (
+      SELECT a.code AS area_code, l.code AS lsoa_code,
+             ST_Area(ST_Intersection(a.geom, l.geom)::geography) / NULLIF(ST_Area(l.geom::geography), 0) AS share
+      FROM custom_area a JOIN lsoa l ON ST_Intersects(a.geom, l.geom)
+      WHERE a.set_id = :set_id AND NOT EXISTS (SELECT 1 FROM pc WHERE pc.lsoa_code = l.code)),
+    pieces AS (
+      SELECT * FROM by_postcode
+      UNION ALL SELECT area_code, lsoa_code, LEAST(share, 1.0) FROM by_area WHERE share >= :min_area_share)
+    INSERT INTO custom_area_lsoa (set_id, area_code, lsoa_code, share, main)
+    SELECT :set_id, p.area_code, p.lsoa_code, p.share,
+           row_number() OVER (PARTITION BY p.lsoa_code ORDER BY p.share DESC, p.area_code) = 1
+    FROM pieces p JOIN lsoa l ON l.code = p.lsoa_code
+    """
+)

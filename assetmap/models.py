@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy import ForeignKeyConstraint as sa_ForeignKeyConstraint
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -578,6 +579,72 @@ class UnmetNeed(Base):
     )
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    #: the terms were matched from the search's free text (never stored) because none was chosen
+    terms_from_text: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                  server_default=text("false"))
+
+
+# --------------------------------------------------------------------------- commissioners' own areas and history
+
+class AreaSet(Base):
+    """A named set of areas a commissioner plans by (PCN footprints, neighbourhood patches), uploaded."""
+    __tablename__ = "area_set"
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    created_at: Mapped[dt.datetime] = _created()
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    __table_args__ = (CheckConstraint("length(btrim(name)) BETWEEN 1 AND 120", name="area_set_name_length"),)
+
+
+class CustomArea(Base):
+    """One area of a set, with residents apportioned from LSOAs (``CustomAreaLsoa``)."""
+    __tablename__ = "custom_area"
+    set_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area_set.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    geom: Mapped[WKBElement] = _polygon()
+    lad_code: Mapped[str | None] = mapped_column(String(9))
+    population_total: Mapped[float | None]
+    population_65plus: Mapped[float | None]
+    imd_rank: Mapped[float | None]
+    imd_decile: Mapped[int | None]
+    __table_args__ = (
+        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="custom_area_geom_valid"),
+    )
+
+
+class CustomAreaLsoa(Base):
+    """The share of an LSOA's residents living in a custom area; ``main`` marks the area holding most of them."""
+    __tablename__ = "custom_area_lsoa"
+    set_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    lsoa_code: Mapped[str] = mapped_column(ForeignKey("lsoa.code", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
+    share: Mapped[float] = mapped_column(nullable=False)
+    main: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    __table_args__ = (
+        sa_ForeignKeyConstraint(["set_id", "area_code"], ["custom_area.set_id", "custom_area.code"],
+                                ondelete="CASCADE"),
+        CheckConstraint("share > 0 AND share <= 1", name="custom_area_lsoa_share"),
+    )
+
+
+class CoverageSnapshot(Base):
+    """Every measure of one area for one view (all categories, or one), kept each month for trends."""
+    __tablename__ = "coverage_snapshot"
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    geography: Mapped[str] = mapped_column(String(12), primary_key=True)
+    #: '' for wards, constituencies, LSOAs and authorities; the area set's id for a custom set
+    set_key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    view: Mapped[str] = mapped_column(String(60), primary_key=True)
+    la_code: Mapped[str | None] = mapped_column(String(9))
+    figures: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    taken_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint("extract(day from month) = 1", name="coverage_snapshot_first_of_month"),
+        Index("ix_coverage_snapshot_area", "geography", "set_key", "area_code", "view"),
+    )
 
 
 # --------------------------------------------------------------------------- repeat submissions and sign-in attempts

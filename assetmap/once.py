@@ -79,6 +79,8 @@ MESSAGES = {
     "term": "You have already added this term.",
     "term-merge": "You have already moved these assets and removed the term.",
     "term-remove": "You have already removed this term.",
+    "area-set": "You have already uploaded this set of areas.",
+    "area-set-remove": "You have already removed this set of areas.",
     "api-asset": "This Idempotency-Key has already been used; this is the asset it created.",
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from .db import session
 from .models import Taxonomy, TaxonomyTerm
@@ -50,3 +50,27 @@ def term_ids(taxonomy: str, codes: list[str]) -> dict[str, uuid.UUID]:
 
 def names(taxonomy: str) -> dict[str, str]:
     return {t.code: t.name for t in terms(taxonomy)}
+
+
+#: the lists a 'nothing suitable' signal can be about
+SIGNAL_TAXONOMIES = ("category", "audience", "capability")
+
+
+def terms_matching(words: str) -> dict[str, list[str]]:
+    """Terms whose name or description holds every word of ``words`` (English stemming, stop words ignored):
+    "gardening" -> green-spaces ("Parks, gardens, allotments and nature"). {taxonomy: [code, …]}.
+
+    Used to say what a free-text search was about without keeping its text."""
+    words = (words or "").strip()[:200]
+    if not words:
+        return {}
+    query = func.plainto_tsquery("english", literal(words))
+    document = func.to_tsvector("english", TaxonomyTerm.name + " " + func.coalesce(TaxonomyTerm.description, ""))
+    rows = session.execute(
+        select(Taxonomy.code, TaxonomyTerm.code).join(Taxonomy)
+        .where(Taxonomy.code.in_(SIGNAL_TAXONOMIES), func.numnode(query) > 0, document.op("@@")(query))
+        .order_by(Taxonomy.code, TaxonomyTerm.term_order))
+    out: dict[str, list[str]] = {}
+    for tax, code in rows:
+        out.setdefault(tax, []).append(code)
+    return out

@@ -25,7 +25,16 @@ COPIES = {
     "govuk-frontend/dist/govuk/govuk-frontend.min.js": "govuk-frontend/govuk-frontend.min.js",
     "govuk-frontend/dist/govuk/assets/images": "govuk-frontend/assets/images",
     "axe-core/axe.min.js": "axe-core/axe.min.js",
+    # the MOJ sortable table, alone: a self-contained ES module (its own copy of GOV.UK Frontend's base class)
+    "@ministryofjustice/frontend/moj/components/sortable-table/sortable-table.bundle.mjs":
+        "moj-frontend/sortable-table.bundle.mjs",
 }
+MOJ_CSS = "@ministryofjustice/frontend/moj/moj-frontend.min.css"
+
+
+def sortable_table_css(css: str) -> str:
+    """The sortable table's own rules (``[aria-sort] button``) from MOJ Frontend's whole stylesheet."""
+    return "\n".join(re.findall(r"\[aria-sort\][^{}]*\{[^}]*\}", css)) + "\n"
 
 
 def strip_reserved_font(css: str) -> str:
@@ -47,6 +56,9 @@ def main() -> int:
     css = (NM / "govuk-frontend/dist/govuk/govuk-frontend.min.css").read_text()
     css = strip_reserved_font(css).replace("/*# sourceMappingURL=govuk-frontend.min.css.map */", "")
     (OUT / "govuk-frontend/govuk-frontend.min.css").write_text(css)
+    (OUT / "moj-frontend/sortable-table.css").write_text(sortable_table_css((NM / MOJ_CSS).read_text()))
+    mjs = OUT / "moj-frontend/sortable-table.bundle.mjs"
+    mjs.write_text(re.sub(r"//# sourceMappingURL=\S+", "", mjs.read_text()))
     (OUT / "govuk-frontend/govuk-frontend.min.js").write_text(
         (OUT / "govuk-frontend/govuk-frontend.min.js")
         .read_text()

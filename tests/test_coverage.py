@@ -2,9 +2,12 @@
 
 Toyshire (E06999901), a patch of Cornwall far from the real York and Birmingham data:
 
-    ward Alpha  (IMD decile 1)   LSOA L1  1,000 residents, 300 aged 65+, point P1 (-5.08, 50.315)
-                                 LSOA L2  3,000 residents, 200 aged 65+, point P2 (-5.06, 50.315)
-    ward Beta   (IMD decile 9)   LSOA L3  2,000 residents, 500 aged 65+, point P3 (-5.02, 50.315)
+    ward Alpha  (IMD decile 1)   LSOA L1  1,000 residents, 300 aged 65+, point P1 (-5.08, 50.315), IMD rank 1,000
+                                 LSOA L2  3,000 residents, 200 aged 65+, point P2 (-5.06, 50.315), IMD rank 1,000
+    ward Beta   (IMD decile 9)   LSOA L3  2,000 residents, 500 aged 65+, point P3 (-5.02, 50.315), IMD rank 29,000
+
+Need (1 for the most deprived of England's 32,844 LSOAs): Alpha 1 - 999/32,843 = 0.969583,
+Beta 1 - 28,999/32,843 = 0.117041.
     ward Gamma  (no LSOA: nobody lives there, no assets)
 
 At latitude 50.3, 0.005 degrees of longitude is about 356 m, 0.015 about 1,067 m, 0.025 about
@@ -93,25 +96,12 @@ def toy(db, app_ctx):
             )
         )
     db.flush()
-    for code, ward, x0, x1, px, pop, pop65, decile in (
-        (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1),
-        (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1),
-        (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9),
-    ):
-        db.add(
-            Lsoa(
-                code=code,
-                name=f"Toyshire {code[-3:]}",
-                lad_code=LA,
-                ward_code=ward,
-                constituency_code=CON,
-                geom=_box(x0, 50.30, x1, 50.33),
-                pop_point=_pt(px, 50.315),
-                population_total=pop,
-                population_65plus=pop65,
-                imd_decile=decile,
-            )
-        )
+    for code, ward, x0, x1, px, pop, pop65, decile, rank in (
+            (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1, 1000), (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1, 1000),
+            (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9, 29000)):
+        db.add(Lsoa(code=code, name=f"Toyshire {code[-3:]}", lad_code=LA, ward_code=ward, constituency_code=CON,
+                    geom=_box(x0, 50.30, x1, 50.33), pop_point=_pt(px, 50.315), population_total=pop,
+                    population_65plus=pop65, imd_decile=decile, imd_rank=rank))
     db.flush()
     recent = (TODAY - dt.timedelta(days=30)).isoformat()
     old = (TODAY - dt.timedelta(days=730)).isoformat()
@@ -165,18 +155,13 @@ def by_code(cov) -> dict:
     return {m.code: m for m in cov.areas}
 
 
+NEED_ALPHA, NEED_BETA = 1 - 999 / 32_843, 1 - 28_999 / 32_843
+
+
 def signal(db, days_ago: int, ward=None, lsoa=None, category="carers-support", audience=None):
-    categories = [category] if isinstance(category, str) else list(category)
-    db.add(
-        UnmetNeed(
-            id=uuid.uuid4(),
-            recorded_on=TODAY - dt.timedelta(days=days_ago),
-            category_codes=categories,
-            audience_codes=[audience] if audience else [],
-            ward_code=ward,
-            lsoa_code=lsoa,
-        )
-    )
+    categories = [category] if isinstance(category, str) else list(category or [])
+    db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=TODAY - dt.timedelta(days=days_ago), category_codes=categories,
+                     audience_codes=[audience] if audience else [], ward_code=ward, lsoa_code=lsoa))
 
 
 def connection(db, service, days_ago: int, ward=None, lsoa=None):
@@ -417,19 +402,29 @@ def test_demand_counts_signals_in_the_period_and_zero_when_none(toy, db):
 
 
 def test_gap_score_and_ranking_by_hand(toy, db):
-    for days_ago in (1, 2, 3):
+    for days_ago in range(1, 13):
         signal(db, days_ago, ward=W1)
     db.flush()
     cov = service.coverage(params())
     m = by_code(cov)
-    # Alpha: access 0, supply at the median (5.0 = 5.0), unmet 3/3 = 1 -> lack 0.2; decile 1 -> need 1
-    assert m[W1].lack == pytest.approx(0.2)
-    assert m[W1].gap == pytest.approx(100 * 0.2 * 1.5 / 1.5)  # 20.0
-    # Beta: access shortfall (1 + 1) / 2 = 1, supply 0, unmet 0 -> lack 0.5; decile 9 -> need 1/9
-    assert m[W2].gap == pytest.approx(round(100 * 0.5 * (0.5 + 1 / 9) / 1.5, 1))  # 20.4
+    # signals: Alpha 12 of 4,000 residents, Beta 0 of 2,000. Prior m = 12/6,000 = 0.002 (200 per 100,000).
+    # s2 = (4,000 x 0.001^2 + 2,000 x 0.002^2) / 6,000 = 2e-6; between A = 2e-6 - 0.002/3,000 = 1.3333e-6
+    # Alpha keeps w = A / (A + 0.002/4,000) = 0.727273 of its rate: 0.002 + w x 0.001 = 0.00272727
+    # unmet part = (0.00272727 - 0.002) / 0.00272727 = 4/15
+    assert cov.summary.prior_rate == pytest.approx(200)
+    assert m[W1].unmet_weight == pytest.approx(8 / 11)
+    assert m[W1].unmet_smoothed == pytest.approx(272.727, abs=1e-3)
+    assert m[W1].unmet_part == pytest.approx(4 / 15)
+    # Beta: w = A / (A + 0.002/2,000) = 4/7, smoothed 0.002 - 4/7 x 0.002 = 85.7 per 100,000, below the prior
+    assert m[W2].unmet_smoothed == pytest.approx(600 / 7) and m[W2].unmet_part == 0
+    # Alpha: access 0, supply at the median (5.0 = 5.0) -> lack 0.2 x 4/15
+    assert m[W1].lack == pytest.approx(0.2 * 4 / 15)
+    assert m[W1].gap == pytest.approx(100 * 0.2 * 4 / 15 * (0.5 + NEED_ALPHA) / 1.5)          # 5.23
+    # Beta: access shortfall (1 + 1) / 2 = 1, supply 0, unmet 0 -> lack 0.5
+    assert m[W2].gap == pytest.approx(100 * 0.5 * (0.5 + NEED_BETA) / 1.5)                     # 20.57
     assert [a.code for a in cov.ranked] == [W2, W1]
     assert (m[W2].rank, m[W1].rank, m[W3].rank) == (1, 2, None)
-    assert "3 'nothing suitable' searches in 90 days" in m[W1].reasons
+    assert "12 'nothing suitable' signals in 90 days, 272.7 per 100,000 after smoothing" in m[W1].reasons
     assert "IMD decile 1" in m[W1].reasons
     assert m[W2].reasons[0] == "no carers' support within 1 mile for 2,000 residents"
 
@@ -438,14 +433,12 @@ def test_older_people_gap_uses_65_plus_share_and_says_why(toy):
     cov = service.coverage(params(audience="older-people"))
     m = by_code(cov)
     # Beta: no access, no supply (0 against a median of 20) -> lack 0.5 + 0.3 = 0.8
-    # need = mean of 1/9 and min(1, (500/2000) / (2 x 1000/6000)) = 0.75
-    need = (1 / 9 + 0.75) / 2
+    # need = mean of 0.117041 and min(1, (500/2000) / (2 x 1000/6000)) = 0.75
+    need = (NEED_BETA + 0.75) / 2
     assert m[W2].need == pytest.approx(need)
-    assert m[W2].gap == pytest.approx(round(100 * 0.8 * (0.5 + need) / 1.5, 1))  # 49.6
-    assert m[W2].reasons[:2] == [
-        "no carers' support within 1 mile for 500 residents aged 65+",
-        "no carers' support in the ward",
-    ]
+    assert m[W2].gap == pytest.approx(100 * 0.8 * (0.5 + need) / 1.5)                          # 49.8
+    assert m[W2].reasons[:2] == ["no carers' support within 1 mile for 500 residents aged 65+",
+                                 "no carers' support in the ward"]
     assert "25% aged 65+ (17% across Toyshire)" in m[W2].reasons
     assert cov.ranked[0].code == W2
 
@@ -467,9 +460,10 @@ def test_zero_population_and_zero_assets_give_no_division_errors(toy):
 
 def test_gap_formula_ends():
     assert measures.gap_score(0, 0, 0, 1.0) == (0.0, 0.0)
-    assert measures.gap_score(1, 1, 1, 1.0) == (pytest.approx(1.0), 100.0)
-    assert measures.gap_score(1, 1, 1, 0.0) == (pytest.approx(1.0), pytest.approx(33.3))
+    assert measures.gap_score(1, 1, 1, 1.0) == (pytest.approx(1.0), pytest.approx(100.0))
+    assert measures.gap_score(1, 1, 1, 0.0) == (pytest.approx(1.0), pytest.approx(100 / 3))
     assert measures.need_score(None, None, None, older=False) == 0.5
+    assert measures.need_from_rank(1) == 1.0 and measures.need_from_rank(32_844) == 0.0
     assert measures.people(4_137) == "4,100" and measures.people(457) == "460" and measures.people(42) == "42"
 
 
@@ -499,7 +493,7 @@ def test_params_reject_unknown_choices_naming_the_field(toy):
 
 def test_params_defaults_and_all(toy):
     p = parse_params({"category": "all", "la": LA, "verified": "yes", "days": "30"})
-    assert (p.category, p.la, p.verified_only, p.days, p.geography) == (None, LA, True, 30, "ward")
+    assert (p.category, p.la, p.verified_only, p.days, p.geography) == ((), LA, True, 30, "ward")
     assert parse_params({"la": "all"}).la is None
     assert parse_params({}).la == "E08000025"  # Birmingham: the most populous loaded
 

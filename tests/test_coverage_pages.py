@@ -50,14 +50,15 @@ def test_commissioners_admins_and_coordinators_see_coverage(client, toy, db, rol
 
 def test_coverage_page_ranks_areas_explains_measures_and_links_to_area_pages(client, commissioner):
     html = client.get(f"/coverage?{Q}").get_data(as_text=True)
-    table = html[html.index('id="gap-table"') : html.index('id="all-measures"')]
-    assert table.index("Beta") < table.index("Alpha")  # Beta has the bigger gap
-    assert "Gamma" not in table  # nobody lives in Gamma: not ranked
+    table = html[html.index('id="gap-table"'):html.index('id="compare"')]
+    assert table.index("Beta") < table.index("Alpha")          # Beta has the bigger gap
+    assert "Gamma" not in table                                 # nobody lives in Gamma: not ranked
     assert f'href="/areas/ward/{W2}?category=carers-support"' in table
     assert "no carers&#39; support within 1 mile for 2,000 residents" in table
     assert "two-step floating catchment area" in html and "PostGIS" in html
-    assert "Office for National Statistics" in html  # boundaries attributed
-    assert "AssetMapCoverage.areaLayer(" in html and "Deprivation (IMD decile)" in html
+    assert "Office for National Statistics" in html           # boundaries attributed
+    assert "AssetMapCoverage.areaLayer(" in html and "Need: deprivation hatched" in html
+    assert "AssetMapCoverage.hatchLayer(" in html
 
 
 def test_confidential_places_never_reach_the_coverage_map(client, commissioner, db):
@@ -84,7 +85,7 @@ def test_listing_text_cannot_run_as_template_or_script_on_maps(client, commissio
 def test_bad_choices_get_a_400_with_a_message(client, commissioner):
     resp = client.get("/coverage?category=knitting")
     assert resp.status_code == 400
-    assert "Choose a category from the list." in resp.get_data(as_text=True)
+    assert "Choose categories from the list." in resp.get_data(as_text=True)
     assert client.get("/coverage/gaps.csv?geography=county").status_code == 400
     assert client.get("/coverage?la=' OR 1=1--").status_code == 400
 
@@ -102,13 +103,9 @@ def test_csv_has_one_row_per_area_with_the_measures(client, commissioner):
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["code"] for r in rows] == [W2, W1, W3]  # ranked, then no residents
     beta = rows[0]
-    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == (
-        "1",
-        "1",
-        "1",
-        "5.0",
-    )
-    assert (beta["pct_beyond_800m"], beta["residents_beyond_1_mile"], beta["gap_score"]) == ("100.0", "2000", "20.4")
+    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == \
+        ("1", "1", "1", "5.0")
+    assert (beta["pct_beyond_800m"], beta["residents_beyond_1_mile"], beta["gap_score"]) == ("100.0", "2000", "20.6")
     gamma = rows[2]
     assert (gamma["rank"], gamma["assets_per_10k"], gamma["gap_score"]) == ("", "", "")
 
@@ -121,7 +118,7 @@ def test_geojson_has_every_area_with_geometry_and_measures(client, commissioner)
     assert [f["id"] for f in doc["features"]] == [W2, W1, W3]
     beta = doc["features"][0]
     assert beta["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    assert beta["properties"]["gap_score"] == 20.4
+    assert beta["properties"]["gap_score"] == 20.6
     assert beta["properties"]["reasons"][0] == "no carers' support within 1 mile for 2,000 residents"
     assert doc["metadata"]["local_authority"] == "Toyshire"
 
@@ -200,7 +197,7 @@ def test_cli_report_refuses_unknown_format_and_choices(app, toy, tmp_path):  # n
     result = runner.invoke(main, ["report", "coverage", "--out", str(tmp_path / "gaps.xlsx")])
     assert result.exit_code != 0 and ".csv, .geojson" in result.output
     result = runner.invoke(main, ["report", "coverage", "--category", "knitting", "--out", str(tmp_path / "g.csv")])
-    assert result.exit_code != 0 and "Choose a category from the list." in result.output
+    assert result.exit_code != 0 and "Choose categories from the list." in result.output
     assert not (tmp_path / "g.csv").exists()
 
 

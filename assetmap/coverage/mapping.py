@@ -107,13 +107,12 @@ def encode_polygons(geom) -> list[list[str]]:
 
 
 class _AreaLayer(MacroElement):
-    """The choropleth's areas, drawn by coverage.js from encoded rings; the IMD layer reuses them."""
-
+    """The choropleth's areas, drawn by coverage.js from encoded rings; the need hatching reuses them."""
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = AssetMapCoverage.areaLayer({{ this.areas }})
             .addTo({{ this._parent.get_name() }});
-        AssetMapCoverage.imdLayer({{ this.get_name() }}, {{ this.imd.get_name() }});
+        AssetMapCoverage.hatchLayer({{ this.get_name() }}, {{ this.imd.get_name() }}, {{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
@@ -124,7 +123,7 @@ class _AreaLayer(MacroElement):
 
 
 def choropleth(cov, shapes: dict, classes: present.Classes, area_url, points) -> folium.Map:
-    """The chosen measure by area, with IMD and clustered assets as layers a person can switch on."""
+    """The chosen measure by area with need hatched over it, and clustered assets as a layer to switch on."""
     simple = display_shapes(shapes, cov.params.geography)
     box = bounds(simple.values())
     centre = ((box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2) if box else (52.48, -1.89)
@@ -140,18 +139,9 @@ def choropleth(cov, shapes: dict, classes: present.Classes, area_url, points) ->
         value = a.value(cov.params.measure) if a.has_residents else None
         text = f"{label}: {present.fmt(cov.params.measure, value)}" if a.has_residents else "No residents"
         # a list, not an object: see js_data (coverage.js AREA_FIELDS reads it in this order)
-        areas.append(
-            [
-                a.name,
-                area_url(a.code),
-                text,
-                a.imd_decile,
-                classes.colour(value),
-                present.imd_colour(a.imd_decile),
-                encode_polygons(geom),
-            ]
-        )
-    imd = folium.FeatureGroup(name="Deprivation (IMD decile)", show=False)
+        areas.append([a.name, area_url(a.code), text, a.imd_decile, classes.colour(value),
+                      present.hatch(a.imd_decile), encode_polygons(geom)])
+    imd = folium.FeatureGroup(name="Need: deprivation hatched (IMD deciles 1 to 4)", show=True)
     imd.add_to(m)
     _AreaLayer(areas, imd).add_to(m)
     if points:

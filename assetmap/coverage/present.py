@@ -1,19 +1,20 @@
 """How measures are shown: number formats, colour classes and legends (shared by map, PNG and tables).
 
 Darker always means "look here": a bigger gap, fewer assets, more people further away, less access,
-or more demand. Areas with no residents are grey and say so in words.
+or more demand. Areas with no residents are grey and say so in words. Need is drawn over the colours
+as hatching (dense for the most deprived fifth of England, sparse for the next), so need and gap read
+together: the opaque deprivation layer used to hide the gap colours.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: ColorBrewer OrRd (5) for measures, Purples (5) for deprivation: colour-blind safe, print in grey
+#: ColorBrewer OrRd (5) for measures: colour-blind safe, prints in grey; deprivation is hatched over it
 MEASURE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-IMD_COLOURS = ["#54278f", "#756bb1", "#9e9ac8", "#cbc9e2", "#f2f0f7"]  # deciles 1-2 … 9-10
 NO_DATA = "#b1b4b6"
 #: measures where a higher number is better (so the darkest class holds the lowest values)
-HIGHER_IS_BETTER = {"per_10k", "access"}
+HIGHER_IS_BETTER = {"per_10k", "rate", "access"}
 
 
 def fmt(measure: str, value) -> str:
@@ -22,11 +23,20 @@ def fmt(measure: str, value) -> str:
         return "–"
     if measure in ("share_beyond_800", "share_beyond_mile", "share_65"):
         return f"{value:.0%}"
-    if measure in ("connections", "unmet", "assets", "population", "remote_assets"):
+    if measure == "population":
+        return f"{round(value):,}"
+    if measure in ("connections", "unmet", "assets", "remote_assets"):
         return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
-    if measure == "access":
+    if measure in ("access", "need"):
         return f"{value:.2f}"
+    if measure == "imd_rank":
+        return f"{round(value):,}"
     return f"{value:.1f}"
+
+
+def sort_value(value) -> str:
+    """The value a sortable table sorts a cell by (unrounded; empty sorts as text, after numbers)."""
+    return "" if value is None else repr(float(value))
 
 
 @dataclass(frozen=True)
@@ -90,10 +100,22 @@ def classify(measure: str, values) -> Classes:
     return Classes(measure, bounds)
 
 
-def imd_colour(decile: int | None) -> str:
-    return NO_DATA if decile is None else IMD_COLOURS[(decile - 1) // 2]
+#: need drawn over the gap colours: hatching by IMD decile band (none for deciles 5 to 10)
+HATCHES = {1: "dense", 2: "dense", 3: "sparse", 4: "sparse"}
 
 
-def imd_legend() -> list[LegendItem]:
-    labels = ["1 to 2 (most deprived)", "3 to 4", "5 to 6", "7 to 8", "9 to 10 (least deprived)"]
-    return [LegendItem(c, t) for c, t in zip(IMD_COLOURS, labels)] + [LegendItem(NO_DATA, "Not known")]
+def hatch(decile: int | None) -> str:
+    """'dense' (IMD deciles 1-2), 'sparse' (3-4) or '' for an area's deprivation hatching."""
+    return HATCHES.get(decile or 0, "")
+
+
+@dataclass(frozen=True)
+class HatchItem:
+    pattern: str
+    label: str
+
+
+def hatch_legend() -> list[HatchItem]:
+    return [HatchItem("dense", "Most deprived 20% of England (IMD deciles 1 to 2)"),
+            HatchItem("sparse", "Next 20% (IMD deciles 3 to 4)"),
+            HatchItem("", "Less deprived (IMD deciles 5 to 10)")]

@@ -14,12 +14,21 @@ from .params import GEOGRAPHIES, MEASURES, CoverageParams
 @dataclass
 class Coverage:
     params: CoverageParams
-    areas: list[measures.AreaMeasures]  #: every area in scope, by name
-    ranked: list[measures.AreaMeasures]  #: areas with residents, biggest gap first
-    medians: dict
+    areas: list[measures.AreaMeasures]      #: every area in scope, by name
+    ranked: list[measures.AreaMeasures]     #: areas with residents, the one to look at first on top
+    summary: measures.Summary
     scope_name: str
     total_assets: int
     labels: dict
+    uncounted_signals: int = 0              #: free-text-only 'nothing suitable' signals that matched no term
+
+    @property
+    def medians(self) -> dict:
+        return self.summary.medians
+
+    @property
+    def per(self) -> int:
+        return self.summary.per
 
     @property
     def kind(self) -> str:
@@ -31,18 +40,30 @@ class Coverage:
 
     @property
     def measure_label(self) -> str:
-        return MEASURES[self.params.measure][0]
+        return measure_label(self.params.measure, self.per)
+
+    @property
+    def tied(self) -> bool:
+        return any(m.tied for m in self.ranked)
+
+
+def measure_label(measure: str, per: int = measures.PER) -> str:
+    return MEASURES[measure][0].format(per=f"{per:,}")
+
+
+def _names(codes, names: dict, none: str) -> str:
+    return ", ".join(names.get(c, c) for c in codes) if codes else none
 
 
 def labels_for(p: CoverageParams) -> dict:
     """Names of the chosen filters, for headings, sentences and file names."""
     names = {tax: {t.code: t.name for t in terms} for tax, terms in taxonomy.all_terms().items()}
-    category = names["category"].get(p.category) if p.category else None
+    category = _names(p.category, names["category"], "All categories")
     return {
-        "category": category or "All categories",
-        "audience": names["audience"].get(p.audience) if p.audience else "Everyone",
-        "capability": names["capability"].get(p.capability) if p.capability else "Any",
-        "phrase": _phrase(category),
+        "category": category,
+        "audience": _names(p.audience, names["audience"], "Everyone"),
+        "capability": _names(p.capability, names["capability"], "Any"),
+        "phrase": _phrase(category if len(p.category) == 1 else None),
         "population": "residents aged 65+" if p.older else "residents",
     }
 
@@ -54,30 +75,50 @@ def _phrase(category: str | None) -> str:
 
 
 def scope_name(p: CoverageParams) -> str:
+    if p.geography == "custom":
+        found = queries.area_set(p.area_set)
+        return found.name if found else "this area set"
     las = {a.code: a.name for a in queries.local_authorities()}
     return las.get(p.la, p.la) if p.la else "all loaded areas"
 
 
-def coverage(p: CoverageParams) -> Coverage:
-    """Every measure for every area of the chosen geography in the chosen local authority."""
-    areas = queries.areas_in_scope(p.geography, p.la)
-    rows = measures.aggregate(
-        areas, queries.lsoa_access(p), queries.supply_counts(p), queries.demand_counts(p), p.geography, p.older
-    )
+def pieces_for(p: CoverageParams):
+    """How an LSOA's residents are shared among the areas of the geography (see measures.aggregate)."""
+    if p.geography == "custom":
+        shares = queries.custom_pieces(p.area_set)
+        return lambda row: shares.get(row.code, ())
+    return lambda row: ((row.key(p.geography), 1.0),)
+
+
+def coverage(p: CoverageParams, lsoas=None) -> Coverage:
+    """Every measure for every area of the chosen geography in the chosen local authority (or custom set).
+
+    ``lsoas`` (the LSOA access rows for ``p``'s filters) may be passed in when several geographies are
+    worked out for the same choice (the monthly snapshot)."""
+    areas = queries.areas_in_scope(p.geography, p.la, p.area_set)
+    if lsoas is None:
+        lsoas = queries.lsoa_access(p)
+    rows = measures.aggregate(areas, lsoas, queries.supply_counts(p), queries.demand_counts(p),
+                              pieces_for(p), p.older)
     labels = labels_for(p)
     name = scope_name(p)
-    ctx = measures.Context(
-        older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0], scope_name=name, days=p.days
-    )
-    medians = measures.compute(rows, ctx)
-    la_supply = queries.supply_counts(p.with_(geography="la"))
-    total = sum(n for code, (n, _) in la_supply.items() if p.la is None or code == p.la)
-    return Coverage(p, rows, measures.ranked(rows), medians, name, total, labels)
+    ctx = measures.Context(older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0],
+                           scope_name=name, days=p.days)
+    summary = measures.compute(rows, ctx, p.measure)
+    codes = {a.code for a in areas}
+    if p.geography == "custom":
+        total = queries.assets_in_set(p)
+    else:
+        la_supply = queries.supply_counts(p.with_(geography="la"))
+        total = sum(n for code, (n, _) in la_supply.items() if p.la is None or code == p.la)
+    uncounted = sum(n for code, n in queries.uncounted_signals(p).items() if code in codes)
+    return Coverage(p, rows, measures.ranked(rows, p.measure), summary, name, total, labels, uncounted)
 
 
 # --------------------------------------------------------------------------- one area
 
-AREA_KINDS = {"ward": "ward", "constituency": "constituency", "lsoa": "lsoa", "local-authority": "la"}
+AREA_KINDS = {"ward": "ward", "constituency": "constituency", "lsoa": "lsoa", "local-authority": "la",
+              "custom": "custom"}
 
 
 @dataclass
@@ -114,16 +155,22 @@ class AreaProfile:
 def area_profile(url_kind: str, code: str, p: CoverageParams) -> AreaProfile:
     """An area's assets, people, population, deprivation, freshness and measures against the median."""
     kind = AREA_KINDS.get(url_kind)
-    record = queries.area_record(kind, code) if kind else None
+    if kind == "custom" and p.area_set is None:
+        kind = None
+    key = (p.area_set, code) if kind == "custom" else code
+    record = queries.area_record(kind, key) if kind else None
     if record is None:
         raise NotFound("There is no area with that code. Check the link, or choose an area on the coverage map.")
     cov = None
     mine = None
-    if record.lad_code:
+    if kind == "custom":
+        cov = coverage(p.with_(geography=kind, la=None))
+    elif record.lad_code:
         cov = coverage(p.with_(geography=kind, la=record.lad_code))
+    if cov is not None:
         mine = next((m for m in cov.areas if m.code == code), None)
-    assets = queries.area_assets(kind, code)
-    six, twelve = months_before(p.today, 6), months_before(p.today, 12)
+    assets = queries.area_assets(kind, key)
+    six, twelve = queries.months_before(p.today, 6), queries.months_before(p.today, 12)
     names = {t.code: t.name for t in taxonomy.terms("category")}
     counts: dict[str, CategoryCount] = {}
     for a in assets:
@@ -133,7 +180,7 @@ def area_profile(url_kind: str, code: str, p: CoverageParams) -> AreaProfile:
             row.verified_12m += bool(a.last_verified_on and a.last_verified_on >= twelve)
     order = list(names)
     by_category = sorted(counts.values(), key=lambda r: (-r.assets, order.index(r.code) if r.code in order else 99))
-    coordinators, stewards = queries.area_people(kind, code)
+    coordinators, stewards = queries.area_people(kind, key)
     kinds = GEOGRAPHIES[kind][1]
     return AreaProfile(
         record=record,

@@ -80,7 +80,9 @@ def detect_kind(gdf: gpd.GeoDataFrame) -> tuple[str, str, str]:
     )
 
 
-def _polygonal(geom, label: str, report: LoadReport):
+def polygonal(geom, label: str, report: LoadReport):
+    """``geom`` as a valid 2D MultiPolygon snapped to 1e-7 degrees (repaired if it can be, noted in ``report``),
+    or a ValidationError naming ``label`` and the reason."""
     if geom is None or geom.is_empty:
         raise ValidationError(f"{label}: the geometry is empty")
     if shapely.get_coordinate_dimension(geom) == 3:
@@ -125,15 +127,9 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
         label = f"feature {i} ({code or 'no code'})"
         if not code or not name:
             raise ValidationError(f"{label}: missing code or name")
-        geom = _polygonal(feat.geometry, label, report)
-        rows.append(
-            {
-                "code": code,
-                "name": name,
-                "wkb": shapely.to_wkb(geom, hex=True),
-                "lad": str(getattr(feat, lad_col)) if lad_col else None,
-            }
-        )
+        geom = polygonal(feat.geometry, label, report)
+        rows.append({"code": code, "name": name, "wkb": shapely.to_wkb(geom, hex=True),
+                     "lad": str(getattr(feat, lad_col)) if lad_col else None})
         if progress:
             progress(1)
     codes = [r["code"] for r in rows]

@@ -20,8 +20,7 @@ from ..directory import access
 from ..directory.read import now_london
 from ..errors import NotFound, ValidationError
 from ..models import ConnectionLog, Service, UnmetNeed
-from ..taxonomy import all_terms
-from ..vocabulary import FOLLOWUP_ANSWERS
+from ..taxonomy import all_terms, terms_matching
 from .params import TAXONOMY_FIELDS, Filters
 from .query import Origin, areas_at
 
@@ -192,18 +191,27 @@ def record_followup(ref: str, attended: str | None, helped: str | None, confirm_
     return FollowupResult(row, "changed" if answered else "recorded", previous)
 
 
+def signal_terms(filters: Filters) -> tuple[dict[str, list[str]], bool]:
+    """What a 'nothing suitable' signal was about: the terms chosen; with none chosen, the terms the free
+    text names (``taxonomy.terms_matching``), if any. (terms by taxonomy, matched from text?)
+
+    The free text itself is never kept. A signal about nothing counts for nothing on the coverage pages."""
+    chosen = {"category": list(filters.category), "audience": list(filters.audience),
+              "capability": list(filters.capability)}
+    if any(chosen.values()) or not filters.q:
+        return chosen, False
+    matched = terms_matching(filters.q)
+    return {k: matched.get(k, []) for k in chosen}, bool(matched)
+
+
 def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
     """'Nothing suitable found': the category, audience and capability searched for, in the search area."""
+    terms, from_text = signal_terms(filters)
     with transaction():
-        row = UnmetNeed(
-            id=uuid.uuid4(),
-            recorded_on=now_london().date(),
-            category_codes=list(filters.category),
-            audience_codes=list(filters.audience),
-            capability_codes=list(filters.capability),
-            ward_code=origin.ward_code,
-            lsoa_code=origin.lsoa_code,
-        )
+        row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
+                        category_codes=terms["category"], audience_codes=terms["audience"],
+                        capability_codes=terms["capability"], terms_from_text=from_text,
+                        ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
         session.add(row)
         session.flush()
     return row

@@ -45,11 +45,11 @@
     return L.polygon(latlngs, { fillColor: fill, fillOpacity: 0.75, color: '#0b0c0c', weight: 1 })
   }
 
-  // each area arrives as a list (see mapping.js_data): [name, url, value, imd, fill, imd_fill, rings]
+  // each area arrives as a list (see mapping.js_data): [name, url, value, imd, fill, hatch, rings]
   function areaLayer (rows) {
     var group = L.featureGroup()
     rows.forEach(function (row) {
-      var area = { name: row[0], url: row[1], value: row[2], imd: row[3], fill: row[4], imd_fill: row[5] }
+      var area = { name: row[0], url: row[1], value: row[2], imd: row[3], fill: row[4], hatch: row[5] }
       var layer = polygon(row[6].map(function (rings) { return rings.map(decode) }), area.fill)
       layer.area = area
       bindArea(layer, area)
@@ -58,13 +58,40 @@
     return group
   }
 
-  function imdLayer (source, group) {
-    source.eachLayer(function (layer) {
-      var copy = polygon(layer.getLatLngs(), layer.area.imd_fill)
-      copy.setStyle({ fillOpacity: 0.85 })
-      bindArea(copy, layer.area)
-      copy.addTo(group)
+  var SVG = 'http://www.w3.org/2000/svg'
+
+  // diagonal hatching patterns in the map's own SVG, so need is drawn over the gap colours, not instead
+  function addPatterns (map) {
+    var svg = map.getPanes().overlayPane.querySelector('svg')
+    if (!svg || svg.querySelector('#am-hatch-dense')) return
+    var defs = document.createElementNS(SVG, 'defs')
+    ;[['am-hatch-dense', 6, 2], ['am-hatch-sparse', 12, 1.5]].forEach(function (p) {
+      var pattern = document.createElementNS(SVG, 'pattern')
+      pattern.setAttribute('id', p[0])
+      pattern.setAttribute('patternUnits', 'userSpaceOnUse')
+      pattern.setAttribute('width', p[1])
+      pattern.setAttribute('height', p[1])
+      pattern.setAttribute('patternTransform', 'rotate(45)')
+      var line = document.createElementNS(SVG, 'line')
+      line.setAttribute('x1', 0); line.setAttribute('y1', 0)
+      line.setAttribute('x2', 0); line.setAttribute('y2', p[1])
+      line.setAttribute('stroke', '#0b0c0c')
+      line.setAttribute('stroke-width', p[2])
+      pattern.appendChild(line)
+      defs.appendChild(pattern)
     })
+    svg.insertBefore(defs, svg.firstChild)
+  }
+
+  function hatchLayer (source, group, map) {
+    source.eachLayer(function (layer) {
+      if (!layer.area.hatch) return
+      L.polygon(layer.getLatLngs(), {
+        stroke: false, fillOpacity: 1, interactive: false, className: 'am-hatch am-hatch-' + layer.area.hatch
+      }).addTo(group)
+    })
+    addPatterns(map)
+    map.on('overlayadd', function () { addPatterns(map) })
   }
 
   function assetMarker (row) {
@@ -83,7 +110,7 @@
     return cluster
   }
 
-  window.AssetMapCoverage = { areaLayer: areaLayer, imdLayer: imdLayer, assetMarker: assetMarker, assetCluster: assetCluster, decode: decode }
+  window.AssetMapCoverage = { areaLayer: areaLayer, hatchLayer: hatchLayer, assetMarker: assetMarker, assetCluster: assetCluster, decode: decode }
 
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('[data-print]').forEach(function (button) {
