@@ -19,7 +19,7 @@ from ..maps import make_map
 from . import present
 
 #: display tolerance in degrees (about 20 m for wards and constituencies, 30 m for LSOAs)
-TOLERANCE = {"ward": 0.0003, "constituency": 0.0003, "lsoa": 0.0004, "la": 0.0005}
+TOLERANCE = {"ward": 0.0003, "constituency": 0.0003, "lsoa": 0.0004, "la": 0.0005, "custom": 0.0003}
 DECIMALS = 5
 MAX_POINTS = 3000
 #: with no tile layer Leaflet has no zoom limits, and the cluster layer will not start without them

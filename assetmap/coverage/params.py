@@ -118,7 +118,7 @@ class CoverageParams:
         args = {"geography": self.geography, "la": self.la or "all", **self.term_args(),
                 "days": self.days, "measure": self.measure}
         if self.area_set:
-            args["set"] = self.area_set
+            args["set"] = str(self.area_set)
         if self.verified_only:
             args["verified"] = "yes"
         return args

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Float, String, and_, any_, cast, delete, distinct, func, literal, or_, select, text, true, union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert as pg_insert
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on, insert as pg_insert
 from sqlalchemy.orm import aliased
 
 from .. import taxonomy
@@ -280,7 +280,7 @@ def _ward_home(area_set):
            .join(Lsoa, Lsoa.code == CustomAreaLsoa.lsoa_code)
            .where(CustomAreaLsoa.set_id == area_set, Lsoa.ward_code.is_not(None))
            .group_by(Lsoa.ward_code, CustomAreaLsoa.area_code)).subquery()
-    return (select(pop.c.ward_code, pop.c.area_code).distinct(pop.c.ward_code)
+    return (select(pop.c.ward_code, pop.c.area_code).ext(distinct_on(pop.c.ward_code))
             .order_by(pop.c.ward_code, pop.c.pop.desc(), pop.c.area_code)).subquery("ward_home")
 
 

@@ -49,13 +49,15 @@ def _rows(cov, month: dt.date, view: str, set_key: str, la_code: str | None) -> 
              "la_code": m.lad_code or la_code, "figures": _figures(m, outcomes.get(m.code))} for m in cov.areas]
 
 
-def compute_month(today: dt.date, progress=None) -> list[dict]:
-    """Every snapshot row for the month holding ``today`` (nothing written)."""
+def compute_month(today: dt.date, progress=None, only_las=None, only_views=None) -> list[dict]:
+    """Every snapshot row for the month holding ``today`` (nothing written).
+
+    ``only_las`` / ``only_views`` narrow it to some authorities (and then no custom sets) or views."""
     month = today.replace(day=1)
     rows: dict[tuple, dict] = {}
-    las = queries.local_authorities()
-    sets = queries.area_sets()
-    for view in views():
+    las = [a for a in queries.local_authorities() if only_las is None or a.code in only_las]
+    sets = queries.area_sets() if only_las is None else []
+    for view in (only_views or views()):
         base = CoverageParams(category=() if view == "all" else (view,), today=today)
         for la in las:
             p = base.with_(la=la.code)
@@ -75,10 +77,13 @@ def compute_month(today: dt.date, progress=None) -> list[dict]:
     return list(rows.values())
 
 
-def take_monthly_snapshot(today: dt.date | None = None, progress=None) -> int:
-    """Work out and keep this month's snapshot (one transaction); returns the number of rows kept."""
+def take_monthly_snapshot(today: dt.date | None = None, progress=None, only_las=None, only_views=None) -> int:
+    """Work out and keep this month's snapshot (one transaction); returns the number of rows kept.
+
+    This is the function the scheduled job calls, once a month; running it again in the same month
+    replaces that month's rows."""
     today = today or dt.date.today()
-    rows = compute_month(today, progress)
+    rows = compute_month(today, progress, only_las, only_views)
     with transaction():
         return queries.save_snapshot(rows)
 
