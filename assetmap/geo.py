@@ -208,15 +208,20 @@ MIN_AREA_SHARE = 0.01
 
 #: Residents of each LSOA shared among the custom areas of one set in proportion to the LSOA's Code-Point
 #: postcodes that fall in each (residents taken as spread evenly over its postcodes); an LSOA with no
-#: postcode is shared by area on the ellipsoid. ``main`` marks the area holding the largest share.
+#: postcode is shared by area on the ellipsoid. Each postcode counts once: one on a shared edge, or inside
+#: two overlapping areas, goes to the one it is inside (not on the edge of), then the first by code.
+#: ``main`` marks the area holding the largest share.
 APPORTION_LSOAS_SQL = text(
     """
     WITH pc AS (SELECT lsoa_code, count(*) AS n FROM postcode WHERE lsoa_code IS NOT NULL GROUP BY lsoa_code),
-    by_postcode AS (
-      SELECT a.code AS area_code, p.lsoa_code, count(*)::float8 / pc.n AS share
+    placed AS (
+      SELECT DISTINCT ON (p.postcode) p.postcode, p.lsoa_code, a.code AS area_code
       FROM custom_area a JOIN postcode p ON ST_Covers(a.geom, p.geom)
-      JOIN pc ON pc.lsoa_code = p.lsoa_code
-      WHERE a.set_id = :set_id GROUP BY a.code, p.lsoa_code, pc.n),
+      WHERE a.set_id = :set_id AND p.lsoa_code IS NOT NULL
+      ORDER BY p.postcode, ST_Contains(a.geom, p.geom) DESC, a.code),
+    by_postcode AS (
+      SELECT x.area_code, x.lsoa_code, count(*)::float8 / pc.n AS share
+      FROM placed x JOIN pc ON pc.lsoa_code = x.lsoa_code GROUP BY x.area_code, x.lsoa_code, pc.n),
     by_area AS (
       SELECT a.code AS area_code, l.code AS lsoa_code,
              ST_Area(ST_Intersection(a.geom, l.geom)::geography) / NULLIF(ST_Area(l.geom::geography), 0) AS share

@@ -155,3 +155,10 @@ def test_several_categories_at_once_count_an_asset_once(toy, db):
     signal(db, 1, ward=W1, category=["carers-support", "physical-activity"])   # one signal about both: once
     db.flush()
     assert by_code(service.coverage(params(category=("carers-support", "physical-activity"))))[W1].unmet == 1
+
+
+def test_values_that_differ_never_look_tied_and_true_ties_look_the_same():
+    from assetmap.coverage.present import distinct_texts
+    assert distinct_texts("gap", [77.14, 77.12, 77.12, 50.0]) == ["77.14", "77.12", "77.12", "50.0"]
+    assert distinct_texts("gap", [80.0, 79.96, None]) == ["80.00", "79.96", "–"]
+    assert distinct_texts("share_beyond_mile", [0.5, 0.501]) == ["50%", "50%"]   # whole per cent, not ranked on

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT, PAD = 320, 110, 28
+WIDTH, HEIGHT, PAD, LEFT = 440, 170, 34, 56
 
 
 def line_svg(points: list[tuple[object, float | None]], title: str) -> Markup:
@@ -20,10 +20,10 @@ def line_svg(points: list[tuple[object, float | None]], title: str) -> Markup:
     if hi - lo < 1e-9:
         lo, hi = lo - 1, hi + 1
     n = len(points)
-    step = (WIDTH - 2 * PAD) / max(1, n - 1)
+    step = (WIDTH - LEFT - PAD) / max(1, n - 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return PAD + i * step, HEIGHT - PAD - (v - lo) / (hi - lo) * (HEIGHT - 2 * PAD)
+        return LEFT + i * step, HEIGHT - PAD - (v - lo) / (hi - lo) * (HEIGHT - 2 * PAD)
 
     path, dots = [], []
     pen_up = True
@@ -33,7 +33,7 @@ def line_svg(points: list[tuple[object, float | None]], title: str) -> Markup:
             continue
         x, y = xy(i, v)
         path.append(f"{'M' if pen_up else 'L'}{x:.1f},{y:.1f}")
-        dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1d70b8"/>')
+        dots.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d70b8"/>')
         pen_up = False
     first, last = points[0][0], points[-1][0]
     label = getattr(first, "strftime", None)
@@ -42,11 +42,12 @@ def line_svg(points: list[tuple[object, float | None]], title: str) -> Markup:
     return Markup(
         f'<svg class="am-trend-chart" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">'
-        f'<text x="{PAD}" y="14" font-size="12" fill="#0b0c0c">{escape(title)}</text>'
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#505a5f"/>'
-        f'<text x="4" y="{PAD + 4}" font-size="11" fill="#0b0c0c">{hi:.1f}</text>'
-        f'<text x="4" y="{HEIGHT - PAD + 4}" font-size="11" fill="#0b0c0c">{lo:.1f}</text>'
-        f'<path d="{" ".join(path)}" fill="none" stroke="#1d70b8" stroke-width="2"/>{"".join(dots)}'
-        f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="11" fill="#0b0c0c">{escape(start)}</text>'
-        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="11" fill="#0b0c0c" text-anchor="end">{escape(end)}</text>'
+        f'<text x="{LEFT}" y="18" font-size="16" font-weight="bold" fill="#0b0c0c">{escape(title)}</text>'
+        f'<line x1="{LEFT}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#505a5f"/>'
+        f'<line x1="{LEFT}" y1="{PAD}" x2="{LEFT}" y2="{HEIGHT - PAD}" stroke="#505a5f"/>'
+        f'<text x="{LEFT - 6}" y="{PAD + 5}" font-size="14" fill="#0b0c0c" text-anchor="end">{hi:.1f}</text>'
+        f'<text x="{LEFT - 6}" y="{HEIGHT - PAD + 5}" font-size="14" fill="#0b0c0c" text-anchor="end">{lo:.1f}</text>'
+        f'<path d="{" ".join(path)}" fill="none" stroke="#1d70b8" stroke-width="3"/>{"".join(dots)}'
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="14" fill="#0b0c0c">{escape(start)}</text>'
+        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="14" fill="#0b0c0c" text-anchor="end">{escape(end)}</text>'
         "</svg>")

@@ -145,7 +145,7 @@ def to_geojson(cov, shapes: dict, outcomes: dict | None = None) -> str:
 
 #: the printed report's map fills the width of A4 inside 15 mm margins: 180 mm portrait, 267 mm landscape.
 #: Drawn at that size, 1 pt here is 1 pt on paper; (width in inches, height / width) for each
-PRINT_SHAPES = {"portrait": (7.1, 0.85), "landscape": (10.5, 0.56)}
+PRINT_SHAPES = {"portrait": (7.1, 0.78), "landscape": (10.5, 0.56)}
 PRINT_WIDTH_IN = 7.1
 LEGEND_PT, TITLE_PT, NOTE_PT = 10, 12, 9
 HATCH = {"dense": "////", "sparse": "//"}

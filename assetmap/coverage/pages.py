@@ -77,6 +77,7 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
         "max_rows": MAX_TABLE_ROWS, "fmt": present.fmt, "darker": MEASURES[p.measure][2],
         "impact_rows": impact_rows, "impact_total": impact_total, "min_connections": impact.MIN_CONNECTIONS,
         "trend": _trend(p, cov.areas), "min_signals": service.measures.MIN_SIGNALS, "sort": present.sort_value,
+        "shown": present.shown(p.measure, cov.ranked), "shown_gap": present.shown("gap", cov.ranked),
         "compare_options": [(a.code, a.name) for a in cov.areas],
     }
 
@@ -89,7 +90,8 @@ def report_context(p: CoverageParams, cov=None) -> dict:
             "described": exports.describe(cov), "impact_rows": impact_rows, "impact_total": impact_total,
             "min_connections": impact.MIN_CONNECTIONS, "legend": classes_for(cov).legend(
                 no_data=any(not a.has_residents for a in cov.areas)), "darker": MEASURES[p.measure][2],
-            "hatch_legend": present.hatch_legend(), "min_signals": service.measures.MIN_SIGNALS}
+            "hatch_legend": present.hatch_legend(), "min_signals": service.measures.MIN_SIGNALS,
+            "shown": present.shown(p.measure, cov.ranked), "shown_gap": present.shown("gap", cov.ranked)}
 
 
 def csv_download(p: CoverageParams) -> tuple[str, str]:

@@ -34,6 +34,35 @@ def fmt(measure: str, value) -> str:
     return f"{value:.1f}"
 
 
+#: measures shown to one decimal, where two different values can look the same
+ONE_DECIMAL = {"gap", "rate", "unmet_smoothed", "per_10k"}
+
+
+def distinct_texts(measure: str, values: list) -> list[str]:
+    """Values in rank order as text, with more decimals where neighbours differ but would show the same,
+    so no tie is shown that is not one (and a real tie shows as one)."""
+    texts = [fmt(measure, v) for v in values]
+    if measure not in ONE_DECIMAL:
+        return texts
+    for i in range(len(values) - 1):
+        a, b = values[i], values[i + 1]
+        if a is not None and b is not None and a != b and texts[i] == texts[i + 1]:
+            for digits in (2, 3, 4, 6):
+                ta, tb = f"{a:.{digits}f}", f"{b:.{digits}f}"
+                if ta != tb:
+                    texts[i] = ta if len(ta) > len(texts[i]) else texts[i]
+                    texts[i + 1] = tb
+                    break
+        elif a == b:
+            texts[i + 1] = texts[i]
+    return texts
+
+
+def shown(measure: str, rows) -> dict:
+    """area code -> the measure's text, told apart from its neighbours in ``rows``' order."""
+    return dict(zip((m.code for m in rows), distinct_texts(measure, [m.value(measure) for m in rows])))
+
+
 def sort_value(value) -> str:
     """The value a sortable table sorts a cell by (unrounded; empty sorts as text, after numbers)."""
     return "" if value is None else repr(float(value))
