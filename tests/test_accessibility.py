@@ -254,6 +254,96 @@ def test_coverage_map_and_area_page(site):
     audit(page, "coverage-report")
 
 
+@pytest.fixture(scope="module")
+def area_set(site, tmp_path_factory):
+    """A two-area custom set over central Birmingham, removed at the end."""
+    import json
+    from assetmap.coverage import areasets, queries
+    path = tmp_path_factory.mktemp("sets") / "patches.geojson"
+    boxes = [("North patch", -1.95, 52.48, -1.86, 52.52), ("South patch", -1.95, 52.44, -1.86, 52.48)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n},
+         "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]}}
+        for n, a, b, c, d in boxes]}))
+    with site["app"].app_context():
+        done = areasets.upload(path, f"Patches {TAG}", None, None)
+        session.remove()
+    yield str(done.id)
+    with site["app"].app_context():
+        if queries.area_set(done.id):
+            areasets.remove(done.id)
+        session.remove()
+
+
+def test_coverage_choices_compare_area_sets_and_custom_areas(site, area_set):
+    page = new_page(site, "commissioner")
+    page.goto(site["base"] + "/coverage?category=carers-support&category=befriending&audience=older-people"
+                             "&measure=rate")
+    page.wait_for_timeout(500)
+    audit(page, "coverage-several-terms")
+    page.goto(site["base"] + "/coverage/compare?la=E08000025&category=carers-support&a=E05011151&b=E05011168")
+    audit(page, "coverage-compare")
+    page.goto(site["base"] + "/coverage/area-sets")
+    audit(page, "coverage-area-sets")
+    page.goto(site["base"] + f"/coverage?geography=custom&set={area_set}&category=carers-support")
+    page.wait_for_timeout(500)
+    audit(page, "coverage-custom-set")
+    page.goto(site["base"] + f"/areas/custom/north-patch?set={area_set}&category=carers-support")
+    audit(page, "coverage-custom-area")
+    page.goto(site["base"] + "/coverage/area-sets")
+    page.click("button:has-text('Upload the areas')")
+    page.wait_for_load_state("load")
+    audit(page, "coverage-area-sets-errors", status=400)
+    assert page.locator(".govuk-error-summary").count() == 1
+
+
+def test_sortable_columns_and_need_hatching_work_under_the_real_csp(site):
+    """MOJ sortable table and the hatching patterns, with the page's own Content-Security-Policy."""
+    page = new_page(site, "commissioner", bypass_csp=False)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(site["base"] + "/coverage?category=carers-support")
+    page.wait_for_timeout(1500)
+    assert not problems, problems
+    assert page.locator("path.am-hatch-dense").count() >= 5 and page.locator("#am-hatch-dense").count() == 1
+    table = page.locator("table.am-measures-table")
+    header = table.locator("thead th", has_text="Residents").locator("button")
+    header.click()
+    names = table.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    values = [int(v.replace(",", "")) for v in names]
+    assert values == sorted(values)
+    header.click()
+    values = [int(v.replace(",", "")) for v in table.locator("tbody tr td:nth-child(2)").all_inner_texts()]
+    assert values == sorted(values, reverse=True)
+    assert "Sort by Residents (descending)" in page.locator("[role=status]").last.inner_text()
+
+
+def test_the_printed_report_has_a_full_width_map_and_a_legend_of_at_least_9_points(site):
+    """Printed on A4, portrait and landscape (Chromium's print to PDF, kept in test-artifacts/ to look at)."""
+    page = new_page(site, "commissioner")
+    page.goto(site["base"] + "/coverage/report?category=carers-support")
+    page.wait_for_load_state("networkidle")
+    for orientation, width_mm in (("portrait", 210), ("landscape", 297)):
+        page.set_viewport_size({"width": round((width_mm - 30) / 25.4 * 96), "height": 700})
+        page.emulate_media(media="print")
+        shown = page.evaluate("""() => {
+            const img = [...document.querySelectorAll('.am-report-map')].find(i => i.offsetWidth > 0);
+            const main = document.querySelector('.am-report');
+            const sizes = [...document.querySelectorAll('.am-report-legend li, .am-report-legend-title')]
+                .map(e => parseFloat(getComputedStyle(e).fontSize));
+            return {img: img.offsetWidth, main: main.offsetWidth, src: img.getAttribute('src'),
+                    smallest: Math.min(...sizes)};
+        }""")
+        assert shown["img"] == shown["main"], (orientation, shown)
+        assert f"shape={orientation}" in shown["src"]
+        assert shown["smallest"] >= 12, shown          # 12 CSS px = 9 pt
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.pdf(path=str(ARTIFACTS / f"coverage-report-{orientation}.pdf"), format="A4",
+                 landscape=orientation == "landscape", print_background=True)
+        page.emulate_media(media="screen")
+
+
 def test_account_and_admin_pages(site):
     page = new_page(site, "admin")
     page.goto(site["base"] + "/admin/users")

@@ -142,6 +142,11 @@ def test_impact_on_pages_exports_and_report_never_shows_a_small_count(client, to
     page = client.get(f"/coverage?{q}").get_data(as_text=True)
     section = page[page.index('id="impact"'):page.index('id="trend"')]
     assert "fewer than 5 connections is not shown" in section and "fewer than 5</td>" in section
+    table = page[page.index('id="all-measures"'):page.index('id="impact"')]
+    alpha_row = table[table.index("Alpha</a>"):][:2000].split("</tr>")[0]
+    assert 'data-sort-value="1">fewer than 5</td>' in alpha_row and ">3<" not in alpha_row
+    area = client.get(f"/areas/ward/{W1}?category=carers-support").get_data(as_text=True)
+    assert "<td class=\"govuk-table__cell govuk-table__cell--numeric\">fewer than 5</td>" in area
     for by in ("area", "category", "listing", "month"):
         body = client.get(f"/coverage/impact.csv?{q}&by={by}").get_data(as_text=True)
         assert "fewer than 5" in body and ",3," not in body, by

@@ -43,8 +43,9 @@ MEASURES = {
     "unmet_smoothed": ("'Nothing suitable' signals per 100,000 (smoothed)", "signals per 100,000",
                        "more signals", True),
     "unmet": ("'Nothing suitable' signals", "signals", "more signals", True),
-    "connections": ("Connections logged", "connections", "more connections", True),
 }
+#: not a measure to map or rank by (counts of 1 to 4 are suppressed), but a column of the tables
+COLUMN_LABELS = {"connections": "Connections logged"}
 #: old links used per_10k for the rate
 ALIASES = {"per_10k": "rate"}
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 #: ColorBrewer OrRd (5) for measures: colour-blind safe, prints in grey; deprivation is hatched over it
 MEASURE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
 NO_DATA = "#b1b4b6"
+#: counts of connections from 1 to this minus 1 are shown as "fewer than …" (impact.MIN_CONNECTIONS)
+SUPPRESS_BELOW = 5
 #: measures where a higher number is better (so the darkest class holds the lowest values)
 HIGHER_IS_BETTER = {"per_10k", "rate", "access"}
 
@@ -25,6 +27,8 @@ def fmt(measure: str, value) -> str:
         return f"{value:.0%}"
     if measure == "population":
         return f"{round(value):,}"
+    if measure == "connections" and 0 < value < SUPPRESS_BELOW:
+        return f"fewer than {SUPPRESS_BELOW}"   # small numbers can identify a person (see impact.py)
     if measure in ("connections", "unmet", "assets", "remote_assets"):
         return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
     if measure in ("access", "need"):
@@ -63,9 +67,14 @@ def shown(measure: str, rows) -> dict:
     return dict(zip((m.code for m in rows), distinct_texts(measure, [m.value(measure) for m in rows])))
 
 
-def sort_value(value) -> str:
-    """The value a sortable table sorts a cell by (unrounded; empty sorts as text, after numbers)."""
-    return "" if value is None else repr(float(value))
+def sort_value(value, measure: str = "") -> str:
+    """The value a sortable table sorts a cell by (unrounded; empty sorts as text, after numbers). A suppressed
+    count of connections sorts as 1, so the page holds nothing finer than "fewer than 5"."""
+    if value is None:
+        return ""
+    if measure == "connections" and 0 < value < SUPPRESS_BELOW:
+        return "1"
+    return repr(float(value))
 
 
 @dataclass(frozen=True)

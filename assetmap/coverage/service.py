@@ -8,7 +8,7 @@ from .. import taxonomy
 from ..directory.read import months_before
 from ..errors import NotFound
 from . import measures, queries
-from .params import GEOGRAPHIES, MEASURES, CoverageParams
+from .params import COLUMN_LABELS, GEOGRAPHIES, MEASURES, CoverageParams
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Coverage:
 
 
 def measure_label(measure: str, per: int = measures.PER) -> str:
+    if measure in COLUMN_LABELS:
+        return COLUMN_LABELS[measure]
     return MEASURES[measure][0].format(per=f"{per:,}")
 
 
