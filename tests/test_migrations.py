@@ -242,3 +242,51 @@ def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(datab
             assert tables() == ours
         finally:
             engine.dispose()
+
+
+def test_0007_adds_area_sets_snapshots_and_matched_terms_and_removes_them(database_url):
+    """0007 both ways: an old 'nothing suitable' row gets terms_from_text = false; area sets (with their areas
+    and LSOA shares, removed with the set) and snapshots can be written; a downgrade drops them all."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    box = "ST_Multi(ST_GeomFromText('POLYGON((-5.1 50.3,-5.0 50.3,-5.0 50.33,-5.1 50.33,-5.1 50.3))', 4326))"
+    with scratch_database(database_url, "_mig7") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0006")
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO unmet_need (id, category_codes) VALUES (gen_random_uuid(), "
+                                  "ARRAY['carers-support'])"))
+            migrate(command.upgrade, "0007")
+            with engine.begin() as conn:
+                assert conn.execute(text("SELECT terms_from_text FROM unmet_need")).scalar_one() is False
+                conn.execute(text(f"INSERT INTO lsoa (code, name, geom) VALUES ('E01999901', 'Toy 001A', {box})"))
+                set_id = conn.execute(text("INSERT INTO area_set (name) VALUES ('PCNs') RETURNING id")).scalar_one()
+                conn.execute(text(f"INSERT INTO custom_area (set_id, code, name, geom) VALUES (:s, 'a', 'A', {box})"),
+                             {"s": set_id})
+                conn.execute(text("INSERT INTO custom_area_lsoa VALUES (:s, 'a', 'E01999901', 0.5, true)"),
+                             {"s": set_id})
+                conn.execute(text("INSERT INTO coverage_snapshot (month, geography, set_key, area_code, view, figures) "
+                                  "VALUES ('2026-11-01', 'ward', '', 'E05999901', 'all', '{}')"))
+                with pytest.raises(Exception, match="coverage_snapshot_first_of_month"):
+                    with conn.begin_nested():
+                        conn.execute(text("INSERT INTO coverage_snapshot (month, geography, set_key, area_code, "
+                                          "view, figures) VALUES ('2026-11-02', 'ward', '', 'x', 'all', '{}')"))
+                conn.execute(text("DELETE FROM area_set"))
+                assert conn.execute(text("SELECT count(*) FROM custom_area_lsoa")).scalar_one() == 0
+            migrate(command.downgrade, "0006")
+            tables = set(inspect(engine).get_table_names())
+            assert not {"area_set", "custom_area", "custom_area_lsoa", "coverage_snapshot"} & tables
+            assert "terms_from_text" not in {c["name"] for c in inspect(engine).get_columns("unmet_need")}
+        finally:
+            engine.dispose()

@@ -1,7 +1,7 @@
 """Commissioners: custom area sets with apportioned residents, monthly coverage snapshots, and whether a
 'nothing suitable' signal's terms were matched from free text.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-revision = "0008"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
