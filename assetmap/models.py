@@ -580,7 +580,7 @@ class UnmetNeed(Base):
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
     #: the terms were matched from the search's free text (never stored) because none was chosen
-    terms_from_text: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+    terms_matched: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                                   server_default=text("false"))
 
 

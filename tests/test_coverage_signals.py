@@ -162,3 +162,19 @@ def test_values_that_differ_never_look_tied_and_true_ties_look_the_same():
     assert distinct_texts("gap", [77.14, 77.12, 77.12, 50.0]) == ["77.14", "77.12", "77.12", "50.0"]
     assert distinct_texts("gap", [80.0, 79.96, None]) == ["80.00", "79.96", "–"]
     assert distinct_texts("share_beyond_mile", [0.5, 0.501]) == ["50%", "50%"]   # whole per cent, not ranked on
+
+
+def test_recording_nothing_suitable_for_words_keeps_the_matched_terms_never_the_words(toy, db):
+    from sqlalchemy import text
+
+    from assetmap.practitioners.query import Origin
+    from assetmap.practitioners.usecases import record_unmet_need
+    row = record_unmet_need(Filters(q="gardening"), Origin(lon=-5.08, lat=50.315, ward_code=W1, lsoa_code=L1))
+    assert (row.category_codes, row.audience_codes, row.capability_codes, row.terms_matched) == \
+        (["green-spaces"], [], [], True)
+    stored = db.execute(text("SELECT unmet_need::text FROM unmet_need WHERE id = :i"), {"i": row.id}).scalar_one()
+    assert "garden" not in stored.replace("green-spaces", "")
+    row = record_unmet_need(Filters(q="knitting"), Origin(lon=-5.08, lat=50.315, ward_code=W1, lsoa_code=L1))
+    assert (row.category_codes, row.terms_matched) == ([], False)
+    assert "knitting" not in db.execute(text("SELECT unmet_need::text FROM unmet_need WHERE id = :i"),
+                                        {"i": row.id}).scalar_one()

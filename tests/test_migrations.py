@@ -245,7 +245,7 @@ def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(datab
 
 
 def test_0007_adds_area_sets_snapshots_and_matched_terms_and_removes_them(database_url):
-    """0007 both ways: an old 'nothing suitable' row gets terms_from_text = false; area sets (with their areas
+    """0007 both ways: an old 'nothing suitable' row gets terms_matched = false; area sets (with their areas
     and LSOA shares, removed with the set) and snapshots can be written; a downgrade drops them all."""
     from alembic import command
     from sqlalchemy import inspect, text
@@ -269,7 +269,7 @@ def test_0007_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
                                   "ARRAY['carers-support'])"))
             migrate(command.upgrade, "0007")
             with engine.begin() as conn:
-                assert conn.execute(text("SELECT terms_from_text FROM unmet_need")).scalar_one() is False
+                assert conn.execute(text("SELECT terms_matched FROM unmet_need")).scalar_one() is False
                 conn.execute(text(f"INSERT INTO lsoa (code, name, geom) VALUES ('E01999901', 'Toy 001A', {box})"))
                 set_id = conn.execute(text("INSERT INTO area_set (name) VALUES ('PCNs') RETURNING id")).scalar_one()
                 conn.execute(text(f"INSERT INTO custom_area (set_id, code, name, geom) VALUES (:s, 'a', 'A', {box})"),
@@ -287,6 +287,6 @@ def test_0007_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
             migrate(command.downgrade, "0006")
             tables = set(inspect(engine).get_table_names())
             assert not {"area_set", "custom_area", "custom_area_lsoa", "coverage_snapshot"} & tables
-            assert "terms_from_text" not in {c["name"] for c in inspect(engine).get_columns("unmet_need")}
+            assert "terms_matched" not in {c["name"] for c in inspect(engine).get_columns("unmet_need")}
         finally:
             engine.dispose()

@@ -438,7 +438,8 @@ def test_connection_log_and_unmet_need_tables_have_no_personal_columns():
         for column in model.__table__.columns:
             assert not any(h in column.name for h in PERSONAL_HINTS), (model.__name__, column.name)
             kind = column.type.item_type if isinstance(column.type, ARRAY) else column.type  # term code lists
-            assert str(kind).startswith(("VARCHAR", "DATE", "UUID")), (model.__name__, column.name)
+            # codes, dates, ids, and yes/no flags (unmet_need.terms_matched), none able to hold a person's details
+            assert str(kind).startswith(("VARCHAR", "DATE", "UUID", "BOOLEAN")), (model.__name__, column.name)
 
 
 def test_recording_a_connection_keeps_only_the_asset_date_capability_and_area(client, db):

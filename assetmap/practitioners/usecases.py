@@ -210,7 +210,7 @@ def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
     with transaction():
         row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
                         category_codes=terms["category"], audience_codes=terms["audience"],
-                        capability_codes=terms["capability"], terms_from_text=from_text,
+                        capability_codes=terms["capability"], terms_matched=from_text,
                         ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
         session.add(row)
         session.flush()

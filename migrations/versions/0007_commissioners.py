@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("unmet_need", sa.Column("terms_from_text", sa.Boolean(), server_default=sa.text("false"),
+    op.add_column("unmet_need", sa.Column("terms_matched", sa.Boolean(), server_default=sa.text("false"),
                                           nullable=False))
     op.create_table(
         "area_set",
@@ -89,4 +89,4 @@ def downgrade() -> None:
                              column_name="geom")
     op.drop_table("custom_area")
     op.drop_table("area_set")
-    op.drop_column("unmet_need", "terms_from_text")
+    op.drop_column("unmet_need", "terms_matched")
