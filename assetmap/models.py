@@ -580,14 +580,15 @@ class UnmetNeed(Base):
     ward_code: Mapped[str | None] = mapped_column(String(9), index=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(9), index=True)
     #: the terms were matched from the search's free text (never stored) because none was chosen
-    terms_matched: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
-                                                  server_default=text("false"))
+    terms_matched: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
 
 
 # --------------------------------------------------------------------------- commissioners' own areas and history
 
+
 class AreaSet(Base):
     """A named set of areas a commissioner plans by (PCN footprints, neighbourhood patches), uploaded."""
+
     __tablename__ = "area_set"
     id: Mapped[uuid.UUID] = _uuid()
     name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
@@ -598,6 +599,7 @@ class AreaSet(Base):
 
 class CustomArea(Base):
     """One area of a set, with residents apportioned from LSOAs (``CustomAreaLsoa``)."""
+
     __tablename__ = "custom_area"
     set_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area_set.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -608,29 +610,29 @@ class CustomArea(Base):
     population_65plus: Mapped[float | None]
     imd_rank: Mapped[float | None]
     imd_decile: Mapped[int | None]
-    __table_args__ = (
-        CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="custom_area_geom_valid"),
-    )
+    __table_args__ = (CheckConstraint("ST_IsValid(geom) AND NOT ST_IsEmpty(geom)", name="custom_area_geom_valid"),)
 
 
 class CustomAreaLsoa(Base):
     """The share of an LSOA's residents living in a custom area; ``main`` marks the area holding most of them."""
+
     __tablename__ = "custom_area_lsoa"
     set_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     area_code: Mapped[str] = mapped_column(String(60), primary_key=True)
-    lsoa_code: Mapped[str] = mapped_column(ForeignKey("lsoa.code", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    lsoa_code: Mapped[str] = mapped_column(ForeignKey("lsoa.code", ondelete="CASCADE"), primary_key=True, index=True)
     share: Mapped[float] = mapped_column(nullable=False)
     main: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     __table_args__ = (
-        sa_ForeignKeyConstraint(["set_id", "area_code"], ["custom_area.set_id", "custom_area.code"],
-                                ondelete="CASCADE"),
+        sa_ForeignKeyConstraint(
+            ["set_id", "area_code"], ["custom_area.set_id", "custom_area.code"], ondelete="CASCADE"
+        ),
         CheckConstraint("share > 0 AND share <= 1", name="custom_area_lsoa_share"),
     )
 
 
 class CoverageSnapshot(Base):
     """Every measure of one area for one view (all categories, or one), kept each month for trends."""
+
     __tablename__ = "coverage_snapshot"
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     geography: Mapped[str] = mapped_column(String(12), primary_key=True)

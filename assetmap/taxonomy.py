@@ -67,9 +67,11 @@ def terms_matching(words: str) -> dict[str, list[str]]:
     query = func.plainto_tsquery("english", literal(words))
     document = func.to_tsvector("english", TaxonomyTerm.name + " " + func.coalesce(TaxonomyTerm.description, ""))
     rows = session.execute(
-        select(Taxonomy.code, TaxonomyTerm.code).join(Taxonomy)
+        select(Taxonomy.code, TaxonomyTerm.code)
+        .join(Taxonomy)
         .where(Taxonomy.code.in_(SIGNAL_TAXONOMIES), func.numnode(query) > 0, document.op("@@")(query))
-        .order_by(Taxonomy.code, TaxonomyTerm.term_order))
+        .order_by(Taxonomy.code, TaxonomyTerm.term_order)
+    )
     out: dict[str, list[str]] = {}
     for tax, code in rows:
         out.setdefault(tax, []).append(code)

@@ -170,11 +170,14 @@ def load_assets(app, n: int, seed: int = 20261121) -> None:
 def load_demand(app, signals: int = 6_000, connections: int = 20_000, seed: int = 15) -> None:
     """Signals and connections spread over Birmingham's LSOAs in the last year (written once)."""
     import datetime as dt
+
     from sqlalchemy import func, insert, select
+
     from assetmap import taxonomy
     from assetmap.db import session
     from assetmap.loaders import transaction
     from assetmap.models import ConnectionLog, Lsoa, Service, UnmetNeed
+
     with app.app_context():
         if session.execute(select(func.count()).select_from(UnmetNeed)).scalar() >= signals:
             print(f"  {signals:,} signals and {connections:,} connections already recorded")
@@ -188,19 +191,35 @@ def load_demand(app, signals: int = 6_000, connections: int = 20_000, seed: int 
         rows = []
         for _ in range(signals):
             lsoa, ward = rng.choice(lsoas)
-            rows.append({"id": uuid.uuid4(), "recorded_on": today - dt.timedelta(days=rng.randrange(365)),
-                         "category_codes": rng.sample(cats, rng.choice([0, 1, 1, 1, 2])), "audience_codes": [],
-                         "capability_codes": [], "ward_code": ward, "lsoa_code": lsoa})
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "recorded_on": today - dt.timedelta(days=rng.randrange(365)),
+                    "category_codes": rng.sample(cats, rng.choice([0, 1, 1, 1, 2])),
+                    "audience_codes": [],
+                    "capability_codes": [],
+                    "ward_code": ward,
+                    "lsoa_code": lsoa,
+                }
+            )
         links = []
         for i in range(connections):
             lsoa, ward = rng.choice(lsoas)
             answered = rng.random() < 0.6
-            links.append({"id": uuid.uuid4(), "service_id": rng.choice(sids),
-                          "logged_on": today - dt.timedelta(days=rng.randrange(365)),
-                          "capability_code": rng.choice(caps), "ward_code": ward, "lsoa_code": lsoa,
-                          "followup_ref": f"B{i:07d}", "followup_on": today if answered else None,
-                          "followup_attended": rng.choice(["yes", "yes", "no"]) if answered else None,
-                          "followup_helped": rng.choice(["yes", "no", "not_known"]) if answered else None})
+            links.append(
+                {
+                    "id": uuid.uuid4(),
+                    "service_id": rng.choice(sids),
+                    "logged_on": today - dt.timedelta(days=rng.randrange(365)),
+                    "capability_code": rng.choice(caps),
+                    "ward_code": ward,
+                    "lsoa_code": lsoa,
+                    "followup_ref": f"B{i:07d}",
+                    "followup_on": today if answered else None,
+                    "followup_attended": rng.choice(["yes", "yes", "no"]) if answered else None,
+                    "followup_helped": rng.choice(["yes", "no", "not_known"]) if answered else None,
+                }
+            )
         with transaction():
             session.execute(insert(UnmetNeed), rows)
             session.execute(insert(ConnectionLog), links)
@@ -211,11 +230,14 @@ def load_area_set(app, nx: int = 6, ny: int = 5) -> object:
     """A grid of nx x ny boxes over Birmingham (clipped to it: 30 areas), uploaded as a custom set."""
     import json
     import tempfile
+
     from geoalchemy2.shape import to_shape
     from shapely.geometry import box, mapping
+
     from assetmap.coverage import areasets, queries
     from assetmap.db import session
     from assetmap.models import LocalAuthority
+
     with app.app_context():
         found = queries.area_set_named(SET_NAME)
         if found is not None:
@@ -226,18 +248,25 @@ def load_area_set(app, nx: int = 6, ny: int = 5) -> object:
         feats = []
         for i in range(nx):
             for j in range(ny):
-                g = box(minx + (maxx - minx) * i / nx, miny + (maxy - miny) * j / ny,
-                        minx + (maxx - minx) * (i + 1) / nx, miny + (maxy - miny) * (j + 1) / ny).buffer(0.004)
-                feats.append({"type": "Feature", "properties": {"name": f"Area {i + 1}-{j + 1}"},
-                              "geometry": mapping(g)})
+                g = box(
+                    minx + (maxx - minx) * i / nx,
+                    miny + (maxy - miny) * j / ny,
+                    minx + (maxx - minx) * (i + 1) / nx,
+                    miny + (maxy - miny) * (j + 1) / ny,
+                ).buffer(0.004)
+                feats.append(
+                    {"type": "Feature", "properties": {"name": f"Area {i + 1}-{j + 1}"}, "geometry": mapping(g)}
+                )
         with tempfile.TemporaryDirectory() as tmp:
             path = f"{tmp}/grid.geojson"
             with open(path, "w") as fh:
                 json.dump({"type": "FeatureCollection", "features": feats}, fh)
             started = time.perf_counter()
             done = areasets.upload(path, SET_NAME, None, None)
-        print(f"  {done.areas} custom areas uploaded in {time.perf_counter() - started:.1f} s "
-              f"({done.residents:,.0f} residents apportioned from {done.lsoas} LSOAs)")
+        print(
+            f"  {done.areas} custom areas uploaded in {time.perf_counter() - started:.1f} s "
+            f"({done.residents:,.0f} residents apportioned from {done.lsoas} LSOAs)"
+        )
         return done.id
 
 
@@ -274,13 +303,15 @@ def measure(app, category: str, runs: int) -> None:
             f"{med * 1000:7.1f} ms  -> {ok} the {TARGET_S:.0f} s target"
         )
         matching = cov.total_assets
-        print(f"  ({len(cov.areas)} wards, {matching:,} matching assets, top gap: {cov.ranked[0].name} "
-              f"{cov.ranked[0].gap:.1f})")
+        print(
+            f"  ({len(cov.areas)} wards, {matching:,} matching assets, top gap: {cov.ranked[0].name} "
+            f"{cov.ranked[0].gap:.1f})"
+        )
 
         print("\nEvery category in turn, and all together (median of 3 runs each):")
         worst = (0.0, "")
         for code in [t.code for t in taxonomy.terms("category")] + [None]:
-            _, med, cov = timed(lambda: service.coverage(p.with_(category=code or ())), 3)
+            _, med, cov = timed(lambda code=code: service.coverage(p.with_(category=code or ())), 3)
             worst = max(worst, (med, code or "all"))
             print(f"  {code or 'all categories':<28} {cov.total_assets:6,} assets  {med * 1000:7.1f} ms")
         print(f"  slowest: {worst[1]} at {worst[0] * 1000:.0f} ms")
@@ -288,11 +319,14 @@ def measure(app, category: str, runs: int) -> None:
 
 def raw_parts(p) -> list:
     from assetmap.coverage import queries
-    parts = [("walking access + 2SFCA", lambda: queries.lsoa_access(p)),
-             ("supply counts", lambda: queries.supply_counts(p)),
-             ("demand counts", lambda: queries.demand_counts(p)),
-             ("signals naming no term", lambda: queries.uncounted_signals(p)),
-             ("areas in scope", lambda: queries.areas_in_scope(p.geography, p.la, p.area_set))]
+
+    parts = [
+        ("walking access + 2SFCA", lambda: queries.lsoa_access(p)),
+        ("supply counts", lambda: queries.supply_counts(p)),
+        ("demand counts", lambda: queries.demand_counts(p)),
+        ("signals naming no term", lambda: queries.uncounted_signals(p)),
+        ("areas in scope", lambda: queries.areas_in_scope(p.geography, p.la, p.area_set)),
+    ]
     if p.geography == "custom":
         parts.append(("LSOA shares of the custom areas", lambda: queries.custom_pieces(p.area_set)))
         parts.append(("assets counted in the set", lambda: queries.assets_in_set(p)))
@@ -306,35 +340,43 @@ def measure_all_at_once(app, set_id, runs: int) -> None:
     from assetmap import taxonomy
     from assetmap.coverage import service
     from assetmap.coverage.params import CoverageParams
+
     with app.app_context():
         every = tuple(t.code for t in taxonomy.terms("category"))
-        views = [("wards, no category filter", CoverageParams(geography="ward", la=BIRMINGHAM)),
-                 ("wards, all 20 categories ticked", CoverageParams(geography="ward", la=BIRMINGHAM, category=every)),
-                 ("30 custom areas, no filter", CoverageParams(geography="custom", area_set=set_id)),
-                 ("30 custom areas, all 20 ticked", CoverageParams(geography="custom", area_set=set_id,
-                                                                   category=every))]
+        views = [
+            ("wards, no category filter", CoverageParams(geography="ward", la=BIRMINGHAM)),
+            ("wards, all 20 categories ticked", CoverageParams(geography="ward", la=BIRMINGHAM, category=every)),
+            ("30 custom areas, no filter", CoverageParams(geography="custom", area_set=set_id)),
+            ("30 custom areas, all 20 ticked", CoverageParams(geography="custom", area_set=set_id, category=every)),
+        ]
         print(f"\nEvery measure for every ward and for 30 custom areas, all categories at once ({runs} runs each):")
         print(f"  {'view':<34} {'raw PostGIS (sum of medians)':>30} {'whole use case median':>24}  ratio")
         medians = []
         for label, p in views:
             service.coverage(p)
             raw = sum(timed(fn, runs)[1] for _l, fn in raw_parts(p))
-            best, med, cov = timed(lambda: service.coverage(p), runs)
+            best, med, cov = timed(lambda p=p: service.coverage(p), runs)
             medians.append((raw, med))
-            print(f"  {label:<34} {raw * 1000:27.1f} ms {med * 1000:21.1f} ms  {med / raw:5.2f}  "
-                  f"({len(cov.areas)} areas, {cov.total_assets:,} assets, {cov.summary.signals:,} signals)")
+            print(
+                f"  {label:<34} {raw * 1000:27.1f} ms {med * 1000:21.1f} ms  {med / raw:5.2f}  "
+                f"({len(cov.areas)} areas, {cov.total_assets:,} assets, {cov.summary.signals:,} signals)"
+            )
         for label, (a, b) in (("no category filter", (0, 2)), ("all 20 categories ticked", (1, 3))):
             raw, whole = medians[a][0] + medians[b][0], medians[a][1] + medians[b][1]
             ok = "meets" if whole < TARGET_S else "MISSES"
-            print(f"  wards and the 30 areas, {label:<26} raw {raw * 1000:6.0f} ms, whole {whole * 1000:6.0f} ms"
-                  f"  -> {ok} the {TARGET_S:.0f} s target")
+            print(
+                f"  wards and the 30 areas, {label:<26} raw {raw * 1000:6.0f} ms, whole {whole * 1000:6.0f} ms"
+                f"  -> {ok} the {TARGET_S:.0f} s target"
+            )
 
 
 def measure_snapshot(app) -> None:
     """The monthly snapshot of both councils (and the custom set), against the raw queries it runs."""
     import datetime as dt
+
     from assetmap.coverage import queries, snapshots
     from assetmap.coverage.params import CoverageParams
+
     with app.app_context():
         today = dt.date.today()
         started = time.perf_counter()
@@ -362,8 +404,10 @@ def measure_snapshot(app) -> None:
         ok = "meets" if whole < SNAPSHOT_TARGET_S else "MISSES"
         print(f"\nMonthly snapshot, both councils and the custom set ({len(snapshots.views())} views):")
         print(f"  raw PostGIS queries it runs            {raw:7.1f} s")
-        print(f"  whole use case (work out + write)      {whole:7.1f} s  ratio {whole / raw:.2f}  -> {ok} the "
-              f"{SNAPSHOT_TARGET_S:.0f} s target  ({rows:,} rows kept)")
+        print(
+            f"  whole use case (work out + write)      {whole:7.1f} s  ratio {whole / raw:.2f}  -> {ok} the "
+            f"{SNAPSHOT_TARGET_S:.0f} s target  ({rows:,} rows kept)"
+        )
         started = time.perf_counter()
         again = snapshots.take_monthly_snapshot(today)
         print(f"  the same month again (replaced)        {time.perf_counter() - started:7.1f} s  ({again:,} rows)")

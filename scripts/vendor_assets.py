@@ -26,8 +26,7 @@ COPIES = {
     "govuk-frontend/dist/govuk/assets/images": "govuk-frontend/assets/images",
     "axe-core/axe.min.js": "axe-core/axe.min.js",
     # the MOJ sortable table, alone: a self-contained ES module (its own copy of GOV.UK Frontend's base class)
-    "@ministryofjustice/frontend/moj/components/sortable-table/sortable-table.bundle.mjs":
-        "moj-frontend/sortable-table.bundle.mjs",
+    "@ministryofjustice/frontend/moj/components/sortable-table/sortable-table.bundle.mjs": "moj-frontend/sortable-table.bundle.mjs",
 }
 MOJ_CSS = "@ministryofjustice/frontend/moj/moj-frontend.min.css"
 

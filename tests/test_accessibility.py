@@ -258,13 +258,26 @@ def test_coverage_map_and_area_page(site):
 def area_set(site, tmp_path_factory):
     """A two-area custom set over central Birmingham, removed at the end."""
     import json
+
     from assetmap.coverage import areasets, queries
+
     path = tmp_path_factory.mktemp("sets") / "patches.geojson"
     boxes = [("North patch", -1.95, 52.48, -1.86, 52.52), ("South patch", -1.95, 52.44, -1.86, 52.48)]
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": n},
-         "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]}}
-        for n, a, b, c, d in boxes]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": n},
+                        "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]},
+                    }
+                    for n, a, b, c, d in boxes
+                ],
+            }
+        )
+    )
     with site["app"].app_context():
         done = areasets.upload(path, f"Patches {TAG}", None, None)
         session.remove()
@@ -277,8 +290,9 @@ def area_set(site, tmp_path_factory):
 
 def test_coverage_choices_compare_area_sets_and_custom_areas(site, area_set):
     page = new_page(site, "commissioner")
-    page.goto(site["base"] + "/coverage?category=carers-support&category=befriending&audience=older-people"
-                             "&measure=rate")
+    page.goto(
+        site["base"] + "/coverage?category=carers-support&category=befriending&audience=older-people&measure=rate"
+    )
     page.wait_for_timeout(500)
     audit(page, "coverage-several-terms")
     page.goto(site["base"] + "/coverage/compare?la=E08000025&category=carers-support&a=E05011151&b=E05011168")
@@ -337,10 +351,14 @@ def test_the_printed_report_has_a_full_width_map_and_a_legend_of_at_least_9_poin
         }""")
         assert shown["img"] == shown["main"], (orientation, shown)
         assert f"shape={orientation}" in shown["src"]
-        assert shown["smallest"] >= 12, shown          # 12 CSS px = 9 pt
+        assert shown["smallest"] >= 12, shown  # 12 CSS px = 9 pt
         ARTIFACTS.mkdir(exist_ok=True)
-        page.pdf(path=str(ARTIFACTS / f"coverage-report-{orientation}.pdf"), format="A4",
-                 landscape=orientation == "landscape", print_background=True)
+        page.pdf(
+            path=str(ARTIFACTS / f"coverage-report-{orientation}.pdf"),
+            format="A4",
+            landscape=orientation == "landscape",
+            print_background=True,
+        )
         page.emulate_media(media="screen")
 
 

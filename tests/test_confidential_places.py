@@ -85,16 +85,33 @@ def quarters_of(shape, folder) -> str:
     """A custom area set cutting the ward's box into four quarters (so the refuge's point falls in one of
     them), as a commissioner might upload; returns its id."""
     import json
+
     from assetmap.coverage import areasets
+
     minx, miny, maxx, maxy = shape.bounds
     mx, my = (minx + maxx) / 2, (miny + maxy) / 2
-    boxes = [(f"Quarter {i + 1}", a, b, c, d) for i, (a, b, c, d) in enumerate(
-        [(minx, miny, mx, my), (mx, miny, maxx, my), (minx, my, mx, maxy), (mx, my, maxx, maxy)])]
+    boxes = [
+        (f"Quarter {i + 1}", a, b, c, d)
+        for i, (a, b, c, d) in enumerate(
+            [(minx, miny, mx, my), (mx, miny, maxx, my), (minx, my, mx, maxy), (mx, my, maxx, maxy)]
+        )
+    ]
     path = folder / "quarters.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": n},
-         "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]}}
-        for n, a, b, c, d in boxes]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": n},
+                        "geometry": {"type": "Polygon", "coordinates": [[[a, b], [c, b], [c, d], [a, d], [a, b]]]},
+                    }
+                    for n, a, b, c, d in boxes
+                ],
+            }
+        )
+    )
     return str(areasets.upload(path, "Quarters of the ward", None, None).id)
 
 
@@ -172,10 +189,20 @@ def world(app, db, frozen_clock, tmp_path_factory):
     token = issue_token(other, "property test")
     session.commit()
     area_set = quarters_of(shape, tmp_path_factory.mktemp("sets"))
-    return {"refuge": refuge.id, "area_set": area_set, "location": refuge.locations[0].location_id, "inside": inside,
-            "points": uniform_points(inside, 3000, 1), "other_con_points": uniform_points(other_con, 1000, 2),
-            "other_con": other_con, "bounds": (minx, miny, maxx, maxy), "postcodes": postcodes, "lsoas": lsoas,
-            "clients": clients, "token": token}
+    return {
+        "refuge": refuge.id,
+        "area_set": area_set,
+        "location": refuge.locations[0].location_id,
+        "inside": inside,
+        "points": uniform_points(inside, 3000, 1),
+        "other_con_points": uniform_points(other_con, 1000, 2),
+        "other_con": other_con,
+        "bounds": (minx, miny, maxx, maxy),
+        "postcodes": postcodes,
+        "lsoas": lsoas,
+        "clients": clients,
+        "token": token,
+    }
 
 
 def uniform_points(area, n: int, seed: int) -> list[tuple[float, float]]:
@@ -311,23 +338,37 @@ def _coverage_reads(w, geography: str, category: str, lsoa: str) -> list:
     com, pub, prac = (w["clients"][r] for r in ("commissioner", "public", "practitioner"))
     other = w["clients"]["other coordinator"]
     q = f"la={LA}&geography={geography}&category={category}"
-    if geography == "custom":   # the four quarters of the ward: the refuge counts by its ward's overlap
+    if geography == "custom":  # the four quarters of the ward: the refuge counts by its ward's overlap
         q = f"geography=custom&set={w['area_set']}&category={category}"
-    paths = [(com, f"/coverage?{q}"), (com, f"/coverage/gaps.csv?{q}"), (com, f"/coverage/gaps.geojson?{q}"),
-             (com, f"/coverage/report?{q}"), (com, f"/coverage/map.png?{q}"),
-             (com, f"/coverage/map.png?{q}&legend=no&shape=landscape"), (com, f"/coverage/impact.csv?{q}&by=listing"),
-             (com, f"/coverage/trends.csv?{q}"),
-             *[(com, f"/areas/custom/quarter-{i}?set={w['area_set']}&category={category}") for i in (1, 2, 3, 4)],
-             (com, f"/coverage/compare?geography=custom&set={w['area_set']}&a=quarter-1&b=quarter-4"),
-             (com, f"/areas/ward/{WARD}?category={category}"), (com, f"/areas/lsoa/{lsoa}"),
-             (com, f"/areas/constituency/{OTHER_CON}"), (com, "/areas/constituency/E14001096"),
-             (com, f"/export?area=ward:{WARD}&format=csv"), (com, f"/export?area=constituency:{OTHER_CON}&format=csv"),
-             (other, "/export?area=constituency:E14001096&format=geojson"),
-             (prac, f"/assets/{w['refuge']}"), (other, f"/assets/{w['refuge']}"), (prac, "/shortlist/sheet"),
-             (prac, f"/assets/{w['refuge']}/report"), (w["token"], f"/api/assets/{w['refuge']}"),
-             (pub, f"/oruk/services?postcode={w['postcodes'][0]}&proximity=5000"), (pub, "/oruk/services?full=true"),
-             (pub, "/oruk/service_at_locations"), (pub, "/oruk/organizations"),
-             (pub, f"/oruk/services/{w['refuge']}")]
+    paths = [
+        (com, f"/coverage?{q}"),
+        (com, f"/coverage/gaps.csv?{q}"),
+        (com, f"/coverage/gaps.geojson?{q}"),
+        (com, f"/coverage/report?{q}"),
+        (com, f"/coverage/map.png?{q}"),
+        (com, f"/coverage/map.png?{q}&legend=no&shape=landscape"),
+        (com, f"/coverage/impact.csv?{q}&by=listing"),
+        (com, f"/coverage/trends.csv?{q}"),
+        *[(com, f"/areas/custom/quarter-{i}?set={w['area_set']}&category={category}") for i in (1, 2, 3, 4)],
+        (com, f"/coverage/compare?geography=custom&set={w['area_set']}&a=quarter-1&b=quarter-4"),
+        (com, f"/areas/ward/{WARD}?category={category}"),
+        (com, f"/areas/lsoa/{lsoa}"),
+        (com, f"/areas/constituency/{OTHER_CON}"),
+        (com, "/areas/constituency/E14001096"),
+        (com, f"/export?area=ward:{WARD}&format=csv"),
+        (com, f"/export?area=constituency:{OTHER_CON}&format=csv"),
+        (other, "/export?area=constituency:E14001096&format=geojson"),
+        (prac, f"/assets/{w['refuge']}"),
+        (other, f"/assets/{w['refuge']}"),
+        (prac, "/shortlist/sheet"),
+        (prac, f"/assets/{w['refuge']}/report"),
+        (w["token"], f"/api/assets/{w['refuge']}"),
+        (pub, f"/oruk/services?postcode={w['postcodes'][0]}&proximity=5000"),
+        (pub, "/oruk/services?full=true"),
+        (pub, "/oruk/service_at_locations"),
+        (pub, "/oruk/organizations"),
+        (pub, f"/oruk/services/{w['refuge']}"),
+    ]
     api = w["clients"]["public"]
     return [
         (
@@ -346,7 +387,7 @@ def test_moving_the_refuge_within_its_ward_changes_no_coverage_export_oruk_or_as
     w = world
     prac = w["clients"]["practitioner"]
     prac.post("/shortlist/add", data={"asset_id": str(w["refuge"])})
-    prac.get("/shortlist")   # shows (and so clears) the "Added" message before the reads compared
+    prac.get("/shortlist")  # shows (and so clears) the "Added" message before the reads compared
     geography = data.draw(st.sampled_from(["ward", "lsoa", "constituency", "custom"]), label="geography")
     category = data.draw(st.sampled_from(["all", "peer-support"]), label="category")
     lsoa = data.draw(st.sampled_from(w["lsoas"]), label="lsoa")
@@ -379,6 +420,7 @@ def test_moving_the_refuge_between_quarters_of_its_ward_changes_no_custom_area_f
     assert [x[0] for _p, x in first if "/custom/" in _p or "custom" in _p] == [200] * 13
     # control: an open listing moving the same way does change the set's figures, so this can fail
     from assetmap.models import Service
+
     session.get(Service, w["refuge"]).visibility = "practitioners"
     session.commit()
     csv_path = f"/coverage/gaps.csv?geography=custom&set={w['area_set']}&category=peer-support"

@@ -97,11 +97,25 @@ def toy(db, app_ctx):
         )
     db.flush()
     for code, ward, x0, x1, px, pop, pop65, decile, rank in (
-            (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1, 1000), (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1, 1000),
-            (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9, 29000)):
-        db.add(Lsoa(code=code, name=f"Toyshire {code[-3:]}", lad_code=LA, ward_code=ward, constituency_code=CON,
-                    geom=_box(x0, 50.30, x1, 50.33), pop_point=_pt(px, 50.315), population_total=pop,
-                    population_65plus=pop65, imd_decile=decile, imd_rank=rank))
+        (L1, W1, -5.10, -5.065, -5.08, 1000, 300, 1, 1000),
+        (L2, W1, -5.065, -5.05, -5.06, 3000, 200, 1, 1000),
+        (L3, W2, -5.05, -5.00, -5.02, 2000, 500, 9, 29000),
+    ):
+        db.add(
+            Lsoa(
+                code=code,
+                name=f"Toyshire {code[-3:]}",
+                lad_code=LA,
+                ward_code=ward,
+                constituency_code=CON,
+                geom=_box(x0, 50.30, x1, 50.33),
+                pop_point=_pt(px, 50.315),
+                population_total=pop,
+                population_65plus=pop65,
+                imd_decile=decile,
+                imd_rank=rank,
+            )
+        )
     db.flush()
     recent = (TODAY - dt.timedelta(days=30)).isoformat()
     old = (TODAY - dt.timedelta(days=730)).isoformat()
@@ -160,8 +174,16 @@ NEED_ALPHA, NEED_BETA = 1 - 999 / 32_843, 1 - 28_999 / 32_843
 
 def signal(db, days_ago: int, ward=None, lsoa=None, category="carers-support", audience=None):
     categories = [category] if isinstance(category, str) else list(category or [])
-    db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=TODAY - dt.timedelta(days=days_ago), category_codes=categories,
-                     audience_codes=[audience] if audience else [], ward_code=ward, lsoa_code=lsoa))
+    db.add(
+        UnmetNeed(
+            id=uuid.uuid4(),
+            recorded_on=TODAY - dt.timedelta(days=days_ago),
+            category_codes=categories,
+            audience_codes=[audience] if audience else [],
+            ward_code=ward,
+            lsoa_code=lsoa,
+        )
+    )
 
 
 def connection(db, service, days_ago: int, ward=None, lsoa=None):
@@ -419,9 +441,9 @@ def test_gap_score_and_ranking_by_hand(toy, db):
     assert m[W2].unmet_smoothed == pytest.approx(600 / 7) and m[W2].unmet_part == 0
     # Alpha: access 0, supply at the median (5.0 = 5.0) -> lack 0.2 x 4/15
     assert m[W1].lack == pytest.approx(0.2 * 4 / 15)
-    assert m[W1].gap == pytest.approx(100 * 0.2 * 4 / 15 * (0.5 + NEED_ALPHA) / 1.5)          # 5.23
+    assert m[W1].gap == pytest.approx(100 * 0.2 * 4 / 15 * (0.5 + NEED_ALPHA) / 1.5)  # 5.23
     # Beta: access shortfall (1 + 1) / 2 = 1, supply 0, unmet 0 -> lack 0.5
-    assert m[W2].gap == pytest.approx(100 * 0.5 * (0.5 + NEED_BETA) / 1.5)                     # 20.57
+    assert m[W2].gap == pytest.approx(100 * 0.5 * (0.5 + NEED_BETA) / 1.5)  # 20.57
     assert [a.code for a in cov.ranked] == [W2, W1]
     assert (m[W2].rank, m[W1].rank, m[W3].rank) == (1, 2, None)
     assert "12 'nothing suitable' signals in 90 days, 272.7 per 100,000 after smoothing" in m[W1].reasons
@@ -436,9 +458,11 @@ def test_older_people_gap_uses_65_plus_share_and_says_why(toy):
     # need = mean of 0.117041 and min(1, (500/2000) / (2 x 1000/6000)) = 0.75
     need = (NEED_BETA + 0.75) / 2
     assert m[W2].need == pytest.approx(need)
-    assert m[W2].gap == pytest.approx(100 * 0.8 * (0.5 + need) / 1.5)                          # 49.8
-    assert m[W2].reasons[:2] == ["no carers' support within 1 mile for 500 residents aged 65+",
-                                 "no carers' support in the ward"]
+    assert m[W2].gap == pytest.approx(100 * 0.8 * (0.5 + need) / 1.5)  # 49.8
+    assert m[W2].reasons[:2] == [
+        "no carers' support within 1 mile for 500 residents aged 65+",
+        "no carers' support in the ward",
+    ]
     assert "25% aged 65+ (17% across Toyshire)" in m[W2].reasons
     assert cov.ranked[0].code == W2
 

@@ -9,6 +9,7 @@ x = -5.078:
 
 L1 goes mostly to West (its "main" area, where a signal recorded in L1 counts).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,13 @@ def _box(x0, x1, y0=50.30, y1=50.33):
 
 
 def write_set(tmp_path, features, name="patches.geojson") -> str:
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": coords}}
-        for props, coords in features]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": coords}}
+            for props, coords in features
+        ],
+    }
     path = tmp_path / name
     path.write_text(json.dumps(doc))
     return str(path)
@@ -42,13 +47,19 @@ def write_set(tmp_path, features, name="patches.geojson") -> str:
 
 @pytest.fixture
 def patches(toy, db, tmp_path):
-    for i, (x, lsoa) in enumerate([(-5.09, L1), (-5.091, L1), (-5.089, L1), (-5.07, L1),
-                                   (-5.06, L2), (-5.061, L2), (-5.059, L2)]):
-        db.add(Postcode(postcode=f"TY{i} 1AA", geom=WKTElement(f"POINT({x} 50.315)", srid=4326), lsoa_code=lsoa,
-                        source="test"))
+    for i, (x, lsoa) in enumerate(
+        [(-5.09, L1), (-5.091, L1), (-5.089, L1), (-5.07, L1), (-5.06, L2), (-5.061, L2), (-5.059, L2)]
+    ):
+        db.add(
+            Postcode(
+                postcode=f"TY{i} 1AA", geom=WKTElement(f"POINT({x} 50.315)", srid=4326), lsoa_code=lsoa, source="test"
+            )
+        )
     db.flush()
-    path = write_set(tmp_path, [({"name": "West", "code": "W"}, _box(-5.10, SPLIT)),
-                                ({"name": "East", "code": "E"}, _box(SPLIT, -4.95))])
+    path = write_set(
+        tmp_path,
+        [({"name": "West", "code": "W"}, _box(-5.10, SPLIT)), ({"name": "East", "code": "E"}, _box(SPLIT, -4.95))],
+    )
     done = areasets.upload(path, "Patches", None, user_id=None)
     return done
 
@@ -60,11 +71,15 @@ def cparams(done, **kw) -> CoverageParams:
 
 def test_residents_are_apportioned_by_postcode_and_by_area_without_postcodes(patches):
     assert (patches.areas, patches.lsoas) == (2, 3)
-    assert queries.apportioned(patches.id) == [("E", L1, pytest.approx(0.25)), ("E", L2, pytest.approx(1.0)),
-                                               ("E", L3, pytest.approx(1.0)), ("W", L1, pytest.approx(0.75))]
+    assert queries.apportioned(patches.id) == [
+        ("E", L1, pytest.approx(0.25)),
+        ("E", L2, pytest.approx(1.0)),
+        ("E", L3, pytest.approx(1.0)),
+        ("W", L1, pytest.approx(0.75)),
+    ]
     m = {a.code: a for a in service.coverage(cparams(patches)).areas}
     assert m["W"].population == pytest.approx(750) and m["E"].population == pytest.approx(5250)
-    assert m["W"].population_65plus == pytest.approx(225)          # 0.75 x 300
+    assert m["W"].population_65plus == pytest.approx(225)  # 0.75 x 300
     assert patches.residents == pytest.approx(6000)
 
 
@@ -74,7 +89,7 @@ def test_every_measure_works_for_custom_areas(patches):
     # carers' support: A1 (-5.075), A2 (-5.055) in East; the phone line A3 serves Beta, whose L3 is East's
     assert (m["W"].assets, m["E"].assets, m["E"].remote_assets) == (0, 3, 1)
     # L1's point P1 is 356 m from A1: its residents are within 800 m wherever they are apportioned
-    assert m["W"].beyond_800 == 0 and m["E"].beyond_800 == pytest.approx(2000)      # only L3, 2,490 m away
+    assert m["W"].beyond_800 == 0 and m["E"].beyond_800 == pytest.approx(2000)  # only L3, 2,490 m away
     assert m["E"].share_beyond_mile == pytest.approx(2000 / 5250)
     # need: East's mean rank (250 x 1,000 + 3,000 x 1,000 + 2,000 x 29,000) / 5,250
     assert m["E"].imd_rank == pytest.approx((3250 * 1000 + 2000 * 29000) / 5250)
@@ -83,8 +98,8 @@ def test_every_measure_works_for_custom_areas(patches):
 
 
 def test_signals_count_in_the_area_holding_most_of_their_lsoa(patches, db):
-    signal(db, 1, lsoa=L1)       # L1: 0.75 West -> West
-    signal(db, 1, ward=W2)       # Beta by ward only: its residents are all East's
+    signal(db, 1, lsoa=L1)  # L1: 0.75 West -> West
+    signal(db, 1, ward=W2)  # Beta by ward only: its residents are all East's
     db.flush()
     m = {a.code: a for a in service.coverage(cparams(patches)).areas}
     assert (m["W"].unmet, m["E"].unmet) == (1, 1)
@@ -98,12 +113,14 @@ def test_a_confidential_place_counts_by_its_wards_overlap_never_by_its_point(pat
     # its ward Alpha shares residents with West (L1) and East (L1, L2): it counts in both
     assert after == {"W": before["W"] + 1, "E": before["E"] + 1}
     loc = db.get(Location, refuge.locations[0].location_id)
-    loc.geom = WKTElement("POINT(-5.052 50.305)", srid=4326)     # across the set's boundary, same ward
+    loc.geom = WKTElement("POINT(-5.052 50.305)", srid=4326)  # across the set's boundary, same ward
     db.flush()
     cov = service.coverage(cparams(patches, category="peer-support"))
     assert {a.code: a.assets for a in cov.areas} == after
-    assert all(a.access == b.access for a, b in zip(cov.areas, service.coverage(
-        cparams(patches, category="peer-support")).areas))
+    assert all(
+        a.access == b.access
+        for a, b in zip(cov.areas, service.coverage(cparams(patches, category="peer-support")).areas)
+    )
 
 
 def test_uploads_are_checked_with_the_boundary_loaders_rules(toy, tmp_path):
@@ -114,9 +131,12 @@ def test_uploads_are_checked_with_the_boundary_loaders_rules(toy, tmp_path):
     twice = write_set(tmp_path, [({"name": "A"}, _box(-5.1, -5.0)), ({"name": "a"}, _box(-5.0, -4.95))], "t.geojson")
     with pytest.raises(ValidationError, match="repeats another area's name"):
         areasets.upload(twice, "Twice", None, None)
-    bowtie = write_set(tmp_path, [({"name": "Bow"}, [[[-5.1, 50.3], [-5.0, 50.33], [-5.0, 50.3], [-5.1, 50.33],
-                                                       [-5.1, 50.3]]])], "bow.geojson")
-    done = areasets.upload(bowtie, "Bow tie", None, None)          # repaired with MakeValid, and said so
+    bowtie = write_set(
+        tmp_path,
+        [({"name": "Bow"}, [[[-5.1, 50.3], [-5.0, 50.33], [-5.0, 50.3], [-5.1, 50.33], [-5.1, 50.3]]])],
+        "bow.geojson",
+    )
+    done = areasets.upload(bowtie, "Bow tie", None, None)  # repaired with MakeValid, and said so
     assert "repaired" in done.note
     with pytest.raises(ValidationError, match="already a set called"):
         areasets.upload(bowtie, "bow tie", None, None)
@@ -127,7 +147,7 @@ def test_uploads_are_checked_with_the_boundary_loaders_rules(toy, tmp_path):
     far = write_set(tmp_path, [({"name": "Far"}, _box(1.0, 1.1, 52.0, 52.1))], "far.geojson")
     with pytest.raises(ValidationError, match="covers any neighbourhood"):
         areasets.upload(far, "Far", None, None)
-    assert queries.area_set_named("Far") is None                  # nothing half-written
+    assert queries.area_set_named("Far") is None  # nothing half-written
 
 
 def test_params_choose_a_set_by_id_and_refuse_others(patches):
@@ -161,14 +181,18 @@ def test_commissioners_upload_and_remove_sets_on_the_page(client, toy, db, tmp_p
     login(client, make_user("commissioner"))
     path = write_set(tmp_path, [({"name": "Everything"}, _box(-5.1, -4.95))])
     with open(path, "rb") as fh:
-        resp = client.post("/coverage/area-sets", data={"name": "Whole patch", "file": (fh, "whole.geojson")},
-                           content_type="multipart/form-data")
+        resp = client.post(
+            "/coverage/area-sets",
+            data={"name": "Whole patch", "file": (fh, "whole.geojson")},
+            content_type="multipart/form-data",
+        )
     assert resp.status_code == 303
     page = client.get("/coverage/area-sets").get_data(as_text=True)
     assert "Loaded 1 areas as &#39;Whole patch&#39;" in page and "Whole patch" in page
     with open(path, "rb") as fh:
-        resp = client.post("/coverage/area-sets", data={"name": "Other", "file": (fh, "whole.txt")},
-                           content_type="multipart/form-data")
+        resp = client.post(
+            "/coverage/area-sets", data={"name": "Other", "file": (fh, "whole.txt")}, content_type="multipart/form-data"
+        )
     assert resp.status_code == 400 and "The file must be GeoJSON" in resp.get_data(as_text=True)
     found = queries.area_set_named("Whole patch")
     assert client.post(f"/coverage/area-sets/{found.id}/remove").status_code == 303

@@ -3,6 +3,7 @@
 On the Toyshire toy of tests/test_coverage.py. Snapshots are taken for Toyshire and two views (all
 categories, carers' support) so the test does not work out both real councils' 21 views.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,12 +33,13 @@ def kept(db) -> int:
 
 # --------------------------------------------------------------------------- snapshots and trends
 
+
 def test_a_snapshot_keeps_every_measure_for_every_area_and_taking_it_again_replaces_it(toy, db):
     day = dt.date(2026, 9, 14)
     n = take(day)
     # Toyshire: 3 wards + 1 constituency + 3 LSOAs + 1 authority, for each of 2 views
     assert n == 2 * (3 + 1 + 3 + 1) == kept(db)
-    assert take(day) == n and kept(db) == n                       # the same month again: replaced
+    assert take(day) == n and kept(db) == n  # the same month again: replaced
     row = db.get(CoverageSnapshot, (dt.date(2026, 9, 1), "ward", "", W2, "carers-support"))
     assert row.la_code == LA
     f = row.figures
@@ -48,9 +50,12 @@ def test_a_snapshot_keeps_every_measure_for_every_area_and_taking_it_again_repla
 
 
 def test_trends_read_back_month_by_month_and_change_with_the_data(toy, db):
-    for _ in range(12):     # twelve signals on 20 August: after August's snapshot, in September's 90 days
-        db.add(UnmetNeed(id=uuid.uuid4(), recorded_on=dt.date(2026, 8, 20), category_codes=["carers-support"],
-                         ward_code=W1))
+    for _ in range(12):  # twelve signals on 20 August: after August's snapshot, in September's 90 days
+        db.add(
+            UnmetNeed(
+                id=uuid.uuid4(), recorded_on=dt.date(2026, 8, 20), category_codes=["carers-support"], ward_code=W1
+            )
+        )
     db.flush()
     take(dt.date(2026, 8, 3))
     take(dt.date(2026, 9, 3))
@@ -59,7 +64,7 @@ def test_trends_read_back_month_by_month_and_change_with_the_data(toy, db):
     assert [f["unmet"] for _m, f in series] == [0, 12]
     # September: the worked example of test_gap_score_and_ranking_by_hand (Alpha's gap 5.23, from 0 in August)
     assert [round(f["gap"], 2) for _m, f in series] == [0.0, 5.23]
-    assert snapshots.series(params(audience="older-people"), [W1]) == {W1: []}      # no view kept for that
+    assert snapshots.series(params(audience="older-people"), [W1]) == {W1: []}  # no view kept for that
 
 
 def test_trend_csv_and_the_pages_show_the_kept_months(client, toy, db):
@@ -72,7 +77,7 @@ def test_trend_csv_and_the_pages_show_the_kept_months(client, toy, db):
     assert {(r["month"], r["code"]) for r in rows} >= {("2026-08-01", W2), ("2026-09-01", W2)}
     assert {r["view"] for r in rows} == {"carers-support"}
     page = client.get(f"/coverage?{q}").get_data(as_text=True)
-    trend = page[page.index('id="trend"'):page.index('id="how-it-works"')]
+    trend = page[page.index('id="trend"') : page.index('id="how-it-works"')]
     assert "Aug 2026" in trend and "Sep 2026" in trend and "<svg" in trend
     area = client.get(f"/areas/ward/{W2}?category=carers-support").get_data(as_text=True)
     assert "Beta month by month" in area and "Sep 2026" in area
@@ -92,14 +97,23 @@ def test_the_snapshot_command_takes_this_month(app, toy, monkeypatch):
 
 # --------------------------------------------------------------------------- impact
 
+
 def connect(db, service, n: int, answers=(), ward=W1, days_ago=5):
     """``n`` connections; the first len(answers) get follow-up answers (went, helped)."""
     for i in range(n):
         went, helped = answers[i] if i < len(answers) else (None, None)
-        db.add(ConnectionLog(id=uuid.uuid4(), service_id=service.id, logged_on=TODAY - dt.timedelta(days=days_ago),
-                             ward_code=ward, followup_ref=f"T{uuid.uuid4().hex[:7]}",
-                             followup_attended=went, followup_helped=helped,
-                             followup_on=TODAY if went else None))
+        db.add(
+            ConnectionLog(
+                id=uuid.uuid4(),
+                service_id=service.id,
+                logged_on=TODAY - dt.timedelta(days=days_ago),
+                ward_code=ward,
+                followup_ref=f"T{uuid.uuid4().hex[:7]}",
+                followup_attended=went,
+                followup_helped=helped,
+                followup_on=TODAY if went else None,
+            )
+        )
     db.flush()
 
 
@@ -111,10 +125,18 @@ def test_impact_shares_by_hand_and_suppression_below_five(toy, db):
     alpha, beta = rows
     assert (alpha.connections, alpha.followed_up, alpha.attended, alpha.helped) == (6, 4, 3, 2)
     # followed up 4 of 6 rests on 6 connections: shown; went and helped rest on 4 answers: held back
-    assert alpha.texts() == {"connections": "6", "followed_up": "67%", "attended": "fewer than 5",
-                             "helped": "fewer than 5"}
-    assert beta.texts() == {"connections": "fewer than 5", "followed_up": "fewer than 5",
-                            "attended": "fewer than 5", "helped": "fewer than 5"}
+    assert alpha.texts() == {
+        "connections": "6",
+        "followed_up": "67%",
+        "attended": "fewer than 5",
+        "helped": "fewer than 5",
+    }
+    assert beta.texts() == {
+        "connections": "fewer than 5",
+        "followed_up": "fewer than 5",
+        "attended": "fewer than 5",
+        "helped": "fewer than 5",
+    }
     # the total: 8 connections, 5 answered (4 went, 3 helped)
     assert total.texts() == {"connections": "8", "followed_up": "62%", "attended": "80%", "helped": "60%"}
     connect(db, toy.a1, 1, [("no", "no")])
@@ -140,18 +162,19 @@ def test_impact_on_pages_exports_and_report_never_shows_a_small_count(client, to
     login(client, make_user("commissioner"))
     q = f"la={LA}&category=carers-support"
     page = client.get(f"/coverage?{q}").get_data(as_text=True)
-    section = page[page.index('id="impact"'):page.index('id="trend"')]
+    section = page[page.index('id="impact"') : page.index('id="trend"')]
     assert "fewer than 5 connections is not shown" in section and "fewer than 5</td>" in section
-    table = page[page.index('id="all-measures"'):page.index('id="impact"')]
-    alpha_row = table[table.index("Alpha</a>"):][:2000].split("</tr>")[0]
+    table = page[page.index('id="all-measures"') : page.index('id="impact"')]
+    alpha_row = table[table.index("Alpha</a>") :][:2000].split("</tr>")[0]
     assert 'data-sort-value="1">fewer than 5</td>' in alpha_row and ">3<" not in alpha_row
     area = client.get(f"/areas/ward/{W1}?category=carers-support").get_data(as_text=True)
-    assert "<td class=\"govuk-table__cell govuk-table__cell--numeric\">fewer than 5</td>" in area
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">fewer than 5</td>' in area
     for by in ("area", "category", "listing", "month"):
         body = client.get(f"/coverage/impact.csv?{q}&by={by}").get_data(as_text=True)
         assert "fewer than 5" in body and ",3," not in body, by
-    gaps = list(csv.DictReader(io.StringIO(client.get(f"/coverage/gaps.csv?{q}").get_data(as_text=True)
-                                           .lstrip("\ufeff"))))
+    gaps = list(
+        csv.DictReader(io.StringIO(client.get(f"/coverage/gaps.csv?{q}").get_data(as_text=True).lstrip("\ufeff")))
+    )
     alpha = next(r for r in gaps if r["code"] == W1)
     assert (alpha["connections"], alpha["followed_up_pct"], alpha["impact_suppressed"]) == ("fewer than 5", "", "yes")
     report = client.get(f"/coverage/report?{q}").get_data(as_text=True)

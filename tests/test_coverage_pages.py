@@ -50,13 +50,13 @@ def test_commissioners_admins_and_coordinators_see_coverage(client, toy, db, rol
 
 def test_coverage_page_ranks_areas_explains_measures_and_links_to_area_pages(client, commissioner):
     html = client.get(f"/coverage?{Q}").get_data(as_text=True)
-    table = html[html.index('id="gap-table"'):html.index('id="compare"')]
-    assert table.index("Beta") < table.index("Alpha")          # Beta has the bigger gap
-    assert "Gamma" not in table                                 # nobody lives in Gamma: not ranked
+    table = html[html.index('id="gap-table"') : html.index('id="compare"')]
+    assert table.index("Beta") < table.index("Alpha")  # Beta has the bigger gap
+    assert "Gamma" not in table  # nobody lives in Gamma: not ranked
     assert f'href="/areas/ward/{W2}?category=carers-support"' in table
     assert "no carers&#39; support within 1 mile for 2,000 residents" in table
     assert "two-step floating catchment area" in html and "PostGIS" in html
-    assert "Office for National Statistics" in html           # boundaries attributed
+    assert "Office for National Statistics" in html  # boundaries attributed
     assert "AssetMapCoverage.areaLayer(" in html and "Need: deprivation hatched" in html
     assert "AssetMapCoverage.hatchLayer(" in html
 
@@ -103,8 +103,12 @@ def test_csv_has_one_row_per_area_with_the_measures(client, commissioner):
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["code"] for r in rows] == [W2, W1, W3]  # ranked, then no residents
     beta = rows[0]
-    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == \
-        ("1", "1", "1", "5.0")
+    assert (beta["rank"], beta["assets"], beta["assets_serving_remotely"], beta["assets_per_10k"]) == (
+        "1",
+        "1",
+        "1",
+        "5.0",
+    )
     assert (beta["pct_beyond_800m"], beta["residents_beyond_1_mile"], beta["gap_score"]) == ("100.0", "2000", "20.6")
     gamma = rows[2]
     assert (gamma["rank"], gamma["assets_per_10k"], gamma["gap_score"]) == ("", "", "")

@@ -3,6 +3,7 @@
 Hand-worked on the Toyshire toy of tests/test_coverage.py (Alpha: 4,000 residents, IMD rank 1,000; Beta:
 2,000 residents, IMD rank 29,000) and on plain rows (no database) where only the arithmetic is tested.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,8 @@ from assetmap.practitioners.params import Filters
 from assetmap.practitioners.usecases import signal_terms
 from tests.test_coverage import L1, NEED_BETA, W1, W2, by_code, params, signal, toy  # noqa: F401
 
-
 # --------------------------------------------------------------------------- what a signal is about
+
 
 def test_free_text_is_matched_to_the_terms_it_names_and_never_kept(toy):
     terms, from_text = signal_terms(Filters(q="gardening"))
@@ -35,13 +36,13 @@ def test_chosen_terms_win_over_free_text(toy):
 
 
 def test_a_signal_counts_only_for_the_lists_and_terms_it_was_about(toy, db):
-    signal(db, 1, ward=W1, category=None, audience="older-people")   # about older people, no category
+    signal(db, 1, ward=W1, category=None, audience="older-people")  # about older people, no category
     signal(db, 2, ward=W1, category="transport")
-    signal(db, 3, ward=W1, category=None)                            # free text that matched nothing
+    signal(db, 3, ward=W1, category=None)  # free text that matched nothing
     db.flush()
     everything = service.coverage(params(category=()))
     assert by_code(everything)[W1].unmet == 2 and everything.uncounted_signals == 1
-    assert by_code(service.coverage(params()))[W1].unmet == 0                     # carers' support
+    assert by_code(service.coverage(params()))[W1].unmet == 0  # carers' support
     assert by_code(service.coverage(params(category=(), audience="older-people")))[W1].unmet == 1
     assert by_code(service.coverage(params(category=("carers-support", "transport"))))[W1].unmet == 1
 
@@ -50,14 +51,15 @@ def test_one_nothing_suitable_click_changes_no_ranking(toy, db):
     """The issue's case: one free-text click made a ward the worst served for every category."""
     views = [params(category=()), params(), params(category="transport")]
     before = [[(a.code, a.gap) for a in service.coverage(p).ranked] for p in views]
-    signal(db, 1, ward=W1, category=None)                  # "gardening" before terms were matched: nothing
-    signal(db, 1, lsoa=L1, category="carers-support")      # one click about carers' support
+    signal(db, 1, ward=W1, category=None)  # "gardening" before terms were matched: nothing
+    signal(db, 1, lsoa=L1, category="carers-support")  # one click about carers' support
     db.flush()
     after = [[(a.code, a.gap) for a in service.coverage(p).ranked] for p in views]
     assert after == before
 
 
 # --------------------------------------------------------------------------- minimum counts and shrinkage
+
 
 def test_fewer_than_three_signals_never_move_a_score(toy, db):
     signal(db, 1, ward=W2)
@@ -100,10 +102,19 @@ def test_when_signals_are_no_more_varied_than_chance_every_area_gets_the_prior()
 
 # --------------------------------------------------------------------------- ranks and ties
 
+
 def _area(code, name, population, rank, assets=0):
-    m = AreaMeasures(code, name, "E06999901", 1, population_total=population, population=population,
-                     assets=assets, beyond_800=population if not assets else 0,
-                     beyond_mile=population if not assets else 0)
+    m = AreaMeasures(
+        code,
+        name,
+        "E06999901",
+        1,
+        population_total=population,
+        population=population,
+        assets=assets,
+        beyond_800=population if not assets else 0,
+        beyond_mile=population if not assets else 0,
+    )
     m.rank_sum, m.rank_weight = population * rank, population
     return m
 
@@ -114,14 +125,18 @@ def test_areas_with_nothing_no_longer_tie_at_the_top():
     measures.compute(rows, Context())
     gaps = {m.code: m.gap for m in rows}
     assert len(set(gaps.values())) == 3
-    assert gaps["C"] == pytest.approx(100 * 0.8 * (0.5 + 1 - 59 / 32_843) / 1.5)   # 79.9, not capped at 80
+    assert gaps["C"] == pytest.approx(100 * 0.8 * (0.5 + 1 - 59 / 32_843) / 1.5)  # 79.9, not capped at 80
     assert [m.code for m in measures.ranked(rows)] == ["C", "A", "B"]
     assert not any(m.tied for m in rows)
 
 
 def test_true_ties_are_ordered_by_the_stated_rule_and_marked():
-    rows = [_area("Z", "Zeta", 1000, 500), _area("A", "Alpha", 1000, 500), _area("M", "Mid", 2000, 500),
-            _area("R", "Rich", 1000, 500, assets=3)]
+    rows = [
+        _area("Z", "Zeta", 1000, 500),
+        _area("A", "Alpha", 1000, 500),
+        _area("M", "Mid", 2000, 500),
+        _area("R", "Rich", 1000, 500, assets=3),
+    ]
     measures.compute(rows, Context())
     order = measures.ranked(rows)
     # Zeta, Alpha and Mid have the same score: more residents first, then the name
@@ -131,8 +146,11 @@ def test_true_ties_are_ordered_by_the_stated_rule_and_marked():
 
 
 def test_ranking_by_another_measure_puts_the_fewest_assets_first():
-    rows = [_area("A", "Alpha", 1000, 500, assets=1), _area("B", "Beta", 4000, 500, assets=1),
-            _area("C", "Gamma", 1000, 500, assets=3)]
+    rows = [
+        _area("A", "Alpha", 1000, 500, assets=1),
+        _area("B", "Beta", 4000, 500, assets=1),
+        _area("C", "Gamma", 1000, 500, assets=3),
+    ]
     measures.compute(rows, Context(), measure="rate")
     assert [m.code for m in sorted(rows, key=lambda m: m.rank)] == ["B", "A", "C"]
     assert [m.gap_rank for m in sorted(rows, key=lambda m: m.code)] == [2, 1, 3]
@@ -152,16 +170,17 @@ def test_several_categories_at_once_count_an_asset_once(toy, db):
     m = by_code(service.coverage(params(category=("carers-support", "physical-activity"))))
     # Alpha: A1, A2 (carers' support) and A4 (physical activity); Beta: the phone line A3
     assert (m[W1].assets, m[W2].assets) == (3, 1)
-    signal(db, 1, ward=W1, category=["carers-support", "physical-activity"])   # one signal about both: once
+    signal(db, 1, ward=W1, category=["carers-support", "physical-activity"])  # one signal about both: once
     db.flush()
     assert by_code(service.coverage(params(category=("carers-support", "physical-activity"))))[W1].unmet == 1
 
 
 def test_values_that_differ_never_look_tied_and_true_ties_look_the_same():
     from assetmap.coverage.present import distinct_texts
+
     assert distinct_texts("gap", [77.14, 77.12, 77.12, 50.0]) == ["77.14", "77.12", "77.12", "50.0"]
     assert distinct_texts("gap", [80.0, 79.96, None]) == ["80.00", "79.96", "–"]
-    assert distinct_texts("share_beyond_mile", [0.5, 0.501]) == ["50%", "50%"]   # whole per cent, not ranked on
+    assert distinct_texts("share_beyond_mile", [0.5, 0.501]) == ["50%", "50%"]  # whole per cent, not ranked on
 
 
 def test_recording_nothing_suitable_for_words_keeps_the_matched_terms_never_the_words(toy, db):
@@ -169,12 +188,19 @@ def test_recording_nothing_suitable_for_words_keeps_the_matched_terms_never_the_
 
     from assetmap.practitioners.query import Origin
     from assetmap.practitioners.usecases import record_unmet_need
+
     row = record_unmet_need(Filters(q="gardening"), Origin(lon=-5.08, lat=50.315, ward_code=W1, lsoa_code=L1))
-    assert (row.category_codes, row.audience_codes, row.capability_codes, row.terms_matched) == \
-        (["green-spaces"], [], [], True)
+    assert (row.category_codes, row.audience_codes, row.capability_codes, row.terms_matched) == (
+        ["green-spaces"],
+        [],
+        [],
+        True,
+    )
     stored = db.execute(text("SELECT unmet_need::text FROM unmet_need WHERE id = :i"), {"i": row.id}).scalar_one()
     assert "garden" not in stored.replace("green-spaces", "")
     row = record_unmet_need(Filters(q="knitting"), Origin(lon=-5.08, lat=50.315, ward_code=W1, lsoa_code=L1))
     assert (row.category_codes, row.terms_matched) == ([], False)
-    assert "knitting" not in db.execute(text("SELECT unmet_need::text FROM unmet_need WHERE id = :i"),
-                                        {"i": row.id}).scalar_one()
+    assert (
+        "knitting"
+        not in db.execute(text("SELECT unmet_need::text FROM unmet_need WHERE id = :i"), {"i": row.id}).scalar_one()
+    )

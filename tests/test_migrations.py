@@ -265,23 +265,38 @@ def test_0007_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
         try:
             migrate(command.upgrade, "0006")
             with engine.begin() as conn:
-                conn.execute(text("INSERT INTO unmet_need (id, category_codes) VALUES (gen_random_uuid(), "
-                                  "ARRAY['carers-support'])"))
+                conn.execute(
+                    text(
+                        "INSERT INTO unmet_need (id, category_codes) VALUES (gen_random_uuid(), "
+                        "ARRAY['carers-support'])"
+                    )
+                )
             migrate(command.upgrade, "0007")
             with engine.begin() as conn:
                 assert conn.execute(text("SELECT terms_matched FROM unmet_need")).scalar_one() is False
                 conn.execute(text(f"INSERT INTO lsoa (code, name, geom) VALUES ('E01999901', 'Toy 001A', {box})"))
                 set_id = conn.execute(text("INSERT INTO area_set (name) VALUES ('PCNs') RETURNING id")).scalar_one()
-                conn.execute(text(f"INSERT INTO custom_area (set_id, code, name, geom) VALUES (:s, 'a', 'A', {box})"),
-                             {"s": set_id})
-                conn.execute(text("INSERT INTO custom_area_lsoa VALUES (:s, 'a', 'E01999901', 0.5, true)"),
-                             {"s": set_id})
-                conn.execute(text("INSERT INTO coverage_snapshot (month, geography, set_key, area_code, view, figures) "
-                                  "VALUES ('2026-11-01', 'ward', '', 'E05999901', 'all', '{}')"))
+                conn.execute(
+                    text(f"INSERT INTO custom_area (set_id, code, name, geom) VALUES (:s, 'a', 'A', {box})"),
+                    {"s": set_id},
+                )
+                conn.execute(
+                    text("INSERT INTO custom_area_lsoa VALUES (:s, 'a', 'E01999901', 0.5, true)"), {"s": set_id}
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO coverage_snapshot (month, geography, set_key, area_code, view, figures) "
+                        "VALUES ('2026-11-01', 'ward', '', 'E05999901', 'all', '{}')"
+                    )
+                )
                 with pytest.raises(Exception, match="coverage_snapshot_first_of_month"):
                     with conn.begin_nested():
-                        conn.execute(text("INSERT INTO coverage_snapshot (month, geography, set_key, area_code, "
-                                          "view, figures) VALUES ('2026-11-02', 'ward', '', 'x', 'all', '{}')"))
+                        conn.execute(
+                            text(
+                                "INSERT INTO coverage_snapshot (month, geography, set_key, area_code, "
+                                "view, figures) VALUES ('2026-11-02', 'ward', '', 'x', 'all', '{}')"
+                            )
+                        )
                 conn.execute(text("DELETE FROM area_set"))
                 assert conn.execute(text("SELECT count(*) FROM custom_area_lsoa")).scalar_one() == 0
             migrate(command.downgrade, "0006")

@@ -8,6 +8,7 @@ feature), and every coverage measure, map, table, report and export then works f
 Residents are apportioned from LSOAs (the method, in ``geo.APPORTION_LSOAS_SQL``, is in the README): an
 LSOA's residents are shared among the areas in proportion to its postcodes that fall in each.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,11 @@ class Uploaded:
 def _column(gdf, wanted: str | None, candidates, what: str) -> str | None:
     if wanted:
         if wanted not in gdf.columns:
-            raise ValidationError(f"The file has no column called {wanted!r}; its columns are "
-                                  f"{', '.join(c for c in gdf.columns if c != 'geometry')}", field="name_field")
+            raise ValidationError(
+                f"The file has no column called {wanted!r}; its columns are "
+                f"{', '.join(c for c in gdf.columns if c != 'geometry')}",
+                field="name_field",
+            )
         return wanted
     found = next((c for c in candidates if c in gdf.columns), None)
     if found or what == "code":
@@ -52,8 +56,11 @@ def _column(gdf, wanted: str | None, candidates, what: str) -> str | None:
     text_cols = [c for c in gdf.columns if c != "geometry" and gdf[c].dtype == object]
     if len(text_cols) == 1:
         return text_cols[0]
-    raise ValidationError("Say which column holds the areas' names: the file's columns are "
-                          f"{', '.join(c for c in gdf.columns if c != 'geometry') or 'none'}", field="name_field")
+    raise ValidationError(
+        "Say which column holds the areas' names: the file's columns are "
+        f"{', '.join(c for c in gdf.columns if c != 'geometry') or 'none'}",
+        field="name_field",
+    )
 
 
 def slug(text: str) -> str:
@@ -79,8 +86,9 @@ def read_areas(path: str | Path, name_field: str | None) -> tuple[list[tuple[str
         code = str(getattr(feat, code_col) or "").strip()[:60] if code_col else ""
         code = code if code and code != "None" else slug(name)
         if name.casefold() in names or code in codes:
-            raise ValidationError(f"Feature {i} ({name}) repeats another area's name or code: each area must be "
-                                  "named once.", field="file")
+            raise ValidationError(
+                f"Feature {i} ({name}) repeats another area's name or code: each area must be named once.", field="file"
+            )
         names.add(name.casefold())
         codes.add(code)
         geom = polygonal(feat.geometry, f"Feature {i} ({name})", report)
@@ -96,16 +104,20 @@ def upload(path: str | Path, name: str, name_field: str | None, user_id) -> Uplo
     if len(name) > 120:
         raise ValidationError("The set's name must be 120 characters or fewer.", field="name")
     if queries.area_set_named(name):
-        raise ValidationError(f"There is already a set called {name!r}: choose another name, or remove that one "
-                              "first.", field="name")
+        raise ValidationError(
+            f"There is already a set called {name!r}: choose another name, or remove that one first.", field="name"
+        )
     areas, report = read_areas(path, name_field)
     set_id = uuid.uuid4()
     with transaction():
         queries.add_area_set(set_id, name, areas, user_id)
         pieces = queries.apportioned(set_id)
         if not pieces:
-            raise ValidationError("None of these areas covers any neighbourhood (LSOA) loaded here, so they would "
-                                  "have no residents. Check the file is for a loaded council.", field="file")
+            raise ValidationError(
+                "None of these areas covers any neighbourhood (LSOA) loaded here, so they would "
+                "have no residents. Check the file is for a loaded council.",
+                field="file",
+            )
     lsoas = {lsoa for _a, lsoa, _s in pieces}
     residents = sum(r.population_total for r in _population(set_id))
     note = f"{len(report.repaired)} repaired: {', '.join(report.repaired[:3])}" if report.repaired else ""
@@ -113,8 +125,9 @@ def upload(path: str | Path, name: str, name_field: str | None, user_id) -> Uplo
 
 
 def _population(set_id):
-    from .service import coverage
     from .params import CoverageParams
+    from .service import coverage
+
     return coverage(CoverageParams(geography="custom", area_set=set_id)).areas
 
 
@@ -125,8 +138,10 @@ def upload_file(storage, name: str, name_field: str | None, user_id) -> Uploaded
         raise ValidationError("Choose a GeoJSON file, a GeoPackage or a zipped shapefile to upload.", field="file")
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ValidationError("The file must be GeoJSON (.geojson or .json), a GeoPackage (.gpkg) or a zipped "
-                              "shapefile (.zip).", field="file")
+        raise ValidationError(
+            "The file must be GeoJSON (.geojson or .json), a GeoPackage (.gpkg) or a zipped shapefile (.zip).",
+            field="file",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"areas{suffix}"
         storage.save(str(path))

@@ -4,6 +4,7 @@ Why not matplotlib: a 300 x 90 line needs no figure machinery, and inline SVG in
 font and needs no extra request. The chart is decorative for screen readers (``aria-hidden``): the
 table next to it carries the same numbers.
 """
+
 from __future__ import annotations
 
 from markupsafe import Markup, escape
@@ -50,4 +51,5 @@ def line_svg(points: list[tuple[object, float | None]], title: str) -> Markup:
         f'<path d="{" ".join(path)}" fill="none" stroke="#1d70b8" stroke-width="3"/>{"".join(dots)}'
         f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="14" fill="#0b0c0c">{escape(start)}</text>'
         f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="14" fill="#0b0c0c" text-anchor="end">{escape(end)}</text>'
-        "</svg>")
+        "</svg>"
+    )

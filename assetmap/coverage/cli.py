@@ -16,25 +16,56 @@ FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".html": "r
 
 
 @click.command("coverage")
-@click.option("--geography", type=click.Choice(list(GEOGRAPHIES)), default="ward", show_default=True,
-              help="Areas to compare (la = each local authority as a whole).")
-@click.option("--category", multiple=True, default=["all"], show_default=True,
-              help="Category code, e.g. carers-support, or all (repeat for several).")
-@click.option("--audience", multiple=True, default=["all"], show_default=True,
-              help="Audience code, e.g. older-people (rates then use residents aged 65+), or all (repeatable).")
-@click.option("--capability", multiple=True, default=["all"], show_default=True,
-              help="What-matters code, or all (repeatable).")
+@click.option(
+    "--geography",
+    type=click.Choice(list(GEOGRAPHIES)),
+    default="ward",
+    show_default=True,
+    help="Areas to compare (la = each local authority as a whole).",
+)
+@click.option(
+    "--category",
+    multiple=True,
+    default=["all"],
+    show_default=True,
+    help="Category code, e.g. carers-support, or all (repeat for several).",
+)
+@click.option(
+    "--audience",
+    multiple=True,
+    default=["all"],
+    show_default=True,
+    help="Audience code, e.g. older-people (rates then use residents aged 65+), or all (repeatable).",
+)
+@click.option(
+    "--capability", multiple=True, default=["all"], show_default=True, help="What-matters code, or all (repeatable)."
+)
 @click.option("--area-set", "area_set", default="", help="Name of an uploaded area set (with --geography custom).")
 @click.option("--la", default="", help="Local authority code, or all (default: the most populous loaded).")
 @click.option("--verified-only", is_flag=True, help="Count only assets checked in the last 12 months.")
-@click.option("--days", type=click.Choice([str(d) for d in PERIODS]), default="90", show_default=True,
-              help="Demand period for connections and 'nothing suitable' signals.")
-@click.option("--measure", type=click.Choice(list(MEASURES)), default="gap", show_default=True,
-              help="The measure the report's map shows and its table is ranked by.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="File to write; its extension picks the format: .csv (gap table, one row per area), "
-                   ".geojson or .json (areas with their measures), .html (printable commissioning report "
-                   "with the map embedded), .png (the map image).")
+@click.option(
+    "--days",
+    type=click.Choice([str(d) for d in PERIODS]),
+    default="90",
+    show_default=True,
+    help="Demand period for connections and 'nothing suitable' signals.",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(list(MEASURES)),
+    default="gap",
+    show_default=True,
+    help="The measure the report's map shows and its table is ranked by.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write; its extension picks the format: .csv (gap table, one row per area), "
+    ".geojson or .json (areas with their measures), .html (printable commissioning report "
+    "with the map embedded), .png (the map image).",
+)
 @with_appcontext
 def coverage_report(geography, category, audience, capability, area_set, la, verified_only, days, measure, out):
     """Coverage and gaps for commissioners, written as CSV, GeoJSON, HTML report or PNG."""
@@ -50,12 +81,24 @@ def coverage_report(geography, category, audience, capability, area_set, la, ver
         if area_set or geography == "custom":
             found = queries.area_set_named(area_set)
             if found is None:
-                raise click.BadParameter("name one of the uploaded area sets: "
-                                         + (", ".join(s.name for s in queries.area_sets()) or "none yet"),
-                                         param_hint="--area-set")
-        p = parse_params({"geography": geography, "category": list(category), "audience": list(audience),
-                          "capability": list(capability), "la": la, "verified": "yes" if verified_only else "",
-                          "days": days, "measure": measure, "set": str(found.id) if found else ""})
+                raise click.BadParameter(
+                    "name one of the uploaded area sets: "
+                    + (", ".join(s.name for s in queries.area_sets()) or "none yet"),
+                    param_hint="--area-set",
+                )
+        p = parse_params(
+            {
+                "geography": geography,
+                "category": list(category),
+                "audience": list(audience),
+                "capability": list(capability),
+                "la": la,
+                "verified": "yes" if verified_only else "",
+                "days": days,
+                "measure": measure,
+                "set": str(found.id) if found else "",
+            }
+        )
         cov = service.coverage(p)
         if kind == "csv":
             path.write_text(exports.to_csv(cov), encoding="utf-8")
@@ -66,14 +109,18 @@ def coverage_report(geography, category, audience, capability, area_set, la, ver
         else:
             png = base64.b64encode(pages.map_image(p, cov, with_legend=False, shape="portrait")).decode()
             with current_app.test_request_context("/"):
-                html = render_template("coverage/report_document.html", area_url=None,
-                                       map_src=f"data:image/png;base64,{png}",
-                                       **pages.report_context(p, cov))
+                html = render_template(
+                    "coverage/report_document.html",
+                    area_url=None,
+                    map_src=f"data:image/png;base64,{png}",
+                    **pages.report_context(p, cov),
+                )
             path.write_text(html, encoding="utf-8")
     except AppError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Wrote {len(cov.areas)} {GEOGRAPHIES[p.geography][1]} in {cov.scope_name} "
-               f"({cov.labels['category']}) to {path}")
+    click.echo(
+        f"Wrote {len(cov.areas)} {GEOGRAPHIES[p.geography][1]} in {cov.scope_name} ({cov.labels['category']}) to {path}"
+    )
 
 
 @click.command("snapshot")
@@ -85,6 +132,7 @@ def snapshot(day):
     import time
 
     from .snapshots import take_monthly_snapshot
+
     try:
         when = dt.date.fromisoformat(day) if day else dt.date.today()
     except ValueError:
@@ -102,9 +150,12 @@ def snapshot(day):
 def load_area_set(path, name, name_field):
     """Upload a GeoJSON, GeoPackage or zipped shapefile of named areas as a custom area set."""
     from . import areasets
+
     try:
         result = areasets.upload(path, name, name_field or None, user_id=None)
     except AppError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Loaded {result.areas} areas as '{result.name}' ({result.residents:,.0f} residents apportioned "
-               f"from {result.lsoas} LSOAs{'; ' + result.note if result.note else ''})")
+    click.echo(
+        f"Loaded {result.areas} areas as '{result.name}' ({result.residents:,.0f} residents apportioned "
+        f"from {result.lsoas} LSOAs{'; ' + result.note if result.note else ''})"
+    )

@@ -8,6 +8,7 @@ suppression only: see the README for what it does not guard against.
 
 Shares: followed up = connections with answers / connections; went and helped = 'yes' answers / answers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,10 +58,12 @@ class ImpactRow:
 
     def texts(self) -> dict:
         """Every figure as shown (suppressed ones say so)."""
-        return {"connections": SUPPRESSED if self.connections_shown is None else f"{self.connections:,}",
-                "followed_up": share_text(self.followed_up_share, self.connections),
-                "attended": share_text(self.attended_share, self.followed_up),
-                "helped": share_text(self.helped_share, self.followed_up)}
+        return {
+            "connections": SUPPRESSED if self.connections_shown is None else f"{self.connections:,}",
+            "followed_up": share_text(self.followed_up_share, self.connections),
+            "attended": share_text(self.attended_share, self.followed_up),
+            "helped": share_text(self.helped_share, self.followed_up),
+        }
 
 
 def share_text(share: float | None, base: int) -> str:
@@ -70,8 +73,10 @@ def share_text(share: float | None, base: int) -> str:
 
 
 def _rows(outcomes, names: dict | None = None) -> list[ImpactRow]:
-    return [ImpactRow(o.key, (names or {}).get(o.key, o.label), o.connections, o.followed_up, o.attended, o.helped)
-            for o in outcomes]
+    return [
+        ImpactRow(o.key, (names or {}).get(o.key, o.label), o.connections, o.followed_up, o.attended, o.helped)
+        for o in outcomes
+    ]
 
 
 def month_start(day: dt.date, back: int = 0) -> dt.date:
@@ -88,16 +93,31 @@ def by_area(p, areas) -> tuple[list[ImpactRow], ImpactRow]:
 
 
 def total(rows: list[ImpactRow], label: str = "All") -> ImpactRow:
-    return ImpactRow("total", label, sum(r.connections for r in rows), sum(r.followed_up for r in rows),
-                     sum(r.attended for r in rows), sum(r.helped for r in rows))
+    return ImpactRow(
+        "total",
+        label,
+        sum(r.connections for r in rows),
+        sum(r.followed_up for r in rows),
+        sum(r.attended for r in rows),
+        sum(r.helped for r in rows),
+    )
 
 
 def by_group(p, group: str, area_codes: list[str], since: dt.date | None = None) -> list[ImpactRow]:
     """By asset category, listing or month, for connections recorded in the given areas."""
     rows = _rows(queries.connection_outcomes(p, group, area_codes, since=since))
     if group == "month":
-        rows = [ImpactRow(r.key, dt.date.fromisoformat(str(r.key)[:10]).strftime("%b %Y"), r.connections,
-                          r.followed_up, r.attended, r.helped) for r in rows]
+        rows = [
+            ImpactRow(
+                r.key,
+                dt.date.fromisoformat(str(r.key)[:10]).strftime("%b %Y"),
+                r.connections,
+                r.followed_up,
+                r.attended,
+                r.helped,
+            )
+            for r in rows
+        ]
     elif group == "listing":
         rows.sort(key=lambda r: (-r.connections, r.label))
     return rows
@@ -111,6 +131,11 @@ def monthly(p, area_codes: list[str]) -> list[ImpactRow]:
     for back in range(MONTHS - 1, -1, -1):
         start = month_start(p.today, back)
         r = found.get(start.isoformat()[:7])
-        out.append(ImpactRow(start, start.strftime("%b %Y"), *(r.connections, r.followed_up, r.attended, r.helped)
-                             if r else (0, 0, 0, 0)))
+        out.append(
+            ImpactRow(
+                start,
+                start.strftime("%b %Y"),
+                *(r.connections, r.followed_up, r.attended, r.helped) if r else (0, 0, 0, 0),
+            )
+        )
     return out

@@ -108,6 +108,7 @@ def encode_polygons(geom) -> list[list[str]]:
 
 class _AreaLayer(MacroElement):
     """The choropleth's areas, drawn by coverage.js from encoded rings; the need hatching reuses them."""
+
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = AssetMapCoverage.areaLayer({{ this.areas }})
@@ -139,8 +140,17 @@ def choropleth(cov, shapes: dict, classes: present.Classes, area_url, points) ->
         value = a.value(cov.params.measure) if a.has_residents else None
         text = f"{label}: {present.fmt(cov.params.measure, value)}" if a.has_residents else "No residents"
         # a list, not an object: see js_data (coverage.js AREA_FIELDS reads it in this order)
-        areas.append([a.name, area_url(a.code), text, a.imd_decile, classes.colour(value),
-                      present.hatch(a.imd_decile), encode_polygons(geom)])
+        areas.append(
+            [
+                a.name,
+                area_url(a.code),
+                text,
+                a.imd_decile,
+                classes.colour(value),
+                present.hatch(a.imd_decile),
+                encode_polygons(geom),
+            ]
+        )
     imd = folium.FeatureGroup(name="Need: deprivation hatched (IMD deciles 1 to 4)", show=True)
     imd.add_to(m)
     _AreaLayer(areas, imd).add_to(m)

@@ -46,33 +46,33 @@ class AreaMeasures:
     imd_decile: int | None
     population_total: float = 0
     population_65plus: float = 0
-    population: float = 0                #: the base used: all residents, or those aged 65+
+    population: float = 0  #: the base used: all residents, or those aged 65+
     assets: int = 0
-    remote_assets: int = 0               #: counted only through the wards they serve (online, phone)
-    beyond_800: float = 0                #: residents (of the base) more than 800 m from the nearest asset
+    remote_assets: int = 0  #: counted only through the wards they serve (online, phone)
+    beyond_800: float = 0  #: residents (of the base) more than 800 m from the nearest asset
     beyond_mile: float = 0
-    access_sum: float = 0.0              #: sum over LSOAs of base population x 2SFCA score
-    rank_sum: float = 0.0                #: sum over LSOAs of residents x national IMD rank
-    rank_weight: float = 0.0             #: residents of LSOAs with a rank
+    access_sum: float = 0.0  #: sum over LSOAs of base population x 2SFCA score
+    rank_sum: float = 0.0  #: sum over LSOAs of residents x national IMD rank
+    rank_weight: float = 0.0  #: residents of LSOAs with a rank
     connections: int = 0
     unmet: int = 0
     per_10k: float | None = None
-    rate: float | None = None            #: assets per ``per`` residents (10,000 or 100,000)
+    rate: float | None = None  #: assets per ``per`` residents (10,000 or 100,000)
     share_beyond_800: float | None = None
     share_beyond_mile: float | None = None
     access: float | None = None  #: 2SFCA, assets within reach per 10,000 residents
     share_65: float | None = None
-    imd_rank: float | None = None        #: population-weighted mean national IMD rank
+    imd_rank: float | None = None  #: population-weighted mean national IMD rank
     need: float | None = None
-    unmet_rate: float | None = None      #: signals per 100,000 (of the base) in the period, as counted
+    unmet_rate: float | None = None  #: signals per 100,000 (of the base) in the period, as counted
     unmet_smoothed: float | None = None  #: the same, shrunk toward the rate across the areas compared
-    unmet_weight: float | None = None    #: how much of its own rate the area keeps (0 to 1)
-    unmet_part: float | None = None      #: the unmet-need input to the gap score (0 to below 1)
+    unmet_weight: float | None = None  #: how much of its own rate the area keeps (0 to 1)
+    unmet_part: float | None = None  #: the unmet-need input to the gap score (0 to below 1)
     connections_rate: float | None = None
     lack: float | None = None
     gap: float | None = None
-    rank: int | None = None              #: rank by the chosen measure (1 = look here first)
-    tied: bool = False                   #: the chosen measure equals a neighbour's: the order is the tie-break
+    rank: int | None = None  #: rank by the chosen measure (1 = look here first)
+    tied: bool = False  #: the chosen measure equals a neighbour's: the order is the tie-break
     gap_rank: int | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -98,11 +98,12 @@ class Context:
 @dataclass
 class Summary:
     """What the areas were compared against."""
+
     medians: dict
-    per: int                             #: the rate's base: 10,000, or 100,000 where that rounds to nothing
-    prior_rate: float | None             #: 'nothing suitable' signals per 100,000 across the areas compared
-    signals: int                         #: signals counted across the areas compared
-    between_variance: float              #: the empirical Bayes estimate of how much true rates differ
+    per: int  #: the rate's base: 10,000, or 100,000 where that rounds to nothing
+    prior_rate: float | None  #: 'nothing suitable' signals per 100,000 across the areas compared
+    signals: int  #: signals counted across the areas compared
+    between_variance: float  #: the empirical Bayes estimate of how much true rates differ
 
 
 def safe_div(a: float, b: float) -> float | None:
@@ -115,6 +116,7 @@ def median_of(values) -> float | None:
 
 
 # --------------------------------------------------------------------------- rolling LSOAs up
+
 
 def decile_midpoint_rank(decile: int) -> float:
     return (decile - 0.5) * LSOAS_IN_ENGLAND / 10
@@ -133,7 +135,10 @@ def aggregate(areas, lsoas, supply: dict, demand: dict, pieces, older: bool) -> 
             m = out.get(code)
             if m is None:
                 continue
-            total, base = row.population_total * share, (row.population_65plus if older else row.population_total) * share
+            total, base = (
+                row.population_total * share,
+                (row.population_65plus if older else row.population_total) * share,
+            )
             m.population_total += total
             m.population_65plus += row.population_65plus * share
             m.population += base
@@ -150,6 +155,7 @@ def aggregate(areas, lsoas, supply: dict, demand: dict, pieces, older: bool) -> 
 
 
 # --------------------------------------------------------------------------- the parts of the score
+
 
 def need_from_rank(rank: float | None) -> float:
     """1 for the most deprived LSOA in England, 0 for the least; 0.5 when not known."""
@@ -213,6 +219,7 @@ def rate_base(rows: list[AreaMeasures]) -> int:
 
 # --------------------------------------------------------------------------- all of it
 
+
 def compute(rows: list[AreaMeasures], ctx: Context, measure: str = "gap") -> Summary:
     """Fill rates, shares, need, demand, gap, ranks and reasons in place; return what they were compared with."""
     for m in rows:
@@ -232,9 +239,20 @@ def compute(rows: list[AreaMeasures], ctx: Context, measure: str = "gap") -> Sum
         m.unmet_smoothed, m.unmet_weight = s * DEMAND_PER, w
         m.unmet_part = unmet_part(m.unmet, s, prior)
         m.connections_rate = m.connections / m.population * DEMAND_PER
-    medians = {k: median_of(getattr(m, k) for m in lived)
-               for k in ("per_10k", "rate", "share_beyond_800", "share_beyond_mile", "access", "connections",
-                         "unmet", "unmet_smoothed", "need")}
+    medians = {
+        k: median_of(getattr(m, k) for m in lived)
+        for k in (
+            "per_10k",
+            "rate",
+            "share_beyond_800",
+            "share_beyond_mile",
+            "access",
+            "connections",
+            "unmet",
+            "unmet_smoothed",
+            "need",
+        )
+    }
     scope_share_65 = safe_div(sum(m.population_65plus for m in rows), sum(m.population_total for m in rows))
     med_rate = medians["per_10k"] or 0.0
     for m in lived:
@@ -273,8 +291,10 @@ def ranked(rows: list[AreaMeasures], measure: str = "gap") -> list[AreaMeasures]
     Ties (equal unrounded values) are broken by the gap score (bigger first), then residents (more first),
     then the name (A to Z)."""
     sign = 1 if measure in LOWER_FIRST else -1
-    return sorted((m for m in rows if m.has_residents and m.value(measure) is not None),
-                  key=lambda m: (sign * m.value(measure), -(m.gap or 0), -m.population, m.name))
+    return sorted(
+        (m for m in rows if m.has_residents and m.value(measure) is not None),
+        key=lambda m: (sign * m.value(measure), -(m.gap or 0), -m.population, m.name),
+    )
 
 
 def reasons(m: AreaMeasures, ctx: Context, median_rate: float, per: int, scope_share_65: float | None) -> list[str]:
@@ -300,12 +320,18 @@ def reasons(m: AreaMeasures, ctx: Context, median_rate: float, per: int, scope_s
     if m.unmet:
         noun = "signal" if m.unmet == 1 else "signals"
         if m.unmet < MIN_SIGNALS:
-            out.append(f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days (fewer than {MIN_SIGNALS}: "
-                       "not counted in the score)")
+            out.append(
+                f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days (fewer than {MIN_SIGNALS}: "
+                "not counted in the score)"
+            )
         elif m.unmet_part:
-            out.append(f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days, {m.unmet_smoothed:.1f} per "
-                       f"100,000 after smoothing")
+            out.append(
+                f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days, {m.unmet_smoothed:.1f} per "
+                f"100,000 after smoothing"
+            )
         else:
-            out.append(f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days, no more than the rate across "
-                       f"{ctx.scope_name} after smoothing")
+            out.append(
+                f"{m.unmet} 'nothing suitable' {noun} in {ctx.days} days, no more than the rate across "
+                f"{ctx.scope_name} after smoothing"
+            )
     return out

@@ -11,8 +11,17 @@ from .params import GEOGRAPHIES, MEASURES, PERIODS, CoverageParams
 MAX_TABLE_ROWS = 100
 
 #: the area page's comparison with the median (measure key), and the compare page's rows
-COMPARED = ["gap", "rate", "share_beyond_800", "share_beyond_mile", "access", "need", "connections", "unmet",
-            "unmet_smoothed"]
+COMPARED = [
+    "gap",
+    "rate",
+    "share_beyond_800",
+    "share_beyond_mile",
+    "access",
+    "need",
+    "connections",
+    "unmet",
+    "unmet_smoothed",
+]
 
 
 def form_options() -> dict:
@@ -27,14 +36,12 @@ def form_options() -> dict:
         "audiences": [(t.code, t.name) for t in terms.get("audience", [])],
         "capabilities": [(t.code, t.name) for t in terms.get("capability", [])],
         "periods": [(d, f"Last {d} days") for d in PERIODS],
-        "measures": [(k, service.measure_label(k, 10_000).replace("10,000", "10,000 (or 100,000)"))
-                     for k in MEASURES],
+        "measures": [(k, service.measure_label(k, 10_000).replace("10,000", "10,000 (or 100,000)")) for k in MEASURES],
     }
 
 
 def classes_for(cov) -> present.Classes:
-    return present.classify(cov.params.measure, [m.value(cov.params.measure) for m in cov.areas
-                                                  if m.has_residents])
+    return present.classify(cov.params.measure, [m.value(cov.params.measure) for m in cov.areas if m.has_residents])
 
 
 def file_stem(p: CoverageParams) -> str:
@@ -56,9 +63,13 @@ def shapes_for(cov) -> dict:
 def _trend(p: CoverageParams, areas) -> dict:
     """The kept monthly series across the areas in scope, as a chart and a table."""
     rows = snapshots.scope_series(p, areas)
-    return {"view": p.single_view, "rows": rows,
-            "chart": charts.line_svg([(m, f["gap"]) for m, f in rows], "Average gap score, weighted by residents")
-            if rows else ""}
+    return {
+        "view": p.single_view,
+        "rows": rows,
+        "chart": charts.line_svg([(m, f["gap"]) for m, f in rows], "Average gap score, weighted by residents")
+        if rows
+        else "",
+    }
 
 
 def coverage_page(p: CoverageParams, area_url) -> dict:
@@ -70,14 +81,27 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
     m = mapping.choropleth(cov, shapes, classes, area_url, [] if capped else points)
     impact_rows, impact_total = impact.by_area(p, cov.ranked + [a for a in cov.areas if not a.has_residents])
     return {
-        "cov": cov, "map": m, "legend": classes.legend(no_data=any(not a.has_residents for a in cov.areas)),
+        "cov": cov,
+        "map": m,
+        "legend": classes.legend(no_data=any(not a.has_residents for a in cov.areas)),
         "hatch_legend": present.hatch_legend(),
-        "points_capped": capped, "points_shown": 0 if capped else len(points),
-        "options": form_options(), "p": p, "args": p.query_args(), "area_url": area_url,
-        "max_rows": MAX_TABLE_ROWS, "fmt": present.fmt, "darker": MEASURES[p.measure][2],
-        "impact_rows": impact_rows, "impact_total": impact_total, "min_connections": impact.MIN_CONNECTIONS,
-        "trend": _trend(p, cov.areas), "min_signals": service.measures.MIN_SIGNALS, "sort": present.sort_value,
-        "shown": present.shown(p.measure, cov.ranked), "shown_gap": present.shown("gap", cov.ranked),
+        "points_capped": capped,
+        "points_shown": 0 if capped else len(points),
+        "options": form_options(),
+        "p": p,
+        "args": p.query_args(),
+        "area_url": area_url,
+        "max_rows": MAX_TABLE_ROWS,
+        "fmt": present.fmt,
+        "darker": MEASURES[p.measure][2],
+        "impact_rows": impact_rows,
+        "impact_total": impact_total,
+        "min_connections": impact.MIN_CONNECTIONS,
+        "trend": _trend(p, cov.areas),
+        "min_signals": service.measures.MIN_SIGNALS,
+        "sort": present.sort_value,
+        "shown": present.shown(p.measure, cov.ranked),
+        "shown_gap": present.shown("gap", cov.ranked),
         "compare_options": [(a.code, a.name) for a in cov.areas],
     }
 
@@ -86,12 +110,22 @@ def report_context(p: CoverageParams, cov=None) -> dict:
     """What the printed report needs (the page and ``assetmap report coverage --out x.html``)."""
     cov = cov or service.coverage(p)
     impact_rows, impact_total = impact.by_area(p, cov.ranked)
-    return {"cov": cov, "p": p, "fmt": present.fmt, "max_rows": MAX_TABLE_ROWS,
-            "described": exports.describe(cov), "impact_rows": impact_rows, "impact_total": impact_total,
-            "min_connections": impact.MIN_CONNECTIONS, "legend": classes_for(cov).legend(
-                no_data=any(not a.has_residents for a in cov.areas)), "darker": MEASURES[p.measure][2],
-            "hatch_legend": present.hatch_legend(), "min_signals": service.measures.MIN_SIGNALS,
-            "shown": present.shown(p.measure, cov.ranked), "shown_gap": present.shown("gap", cov.ranked)}
+    return {
+        "cov": cov,
+        "p": p,
+        "fmt": present.fmt,
+        "max_rows": MAX_TABLE_ROWS,
+        "described": exports.describe(cov),
+        "impact_rows": impact_rows,
+        "impact_total": impact_total,
+        "min_connections": impact.MIN_CONNECTIONS,
+        "legend": classes_for(cov).legend(no_data=any(not a.has_residents for a in cov.areas)),
+        "darker": MEASURES[p.measure][2],
+        "hatch_legend": present.hatch_legend(),
+        "min_signals": service.measures.MIN_SIGNALS,
+        "shown": present.shown(p.measure, cov.ranked),
+        "shown_gap": present.shown("gap", cov.ranked),
+    }
 
 
 def csv_download(p: CoverageParams) -> tuple[str, str]:
@@ -114,9 +148,11 @@ def map_image(p: CoverageParams, cov=None, with_legend: bool = True, shape: str 
 def trend_download(p: CoverageParams) -> tuple[str, str]:
     """Every kept month for every area in scope, for the view matching ``p``."""
     if p.single_view is None:
-        raise ValidationError("Monthly figures are kept for all categories and for each category alone, for "
-                              "everyone, over 90 days: choose at most one category and no audience or what matters.",
-                              field="category")
+        raise ValidationError(
+            "Monthly figures are kept for all categories and for each category alone, for "
+            "everyone, over 90 days: choose at most one category and no audience or what matters.",
+            field="category",
+        )
     areas = queries.areas_in_scope(p.geography, p.la, p.area_set)
     return snapshots.to_csv(p, {a.code: a.name for a in areas}), file_stem(p) + "-monthly.csv"
 
@@ -143,16 +179,41 @@ def compare_page(p: CoverageParams, a_code: str, b_code: str, area_url) -> dict:
     if a_code not in found or b_code not in found:
         raise ValidationError(f"Choose two {cov.kinds} from the lists.", field="a" if a_code not in found else "b")
     a, b = found[a_code], found[b_code]
-    rows = [(service.measure_label(k, cov.per), present.fmt(k, a.value(k)), present.fmt(k, b.value(k)),
-             present.fmt(k, cov.medians.get(k))) for k in COMPARED]
+    rows = [
+        (
+            service.measure_label(k, cov.per),
+            present.fmt(k, a.value(k)),
+            present.fmt(k, b.value(k)),
+            present.fmt(k, cov.medians.get(k)),
+        )
+        for k in COMPARED
+    ]
     rows.insert(0, ("Matching assets", f"{a.assets}", f"{b.assets}", ""))
-    rows.insert(0, (cov.labels["population"].capitalize(), present.fmt("population", a.population),
-                    present.fmt("population", b.population), ""))
+    rows.insert(
+        0,
+        (
+            cov.labels["population"].capitalize(),
+            present.fmt("population", a.population),
+            present.fmt("population", b.population),
+            "",
+        ),
+    )
     impact_rows, _t = impact.by_area(p, [a, b])
     trend = snapshots.series(p, [a.code, b.code])
-    return {"cov": cov, "a": a, "b": b, "rows": rows, "p": p, "args": p.query_args(), "area_url": area_url,
-            "impact_rows": impact_rows, "min_connections": impact.MIN_CONNECTIONS, "fmt": present.fmt,
-            "trend": trend, "options": [(m.code, m.name) for m in cov.areas]}
+    return {
+        "cov": cov,
+        "a": a,
+        "b": b,
+        "rows": rows,
+        "p": p,
+        "args": p.query_args(),
+        "area_url": area_url,
+        "impact_rows": impact_rows,
+        "min_connections": impact.MIN_CONNECTIONS,
+        "fmt": present.fmt,
+        "trend": trend,
+        "options": [(m.code, m.name) for m in cov.areas],
+    }
 
 
 def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
@@ -160,14 +221,18 @@ def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
     rec = profile.record
     geography = rec.kind
     shape = queries.area_shapes(geography, [rec.code], p.area_set).get(rec.code)
-    points = [(a.lat, a.lon, a.name) for a in profile.assets
-              if a.lat is not None and a.visibility != "confidential"]
+    points = [(a.lat, a.lon, a.name) for a in profile.assets if a.lat is not None and a.visibility != "confidential"]
     compared = []
     per = profile.coverage.per if profile.coverage else 10_000
     if profile.measures is not None:
         for key in COMPARED:
-            compared.append((service.measure_label(key, per), present.fmt(key, profile.measures.value(key)),
-                             present.fmt(key, profile.medians.get(key))))
+            compared.append(
+                (
+                    service.measure_label(key, per),
+                    present.fmt(key, profile.measures.value(key)),
+                    present.fmt(key, profile.medians.get(key)),
+                )
+            )
     scoped = p.with_(geography=geography)
     trend_pairs = snapshots.series(scoped, [rec.code]).get(rec.code, [])
     return {
@@ -176,13 +241,18 @@ def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
         "m": profile.measures,
         "compared": compared,
         "map": mapping.area_map(shape, points) if shape is not None else None,
-        "kind_label": GEOGRAPHIES[geography][0], "p": p, "args": p.query_args(), "area_args": p.area_args(),
+        "kind_label": GEOGRAPHIES[geography][0],
+        "p": p,
+        "args": p.query_args(),
+        "area_args": p.area_args(),
         "fmt": present.fmt,
         "category_names": {t.code: t.name for t in taxonomy.terms("category")},
         "labels": service.labels_for(p),
-        "trend": {"view": scoped.single_view, "rows": trend_pairs,
-                  "chart": charts.line_svg([(mo, f["gap"]) for mo, f in trend_pairs], "Gap score")
-                  if trend_pairs else ""},
+        "trend": {
+            "view": scoped.single_view,
+            "rows": trend_pairs,
+            "chart": charts.line_svg([(mo, f["gap"]) for mo, f in trend_pairs], "Gap score") if trend_pairs else "",
+        },
         "impact_categories": impact.by_group(scoped, "category", [rec.code]),
         "impact_listings": impact.by_group(scoped, "listing", [rec.code]),
         "impact_months": impact.monthly(scoped, [rec.code]),

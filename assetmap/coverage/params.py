@@ -34,14 +34,26 @@ TERM_FIELDS = ("category", "audience", "capability")
 MEASURES = {
     "gap": ("Need-weighted gap score", "score out of 100", "a bigger gap", True),
     "rate": ("Assets per {per} residents", "assets per {per}", "fewer assets", False),
-    "share_beyond_800": ("Residents more than 800 m from the nearest asset", "% of residents",
-                         "more people further away", True),
-    "share_beyond_mile": ("Residents more than 1 mile from the nearest asset", "% of residents",
-                          "more people further away", True),
+    "share_beyond_800": (
+        "Residents more than 800 m from the nearest asset",
+        "% of residents",
+        "more people further away",
+        True,
+    ),
+    "share_beyond_mile": (
+        "Residents more than 1 mile from the nearest asset",
+        "% of residents",
+        "more people further away",
+        True,
+    ),
     "access": ("Accessibility score (2SFCA)", "assets within reach per 10,000", "less access", False),
     "need": ("Need (deprivation)", "need from 0 to 1", "more need", True),
-    "unmet_smoothed": ("'Nothing suitable' signals per 100,000 (smoothed)", "signals per 100,000",
-                       "more signals", True),
+    "unmet_smoothed": (
+        "'Nothing suitable' signals per 100,000 (smoothed)",
+        "signals per 100,000",
+        "more signals",
+        True,
+    ),
     "unmet": ("'Nothing suitable' signals", "signals", "more signals", True),
 }
 #: not a measure to map or rank by (counts of 1 to 4 are suppressed), but a column of the tables
@@ -61,17 +73,17 @@ def _codes(value) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class CoverageParams:
     geography: str = "ward"
-    la: str | None = None              #: local authority code, or None for every one loaded
+    la: str | None = None  #: local authority code, or None for every one loaded
     category: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     capability: tuple[str, ...] = ()
     verified_only: bool = False
     days: int = 90
-    measure: str = "gap"               #: what the map shows and the table is ranked by
+    measure: str = "gap"  #: what the map shows and the table is ranked by
     today: dt.date = field(default_factory=dt.date.today)
     #: count public assets only: the open (OGC API) figures, which must not reveal where an unlisted place is
     public_only: bool = False
-    area_set: str | None = None        #: a custom area set's id, with geography "custom"
+    area_set: str | None = None  #: a custom area set's id, with geography "custom"
 
     def __post_init__(self):
         for name in TERM_FIELDS:  # a single code may be given as a string
@@ -99,7 +111,7 @@ class CoverageParams:
             return None
         return self.category[0] if self.category else "all"
 
-    def with_(self, **kw) -> "CoverageParams":
+    def with_(self, **kw) -> CoverageParams:
         return replace(self, **kw)
 
     def term_args(self) -> dict:
@@ -116,8 +128,13 @@ class CoverageParams:
 
     def query_args(self) -> dict:
         """The query string that asks for these parameters again (for links and downloads)."""
-        args = {"geography": self.geography, "la": self.la or "all", **self.term_args(),
-                "days": self.days, "measure": self.measure}
+        args = {
+            "geography": self.geography,
+            "la": self.la or "all",
+            **self.term_args(),
+            "days": self.days,
+            "measure": self.measure,
+        }
         if self.area_set:
             args["set"] = str(self.area_set)
         if self.verified_only:
@@ -148,8 +165,10 @@ def parse_params(args, today: dt.date | None = None) -> CoverageParams:
     las = queries.local_authorities()
     geography = (args.get("geography") or "ward").strip()
     if geography not in GEOGRAPHIES:
-        raise ValidationError("Choose ward, constituency, neighbourhood (LSOA), local authority or one of your "
-                              "area sets.", field="geography")
+        raise ValidationError(
+            "Choose ward, constituency, neighbourhood (LSOA), local authority or one of your area sets.",
+            field="geography",
+        )
     area_set = None
     set_raw = (args.get("set") or "").strip()
     if geography == "custom" or set_raw:
@@ -165,9 +184,9 @@ def parse_params(args, today: dt.date | None = None) -> CoverageParams:
             raise ValidationError("Choose a local authority from the list.", field="la")
         la = la_raw
     else:
-        la = las[0].code if las else None   # the most populous authority loaded
+        la = las[0].code if las else None  # the most populous authority loaded
     if area_set:
-        la = None   # an area set is compared within itself, wherever it lies
+        la = None  # an area set is compared within itself, wherever it lies
     category = _terms(args, "category", codes.get("category", ()), "Choose categories from the list.")
     audience = _terms(args, "audience", codes.get("audience", ()), "Choose who the assets are for from the list.")
     capability = _terms(args, "capability", codes.get("capability", ()), "Choose what matters from the list.")
@@ -182,6 +201,15 @@ def parse_params(args, today: dt.date | None = None) -> CoverageParams:
     if measure not in MEASURES:
         raise ValidationError("Choose a measure to map and rank by from the list.", field="measure")
     verified = str(args.get("verified") or "").strip().lower() in ("yes", "y", "1", "true", "on")
-    return CoverageParams(geography=geography, la=la, category=category, audience=audience,
-                          capability=capability, verified_only=verified, days=days,
-                          measure=measure, today=today or dt.date.today(), area_set=area_set)
+    return CoverageParams(
+        geography=geography,
+        la=la,
+        category=category,
+        audience=audience,
+        capability=capability,
+        verified_only=verified,
+        days=days,
+        measure=measure,
+        today=today or dt.date.today(),
+        area_set=area_set,
+    )

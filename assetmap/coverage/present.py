@@ -28,7 +28,7 @@ def fmt(measure: str, value) -> str:
     if measure == "population":
         return f"{round(value):,}"
     if measure == "connections" and 0 < value < SUPPRESS_BELOW:
-        return f"fewer than {SUPPRESS_BELOW}"   # small numbers can identify a person (see impact.py)
+        return f"fewer than {SUPPRESS_BELOW}"  # small numbers can identify a person (see impact.py)
     if measure in ("connections", "unmet", "assets", "remote_assets"):
         return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
     if measure in ("access", "need"):
@@ -154,6 +154,8 @@ class HatchItem:
 
 
 def hatch_legend() -> list[HatchItem]:
-    return [HatchItem("dense", "Most deprived 20% of England (IMD deciles 1 to 2)"),
-            HatchItem("sparse", "Next 20% (IMD deciles 3 to 4)"),
-            HatchItem("", "Less deprived (IMD deciles 5 to 10)")]
+    return [
+        HatchItem("dense", "Most deprived 20% of England (IMD deciles 1 to 2)"),
+        HatchItem("sparse", "Next 20% (IMD deciles 3 to 4)"),
+        HatchItem("", "Less deprived (IMD deciles 5 to 10)"),
+    ]

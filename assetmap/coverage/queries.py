@@ -23,20 +23,57 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Float, String, and_, any_, cast, delete, distinct, func, literal, or_, select, text, true, union_all,
+    Float,
+    String,
+    and_,
+    any_,
+    cast,
+    delete,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, distinct_on, insert as pg_insert
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
 from .. import taxonomy
 from ..db import session
 from ..geo import (
-    APPORTION_LSOAS_SQL, METRES_PER_MILE, MIN_AREA_SHARE, box_near_m, covers, lat, lon, sphere_distance_m,
+    APPORTION_LSOAS_SQL,
+    METRES_PER_MILE,
+    MIN_AREA_SHARE,
+    box_near_m,
+    covers,
+    lat,
+    lon,
+    sphere_distance_m,
 )
 from ..models import (
-    AreaSet, Attribute, ConnectionLog, Constituency, CoverageSnapshot, CustomArea, CustomAreaLsoa,
-    LocalAuthority, Location, Lsoa, Service, ServiceArea, ServiceAtLocation, Taxonomy, TaxonomyTerm,
-    UnmetNeed, User, UserArea, Ward,
+    AreaSet,
+    Attribute,
+    ConnectionLog,
+    Constituency,
+    CoverageSnapshot,
+    CustomArea,
+    CustomAreaLsoa,
+    LocalAuthority,
+    Location,
+    Lsoa,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+    UnmetNeed,
+    User,
+    UserArea,
+    Ward,
 )
 
 NEAR_M = 800.0
@@ -119,8 +156,9 @@ def located_key(geography: str):
 def _located(q, p):
     """``q`` (over Location) with an ``area`` column: the area its point is in."""
     if p.geography == "custom":
-        return q.join(CustomArea, and_(CustomArea.set_id == p.area_set, covers(CustomArea.geom, Location.geom))) \
-            .add_columns(CustomArea.code.label("area"))
+        return q.join(
+            CustomArea, and_(CustomArea.set_id == p.area_set, covers(CustomArea.geom, Location.geom))
+        ).add_columns(CustomArea.code.label("area"))
     return q.add_columns(located_key(p.geography).label("area"))
 
 
@@ -130,9 +168,11 @@ def _by_ward(q, ward_code, geography: str, area_set=None):
     in a custom set, every area given residents of one of those LSOAs (never by where in the ward it is)."""
     q = q.join(Ward, Ward.code == ward_code)
     if geography == "custom":
-        return q.join(Lsoa, Lsoa.ward_code == Ward.code) \
-            .join(CustomAreaLsoa, and_(CustomAreaLsoa.lsoa_code == Lsoa.code, CustomAreaLsoa.set_id == area_set)) \
+        return (
+            q.join(Lsoa, Lsoa.ward_code == Ward.code)
+            .join(CustomAreaLsoa, and_(CustomAreaLsoa.lsoa_code == Lsoa.code, CustomAreaLsoa.set_id == area_set))
             .add_columns(CustomAreaLsoa.area_code.label("area"))
+        )
     if geography == "lsoa":
         return q.add_columns(Lsoa.code.label("area")).join(Lsoa, Lsoa.ward_code == Ward.code)
     key = {"ward": Ward.code, "constituency": Ward.constituency_code, "la": Ward.lad_code}[geography]
@@ -141,8 +181,9 @@ def _by_ward(q, ward_code, geography: str, area_set=None):
 
 def _served_rows(p, service_ids):
     """(service_id, area) for every ward an online/phone service serves, mapped to the geography."""
-    return _by_ward(select(ServiceArea.service_id.label("sid")), ServiceArea.ward_code, p.geography, p.area_set) \
-        .where(ServiceArea.service_id.in_(service_ids))
+    return _by_ward(select(ServiceArea.service_id.label("sid")), ServiceArea.ward_code, p.geography, p.area_set).where(
+        ServiceArea.service_id.in_(service_ids)
+    )
 
 
 def _places(service_ids):
@@ -157,8 +198,9 @@ def supply_counts(p) -> dict[str, tuple[int, int]]:
     """area code -> (matching assets, of which counted only through the wards they serve)."""
     ids = matching_ids(p)
     located = _located(_places(ids.where(~CONFIDENTIAL)), p).add_columns(true().label("here"))
-    hidden = _by_ward(_places(ids.where(CONFIDENTIAL)), Location.ward_code, p.geography, p.area_set) \
-        .add_columns(true().label("here"))
+    hidden = _by_ward(_places(ids.where(CONFIDENTIAL)), Location.ward_code, p.geography, p.area_set).add_columns(
+        true().label("here")
+    )
     served = _served_rows(p, ids).add_columns(literal(False).label("here"))
     u = union_all(located, hidden, served).subquery()
     rows = session.execute(
@@ -245,15 +287,33 @@ def lsoa_access(p) -> list[LsoaAccess]:
     pairs = select(candidates).where(candidates.c.d <= CATCHMENT_M).subquery("pairs")
     # each pair carries its site's demand (a window, so the planner never joins pairs back to pairs)
     demand = cast(func.sum(pairs.c.pop).over(partition_by=pairs.c.site), Float)
-    shared = select(pairs.c.code, pairs.c.d,
-                    (cast(pairs.c.n, Float) / func.nullif(demand, 0)).label("r")).subquery("shared")
-    acc = (select(shared.c.code, func.bool_or(shared.c.d <= NEAR_M).label("w800"),
-                  func.coalesce(func.sum(shared.c.r), 0.0).label("a"))
-           .group_by(shared.c.code)).cte("acc")
-    q = (select(Lsoa.code, Lsoa.ward_code, Lsoa.constituency_code, Lsoa.lad_code, Lsoa.imd_decile, Lsoa.imd_rank,
-                func.coalesce(Lsoa.population_total, 0), func.coalesce(Lsoa.population_65plus, 0),
-                func.coalesce(acc.c.w800, False), acc.c.code.is_not(None), func.coalesce(acc.c.a, 0.0))
-         .outerjoin(acc, acc.c.code == Lsoa.code).order_by(Lsoa.code))
+    shared = select(pairs.c.code, pairs.c.d, (cast(pairs.c.n, Float) / func.nullif(demand, 0)).label("r")).subquery(
+        "shared"
+    )
+    acc = (
+        select(
+            shared.c.code,
+            func.bool_or(shared.c.d <= NEAR_M).label("w800"),
+            func.coalesce(func.sum(shared.c.r), 0.0).label("a"),
+        ).group_by(shared.c.code)
+    ).cte("acc")
+    q = (
+        select(
+            Lsoa.code,
+            Lsoa.ward_code,
+            Lsoa.constituency_code,
+            Lsoa.lad_code,
+            Lsoa.imd_decile,
+            Lsoa.imd_rank,
+            func.coalesce(Lsoa.population_total, 0),
+            func.coalesce(Lsoa.population_65plus, 0),
+            func.coalesce(acc.c.w800, False),
+            acc.c.code.is_not(None),
+            func.coalesce(acc.c.a, 0.0),
+        )
+        .outerjoin(acc, acc.c.code == Lsoa.code)
+        .order_by(Lsoa.code)
+    )
     if p.geography == "custom":
         q = q.where(Lsoa.code.in_(select(CustomAreaLsoa.lsoa_code).where(CustomAreaLsoa.set_id == p.area_set)))
     elif p.la:
@@ -265,23 +325,34 @@ def custom_pieces(area_set) -> dict[str, list[tuple[str, float]]]:
     """LSOA code -> [(custom area code, share of its residents)] for one set."""
     out: dict[str, list[tuple[str, float]]] = {}
     for lsoa, area, share in session.execute(
-            select(CustomAreaLsoa.lsoa_code, CustomAreaLsoa.area_code, CustomAreaLsoa.share)
-            .where(CustomAreaLsoa.set_id == area_set)):
+        select(CustomAreaLsoa.lsoa_code, CustomAreaLsoa.area_code, CustomAreaLsoa.share).where(
+            CustomAreaLsoa.set_id == area_set
+        )
+    ):
         out.setdefault(lsoa, []).append((area, share))
     return out
 
 
 # --------------------------------------------------------------------------- demand
 
+
 def _ward_home(area_set):
     """(ward_code, area_code): the custom area holding most of each ward's residents."""
-    pop = (select(Lsoa.ward_code, CustomAreaLsoa.area_code,
-                  func.sum(CustomAreaLsoa.share * func.coalesce(Lsoa.population_total, 0)).label("pop"))
-           .join(Lsoa, Lsoa.code == CustomAreaLsoa.lsoa_code)
-           .where(CustomAreaLsoa.set_id == area_set, Lsoa.ward_code.is_not(None))
-           .group_by(Lsoa.ward_code, CustomAreaLsoa.area_code)).subquery()
-    return (select(pop.c.ward_code, pop.c.area_code).ext(distinct_on(pop.c.ward_code))
-            .order_by(pop.c.ward_code, pop.c.pop.desc(), pop.c.area_code)).subquery("ward_home")
+    pop = (
+        select(
+            Lsoa.ward_code,
+            CustomAreaLsoa.area_code,
+            func.sum(CustomAreaLsoa.share * func.coalesce(Lsoa.population_total, 0)).label("pop"),
+        )
+        .join(Lsoa, Lsoa.code == CustomAreaLsoa.lsoa_code)
+        .where(CustomAreaLsoa.set_id == area_set, Lsoa.ward_code.is_not(None))
+        .group_by(Lsoa.ward_code, CustomAreaLsoa.area_code)
+    ).subquery()
+    return (
+        select(pop.c.ward_code, pop.c.area_code)
+        .ext(distinct_on(pop.c.ward_code))
+        .order_by(pop.c.ward_code, pop.c.pop.desc(), pop.c.area_code)
+    ).subquery("ward_home")
 
 
 def _signals_by_area(table, p, *cols):
@@ -295,16 +366,24 @@ def _signals_by_area(table, p, *cols):
     if p.geography == "custom":
         home, ward_home = aliased(CustomAreaLsoa), _ward_home(p.area_set)
         key = func.coalesce(home.area_code, ward_home.c.area_code)
-        return (select(key.label("area"), *cols).select_from(table)
-                .outerjoin(home, and_(home.lsoa_code == table.lsoa_code, home.set_id == p.area_set, home.main))
-                .outerjoin(ward_home, and_(table.lsoa_code.is_(None), ward_home.c.ward_code == table.ward_code)))
-    key = {"ward": ward_code,
-           "constituency": func.coalesce(lsoa.constituency_code, ward.constituency_code),
-           "lsoa": table.lsoa_code,
-           "la": func.coalesce(ward.lad_code, lsoa.lad_code)}[p.geography]
-    return (select(key.label("area"), *cols).select_from(table)
-            .outerjoin(lsoa, lsoa.code == table.lsoa_code)
-            .outerjoin(ward, ward.code == ward_code))
+        return (
+            select(key.label("area"), *cols)
+            .select_from(table)
+            .outerjoin(home, and_(home.lsoa_code == table.lsoa_code, home.set_id == p.area_set, home.main))
+            .outerjoin(ward_home, and_(table.lsoa_code.is_(None), ward_home.c.ward_code == table.ward_code))
+        )
+    key = {
+        "ward": ward_code,
+        "constituency": func.coalesce(lsoa.constituency_code, ward.constituency_code),
+        "lsoa": table.lsoa_code,
+        "la": func.coalesce(ward.lad_code, lsoa.lad_code),
+    }[p.geography]
+    return (
+        select(key.label("area"), *cols)
+        .select_from(table)
+        .outerjoin(lsoa, lsoa.code == table.lsoa_code)
+        .outerjoin(ward, ward.code == ward_code)
+    )
 
 
 def _codes_array(values) -> object:
@@ -318,8 +397,11 @@ def unmet_conditions(p) -> list:
     """A 'nothing suitable' signal counts for what it was about: for each list with a choice, one of its
     terms was searched for. With no choice at all it counts if it was about any term: a free-text-only
     search whose words matched no term counts for none."""
-    chosen = [(getattr(UnmetNeed, col), values) for col, values in
-              zip(UNMET_TERM_COLUMNS, (p.category, p.audience, p.capability)) if values]
+    chosen = [
+        (getattr(UnmetNeed, col), values)
+        for col, values in zip(UNMET_TERM_COLUMNS, (p.category, p.audience, p.capability))
+        if values
+    ]
     if chosen:
         return [col.op("&&")(_codes_array(values)) for col, values in chosen]
     return [~no_terms()]
@@ -333,8 +415,7 @@ def connection_conditions(p) -> list:
     """A connection counts for its asset's categories and audiences and the capability it was made for."""
     conds = [ConnectionLog.logged_on > p.period_start, ConnectionLog.logged_on <= p.today]
     if p.category or p.audience:
-        conds.append(ConnectionLog.service_id.in_(matching_ids(p.with_(capability=()), live=False,
-                                                               verified=False)))
+        conds.append(ConnectionLog.service_id.in_(matching_ids(p.with_(capability=()), live=False, verified=False)))
     if p.capability:
         conds.append(ConnectionLog.capability_code.in_(list(p.capability)))
     return conds
@@ -346,9 +427,11 @@ def demand_counts(p) -> dict[str, tuple[int, int]]:
     q = _signals_by_area(ConnectionLog, p, func.count()).where(*connection_conditions(p)).group_by("area")
     for area, n in session.execute(q):
         out.setdefault(area, [0, 0])[0] = n
-    q = (_signals_by_area(UnmetNeed, p, func.count())
-         .where(UnmetNeed.recorded_on > p.period_start, UnmetNeed.recorded_on <= p.today, *unmet_conditions(p))
-         .group_by("area"))
+    q = (
+        _signals_by_area(UnmetNeed, p, func.count())
+        .where(UnmetNeed.recorded_on > p.period_start, UnmetNeed.recorded_on <= p.today, *unmet_conditions(p))
+        .group_by("area")
+    )
     for area, n in session.execute(q):
         out.setdefault(area, [0, 0])[1] = n
     return {k: (v[0], v[1]) for k, v in out.items() if k is not None}
@@ -356,9 +439,11 @@ def demand_counts(p) -> dict[str, tuple[int, int]]:
 
 def uncounted_signals(p) -> dict[str, int]:
     """area code -> 'nothing suitable' signals in the period that named no term (free text that matched none)."""
-    q = (_signals_by_area(UnmetNeed, p, func.count())
-         .where(UnmetNeed.recorded_on > p.period_start, UnmetNeed.recorded_on <= p.today, no_terms())
-         .group_by("area"))
+    q = (
+        _signals_by_area(UnmetNeed, p, func.count())
+        .where(UnmetNeed.recorded_on > p.period_start, UnmetNeed.recorded_on <= p.today, no_terms())
+        .group_by("area")
+    )
     return {area: n for area, n in session.execute(q) if area is not None}
 
 
@@ -376,8 +461,9 @@ class AreaRow:
 def areas_in_scope(geography: str, la: str | None, area_set=None) -> list[AreaRow]:
     """Every area of the geography in the local authority (or everywhere, or in the custom set), by name."""
     if geography == "custom":
-        q = select(CustomArea.code, CustomArea.name, CustomArea.lad_code, CustomArea.imd_decile) \
-            .where(CustomArea.set_id == area_set)
+        q = select(CustomArea.code, CustomArea.name, CustomArea.lad_code, CustomArea.imd_decile).where(
+            CustomArea.set_id == area_set
+        )
     elif geography == "ward":
         q = select(Ward.code, Ward.name, Ward.lad_code, Ward.imd_decile)
         q = q.where(Ward.lad_code == la) if la else q
@@ -410,6 +496,7 @@ def areas_in_scope(geography: str, la: str | None, area_set=None) -> list[AreaRo
 def area_shapes(geography: str, codes: list[str], area_set=None) -> dict[str, object]:
     """area code -> full-resolution boundary (shapely) for display or printing."""
     from geoalchemy2.shape import to_shape
+
     if geography == "custom":
         q = select(CustomArea.code, CustomArea.geom).where(CustomArea.set_id == area_set, CustomArea.code.in_(codes))
     else:
@@ -420,14 +507,20 @@ def area_shapes(geography: str, codes: list[str], area_set=None) -> dict[str, ob
 
 def asset_points(p, limit: int) -> list[tuple[float, float, str]]:
     """(lat, lon, name) of matching assets' places in scope, never a confidential one's."""
-    q = (select(lat(Location.geom), lon(Location.geom), Service.name)
-         .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-         .join(Service, Service.id == ServiceAtLocation.service_id)
-         .where(*service_conditions(p), Service.visibility != "confidential", Location.geom.is_not(None))
-         .order_by(Service.name).limit(limit))
+    q = (
+        select(lat(Location.geom), lon(Location.geom), Service.name)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(*service_conditions(p), Service.visibility != "confidential", Location.geom.is_not(None))
+        .order_by(Service.name)
+        .limit(limit)
+    )
     if p.geography == "custom":
-        q = q.where(select(CustomArea.code).where(CustomArea.set_id == p.area_set,
-                                                  covers(CustomArea.geom, Location.geom)).exists())
+        q = q.where(
+            select(CustomArea.code)
+            .where(CustomArea.set_id == p.area_set, covers(CustomArea.geom, Location.geom))
+            .exists()
+        )
     elif p.la:
         q = q.where(Location.lad_code == p.la)
     return [(float(a), float(b), n) for a, b, n in session.execute(q)]
@@ -503,18 +596,36 @@ def _custom_record(set_id, code: str) -> AreaRecord | None:
     if row is None:
         return None
     la = session.get(LocalAuthority, row.lad_code) if row.lad_code else None
-    wards = [(c, n) for c, n in session.execute(select(Ward.code, Ward.name).where(Ward.code.in_(
-        _wards_of("custom", (set_id, code)))).order_by(Ward.name))]
-    return AreaRecord("custom", code, row.name, row.lad_code, la.name if la else None,
-                      round(row.population_total or 0), round(row.population_65plus or 0), row.imd_decile, None,
-                      None, None, wards)
+    wards = [
+        (c, n)
+        for c, n in session.execute(
+            select(Ward.code, Ward.name).where(Ward.code.in_(_wards_of("custom", (set_id, code)))).order_by(Ward.name)
+        )
+    ]
+    return AreaRecord(
+        "custom",
+        code,
+        row.name,
+        row.lad_code,
+        la.name if la else None,
+        round(row.population_total or 0),
+        round(row.population_65plus or 0),
+        row.imd_decile,
+        None,
+        None,
+        None,
+        wards,
+    )
 
 
 def _wards_of(kind: str, code):
     if kind == "custom":
         set_id, area = code
-        return (select(Lsoa.ward_code).join(CustomAreaLsoa, CustomAreaLsoa.lsoa_code == Lsoa.code)
-                .where(CustomAreaLsoa.set_id == set_id, CustomAreaLsoa.area_code == area))
+        return (
+            select(Lsoa.ward_code)
+            .join(CustomAreaLsoa, CustomAreaLsoa.lsoa_code == Lsoa.code)
+            .where(CustomAreaLsoa.set_id == set_id, CustomAreaLsoa.area_code == area)
+        )
     if kind == "ward":
         return select(literal(code))
     if kind == "lsoa":
@@ -525,12 +636,17 @@ def _wards_of(kind: str, code):
 
 def _open_places_in(kind: str, code, *cols):
     """(service id, *cols) of the places in the area, found by their point (never a confidential one)."""
-    q = (select(ServiceAtLocation.service_id, *cols)
-         .join(Location, Location.id == ServiceAtLocation.location_id)
-         .join(Service, Service.id == ServiceAtLocation.service_id).where(~CONFIDENTIAL))
+    q = (
+        select(ServiceAtLocation.service_id, *cols)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(~CONFIDENTIAL)
+    )
     if kind == "custom":
-        return q.join(CustomArea, and_(CustomArea.set_id == code[0], CustomArea.code == code[1],
-                                       covers(CustomArea.geom, Location.geom)))
+        return q.join(
+            CustomArea,
+            and_(CustomArea.set_id == code[0], CustomArea.code == code[1], covers(CustomArea.geom, Location.geom)),
+        )
     return q.where(located_key(kind) == code)
 
 
@@ -653,6 +769,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 # --------------------------------------------------------------------------- custom area sets
 
+
 @dataclass(frozen=True)
 class AreaSetRow:
     id: object
@@ -664,13 +781,16 @@ class AreaSetRow:
 def area_sets() -> list[AreaSetRow]:
     """Every uploaded area set, by name."""
     n = select(func.count()).where(CustomArea.set_id == AreaSet.id).scalar_subquery()
-    return [AreaSetRow(*r) for r in session.execute(
-        select(AreaSet.id, AreaSet.name, n, AreaSet.created_at).order_by(AreaSet.name))]
+    return [
+        AreaSetRow(*r)
+        for r in session.execute(select(AreaSet.id, AreaSet.name, n, AreaSet.created_at).order_by(AreaSet.name))
+    ]
 
 
 def area_set(raw) -> AreaSetRow | None:
     """The set with this id (a string from a URL is checked first), or None."""
     import uuid
+
     try:
         set_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
     except ValueError:
@@ -687,9 +807,14 @@ def add_area_set(set_id, name: str, areas: list[tuple[str, str, str]], user_id) 
     session.add(AreaSet(id=set_id, name=name, created_by_id=user_id))
     session.flush()
     for code, area_name, wkb in areas:
-        session.add(CustomArea(set_id=set_id, code=code, name=area_name,
-                               geom=func.ST_Multi(func.ST_SetSRID(func.ST_GeomFromWKB(func.decode(wkb, "hex")),
-                                                                  4326))))
+        session.add(
+            CustomArea(
+                set_id=set_id,
+                code=code,
+                name=area_name,
+                geom=func.ST_Multi(func.ST_SetSRID(func.ST_GeomFromWKB(func.decode(wkb, "hex")), 4326)),
+            )
+        )
     session.flush()
     session.execute(APPORTION_LSOAS_SQL, {"set_id": set_id, "min_area_share": MIN_AREA_SHARE})
     session.execute(CUSTOM_AREA_FIGURES_SQL, {"set_id": set_id, "per_decile": LSOAS_PER_DECILE})
@@ -729,28 +854,35 @@ def delete_area_set(set_id) -> bool:
 
 def apportioned(set_id) -> list[tuple[str, str, float]]:
     """(area code, LSOA code, share) of one set, for tests and the README's check."""
-    return [tuple(r) for r in session.execute(
-        select(CustomAreaLsoa.area_code, CustomAreaLsoa.lsoa_code, CustomAreaLsoa.share)
-        .where(CustomAreaLsoa.set_id == set_id).order_by(CustomAreaLsoa.area_code, CustomAreaLsoa.lsoa_code))]
+    return [
+        (area, lsoa, share)
+        for area, lsoa, share in session.execute(
+            select(CustomAreaLsoa.area_code, CustomAreaLsoa.lsoa_code, CustomAreaLsoa.share)
+            .where(CustomAreaLsoa.set_id == set_id)
+            .order_by(CustomAreaLsoa.area_code, CustomAreaLsoa.lsoa_code)
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- impact (connections and follow-ups)
+
 
 @dataclass(frozen=True)
 class Outcome:
     key: object
     label: str
     connections: int
-    followed_up: int       #: answers recorded for 'did they go?' and 'did it help?'
-    attended: int          #: of those, 'yes, they went'
-    helped: int            #: of those, 'yes, it helped'
+    followed_up: int  #: answers recorded for 'did they go?' and 'did it help?'
+    attended: int  #: of those, 'yes, they went'
+    helped: int  #: of those, 'yes, it helped'
 
 
 IMPACT_GROUPS = ("area", "category", "listing", "month")
 
 
-def connection_outcomes(p, group: str, area_codes: list[str] | None = None, since: dt.date | None = None
-                        ) -> list[Outcome]:
+def connection_outcomes(
+    p, group: str, area_codes: list[str] | None = None, since: dt.date | None = None
+) -> list[Outcome]:
     """Connections matching ``p`` recorded in the areas given (by the geography's rule for signals),
     grouped by area, asset category, listing or month, with the follow-up answers they got.
 
@@ -758,15 +890,26 @@ def connection_outcomes(p, group: str, area_codes: list[str] | None = None, sinc
     conds = connection_conditions(p)
     if since is not None:
         conds[0] = ConnectionLog.logged_on > since
-    base = _signals_by_area(ConnectionLog, p, ConnectionLog.id.label("cid"),
-                            ConnectionLog.service_id.label("sid"), ConnectionLog.logged_on.label("on"),
-                            ConnectionLog.followup_on.label("answered"),
-                            ConnectionLog.followup_attended.label("went"),
-                            ConnectionLog.followup_helped.label("helped")).where(*conds).subquery()
-    figures = (func.count(distinct(base.c.cid)),
-               func.count(distinct(base.c.cid)).filter(base.c.answered.is_not(None)),
-               func.count(distinct(base.c.cid)).filter(base.c.went == "yes"),
-               func.count(distinct(base.c.cid)).filter(base.c.helped == "yes"))
+    base = (
+        _signals_by_area(
+            ConnectionLog,
+            p,
+            ConnectionLog.id.label("cid"),
+            ConnectionLog.service_id.label("sid"),
+            ConnectionLog.logged_on.label("on"),
+            ConnectionLog.followup_on.label("answered"),
+            ConnectionLog.followup_attended.label("went"),
+            ConnectionLog.followup_helped.label("helped"),
+        )
+        .where(*conds)
+        .subquery()
+    )
+    figures = (
+        func.count(distinct(base.c.cid)),
+        func.count(distinct(base.c.cid)).filter(base.c.answered.is_not(None)),
+        func.count(distinct(base.c.cid)).filter(base.c.went == "yes"),
+        func.count(distinct(base.c.cid)).filter(base.c.helped == "yes"),
+    )
     where = [base.c.area.in_(area_codes)] if area_codes is not None else [base.c.area.is_not(None)]
     if group == "area":
         q = select(base.c.area, base.c.area, *figures).where(*where).group_by(base.c.area)
@@ -774,19 +917,27 @@ def connection_outcomes(p, group: str, area_codes: list[str] | None = None, sinc
         month = func.date_trunc("month", base.c.on).cast(String)
         q = select(month, month, *figures).where(*where).group_by(month).order_by(month)
     elif group == "listing":
-        q = (select(base.c.sid, Service.name, *figures).join(Service, Service.id == base.c.sid).where(*where)
-             .group_by(base.c.sid, Service.name))
+        q = (
+            select(base.c.sid, Service.name, *figures)
+            .join(Service, Service.id == base.c.sid)
+            .where(*where)
+            .group_by(base.c.sid, Service.name)
+        )
     else:
-        q = (select(TaxonomyTerm.code, TaxonomyTerm.name, *figures)
-             .join(Attribute, Attribute.service_id == base.c.sid)
-             .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-             .join(Taxonomy, and_(Taxonomy.id == TaxonomyTerm.taxonomy_id, Taxonomy.code == "category"))
-             .where(*where).group_by(TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.term_order)
-             .order_by(TaxonomyTerm.term_order))
+        q = (
+            select(TaxonomyTerm.code, TaxonomyTerm.name, *figures)
+            .join(Attribute, Attribute.service_id == base.c.sid)
+            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+            .join(Taxonomy, and_(Taxonomy.id == TaxonomyTerm.taxonomy_id, Taxonomy.code == "category"))
+            .where(*where)
+            .group_by(TaxonomyTerm.code, TaxonomyTerm.name, TaxonomyTerm.term_order)
+            .order_by(TaxonomyTerm.term_order)
+        )
     return [Outcome(*r) for r in session.execute(q)]
 
 
 # --------------------------------------------------------------------------- monthly snapshots
+
 
 def save_snapshot(rows: list[dict]) -> int:
     """Insert or replace snapshot rows (month, geography, set_key, area_code, view, la_code, figures)."""
@@ -795,19 +946,24 @@ def save_snapshot(rows: list[dict]) -> int:
     stmt = pg_insert(CoverageSnapshot)
     stmt = stmt.on_conflict_do_update(
         index_elements=["month", "geography", "set_key", "area_code", "view"],
-        set_={"la_code": stmt.excluded.la_code, "figures": stmt.excluded.figures, "taken_at": func.now()})
+        set_={"la_code": stmt.excluded.la_code, "figures": stmt.excluded.figures, "taken_at": func.now()},
+    )
     for i in range(0, len(rows), 2000):
-        session.execute(stmt, rows[i:i + 2000])
+        session.execute(stmt, rows[i : i + 2000])
     return len(rows)
 
 
-def snapshot_series(geography: str, set_key: str, view: str, codes: list[str] | None = None,
-                    since: dt.date | None = None) -> list[tuple[str, dt.date, dict]]:
+def snapshot_series(
+    geography: str, set_key: str, view: str, codes: list[str] | None = None, since: dt.date | None = None
+) -> list[tuple[str, dt.date, dict]]:
     """(area code, month, figures) kept for these areas and this view, oldest month first."""
-    q = (select(CoverageSnapshot.area_code, CoverageSnapshot.month, CoverageSnapshot.figures)
-         .where(CoverageSnapshot.geography == geography, CoverageSnapshot.set_key == set_key,
-                CoverageSnapshot.view == view)
-         .order_by(CoverageSnapshot.month, CoverageSnapshot.area_code))
+    q = (
+        select(CoverageSnapshot.area_code, CoverageSnapshot.month, CoverageSnapshot.figures)
+        .where(
+            CoverageSnapshot.geography == geography, CoverageSnapshot.set_key == set_key, CoverageSnapshot.view == view
+        )
+        .order_by(CoverageSnapshot.month, CoverageSnapshot.area_code)
+    )
     if codes is not None:
         q = q.where(CoverageSnapshot.area_code.in_(codes))
     if since is not None:
@@ -816,5 +972,4 @@ def snapshot_series(geography: str, set_key: str, view: str, codes: list[str] | 
 
 
 def snapshot_months() -> list[dt.date]:
-    return list(session.execute(select(distinct(CoverageSnapshot.month)).order_by(CoverageSnapshot.month))
-                .scalars())
+    return list(session.execute(select(distinct(CoverageSnapshot.month)).order_by(CoverageSnapshot.month)).scalars())

@@ -14,13 +14,13 @@ from .params import COLUMN_LABELS, GEOGRAPHIES, MEASURES, CoverageParams
 @dataclass
 class Coverage:
     params: CoverageParams
-    areas: list[measures.AreaMeasures]      #: every area in scope, by name
-    ranked: list[measures.AreaMeasures]     #: areas with residents, the one to look at first on top
+    areas: list[measures.AreaMeasures]  #: every area in scope, by name
+    ranked: list[measures.AreaMeasures]  #: areas with residents, the one to look at first on top
     summary: measures.Summary
     scope_name: str
     total_assets: int
     labels: dict
-    uncounted_signals: int = 0              #: free-text-only 'nothing suitable' signals that matched no term
+    uncounted_signals: int = 0  #: free-text-only 'nothing suitable' signals that matched no term
 
     @property
     def medians(self) -> dict:
@@ -100,12 +100,12 @@ def coverage(p: CoverageParams, lsoas=None) -> Coverage:
     areas = queries.areas_in_scope(p.geography, p.la, p.area_set)
     if lsoas is None:
         lsoas = queries.lsoa_access(p)
-    rows = measures.aggregate(areas, lsoas, queries.supply_counts(p), queries.demand_counts(p),
-                              pieces_for(p), p.older)
+    rows = measures.aggregate(areas, lsoas, queries.supply_counts(p), queries.demand_counts(p), pieces_for(p), p.older)
     labels = labels_for(p)
     name = scope_name(p)
-    ctx = measures.Context(older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0],
-                           scope_name=name, days=p.days)
+    ctx = measures.Context(
+        older=p.older, phrase=labels["phrase"], kind=GEOGRAPHIES[p.geography][0], scope_name=name, days=p.days
+    )
     summary = measures.compute(rows, ctx, p.measure)
     codes = {a.code for a in areas}
     if p.geography == "custom":
@@ -119,8 +119,13 @@ def coverage(p: CoverageParams, lsoas=None) -> Coverage:
 
 # --------------------------------------------------------------------------- one area
 
-AREA_KINDS = {"ward": "ward", "constituency": "constituency", "lsoa": "lsoa", "local-authority": "la",
-              "custom": "custom"}
+AREA_KINDS = {
+    "ward": "ward",
+    "constituency": "constituency",
+    "lsoa": "lsoa",
+    "local-authority": "la",
+    "custom": "custom",
+}
 
 
 @dataclass

@@ -9,6 +9,7 @@ again replaces it, so a job that runs twice records once.
 
 ``take_monthly_snapshot`` is what the scheduled job calls (``assetmap report snapshot`` by hand).
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,22 @@ from .service import coverage
 
 GEOGRAPHIES = ("ward", "constituency", "lsoa", "la")
 #: what each snapshot row keeps (AreaMeasures attributes), in this order in the CSV
-FIGURES = ("population", "assets", "remote_assets", "per_10k", "share_beyond_800", "share_beyond_mile", "access",
-           "imd_rank", "need", "connections", "unmet", "unmet_smoothed", "gap", "gap_rank")
+FIGURES = (
+    "population",
+    "assets",
+    "remote_assets",
+    "per_10k",
+    "share_beyond_800",
+    "share_beyond_mile",
+    "access",
+    "imd_rank",
+    "need",
+    "connections",
+    "unmet",
+    "unmet_smoothed",
+    "gap",
+    "gap_rank",
+)
 OUTCOMES = ("followed_up", "attended", "helped")
 
 
@@ -45,8 +60,18 @@ def _figures(m, outcome) -> dict:
 def _rows(cov, month: dt.date, view: str, set_key: str, la_code: str | None) -> list[dict]:
     p = cov.params
     outcomes = {o.key: o for o in queries.connection_outcomes(p, "area", [m.code for m in cov.areas])}
-    return [{"month": month, "geography": p.geography, "set_key": set_key, "area_code": m.code, "view": view,
-             "la_code": m.lad_code or la_code, "figures": _figures(m, outcomes.get(m.code))} for m in cov.areas]
+    return [
+        {
+            "month": month,
+            "geography": p.geography,
+            "set_key": set_key,
+            "area_code": m.code,
+            "view": view,
+            "la_code": m.lad_code or la_code,
+            "figures": _figures(m, outcomes.get(m.code)),
+        }
+        for m in cov.areas
+    ]
 
 
 def compute_month(today: dt.date, progress=None, only_las=None, only_views=None) -> list[dict]:
@@ -57,7 +82,7 @@ def compute_month(today: dt.date, progress=None, only_las=None, only_views=None)
     rows: dict[tuple, dict] = {}
     las = [a for a in queries.local_authorities() if only_las is None or a.code in only_las]
     sets = queries.area_sets() if only_las is None else []
-    for view in (only_views or views()):
+    for view in only_views or views():
         base = CoverageParams(category=() if view == "all" else (view,), today=today)
         for la in las:
             p = base.with_(la=la.code)
@@ -90,6 +115,7 @@ def take_monthly_snapshot(today: dt.date | None = None, progress=None, only_las=
 
 # --------------------------------------------------------------------------- reading them back
 
+
 def set_key(p: CoverageParams) -> str:
     return str(p.area_set) if p.geography == "custom" else ""
 
@@ -116,10 +142,18 @@ def scope_series(p: CoverageParams, areas) -> list[tuple[dt.date, dict]]:
         fs = by_month[month]
         pop = sum(f["population"] or 0 for f in fs if f["gap"] is not None)
         gap = sum((f["gap"] or 0) * (f["population"] or 0) for f in fs if f["gap"] is not None) / pop if pop else None
-        out.append((month, {"gap": gap, "assets": sum(f["assets"] or 0 for f in fs),
-                            "unmet": sum(f["unmet"] or 0 for f in fs),
-                            "connections": sum(f["connections"] or 0 for f in fs),
-                            "areas": len(fs)}))
+        out.append(
+            (
+                month,
+                {
+                    "gap": gap,
+                    "assets": sum(f["assets"] or 0 for f in fs),
+                    "unmet": sum(f["unmet"] or 0 for f in fs),
+                    "connections": sum(f["connections"] or 0 for f in fs),
+                    "areas": len(fs),
+                },
+            )
+        )
     return out
 
 
@@ -128,17 +162,42 @@ def to_csv(p: CoverageParams, names: dict[str, str]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["month", "code", "name", "geography", "view", *FIGURES, "followed_up_pct", "attended_pct",
-                "helped_pct", "suppressed"])
+    w.writerow(
+        [
+            "month",
+            "code",
+            "name",
+            "geography",
+            "view",
+            *FIGURES,
+            "followed_up_pct",
+            "attended_pct",
+            "helped_pct",
+            "suppressed",
+        ]
+    )
     for code, pairs in series(p, list(names)).items():
         for month, f in pairs:
-            row = impact.ImpactRow(code, names[code], f["connections"] or 0, f["followed_up"], f["attended"],
-                                   f["helped"])
-            pct = [("" if s is None else round(s * 100, 1))
-                   for s in (row.followed_up_share, row.attended_share, row.helped_share)]
+            row = impact.ImpactRow(
+                code, names[code], f["connections"] or 0, f["followed_up"], f["attended"], f["helped"]
+            )
+            pct = [
+                ("" if s is None else round(s * 100, 1))
+                for s in (row.followed_up_share, row.attended_share, row.helped_share)
+            ]
             figures = [f.get(k) for k in FIGURES]
             if row.connections_shown is None:
                 figures[FIGURES.index("connections")] = impact.SUPPRESSED
-            w.writerow([month.isoformat(), code, names[code], p.geography, p.single_view,
-                        *["" if v is None else v for v in figures], *pct, "yes" if row.suppressed else ""])
+            w.writerow(
+                [
+                    month.isoformat(),
+                    code,
+                    names[code],
+                    p.geography,
+                    p.single_view,
+                    *["" if v is None else v for v in figures],
+                    *pct,
+                    "yes" if row.suppressed else "",
+                ]
+            )
     return out.getvalue()

@@ -1,4 +1,5 @@
 """Coverage pages, area pages, downloads and area sets. Thin: parse the query, call a use case, render."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -7,7 +8,8 @@ from flask_login import current_user
 from ..accounts.auth import roles_required
 from ..errors import ValidationError
 from ..maps import render_map
-from ..once import FIELD as FORM_TOKEN, once
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
 from . import areasets, pages
 from .params import parse_params
 from .service import url_kind
@@ -73,8 +75,9 @@ def map_png():
     shape = request.args.get("shape")
     if shape not in (None, "portrait", "landscape"):
         raise ValidationError("The map's shape is portrait or landscape.", field="shape")
-    resp = Response(pages.map_image(p, with_legend=request.args.get("legend") != "no", shape=shape),
-                    mimetype="image/png")
+    resp = Response(
+        pages.map_image(p, with_legend=request.args.get("legend") != "no", shape=shape), mimetype="image/png"
+    )
     resp.headers["Cache-Control"] = "private, max-age=300"
     return resp
 
@@ -83,19 +86,22 @@ def map_png():
 @roles_required(*ROLES)
 def report():
     p = parse_params(request.args)
-    return render_template("coverage/report.html", area_url=area_url_for(p),
-                           map_src=url_for("coverage.map_png", legend="no", shape="portrait", **p.query_args()),
-                           map_src_landscape=url_for("coverage.map_png", legend="no", shape="landscape",
-                                                     **p.query_args()),
-                           **pages.report_context(p))
+    return render_template(
+        "coverage/report.html",
+        area_url=area_url_for(p),
+        map_src=url_for("coverage.map_png", legend="no", shape="portrait", **p.query_args()),
+        map_src_landscape=url_for("coverage.map_png", legend="no", shape="landscape", **p.query_args()),
+        **pages.report_context(p),
+    )
 
 
 @bp.get("/coverage/compare")
 @roles_required(*ROLES)
 def compare():
     p = parse_params(request.args)
-    page = pages.compare_page(p, (request.args.get("a") or "").strip(), (request.args.get("b") or "").strip(),
-                              area_url_for(p))
+    page = pages.compare_page(
+        p, (request.args.get("a") or "").strip(), (request.args.get("b") or "").strip(), area_url_for(p)
+    )
     return render_template("coverage/compare.html", **page)
 
 
@@ -112,19 +118,28 @@ def area(kind: str, code: str):
 @bp.route("/coverage/area-sets", methods=["GET", "POST"])
 @roles_required(*SET_ROLES)
 def area_sets():
-    values = {"name": (request.form.get("name") or "").strip(), "name_field": (request.form.get("name_field") or "")
-              .strip()}
+    values = {
+        "name": (request.form.get("name") or "").strip(),
+        "name_field": (request.form.get("name_field") or "").strip(),
+    }
     if request.method == "GET":
         return render_template("coverage/area_sets.html", values=values, errors=[], **pages.area_sets_page())
     try:
         with once("area-set", request.form.get(FORM_TOKEN), fallback=url_for("coverage.area_sets")):
-            done = areasets.upload_file(request.files.get("file"), values["name"], values["name_field"] or None,
-                                        current_user.id)
+            done = areasets.upload_file(
+                request.files.get("file"), values["name"], values["name_field"] or None, current_user.id
+            )
     except ValidationError as exc:
-        return render_template("coverage/area_sets.html", values=values, errors=[(exc.field or "file", exc.message)],
-                               **pages.area_sets_page()), 400
-    flash(f"Loaded {done.areas} areas as '{done.name}', with {done.residents:,.0f} residents apportioned from "
-          f"{done.lsoas} neighbourhoods (LSOAs).{' ' + done.note.capitalize() + '.' if done.note else ''}")
+        return render_template(
+            "coverage/area_sets.html",
+            values=values,
+            errors=[(exc.field or "file", exc.message)],
+            **pages.area_sets_page(),
+        ), 400
+    flash(
+        f"Loaded {done.areas} areas as '{done.name}', with {done.residents:,.0f} residents apportioned from "
+        f"{done.lsoas} neighbourhoods (LSOAs).{' ' + done.note.capitalize() + '.' if done.note else ''}"
+    )
     return redirect(url_for("coverage.area_sets"), code=303)
 
 

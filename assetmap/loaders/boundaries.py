@@ -128,8 +128,14 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
         if not code or not name:
             raise ValidationError(f"{label}: missing code or name")
         geom = polygonal(feat.geometry, label, report)
-        rows.append({"code": code, "name": name, "wkb": shapely.to_wkb(geom, hex=True),
-                     "lad": str(getattr(feat, lad_col)) if lad_col else None})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "wkb": shapely.to_wkb(geom, hex=True),
+                "lad": str(getattr(feat, lad_col)) if lad_col else None,
+            }
+        )
         if progress:
             progress(1)
     codes = [r["code"] for r in rows]

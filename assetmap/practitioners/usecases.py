@@ -196,8 +196,11 @@ def signal_terms(filters: Filters) -> tuple[dict[str, list[str]], bool]:
     text names (``taxonomy.terms_matching``), if any. (terms by taxonomy, matched from text?)
 
     The free text itself is never kept. A signal about nothing counts for nothing on the coverage pages."""
-    chosen = {"category": list(filters.category), "audience": list(filters.audience),
-              "capability": list(filters.capability)}
+    chosen = {
+        "category": list(filters.category),
+        "audience": list(filters.audience),
+        "capability": list(filters.capability),
+    }
     if any(chosen.values()) or not filters.q:
         return chosen, False
     matched = terms_matching(filters.q)
@@ -208,10 +211,16 @@ def record_unmet_need(filters: Filters, origin: Origin) -> UnmetNeed:
     """'Nothing suitable found': the category, audience and capability searched for, in the search area."""
     terms, from_text = signal_terms(filters)
     with transaction():
-        row = UnmetNeed(id=uuid.uuid4(), recorded_on=now_london().date(),
-                        category_codes=terms["category"], audience_codes=terms["audience"],
-                        capability_codes=terms["capability"], terms_matched=from_text,
-                        ward_code=origin.ward_code, lsoa_code=origin.lsoa_code)
+        row = UnmetNeed(
+            id=uuid.uuid4(),
+            recorded_on=now_london().date(),
+            category_codes=terms["category"],
+            audience_codes=terms["audience"],
+            capability_codes=terms["capability"],
+            terms_matched=from_text,
+            ward_code=origin.ward_code,
+            lsoa_code=origin.lsoa_code,
+        )
         session.add(row)
         session.flush()
     return row

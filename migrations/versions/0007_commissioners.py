@@ -4,6 +4,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,8 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("unmet_need", sa.Column("terms_matched", sa.Boolean(), server_default=sa.text("false"),
-                                          nullable=False))
+    op.add_column(
+        "unmet_need", sa.Column("terms_matched", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+    )
     op.create_table(
         "area_set",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
@@ -36,8 +38,19 @@ def upgrade() -> None:
         sa.Column("set_id", sa.UUID(), nullable=False),
         sa.Column("code", sa.String(length=60), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("geom", Geometry(geometry_type="MULTIPOLYGON", srid=4326, dimension=2, spatial_index=False,
-                                   from_text="ST_GeomFromEWKT", name="geometry", nullable=False), nullable=False),
+        sa.Column(
+            "geom",
+            Geometry(
+                geometry_type="MULTIPOLYGON",
+                srid=4326,
+                dimension=2,
+                spatial_index=False,
+                from_text="ST_GeomFromEWKT",
+                name="geometry",
+                nullable=False,
+            ),
+            nullable=False,
+        ),
         sa.Column("lad_code", sa.String(length=9), nullable=True),
         sa.Column("population_total", sa.Double(), nullable=True),
         sa.Column("population_65plus", sa.Double(), nullable=True),
@@ -47,8 +60,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["set_id"], ["area_set.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("set_id", "code"),
     )
-    op.create_geospatial_index("idx_custom_area_geom", "custom_area", ["geom"], unique=False,
-                               postgresql_using="gist", postgresql_ops={})
+    op.create_geospatial_index(
+        "idx_custom_area_geom", "custom_area", ["geom"], unique=False, postgresql_using="gist", postgresql_ops={}
+    )
     op.create_table(
         "custom_area_lsoa",
         sa.Column("set_id", sa.UUID(), nullable=False),
@@ -57,8 +71,9 @@ def upgrade() -> None:
         sa.Column("share", sa.Double(), nullable=False),
         sa.Column("main", sa.Boolean(), nullable=False),
         sa.CheckConstraint("share > 0 AND share <= 1", name="custom_area_lsoa_share"),
-        sa.ForeignKeyConstraint(["set_id", "area_code"], ["custom_area.set_id", "custom_area.code"],
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["set_id", "area_code"], ["custom_area.set_id", "custom_area.code"], ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["lsoa_code"], ["lsoa.code"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("set_id", "area_code", "lsoa_code"),
     )
@@ -76,8 +91,9 @@ def upgrade() -> None:
         sa.CheckConstraint("extract(day from month) = 1", name="coverage_snapshot_first_of_month"),
         sa.PrimaryKeyConstraint("month", "geography", "set_key", "area_code", "view"),
     )
-    op.create_index("ix_coverage_snapshot_area", "coverage_snapshot",
-                    ["geography", "set_key", "area_code", "view"], unique=False)
+    op.create_index(
+        "ix_coverage_snapshot_area", "coverage_snapshot", ["geography", "set_key", "area_code", "view"], unique=False
+    )
 
 
 def downgrade() -> None:
@@ -85,8 +101,9 @@ def downgrade() -> None:
     op.drop_table("coverage_snapshot")
     op.drop_index("ix_custom_area_lsoa_lsoa_code", table_name="custom_area_lsoa")
     op.drop_table("custom_area_lsoa")
-    op.drop_geospatial_index("idx_custom_area_geom", table_name="custom_area", postgresql_using="gist",
-                             column_name="geom")
+    op.drop_geospatial_index(
+        "idx_custom_area_geom", table_name="custom_area", postgresql_using="gist", column_name="geom"
+    )
     op.drop_table("custom_area")
     op.drop_table("area_set")
     op.drop_column("unmet_need", "terms_matched")
