@@ -389,28 +389,31 @@ def measure_snapshot(app) -> None:
                     g = p.with_(geography=geography)
                     queries.supply_counts(g)
                     queries.demand_counts(g)
-                    queries.uncounted_signals(g)
                     areas = queries.areas_in_scope(geography, la.code)
                     queries.connection_outcomes(g, "area", [a.code for a in areas])
             for s in queries.area_sets():
                 p = base.with_(geography="custom", area_set=s.id)
-                for _label, fn in raw_parts(p):
-                    fn()
-                queries.connection_outcomes(p, "area", [a.code for a in queries.areas_in_scope("custom", None, s.id)])
+                queries.lsoa_access(p)
+                queries.supply_counts(p)
+                queries.demand_counts(p)
+                queries.custom_pieces(s.id)
+                areas = queries.areas_in_scope("custom", None, s.id)
+                queries.connection_outcomes(p, "area", [a.code for a in areas])
         raw = time.perf_counter() - started
         started = time.perf_counter()
         rows = snapshots.take_monthly_snapshot(today)
         whole = time.perf_counter() - started
+        started = time.perf_counter()
+        worked_out = len(snapshots.compute_month(today))
+        compute = time.perf_counter() - started
         ok = "meets" if whole < SNAPSHOT_TARGET_S else "MISSES"
         print(f"\nMonthly snapshot, both councils and the custom set ({len(snapshots.views())} views):")
         print(f"  raw PostGIS queries it runs            {raw:7.1f} s")
         print(
             f"  whole use case (work out + write)      {whole:7.1f} s  ratio {whole / raw:.2f}  -> {ok} the "
-            f"{SNAPSHOT_TARGET_S:.0f} s target  ({rows:,} rows kept)"
+            f"{SNAPSHOT_TARGET_S:.0f} s target  ({rows:,} rows kept, replacing the month's)"
         )
-        started = time.perf_counter()
-        again = snapshots.take_monthly_snapshot(today)
-        print(f"  the same month again (replaced)        {time.perf_counter() - started:7.1f} s  ({again:,} rows)")
+        print(f"  of which working out ({worked_out:,} rows)   {compute:7.1f} s  (a second run, nothing written)")
 
 
 def page_size(app, category: str) -> None:

@@ -92,11 +92,12 @@ def pieces_for(p: CoverageParams):
     return lambda row: ((row.key(p.geography), 1.0),)
 
 
-def coverage(p: CoverageParams, lsoas=None) -> Coverage:
+def coverage(p: CoverageParams, lsoas=None, measures_only: bool = False) -> Coverage:
     """Every measure for every area of the chosen geography in the chosen local authority (or custom set).
 
     ``lsoas`` (the LSOA access rows for ``p``'s filters) may be passed in when several geographies are
-    worked out for the same choice (the monthly snapshot)."""
+    worked out for the same choice, and ``measures_only`` skips the page's totals (the assets in the whole
+    scope and the signals naming no term): both for the monthly snapshot, which keeps neither."""
     areas = queries.areas_in_scope(p.geography, p.la, p.area_set)
     if lsoas is None:
         lsoas = queries.lsoa_access(p)
@@ -108,12 +109,16 @@ def coverage(p: CoverageParams, lsoas=None) -> Coverage:
     )
     summary = measures.compute(rows, ctx, p.measure)
     codes = {a.code for a in areas}
-    if p.geography == "custom":
+    total = uncounted = 0
+    if measures_only:
+        pass
+    elif p.geography == "custom":
         total = queries.assets_in_set(p)
     else:
         la_supply = queries.supply_counts(p.with_(geography="la"))
         total = sum(n for code, (n, _) in la_supply.items() if p.la is None or code == p.la)
-    uncounted = sum(n for code, n in queries.uncounted_signals(p).items() if code in codes)
+    if not measures_only:
+        uncounted = sum(n for code, n in queries.uncounted_signals(p).items() if code in codes)
     return Coverage(p, rows, measures.ranked(rows, p.measure), summary, name, total, labels, uncounted)
 
 

@@ -88,14 +88,16 @@ def compute_month(today: dt.date, progress=None, only_las=None, only_views=None)
             p = base.with_(la=la.code)
             lsoas = queries.lsoa_access(p)
             for geography in GEOGRAPHIES:
-                for row in _rows(coverage(p.with_(geography=geography), lsoas=lsoas), month, view, "", la.code):
+                for row in _rows(
+                    coverage(p.with_(geography=geography), lsoas=lsoas, measures_only=True), month, view, "", la.code
+                ):
                     key = (row["geography"], row["area_code"], view)
                     # an area in two authorities (a constituency) is kept as compared in the one holding most of it
                     if key not in rows or row["la_code"] == la.code:
                         rows[key] = row
         for s in sets:
             p = base.with_(geography="custom", area_set=s.id)
-            for row in _rows(coverage(p), month, view, str(s.id), None):
+            for row in _rows(coverage(p, measures_only=True), month, view, str(s.id), None):
                 rows[(f"custom:{s.id}", row["area_code"], view)] = row
         if progress:
             progress(view)
