@@ -28,7 +28,8 @@ def take(day: dt.date) -> int:
 
 
 def kept(db) -> int:
-    return db.execute(select(func.count()).select_from(CoverageSnapshot)).scalar()
+    """Toyshire's rows (a job runner test may have kept the real councils' in this database)."""
+    return db.execute(select(func.count()).select_from(CoverageSnapshot).where(CoverageSnapshot.la_code == LA)).scalar()
 
 
 # --------------------------------------------------------------------------- snapshots and trends
@@ -180,3 +181,20 @@ def test_impact_on_pages_exports_and_report_never_shows_a_small_count(client, to
     report = client.get(f"/coverage/report?{q}").get_data(as_text=True)
     assert "Impact: connections and what followed" in report and "fewer than 5" in report
     assert client.get(f"/coverage/impact.csv?{q}&by=postcode").status_code == 400
+
+
+def test_the_job_runner_takes_the_snapshot_once_a_month(app, toy, db, monkeypatch):
+    from assetmap.coverage.jobs import coverage_snapshot
+    from assetmap.jobs import JOBS
+
+    assert JOBS["coverage-snapshot"].every == dt.timedelta(days=1)
+    taken, real = [], snapshots.take_monthly_snapshot
+    monkeypatch.setattr(
+        snapshots, "take_monthly_snapshot", lambda day: taken.append(day) or real(day, only_las=[LA], only_views=VIEWS)
+    )
+    first = coverage_snapshot(dt.datetime(2026, 10, 1, 3, 0, tzinfo=dt.UTC))
+    again = coverage_snapshot(dt.datetime(2026, 10, 2, 3, 0, tzinfo=dt.UTC))
+    later = coverage_snapshot(dt.datetime(2026, 11, 5, 3, 0, tzinfo=dt.UTC))
+    assert taken == [dt.date(2026, 10, 1), dt.date(2026, 11, 5)]
+    assert first == "16 rows kept for October 2026" and again == "October 2026 already kept"
+    assert later == "16 rows kept for November 2026"

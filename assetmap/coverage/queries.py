@@ -971,5 +971,12 @@ def snapshot_series(
     return [tuple(r) for r in session.execute(q)]
 
 
+def has_snapshot(month: dt.date) -> bool:
+    return (
+        session.execute(select(CoverageSnapshot.month).where(CoverageSnapshot.month == month).limit(1)).first()
+        is not None
+    )
+
+
 def snapshot_months() -> list[dt.date]:
     return list(session.execute(select(distinct(CoverageSnapshot.month)).order_by(CoverageSnapshot.month)).scalars())
