@@ -244,8 +244,8 @@ def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(datab
             engine.dispose()
 
 
-def test_0008_adds_area_sets_snapshots_and_matched_terms_and_removes_them(database_url):
-    """0008 both ways: an old 'nothing suitable' row gets terms_matched = false; area sets (with their areas
+def test_0009_adds_area_sets_snapshots_and_matched_terms_and_removes_them(database_url):
+    """0009 both ways: an old 'nothing suitable' row gets terms_matched = false; area sets (with their areas
     and LSOA shares, removed with the set) and snapshots can be written; a downgrade drops them all."""
     from alembic import command
     from sqlalchemy import inspect, text
@@ -254,7 +254,7 @@ def test_0008_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     box = "ST_Multi(ST_GeomFromText('POLYGON((-5.1 50.3,-5.0 50.3,-5.0 50.33,-5.1 50.33,-5.1 50.3))', 4326))"
-    with scratch_database(database_url, "_mig8") as scratch:
+    with scratch_database(database_url, "_mig9") as scratch:
         engine = create_engine(scratch)
 
         def migrate(how, target):
@@ -263,7 +263,7 @@ def test_0008_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
                 how(cfg, target)
 
         try:
-            migrate(command.upgrade, "0007")
+            migrate(command.upgrade, "0008")
             with engine.begin() as conn:
                 conn.execute(
                     text(
@@ -271,7 +271,7 @@ def test_0008_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
                         "ARRAY['carers-support'])"
                     )
                 )
-            migrate(command.upgrade, "0008")
+            migrate(command.upgrade, "0009")
             with engine.begin() as conn:
                 assert conn.execute(text("SELECT terms_matched FROM unmet_need")).scalar_one() is False
                 conn.execute(text(f"INSERT INTO lsoa (code, name, geom) VALUES ('E01999901', 'Toy 001A', {box})"))
@@ -299,7 +299,7 @@ def test_0008_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
                         )
                 conn.execute(text("DELETE FROM area_set"))
                 assert conn.execute(text("SELECT count(*) FROM custom_area_lsoa")).scalar_one() == 0
-            migrate(command.downgrade, "0007")
+            migrate(command.downgrade, "0008")
             tables = set(inspect(engine).get_table_names())
             assert not {"area_set", "custom_area", "custom_area_lsoa", "coverage_snapshot"} & tables
             assert "terms_matched" not in {c["name"] for c in inspect(engine).get_columns("unmet_need")}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..directory.read import months_before
 from . import queries
 
 MIN_CONNECTIONS = 5
@@ -80,7 +81,7 @@ def _rows(outcomes, names: dict | None = None) -> list[ImpactRow]:
 
 
 def month_start(day: dt.date, back: int = 0) -> dt.date:
-    return queries.months_before(day.replace(day=1), back)
+    return months_before(day.replace(day=1), back)
 
 
 def by_area(p, areas) -> tuple[list[ImpactRow], ImpactRow]:

@@ -760,13 +760,6 @@ def area_people(kind: str, code) -> tuple[list[tuple[str, str]], list[tuple[str,
     return [(n or e, e) for n, e in coordinators], [(n or e, e, c) for n, e, c in stewards]
 
 
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months earlier (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 # --------------------------------------------------------------------------- custom area sets
 
 

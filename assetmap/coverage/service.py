@@ -182,7 +182,7 @@ def area_profile(url_kind: str, code: str, p: CoverageParams) -> AreaProfile:
     if cov is not None:
         mine = next((m for m in cov.areas if m.code == code), None)
     assets = queries.area_assets(kind, key)
-    six, twelve = queries.months_before(p.today, 6), queries.months_before(p.today, 12)
+    six, twelve = months_before(p.today, 6), months_before(p.today, 12)
     names = {t.code: t.name for t in taxonomy.terms("category")}
     counts: dict[str, CategoryCount] = {}
     for a in assets:

@@ -21,6 +21,7 @@ from ..directory.read import now_london
 from ..errors import NotFound, ValidationError
 from ..models import ConnectionLog, Service, UnmetNeed
 from ..taxonomy import all_terms, terms_matching
+from ..vocabulary import FOLLOWUP_ANSWERS
 from .params import TAXONOMY_FIELDS, Filters
 from .query import Origin, areas_at
 
