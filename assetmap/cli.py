@@ -33,7 +33,7 @@ def fail(exc: Exception) -> None:
 
 def run_step(label: str, fn, *args, **kwargs):
     """Run one loader in its own transaction; print its summary or a clear error."""
-    from .loaders import transaction
+    from .db import transaction
 
     started = time.perf_counter()
     try:
@@ -168,7 +168,7 @@ def load_libraries_cmd(path):
 
 
 def _load_libraries(path: Path):
-    from .loaders.assets import load_libraries
+    from .loaders.libraries import load_libraries
 
     result = run_step(path.name, lambda p: _PlanSummary(*load_libraries(p)), path)
     return result
@@ -193,7 +193,9 @@ def load_assets_cmd(path, source):
 
 
 def _load_assets(path: Path, source: str):
-    from .loaders.assets import apply_plan, plan_rows, read_template_csv
+    from .directory.imports.apply import apply_plan
+    from .directory.imports.plan import plan_rows
+    from .directory.imports.read import read_template_csv
 
     def step(p):
         plan = plan_rows(read_template_csv(p), source=source)

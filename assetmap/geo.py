@@ -1,15 +1,25 @@
-"""All spatial SQL lives here: SRIDs, points, distances, point-in-polygon, simplification.
+"""All spatial SQL lives here: SRIDs, points, distances, which area a point is in, display geometry, and the
+SQL the boundary and postcode loaders run.
 
-Storage is EPSG:4326 (lon/lat). Distances are metres on the spheroid via ``geography``.
-Input in British National Grid (EPSG:27700) is transformed explicitly.
+Storage is EPSG:4326 (lon/lat, ``SRID_WGS84``). Distances are metres on the spheroid via ``geography``.
+Input in British National Grid (EPSG:27700, ``SRID_BNG``) is transformed explicitly. No other module
+writes an ``ST_`` function or an SRID number (``tests/test_architecture.py`` checks); each helper's SQL
+and the index it lets PostgreSQL use are pinned by ``tests/test_geo.py``.
+
+Helpers return SQLAlchemy expressions, so a query built anywhere stays one statement. Where a number is
+taken (a point's coordinates, a radius) a bound parameter may be given instead, so a statement can be
+built once and run with many values (the practitioners' search does).
 """
 
 from __future__ import annotations
 
 import math
 
-from sqlalchemy import String, cast, func, literal, text
+from sqlalchemy import String, and_, cast, func, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
+
+from .db import session
 
 SRID_WGS84 = 4326
 SRID_BNG = 27700
@@ -22,25 +32,37 @@ METRES_PER_MILE = 1609.344
 #: a steady walk for an older person, used for "about N minutes' walk"
 WALK_METRES_PER_MINUTE = 75.0
 
-
-def point(lon: float, lat: float) -> ColumnElement:
-    """A PostGIS point expression in EPSG:4326 from lon/lat."""
-    return func.ST_SetSRID(func.ST_MakePoint(literal(float(lon)), literal(float(lat))), SRID_WGS84)
-
-
-def as_geography(geom) -> ColumnElement:
-    """``geom::geography`` without a type modifier, so the ``location_geog_gist`` index matches."""
-    return geog(geom)
+#: degrees that cover at least one metre anywhere in Great Britain (longitude shrinks towards the north)
+_DEG_LAT_PER_M = 1.0 / 110_574.0
+_DEG_LON_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(GB_LAT_MAX)))
 
 
-def distance_m(geom, origin) -> ColumnElement:
-    """Spheroidal distance in metres between two 4326 geometries."""
-    return func.ST_Distance(as_geography(geom), as_geography(origin))
+def _value(x):
+    """A number as a float bound value; an expression (a bound parameter) as it is."""
+    return x if isinstance(x, ColumnElement) else literal(float(x))
 
 
-def within_m(geom, origin, metres: float) -> ColumnElement:
-    """True where ``geom`` lies within ``metres`` of ``origin`` (uses the GiST index)."""
-    return func.ST_DWithin(as_geography(geom), as_geography(origin), float(metres))
+# --------------------------------------------------------------------------- points and geography
+
+
+def point(lon, lat) -> ColumnElement:
+    """A PostGIS point expression in EPSG:4326 from lon/lat (numbers, or bound parameters)."""
+    return func.ST_SetSRID(func.ST_MakePoint(_value(lon), _value(lat)), SRID_WGS84)
+
+
+class _PlainGeography(UserDefinedType):
+    """``geography`` with no type modifier: ``CAST(x AS geography)`` matches ``(geom::geography)`` indexes,
+    whereas a typmod cast (``geography(GEOMETRY,4326)``) wraps the value in a coercion and defeats them."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "geography"
+
+
+def geog(geom) -> ColumnElement:
+    """``geom::geography``, in the form PostgreSQL matches against an expression index (``location_geog_gist``)."""
+    return cast(geom, _PlainGeography())
 
 
 def lon(geom) -> ColumnElement:
@@ -51,28 +73,51 @@ def lat(geom) -> ColumnElement:
     return func.ST_Y(geom)
 
 
-def as_geojson(geom, decimals: int = 6) -> ColumnElement:
-    return func.ST_AsGeoJSON(geom, decimals)
+# --------------------------------------------------------------------------- distances
 
 
-def simplified_geojson(geom, tolerance_deg: float = 0.0005, decimals: int = 5) -> ColumnElement:
-    """Display geometry: topology-preserving simplification, rounded coordinates."""
-    return func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(geom, tolerance_deg), decimals)
+def distance_m(geom, origin) -> ColumnElement:
+    """Spheroidal distance in metres between two 4326 geometries."""
+    return func.ST_Distance(geog(geom), geog(origin))
 
 
-def label_point(geom) -> tuple[ColumnElement, ColumnElement]:
-    """(lon, lat) of a point inside a polygon, for its name on a map (``ST_PointOnSurface``)."""
-    inside = func.ST_PointOnSurface(geom)
-    return func.ST_X(inside), func.ST_Y(inside)
+def within_m(geom, origin, metres: float) -> ColumnElement:
+    """True where ``geom`` lies within ``metres`` of ``origin`` (the ``location_geog_gist`` index answers it)."""
+    return func.ST_DWithin(geog(geom), geog(origin), float(metres))
+
+
+def box_near_m(geom, origin, metres) -> ColumnElement:
+    """A cheap first cut for ``near_m``: ``geom``'s box overlaps ``origin`` widened by ``metres`` in
+    degrees enough for any GB latitude (a plain geometry GiST index on ``geom`` answers it)."""
+    if isinstance(metres, ColumnElement):
+        return geom.op("&&")(func.ST_Expand(origin, metres * _DEG_LON_PER_M, metres * _DEG_LAT_PER_M))
+    m = float(metres)
+    return geom.op("&&")(func.ST_Expand(origin, m * _DEG_LON_PER_M, m * _DEG_LAT_PER_M))
+
+
+def near_m(geom, origin, metres) -> ColumnElement:
+    """True where 4326 ``geom`` is within ``metres`` (a number or a bound parameter) of ``origin`` on the
+    spheroid, using a plain geometry GiST index on ``geom``: a bounding box widened enough for any GB
+    latitude, then the exact test."""
+    radius = metres if isinstance(metres, ColumnElement) else float(metres)
+    return and_(box_near_m(geom, origin, metres), func.ST_DWithin(geog(geom), geog(origin), radius))
+
+
+def sphere_distance_m(geom, origin) -> ColumnElement:
+    """Metres on a sphere: about four times faster than the spheroid and within 0.5% of it, for the
+    many-pairs sums where that error is far below the precision of the inputs (e.g. LSOA points)."""
+    return func.ST_Distance(geog(geom), geog(origin), False)
+
+
+# --------------------------------------------------------------------------- which area a point is in
+#
+# One rule, the SQL functions of migration 0005, which the location trigger also calls: the covering area,
+# else the nearest within 150 m (600 m for the 500 m-generalised constituencies). A search point and a
+# place are therefore always given the same ward (tests/test_geo.py checks points near every ward's edge).
 
 
 def covers(area_geom, geom) -> ColumnElement:
     return func.ST_Covers(area_geom, geom)
-
-
-# The areas a point is in, by the one rule the location trigger also uses (the SQL functions of
-# migration 0005: the covering area, else the nearest within 150 m, or 600 m for the 500 m-generalised
-# constituencies). A search point and a place are therefore always given the same ward.
 
 
 def ward_at(geom) -> ColumnElement:
@@ -88,91 +133,30 @@ def constituency_at(geom) -> ColumnElement:
     return func.constituency_at(geom, type_=String)
 
 
-def fuzz_point(lon_: float, lat_: float, grid_m: float = 250.0) -> tuple[float, float]:
-    """Snap a point to the centre of a ~grid_m square so a shared map never shows a home."""
-    dlat = grid_m / 111_320.0
-    dlon = grid_m / (111_320.0 * math.cos(math.radians(lat_)))
-    return ((math.floor(lon_ / dlon) + 0.5) * dlon, (math.floor(lat_ / dlat) + 0.5) * dlat)
+def areas_at(lon: float, lat: float) -> tuple[str | None, str | None, str | None]:
+    """(ward, LSOA, constituency) codes of a point by the location trigger's rule, each None outside the
+    loaded areas."""
+    pt = point(lon, lat)
+    ward, lsoa, constituency = session.execute(select(ward_at(pt), lsoa_at(pt), constituency_at(pt))).one()
+    return ward, lsoa, constituency
 
 
-def miles(metres: float) -> float:
-    return metres / METRES_PER_MILE
+# --------------------------------------------------------------------------- geometry out
 
 
-def walking_minutes(metres: float) -> int:
-    return max(1, round(metres / WALK_METRES_PER_MINUTE))
+def as_geojson(geom, decimals: int = 6) -> ColumnElement:
+    return func.ST_AsGeoJSON(geom, decimals)
 
 
-# SQL run after boundaries are (re)loaded. Kept here with the rest of the spatial SQL.
-REASSIGN_LOCATIONS_SQL = text("UPDATE location SET geom = geom WHERE geom IS NOT NULL")
-
-ASSIGN_LSOA_AREAS_SQL = text(
-    """
-    UPDATE lsoa l SET
-      ward_code = (SELECT w.code FROM ward w
-                   WHERE ST_Covers(w.geom, ST_PointOnSurface(l.geom))
-                   ORDER BY w.code LIMIT 1),
-      constituency_code = COALESCE(
-          (SELECT c.code FROM constituency c
-           WHERE ST_Covers(c.geom, ST_PointOnSurface(l.geom)) ORDER BY c.code LIMIT 1),
-          (SELECT c.code FROM constituency c
-           ORDER BY c.geom <-> ST_PointOnSurface(l.geom) LIMIT 1))
-    """
-)
-
-LSOA_POP_POINTS_SQL = text(
-    """
-    UPDATE lsoa l SET pop_point = COALESCE(
-        (SELECT ST_SetSRID(ST_MakePoint(avg(ST_X(p.geom)), avg(ST_Y(p.geom))), 4326)
-         FROM postcode p WHERE ST_Covers(l.geom, p.geom) HAVING count(*) > 0),
-        ST_PointOnSurface(l.geom))
-    """
-)
+def simplified_geojson(geom, tolerance_deg: float = 0.0005, decimals: int = 5) -> ColumnElement:
+    """Display geometry: topology-preserving simplification, rounded coordinates."""
+    return func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(geom, tolerance_deg), decimals)
 
 
-# --------------------------------------------------------------------------- index-friendly distance joins
-
-from sqlalchemy import and_, or_  # noqa: E402
-from sqlalchemy.types import UserDefinedType  # noqa: E402
-
-
-class _PlainGeography(UserDefinedType):
-    """``geography`` with no type modifier: ``CAST(x AS geography)`` matches ``(geom::geography)`` indexes,
-    whereas a typmod cast (``geography(GEOMETRY,4326)``) wraps the value in a coercion and defeats them."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw) -> str:
-        return "geography"
-
-
-def geog(geom) -> ColumnElement:
-    """``geom::geography``, in the form PostgreSQL matches against an expression index."""
-    return cast(geom, _PlainGeography())
-
-
-#: degrees that cover at least one metre anywhere in Great Britain (longitude shrinks towards the north)
-_DEG_LAT_PER_M = 1.0 / 110_574.0
-_DEG_LON_PER_M = 1.0 / (111_320.0 * math.cos(math.radians(GB_LAT_MAX)))
-
-
-def box_near_m(geom, origin, metres: float) -> ColumnElement:
-    """A cheap first cut for ``near_m``: ``geom``'s box overlaps ``origin`` widened by ``metres`` in
-    degrees enough for any GB latitude (a plain geometry GiST index on ``geom`` answers it)."""
-    m = float(metres)
-    return geom.op("&&")(func.ST_Expand(origin, m * _DEG_LON_PER_M, m * _DEG_LAT_PER_M))
-
-
-def near_m(geom, origin, metres: float) -> ColumnElement:
-    """True where 4326 ``geom`` is within ``metres`` of ``origin`` on the spheroid, using a plain
-    geometry GiST index on ``geom``: a bounding box widened enough for any GB latitude, then the exact test."""
-    return and_(box_near_m(geom, origin, metres), func.ST_DWithin(geog(geom), geog(origin), float(metres)))
-
-
-def sphere_distance_m(geom, origin) -> ColumnElement:
-    """Metres on a sphere: about four times faster than the spheroid and within 0.5% of it, for the
-    many-pairs sums where that error is far below the precision of the inputs (e.g. LSOA points)."""
-    return func.ST_Distance(geog(geom), geog(origin), False)
+def label_point(geom) -> tuple[ColumnElement, ColumnElement]:
+    """(lon, lat) of a point inside a polygon, for its name on a map (``ST_PointOnSurface``)."""
+    inside = func.ST_PointOnSurface(geom)
+    return func.ST_X(inside), func.ST_Y(inside)
 
 
 # --------------------------------------------------------------------------- boxes (OGC API - Features bbox, extents)
@@ -199,6 +183,142 @@ def extent_bounds(geom) -> list[ColumnElement]:
     """min lon, min lat, max lon, max lat of every ``geom`` in the query (an aggregate: ``ST_Extent``)."""
     ext = func.ST_Extent(geom)
     return [func.ST_XMin(ext), func.ST_YMin(ext), func.ST_XMax(ext), func.ST_YMax(ext)]
+
+
+# --------------------------------------------------------------------------- in Python
+
+
+def fuzz_point(lon_: float, lat_: float, grid_m: float = 250.0) -> tuple[float, float]:
+    """Snap a point to the centre of a ~grid_m square so a shared map never shows a home."""
+    dlat = grid_m / 111_320.0
+    dlon = grid_m / (111_320.0 * math.cos(math.radians(lat_)))
+    return ((math.floor(lon_ / dlon) + 0.5) * dlon, (math.floor(lat_ / dlat) + 0.5) * dlat)
+
+
+def miles(metres: float) -> float:
+    return metres / METRES_PER_MILE
+
+
+def walking_minutes(metres: float) -> int:
+    return max(1, round(metres / WALK_METRES_PER_MINUTE))
+
+
+# --------------------------------------------------------------------------- loading boundaries (loaders.boundaries)
+
+#: the tables that hold areas (a boundary file's kind names one)
+AREA_TABLES = ("ward", "constituency", "lsoa", "local_authority")
+#: a polygon from a boundary file (hex WKB, already transformed to 4326) as it is stored: a MultiPolygon
+GEOM_FROM_WKB = f"ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), {SRID_WGS84}))"
+#: what an area is compared on to see whether a reload changes it: its name and its exact geometry
+INCOMING_AREA_DIGEST_SQL = text(f"SELECT md5(:name || ST_AsEWKB({GEOM_FROM_WKB})::text)")
+
+
+def _area_table(table: str) -> str:
+    if table not in AREA_TABLES:
+        raise ValueError(f"not an area table: {table!r}")
+    return table
+
+
+def area_digests_sql(table: str):
+    """``code -> md5(name, geometry)`` of the stored areas among ``:codes``."""
+    return text(f"SELECT code, md5(name || ST_AsEWKB(geom)::text) FROM {_area_table(table)} WHERE code = ANY(:codes)")
+
+
+def upsert_area_sql(table: str):
+    """Insert or replace one area (``:code``, ``:name``, ``:wkb``; a ward's ``:lad``, an LSOA's ``:lad`` if held)."""
+    if table == "ward":
+        return text(
+            f"INSERT INTO ward (code, name, lad_code, geom) VALUES (:code, :name, :lad, {GEOM_FROM_WKB}) "
+            "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, lad_code = EXCLUDED.lad_code, "
+            "geom = EXCLUDED.geom"
+        )
+    if table == "lsoa":
+        return text(
+            f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES (:code, :name, "
+            "(SELECT code FROM local_authority WHERE code = :lad), "
+            f"{GEOM_FROM_WKB}) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
+            "lad_code = EXCLUDED.lad_code, geom = EXCLUDED.geom"
+        )
+    return text(
+        f"INSERT INTO {_area_table(table)} (code, name, geom) VALUES (:code, :name, {GEOM_FROM_WKB}) "
+        "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom"
+    )
+
+
+#: a local authority first seen in a ward file, with a placeholder geometry (its wards' union, ``:wkb``)
+INSERT_LOCAL_AUTHORITY_SQL = text(f"INSERT INTO local_authority (code, name, geom) VALUES (:c, :n, {GEOM_FROM_WKB})")
+#: every local authority's boundary is the union of its wards
+LOCAL_AUTHORITIES_FROM_WARDS_SQL = text(
+    "UPDATE local_authority la SET geom = sub.geom FROM ("
+    " SELECT lad_code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom"
+    " FROM ward GROUP BY lad_code) sub WHERE sub.lad_code = la.code"
+)
+#: each ward's constituency is the one holding most of its area
+WARD_CONSTITUENCIES_SQL = text(
+    "UPDATE ward w SET constituency_code = (SELECT c.code FROM constituency c "
+    " WHERE ST_Intersects(c.geom, w.geom) "
+    " ORDER BY ST_Area(ST_Intersection(c.geom, w.geom)) DESC LIMIT 1)"
+)
+#: an LSOA loaded before its local authority takes the authority of the ward holding its representative point
+LSOA_LOCAL_AUTHORITIES_SQL = text(
+    "UPDATE lsoa l SET lad_code = w.lad_code FROM ward w "
+    "WHERE l.lad_code IS NULL AND ST_Covers(w.geom, ST_PointOnSurface(l.geom))"
+)
+#: LSOAs belong to the ward and constituency that contain their representative point (they do not nest)
+ASSIGN_LSOA_AREAS_SQL = text(
+    """
+    UPDATE lsoa l SET
+      ward_code = (SELECT w.code FROM ward w
+                   WHERE ST_Covers(w.geom, ST_PointOnSurface(l.geom))
+                   ORDER BY w.code LIMIT 1),
+      constituency_code = COALESCE(
+          (SELECT c.code FROM constituency c
+           WHERE ST_Covers(c.geom, ST_PointOnSurface(l.geom)) ORDER BY c.code LIMIT 1),
+          (SELECT c.code FROM constituency c
+           ORDER BY c.geom <-> ST_PointOnSurface(l.geom) LIMIT 1))
+    """
+)
+#: every place is given its areas again by the location trigger (after boundaries change)
+REASSIGN_LOCATIONS_SQL = text("UPDATE location SET geom = geom WHERE geom IS NOT NULL")
+
+
+# --------------------------------------------------------------------------- loading postcodes (loaders.postcodes)
+
+#: staged postcodes (lon/lat already transformed to 4326) upserted; returns (created, updated)
+UPSERT_POSTCODES_SQL = text(f"""
+    WITH incoming AS (
+      SELECT postcode, ST_SetSRID(ST_MakePoint(lon, lat), {SRID_WGS84}) AS geom, quality,
+             NULLIF(lad, '') AS lad, NULLIF(ward, '') AS ward, NULLIF(lsoa, '') AS lsoa, source
+      FROM postcode_stage),
+    changed AS (
+      SELECT i.* FROM incoming i LEFT JOIN postcode p USING (postcode)
+      WHERE p.postcode IS NULL OR NOT ST_Equals(p.geom, i.geom)
+         OR p.lad_code IS DISTINCT FROM i.lad OR p.ward_code IS DISTINCT FROM i.ward
+         OR p.lsoa_code IS DISTINCT FROM COALESCE(i.lsoa, p.lsoa_code)
+         OR p.positional_quality IS DISTINCT FROM i.quality),
+    upserted AS (
+      INSERT INTO postcode (postcode, geom, positional_quality, lad_code, ward_code, lsoa_code, source)
+      SELECT postcode, geom, quality, lad, ward, lsoa, source FROM changed
+      ON CONFLICT (postcode) DO UPDATE SET geom = EXCLUDED.geom,
+         positional_quality = EXCLUDED.positional_quality, lad_code = EXCLUDED.lad_code,
+         ward_code = EXCLUDED.ward_code, lsoa_code = COALESCE(EXCLUDED.lsoa_code, postcode.lsoa_code),
+         source = EXCLUDED.source
+      RETURNING (xmax = 0) AS inserted)
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
+""")
+#: postcodes without an LSOA code get the LSOA that covers them
+POSTCODE_LSOAS_SQL = text(
+    "UPDATE postcode p SET lsoa_code = l.code FROM lsoa l WHERE p.lsoa_code IS NULL AND ST_Covers(l.geom, p.geom)"
+)
+#: each LSOA's population-weighted point: the mean of its postcode centroids (else a point inside it)
+LSOA_POP_POINTS_SQL = text(
+    f"""
+    UPDATE lsoa l SET pop_point = COALESCE(
+        (SELECT ST_SetSRID(ST_MakePoint(avg(ST_X(p.geom)), avg(ST_Y(p.geom))), {SRID_WGS84})
+         FROM postcode p WHERE ST_Covers(l.geom, p.geom) HAVING count(*) > 0),
+        ST_PointOnSurface(l.geom))
+    """
+)
 
 
 # --------------------------------------------------------------------------- custom area sets

@@ -21,7 +21,12 @@ from folium import plugins
 from markupsafe import escape
 from sqlalchemy import select
 
-from .web import ATTRIBUTION
+#: Attribution shown on every map and on the data page (kept from each SOURCES.md).
+ATTRIBUTION = (
+    "Boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2024."
+)
+
 
 LOCAL_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
 LOCAL_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css"), ("assetmap_map_css", "/static/css/map.css")]

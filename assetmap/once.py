@@ -41,7 +41,7 @@ from flask_login import current_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from .db import session
+from .db import session, transaction
 from .errors import AppError, Conflict
 from .models import SubmissionReceipt
 
@@ -198,35 +198,32 @@ def once(kind: str, token, fallback: str, body=None, api: bool = False, recall: 
         raise Repeated(kind, str(seen[0]))
     key = _key(kind, checked_token(token, api))
     digest = body_hash(body) if body is not None else None
-    forget_expired()
-    won = session.execute(
-        insert(SubmissionReceipt)
-        .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
-        .on_conflict_do_nothing(index_elements=["key_hash"])
-        .returning(SubmissionReceipt.key_hash)
-    ).first()
-    if won is None:
-        row = session.execute(
-            select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash).where(SubmissionReceipt.key_hash == key)
+    with transaction():  # the claim commits with what the block records, or rolls back with it
+        forget_expired()
+        won = session.execute(
+            insert(SubmissionReceipt)
+            .values(key_hash=key, kind=kind, redirect_to=fallback, body_hash=digest)
+            .on_conflict_do_nothing(index_elements=["key_hash"])
+            .returning(SubmissionReceipt.key_hash)
         ).first()
-        session.rollback()
-        if row is not None and digest is not None and row.body_hash != digest:
-            raise KeyReused(
-                f"This {HEADER} was already used with a different request body. Send a new key for a new request.",
-                field=HEADER,
-            )
-        raise Repeated(kind, row.redirect_to if row is not None else fallback)
-    claim = Claim(fallback)
-    try:
+        if won is None:
+            row = session.execute(
+                select(SubmissionReceipt.redirect_to, SubmissionReceipt.body_hash).where(
+                    SubmissionReceipt.key_hash == key
+                )
+            ).first()
+            if row is not None and digest is not None and row.body_hash != digest:
+                raise KeyReused(
+                    f"This {HEADER} was already used with a different request body. Send a new key for a new request.",
+                    field=HEADER,
+                )
+            raise Repeated(kind, row.redirect_to if row is not None else fallback)
+        claim = Claim(fallback)
         yield claim
-    except BaseException:
-        session.rollback()
-        raise
-    if claim.url != fallback:
-        session.execute(
-            update(SubmissionReceipt).where(SubmissionReceipt.key_hash == key).values(redirect_to=claim.url[:500])
-        )
-    session.commit()
+        if claim.url != fallback:
+            session.execute(
+                update(SubmissionReceipt).where(SubmissionReceipt.key_hash == key).values(redirect_to=claim.url[:500])
+            )
     if fingerprint is not None:
         _remember(fingerprint, claim.url)
 

@@ -1,4 +1,4 @@
-"""Operations: backup and restore with pg_dump/pg_restore (custom format)."""
+"""Operations: the database's health, and backup and restore with pg_dump/pg_restore (custom format)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from .db import transaction
 from .errors import AppError, ValidationError
+
+
+def database_versions() -> tuple[str, str]:
+    """(PostgreSQL, PostGIS) versions of the database in use, which proves it answers; raises if it does not."""
+    with transaction(dry_run=True) as session:  # reads only; a failure leaves the session clean
+        version, postgis = session.execute(text("SELECT version(), postgis_full_version()")).one()
+    return version.split(",")[0], postgis.split('"')[1] if '"' in postgis else postgis.split()[1]
 
 
 def libpq_args(url: str) -> tuple[list[str], dict]:

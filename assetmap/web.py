@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from . import vocabulary
-from .db import session
+from .maps import ATTRIBUTION, context_layers
 
 bp = Blueprint("web", __name__)
 
-#: Attribution shown on every map and on the data page (kept from each SOURCES.md).
-ATTRIBUTION = (
-    "Boundaries: Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-    "Contains OS data © Crown copyright and database right 2024."
-)
 POSTCODE_ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right 2023. Contains Royal Mail data © Royal Mail "
     "copyright and database right 2023. Contains National Statistics data © Crown copyright and database "
@@ -55,17 +49,22 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+def error_map(errors) -> dict[str, str]:
+    """{field id: first message}, for marking each input of a form shown again with its errors."""
+    return {k: m for k, m in reversed(list(errors)) if k}
+
+
 NAV = [
     # (endpoint, text, roles that see it; None = everyone)
     ("practitioners.search", "Find local assets", None),
     ("upkeep.suggest", "Suggest an asset", None),
     ("upkeep.review_queue", "Review queue", ("coordinator", "admin")),
     ("coverage.coverage", "Coverage", ("commissioner", "admin", "coordinator")),
-    ("upkeep.admin_users", "Users", ("admin",)),
+    ("accounts.admin_users", "Users", ("admin",)),
     ("upkeep.admin_terms", "Terms", ("admin",)),
     ("embed.admin_sites", "Embedding", ("admin",)),
     ("mail.outbox_list", "Outbox", ("admin",)),  # outside production only
-    ("upkeep.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
+    ("accounts.account", "Your account", ("coordinator", "admin", "practitioner", "commissioner")),
 ]
 
 
@@ -98,13 +97,12 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
+    from .ops import database_versions
+
     try:
-        row = session.execute(text("SELECT version(), postgis_full_version()")).one()
+        pg, postgis = database_versions()
     except Exception as exc:  # any failure to reach the database is "unhealthy", never a 500
-        session.rollback()
         return jsonify(status="unavailable", error=type(exc).__name__), 503
-    pg = row[0].split(",")[0]
-    postgis = row[1].split('"')[1] if '"' in row[1] else row[1].split()[1]
     return jsonify(status="ok", database=pg, postgis=postgis)
 
 
@@ -117,8 +115,6 @@ def favicon():
 @bp.get("/maps/context.json")
 def map_context():
     """Ward outlines and names and council boundaries: the base map drawn when tiles cannot load."""
-    from .maps import context_layers
-
     resp = jsonify(context_layers())
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp

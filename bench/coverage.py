@@ -85,8 +85,7 @@ def load_assets(app, n: int, seed: int = 20261121) -> None:
     from sqlalchemy import func, insert, select
 
     from assetmap import taxonomy
-    from assetmap.db import session
-    from assetmap.loaders import transaction
+    from assetmap.db import session, transaction
     from assetmap.models import Attribute, Location, Postcode, Service, ServiceArea, ServiceAtLocation, Ward
 
     with app.app_context():
@@ -419,7 +418,7 @@ def measure_snapshot(app) -> None:
 def page_size(app, category: str) -> None:
     from sqlalchemy import select
 
-    from assetmap.accounts.service import create_user
+    from assetmap.accounts.store import create_user
     from assetmap.db import session
     from assetmap.models import User
 

@@ -382,7 +382,7 @@ def bare_sql(app, bodies: list[dict]):
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
-    from assetmap.practitioners.query import Origin, search_statement
+    from assetmap.practitioners.queries import Origin, search_statement
 
     engine = session.get_bind()
     compiled = {}
@@ -495,7 +495,7 @@ def explain(app, body: dict, label: str) -> list[str]:
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
-    from assetmap.practitioners.query import Origin, search_statement
+    from assetmap.practitioners.queries import Origin, search_statement
 
     with app.test_request_context():
         (_pc, point), filters, page, per_page = parse_request(body)
@@ -519,7 +519,7 @@ def explain_text(app, q: str) -> None:
 
     from assetmap.db import session
     from assetmap.models import Service
-    from assetmap.practitioners.query import text_filter, words_of
+    from assetmap.practitioners.queries import text_filter, words_of
 
     with app.app_context():
         stmt = select(Service.id).where(text_filter(words_of(q)))

@@ -54,9 +54,8 @@ def database_url() -> str:
 def ensure_account(app) -> None:
     from sqlalchemy import select
 
-    from assetmap.accounts.service import create_user
-    from assetmap.db import session
-    from assetmap.loaders import transaction
+    from assetmap.accounts.store import create_user
+    from assetmap.db import session, transaction
     from assetmap.models import User
 
     with app.app_context():

@@ -78,9 +78,9 @@ def reset_database(url: str) -> None:
 
 
 def load_reference_data(app) -> None:
-    from assetmap.db import session
+    from assetmap.db import session, transaction
     from assetmap.geo import LSOA_POP_POINTS_SQL
-    from assetmap.loaders import find_files, transaction
+    from assetmap.loaders import find_files
     from assetmap.loaders.boundaries import load_boundaries
     from assetmap.loaders.deprivation import load_deprivation
     from assetmap.loaders.population import load_population

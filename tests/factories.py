@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import uuid
 
-from assetmap.accounts.service import create_user
+from assetmap.accounts.store import create_user
 from assetmap.db import session
 from assetmap.directory.records import parse_record
 from assetmap.directory.store import create_asset, known_wards, vocabulary

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from assetmap.accounts.service import issue_token
+from assetmap.accounts.store import issue_token
 from assetmap.db import session
 from tests.factories import BIRMINGHAM_LONLAT, login, make_asset, make_user
 

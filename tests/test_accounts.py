@@ -305,7 +305,7 @@ def test_account_page_issues_a_token_once_and_revokes_it(client, db):
 
 def test_you_cannot_revoke_someone_elses_token(client, db):
     owner = make_user("coordinator", wards=[LADYWOOD])
-    from assetmap.accounts.service import issue_token
+    from assetmap.accounts.store import issue_token
 
     issue_token(owner, "theirs")
     session.commit()

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from assetmap.accounts.service import issue_token, revoke_token
+from assetmap.accounts.store import issue_token, revoke_token
 from assetmap.db import session
 from assetmap.models import ApiToken, AssetChange, Service
 from tests.factories import YORK_POSTCODE
@@ -245,3 +245,29 @@ def test_bearer_requests_need_no_csrf_token_but_session_requests_do(csrf_app, co
     token = _csrf_token(client.get("/account").get_data(as_text=True))  # the session's new token
     resp = client.post("/api/assets", json={**NEW_ASSET, "name": "Via cookie"}, headers={"X-CSRFToken": token})
     assert resp.status_code == 201
+
+
+def test_a_token_s_last_use_is_saved_by_read_only_requests_at_most_once_a_minute(client, coordinator):
+    import datetime as dt
+
+    token = issue_token(coordinator, "read only")
+    asset = make_asset(name="Read by a token", steward_id=coordinator.id)
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    row_id = session.execute(select(ApiToken.id).where(ApiToken.name == "read only")).scalar_one()
+    assert fresh(ApiToken, row_id).last_used_at is None
+
+    assert client.get(f"/api/assets/{asset.id}", headers=headers).status_code == 200  # reads, writes nothing else
+    used = fresh(ApiToken, row_id).last_used_at
+    assert used is not None and abs(dt.datetime.now(dt.UTC) - used) < dt.timedelta(minutes=1)
+
+    assert client.get(f"/api/assets/{asset.id}", headers=headers).status_code == 200
+    assert fresh(ApiToken, row_id).last_used_at == used  # within the minute: not written again
+
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    session.execute(ApiToken.__table__.update().where(ApiToken.id == row_id).values(last_used_at=long_ago))
+    session.commit()
+    refused = client.get("/api/assets/00000000-0000-0000-0000-000000000000", headers=headers)
+    assert refused.status_code == 404 and fresh(ApiToken, row_id).last_used_at == long_ago  # a refusal writes nothing
+    assert client.get(f"/api/assets/{asset.id}", headers=headers).status_code == 200
+    assert fresh(ApiToken, row_id).last_used_at > long_ago

@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 from sqlalchemy import select, update
 
-from assetmap.accounts.service import issue_token
+from assetmap.accounts.store import issue_token
 from assetmap.db import session
 from assetmap.directory import read
 from assetmap.models import Constituency, Location, Lsoa, Postcode, Ward
-from assetmap.practitioners import query, views
+from assetmap.practitioners import queries, views
 from assetmap.practitioners.params import DISTANCE_MILES
 from tests.factories import login, make_asset, make_user
 
@@ -77,7 +77,7 @@ def _commit(service):
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    for module in (read, query, views):
+    for module in (read, queries, views):
         monkeypatch.setattr(module, "now_london", lambda: FROZEN)
 
 

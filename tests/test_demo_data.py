@@ -6,7 +6,10 @@ from sqlalchemy import text
 
 from assetmap.config import PROJECT_ROOT
 from assetmap.db import session
-from assetmap.loaders.assets import apply_plan, library_rows, load_libraries, plan_rows, read_template_csv
+from assetmap.directory.imports.apply import apply_plan
+from assetmap.directory.imports.plan import plan_rows
+from assetmap.directory.imports.read import read_template_csv
+from assetmap.loaders.libraries import library_rows, load_libraries
 
 DATA = PROJECT_ROOT / "data"
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assetmap.embed.sites import parse_origin
+from assetmap.embed.usecases import parse_origin
 from assetmap.errors import ValidationError
 from assetmap.models import EmbedSite
 from tests.factories import BIRMINGHAM_POSTCODE, login

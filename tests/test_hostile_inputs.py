@@ -505,7 +505,7 @@ def own_app(app):
 @pytest.fixture
 def outsider_api(own_app, world):
     """A York coordinator's API client: the world's Birmingham asset is not theirs to change."""
-    from assetmap.accounts.service import issue_token
+    from assetmap.accounts.store import issue_token
     from tests.upkeep_helpers import ACOMB
     from tests.upkeep_helpers import make_user as committed_user
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assetmap.accounts.service import issue_token
+from assetmap.accounts.store import issue_token
 from assetmap.db import session
 from assetmap.directory.records import TEMPLATE_FIELDS
 from assetmap.practitioners.params import API_KEYS

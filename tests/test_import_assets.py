@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from assetmap.db import session
+from assetmap.directory.imports.read import read_import
 from assetmap.directory.records import TEMPLATE_FIELDS
 from assetmap.errors import TooLarge, ValidationError
-from assetmap.loaders.assets import read_import
 from assetmap.models import Service
-from assetmap.upkeep import transfer
 from assetmap.upkeep.cli import export_assets_cmd, import_assets_cmd
+from assetmap.upkeep.usecases import imports
 from tests.factories import login
 from tests.upkeep_helpers import ACOMB, LADYWOOD, actor, make_asset, make_user
 
@@ -72,7 +72,7 @@ def test_dry_run_reports_creates_updates_unchanged_and_every_error_with_row_and_
         {**ROW, "source_id": "imp-bad", "name": "", "categories": "nonsense", "postcode": "B1 1BA"},
         {**ROW, "source_id": "imp-1", "name": "Duplicate id"},
     ]
-    plan, read = transfer.plan_import(admin, "assets.csv", csv_bytes(rows))
+    plan, read = imports.plan_import(admin, "assets.csv", csv_bytes(rows))
     assert [n for n, _ in plan.create] == [2]
     assert [(n, changes.keys() >= {"name"}) for n, _, _, changes in plan.update] == [(3, True)]
     errors = {(e.row, e.field) for e in plan.errors}
@@ -83,12 +83,12 @@ def test_dry_run_reports_creates_updates_unchanged_and_every_error_with_row_and_
 def test_apply_is_all_or_nothing_when_a_row_is_invalid(admin):
     bad = csv_bytes([ROW, {**ROW, "source_id": "imp-2", "postcode": "NOT A POSTCODE"}])
     with pytest.raises(ValidationError):
-        transfer.apply_import(admin, "assets.csv", bad)
+        imports.apply_import(admin, "assets.csv", bad)
     assert count() == 0
 
 
 def test_apply_rolls_back_every_row_when_a_write_fails_midway(admin, monkeypatch):
-    from assetmap.loaders import assets as loader
+    from assetmap.directory.imports import apply as loader
 
     real, calls = loader.create_asset, []
 
@@ -100,7 +100,7 @@ def test_apply_rolls_back_every_row_when_a_write_fails_midway(admin, monkeypatch
 
     monkeypatch.setattr(loader, "create_asset", failing)
     with pytest.raises(RuntimeError):
-        transfer.apply_import(admin, "a.csv", csv_bytes([ROW, {**ROW, "source_id": "imp-2", "name": "Second"}]))
+        imports.apply_import(admin, "a.csv", csv_bytes([ROW, {**ROW, "source_id": "imp-2", "name": "Second"}]))
     assert count() == 0
 
 
@@ -120,12 +120,12 @@ def test_re_importing_the_same_file_changes_nothing(admin):
             },
         ]
     )
-    first = transfer.apply_import(admin, "a.csv", data)
+    first = imports.apply_import(admin, "a.csv", data)
     assert len(first.create) == 2
     versions = dict(session.execute(select(Service.source_id, Service.version).where(Service.source == "import")).all())
-    again, _ = transfer.plan_import(admin, "a.csv", data)
+    again, _ = imports.plan_import(admin, "a.csv", data)
     assert len(again.unchanged) == 2 and not again.create and not again.update and again.ok
-    transfer.apply_import(admin, "a.csv", data)
+    imports.apply_import(admin, "a.csv", data)
     assert (
         dict(session.execute(select(Service.source_id, Service.version).where(Service.source == "import")).all())
         == versions
@@ -133,8 +133,8 @@ def test_re_importing_the_same_file_changes_nothing(admin):
 
 
 def test_a_changed_row_updates_the_asset_and_records_an_import_change(admin):
-    transfer.apply_import(admin, "a.csv", csv_bytes([ROW]))
-    plan = transfer.apply_import(admin, "a.csv", csv_bytes([{**ROW, "cost_amount": "2.50"}]))
+    imports.apply_import(admin, "a.csv", csv_bytes([ROW]))
+    plan = imports.apply_import(admin, "a.csv", csv_bytes([{**ROW, "cost_amount": "2.50"}]))
     assert len(plan.update) == 1
     service = session.execute(select(Service).where(Service.source_id == "imp-1")).scalar_one()
     from assetmap.directory.store import history
@@ -150,7 +150,7 @@ def test_utf8_with_bom_crlf_and_quoted_newlines(admin):
     data = csv_bytes([{**ROW, "description": "Line one,\r\nline two with “quotes” and café"}], bom=True)
     f = read_import("a.csv", data)
     assert f.encoding == "UTF-8 with byte order mark" and f.numbers == [2]
-    plan, _ = transfer.plan_import(admin, "a.csv", data)
+    plan, _ = imports.plan_import(admin, "a.csv", data)
     assert plan.ok
     assert plan.create[0][1].description == "Line one,\r\nline two with “quotes” and café"
 
@@ -159,7 +159,7 @@ def test_windows_1252_is_read_and_reported(admin):
     data = csv_bytes([{**ROW, "name": "Café Club", "cost_description": "£2 – tea included"}], encoding="cp1252")
     f = read_import("a.csv", data)
     assert f.encoding == "Windows-1252"
-    plan, _ = transfer.plan_import(admin, "a.csv", data)
+    plan, _ = imports.plan_import(admin, "a.csv", data)
     rec = plan.create[0][1]
     assert rec.name == "Café Club" and rec.cost_description == "£2 – tea included"
 
@@ -176,7 +176,7 @@ def test_unreadable_bytes_are_refused_clearly(app_ctx):
 def test_utf16_spreadsheet_export_is_read(admin):
     data = csv_bytes([ROW], encoding="utf-16")
     assert read_import("a.csv", data).encoding == "UTF-16"
-    assert transfer.plan_import(admin, "a.csv", data)[0].ok
+    assert imports.plan_import(admin, "a.csv", data)[0].ok
 
 
 def test_csv_without_a_header_row_or_an_empty_file_is_refused(app_ctx):
@@ -188,7 +188,7 @@ def test_csv_without_a_header_row_or_an_empty_file_is_refused(app_ctx):
 
 def test_blank_lines_keep_spreadsheet_row_numbers(admin):
     data = b"source_id,name\r\n\r\nx1,\r\n"
-    plan, _ = transfer.plan_import(admin, "a.csv", data)
+    plan, _ = imports.plan_import(admin, "a.csv", data)
     assert {(e.row, e.field) for e in plan.errors} >= {(3, "name")}
 
 
@@ -219,7 +219,7 @@ def test_geojson_points_are_imported_and_other_geometries_refused(admin):
             },
         ],
     }
-    plan, read = transfer.plan_import(admin, "a.geojson", json.dumps(doc).encode())
+    plan, read = imports.plan_import(admin, "a.geojson", json.dumps(doc).encode())
     assert read.format == "geojson"
     assert [(e.row, e.field) for e in plan.errors] == [(2, "geometry")]
     assert [n for n, _ in plan.create] == [1, 3]
@@ -266,7 +266,7 @@ ORUK_SERVICE = {
 
 
 def test_open_referral_uk_json_maps_onto_the_template(admin):
-    plan, read = transfer.plan_import(admin, "oruk.json", json.dumps({"contents": [ORUK_SERVICE]}).encode())
+    plan, read = imports.plan_import(admin, "oruk.json", json.dumps({"contents": [ORUK_SERVICE]}).encode())
     assert read.format == "oruk" and plan.ok, plan.errors
     rec = plan.create[0][1]
     assert rec.source_id == "oruk-svc-1" and rec.organisation == "Ladywood Wellbeing"
@@ -314,10 +314,10 @@ def test_an_oruk_upload_maps_services_as_a_feed_import_does(admin):
     assert any("not-ours" in note for note in read.notes)
 
     before = session.scalar(select(func.count()).select_from(Service))
-    plan, _ = transfer.plan_import(admin, "feed.json", body)
+    plan, _ = imports.plan_import(admin, "feed.json", body)
     assert not plan.ok and [e.row for e in plan.errors] == [3]
     with pytest.raises(ValidationError, match="nothing was imported"):
-        transfer.apply_import(admin, "feed.json", body)
+        imports.apply_import(admin, "feed.json", body)
     assert session.scalar(select(func.count()).select_from(Service)) == before
 
 
@@ -346,7 +346,7 @@ def test_rows_outside_the_importers_wards_are_refused_by_scope(coordinator, capl
         {**ROW, "source_id": "york", "postcode": "YO1 7HH"},
         {**ROW, "source_id": "area", "postcode": "", "modes": "phone", "service_area_wards": ACOMB},
     ]
-    plan, _ = transfer.plan_import(coordinator, "a.csv", csv_bytes(rows))
+    plan, _ = imports.plan_import(coordinator, "a.csv", csv_bytes(rows))
     assert [(e.row, e.field) for e in plan.errors] == [(3, "postcode"), (4, "service_area_wards")]
     assert [n for n, _ in plan.create] == [2]
     assert any(r.getMessage() == "denied" and r.action == "import" and r.rows == 2 for r in caplog.records)
@@ -354,12 +354,12 @@ def test_rows_outside_the_importers_wards_are_refused_by_scope(coordinator, capl
 
 def test_a_coordinator_cannot_update_another_areas_asset_through_an_import(coordinator):
     make_asset(source="import", source_id="their-york-asset", postcode="YO1 7HH", lon=None, lat=None)
-    plan, _ = transfer.plan_import(coordinator, "a.csv", csv_bytes([{**ROW, "source_id": "their-york-asset"}]))
+    plan, _ = imports.plan_import(coordinator, "a.csv", csv_bytes([{**ROW, "source_id": "their-york-asset"}]))
     assert [(e.row, e.field) for e in plan.errors] == [(2, "source_id")]
 
 
 def test_imported_assets_get_the_importing_coordinator_as_steward(coordinator):
-    transfer.apply_import(coordinator, "a.csv", csv_bytes([ROW]))
+    imports.apply_import(coordinator, "a.csv", csv_bytes([ROW]))
     assert (
         session.execute(select(Service.steward_id).where(Service.source_id == "imp-1")).scalar_one() == coordinator.id
     )
@@ -427,7 +427,7 @@ def test_the_downloadable_template_is_a_valid_import(client, admin):
     data = resp.get_data()
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert header == TEMPLATE_FIELDS
-    plan, read = transfer.plan_import(admin, "template.csv", data)
+    plan, read = imports.plan_import(admin, "template.csv", data)
     assert plan.ok and len(plan.create) == 1 and read.encoding == "UTF-8 with byte order mark"
 
 
@@ -521,14 +521,14 @@ def test_re_importing_real_demo_rows_including_placeless_ones_changes_nothing(ad
     rows = placeless[:10] + [r for r in demo if r["lat"]][:30]
     assert len(placeless) >= 5
     data = csv_bytes([{**r, "source_id": "re-" + r["source_id"]} for r in rows])
-    transfer.apply_import(admin, "demo.csv", data)
-    plan, read = transfer.plan_import(admin, "demo.csv", data)
+    imports.apply_import(admin, "demo.csv", data)
+    plan, read = imports.plan_import(admin, "demo.csv", data)
     assert len(plan.unchanged) == len(rows) and not plan.update and not plan.create
     assert any("no fixed place list accessibility" in note for note in read.notes)
 
 
 def test_too_many_rows_are_refused(app_ctx, monkeypatch):
-    from assetmap.loaders import assets as loader
+    from assetmap.directory.imports import read as loader
 
     monkeypatch.setattr(loader, "MAX_IMPORT_ROWS", 3)
     with pytest.raises(ValidationError, match="more than 3 rows"):

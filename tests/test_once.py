@@ -362,7 +362,7 @@ def test_adding_a_term_twice_adds_one(client, db):
 
 
 def api_headers(client, user, key=None) -> dict:
-    from assetmap.accounts.service import issue_token
+    from assetmap.accounts.store import issue_token
 
     token = issue_token(user, "test")
     session.commit()

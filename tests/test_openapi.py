@@ -18,7 +18,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from assetmap.accounts.service import issue_token
+from assetmap.accounts.store import issue_token
 from assetmap.config import PROJECT_ROOT
 from assetmap.opendata import schemas
 from assetmap.opendata.openapi import document

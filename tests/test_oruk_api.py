@@ -8,14 +8,16 @@ import uuid
 import pytest
 from sqlalchemy import event, update
 
+from assetmap import taxonomy
+from assetmap.directory.records import ILLUSTRATIVE_ALERT
 from assetmap.models import Organisation, Service, Taxonomy, TaxonomyTerm
 from assetmap.opendata import oruk
 from tests.factories import YORK_POSTCODE, make_asset
 from tests.oruk_helpers import assert_valid, assert_valid_service
 
-CATEGORY_TAXONOMY = oruk.stable_id("category")
-SOCIAL = oruk.stable_id("category", "social-groups")
-PHONE_MODE = oruk.stable_id("mode", "phone")
+CATEGORY_TAXONOMY = taxonomy.stable_id("category")
+SOCIAL = taxonomy.stable_id("category", "social-groups")
+PHONE_MODE = taxonomy.stable_id("mode", "phone")
 
 
 def get_ok(client, url, schema):
@@ -214,7 +216,7 @@ def test_service_without_a_place_publishes_its_ward_service_area(client, directo
 
 def test_illustrative_listing_says_so_in_its_alert(client, directory):
     body = get_ok(client, f"/oruk/services/{directory['demo'].id}", "service")
-    assert body["alert"] == oruk.ILLUSTRATIVE_ALERT
+    assert body["alert"] == ILLUSTRATIVE_ALERT
     assert "alert" not in get_ok(client, f"/oruk/services/{directory['choir'].id}", "service")
 
 
@@ -262,7 +264,7 @@ def test_taxonomy_term_and_taxonomy_filters(client, directory):
         "York Lunch Club",
     ]
     assert names_of(client, f"/oruk/services?taxonomy_term_id={PHONE_MODE}") == ["Telephone Befriending"]
-    online = oruk.stable_id("mode", "online")
+    online = taxonomy.stable_id("mode", "online")
     assert names_of(client, f"/oruk/services?taxonomy_term_id={online}") == ["Ladywood Walking Group"]
     assert len(names_of(client, f"/oruk/services?taxonomy_id={CATEGORY_TAXONOMY}")) == 5
     assert names_of(client, f"/oruk/services?taxonomy_id={uuid.uuid4()}") == []
@@ -356,12 +358,12 @@ def test_taxonomies_publish_our_vocabularies_with_the_seeded_stable_ids(client, 
     body = get_ok(client, "/oruk/taxonomies", "taxonomy_list")
     by_uri = {t["uri"]: t for t in body["contents"]}
     assert set(by_uri) == {
-        f"{oruk.TAXONOMY_BASE}/{c}" for c in ("category", "audience", "capability", "asset_type", "mode")
+        f"{taxonomy.TAXONOMY_BASE}/{c}" for c in ("category", "audience", "capability", "asset_type", "mode")
     }
     for tax in db.query(Taxonomy):
-        assert by_uri[tax.uri]["id"] == str(tax.id) == str(oruk.stable_id(tax.code))
+        assert by_uri[tax.uri]["id"] == str(tax.id) == str(taxonomy.stable_id(tax.code))
     for term in db.query(TaxonomyTerm):
-        assert str(term.id) == str(oruk.stable_id(term.taxonomy.code, term.code))
+        assert str(term.id) == str(taxonomy.stable_id(term.taxonomy.code, term.code))
     category = get_ok(client, f"/oruk/taxonomies/{CATEGORY_TAXONOMY}", "taxonomy")
     assert len(category["taxonomy_terms"]) == 20
     assert category["taxonomy_terms"][0]["code"] == "social-groups"

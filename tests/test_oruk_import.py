@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from assetmap.db import session
+from assetmap.directory.imports.feed import FeedError, base_url, fetch, read_file
+from assetmap.directory.imports.usecases import import_feed
 from assetmap.directory.store import service_snapshot
 from assetmap.models import AssetChange, Location, Service, ServiceAtLocation
 from assetmap.opendata.cli import oruk as oruk_command
-from assetmap.opendata.feed import FeedError, base_url, fetch, read_file
-from assetmap.opendata.importer import import_feed
 from tests.factories import YORK_POSTCODE, make_asset
 from tests.oruk_helpers import (
     FIXTURES,
@@ -45,7 +45,9 @@ def feed():
 
 
 def test_dry_run_reports_every_outcome_and_writes_nothing(app_ctx, db, feed):
-    report = import_feed(feed.url)
+    from assetmap.opendata.schemas import validator
+
+    report = import_feed(feed.url, conformance=validator("service"))
     assert report.source.startswith("oruk:127.0.0.1:") and not report.applied
     assert report.services_read == 6
     assert sorted(report.created) == [
@@ -68,6 +70,7 @@ def test_dry_run_reports_every_outcome_and_writes_nothing(app_ctx, db, feed):
     assert "5 would be created" in text and "skipped Old Drop-in" in text and "information-and-advice" in text
     assert "email left out" in text
     assert "not valid ORUK 3.0 at email: 'not-an-email' is not a 'email'" in text  # checked against the schema
+    assert not any("not valid ORUK" in note for _, note in import_feed(feed.url).notes)  # only when asked to
 
 
 def test_feed_pages_are_all_read_then_each_full_record(app_ctx, db, feed):
@@ -183,7 +186,7 @@ def test_a_record_that_cannot_be_fetched_is_skipped_with_the_reason(app_ctx, db)
 
 
 def test_apply_is_all_or_nothing(app, db, feed, monkeypatch, runner):
-    import assetmap.loaders.assets as loader
+    import assetmap.directory.imports.apply as loader
 
     real, calls = loader.create_asset, []
 

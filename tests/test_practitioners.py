@@ -153,9 +153,9 @@ def test_map_features_are_limited_to_the_view_and_never_confidential(client, db)
 
 
 def test_map_features_cap_is_reported(client, db, monkeypatch):
-    from assetmap.practitioners import query
+    from assetmap.practitioners import queries
 
-    monkeypatch.setattr(query, "MAP_FEATURE_LIMIT", 2)
+    monkeypatch.setattr(queries, "MAP_FEATURE_LIMIT", 2)
     for i in range(3):
         make_asset(name=f"Thing {i}", **offset(100 * (i + 1)))
     loc = results_url(client)
@@ -531,7 +531,7 @@ def test_the_public_cannot_record_unmet_need(client, db):
 def test_nothing_suitable_keeps_every_term_searched_for(db, app_ctx):
     from assetmap.practitioners import usecases
     from assetmap.practitioners.params import Filters
-    from assetmap.practitioners.query import Origin
+    from assetmap.practitioners.queries import Origin
 
     row = usecases.record_unmet_need(
         Filters(category=("carers-support", "befriending"), audience=("older-people",)),

@@ -170,7 +170,7 @@ def test_a_first_answer_needs_no_confirmation(practitioner, reference):
 
 def test_the_areas_kept_are_those_of_the_search_point(practitioner):
     from assetmap import postcodes
-    from assetmap.practitioners.query import areas_at
+    from assetmap.geo import areas_at
 
     a = make_asset(name="York club")
     sid = search(practitioner, YORK_POSTCODE)

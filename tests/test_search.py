@@ -303,7 +303,7 @@ def test_constituency_view_uses_the_wards_constituency_never_the_points(db, app_
     """Soho & Jewellery Quarter is in Birmingham Ladywood constituency, but part of it lies in Perry Barr's."""
     from assetmap.accounts.auth import SessionUser
     from assetmap.practitioners.params import Filters
-    from assetmap.practitioners.query import Origin, search
+    from assetmap.practitioners.queries import Origin, search
 
     refuge = _make_asset(name="Refuge", visibility="confidential", lon=-1.931123, lat=52.499855)
     db.flush()
@@ -320,7 +320,7 @@ def test_constituency_view_uses_the_wards_constituency_never_the_points(db, app_
 
 def test_a_search_point_in_a_sliver_takes_the_ward_its_places_would(client, db, toy):  # noqa: F811
     """Just outside every ward polygon but within 150 m of one: the location trigger's rule, for both."""
-    from assetmap.practitioners.query import areas_at
+    from assetmap.geo import areas_at
     from tests.test_coverage import CON, L1, W1
 
     sliver = {"lon": -5.09, "lat": 50.3305}  # about 55 m north of Alpha's edge
@@ -455,7 +455,7 @@ def test_the_search_response_is_never_cached(client, db):
 
 
 def test_ward_lookup_of_the_fixture_postcode(db, app_ctx):
-    from assetmap.practitioners.query import areas_at
+    from assetmap.geo import areas_at
 
     ward, lsoa, con = areas_at(LON, LAT)
     assert ward == "E05011151" and con == "E14001096"

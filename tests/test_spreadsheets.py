@@ -16,12 +16,13 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from assetmap.db import session
+from assetmap.directory.imports.read import read_import
+from assetmap.directory.imports.xlsx import MAX_UNPACKED_BYTES
 from assetmap.errors import Conflict, ValidationError
-from assetmap.loaders.assets import read_import
-from assetmap.loaders.spreadsheet import MAX_UNPACKED_BYTES
 from assetmap.models import Service, Ward
-from assetmap.upkeep import transfer
+from assetmap.upkeep import queries
 from assetmap.upkeep.cli import export_assets_cmd, import_assets_cmd
+from assetmap.upkeep.usecases import imports
 from tests.factories import login
 from tests.test_import_assets import ROW, count, csv_bytes, upload
 from tests.upkeep_helpers import ACOMB, LADYWOOD, LADYWOOD_CONSTITUENCY, actor, make_asset, make_user
@@ -69,7 +70,7 @@ def test_xlsx_is_read_with_typed_cells_through_the_same_dry_run(admin):
         {**ROW, "source_id": "imp-2", "name": "Second club", "cost_amount": 3},
     ]
     data = xlsx_bytes(rows, sheet_first=[["Read me first"], ["This sheet has no name column"]])
-    plan, read = transfer.plan_import(admin, "assets.xlsx", data)
+    plan, read = imports.plan_import(admin, "assets.xlsx", data)
     assert (read.format, read.encoding, read.numbers) == ("xlsx", "Excel workbook", [2, 3])
     assert "Read the sheet ‘Assets’." in read.notes
     assert plan.ok and len(plan.create) == 2
@@ -153,7 +154,7 @@ def test_ward_and_constituency_columns_take_codes_or_exact_names(admin):
             "service_area_constituencies": LADYWOOD_CONSTITUENCY,
         },
     ]
-    plan, _ = transfer.plan_import(admin, "areas.csv", csv_bytes(rows))
+    plan, _ = imports.plan_import(admin, "areas.csv", csv_bytes(rows))
     assert plan.ok, plan.errors
     by_id = {rec.source_id: set(rec.service_area_wards) for _, rec in plan.create}
     assert by_id["w1"] == {LADYWOOD, "E05011152"}
@@ -173,7 +174,7 @@ def test_an_unknown_area_name_is_an_error_on_its_row_and_the_row_is_not_imported
             "service_area_wards": "Ladywood;Narnia",
         },
     ]
-    plan, read = transfer.plan_import(admin, "areas.csv", csv_bytes(rows))
+    plan, read = imports.plan_import(admin, "areas.csv", csv_bytes(rows))
     assert [(e.row, e.field) for e in plan.errors] == [(3, "service_area_wards")]
     assert "Unknown ward ‘Narnia’" in plan.errors[0].message and "exact name" in plan.errors[0].message
     assert [rec.source_id for _, rec in plan.create] == ["imp-1"]  # the refused row is not planned
@@ -216,9 +217,9 @@ def test_skipping_the_rows_with_errors_is_an_explicit_choice_after_the_dry_run(c
 
 def test_skipping_is_refused_when_the_errors_are_not_the_ones_shown(admin):
     with pytest.raises(Conflict):
-        transfer.apply_import(admin, "a.csv", csv_bytes(ROWS_WITH_ONE_BAD), skip_rows=[4])
+        imports.apply_import(admin, "a.csv", csv_bytes(ROWS_WITH_ONE_BAD), skip_rows=[4])
     assert count() == 0
-    plan = transfer.apply_import(admin, "a.csv", csv_bytes(ROWS_WITH_ONE_BAD), skip_rows=[3])
+    plan = imports.apply_import(admin, "a.csv", csv_bytes(ROWS_WITH_ONE_BAD), skip_rows=[3])
     assert len(plan.create) == 2 and count() == 2
 
 
@@ -292,18 +293,18 @@ def test_a_coordinator_exports_their_whole_patch_in_one_file(client, db, estate)
     user = make_user("coordinator", wards=[ACOMB], constituencies=[LADYWOOD_CONSTITUENCY])
     login(client, user)
     page = client.get("/export").get_data(as_text=True)
-    assert f'<option value="{transfer.PATCH}"' in page and "Your patch" in page
-    names = {r["name"].value for r in xlsx_rows(export(client, transfer.PATCH, "xlsx"))}
+    assert f'<option value="{queries.PATCH}"' in page and "Your patch" in page
+    names = {r["name"].value for r in xlsx_rows(export(client, queries.PATCH, "xlsx"))}
     assert {"Acomb Club", "Refuge", '=HYPERLINK("http://evil.example","Click")'} <= names
     assert "York Club" not in names and "Edgbaston Walk" not in names
     assert (
-        export(client, transfer.PATCH, "csv")
+        export(client, queries.PATCH, "csv")
         .headers["Content-Disposition"]
         .startswith('attachment; filename="assets-your-patch-')
     )
     client.post("/sign-out")
     login(client, make_user("commissioner"))  # no patch of their own
-    assert client.get(f"/export?area={transfer.PATCH}&format=csv").status_code == 400
+    assert client.get(f"/export?area={queries.PATCH}&format=csv").status_code == 400
 
 
 def test_an_exported_workbook_imports_back_unchanged(admin, tmp_path, runner):
@@ -319,6 +320,6 @@ def test_an_exported_workbook_imports_back_unchanged(admin, tmp_path, runner):
     out = tmp_path / "ladywood.xlsx"
     result = runner.invoke(export_assets_cmd, ["--area", f"ward:{LADYWOOD}", "--format", "xlsx", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    plan, read = transfer.plan_import(admin, "ladywood.xlsx", out.read_bytes(), source="import")
+    plan, read = imports.plan_import(admin, "ladywood.xlsx", out.read_bytes(), source="import")
     assert read.format == "xlsx" and plan.ok
     assert [rec.source_id for _, rec in plan.unchanged] == ["rt-1"] and not plan.update and not plan.create

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text
 
 from assetmap.db import session
 from assetmap.models import Taxonomy, TaxonomyTerm
-from assetmap.opendata.oruk import stable_id
-from assetmap.upkeep.vocab import code_for
+from assetmap.taxonomy import stable_id
+from assetmap.upkeep.usecases.terms import code_for
 from tests.factories import login
 from tests.upkeep_helpers import LADYWOOD, make_asset, make_user
 
@@ -20,9 +20,9 @@ def admin(db, client):
     user = make_user("admin")
     login(client, user)
     yield user
-    from assetmap.practitioners import usecases
+    from assetmap import taxonomy
 
-    usecases.vocabulary(refresh=True)  # forget terms this test added (its transaction is rolled back)
+    taxonomy.term_codes(refresh=True)  # forget terms this test added (its transaction is rolled back)
 
 
 def term(code, taxonomy="category"):

@@ -257,7 +257,7 @@ def test_saving_over_a_newer_version_shows_both_and_saves_nothing(signed_in, db)
     sid = service.id
     stale = edit_data(signed_in, service, name="Mine", description="My description")
     other = make_user("admin")
-    from assetmap.upkeep.assets import edit_asset
+    from assetmap.upkeep.usecases.assets import edit_asset
 
     edit_asset(actor(other), sid, {"name": "Theirs", "cost_description": "Free, donations welcome"}, 1)
     resp = signed_in.post(f"/assets/{sid}/edit", data=stale)
@@ -321,7 +321,7 @@ def test_archive_hides_and_restore_brings_back_with_history(signed_in, db):
 
 def test_archiving_with_a_stale_version_is_a_conflict(signed_in, db):
     sid = make_asset().id
-    from assetmap.upkeep.assets import verify_asset
+    from assetmap.upkeep.usecases.assets import verify_asset
 
     verify_asset(actor(make_user("admin")), sid, "phoned")
     assert signed_in.post(f"/assets/{sid}/archive", data={"version": "1"}).status_code == 409
@@ -364,7 +364,7 @@ def test_history_shows_a_readable_diff_and_restores_a_version(signed_in, db):
 
 def test_restoring_with_a_stale_version_is_a_conflict_and_changes_nothing(signed_in, db):
     sid = make_asset(name="A").id
-    from assetmap.upkeep.assets import edit_asset
+    from assetmap.upkeep.usecases.assets import edit_asset
 
     edit_asset(actor(make_user("admin")), sid, {"name": "B"}, 1)
     assert signed_in.post(f"/assets/{sid}/history/1/restore", data={"version": "1"}).status_code == 409

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from assetmap.accounts.auth import SessionUser
-from assetmap.accounts.service import create_user
+from assetmap.accounts.store import create_user
 from assetmap.db import session
 from assetmap.directory import access, store
 from assetmap.directory.records import parse_record
@@ -29,7 +29,7 @@ def test_a_save_waits_for_the_row_lock_and_then_conflicts(app):
     outcome = {}
 
     def second_editor():
-        from assetmap.upkeep.assets import edit_asset
+        from assetmap.upkeep.usecases.assets import edit_asset
 
         with app.app_context():
             started = time.perf_counter()

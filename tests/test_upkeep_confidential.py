@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assetmap.accounts.service import issue_token
+from assetmap.accounts.store import issue_token
 from assetmap.db import session
 from tests.factories import login
 from tests.upkeep_helpers import ACOMB, LADYWOOD, make_asset, make_user

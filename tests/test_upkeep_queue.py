@@ -258,7 +258,7 @@ def test_a_suggestion_only_closes_through_the_asset_it_is_about(client, coordina
 
 def test_queue_pages_through_many_overdue_assets(app_ctx, db):
     from assetmap.accounts.auth import SessionUser
-    from assetmap.upkeep.queue import due_assets
+    from assetmap.upkeep.queries import due_assets
 
     user = make_user("coordinator", wards=[LADYWOOD])
     for i in range(5):

@@ -22,6 +22,8 @@ from . import login_manager
 log = logging.getLogger("assetmap.auth")
 _hasher = PasswordHasher()
 SEEN_REFRESH_SECONDS = 60
+#: an API token's ``last_used_at`` is saved at most once a minute, so busy clients do not write on every call
+TOKEN_USE_REFRESH_SECONDS = 60
 
 
 class SessionUser:
@@ -126,7 +128,9 @@ def _load_from_token(req):
         log.warning("api token rejected", extra={"path": req.path})
         return None
     g.api_token_auth = True
-    row.last_used_at = dt.datetime.now(dt.UTC)  # saved with the request's own change, if any
+    now = dt.datetime.now(dt.UTC)
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(seconds=TOKEN_USE_REFRESH_SECONDS):
+        g.api_token_used = row.id  # saved after the request (accounts.init_app), whatever the request did
     return SessionUser(row.user)
 
 

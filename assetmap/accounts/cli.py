@@ -5,11 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from ..db import session
 from ..errors import AppError
-from ..models import User
 from ..vocabulary import ROLES
 
 users = click.Group("users", help="Manage user accounts and API tokens.")
@@ -36,13 +33,11 @@ users = click.Group("users", help="Manage user accounts and API tokens.")
 @with_appcontext
 def create(email, role, wards, constituencies, name, password):
     """Create a user with a role (and a coordinator's wards/constituencies)."""
-    from .service import create_user
+    from .usecases import add_user
 
     try:
-        user = create_user(email, role, password, name=name, wards=wards, constituencies=constituencies)
-        session.commit()
+        user = add_user(email, role, password, name=name, wards=wards, constituencies=constituencies)
     except AppError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
     areas = ", ".join(f"{a.area_type} {a.area_code}" for a in user.areas) or "no areas"
     click.echo(f"Created {user.email} ({user.role}; {areas})")
@@ -54,16 +49,15 @@ def create(email, role, wards, constituencies, name, password):
 @with_appcontext
 def token(email, name):
     """Issue an API token for a coordinator or admin; it is printed once and stored hashed."""
-    from .service import issue_token
+    from .queries import user_by_email
+    from .usecases import issue_token
 
-    user = session.execute(select(User).where(User.email == email.strip().lower())).scalar_one_or_none()
+    user = user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account for {email}")
     try:
-        value = issue_token(user, name)
-        session.commit()
+        value = issue_token(user.id, name)
     except AppError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
     click.echo(value)
     click.echo("Keep this token safe: it is shown only once.", err=True)
@@ -73,13 +67,12 @@ def token(email, name):
 @with_appcontext
 def demo():
     """Create one demo account per role on first run (never in production)."""
-    from .service import create_demo_users
+    from .usecases import create_demo_users
 
     if current_app.config["PRODUCTION"] or not current_app.config["CREATE_DEMO_USERS"]:
         click.echo("Production mode: no demo accounts created.")
         return
     created = create_demo_users()
-    session.commit()
     if not created:
         click.echo(
             "Demo accounts already exist (their passwords were printed on the first run; "

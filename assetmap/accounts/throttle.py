@@ -30,8 +30,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects.postgresql import insert
 
-from ..db import session
-from ..loaders import transaction
+from ..db import session, transaction
 from ..models import SignInThrottle
 
 ACCOUNT_LIMIT = 5

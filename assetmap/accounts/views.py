@@ -1,24 +1,29 @@
-"""Sign in and sign out."""
+"""Accounts pages: sign in and out, everyone's own account (password, API tokens), and the admin's users
+and their ward and constituency assignments."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask import session as cookie_session
+from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from .. import parsing
-from ..db import session
+from ..directory import access
 from ..errors import ValidationError
-from ..models import User
-from . import limiter, throttle
-from .auth import sign_in as start_session
+from ..once import FIELD as FORM_TOKEN
+from ..once import once
+from ..vocabulary import ROLES
+from ..web import error_map
+from . import limiter, queries, usecases
+from .auth import roles_required
 from .auth import sign_out as end_session
-from .auth import unusable_hash, verify_password
+from .store import generate_password
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("assetmap.auth")
@@ -29,6 +34,8 @@ HOME_BY_ROLE = {
     "admin": "upkeep.review_queue",
     "commissioner": "coverage.coverage",
 }
+#: the user form: an email, a name, a role and the ticked wards (a few KB even with every ward ticked)
+USER_FORM_BYTES = 64 * 1024
 
 
 def _email_shape(form, field) -> None:
@@ -58,29 +65,16 @@ def sign_in():
     timed_out = cookie_session.pop("timed_out", False)
     error, wait = None, None
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        # counted in the database per email and per address, so the limits hold across every worker
-        wait = throttle.locked(email, request.remote_addr)
-        user = None if wait else session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-        # an unknown email costs the same hash check as a known one, so timing does not tell them apart
-        right = not wait and verify_password(user.password_hash if user else unusable_hash(), form.password.data)
-        if wait:
-            log.warning("sign-in refused", extra={"reason": "cooling off"})
-        elif user is None or not user.active or not right:
-            log.warning("sign-in failed", extra={"reason": "bad credentials"})
-            wait = throttle.failed(email, request.remote_addr)
-        else:
-            start_session(user)
-            throttle.forget_account(email)
-            session.commit()
-            log.info("sign-in", extra={"user_id": str(user.id), "role": user.role})
+        result = usecases.sign_in(form.email.data, form.password.data, request.remote_addr)
+        if result.user is not None:
             nxt = _safe_next(request.args.get("next"))
-            endpoint = HOME_BY_ROLE.get(user.role, "practitioners.search")
+            endpoint = HOME_BY_ROLE.get(result.user.role, "practitioners.search")
             try:
                 home = url_for(endpoint)
             except Exception:  # the area may not be installed in this build
                 home = url_for("web.accessibility")
             return redirect(nxt or home)
+        wait = result.wait
         if wait is None:
             error = "Enter a correct email address and password"
     if wait is not None:
@@ -98,3 +92,210 @@ def sign_out():
     end_session()
     flash("You have signed out.")
     return redirect(url_for("accounts.sign_in"))
+
+
+# --------------------------------------------------------------------------- the admin's users
+
+
+def _user_form(template: str, values: dict, errors: list, status: int = 200, **extra):
+    return render_template(
+        template,
+        values=values,
+        errors=errors,
+        error_map=error_map(errors),
+        role_items=ROLES.choices(),
+        ward_groups=access.wards_by_council(),
+        constituencies=queries.constituencies(),
+        **extra,
+    ), status
+
+
+def _posted_user() -> dict:
+    f = request.form
+    return {
+        "email": f.get("email", "").strip(),
+        "name": f.get("name", "").strip(),
+        "role": f.get("role", ""),
+        "wards": f.getlist("wards"),
+        "constituencies": f.getlist("constituencies"),
+        "active": f.get("active", "yes") == "yes",
+    }
+
+
+def _errors(exc: ValidationError) -> list[tuple[str, str]]:
+    field = {"areas": "wards"}.get(exc.field or "", exc.field or "")
+    return [(field, exc.message)]
+
+
+@bp.get("/admin/users")
+@roles_required("admin")
+def admin_users():
+    return render_template(
+        "accounts/users.html", users=queries.users(), role_labels=ROLES.labels, area_names=queries.area_names()
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+@parsing.body_limit(USER_FORM_BYTES)
+def admin_new_user():
+    if request.method == "GET":
+        return _user_form(
+            "accounts/user_form.html",
+            {"role": "practitioner", "wards": [], "constituencies": [], "active": True},
+            [],
+            user=None,
+        )
+    values = _posted_user()
+    if values["role"] != "coordinator":
+        values["wards"], values["constituencies"] = [], []
+    password = generate_password()
+    try:
+        with once("user", request.form.get(FORM_TOKEN), fallback=url_for("accounts.admin_users")) as claim:
+            user = usecases.add_user(
+                values["email"],
+                values["role"],
+                password,
+                name=values["name"],
+                wards=values["wards"],
+                constituencies=values["constituencies"],
+            )
+            claim.send_to(url_for("accounts.admin_user", user_id=user.id))
+    except ValidationError as exc:
+        return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=None)
+    log.info("user created", extra={"user_id": str(user.id), "role": user.role, "by": str(current_user.id)})
+    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=True))
+
+
+def _shown_once(page: str):
+    """A page showing a new password or token, answered straight from the POST: the secret is never kept to
+    show it again (no cookie, no table), a repeat of the form is recognised by its one-time token, and
+    browsers are told not to store the page."""
+    resp = make_response(page)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/admin/users/<uuid:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+@parsing.body_limit(USER_FORM_BYTES)
+def admin_user(user_id):
+    user = queries.user(user_id)
+    if request.method == "GET":
+        values: dict = {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "active": user.active,
+            "wards": [a.area_code for a in user.areas if a.area_type == "ward"],
+            "constituencies": [a.area_code for a in user.areas if a.area_type == "constituency"],
+        }
+        return _user_form("accounts/user_form.html", values, [], user=user)
+    values = {**_posted_user(), "email": user.email}
+    if values["role"] != "coordinator":
+        values["wards"], values["constituencies"] = [], []
+    try:
+        usecases.change_user(
+            user_id,
+            values["role"],
+            values["wards"],
+            values["constituencies"],
+            active=values["active"],
+            name=values["name"],
+        )
+    except ValidationError as exc:
+        return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=user)
+    log.info(
+        "user changed",
+        extra={"user_id": str(user_id), "role": values["role"], "active": values["active"], "by": str(current_user.id)},
+    )
+    flash(f"{user.email} has been updated.")
+    return redirect(url_for("accounts.admin_users"))
+
+
+@bp.post("/admin/users/<uuid:user_id>/reset-password")
+@roles_required("admin")
+def admin_reset_password(user_id):
+    password = generate_password()
+    with once("password-reset", request.form.get(FORM_TOKEN), fallback=url_for("accounts.admin_user", user_id=user_id)):
+        user = usecases.reset_password(user_id, password)
+    log.info("password reset", extra={"user_id": str(user_id), "by": str(current_user.id)})
+    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=False))
+
+
+# --------------------------------------------------------------------------- your account
+
+
+def _account_page(errors=(), new_token=None, status=200, headers=None):
+    user = queries.user(current_user.id)
+    names = queries.area_names()
+    return (
+        render_template(
+            "accounts/account.html",
+            user=user,
+            role_labels=ROLES.labels,
+            areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in queries.user_areas(user.id)],
+            tokens=queries.active_tokens(user) if user.role in ("coordinator", "admin") else [],
+            new_token=new_token,
+            errors=list(errors),
+            error_map=error_map(errors),
+        ),
+        status,
+        headers or {},
+    )
+
+
+@bp.get("/account")
+@roles_required()
+def account():
+    return _account_page()
+
+
+def _cooling_off(wait):
+    return _account_page(
+        [("current_password", wait.message)], status=429, headers={"Retry-After": str(int(wait.seconds) + 1)}
+    )
+
+
+@bp.post("/account/password")
+@roles_required()
+def change_password():
+    """Guessing the current password here is a failed sign-in like any other: counted, and cooled off."""
+    f = request.form
+    try:
+        wait = usecases.change_password(
+            current_user.id,
+            current_user.email,
+            request.remote_addr,
+            f.get("current_password", ""),
+            f.get("new_password", ""),
+            f.get("confirm_password", ""),
+        )
+    except ValidationError as exc:
+        return _account_page([(exc.field or "", exc.message)], status=400)
+    if wait is not None:
+        return _cooling_off(wait)
+    log.info("password changed", extra={"user_id": str(current_user.id)})
+    flash("Your password has been changed. Any other signed-in sessions have ended.")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/tokens")
+@roles_required("coordinator", "admin")
+def create_token():
+    name = request.form.get("token_name", "").strip()
+    if not name:
+        return _account_page([("token_name", "Give the token a name, like ‘spreadsheet sync’")], status=400)
+    with once("api-token", request.form.get(FORM_TOKEN), fallback=url_for("accounts.account")):
+        value = usecases.issue_token(current_user.id, name)
+    log.info("api token issued", extra={"user_id": str(current_user.id)})
+    return _account_page(new_token=value, headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/account/tokens/<uuid:token_id>/revoke")
+@roles_required("coordinator", "admin")
+def revoke_token(token_id: uuid.UUID):
+    usecases.revoke_token(current_user.id, token_id)
+    log.info("api token revoked", extra={"user_id": str(current_user.id)})
+    flash("The token has been revoked. Anything using it can no longer change assets.")
+    return redirect(url_for("accounts.account"))

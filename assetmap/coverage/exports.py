@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from ..geo import SRID_BNG, SRID_WGS84  # noqa: E402
 from ..web import ATTRIBUTION  # noqa: E402
 from . import impact, mapping, present  # noqa: E402
 from .measures import MIN_SIGNALS  # noqa: E402
@@ -239,7 +240,7 @@ def map_png(
     codes = [m.code for m in cov.areas if m.code in shapes]
     by_code = {m.code: m for m in cov.areas}
     gdf = (
-        gpd.GeoDataFrame({"code": codes}, geometry=[shapes[c] for c in codes], crs=4326).to_crs(27700)
+        gpd.GeoDataFrame({"code": codes}, geometry=[shapes[c] for c in codes], crs=SRID_WGS84).to_crs(SRID_BNG)
         if codes
         else None
     )

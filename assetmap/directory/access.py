@@ -159,15 +159,17 @@ def deny(
     raise Forbidden(message or "You can only change assets in the wards you look after.", field=field)
 
 
-def readable_service(user, service_id, include_archived: bool = False) -> Service:
-    """The asset if ``user`` may read it; 404 otherwise (an unreadable asset is not admitted to exist)."""
+def readable_service(user, service_id, include_archived: bool = False, missing: str | None = None) -> Service:
+    """The asset if ``user`` may read it; 404 otherwise (an unreadable asset is not admitted to exist, and the
+    refusal is logged). ``missing`` words the 404 for the page that asked."""
     service = session.execute(
         select(Service).where(Service.id == service_id, readable_filter(user, include_archived))
     ).scalar_one_or_none()
     if service is None:
+        message = missing or "That asset does not exist or you cannot see it."
         if session.get(Service, service_id) is not None:
-            deny(user, "read", service_id, status=404)
-        raise NotFound("That asset does not exist or you cannot see it.")
+            deny(user, "read", service_id, status=404, message=message)
+        raise NotFound(message)
     return service
 
 

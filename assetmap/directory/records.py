@@ -46,6 +46,10 @@ TEMPLATE_FIELDS = [
     "verification_method",
     "illustrative",
 ]
+#: the Open Referral UK ``alert`` of an illustrative (invented) listing: published, and recognised on import
+ILLUSTRATIVE_ALERT = (
+    "Illustrative listing: invented to demonstrate AssetMap, with a real postcode location. It is not a real service."
+)
 #: the template column each taxonomy's term codes go in
 TERM_FIELDS = {
     "category": "categories",

@@ -11,11 +11,10 @@ from flask_login import current_user
 from ..accounts import csrf, limiter
 from ..accounts.auth import roles_required
 from ..errors import AppError
+from ..practitioners.labels import distance_label, miles_label
 from ..practitioners.params import DEFAULT_MILES, DISTANCE_MILES
-from ..practitioners.views import distance_label, miles_label
 from ..taxonomy import terms
-from . import search as searching
-from . import sites
+from . import usecases
 
 bp = Blueprint("embed", __name__)
 SEARCH_LIMIT = "30 per minute"
@@ -24,7 +23,7 @@ TITLE = "Find local groups, activities and support"
 
 def _framable() -> None:
     """This response may be shown in an iframe by AssetMap itself and by the sites an admin allowed."""
-    g.frame_ancestors = ["'self'", *sites.allowed_origins()]
+    g.frame_ancestors = ["'self'", *usecases.allowed_origins()]
 
 
 def _search_page(values: dict, errors: list, found=None, status: int = 200):
@@ -61,7 +60,7 @@ def search():
 def search_submit():
     values = {k: request.form.get(k, "")[:100] for k in ("postcode", "category", "distance")}
     try:
-        found = searching.public_search(values["postcode"], values["category"], values["distance"] or DEFAULT_MILES)
+        found = usecases.public_search(values["postcode"], values["category"], values["distance"] or DEFAULT_MILES)
     except AppError as exc:
         return _search_page(values, [(exc.field or "postcode", exc.message)], status=exc.status)
     return _search_page(values, [], found)
@@ -71,7 +70,7 @@ def search_submit():
 def how_to_embed():
     """The one-line snippet a web team pastes, with a preview and the sites allowed to use it."""
     return render_template(
-        "embed/how.html", src=url_for("embed.search", _external=True), allowed=sites.allowed_origins(), title=TITLE
+        "embed/how.html", src=url_for("embed.search", _external=True), allowed=usecases.allowed_origins(), title=TITLE
     )
 
 
@@ -82,20 +81,20 @@ def admin_sites():
     if request.method == "POST":
         value = request.form.get("origin", "")
         try:
-            origin = sites.add_site(value, current_user.id)
+            origin = usecases.add_site(value, current_user.id)
         except AppError as exc:
             errors = [(exc.field or "origin", exc.message)]
         else:
             flash(f"{origin} may now show the search.")
             return redirect(url_for("embed.admin_sites"), code=303)
     return render_template(
-        "embed/admin.html", sites=sites.sites(), errors=errors, value=value, error_for=dict(errors)
+        "embed/admin.html", sites=usecases.sites(), errors=errors, value=value, error_for=dict(errors)
     ), 400 if errors else 200
 
 
 @bp.post("/admin/embed/<uuid:site_id>/remove")
 @roles_required("admin")
 def admin_remove_site(site_id: uuid.UUID):
-    origin = sites.remove_site(site_id)
+    origin = usecases.remove_site(site_id)
     flash(f"{origin} can no longer show the search.")
     return redirect(url_for("embed.admin_sites"), code=303)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from .. import once
 from ..accounts import throttle
-from ..loaders import transaction
+from ..db import transaction
 from .registry import job
 
 

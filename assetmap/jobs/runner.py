@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from ..db import make_engine, session
+from ..db import make_engine, session, transaction
 from ..models import ScheduledJob
 from .registry import JOBS, Job
 
@@ -52,16 +52,16 @@ def lock_key(name: str) -> int:
 
 def ensure_rows(now: dt.datetime) -> None:
     """A row for every registered job (due at once when new); a changed interval is recorded. Commits."""
-    for job in JOBS.values():
-        every = int(job.every.total_seconds())
-        session.execute(
-            insert(ScheduledJob)
-            .values(name=job.name, every_seconds=every, next_due_at=now)
-            .on_conflict_do_update(
-                index_elements=["name"], set_={"every_seconds": every}, where=ScheduledJob.every_seconds != every
+    with transaction():
+        for job in JOBS.values():
+            every = int(job.every.total_seconds())
+            session.execute(
+                insert(ScheduledJob)
+                .values(name=job.name, every_seconds=every, next_due_at=now)
+                .on_conflict_do_update(
+                    index_elements=["name"], set_={"every_seconds": every}, where=ScheduledJob.every_seconds != every
+                )
             )
-        )
-    session.commit()
 
 
 def _next_due(previous: dt.datetime, started: dt.datetime, every: dt.timedelta) -> dt.datetime:
@@ -70,32 +70,33 @@ def _next_due(previous: dt.datetime, started: dt.datetime, every: dt.timedelta) 
 
 
 def _run_locked(job: Job, now: dt.datetime, force: bool) -> Outcome:
-    row = session.execute(
-        select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
-    ).scalar_one()
-    if not force and row.next_due_at > now:
-        session.rollback()
-        return Outcome(job.name, "not-due", next_due_at=row.next_due_at)
-    previous_due = row.next_due_at
-    row.last_started_at = _utcnow()
-    session.commit()
+    with transaction():
+        row = session.execute(
+            select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
+        ).scalar_one()
+        if not force and row.next_due_at > now:
+            return Outcome(job.name, "not-due", next_due_at=row.next_due_at)
+        previous_due = row.next_due_at
+        row.last_started_at = _utcnow()
     clock = time.perf_counter()
     try:
-        summary = job.fn(now) or ""
+        with transaction():  # the job owns its transactions; whatever it leaves uncommitted is kept or undone here
+            summary = job.fn(now) or ""
         status, error = "ok", None
     except Exception as exc:
-        session.rollback()
         status, error, summary = "failed", type(exc).__name__, ""
         log.error("job failed", extra={"detail": f"{job.name}: {error}"})
     seconds = time.perf_counter() - clock
-    row = session.execute(
-        select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
-    ).scalar_one()
-    row.last_finished_at = _utcnow()
-    row.last_status, row.last_error, row.last_summary = status, error, str(summary)[:300]
-    row.runs += 1
-    row.next_due_at = _next_due(previous_due, now, job.every) if status == "ok" else now + min(job.every, RETRY_FAILED)
-    session.commit()
+    with transaction():
+        row = session.execute(
+            select(ScheduledJob).where(ScheduledJob.name == job.name).execution_options(populate_existing=True)
+        ).scalar_one()
+        row.last_finished_at = _utcnow()
+        row.last_status, row.last_error, row.last_summary = status, error, str(summary)[:300]
+        row.runs += 1
+        row.next_due_at = (
+            _next_due(previous_due, now, job.every) if status == "ok" else now + min(job.every, RETRY_FAILED)
+        )
     if status == "ok":
         log.info("job ran", extra={"detail": f"{job.name}: {summary}"[:300], "ms": round(seconds * 1000, 1)})
     return Outcome(job.name, status, summary, seconds, row.next_due_at)

@@ -6,7 +6,6 @@ on success and rolls everything back on failure, so the previous data stays inta
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,17 +14,6 @@ from sqlalchemy import func, select
 from ..db import session
 from ..errors import ValidationError
 from ..models import Constituency, LocalAuthority, Lsoa, Organisation, Postcode, Service, Ward
-
-
-@contextmanager
-def transaction():
-    """One use case, one transaction: commit, or roll back and re-raise."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def status_counts() -> dict:

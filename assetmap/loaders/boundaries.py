@@ -17,9 +17,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import text
 
+from .. import geo
 from ..db import session
 from ..errors import ValidationError
-from ..geo import ASSIGN_LSOA_AREAS_SQL, REASSIGN_LOCATIONS_SQL, SRID_WGS84
 from . import rollup
 
 # (table, code column candidates, name column candidates)
@@ -117,7 +117,7 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
     kind = kind or detected
     if kind not in KINDS:
         raise ValidationError(f"Unknown boundary kind {kind!r}")
-    gdf = gdf.to_crs(epsg=SRID_WGS84)
+    gdf = gdf.to_crs(epsg=geo.SRID_WGS84)
     lad_col = next((c for c in LAD_FIELDS if c in gdf.columns), None)
     report = LoadReport(kind)
     rows = []
@@ -142,18 +142,9 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
     if len(set(codes)) != len(codes):
         raise ValidationError("The file lists the same area code more than once")
 
-    table = kind
-    existing = dict(
-        session.execute(
-            text(f"SELECT code, md5(name || ST_AsEWKB(geom)::text) FROM {table} WHERE code = ANY(:codes)"),
-            {"codes": codes},
-        ).all()
-    )
+    existing = dict(session.execute(geo.area_digests_sql(kind), {"codes": codes}).all())
     for r in rows:
-        geom_sql = "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326))"
-        digest = session.execute(
-            text(f"SELECT md5(:name || ST_AsEWKB({geom_sql})::text)"), {"name": r["name"], "wkb": r["wkb"]}
-        ).scalar()
+        digest = session.execute(geo.INCOMING_AREA_DIGEST_SQL, {"name": r["name"], "wkb": r["wkb"]}).scalar()
         if r["code"] in existing and existing[r["code"]] == digest:
             report.unchanged += 1
             continue
@@ -162,24 +153,7 @@ def load_boundaries(path: str | Path, kind: str | None = None, progress=None) ->
             if not r["lad"]:
                 raise ValidationError(f"Ward {r['code']} has no local authority code column ({', '.join(LAD_FIELDS)})")
             _ensure_lad(r["lad"], gdf, lad_col)
-            sql = (
-                f"INSERT INTO ward (code, name, lad_code, geom) VALUES (:code, :name, :lad, {geom_sql}) "
-                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, lad_code = EXCLUDED.lad_code, "
-                "geom = EXCLUDED.geom"
-            )
-        elif kind == "lsoa":
-            sql = (
-                f"INSERT INTO lsoa (code, name, lad_code, geom) VALUES (:code, :name, "
-                "(SELECT code FROM local_authority WHERE code = :lad), "
-                f"{geom_sql}) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, "
-                "lad_code = EXCLUDED.lad_code, geom = EXCLUDED.geom"
-            )
-        else:
-            sql = (
-                f"INSERT INTO {table} (code, name, geom) VALUES (:code, :name, {geom_sql}) "
-                "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, geom = EXCLUDED.geom"
-            )
-        session.execute(text(sql), params)
+        session.execute(geo.upsert_area_sql(kind), params)
         if r["code"] in existing:
             report.updated += 1
         else:
@@ -209,38 +183,15 @@ def _ensure_lad(lad_code: str, gdf, lad_col) -> None:
         if isinstance(union, Polygon)
         else MultiPolygon([g for g in union.geoms if isinstance(g, Polygon)])
     )
-    session.execute(
-        text(
-            "INSERT INTO local_authority (code, name, geom) VALUES (:c, :n, "
-            "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326)))"
-        ),
-        {"c": lad_code, "n": name, "wkb": shapely.to_wkb(union, hex=True)},
-    )
+    session.execute(geo.INSERT_LOCAL_AUTHORITY_SQL, {"c": lad_code, "n": name, "wkb": shapely.to_wkb(union, hex=True)})
 
 
 def after_boundaries_changed(kind: str) -> None:
     """Re-derive everything that depends on boundaries."""
     if kind == "ward":
-        session.execute(
-            text(
-                "UPDATE local_authority la SET geom = sub.geom FROM ("
-                " SELECT lad_code, ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom"
-                " FROM ward GROUP BY lad_code) sub WHERE sub.lad_code = la.code"
-            )
-        )
-    session.execute(
-        text(
-            "UPDATE ward w SET constituency_code = (SELECT c.code FROM constituency c "
-            " WHERE ST_Intersects(c.geom, w.geom) "
-            " ORDER BY ST_Area(ST_Intersection(c.geom, w.geom)) DESC LIMIT 1)"
-        )
-    )
-    session.execute(
-        text(
-            "UPDATE lsoa l SET lad_code = w.lad_code FROM ward w "
-            "WHERE l.lad_code IS NULL AND ST_Covers(w.geom, ST_PointOnSurface(l.geom))"
-        )
-    )
-    session.execute(ASSIGN_LSOA_AREAS_SQL)
-    session.execute(REASSIGN_LOCATIONS_SQL)
+        session.execute(geo.LOCAL_AUTHORITIES_FROM_WARDS_SQL)
+    session.execute(geo.WARD_CONSTITUENCIES_SQL)
+    session.execute(geo.LSOA_LOCAL_AUTHORITIES_SQL)
+    session.execute(geo.ASSIGN_LSOA_AREAS_SQL)
+    session.execute(geo.REASSIGN_LOCATIONS_SQL)
     rollup.rollup_areas()

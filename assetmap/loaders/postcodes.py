@@ -23,9 +23,9 @@ from pathlib import Path
 from pyproj import Transformer
 from sqlalchemy import text
 
+from .. import geo
 from ..db import session
 from ..errors import ValidationError
-from ..geo import GB_LAT_MAX, GB_LAT_MIN, GB_LON_MAX, GB_LON_MIN, SRID_BNG, SRID_WGS84
 from ..postcodes import normalise
 
 CODEPOINT_RAW = [
@@ -117,7 +117,7 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
     p = Path(path)
     if not p.exists():
         raise ValidationError(f"{p} does not exist")
-    to_wgs84 = Transformer.from_crs(SRID_BNG, SRID_WGS84, always_xy=True)
+    to_wgs84 = Transformer.from_crs(geo.SRID_BNG, geo.SRID_WGS84, always_xy=True)
     report = PostcodeReport()
     staged = io.StringIO()
     writer = csv.writer(staged)
@@ -150,7 +150,7 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
             except (TypeError, ValueError):
                 report.skip("no coordinates")
                 continue
-            if not (GB_LON_MIN <= lon <= GB_LON_MAX and GB_LAT_MIN <= lat <= GB_LAT_MAX):
+            if not (geo.GB_LON_MIN <= lon <= geo.GB_LON_MAX and geo.GB_LAT_MIN <= lat <= geo.GB_LAT_MAX):
                 report.skip("no coordinates")
                 continue
             seen.add(pc)
@@ -184,36 +184,9 @@ def load_postcodes(path: str | Path, progress=None) -> PostcodeReport:
     with raw.cursor() as cur:
         with cur.copy("COPY postcode_stage FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(staged.getvalue())
-    counts = session.execute(
-        text("""
-        WITH incoming AS (
-          SELECT postcode, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom, quality,
-                 NULLIF(lad, '') AS lad, NULLIF(ward, '') AS ward, NULLIF(lsoa, '') AS lsoa, source
-          FROM postcode_stage),
-        changed AS (
-          SELECT i.* FROM incoming i LEFT JOIN postcode p USING (postcode)
-          WHERE p.postcode IS NULL OR NOT ST_Equals(p.geom, i.geom)
-             OR p.lad_code IS DISTINCT FROM i.lad OR p.ward_code IS DISTINCT FROM i.ward
-             OR p.lsoa_code IS DISTINCT FROM COALESCE(i.lsoa, p.lsoa_code)
-             OR p.positional_quality IS DISTINCT FROM i.quality),
-        upserted AS (
-          INSERT INTO postcode (postcode, geom, positional_quality, lad_code, ward_code, lsoa_code, source)
-          SELECT postcode, geom, quality, lad, ward, lsoa, source FROM changed
-          ON CONFLICT (postcode) DO UPDATE SET geom = EXCLUDED.geom,
-             positional_quality = EXCLUDED.positional_quality, lad_code = EXCLUDED.lad_code,
-             ward_code = EXCLUDED.ward_code, lsoa_code = COALESCE(EXCLUDED.lsoa_code, postcode.lsoa_code),
-             source = EXCLUDED.source
-          RETURNING (xmax = 0) AS inserted)
-        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
-    """)
-    ).one()
+    counts = session.execute(geo.UPSERT_POSTCODES_SQL).one()
     report.created, report.updated = counts
     report.unchanged = len(seen) - report.created - report.updated
     # postcodes without an LSOA code get one by point-in-polygon
-    session.execute(
-        text(
-            "UPDATE postcode p SET lsoa_code = l.code FROM lsoa l "
-            "WHERE p.lsoa_code IS NULL AND ST_Covers(l.geom, p.geom)"
-        )
-    )
+    session.execute(geo.POSTCODE_LSOAS_SQL)
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..db import session
+from ..db import session, transaction
 from ..errors import AppError
 from ..models import MailOutbox
 
@@ -21,13 +21,12 @@ def send_test(address, sms):
     from . import delivery, outbox
 
     try:
-        if sms:
-            msg_id = outbox.queue_sms(address, "test_message")
-        else:
-            msg_id = outbox.queue_email(address, "test_message")
-        session.commit()
+        with transaction():
+            if sms:
+                msg_id = outbox.queue_sms(address, "test_message")
+            else:
+                msg_id = outbox.queue_email(address, "test_message")
     except AppError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from None
     delivery.deliver_due()
     row = session.get(MailOutbox, msg_id, populate_existing=True)

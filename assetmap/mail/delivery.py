@@ -27,8 +27,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from ..db import session
-from ..loaders import transaction
+from ..db import session, transaction
 from ..models import MailOutbox, MailRecipient
 from . import compose
 from .outbox import settings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..db import transaction
 from ..jobs import job
-from ..loaders import transaction
 from . import delivery, outbox
 
 

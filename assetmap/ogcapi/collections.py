@@ -18,9 +18,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..coverage import exports as coverage_exports
-from ..coverage import queries as coverage_queries
+from ..coverage.exports import row_dict
 from ..coverage.params import CoverageParams
+from ..coverage.queries import local_authorities
 from ..coverage.service import coverage
 from ..vocabulary import session_label
 from . import queries
@@ -206,12 +206,12 @@ def area_measures(geography: str) -> dict[str, dict]:
 
 def _area_measures(geography: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for la in coverage_queries.local_authorities():
+    for la in local_authorities():
         cov = coverage(CoverageParams(geography=geography, la=la.code, public_only=True))
         for m in cov.areas:
             if m.code in out and m.lad_code != la.code:
                 continue  # a constituency that crosses a boundary is compared in the council holding most of it
-            row = coverage_exports.row_dict(m, cov)
+            row = row_dict(m, cov)
             out[m.code] = {
                 "local_authority_code": la.code,
                 "local_authority": la.name,

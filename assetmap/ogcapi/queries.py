@@ -1,6 +1,6 @@
 """Data access for the OGC API: plain rows, never ORM objects, filtered, counted and paged in PostGIS.
 
-Assets start from ``opendata.queries.public()`` (the ORUK API's filter: public and live), so nothing
+Assets start from ``directory.access.readable_filter(None)`` (the ORUK API's filter: public and live), so nothing
 practitioners-only, confidential or archived can be read here. Geometry leaves the database as GeoJSON
 text (``ST_AsGeoJSON``), so no geometry is decoded in Python.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select, true
 
 from ..db import session
+from ..directory.access import readable_filter
 from ..geo import as_geojson, extent_bounds, intersects_box
 from ..models import (
     Attribute,
@@ -35,7 +36,6 @@ from ..models import (
     UnmetNeed,
     Ward,
 )
-from ..opendata.queries import public
 
 Box = tuple[float, float, float, float]
 
@@ -112,7 +112,7 @@ def _assets(extra=()) -> tuple[Select, object]:
         .outerjoin(Ward, Ward.code == place.c.ward_code)
         .outerjoin(Constituency, Constituency.code == place.c.constituency_code)
         .outerjoin(LocalAuthority, LocalAuthority.code == place.c.lad_code)
-        .where(public(), *extra)
+        .where(readable_filter(None), *extra)
         .order_by(Service.name, Service.id)
     )
     return stmt, place
@@ -189,7 +189,7 @@ def _attach_details(rows: list[dict]) -> None:
 def assets_extent() -> list[float] | None:
     place = _place()
     row = session.execute(
-        select(*extent_bounds(place.c.geom)).select_from(Service).join(place, true()).where(public())
+        select(*extent_bounds(place.c.geom)).select_from(Service).join(place, true()).where(readable_filter(None))
     ).one()
     return _bounds(row)
 

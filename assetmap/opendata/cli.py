@@ -1,4 +1,5 @@
-"""`assetmap import oruk URL-or-FILE [--dry-run/--apply]`."""
+"""`assetmap import oruk URL-or-FILE [--dry-run/--apply]`: the import engine, with records checked against the
+ORUK 3.0 service schema this room publishes by."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import AppError
-from ..loaders import transaction
 
 
 @click.command("oruk")
@@ -24,12 +24,14 @@ from ..loaders import transaction
 @with_appcontext
 def oruk(location, dry_run, source, verbose):
     """Import an Open Referral UK 3.0 feed (its API address, e.g. https://example.gov.uk/oruk) or a saved file."""
-    from .importer import import_feed
+    from ..directory.imports.usecases import import_feed
+    from .schemas import validator
 
     click.echo(f"Reading {location} …")
     try:
-        with transaction():
-            report = import_feed(location, apply=not dry_run, progress=click.echo, source=source)
+        report = import_feed(
+            location, apply=not dry_run, progress=click.echo, source=source, conformance=validator("service")
+        )
     except AppError as exc:
         raise click.ClickException(exc.message) from None
     except SQLAlchemyError as exc:

@@ -19,10 +19,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..db import session
 from ..directory.access import shows_point
+from ..directory.records import ILLUSTRATIVE_ALERT
 from ..geo import lat as lat_of
 from ..geo import lon as lon_of
 from ..models import (
@@ -38,24 +38,13 @@ from ..models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
-    Taxonomy,
 )
-from ..taxonomy import TAXONOMY_CODES
-from ..vocabulary import ACCESSIBILITY, MODES
+from ..taxonomy import Catalogue, TaxonomyView, TermView, catalogue, mode_taxonomy
+from ..vocabulary import ACCESSIBILITY
 
 VERSION = "HSDS-UK-3.0"
 PROFILE = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
-#: the same base as migration 0002, so derived ids follow the seeded taxonomies' scheme
-TAXONOMY_BASE = "https://assetmap.org.uk/taxonomy"
 ONS_AREA_URI = "http://statistics.data.gov.uk/id/statistical-geography/"
-ILLUSTRATIVE_ALERT = (
-    "Illustrative listing: invented to demonstrate AssetMap, with a real postcode location. It is not a real service."
-)
-
-
-def stable_id(*parts: str) -> uuid.UUID:
-    """UUIDv5 of ``TAXONOMY_BASE/part/…``: the id scheme of migration 0002."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, "/".join([TAXONOMY_BASE, *parts]))
 
 
 def iso_datetime(value: dt.datetime) -> str:
@@ -68,73 +57,6 @@ def _compact(d: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- taxonomies
-
-
-@dataclass(frozen=True)
-class TermView:
-    id: uuid.UUID
-    code: str
-    name: str
-    description: str
-    parent_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class TaxonomyView:
-    id: uuid.UUID
-    code: str
-    name: str
-    description: str
-    uri: str
-    version: str | None
-    terms: list[TermView] = field(default_factory=list)
-    stored: bool = True
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Every taxonomy we publish, and an index from term id to (taxonomy, term)."""
-
-    taxonomies: list[TaxonomyView]
-    by_term: dict[uuid.UUID, tuple[TaxonomyView, TermView]]
-
-    def taxonomy(self, taxonomy_id: uuid.UUID) -> TaxonomyView | None:
-        return next((t for t in self.taxonomies if t.id == taxonomy_id), None)
-
-
-def mode_taxonomy() -> TaxonomyView:
-    code = "mode"
-    return TaxonomyView(
-        stable_id(code),
-        code,
-        "How to take part",
-        "Whether an asset is offered in person, online or by phone.",
-        f"{TAXONOMY_BASE}/{code}",
-        "1",
-        [TermView(stable_id(code, m.code), m.code, m.label, m.description) for m in MODES],
-        stored=False,
-    )
-
-
-def catalogue() -> Catalogue:
-    """The seeded taxonomies (categories, audiences, capabilities, asset types) plus the derived delivery modes."""
-    rows = session.execute(select(Taxonomy).options(selectinload(Taxonomy.terms))).scalars().all()
-    rows = sorted(rows, key=lambda t: (TAXONOMY_CODES.index(t.code) if t.code in TAXONOMY_CODES else 99, t.code))
-    taxonomies = [
-        TaxonomyView(
-            t.id,
-            t.code,
-            t.name,
-            t.description or "",
-            t.uri or f"{TAXONOMY_BASE}/{t.code}",
-            t.version,
-            [TermView(x.id, x.code, x.name, x.description or "", x.parent_id) for x in t.terms],
-        )
-        for t in rows
-    ]
-    taxonomies.append(mode_taxonomy())
-    by_term = {term.id: (tax, term) for tax in taxonomies for term in tax.terms}
-    return Catalogue(taxonomies, by_term)
 
 
 def taxonomy_term(tax: TaxonomyView, term: TermView) -> dict:

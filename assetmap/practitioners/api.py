@@ -12,7 +12,7 @@ from flask_login import current_user
 from .. import parsing
 from . import usecases
 from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
-from .query import ResultPage, search
+from .queries import ResultPage, search
 
 bp = Blueprint("practitioners_api", __name__)
 

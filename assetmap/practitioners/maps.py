@@ -19,7 +19,7 @@ from .. import geo
 from ..db import session
 from ..maps import make_map, render_map, safe_html
 from ..models import LocalAuthority, Ward
-from .query import ward_outline
+from .queries import ward_outline
 
 BOUNDARY_STYLE = {"color": "#505a5f", "weight": 2, "fill": False, "dashArray": "6 4"}
 SEARCH_AREA_STYLE = {"color": "#1d70b8", "weight": 2, "fill": True, "fillOpacity": 0.04}

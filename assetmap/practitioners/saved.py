@@ -29,7 +29,7 @@ from flask import session as cookie_session
 
 from ..errors import NotFound
 from .params import Filters
-from .query import Origin
+from .queries import Origin
 
 SEARCHES_KEY = "am_searches"
 SHORTLIST_KEY = "am_shortlist"

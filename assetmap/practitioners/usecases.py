@@ -6,59 +6,35 @@ Nothing here stores a postcode, a name or free text about the person: the connec
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .. import parsing, postcodes
-from ..db import session
+from .. import geo, parsing, postcodes
+from ..db import session, transaction
 from ..directory import access
 from ..directory.read import now_london
 from ..errors import NotFound, ValidationError
-from ..models import ConnectionLog, Service, UnmetNeed
-from ..taxonomy import all_terms, terms_matching
+from ..models import ConnectionLog, UnmetNeed
+from ..taxonomy import term_codes, terms_matching
 from ..vocabulary import FOLLOWUP_ANSWERS
 from .params import TAXONOMY_FIELDS, Filters
-from .query import Origin, areas_at
+from .queries import Origin
 
+#: the 404 of an asset a practitioner can no longer read
+ASSET_GONE = "We could not find that asset. It may have been removed."
 #: follow-up references avoid look-alike characters (0/O, 1/I/L) so they survive being written down
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-@contextlib.contextmanager
-def transaction():
-    try:
-        yield
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-
-
-_vocab_cache: dict = {}
-#: terms change rarely (migrations, the admin's terms page): re-read them now and then rather than on every
-#: search, and at once when a search names a code this copy does not know (see ``parse_filters_fresh``)
-VOCAB_TTL_SECONDS = 300
-
-
-def vocabulary(refresh: bool = False) -> dict[str, set[str]]:
-    """Allowed taxonomy codes by taxonomy, cached for a few minutes per process (``refresh`` re-reads now)."""
-    now = time.monotonic()
-    if refresh or not _vocab_cache or now - _vocab_cache["at"] > VOCAB_TTL_SECONDS:
-        _vocab_cache.update(at=now, vocab={tax: {t.code for t in terms} for tax, terms in all_terms().items()})
-    return _vocab_cache["vocab"]
 
 
 def parse_filters_fresh(parse):
     """``parse(vocabulary)`` -> (filters, errors), tried again with freshly read terms if a term code was
     refused: a term the admin added in another worker is known at once, not after the cache expires."""
-    filters, errors = parse(vocabulary())
+    filters, errors = parse(term_codes())
     if any(field in TAXONOMY_FIELDS for field, _message in errors):
-        filters, errors = parse(vocabulary(refresh=True))
+        filters, errors = parse(term_codes(refresh=True))
     return filters, errors
 
 
@@ -82,17 +58,8 @@ def resolve_origin(
         raise ValidationError("Enter a postcode", field=field_prefix + "postcode")
     if not with_areas:
         return Origin(lon=lon, lat=lat, areas_known=False)
-    ward, lsoa, con = areas_at(lon, lat)
+    ward, lsoa, con = geo.areas_at(lon, lat)
     return Origin(lon=lon, lat=lat, ward_code=ward, lsoa_code=lsoa, constituency_code=con)
-
-
-def readable_service(asset_id: uuid.UUID, user) -> Service:
-    service = session.execute(
-        select(Service).where(Service.id == asset_id, access.readable_filter(user))
-    ).scalar_one_or_none()
-    if service is None:
-        raise NotFound("We could not find that asset. It may have been removed.")
-    return service
 
 
 def new_followup_ref() -> str:
@@ -111,7 +78,7 @@ def check_capability(capability: str | None) -> str:
     """The 'what matters' code a connection is recorded for (ValidationError if missing or unknown)."""
     if not capability:
         raise ValidationError("Choose what matters to the person that this asset helps with", field="capability")
-    if capability not in vocabulary()["capability"]:
+    if capability not in term_codes()["capability"]:
         raise ValidationError("Choose what matters from the list", field="capability")
     return capability
 
@@ -122,7 +89,7 @@ def record_connection(
     """'I connected someone to this asset': asset, date, capability, the search area's ward and LSOA."""
     check_capability(capability)
     with transaction():
-        service = readable_service(asset_id, user)
+        service = access.readable_service(user, asset_id, missing=ASSET_GONE)
         row = ConnectionLog(
             id=uuid.uuid4(),
             service_id=service.id,

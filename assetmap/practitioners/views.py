@@ -12,7 +12,7 @@ import uuid
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import geo, parsing
+from .. import parsing
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..directory import access
@@ -24,6 +24,7 @@ from ..taxonomy import all_terms, names
 from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
 from ..web import has_endpoint
 from . import maps, saved, usecases
+from .labels import describe, distance_label, miles_label, page_window
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
@@ -33,8 +34,8 @@ from .params import (
     parse_paging,
     parse_point,
 )
-from .query import SCOPES, area_names, map_features
-from .query import search as run_search
+from .queries import SCOPES, area_names, map_features
+from .queries import search as run_search
 
 bp = Blueprint("practitioners", __name__)
 
@@ -248,7 +249,7 @@ def _asset_page(
     if has_endpoint("upkeep.report_problem"):
         links["report"] = url_for("upkeep.report_problem", asset_id=asset_id)
     if has_endpoint("upkeep.edit_asset") and access.can_edit(
-        current_user, usecases.readable_service(asset_id, current_user)
+        current_user, access.readable_service(current_user, asset_id, missing=usecases.ASSET_GONE)
     ):
         links["edit"] = url_for("upkeep.edit_asset", asset_id=asset_id)
     return render_template(
@@ -400,7 +401,7 @@ def shortlist_add():
         asset_id = uuid.UUID(request.form.get("asset_id", ""))
     except ValueError:
         raise ValidationError("Choose an asset to add", field="asset_id") from None
-    usecases.readable_service(asset_id, current_user)
+    access.readable_service(current_user, asset_id, missing=usecases.ASSET_GONE)
     if saved.add_to_shortlist(asset_id, request.form.get("from")):
         flash("Added to your shortlist.")
     else:
@@ -454,82 +455,6 @@ def ward_outlines():
 
 
 # --------------------------------------------------------------------------- template helpers
-
-
-def miles_label(metres: float) -> str:
-    miles = geo.miles(metres)
-    if abs(miles - 0.25) < 1e-6:
-        return "a quarter of a mile"
-    if abs(miles - 0.5) < 1e-6:
-        return "half a mile"
-    if miles < 0.1:
-        return "less than 0.1 miles"
-    text = f"{miles:.1f}".rstrip("0").rstrip(".") if miles < 10 else f"{miles:.0f}"
-    return f"{text} mile" if text == "1" else f"{text} miles"
-
-
-def distance_label(metres: float | None, view: dict | None = None, ward_name: str | None = None) -> str:
-    """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers,
-    and a confidential place the reader may not locate only which ward it is in."""
-    if metres is not None:
-        minutes = geo.walking_minutes(metres)
-        unit = "minute's" if minutes == 1 else "minutes'"
-        return f"{miles_label(metres)} (about {minutes} {unit} walk)"
-    place = (view or {}).get("place") or {}
-    if place.get("hidden"):
-        where = f" in {place['ward_name']} ward" if place.get("ward_name") else ""
-        return f"Not shown: a confidential place{where}"
-    wards = [a["ward_name"] for a in (view or {}).get("service_areas", []) if a["ward_name"]]
-    how = ", ".join(m["name"].lower() for m in (view or {}).get("modes", []) if m["code"] != "in_person")
-    prefix = f"No fixed place ({how})" if how else "No fixed place"
-    if not wards:
-        return prefix
-    if len(wards) == 1:
-        return f"{prefix}: covers {wards[0]}"
-    if ward_name in wards:
-        return f"{prefix}: covers {ward_name} and {len(wards) - 1} other ward{'s' if len(wards) > 2 else ''}"
-    return f"{prefix}: covers {len(wards)} wards"
-
-
-def describe(f: Filters) -> str:
-    """The search filters in plain English, for the results heading."""
-    term_names = {tax: names(tax) for tax in ("category", "audience", "capability", "asset_type")}
-    parts = []
-    if f.q:
-        parts.append(f"\u2018{f.q}\u2019")
-    for tax, label in (("capability", ""), ("category", ""), ("audience", "for "), ("asset_type", "")):
-        for code in getattr(f, tax):
-            parts.append(label + term_names[tax].get(code, code).lower())
-    if f.free:
-        parts.append("free")
-    if f.wheelchair:
-        parts.append("wheelchair accessible")
-    if f.open_day or f.open_part:
-        parts.append(
-            "open "
-            + " ".join(
-                x
-                for x in (
-                    f"on {f.open_day.capitalize()}" if f.open_day else "",
-                    f"in the {f.open_part}" if f.open_part else "",
-                )
-                if x
-            )
-        )
-    if f.mode:
-        parts.append(MODES.label(f.mode).lower())
-    return "; ".join(parts)
-
-
-def page_window(page: int, pages: int) -> list[int | None]:
-    """Page numbers to link: first, last and neighbours of the current one; None marks a gap."""
-    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
-    out: list[int | None] = []
-    for prev, p in zip([None, *shown], shown):
-        if prev is not None and p - prev > 1:
-            out.append(None)
-        out.append(p)
-    return out
 
 
 @bp.context_processor

@@ -1,5 +1,10 @@
 """Coordinators keep the asset list true: upkeep forms, verification, history, the review queue,
-community suggestions, bulk import and export, user administration and the assets JSON API."""
+community suggestions, bulk import and export, the admin's terms and the assets JSON API.
+
+Layers: ``views/`` (pages) and ``api`` (JSON) parse the request, call one use case in ``usecases/`` (which
+owns its transaction and checks the caller's rights through ``directory.access``) or a read in ``queries``,
+and render; ``fields``, ``display`` and ``freshness`` shape values for the pages.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ bp = Blueprint("upkeep", __name__)
 
 
 def init_app(app) -> None:
-    from . import api, bulk, community, people, views, vocab  # noqa: F401  (they add routes to bp)
+    from . import api
     from .fields import FIELD_LABELS
     from .freshness import checked_label, is_stale
+    from .views import assets, bulk, community, terms  # noqa: F401  (they add routes to bp)
 
     app.register_blueprint(bp)
     api.init_app(app)

@@ -23,8 +23,8 @@ from ..directory import access, store
 from ..errors import Conflict
 from ..once import HEADER as IDEMPOTENCY_KEY
 from ..once import Repeated, in_progress, once
-from . import assets
 from .fields import api_fields
+from .usecases import assets
 
 bp = Blueprint("upkeep_api", __name__, url_prefix="/api/assets")
 csrf.exempt(bp)

@@ -59,13 +59,12 @@ def _as_user(email: str | None):
 @with_appcontext
 def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
     """Import assets from an Excel workbook or CSV (template), GeoJSON or Open Referral UK JSON."""
-    from . import transfer
+    from .usecases import imports
 
     user = _as_user(as_email)
     name, data = Path(path).name, Path(path).read_bytes()
     try:
-        plan, read = transfer.plan_import(user, name, data, source)
-        session.rollback()
+        plan, read = imports.plan_import(user, name, data, source)
         _report(plan, read)
         if not plan.ok and not (skip_invalid and not dry_run):
             click.echo(
@@ -76,9 +75,8 @@ def import_assets_cmd(path, dry_run, source, as_email, skip_invalid):
         if dry_run:
             click.echo("Dry run: nothing was changed. Run again with --apply to import.")
             return
-        plan = transfer.apply_import(user, name, data, source, skip_rows=plan.error_rows if skip_invalid else None)
+        plan = imports.apply_import(user, name, data, source, skip_rows=plan.error_rows if skip_invalid else None)
     except AppError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
     skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip_invalid else ""
     click.echo(
@@ -113,13 +111,13 @@ def _report(plan, read) -> None:
 @with_appcontext
 def export_assets_cmd(area, fmt, output):
     """Export an area's live assets (confidential places left out; formulas neutralised)."""
-    from . import transfer
+    from . import exports, queries
 
     try:
-        rows = transfer.export_rows(_Operator(), area)
+        rows = queries.export_rows(_Operator(), area)
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
-    body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
+    body = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "geojson": exports.to_geojson}[fmt](rows)
     if output == "-":
         if isinstance(body, bytes):
             raise click.ClickException("An Excel workbook is a file: give --output FILE.xlsx")

@@ -177,11 +177,6 @@ def in_form_order(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(errors, key=lambda e: _position(e[0] or ""))
 
 
-def error_map(errors) -> dict[str, str]:
-    """{field id: first message} for marking each input."""
-    return {k: m for k, m in reversed(list(errors)) if k}
-
-
 def record_errors(exc) -> list[tuple[str, str]]:
     """(id, message) pairs from a RecordInvalid or any ValidationError, in the form's order."""
     pairs = getattr(exc, "errors", None) or [(exc.field or "", exc.message)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assetmap.opendata.mapping import Skip, TermIndex, accessibility_kinds, map_service, sessions
+from assetmap.directory.imports.oruk import Skip, TermIndex, accessibility_kinds, map_service, sessions
 from assetmap.opendata.oruk import (
     ILLUSTRATIVE_ALERT,
     TAXONOMY_BASE,

@@ -7,25 +7,21 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from .. import parsing, postcodes
-from ..accounts.auth import roles_required
-from ..db import session
-from ..directory import access, store
-from ..directory.records import RecordInvalid
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
-from ..models import Organisation, Service
-from ..once import FIELD as FORM_TOKEN
-from ..once import once
-from ..taxonomy import all_terms
-from ..vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
-from ..web import has_endpoint
-from . import assets, bp, suggestions
-from .community import MAX_QUEUE_PAGE, review_page
-from .display import Names, change_rows, three_way
-from .fields import (
-    error_map,
+from ... import parsing, postcodes
+from ...accounts.auth import roles_required
+from ...directory import access, store
+from ...directory.records import RecordInvalid
+from ...errors import Conflict, Forbidden, NotFound, ValidationError
+from ...models import Service
+from ...once import FIELD as FORM_TOKEN
+from ...once import once
+from ...taxonomy import all_terms
+from ...vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
+from ...web import error_map, has_endpoint
+from .. import bp, queries
+from ..display import Names, change_rows, three_way
+from ..fields import (
     form_fields,
     form_values,
     in_form_order,
@@ -33,7 +29,9 @@ from .fields import (
     posted_values,
     record_errors,
 )
-from .pin_map import pin_map
+from ..pin_map import pin_map
+from ..usecases import assets, suggestions
+from .community import MAX_QUEUE_PAGE, review_page
 
 EDITORS = ("coordinator", "admin")
 #: the new-asset form's "Not yet" answer to "Have you checked these details?" (records no check)
@@ -99,9 +97,7 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         "service": service,
         "terms": terms,
         "ward_groups": _ward_choices(values),
-        "organisations": session.execute(select(Organisation.name).distinct().order_by(Organisation.name).limit(2000))
-        .scalars()
-        .all(),
+        "organisations": queries.organisation_names(),
         "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
         "pin": pin_map(lat, lon, show_wards),
         "stewards": stewards,
@@ -120,7 +116,7 @@ def _steward_arg():
 
 def _extra_errors(fields: dict, form_errors: list) -> list:
     """Form errors plus what the record parser says about the rest, so every problem shows at once."""
-    from ..directory.records import parse_record
+    from ...directory.records import parse_record
 
     try:
         parse_record(dict(fields), store.vocabulary(), store.known_wards())
@@ -190,7 +186,6 @@ def edit_asset(asset_id):
                 current_user, asset_id, fields, version, steward_id=_steward_arg(), suggestion_id=suggestion_id
             )
     except Conflict as exc:
-        session.rollback()
         return _conflict_page(asset_id, fields, version, exc, suggestion)
     except ValidationError as exc:
         return _render_form(values, record_errors(exc), service, 400, suggestion)

@@ -279,13 +279,6 @@ class ResultPage:
 # --------------------------------------------------------------------------- areas
 
 
-def areas_at(lon: float, lat: float) -> tuple[str | None, str | None, str | None]:
-    """(ward, LSOA, constituency) codes of a point by the location trigger's rule, each None outside
-    the loaded areas."""
-    pt = geo.point(lon, lat)
-    return tuple(session.execute(select(geo.ward_at(pt), geo.lsoa_at(pt), geo.constituency_at(pt))).one())
-
-
 def area_names(origin: Origin) -> dict:
     ward = session.get(Ward, origin.ward_code) if origin.ward_code else None
     con = session.get(Constituency, origin.constituency_code) if origin.constituency_code else None
@@ -345,20 +338,13 @@ def _p(name: str, type_, expanding: bool = False):
 
 
 def _p_point(prefix: str = "o"):
-    return func.ST_SetSRID(func.ST_MakePoint(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float)), geo.SRID_WGS84)
+    """The point ``:<prefix>_lon``, ``:<prefix>_lat``."""
+    return geo.point(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float))
 
 
 def _p_near(geom, origin, prefix: str = "near"):
-    """``geo.near_m`` with the radius (and its widening in degrees) as parameters."""
-    return and_(
-        geom.op("&&")(func.ST_Expand(origin, _p(prefix + "_dlon", Float), _p(prefix + "_dlat", Float))),
-        func.ST_DWithin(geo.geog(geom), geo.geog(origin), _p(prefix + "_m", Float)),
-    )
-
-
-def _near_values(prefix: str, metres: float) -> dict:
-    m = float(metres)
-    return {prefix + "_m": m, prefix + "_dlon": m * geo._DEG_LON_PER_M, prefix + "_dlat": m * geo._DEG_LAT_PER_M}
+    """``geo.near_m`` with the radius as the parameter ``:<prefix>_m``."""
+    return geo.near_m(geom, origin, _p(prefix + "_m", Float))
 
 
 def _eq(col, name: str, value_is_none: bool):
@@ -435,7 +421,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     values = {
         "o_lon": float(origin.lon),
         "o_lat": float(origin.lat),
-        **_near_values("near", f.radius_m),
+        "near_m": float(f.radius_m),
         "ward_code": origin.ward_code,
         "constituency_code": origin.constituency_code,
         "stale_cutoff": stale_cutoff(today),
@@ -809,7 +795,7 @@ def map_features(
         **values,
         "v_lon": float(view[0]),
         "v_lat": float(view[1]),
-        **_near_values("view", view[2]),
+        "view_m": float(view[2]),
         "limit": limit + 1,
     }
     rows = session.execute(stmt, values).all()

@@ -1,14 +1,15 @@
-"""`assetmap import oruk`: another publisher's ORUK 3.0 feed into our directory, dry run first.
+"""The import use case for another publisher's Open Referral UK feed (``assetmap import oruk``), dry run first.
 
-The rows go through the foundation's import path (``loaders.assets.plan_rows`` / ``apply_plan``),
-matched on ``(source, source_id)`` - "oruk:<host or file>" and the feed's service id - so a
-re-import updates what it created instead of duplicating it. Services that cannot be mapped are
-skipped with their reasons; everything else is written in one transaction or not at all.
+The feed is read (``feed``), mapped (``oruk``), planned and applied like any import (``plan``, ``apply``),
+matched on ``(source, source_id)`` - "oruk:<host or file>" and the feed's service id - so a re-import
+updates what it created instead of duplicating it. Services that cannot be mapped are skipped with their
+reasons; everything else is written in one transaction or not at all.
 
-The dry run does the writes inside a savepoint and rolls it back, so the ward and constituency
-each place would land in (set by the database trigger) are reported exactly. Each record is also
-checked against the ORUK 3.0 service schema; deviations are noted, not fatal (feeds in the wild
-often have small ones, and the mapping validates what it takes).
+The dry run makes the writes too and then rolls its transaction back (``db.transaction(dry_run=True)``),
+so the ward and constituency each place would land in (set by the database trigger) are reported
+exactly. The caller may pass a conformance check (the ORUK 3.0 service schema, which the open data room
+holds); deviations are noted, not fatal (feeds in the wild often have small ones, and the mapping
+validates what it takes).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..db import session
-from ..directory.store import vocabulary, ward_names
-from ..loaders.assets import Plan, apply_plan, plan_rows
-from ..models import Constituency, Location, Service, ServiceAtLocation, Ward
+from ...db import session, transaction
+from ...models import Constituency, Location, Service, ServiceAtLocation, Ward
+from ...taxonomy import catalogue
+from ..store import vocabulary, ward_names
 from . import feed as feeds
-from .mapping import Skip, TermIndex, map_service
-from .oruk import catalogue
-from .schemas import validator
+from .apply import apply_plan
+from .oruk import Skip, TermIndex, map_service
+from .plan import Plan, plan_rows
 
 
 @dataclass
@@ -95,11 +96,11 @@ class Report:
         return out
 
 
-def map_feed(services: list, report: Report) -> list[dict]:
-    """Every service mapped to template rows; the unmappable ones recorded as skipped."""
+def map_feed(services: list, report: Report, conformance=None) -> list[dict]:
+    """Every service mapped to template rows; the unmappable ones recorded as skipped. ``conformance`` (a
+    jsonschema validator of an ORUK service, if given) adds a note for each record that does not conform."""
     index, vocab, names = TermIndex(catalogue()), vocabulary(), ward_names()
     wards = set(names)
-    conformance = validator("service")
     rows = []
     for svc in services:
         try:
@@ -110,7 +111,7 @@ def map_feed(services: list, report: Report) -> list[dict]:
             continue
         rows.extend(m.rows)
         report.notes.extend((m.name, n) for n in dict.fromkeys(m.notes))
-        for err in list(conformance.iter_errors(svc))[:3]:
+        for err in list(conformance.iter_errors(svc))[:3] if conformance is not None else []:
             where = "/".join(str(p) for p in err.absolute_path) or "the record"
             report.notes.append((m.name, f"not valid ORUK 3.0 at {where}: {err.message[:120]}"))
         report.unmapped_terms.update(set(m.unmapped_terms))
@@ -156,28 +157,22 @@ def _gone(source: str, source_ids: set[str]) -> list[str]:
     return sorted(name for name, sid in rows if sid not in source_ids)
 
 
-def import_feed(location: str, apply: bool = False, progress=None, source: str | None = None) -> Report:
-    """Read, map, plan and (when ``apply``) write a feed; the caller owns the transaction."""
+def import_feed(
+    location: str, apply: bool = False, progress=None, source: str | None = None, conformance=None
+) -> Report:
+    """Read, map, plan and write a feed in one transaction: kept when ``apply``, rolled back for a dry run."""
     feed = feeds.load(location, progress)
     src = source or feed.source
     report = Report(src, applied=apply, services_read=len(feed.services) + len(feed.unavailable))
     report.skipped += [
         Skipped(sid, "", f"its full record could not be fetched: {why}") for sid, why in feed.unavailable
     ]
-    rows = map_feed(feed.services, report)
-    plan = _plan(rows, src, report)
-    source_ids = [r["source_id"] for r in rows]
-    report.gone = _gone(src, set(source_ids))
-    savepoint = session.begin_nested()
-    try:
+    with transaction(dry_run=not apply):
+        rows = map_feed(feed.services, report, conformance)
+        plan = _plan(rows, src, report)
+        source_ids = [r["source_id"] for r in rows]
+        report.gone = _gone(src, set(source_ids))
         apply_plan(plan, source=src)
         session.flush()
         _placement(src, source_ids, report)
-    except BaseException:
-        savepoint.rollback()
-        raise
-    if apply:
-        savepoint.commit()
-    else:
-        savepoint.rollback()
     return report

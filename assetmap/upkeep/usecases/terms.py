@@ -1,5 +1,5 @@
-"""The admin's terms page: add, rename and remove the categories, audiences, "what matters" capabilities
-and asset types that assets are tagged with.
+"""Terms use cases: add, rename, merge and remove the categories, audiences, "what matters" capabilities
+and asset types that assets are tagged with (the admin's terms page).
 
 Terms are seeded by migration 0002; a council adds its own here. A term's code is made from its name
 when it is added and never changes (search links, imports and the Open Referral UK API use it); its
@@ -15,24 +15,15 @@ import re
 import unicodedata
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import parsing
-from ..accounts.auth import roles_required
-from ..db import session
-from ..directory import store
-from ..directory.records import TERM_FIELDS, RecordInvalid, parse_record
-from ..errors import Conflict, NotFound, ValidationError
-from ..loaders import transaction
-from ..models import Attribute, Service, Taxonomy, TaxonomyTerm
-from ..once import FIELD as FORM_TOKEN
-from ..once import once
-from ..opendata.oruk import stable_id
-from ..taxonomy import TAXONOMY_CODES
-from . import bp
-from .fields import error_map
+from ... import parsing, taxonomy
+from ...db import session, transaction
+from ...directory import store
+from ...directory.records import TERM_FIELDS, RecordInvalid, parse_record
+from ...errors import Conflict, NotFound, ValidationError
+from ...models import Attribute, Service, Taxonomy, TaxonomyTerm
+from ...taxonomy import TAXONOMY_CODES, stable_id
 
 log = logging.getLogger("assetmap.terms")
 
@@ -54,7 +45,7 @@ MAX_DESCRIPTION = 300
 MAX_CODE = 60
 
 
-class _Invalid(ValidationError):
+class Invalid(ValidationError):
     """Every problem with the form, for the error summary."""
 
     def __init__(self, errors: list[tuple[str, str]]):
@@ -92,7 +83,7 @@ def _clean(values: dict) -> tuple[dict, list[tuple[str, str]]]:
     return {"name": name, "description": description or ""}, errors
 
 
-def _taxonomy(code: str) -> Taxonomy:
+def find_taxonomy(code: str) -> Taxonomy:
     tax = (
         session.execute(select(Taxonomy).where(Taxonomy.code == code)).scalar_one_or_none()
         if code in TAXONOMY_CODES
@@ -103,7 +94,7 @@ def _taxonomy(code: str) -> Taxonomy:
     return tax
 
 
-def _term(tax: Taxonomy, term_id) -> TaxonomyTerm:
+def find_term(tax: Taxonomy, term_id) -> TaxonomyTerm:
     term = session.get(TaxonomyTerm, term_id)
     if term is None or term.taxonomy_id != tax.id:
         raise NotFound("There is no such term.")
@@ -131,13 +122,13 @@ def _same_name(tax: Taxonomy, name: str, except_id=None) -> bool:
 def add_term(tax: Taxonomy, values: dict) -> TaxonomyTerm:
     clean, errors = _clean(values)
     if errors:
-        raise _Invalid(errors)
+        raise Invalid(errors)
     code = code_for(clean["name"])
     taken = session.execute(
         select(TaxonomyTerm.id).where(TaxonomyTerm.taxonomy_id == tax.id, TaxonomyTerm.code == code)
     ).first()
     if taken or _same_name(tax, clean["name"]):
-        raise _Invalid(
+        raise Invalid(
             [
                 (
                     "name",
@@ -166,9 +157,9 @@ def add_term(tax: Taxonomy, values: dict) -> TaxonomyTerm:
 def change_term(tax: Taxonomy, term: TaxonomyTerm, values: dict) -> None:
     clean, errors = _clean(values)
     if errors:
-        raise _Invalid(errors)
+        raise Invalid(errors)
     if _same_name(tax, clean["name"], except_id=term.id):
-        raise _Invalid([("name", f"There is already a {TERM_LABELS[tax.code]} called “{clean['name']}”")])
+        raise Invalid([("name", f"There is already a {TERM_LABELS[tax.code]} called “{clean['name']}”")])
     if (term.name, term.description) != (clean["name"], clean["description"]):
         term.name, term.description = clean["name"], clean["description"]
         _bump(tax)
@@ -186,7 +177,7 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
     except ValueError:
         into = None
     if into is None or into.taxonomy_id != tax.id or into.id == term.id:
-        raise _Invalid([("into", f"Choose another {TERM_LABELS[tax.code]} from the list")])
+        raise Invalid([("into", f"Choose another {TERM_LABELS[tax.code]} from the list")])
     field = TERM_FIELDS[tax.code]
     services = (
         session.execute(
@@ -217,7 +208,7 @@ def merge_term(tax: Taxonomy, term: TaxonomyTerm, into_id, actor_id) -> int:
         store.update_asset(service, rec, actor_id, note=note)
     session.flush()
     session.expire_all()
-    remove_term(_taxonomy(tax.code), session.get(TaxonomyTerm, term.id))
+    remove_term(find_taxonomy(tax.code), session.get(TaxonomyTerm, term.id))
     return len(services)
 
 
@@ -239,124 +230,47 @@ def remove_term(tax: Taxonomy, term: TaxonomyTerm) -> None:
     _bump(tax)
 
 
-def _refresh_search_vocabulary() -> None:
-    from ..practitioners import usecases
-
-    usecases.vocabulary(refresh=True)
-
-
-# --------------------------------------------------------------------------- pages
+def taxonomies() -> list[Taxonomy]:
+    """The lists of terms the admin manages, in the order of ``TAXONOMY_CODES``."""
+    found = session.execute(select(Taxonomy).where(Taxonomy.code.in_(TAXONOMY_CODES))).scalars()
+    return sorted(found, key=lambda t: TAXONOMY_CODES.index(t.code))
 
 
-@bp.get("/admin/terms")
-@roles_required("admin")
-def admin_terms():
-    taxonomies = sorted(
-        session.execute(select(Taxonomy)).scalars(),
-        key=lambda t: TAXONOMY_CODES.index(t.code) if t.code in TAXONOMY_CODES else 99,
-    )
-    return render_template(
-        "upkeep/terms.html",
-        taxonomies=[t for t in taxonomies if t.code in TAXONOMY_CODES],
-        used=usage(),
-        labels=TAXONOMY_LABELS,
-        term_labels=TERM_LABELS,
-    )
+# --------------------------------------------------------------------------- use cases (one transaction each)
 
 
-def _form(tax: Taxonomy, term: TaxonomyTerm | None, values: dict, errors: list, status: int = 200):
-    others = [(str(t.id), t.name) for t in tax.terms if term is None or t.id != term.id]
-    return render_template(
-        "upkeep/term_form.html",
-        tax=tax,
-        term=term,
-        values=values,
-        errors=errors,
-        error_map=error_map(errors),
-        labels=TAXONOMY_LABELS,
-        term_label=TERM_LABELS[tax.code],
-        used=usage().get(term.id, 0) if term else 0,
-        others=others,
-    ), status
+def add(taxonomy_code: str, values: dict) -> TaxonomyTerm:
+    with transaction():
+        term = add_term(find_taxonomy(taxonomy_code), values)
+    taxonomy.term_codes(refresh=True)  # searches in this worker know the new term at once
+    return term
 
 
-def _posted() -> dict:
-    return {"name": request.form.get("name", ""), "description": request.form.get("description", "")}
+def change(taxonomy_code: str, term_id, values: dict) -> TaxonomyTerm:
+    with transaction():
+        tax = find_taxonomy(taxonomy_code)
+        term = find_term(tax, term_id)
+        change_term(tax, term, values)
+    return term
 
 
-@bp.route("/admin/terms/<taxonomy>/new", methods=["GET", "POST"])
-@roles_required("admin")
-def admin_new_term(taxonomy):
-    tax = _taxonomy(taxonomy)
-    if request.method == "GET":
-        return _form(tax, None, {"name": "", "description": ""}, [])
-    values = _posted()
-    try:
-        with once("term", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
-            with transaction():
-                term = add_term(_taxonomy(taxonomy), values)
-                code, name = term.code, term.name
-    except _Invalid as exc:
-        return _form(tax, None, values, exc.errors, 400)
-    _refresh_search_vocabulary()
-    log.info("term added", extra={"taxonomy": taxonomy, "code": code, "by": str(current_user.id)})
-    flash(f"“{name}” has been added.")
-    return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
+def merge(taxonomy_code: str, term_id, into_id, actor_id) -> tuple[str, str, int]:
+    """(code, name) of the term removed, and how many assets moved to ``into_id``."""
+    with transaction():
+        tax = find_taxonomy(taxonomy_code)
+        term = find_term(tax, term_id)
+        code, name = term.code, term.name
+        moved = merge_term(tax, term, into_id, actor_id)
+    taxonomy.term_codes(refresh=True)
+    return code, name, moved
 
 
-@bp.route("/admin/terms/<taxonomy>/<uuid:term_id>", methods=["GET", "POST"])
-@roles_required("admin")
-def admin_term(taxonomy, term_id):
-    tax = _taxonomy(taxonomy)
-    term = _term(tax, term_id)
-    if request.method == "GET":
-        return _form(tax, term, {"name": term.name, "description": term.description}, [])
-    values = _posted()
-    try:
-        with transaction():
-            tax = _taxonomy(taxonomy)
-            change_term(tax, _term(tax, term_id), values)
-    except _Invalid as exc:
-        return _form(_taxonomy(taxonomy), _term(_taxonomy(taxonomy), term_id), values, exc.errors, 400)
-    log.info("term changed", extra={"taxonomy": taxonomy, "code": term.code, "by": str(current_user.id)})
-    flash(f"“{values['name'].strip()}” has been saved.")
-    return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
-
-
-@bp.post("/admin/terms/<taxonomy>/<uuid:term_id>/merge")
-@roles_required("admin")
-def admin_merge_term(taxonomy, term_id):
-    into_id = request.form.get("into", "")
-    try:
-        with once("term-merge", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
-            with transaction():
-                tax = _taxonomy(taxonomy)
-                term = _term(tax, term_id)
-                code, name = term.code, term.name
-                moved = merge_term(tax, term, into_id, current_user.id)
-    except _Invalid as exc:
-        tax = _taxonomy(taxonomy)
-        term = _term(tax, term_id)
-        return _form(tax, term, {"name": term.name, "description": term.description}, exc.errors, 400)
-    _refresh_search_vocabulary()
-    log.info(
-        "term merged",
-        extra={"taxonomy": taxonomy, "code": code, "into": into_id, "assets": moved, "by": str(current_user.id)},
-    )
-    flash(f"“{name}” has been removed; its {moved:,} asset{'s' if moved != 1 else ''} moved to the term you chose.")
-    return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
-
-
-@bp.post("/admin/terms/<taxonomy>/<uuid:term_id>/remove")
-@roles_required("admin")
-def admin_remove_term(taxonomy, term_id):
-    with once("term-remove", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.admin_terms") + f"#{taxonomy}"):
-        with transaction():
-            tax = _taxonomy(taxonomy)
-            term = _term(tax, term_id)
-            code, name = term.code, term.name
-            remove_term(tax, term)
-    _refresh_search_vocabulary()
-    log.info("term removed", extra={"taxonomy": taxonomy, "code": code, "by": str(current_user.id)})
-    flash(f"“{name}” has been removed.")
-    return redirect(url_for("upkeep.admin_terms") + f"#{taxonomy}")
+def remove(taxonomy_code: str, term_id) -> tuple[str, str]:
+    """(code, name) of the term removed."""
+    with transaction():
+        tax = find_taxonomy(taxonomy_code)
+        term = find_term(tax, term_id)
+        code, name = term.code, term.name
+        remove_term(tax, term)
+    taxonomy.term_codes(refresh=True)
+    return code, name

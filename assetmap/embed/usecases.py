@@ -1,18 +1,30 @@
-"""The allowed parent sites: parsing an origin an admin types, and reading and changing the list."""
+"""The embed room's use cases: the public search a framed page runs, and the admin's list of the sites
+allowed to frame it (parsing an origin an admin types, reading and changing the list).
+
+The search runs always as an anonymous visitor, whoever's browser it is: a page inside another site must never
+show a practitioners-only or confidential listing, even to someone signed in to AssetMap in the same browser.
+Nothing is stored: the postcode is looked up, searched around and forgotten.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from ..db import session
+from ..db import session, transaction
+from ..directory.read import asset_views
 from ..errors import NotFound, ValidationError
-from ..loaders import transaction
 from ..models import EmbedSite
+from ..practitioners.params import miles_to_metres, parse_filters
+from ..practitioners.queries import ResultPage
+from ..practitioners.queries import search as run_search
+from ..practitioners.usecases import parse_filters_fresh, resolve_origin
 
 MAX_SITES = 50
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -92,3 +104,34 @@ def remove_site(site_id: uuid.UUID) -> str:
         origin = site.origin
         session.delete(site)
     return origin
+
+
+# --------------------------------------------------------------------------- the public search
+
+ANONYMOUS = AnonymousUserMixin()
+PER_PAGE = 10
+
+
+@dataclass
+class Found:
+    result: ResultPage
+    items: list[dict]  #: [{"hit": Hit, "view": asset view}], nearest first
+    radius_m: float
+
+
+def public_search(postcode: str, category: str, distance: str) -> Found:
+    """ValidationError (field named) for a bad choice or postcode; NotFound for an unknown postcode."""
+    errors: list[tuple[str, str]] = []
+    radius = miles_to_metres(distance, errors)
+    filters, filter_errors = parse_filters_fresh(
+        lambda vocab: parse_filters({"category": category or None}, vocab, strict=False, radius_m=radius)
+    )
+    errors += filter_errors
+    if not postcode.strip():
+        errors.insert(0, ("postcode", "Enter a postcode"))
+    if errors:
+        raise ValidationError(errors[0][1], field=errors[0][0])
+    origin = resolve_origin(postcode.strip())
+    result = run_search(origin, filters, ANONYMOUS, "near", 1, PER_PAGE)
+    views = {v["id"]: v for v in asset_views([h.id for h in result.hits], ANONYMOUS)}
+    return Found(result, [{"hit": h, "view": views[h.id]} for h in result.hits if h.id in views], filters.radius_m)

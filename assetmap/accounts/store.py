@@ -1,4 +1,8 @@
-"""Account use cases: create users, assign areas, issue and revoke API tokens."""
+"""Writing accounts: create users, assign areas, set passwords, issue and revoke API tokens.
+
+Each function checks its input and flushes; none commits. The use cases in ``usecases`` own the
+transaction (and the tests call these inside theirs).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import logging
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import parsing
 from ..db import session
@@ -15,6 +19,7 @@ from ..errors import NotFound, ValidationError
 from ..models import ApiToken, Constituency, User, UserArea, Ward
 from ..vocabulary import ROLES
 from .auth import hash_password, hash_token, new_token
+from .queries import active_tokens
 
 DEMO_PASSWORD_BYTES = 9
 MAX_NAME = 200
@@ -180,11 +185,6 @@ def change_password(user: User, current: str, new: str, confirm: str) -> None:
         raise ValidationError(exc.message, field="new_password") from None
 
 
-def active_tokens(user: User) -> list[ApiToken]:
-    return list(
-        session.execute(
-            select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.created_at)
-        ).scalars()
-    )
+def record_token_use(token_id: uuid.UUID, at: dt.datetime) -> None:
+    """Note when a token was last used (an UPDATE, so it needs no loaded row)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))

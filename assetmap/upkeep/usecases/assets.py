@@ -12,15 +12,14 @@ import uuid
 
 from sqlalchemy import select
 
-from ..db import session
-from ..directory import access, store
-from ..directory.records import parse_record
-from ..errors import ValidationError
-from ..loaders import transaction
-from ..models import Service, User
-from ..vocabulary import VERIFICATION_METHODS
+from ...db import session, transaction
+from ...directory import access, store
+from ...directory.records import parse_record
+from ...errors import ValidationError
+from ...models import Service, User
+from ...vocabulary import VERIFICATION_METHODS
+from ..fields import merge
 from . import suggestions
-from .fields import merge
 
 UNSET = object()
 

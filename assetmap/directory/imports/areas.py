@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..db import session
-from ..models import Constituency, LocalAuthority, Ward
+from ...db import session
+from ...models import Constituency, LocalAuthority, Ward
 
 WARDS, CONSTITUENCIES = "service_area_wards", "service_area_constituencies"
 #: columns an import reads beyond the template's
@@ -41,7 +41,7 @@ def ward_list() -> list[Area]:
 
 def constituency_list() -> list[Area]:
     """Every constituency held, by name, with the council holding most of its wards."""
-    councils: dict[str, str] = {}
+    councils: dict[str | None, str] = {}
     for con, council in session.execute(
         select(Ward.constituency_code, LocalAuthority.name)
         .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
@@ -65,7 +65,7 @@ class Resolver:
         cons = {a.code: a for a in constituency_list()}
         self.cons_names = _by_name(cons.values())
         self.cons = set(cons)
-        self.cons_wards: dict[str, list[str]] = {}
+        self.cons_wards: dict[str | None, list[str]] = {}
         for code, con in session.execute(select(Ward.code, Ward.constituency_code).order_by(Ward.code)):
             self.cons_wards.setdefault(con, []).append(code)
 

@@ -6,19 +6,18 @@ import logging
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from .. import parsing
-from ..accounts import limiter
-from ..accounts.auth import roles_required
-from ..db import session
-from ..directory import access
-from ..errors import ValidationError
-from ..models import Service
-from ..once import FIELD as FORM_TOKEN
-from ..once import once
-from . import bp, queue, suggestions
-from .fields import error_map, record_errors
+from ... import parsing
+from ...accounts import limiter
+from ...accounts.auth import roles_required
+from ...directory import access
+from ...errors import ValidationError
+from ...once import FIELD as FORM_TOKEN
+from ...once import once
+from ...web import error_map
+from .. import bp, queries
+from ..fields import record_errors
+from ..usecases import suggestions
 
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
@@ -38,18 +37,9 @@ def review_queue():
 def review_page(page: int, steward_only: bool, verify_error: tuple | None = None, status: int = 200):
     """The review queue; ``verify_error`` is (asset id, message) for a 'Still accurate' sent with no method."""
     months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
-    due = queue.due_assets(current_user, months, steward_only=steward_only, page=page)
+    due = queries.due_assets(current_user, months, steward_only=steward_only, page=page)
     open_items = suggestions.open_for(current_user)
-    services = (
-        {
-            s.id: s
-            for s in session.execute(
-                select(Service).where(Service.id.in_([i.service_id for i in open_items if i.service_id]))
-            ).scalars()
-        }
-        if open_items
-        else {}
-    )
+    services = queries.services_by_id([i.service_id for i in open_items]) if open_items else {}
     ward_names = access.ward_names({i.ward_code for i in open_items if i.ward_code})
     return render_template(
         "upkeep/review_queue.html",
@@ -138,7 +128,7 @@ def report_sent(asset_id):
 @roles_required("coordinator", "admin")
 def suggestion(suggestion_id):
     row = suggestions.for_review(current_user, suggestion_id)
-    service = session.get(Service, row.service_id) if row.service_id else None
+    service = queries.services_by_id([row.service_id]).get(row.service_id)
     wards = access.ward_names({row.ward_code} if row.ward_code else set())
     return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards)
 

@@ -11,15 +11,14 @@ import uuid
 
 from sqlalchemy import and_, or_, select
 
-from .. import parsing, postcodes
-from ..db import session
-from ..directory import access
-from ..directory.records import RecordInvalid
-from ..errors import Conflict, NotFound, ValidationError
-from ..geo import point
-from ..loaders import transaction
-from ..models import Service, Suggestion, Ward
-from ..vocabulary import PROBLEM_TYPES
+from ... import parsing, postcodes
+from ...db import session, transaction
+from ...directory import access
+from ...directory.records import RecordInvalid
+from ...errors import Conflict, NotFound, ValidationError
+from ...geo import point
+from ...models import Service, Suggestion, Ward
+from ...vocabulary import PROBLEM_TYPES
 
 LIMITS = {
     "postcode": 40,

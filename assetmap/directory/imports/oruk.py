@@ -1,4 +1,8 @@
-"""Mapping another publisher's ORUK 3.0 service onto our asset template (the foundation's input format).
+"""Open Referral UK services -> rows in our asset template: the mapping every ORUK import reads with.
+
+Used by ``assetmap import oruk`` (another publisher's feed, ``usecases.import_feed``) and by a coordinator's
+upload of ORUK JSON (``oruk_rows``, through ``read``); version 1 services are renamed to the 3.0 names
+first (``feed.upgrade_v1``), so both versions map by the same rules.
 
 One ORUK service becomes one asset per place (a service run at three libraries becomes three
 assets, so each place can be found); a service with no place becomes one asset covering the wards
@@ -17,12 +21,13 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from .. import parsing
-from ..directory.records import RecordInvalid, parse_record
-from ..errors import ValidationError
-from ..postcodes import is_valid as postcode_is_valid
-from ..vocabulary import ACCESSIBILITY, DAYS
-from .oruk import ILLUSTRATIVE_ALERT, TAXONOMY_BASE, Catalogue
+from ... import parsing
+from ...errors import ValidationError
+from ...postcodes import is_valid as postcode_is_valid
+from ...taxonomy import TAXONOMY_BASE, Catalogue, catalogue
+from ...vocabulary import ACCESSIBILITY, DAYS
+from ..records import ILLUSTRATIVE_ALERT, RecordInvalid, parse_record
+from .feed import upgrade_v1
 
 DEFAULT_CATEGORY = "information-and-advice"
 MAX_DESCRIPTION = 5000
@@ -59,7 +64,7 @@ class Skip(Exception):
 class Mapped:
     """The asset rows one feed service maps to, with notes on what was left out or assumed."""
 
-    feed_id: str
+    feed_id: str | None
     name: str
     rows: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -78,6 +83,10 @@ def _text(value) -> str | None:
         return None
     value = " ".join(value.split()) if "\n" not in value else value.strip()
     return value or None
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _list(value) -> list[dict]:
@@ -106,7 +115,7 @@ class TermIndex:
                     self.by_slug.setdefault(key, set()).add((tax.code, term.code))
 
     def find(self, attr: dict) -> tuple[str, str] | None:
-        term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
+        term = _object(attr.get("taxonomy_term"))
         for raw_id in (attr.get("taxonomy_term_id"), term.get("id")):
             try:
                 hit = self.by_id.get(uuid.UUID(str(raw_id)))
@@ -131,7 +140,7 @@ class TermIndex:
 
     @staticmethod
     def label(attr: dict) -> str:
-        term = attr.get("taxonomy_term") if isinstance(attr.get("taxonomy_term"), dict) else {}
+        term = _object(attr.get("taxonomy_term"))
         for x in (term.get("name"), term.get("term"), term.get("code"), attr.get("taxonomy_term_id")):
             if isinstance(x, str) and x.strip():
                 return x.strip()
@@ -147,7 +156,8 @@ def _hhmm(value) -> str | None:
 
 def sessions(schedules: list[dict]) -> tuple[list[str], int]:
     """Weekly sessions as 'mon 10:00-12:00'; and how many schedules could not be expressed that way."""
-    out, left_out = [], 0
+    out: list[str] = []
+    left_out = 0
     for s in schedules:
         freq = (_text(s.get("freq")) or "WEEKLY").upper()
         interval = _number(s.get("interval"))
@@ -182,7 +192,7 @@ def accessibility_kinds(items: list[dict]) -> list[str]:
 
 def _place(sal: dict) -> dict | None:
     """A location we can put on the map: a point, or a postcode we can look up."""
-    loc = sal.get("location") if isinstance(sal.get("location"), dict) else {}
+    loc = _object(sal.get("location"))
     if loc.get("location_type") == "virtual":
         return None
     addresses = sorted(_list(loc.get("addresses")), key=lambda a: a.get("address_type") != "physical")
@@ -219,7 +229,8 @@ def _wards(areas: list[dict], known_wards: set[str], ward_names: dict[str, str] 
     by_name: dict[str, list[str]] = {}
     for code, name in (ward_names or {}).items():
         by_name.setdefault(name.casefold(), []).append(code)
-    wards, unplaced = [], 0
+    wards: list[str] = []
+    unplaced = 0
     for area in areas:
         text = " ".join(_text(area.get(k)) or "" for k in ("uri", "name", "service_area", "description"))
         found = [c for c in _WARD_CODE.findall(text) if c in known_wards]
@@ -297,7 +308,7 @@ def map_service(  # noqa: C901 - complexity 19
     costs = _list(svc.get("cost_options"))
     cost = next((c for c in costs if _number(c.get("amount")) is not None or _text(c.get("amount_description"))), {})
     contacts = _list(svc.get("contacts"))
-    org = svc.get("organization") if isinstance(svc.get("organization"), dict) else {}
+    org = _object(svc.get("organization"))
     description = _text(svc.get("description")) or ""
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
@@ -310,7 +321,7 @@ def map_service(  # noqa: C901 - complexity 19
         "categories": categories,
         "audiences": list(dict.fromkeys(terms.get("audience", []))),
         "capabilities": list(dict.fromkeys(terms.get("capability", []))),
-        "asset_type": (terms.get("asset_type") or [None])[0],
+        "asset_type": next(iter(terms.get("asset_type") or []), None),
         "modes": modes,
         "service_area_wards": wards,
         "cost_amount": _number(cost.get("amount")),
@@ -326,7 +337,8 @@ def map_service(  # noqa: C901 - complexity 19
     }
     if len(places) > 1:
         out.notes.append(f"offered at {len(places)} places: one asset for each")
-    for n, place in enumerate(places or [None]):
+    each: list[dict | None] = [*places] or [None]
+    for n, place in enumerate(each):
         row = dict(base, source_id=feed_id if n == 0 or not feed_id else f"{feed_id}@{place['id'] or n}")
         if place:
             label = place["name"] or place["postcode"] or f"place {n + 1}"
@@ -375,3 +387,54 @@ def validated(row: dict, vocab: dict, known_wards: set[str], notes: list[str]) -
             if fatal:
                 raise Skip("; ".join(dict.fromkeys(fatal))) from None
     raise Skip("its details could not be made valid")
+
+
+# --------------------------------------------------------------------------- a coordinator's ORUK upload
+
+
+def services_in(obj) -> list:
+    """The list of service objects in an ORUK document."""
+    if isinstance(obj, list):
+        return obj
+    if isinstance(obj, dict) and isinstance(obj.get("contents"), list):
+        return obj["contents"]
+    if isinstance(obj, dict) and isinstance(obj.get("content"), list):
+        return obj["content"]
+    if isinstance(obj, dict) and "name" in obj:
+        return [obj]
+    raise ValidationError(
+        'This is not Open Referral UK JSON: expected a service, a list of services or a page with "contents"'
+    )
+
+
+def oruk_rows(
+    obj, vocab: dict[str, set[str]], ward_names: dict[str, str]
+) -> tuple[list[dict], list[int], list[tuple[int, str, str]], list[str]]:
+    """A coordinator's upload: (rows, the number of the service each row came from, refused services as
+    (number, field, message), notes). Unlike a feed, a service needs no id, and nothing is left out quietly:
+    every row is validated later by the same ``parse_record`` as any other import, so the report lists each
+    error to correct. A service that cannot become an asset at all is reported against its number."""
+    index, known = TermIndex(catalogue()), set(ward_names)
+    rows: list[dict] = []
+    numbers: list[int] = []
+    errors: list[tuple[int, str, str]] = []
+    notes: list[str] = []
+    for n, svc in enumerate(services_in(obj), start=1):
+        try:
+            m = map_service(
+                upgrade_v1(svc), index, vocab, known, ward_names=ward_names, require_id=False, validate=False
+            )
+        except Skip as exc:
+            errors.append((n, "service", f"This service cannot become an asset: {exc}"))
+            continue
+        rows.extend(m.rows)
+        numbers.extend([n] * len(m.rows))
+        notes.extend(f"Service {n} ({m.name}): {note}" for note in dict.fromkeys(m.notes))
+        if m.unmapped_terms:
+            notes.append(
+                f"Service {n} ({m.name}): taxonomy terms we do not hold were left out: "
+                + ", ".join(dict.fromkeys(m.unmapped_terms))
+            )
+        if m.defaulted_category:
+            notes.append(f"Service {n} ({m.name}): no category we hold, so it is listed as information and advice")
+    return rows, numbers, errors, notes

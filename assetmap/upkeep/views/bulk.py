@@ -7,22 +7,19 @@ import io
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..accounts.auth import roles_required
-from ..db import session
-from ..directory import access
-from ..directory.records import TEMPLATE_FIELDS, TERM_FIELDS
-from ..errors import AppError
-from ..loaders import area_names
-from ..loaders import assets as loader
-from ..loaders.assets import FORMATS, MAX_IMPORT_BYTES
-from ..loaders.spreadsheet import XLSX_MIMETYPE, to_xlsx
-from ..models import LocalAuthority, Ward
-from ..once import once
-from ..taxonomy import all_terms
-from . import bp, transfer
-from .fields import FIELD_LABELS
+from ...accounts.auth import roles_required
+from ...directory import access
+from ...directory.imports import areas
+from ...directory.imports.read import FORMATS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from ...directory.imports.xlsx import XLSX_MIMETYPE, to_xlsx
+from ...directory.records import TEMPLATE_FIELDS, TERM_FIELDS
+from ...errors import AppError
+from ...once import once
+from ...taxonomy import all_terms
+from .. import bp, exports, queries, uploads
+from ..fields import FIELD_LABELS
+from ..usecases import imports
 
 TEMPLATE_EXAMPLE = {
     "source_id": "my-council-0001",
@@ -59,7 +56,7 @@ def _limit() -> int:
     return current_app.config.get("MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
 
 
-def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
+def _upload_page(errors=(), source=imports.DEFAULT_SOURCE, status=200):
     return render_template(
         "upkeep/import.html",
         errors=list(errors),
@@ -67,11 +64,11 @@ def _upload_page(errors=(), source=transfer.DEFAULT_SOURCE, status=200):
         terms=all_terms(),
         term_headings=TERM_FIELDS,
         max_mb=max(1, _limit() // 1048576),
-        max_rows=loader.MAX_IMPORT_ROWS,
+        max_rows=MAX_IMPORT_ROWS,
         fields=TEMPLATE_FIELDS,
         labels=FIELD_LABELS,
-        wards=area_names.ward_list(),
-        constituencies=area_names.constituency_list(),
+        wards=areas.ward_list(),
+        constituencies=areas.constituency_list(),
     ), status
 
 
@@ -81,16 +78,16 @@ def import_assets():
     if request.method == "GET":
         return _upload_page()
     upload = request.files.get("file")
-    source = request.form.get("source", transfer.DEFAULT_SOURCE)
+    source = request.form.get("source", imports.DEFAULT_SOURCE)
     if upload is None or not upload.filename:
         return _upload_page([("file", "Choose a file to upload")], source, 400)
     data = upload.read(_limit() + 1)
     try:
-        plan, read = transfer.plan_import(current_user, upload.filename, data, source)
+        plan, read = imports.plan_import(current_user, upload.filename, data, source)
     except AppError as exc:
         return _upload_page([(exc.field or "file", exc.message)], source, exc.status)
     token = (
-        transfer.stash_upload(current_user, upload.filename, data, transfer.check_source(source), plan.error_rows)
+        uploads.stash_upload(current_user, upload.filename, data, imports.check_source(source), plan.error_rows)
         if plan.valid_rows
         else None
     )
@@ -113,9 +110,9 @@ def import_apply():
     skip = request.form.get("skip_invalid") == "yes"  # the explicit "import the valid rows, skip the rest"
     # the upload's own one-time token: applying it again (reload, back) is recognised, never imported twice
     with once("import", token, fallback=url_for("upkeep.review_queue")):
-        filename, data, source, error_rows = transfer.load_upload(current_user, token)
-        plan = transfer.apply_import(current_user, filename, data, source, skip_rows=error_rows if skip else None)
-    transfer.drop_upload(token)
+        filename, data, source, error_rows = uploads.load_upload(current_user, token)
+        plan = imports.apply_import(current_user, filename, data, source, skip_rows=error_rows if skip else None)
+    uploads.drop_upload(token)
     skipped = f", {len(plan.error_rows)} rows with errors skipped" if skip else ""
     flash(
         f"Imported {filename}: {len(plan.create)} added, {len(plan.update)} updated, "
@@ -149,31 +146,7 @@ def import_template():
 
 
 def _export_areas() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Whole areas first: a coordinator's patch, then councils and constituencies; then their wards (or all)."""
-    mine = access.editable_wards(current_user)
-    groups = []
-    if mine:
-        groups.append(("Your patch", [(transfer.PATCH, f"All the wards you look after ({len(mine)})")]))
-    groups.append(
-        (
-            "Councils",
-            [
-                (f"la:{c}", n)
-                for c, n in session.execute(
-                    select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name)
-                ).all()
-            ],
-        )
-    )
-    groups.append(("Constituencies", [(f"constituency:{a.code}", a.name) for a in area_names.constituency_list()]))
-    wards_q = select(Ward.code, Ward.name).order_by(Ward.name)
-    if mine:
-        wards_q = wards_q.where(Ward.code.in_(sorted(mine)))
-    groups.append(("Your wards" if mine else "Wards", [(f"ward:{c}", n) for c, n in session.execute(wards_q).all()]))
-    return groups
-
-
-EXPORT_FORMATS = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE, "geojson": "application/geo+json"}
+    return queries.export_areas(access.editable_wards(current_user))
 
 
 @bp.get("/export")
@@ -181,17 +154,16 @@ EXPORT_FORMATS = {"csv": "text/csv", "xlsx": XLSX_MIMETYPE, "geojson": "applicat
 def export():
     fmt = request.args.get("format")
     area = request.args.get("area", "")
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in exports.FORMATS:
         return render_template("upkeep/export.html", groups=_export_areas(), errors=[], area=area)
     try:
-        rows = transfer.export_rows(current_user, area)
+        rows = queries.export_rows(current_user, area)
     except AppError as exc:
         return render_template(
             "upkeep/export.html", groups=_export_areas(), errors=[("area", exc.message)], area=area
         ), 400
-    body = {"csv": transfer.to_csv, "xlsx": transfer.to_xlsx, "geojson": transfer.to_geojson}[fmt](rows)
+    body = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "geojson": exports.to_geojson}[fmt](rows)
+    filename = exports.export_filename(queries.area_label(area), fmt)
     return Response(
-        body,
-        mimetype=EXPORT_FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{transfer.export_filename(area, fmt)}"'},
+        body, mimetype=exports.FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )

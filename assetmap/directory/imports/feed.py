@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .. import parsing
-from ..errors import ValidationError
-from ..vocabulary import DAYS
+from ... import parsing
+from ...errors import ValidationError
+from ...vocabulary import DAYS
 
 PER_PAGE = 100
 MAX_PAGES = 2_000

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import zipfile
 
-from ..errors import ValidationError
+from ...errors import ValidationError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: a workbook may unpack to this much; a real asset list of a few thousand rows is a few MB
@@ -116,7 +116,9 @@ def _read_sheet(title: str, header: list[str], rows_iter, known: list[str], max_
     unknown = [h for h in header if h and h not in known]
     if unknown:
         notes.append(f"Columns ignored (not in the template): {', '.join(unknown[:10])}")
-    rows, numbers, errors = [], [], []
+    rows: list[dict] = []
+    numbers: list[int] = []
+    errors: list[tuple[int, str, str]] = []
     for n, values in enumerate(rows_iter, start=2):
         if not any(cell_text(v).strip() for v in values):
             continue
