@@ -13,7 +13,7 @@ and sent again. A later request with the same token finds the row and is sent th
 already ...". Two at once (a double click, two gunicorn workers) cannot both record: the second
 ``INSERT ... ON CONFLICT DO NOTHING`` waits on the primary key until the first commits, then finds it.
 Receipts are kept for ``KEEP_HOURS`` and deleted a few at a time by later claims and, every hour, by the
-``forget-expired`` job (``assetmap/jobs/housekeeping.py``).
+``forget-expired`` job (``assetmap/accounts/jobs.py``).
 
 The back button usually fetches the form again (a page whose request changed the session cookie is
 not kept by the browser), so the form comes back with a *new* token. For the forms where sending the

@@ -32,7 +32,8 @@ PACKAGE = "assetmap"
 ROOMS = ("accounts", "coverage", "embed", "ogcapi", "opendata", "practitioners", "upkeep")
 #: shared by every room (a room may import any of it): the database, the spatial module, the model, errors and
 #: input parsing, the asset directory (records, access rules, the read model, the store and the import
-#: engine), taxonomy, submit-once, postcodes, maps, service-wide pages and plumbing
+#: engine), taxonomy and the closed lists (vocabulary), submit-once, postcodes, maps, mail and scheduled jobs,
+#: service-wide pages and plumbing
 CORE = (
     "config",
     "db",
@@ -40,8 +41,10 @@ CORE = (
     "embedded",
     "errors",
     "geo",
+    "jobs",
     "loaders",
     "logs",
+    "mail",
     "maps",
     "models",
     "once",
@@ -50,6 +53,7 @@ CORE = (
     "postcodes",
     "security",
     "taxonomy",
+    "vocabulary",
     "web",
 )
 #: put the app together, so may import every room: the package itself (``create_app``), the command line, WSGI

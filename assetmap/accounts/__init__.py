@@ -22,7 +22,7 @@ login_manager = LoginManager()
 
 
 def init_app(app) -> None:
-    from . import auth, cli, usecases, views
+    from . import auth, cli, jobs, usecases, views  # noqa: F401 - jobs registers its scheduled work on import
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     csrf.init_app(app)

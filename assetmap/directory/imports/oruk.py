@@ -182,7 +182,7 @@ def accessibility_kinds(items: list[dict]) -> list[str]:
     kinds: list[str] = []
     for item in items:
         code = _text(item.get("accessibility"))
-        if code in ACCESSIBILITY:
+        if code is not None and code in ACCESSIBILITY:
             kinds.append(code)
             continue
         text = " ".join(_text(item.get(k)) or "" for k in ("accessibility", "description", "details")).lower()

@@ -1,14 +1,18 @@
 """The service's own tidying: rows kept only for a while are deleted when their time is up, by the job
-runner rather than a few at a time by later requests (which never came on a quiet night)."""
+runner rather than a few at a time by later requests (which never came on a quiet night).
+
+Registered by this room (``accounts.init_app``) because most of what it forgets is this room's: sign-in
+counts (``throttle``); the one-time form receipts it also forgets are the core's (``assetmap.once``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from .. import once
-from ..accounts import throttle
 from ..db import transaction
-from .registry import job
+from ..jobs import job
+from . import throttle
 
 
 @job("forget-expired", every="1h")
