@@ -35,7 +35,7 @@ DB_NAME = "assetmap_bench_signin"
 ACCOUNT = "bench-signin@example.org"
 PASSWORD = "bench sign-in password 1"
 TARGET_MS = 50.0
-#: the pattern sign-in used before the parsing layer (and the admin user form through accounts.service)
+#: the pattern sign-in used before the parsing layer (and the admin user form through accounts.store)
 OLD_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CRAFTED_40K = "a@" + "a." * 20_000 + "@"
 

@@ -21,7 +21,7 @@ from assetmap.directory.read import (
 )
 from assetmap.geo import METRES_PER_MILE
 from assetmap.models import CostOption, Schedule, Service
-from assetmap.practitioners.views import distance_label, miles_label
+from assetmap.practitioners.labels import distance_label, miles_label
 from assetmap.upkeep.freshness import checked_label, is_overdue, is_stale
 from assetmap.vocabulary import DAYS
 

@@ -1,21 +1,14 @@
-"""The ORUK mapper (opendata/mapping.py): another publisher's ORUK 3.0 service -> our asset rows, case by case.
+"""The ORUK mapper (directory/imports/oruk.py): another publisher's ORUK 3.0 service -> our asset rows, case by case.
 
-The catalogue of our terms is built in memory the way ``oruk.catalogue`` builds it from the database."""
+The catalogue of our terms is built in memory the way ``taxonomy.catalogue`` builds it from the database."""
 
 from __future__ import annotations
 
 import pytest
 
 from assetmap.directory.imports.oruk import Skip, TermIndex, accessibility_kinds, map_service, sessions
-from assetmap.opendata.oruk import (
-    ILLUSTRATIVE_ALERT,
-    TAXONOMY_BASE,
-    Catalogue,
-    TaxonomyView,
-    TermView,
-    mode_taxonomy,
-    stable_id,
-)
+from assetmap.directory.records import ILLUSTRATIVE_ALERT
+from assetmap.taxonomy import TAXONOMY_BASE, Catalogue, TaxonomyView, TermView, mode_taxonomy, stable_id
 
 
 def _taxonomy(code: str, terms: list[tuple[str, str]]) -> TaxonomyView:
