@@ -209,6 +209,13 @@ def walking_minutes(metres: float) -> int:
 AREA_TABLES = ("ward", "constituency", "lsoa", "local_authority")
 #: a polygon from a boundary file (hex WKB, already transformed to 4326) as it is stored: a MultiPolygon
 GEOM_FROM_WKB = f"ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), {SRID_WGS84}))"
+
+
+def multipolygon_from_wkb(wkb_hex) -> ColumnElement:
+    """``GEOM_FROM_WKB`` as an expression, for a polygon (hex WKB, already in 4326) stored through the ORM."""
+    return func.ST_Multi(func.ST_SetSRID(func.ST_GeomFromWKB(func.decode(wkb_hex, "hex")), SRID_WGS84))
+
+
 #: what an area is compared on to see whether a reload changes it: its name and its exact geometry
 INCOMING_AREA_DIGEST_SQL = text(f"SELECT md5(:name || ST_AsEWKB({GEOM_FROM_WKB})::text)")
 

@@ -82,6 +82,8 @@ def terms_matching(words: str) -> dict[str, list[str]]:
     for tax, code in rows:
         out.setdefault(tax, []).append(code)
     return out
+
+
 _vocab_cache: dict = {}
 #: terms change rarely (migrations, the admin's terms page): re-read them now and then rather than on every
 #: search, and at once when a search names a code this copy does not know (``term_codes(refresh=True)``)

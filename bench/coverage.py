@@ -173,8 +173,7 @@ def load_demand(app, signals: int = 6_000, connections: int = 20_000, seed: int 
     from sqlalchemy import func, insert, select
 
     from assetmap import taxonomy
-    from assetmap.db import session
-    from assetmap.loaders import transaction
+    from assetmap.db import session, transaction
     from assetmap.models import ConnectionLog, Lsoa, Service, UnmetNeed
 
     with app.app_context():

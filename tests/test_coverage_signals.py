@@ -186,7 +186,7 @@ def test_values_that_differ_never_look_tied_and_true_ties_look_the_same():
 def test_recording_nothing_suitable_for_words_keeps_the_matched_terms_never_the_words(toy, db):
     from sqlalchemy import text
 
-    from assetmap.practitioners.query import Origin
+    from assetmap.practitioners.queries import Origin
     from assetmap.practitioners.usecases import record_unmet_need
 
     row = record_unmet_need(Filters(q="gardening"), Origin(lon=-5.08, lat=50.315, ward_code=W1, lsoa_code=L1))

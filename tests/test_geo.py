@@ -12,7 +12,7 @@ import math
 import random
 
 import pytest
-from sqlalchemy import Float, bindparam, select, text
+from sqlalchemy import Float, String, bindparam, select, text
 from sqlalchemy.dialects import postgresql
 
 from assetmap import geo
@@ -94,6 +94,14 @@ def test_a_radius_and_a_point_may_be_parameters_of_a_statement_built_once():
     assert "ST_Expand(" in text_ and "%(near_m)s * " in text_ and text_.endswith("%(near_m)s)")
     widen = sorted(v for k, v in compiled.params.items() if k.startswith("param_"))
     assert widen == pytest.approx(sorted([1 / 110_574.0, 1 / (111_320.0 * math.cos(math.radians(geo.GB_LAT_MAX)))]))
+
+
+def test_a_polygon_from_a_file_is_stored_as_a_multipolygon_in_the_storage_srid():
+    """The ORM form of the loaders' GEOM_FROM_WKB (geoalchemy2 compiles ST_GeomFromWKB itself, so the bound form)."""
+    compiled = geo.multipolygon_from_wkb(bindparam("wkb", type_=String)).compile(dialect=postgresql.dialect())
+    assert str(compiled).startswith("ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(%(wkb)s")
+    assert {v for v in compiled.params.values() if v is not None} == {geo.SRID_WGS84, "hex"}
+    assert "ST_Multi(ST_SetSRID(ST_GeomFromWKB(decode(:wkb, 'hex')), 4326))" == geo.GEOM_FROM_WKB
 
 
 def test_the_loader_sql_names_its_srid_through_the_constant():

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import shapely
 
+from ..db import transaction
 from ..errors import NotFound, ValidationError
 from ..geo import SRID_WGS84
-from ..loaders import transaction
 from ..loaders.boundaries import LoadReport, polygonal, read_file
 from . import queries
 

@@ -52,6 +52,7 @@ from ..geo import (
     covers,
     lat,
     lon,
+    multipolygon_from_wkb,
     sphere_distance_m,
 )
 from ..models import (
@@ -805,7 +806,7 @@ def add_area_set(set_id, name: str, areas: list[tuple[str, str, str]], user_id) 
                 set_id=set_id,
                 code=code,
                 name=area_name,
-                geom=func.ST_Multi(func.ST_SetSRID(func.ST_GeomFromWKB(func.decode(wkb, "hex")), 4326)),
+                geom=multipolygon_from_wkb(wkb),
             )
         )
     session.flush()

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 
 from .. import taxonomy
-from ..loaders import transaction
+from ..db import transaction
 from . import impact, queries
 from .params import CoverageParams
 from .service import coverage
