@@ -280,12 +280,12 @@ def timed(fn, runs: int) -> tuple[float, float, object]:
 
 def measure(app, category: str, runs: int) -> None:
     from assetmap import taxonomy
-    from assetmap.coverage import service
+    from assetmap.coverage import usecases
     from assetmap.coverage.params import CoverageParams
 
     p = CoverageParams(geography="ward", la=BIRMINGHAM, category=category)
     with app.app_context():
-        service.coverage(p)  # warm the pool and the catalogue caches
+        usecases.coverage(p)  # warm the pool and the catalogue caches
         print(f"\nEvery measure for every ward, category {category!r} ({runs} runs each):")
         parts = [(f"raw PostGIS: {label}", fn) for label, fn in raw_parts(p)]
         raw = 0.0
@@ -293,7 +293,7 @@ def measure(app, category: str, runs: int) -> None:
             best, med, _ = timed(fn, runs)
             raw += med
             print(f"  {label:<42} best {best * 1000:7.1f} ms   median {med * 1000:7.1f} ms")
-        best, med, cov = timed(lambda: service.coverage(p), runs)
+        best, med, cov = timed(lambda: usecases.coverage(p), runs)
         ok = "meets" if med < TARGET_S else "MISSES"
         print(f"  {'raw queries together (sum of medians)':<42} {'':>17}median {raw * 1000:7.1f} ms")
         print(
@@ -309,7 +309,7 @@ def measure(app, category: str, runs: int) -> None:
         print("\nEvery category in turn, and all together (median of 3 runs each):")
         worst = (0.0, "")
         for code in [t.code for t in taxonomy.terms("category")] + [None]:
-            _, med, cov = timed(lambda code=code: service.coverage(p.with_(category=code or ())), 3)
+            _, med, cov = timed(lambda code=code: usecases.coverage(p.with_(category=code or ())), 3)
             worst = max(worst, (med, code or "all"))
             print(f"  {code or 'all categories':<28} {cov.total_assets:6,} assets  {med * 1000:7.1f} ms")
         print(f"  slowest: {worst[1]} at {worst[0] * 1000:.0f} ms")
@@ -336,7 +336,7 @@ def raw_parts(p) -> list:
 def measure_all_at_once(app, set_id, runs: int) -> None:
     """Issue 15: every ward and the 30 custom areas, all categories at once."""
     from assetmap import taxonomy
-    from assetmap.coverage import service
+    from assetmap.coverage import usecases
     from assetmap.coverage.params import CoverageParams
 
     with app.app_context():
@@ -351,9 +351,9 @@ def measure_all_at_once(app, set_id, runs: int) -> None:
         print(f"  {'view':<34} {'raw PostGIS (sum of medians)':>30} {'whole use case median':>24}  ratio")
         medians = []
         for label, p in views:
-            service.coverage(p)
+            usecases.coverage(p)
             raw = sum(timed(fn, runs)[1] for _l, fn in raw_parts(p))
-            best, med, cov = timed(lambda p=p: service.coverage(p), runs)
+            best, med, cov = timed(lambda p=p: usecases.coverage(p), runs)
             medians.append((raw, med))
             print(
                 f"  {label:<34} {raw * 1000:27.1f} ms {med * 1000:21.1f} ms  {med / raw:5.2f}  "

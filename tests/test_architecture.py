@@ -69,7 +69,7 @@ INTERFACES: dict[str, set[str] | None] = {
     "assetmap.practitioners.usecases": {"parse_filters_fresh", "resolve_origin"},
     "assetmap.practitioners.labels": {"distance_label", "miles_label"},
     # coverage: the measures the OGC API publishes (public assets only)
-    "assetmap.coverage.service": {"coverage"},
+    "assetmap.coverage.usecases": {"coverage"},
     "assetmap.coverage.params": {"CoverageParams"},
     "assetmap.coverage.queries": {"local_authorities"},
     "assetmap.coverage.exports": {"row_dict"},

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 import pytest
 from geoalchemy2 import WKTElement
 
-from assetmap.coverage import measures, queries, service
+from assetmap.coverage import measures, queries, usecases
 from assetmap.coverage.params import CoverageParams, parse_params
 from assetmap.errors import NotFound, ValidationError
 from assetmap.models import (
@@ -202,26 +202,26 @@ def connection(db, service, days_ago: int, ward=None, lsoa=None):
 
 
 def test_counts_per_ward_include_private_and_service_area_assets_but_not_archived(toy):
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     assert (m[W1].assets, m[W1].remote_assets) == (2, 0)  # A1 and the practitioners-only A2
     assert (m[W2].assets, m[W2].remote_assets) == (1, 1)  # only the phone line A3; A5 is archived
     assert m[W3].assets == 0
 
 
 def test_rate_per_10000_residents_by_hand(toy):
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     assert m[W1].population == 4000 and m[W2].population == 2000
     assert m[W1].per_10k == pytest.approx(2 * 10_000 / 4000)  # 5.0
     assert m[W2].per_10k == pytest.approx(1 * 10_000 / 2000)  # 5.0
 
 
 def test_category_filter_counts_only_that_category(toy):
-    m = by_code(service.coverage(params(category="physical-activity")))
+    m = by_code(usecases.coverage(params(category="physical-activity")))
     assert (m[W1].assets, m[W2].assets) == (1, 0)
 
 
 def test_older_people_use_the_65_plus_population_and_all_adult_assets(toy):
-    m = by_code(service.coverage(params(audience="older-people")))
+    m = by_code(usecases.coverage(params(audience="older-people")))
     # A1 is for older people, A2 for all adults; A3 is for unpaid carers only
     assert (m[W1].assets, m[W2].assets) == (2, 0)
     assert m[W1].population == 500 and m[W2].population == 500
@@ -229,12 +229,12 @@ def test_older_people_use_the_65_plus_population_and_all_adult_assets(toy):
 
 
 def test_constituency_lsoa_and_local_authority_counts(toy):
-    con = by_code(service.coverage(params(geography="constituency")))
+    con = by_code(usecases.coverage(params(geography="constituency")))
     assert con[CON].assets == 3 and con[CON].population == 6000
-    lsoa = by_code(service.coverage(params(geography="lsoa")))
+    lsoa = by_code(usecases.coverage(params(geography="lsoa")))
     assert (lsoa[L1].assets, lsoa[L2].assets, lsoa[L3].assets) == (1, 1, 1)
     assert lsoa[L3].remote_assets == 1
-    la = by_code(service.coverage(params(geography="la")))
+    la = by_code(usecases.coverage(params(geography="la")))
     assert la[LA].assets == 3 and la[LA].per_10k == pytest.approx(3 * 10_000 / 6000)
 
 
@@ -253,7 +253,7 @@ def _refuge(lon, lat):
 def _everything(p) -> tuple:
     """Every coverage figure for ``p`` and the toy's area pages (what a commissioner can read)."""
     return (
-        service.coverage(p).areas,
+        usecases.coverage(p).areas,
         queries.supply_counts(p),
         queries.lsoa_access(p),
         [
@@ -269,13 +269,13 @@ def test_a_confidential_place_counts_by_its_ward_only(toy, db):
     access_before = queries.lsoa_access(params(geography="lsoa"))
     refuge = _refuge(-5.09, 50.32)  # in L1, Alpha
     db.flush()
-    ward = by_code(service.coverage(params()))
+    ward = by_code(usecases.coverage(params()))
     assert (ward[W1].assets, ward[W1].remote_assets) == (3, 0)
-    lsoa = by_code(service.coverage(params(geography="lsoa")))
+    lsoa = by_code(usecases.coverage(params(geography="lsoa")))
     assert (lsoa[L1].assets, lsoa[L2].assets, lsoa[L3].assets) == (2, 2, 1)  # both of Alpha's LSOAs
     assert (lsoa[L1].remote_assets, lsoa[L2].remote_assets) == (0, 0)
-    assert by_code(service.coverage(params(geography="constituency")))[CON].assets == 4
-    assert by_code(service.coverage(params(geography="la")))[LA].assets == 4
+    assert by_code(usecases.coverage(params(geography="constituency")))[CON].assets == 4
+    assert by_code(usecases.coverage(params(geography="la")))[LA].assets == 4
     assert queries.lsoa_access(params(geography="lsoa")) == access_before
     listed = {a.name: a for a in queries.area_assets("lsoa", L2)}
     assert listed["Alpha refuge"].here and listed["Alpha refuge"].lat is None
@@ -323,7 +323,7 @@ def test_a_confidential_place_in_a_split_ward_counts_in_its_wards_constituency(t
 
 
 def test_share_beyond_800m_and_1_mile_by_hand(toy):
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     # P1 is 356 m from A1 and P2 356 m from A2: nobody in Alpha is beyond 800 m
     assert (m[W1].beyond_800, m[W1].share_beyond_800, m[W1].share_beyond_mile) == (0, 0.0, 0.0)
     # Beta's only asset is a phone line, which does not count for walking; A5 at P3 is archived
@@ -332,7 +332,7 @@ def test_share_beyond_800m_and_1_mile_by_hand(toy):
 
 
 def test_verified_only_drops_assets_not_checked_in_12_months(toy):
-    m = by_code(service.coverage(params(verified_only=True)))
+    m = by_code(usecases.coverage(params(verified_only=True)))
     assert m[W1].assets == 1  # A2 was checked two years ago
     assert m[W1].per_10k == pytest.approx(2.5)
     # without A2, P2 is 1,067 m from A1: beyond 800 m but within a mile
@@ -349,7 +349,7 @@ def test_two_step_floating_catchment_by_hand(toy):
     assert rows[L1].access == pytest.approx(1 / 4000)
     assert rows[L2].access == pytest.approx(1 / 4000 + 1 / 3000)
     assert rows[L3].access == 0.0
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     assert m[W1].access == pytest.approx(5.0)
     assert m[W2].access == pytest.approx(0.0)
 
@@ -357,7 +357,7 @@ def test_two_step_floating_catchment_by_hand(toy):
 def test_two_step_floating_catchment_with_65_plus_demand(toy):
     """65+ demand: A1 reaches 300 + 200, A2 reaches 200: L1 1/500, L2 1/500 + 1/200.
     Ward Alpha: (300 x 20 + 200 x 70) / 500 = 40 per 10,000 aged 65+."""
-    m = by_code(service.coverage(params(audience="older-people")))
+    m = by_code(usecases.coverage(params(audience="older-people")))
     assert m[W1].access == pytest.approx(40.0)
 
 
@@ -402,7 +402,7 @@ def test_postgis_2sfca_matches_pysal_access(toy, db):
 
 
 def test_demand_counts_signals_in_the_period_and_zero_when_none(toy, db):
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     assert (m[W1].connections, m[W1].unmet, m[W2].connections, m[W2].unmet) == (0, 0, 0, 0)
     connection(db, toy.a1, 10, ward=W1)
     connection(db, toy.a3, 3, lsoa=L3)  # recorded by LSOA only: Beta through L3
@@ -414,12 +414,12 @@ def test_demand_counts_signals_in_the_period_and_zero_when_none(toy, db):
     signal(db, 1, ward=W1, category="transport")
     signal(db, 2, ward=W1, category=["transport", "carers-support"])  # a search for either counts for both
     db.flush()
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     assert (m[W1].connections, m[W2].connections) == (1, 1)
     assert (m[W1].unmet, m[W2].unmet) == (3, 0)
-    m = by_code(service.coverage(params(days=180)))
+    m = by_code(usecases.coverage(params(days=180)))
     assert (m[W1].connections, m[W1].unmet) == (2, 4)
-    lsoa = by_code(service.coverage(params(geography="lsoa")))
+    lsoa = by_code(usecases.coverage(params(geography="lsoa")))
     assert (lsoa[L2].unmet, lsoa[L3].connections) == (1, 1)
 
 
@@ -427,7 +427,7 @@ def test_gap_score_and_ranking_by_hand(toy, db):
     for days_ago in range(1, 13):
         signal(db, days_ago, ward=W1)
     db.flush()
-    cov = service.coverage(params())
+    cov = usecases.coverage(params())
     m = by_code(cov)
     # signals: Alpha 12 of 4,000 residents, Beta 0 of 2,000. Prior m = 12/6,000 = 0.002 (200 per 100,000).
     # s2 = (4,000 x 0.001^2 + 2,000 x 0.002^2) / 6,000 = 2e-6; between A = 2e-6 - 0.002/3,000 = 1.3333e-6
@@ -452,7 +452,7 @@ def test_gap_score_and_ranking_by_hand(toy, db):
 
 
 def test_older_people_gap_uses_65_plus_share_and_says_why(toy):
-    cov = service.coverage(params(audience="older-people"))
+    cov = usecases.coverage(params(audience="older-people"))
     m = by_code(cov)
     # Beta: no access, no supply (0 against a median of 20) -> lack 0.5 + 0.3 = 0.8
     # need = mean of 0.117041 and min(1, (500/2000) / (2 x 1000/6000)) = 0.75
@@ -469,13 +469,13 @@ def test_older_people_gap_uses_65_plus_share_and_says_why(toy):
 
 def test_zero_population_and_zero_assets_give_no_division_errors(toy):
     for measure in ("gap", "per_10k", "share_beyond_800", "access"):
-        cov = service.coverage(params(measure=measure))
+        cov = usecases.coverage(params(measure=measure))
         g = by_code(cov)[W3]
         assert (g.population, g.assets) == (0, 0)
         assert (g.per_10k, g.share_beyond_800, g.share_beyond_mile, g.access, g.gap, g.rank) == (None,) * 6
         assert g.reasons == ["no residents counted here"]
     # a category nobody offers anywhere: every median is 0, every area with residents has the full shortfall
-    cov = service.coverage(params(category="employment-support"))
+    cov = usecases.coverage(params(category="employment-support"))
     m = by_code(cov)
     assert cov.medians["per_10k"] == 0.0
     assert m[W1].lack == pytest.approx(0.8) and m[W2].lack == pytest.approx(0.8)
@@ -492,7 +492,7 @@ def test_gap_formula_ends():
 
 
 def test_medians_ignore_areas_without_residents(toy):
-    cov = service.coverage(params(verified_only=True))
+    cov = usecases.coverage(params(verified_only=True))
     assert cov.medians["per_10k"] == pytest.approx((2.5 + 5.0) / 2)
 
 
@@ -529,7 +529,7 @@ def test_area_profile_freshness_people_and_medians(toy, db):
     make_user("coordinator", constituencies=[CON])
     make_user("coordinator", wards=[W2])
     p = params()
-    profile = service.area_profile("ward", W1, p)
+    profile = usecases.area_profile("ward", W1, p)
     assert profile.record.name == "Alpha" and profile.record.la_name == "Toyshire"
     assert {a.name for a in profile.assets} == {"Alpha carers' café", "Alpha carers' group", "Alpha walking group"}
     # A1 and A4 were checked 30 days ago, A2 two years ago
@@ -540,12 +540,12 @@ def test_area_profile_freshness_people_and_medians(toy, db):
     assert profile.medians["per_10k"] == pytest.approx(5.0)
     counts = {c.code: c.assets for c in profile.by_category}
     assert counts == {"carers-support": 2, "physical-activity": 1}
-    beta = service.area_profile("ward", W2, p)
+    beta = usecases.area_profile("ward", W2, p)
     assert [a.name for a in beta.assets] == ["Beta carers line"]  # serves Beta by phone
     with pytest.raises(NotFound):
-        service.area_profile("ward", "E05999999", p)
+        usecases.area_profile("ward", "E05999999", p)
     with pytest.raises(NotFound):
-        service.area_profile("county", W1, p)
+        usecases.area_profile("county", W1, p)
 
 
 def test_near_m_is_exact_even_far_north(db, app_ctx):
@@ -597,7 +597,7 @@ def test_birmingham_wards_one_row_each_in_the_csv(db, app_ctx):
 
     from assetmap.coverage import exports
 
-    cov = service.coverage(CoverageParams(la="E08000025", category="carers-support"))
+    cov = usecases.coverage(CoverageParams(la="E08000025", category="carers-support"))
     rows = list(csv.DictReader(io.StringIO(exports.to_csv(cov).lstrip("\ufeff"))))
     assert len(rows) == 69 and len({r["code"] for r in rows}) == 69
     assert sum(int(r["residents"]) for r in rows) == 1_144_903  # every Birmingham resident, once

@@ -18,7 +18,7 @@ import uuid
 import pytest
 from geoalchemy2 import WKTElement
 
-from assetmap.coverage import areasets, queries, service
+from assetmap.coverage import areasets, queries, usecases
 from assetmap.coverage.params import CoverageParams, parse_params
 from assetmap.errors import ValidationError
 from assetmap.models import Location, Postcode
@@ -77,14 +77,14 @@ def test_residents_are_apportioned_by_postcode_and_by_area_without_postcodes(pat
         ("E", L3, pytest.approx(1.0)),
         ("W", L1, pytest.approx(0.75)),
     ]
-    m = {a.code: a for a in service.coverage(cparams(patches)).areas}
+    m = {a.code: a for a in usecases.coverage(cparams(patches)).areas}
     assert m["W"].population == pytest.approx(750) and m["E"].population == pytest.approx(5250)
     assert m["W"].population_65plus == pytest.approx(225)  # 0.75 x 300
     assert patches.residents == pytest.approx(6000)
 
 
 def test_every_measure_works_for_custom_areas(patches):
-    cov = service.coverage(cparams(patches))
+    cov = usecases.coverage(cparams(patches))
     m = {a.code: a for a in cov.areas}
     # carers' support: A1 (-5.075), A2 (-5.055) in East; the phone line A3 serves Beta, whose L3 is East's
     assert (m["W"].assets, m["E"].assets, m["E"].remote_assets) == (0, 3, 1)
@@ -101,25 +101,25 @@ def test_signals_count_in_the_area_holding_most_of_their_lsoa(patches, db):
     signal(db, 1, lsoa=L1)  # L1: 0.75 West -> West
     signal(db, 1, ward=W2)  # Beta by ward only: its residents are all East's
     db.flush()
-    m = {a.code: a for a in service.coverage(cparams(patches)).areas}
+    m = {a.code: a for a in usecases.coverage(cparams(patches)).areas}
     assert (m["W"].unmet, m["E"].unmet) == (1, 1)
 
 
 def test_a_confidential_place_counts_by_its_wards_overlap_never_by_its_point(patches, db):
-    before = {a.code: a.assets for a in service.coverage(cparams(patches, category="peer-support")).areas}
+    before = {a.code: a.assets for a in usecases.coverage(cparams(patches, category="peer-support")).areas}
     refuge = make_asset(name="Refuge", visibility="confidential", categories="peer-support", lon=-5.095, lat=50.32)
     db.flush()
-    after = {a.code: a.assets for a in service.coverage(cparams(patches, category="peer-support")).areas}
+    after = {a.code: a.assets for a in usecases.coverage(cparams(patches, category="peer-support")).areas}
     # its ward Alpha shares residents with West (L1) and East (L1, L2): it counts in both
     assert after == {"W": before["W"] + 1, "E": before["E"] + 1}
     loc = db.get(Location, refuge.locations[0].location_id)
     loc.geom = WKTElement("POINT(-5.052 50.305)", srid=4326)  # across the set's boundary, same ward
     db.flush()
-    cov = service.coverage(cparams(patches, category="peer-support"))
+    cov = usecases.coverage(cparams(patches, category="peer-support"))
     assert {a.code: a.assets for a in cov.areas} == after
     assert all(
         a.access == b.access
-        for a, b in zip(cov.areas, service.coverage(cparams(patches, category="peer-support")).areas)
+        for a, b in zip(cov.areas, usecases.coverage(cparams(patches, category="peer-support")).areas)
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assetmap.coverage import measures, service
+from assetmap.coverage import measures, usecases
 from assetmap.coverage.measures import AreaMeasures, Context
 from assetmap.practitioners.params import Filters
 from assetmap.practitioners.usecases import signal_terms
@@ -40,21 +40,21 @@ def test_a_signal_counts_only_for_the_lists_and_terms_it_was_about(toy, db):
     signal(db, 2, ward=W1, category="transport")
     signal(db, 3, ward=W1, category=None)  # free text that matched nothing
     db.flush()
-    everything = service.coverage(params(category=()))
+    everything = usecases.coverage(params(category=()))
     assert by_code(everything)[W1].unmet == 2 and everything.uncounted_signals == 1
-    assert by_code(service.coverage(params()))[W1].unmet == 0  # carers' support
-    assert by_code(service.coverage(params(category=(), audience="older-people")))[W1].unmet == 1
-    assert by_code(service.coverage(params(category=("carers-support", "transport"))))[W1].unmet == 1
+    assert by_code(usecases.coverage(params()))[W1].unmet == 0  # carers' support
+    assert by_code(usecases.coverage(params(category=(), audience="older-people")))[W1].unmet == 1
+    assert by_code(usecases.coverage(params(category=("carers-support", "transport"))))[W1].unmet == 1
 
 
 def test_one_nothing_suitable_click_changes_no_ranking(toy, db):
     """The issue's case: one free-text click made a ward the worst served for every category."""
     views = [params(category=()), params(), params(category="transport")]
-    before = [[(a.code, a.gap) for a in service.coverage(p).ranked] for p in views]
+    before = [[(a.code, a.gap) for a in usecases.coverage(p).ranked] for p in views]
     signal(db, 1, ward=W1, category=None)  # "gardening" before terms were matched: nothing
     signal(db, 1, lsoa=L1, category="carers-support")  # one click about carers' support
     db.flush()
-    after = [[(a.code, a.gap) for a in service.coverage(p).ranked] for p in views]
+    after = [[(a.code, a.gap) for a in usecases.coverage(p).ranked] for p in views]
     assert after == before
 
 
@@ -65,7 +65,7 @@ def test_fewer_than_three_signals_never_move_a_score(toy, db):
     signal(db, 1, ward=W2)
     signal(db, 2, ward=W2)
     db.flush()
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     # counts (0, 2) over (4,000, 2,000): prior 1/3,000; between variance 2/9e-6 - 1/9e-6 = 1.111e-7;
     # Beta keeps 0.4 of its rate: 1/3,000 + 0.4 x (0.001 - 1/3,000) = 60 per 100,000, above the prior 33.3,
     # yet two signals are below the minimum of 3: no part in the score
@@ -75,7 +75,7 @@ def test_fewer_than_three_signals_never_move_a_score(toy, db):
     assert "2 'nothing suitable' signals in 90 days (fewer than 3: not counted in the score)" in m[W2].reasons
     signal(db, 3, ward=W2)
     db.flush()
-    m = by_code(service.coverage(params()))
+    m = by_code(usecases.coverage(params()))
     # counts (0, 3): prior 0.0005; s2 = 5e-7; between 5e-7 - 0.0005/3,000 = 3.333e-7;
     # Beta keeps 3.333e-7 / (3.333e-7 + 0.0005/2,000) = 4/7: 0.0005 + 4/7 x 0.001 = 0.00107143
     # part (0.00107143 - 0.0005) / 0.00107143 = 8/15
@@ -167,12 +167,12 @@ def test_rates_are_per_100000_where_per_10000_rounds_to_nothing():
 
 
 def test_several_categories_at_once_count_an_asset_once(toy, db):
-    m = by_code(service.coverage(params(category=("carers-support", "physical-activity"))))
+    m = by_code(usecases.coverage(params(category=("carers-support", "physical-activity"))))
     # Alpha: A1, A2 (carers' support) and A4 (physical activity); Beta: the phone line A3
     assert (m[W1].assets, m[W2].assets) == (3, 1)
     signal(db, 1, ward=W1, category=["carers-support", "physical-activity"])  # one signal about both: once
     db.flush()
-    assert by_code(service.coverage(params(category=("carers-support", "physical-activity"))))[W1].unmet == 1
+    assert by_code(usecases.coverage(params(category=("carers-support", "physical-activity"))))[W1].unmet == 1
 
 
 def test_values_that_differ_never_look_tied_and_true_ties_look_the_same():

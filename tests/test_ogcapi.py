@@ -15,7 +15,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from assetmap.coverage.params import CoverageParams
-from assetmap.coverage.service import coverage
+from assetmap.coverage.usecases import coverage
 from assetmap.models import Service
 from assetmap.ogcapi import openapi as ogc_openapi
 from assetmap.ogcapi.params import MAX_LIMIT

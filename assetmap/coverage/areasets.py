@@ -126,7 +126,7 @@ def upload(path: str | Path, name: str, name_field: str | None, user_id) -> Uplo
 
 def _population(set_id):
     from .params import CoverageParams
-    from .service import coverage
+    from .usecases import coverage
 
     return coverage(CoverageParams(geography="custom", area_set=set_id)).areas
 

@@ -69,7 +69,7 @@ FORMATS = {".csv": "csv", ".geojson": "geojson", ".json": "geojson", ".html": "r
 @with_appcontext
 def coverage_report(geography, category, audience, capability, area_set, la, verified_only, days, measure, out):
     """Coverage and gaps for commissioners, written as CSV, GeoJSON, HTML report or PNG."""
-    from . import exports, pages, queries, service
+    from . import exports, pages, queries, usecases
     from .params import parse_params
 
     path = Path(out)
@@ -99,7 +99,7 @@ def coverage_report(geography, category, audience, capability, area_set, la, ver
                 "set": str(found.id) if found else "",
             }
         )
-        cov = service.coverage(p)
+        cov = usecases.coverage(p)
         if kind == "csv":
             path.write_text(exports.to_csv(cov), encoding="utf-8")
         elif kind == "geojson":

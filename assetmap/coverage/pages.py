@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import taxonomy
 from ..errors import ValidationError
-from . import charts, exports, impact, mapping, present, queries, service, snapshots
+from . import charts, exports, impact, mapping, present, queries, snapshots, usecases
 from .params import GEOGRAPHIES, MEASURES, PERIODS, CoverageParams
 
 #: tables on the page stop here for LSOAs (639 in Birmingham); the CSV always has every area
@@ -36,7 +36,7 @@ def form_options() -> dict:
         "audiences": [(t.code, t.name) for t in terms.get("audience", [])],
         "capabilities": [(t.code, t.name) for t in terms.get("capability", [])],
         "periods": [(d, f"Last {d} days") for d in PERIODS],
-        "measures": [(k, service.measure_label(k, 10_000).replace("10,000", "10,000 (or 100,000)")) for k in MEASURES],
+        "measures": [(k, usecases.measure_label(k, 10_000).replace("10,000", "10,000 (or 100,000)")) for k in MEASURES],
     }
 
 
@@ -73,7 +73,7 @@ def _trend(p: CoverageParams, areas) -> dict:
 
 
 def coverage_page(p: CoverageParams, area_url) -> dict:
-    cov = service.coverage(p)
+    cov = usecases.coverage(p)
     classes = classes_for(cov)
     shapes = shapes_for(cov)
     points = queries.asset_points(p, mapping.MAX_POINTS + 1)
@@ -98,7 +98,7 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
         "impact_total": impact_total,
         "min_connections": impact.MIN_CONNECTIONS,
         "trend": _trend(p, cov.areas),
-        "min_signals": service.measures.MIN_SIGNALS,
+        "min_signals": usecases.measures.MIN_SIGNALS,
         "sort": present.sort_value,
         "shown": present.shown(p.measure, cov.ranked),
         "shown_gap": present.shown("gap", cov.ranked),
@@ -108,7 +108,7 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
 
 def report_context(p: CoverageParams, cov=None) -> dict:
     """What the printed report needs (the page and ``assetmap report coverage --out x.html``)."""
-    cov = cov or service.coverage(p)
+    cov = cov or usecases.coverage(p)
     impact_rows, impact_total = impact.by_area(p, cov.ranked)
     return {
         "cov": cov,
@@ -122,26 +122,26 @@ def report_context(p: CoverageParams, cov=None) -> dict:
         "legend": classes_for(cov).legend(no_data=any(not a.has_residents for a in cov.areas)),
         "darker": MEASURES[p.measure][2],
         "hatch_legend": present.hatch_legend(),
-        "min_signals": service.measures.MIN_SIGNALS,
+        "min_signals": usecases.measures.MIN_SIGNALS,
         "shown": present.shown(p.measure, cov.ranked),
         "shown_gap": present.shown("gap", cov.ranked),
     }
 
 
 def csv_download(p: CoverageParams) -> tuple[str, str]:
-    cov = service.coverage(p)
+    cov = usecases.coverage(p)
     rows, _total = impact.by_area(p, cov.areas)
     return exports.to_csv(cov, {r.key: r for r in rows}), file_stem(p) + ".csv"
 
 
 def geojson_download(p: CoverageParams) -> tuple[str, str]:
-    cov = service.coverage(p)
+    cov = usecases.coverage(p)
     rows, _total = impact.by_area(p, cov.areas)
     return exports.to_geojson(cov, shapes_for(cov), {r.key: r for r in rows}), file_stem(p) + ".geojson"
 
 
 def map_image(p: CoverageParams, cov=None, with_legend: bool = True, shape: str | None = None) -> bytes:
-    cov = cov or service.coverage(p)
+    cov = cov or usecases.coverage(p)
     return exports.map_png(cov, shapes_for(cov), classes_for(cov), with_legend=with_legend, shape=shape)
 
 
@@ -174,14 +174,14 @@ def impact_download(p: CoverageParams, group: str) -> tuple[str, str]:
 
 def compare_page(p: CoverageParams, a_code: str, b_code: str, area_url) -> dict:
     """Two areas of the same view side by side, every measure, with the median."""
-    cov = service.coverage(p)
+    cov = usecases.coverage(p)
     found = {m.code: m for m in cov.areas}
     if a_code not in found or b_code not in found:
         raise ValidationError(f"Choose two {cov.kinds} from the lists.", field="a" if a_code not in found else "b")
     a, b = found[a_code], found[b_code]
     rows = [
         (
-            service.measure_label(k, cov.per),
+            usecases.measure_label(k, cov.per),
             present.fmt(k, a.value(k)),
             present.fmt(k, b.value(k)),
             present.fmt(k, cov.medians.get(k)),
@@ -217,7 +217,7 @@ def compare_page(p: CoverageParams, a_code: str, b_code: str, area_url) -> dict:
 
 
 def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
-    profile = service.area_profile(url_kind, code, p)
+    profile = usecases.area_profile(url_kind, code, p)
     rec = profile.record
     geography = rec.kind
     shape = queries.area_shapes(geography, [rec.code], p.area_set).get(rec.code)
@@ -228,7 +228,7 @@ def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
         for key in COMPARED:
             compared.append(
                 (
-                    service.measure_label(key, per),
+                    usecases.measure_label(key, per),
                     present.fmt(key, profile.measures.value(key)),
                     present.fmt(key, profile.medians.get(key)),
                 )
@@ -247,7 +247,7 @@ def area_page(url_kind: str, code: str, p: CoverageParams) -> dict:
         "area_args": p.area_args(),
         "fmt": present.fmt,
         "category_names": {t.code: t.name for t in taxonomy.terms("category")},
-        "labels": service.labels_for(p),
+        "labels": usecases.labels_for(p),
         "trend": {
             "view": scoped.single_view,
             "rows": trend_pairs,

@@ -20,7 +20,7 @@ from .. import taxonomy
 from ..db import transaction
 from . import impact, queries
 from .params import CoverageParams
-from .service import coverage
+from .usecases import coverage
 
 GEOGRAPHIES = ("ward", "constituency", "lsoa", "la")
 #: what each snapshot row keeps (AreaMeasures attributes), in this order in the CSV

@@ -12,7 +12,7 @@ from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from . import areasets, pages
 from .params import parse_params
-from .service import url_kind
+from .usecases import url_kind
 
 bp = Blueprint("coverage", __name__)
 ROLES = ("commissioner", "admin", "coordinator")

@@ -4,7 +4,7 @@ Every feature has the same properties in the same order (null where unknown), so
 fields from a first small page, as GDAL does, gets every field right. Lists are ``;``-separated text
 because shapefiles and most GIS tables hold no arrays.
 
-Area measures are the coverage page's (``coverage.service.coverage``, each area compared within its own
+Area measures are the coverage page's (``coverage.usecases.coverage``, each area compared within its own
 council, default filters: all categories, everyone, 90 days) with two differences for open data: assets
 are counted only when public (``public_only``), so comparing these counts with the public asset list can
 never place an unlisted refuge in an LSOA; and the counts of connections and "nothing suitable" signals
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..coverage.exports import row_dict
 from ..coverage.params import CoverageParams
 from ..coverage.queries import local_authorities
-from ..coverage.service import coverage
+from ..coverage.usecases import coverage
 from ..vocabulary import session_label
 from . import queries
 
