@@ -111,7 +111,7 @@ def test_integer_refuses_everything_else_with_the_domain_error(raw):
     if ok:
         assert type(value) is int and 1 <= value <= 500
         assert (isinstance(raw, int) and not isinstance(raw, bool) and raw == value) or (
-            isinstance(raw, str) and re.fullmatch(r"\+?[0-9]+", raw.strip(), re.ASCII) and int(raw) == value
+            isinstance(raw, str) and re.fullmatch(r"\+?[0-9]+", raw.strip(), re.ASCII) and int(raw.strip()) == value
         )
 
 
