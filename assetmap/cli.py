@@ -15,12 +15,44 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import create_app
 from .errors import AppError
 
+_cluster_started: list[bool] = []
 
-def _create_app(*_args, **_kwargs):
-    """The app for commands that need one: DATABASE_URL, or the private cluster (started if need be)."""
+
+def _start_the_cluster_first(*_connect_args) -> None:
+    """Before the first connection to the private cluster: create and start it if need be (once)."""
     from . import embedded
 
-    return create_app({"SQLALCHEMY_URL": embedded.default_url(log=lambda msg: click.echo(msg, err=True))})
+    if not _cluster_started:
+        embedded.ensure_running(log=lambda msg: click.echo(msg, err=True))
+        _cluster_started.append(True)
+
+
+def _database_up() -> None:
+    """For commands that connect without the app's engine (migrations, pg_dump): start the private cluster
+    first when the app uses it."""
+    from . import embedded
+
+    if current_app.config["SQLALCHEMY_URL"] == embedded.url():
+        _start_the_cluster_first()
+
+
+def _create_app(*_args, **_kwargs):
+    """The app for commands: DATABASE_URL, or the private cluster, started on the first connection.
+
+    Listing the commands (``assetmap --help``) builds the app too, so the cluster is started only when a
+    command first connects to it, not when the app is built.
+    """
+    from sqlalchemy import event
+
+    from . import db, embedded
+
+    if os.environ.get("DATABASE_URL"):
+        return create_app({"SQLALCHEMY_URL": os.environ["DATABASE_URL"]})
+    app = create_app({"SQLALCHEMY_URL": embedded.url()})
+    engine = db.session.get_bind()
+    if not event.contains(engine, "do_connect", _start_the_cluster_first):
+        event.listen(engine, "do_connect", _start_the_cluster_first)
+    return app
 
 
 main = FlaskGroup(create_app=_create_app, help="AssetMap: community asset mapping for councils.")
@@ -102,6 +134,7 @@ def upgrade_database(url: str) -> None:
 @with_appcontext
 def migrate():
     """Bring the database schema to the latest migration."""
+    _database_up()
     upgrade_database(current_app.config["SQLALCHEMY_URL"])
     click.echo("database at the latest migration")
 
@@ -361,6 +394,7 @@ def backup_cmd(path):
     """Back up the whole database to PATH (pg_dump custom format)."""
     from .ops import backup
 
+    _database_up()
     try:
         out = backup(current_app.config["SQLALCHEMY_URL"], path)
     except AppError as exc:
@@ -378,6 +412,7 @@ def restore_cmd(path, yes):
 
     if not yes:
         click.confirm("This replaces everything in the database. Continue?", abort=True)
+    _database_up()
     try:
         restore(current_app.config["SQLALCHEMY_URL"], path)
     except AppError as exc:

@@ -24,16 +24,33 @@ def test_create_app_uses_database_url_as_given(monkeypatch, rebind_session):
     assert app.config["SQLALCHEMY_URL"] == "postgresql+psycopg://someone:secret@db.example.org/assetmap"
 
 
-def test_the_command_starts_the_private_cluster_only_without_database_url(monkeypatch, rebind_session):
+def test_the_command_starts_the_private_cluster_on_its_first_connection_only(monkeypatch, rebind_session, database_url):
+    """Without DATABASE_URL the command's app points at the private cluster and starts it when a command
+    first connects; listing the commands (`assetmap --help`) connects to nothing and starts nothing."""
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from assetmap import db
+
     started = []
-    monkeypatch.setattr(
-        embedded,
-        "ensure_running",
-        lambda log=print: started.append(1) or "postgresql+psycopg://postgres@/assetmap?host=/run/x",
-    )
+    monkeypatch.setattr(embedded, "ensure_running", lambda log=print: started.append(1) or database_url)
+    monkeypatch.setattr(embedded, "url", lambda dbname="assetmap": database_url)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert cli._create_app().config["SQLALCHEMY_URL"] == "postgresql+psycopg://postgres@/assetmap?host=/run/x"
+    monkeypatch.setattr(cli, "_cluster_started", [])
+
+    result = CliRunner().invoke(cli.main, ["--help"])
+    assert result.exit_code == 0 and "jobs" in result.output
+    app = cli._create_app()
+    assert app.config["SQLALCHEMY_URL"] == database_url
+    assert started == []
+    db.session.get_bind().dispose()  # no pooled connection: the next use really connects
+    with app.app_context():
+        assert db.session.execute(text("select 1")).scalar() == 1
+        db.session.execute(text("select 2"))
     assert started == [1]
+
+
+def test_the_command_uses_database_url_and_never_the_private_cluster(monkeypatch, rebind_session):
+    monkeypatch.setattr(embedded, "ensure_running", _refuse)
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example.org/assetmap")
     assert cli._create_app().config["SQLALCHEMY_URL"] == "postgresql+psycopg://someone@db.example.org/assetmap"
-    assert started == [1]
