@@ -204,6 +204,9 @@ class Organisation(Base):
     )
 
 
+#: a registered charity number as stored (England and Wales, with a linked charity's suffix; Scotland; Northern Ireland)
+CHARITY_NUMBER_SQL = "charity_number ~ '^([0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}|NIC[0-9]{6})$'"
+
 SEARCH_TSV_SQL = (
     "setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
     "setweight(to_tsvector('english', coalesce(description, '')), 'B')"
@@ -232,6 +235,12 @@ class Service(Base):
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     source: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str | None] = mapped_column(Text)
+    #: the registered charity number of the group that runs it (normalised: "1123456", "SC012345", "NIC100001")
+    charity_number: Mapped[str | None] = mapped_column(Text, index=True)
+    #: set when this listing was merged into another: it is kept, archived, and its address leads there
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("service.id", ondelete="SET NULL", name="service_merged_into_id_fkey"), index=True
+    )
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _created()
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR, Computed(SEARCH_TSV_SQL, persisted=True))
@@ -259,6 +268,14 @@ class Service(Base):
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
         Index("service_name_trgm_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
+        # the duplicate finder looks a new listing's contacts up by these (migration 0010 defines the functions)
+        Index("service_email_key", text("match_email_key(email)")),
+        Index("service_web_key", text("match_web_key(url)")),
+        CheckConstraint(f"charity_number IS NULL OR {CHARITY_NUMBER_SQL}", name="service_charity_number_format"),
+        CheckConstraint(
+            "merged_into_id IS NULL OR (archived_at IS NOT NULL AND merged_into_id <> id)",
+            name="service_merged_is_archived",
+        ),
     )
 
 
@@ -386,6 +403,7 @@ class Phone(Base):
     type: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str | None] = mapped_column(Text)
     service: Mapped[Service] = relationship(back_populates="phones")
+    __table_args__ = (Index("phone_number_key", text("match_phone_key(number)")),)
 
 
 class Accessibility(Base):
@@ -512,6 +530,19 @@ class AssetChange(Base):
         UniqueConstraint("service_id", "version", name="asset_change_version_unique"),
         _one_of("action", v.CHANGE_ACTIONS, "asset_change_action"),
     )
+
+
+class NotDuplicate(Base):
+    """Two listings a coordinator said are not the same: the finder does not raise them again (``a < b``)."""
+
+    __tablename__ = "not_duplicate"
+    service_a_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    service_b_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (CheckConstraint("service_a_id < service_b_id", name="not_duplicate_ordered"),)
 
 
 class Suggestion(Base):

@@ -234,6 +234,8 @@ CHANGE_ACTIONS: Vocabulary[Word] = Vocabulary(
     Word("verify", "Checked: still accurate"),
     Word("restore", "Restored an earlier version"),
     Word("steward", "Steward changed"),
+    Word("merge", "Merged with a duplicate"),
+    Word("merged", "Merged into another listing"),
 )
 
 

@@ -145,7 +145,7 @@ def test_the_comparison_finds_a_changed_list_a_null_and_a_list_the_module_lacks(
     problems = mismatches(database, checks)
     assert problems == [
         "asset_change_action on asset_change: missing in the database (the module allows "
-        "['create', 'update', 'import', 'archive', 'unarchive', 'verify', 'restore', 'steward'])",
+        f"{list(vocabulary.CHANGE_ACTIONS.codes)})",
         "connection_log_helped on connection_log: NULL is allowed in one and not the other",
         "service_visibility on service: the database allows ['public', 'practitioners'], "
         "the module ['public', 'practitioners', 'confidential']",
@@ -191,7 +191,17 @@ def test_0008_adds_the_action_check_and_takes_it_away_again(database_url):
             assert ("asset_change", "asset_change_action") not in before
             migrate(command.upgrade, "0008")
             after = database_checks(url)
-            assert allowed(after.pop(("asset_change", "asset_change_action"))) == list(vocabulary.CHANGE_ACTIONS.codes)
+            # the actions as 0008 wrote them (later migrations add more: 0010 the merges)
+            assert allowed(after.pop(("asset_change", "asset_change_action"))) == [
+                "create",
+                "update",
+                "import",
+                "archive",
+                "unarchive",
+                "verify",
+                "restore",
+                "steward",
+            ]
             assert after == before
             migrate(command.downgrade, "0007")
             assert database_checks(url) == before

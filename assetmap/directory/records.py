@@ -41,6 +41,7 @@ TEMPLATE_FIELDS = [
     "email",
     "phone",
     "url",
+    "charity_number",
     "visibility",
     "last_verified",
     "verification_method",
@@ -68,6 +69,7 @@ MAX_TEXT = {
     "email": 254,
     "phone": 40,
     "url": 500,
+    "charity_number": 20,
     "cost_description": 300,
     "source_id": 200,
 }
@@ -79,6 +81,9 @@ COORDINATE_LABELS = {"lat": "Latitude", "lon": "Longitude"}
 _SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _WARD = re.compile(r"^E05[0-9]{6}$")
+#: England and Wales (a linked charity adds "-1"), Scotland (SC…), Northern Ireland (NIC…); the database's
+#: CHECK ``service_charity_number_format`` holds the same
+_CHARITY = re.compile(r"^([0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}|NIC[0-9]{6})$")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off", ""}
 
@@ -131,6 +136,7 @@ class AssetRecord:
     email: str | None = None
     phone: str | None = None
     url: str | None = None
+    charity_number: str | None = None
     visibility: str = "public"
     last_verified: dt.date | None = None
     verification_method: str | None = None
@@ -171,6 +177,12 @@ def split_list(raw) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
+
+
+def normalise_charity_number(text: str) -> str | None:
+    """'sc 012345' -> 'SC012345', '1123456 - 1' -> '1123456-1'; None if it is not a charity number."""
+    value = re.sub(r"\s+", "", text).upper()
+    return value if _CHARITY.match(value) else None
 
 
 def parse_session(text: str) -> Session:
@@ -336,6 +348,11 @@ def parse_record(  # noqa: C901 - complexity 39
         errors.append(("phone", "Enter a phone number, like 0121 496 0000"))
     rec.phone = phone
     rec.url = parsing.collect(errors, parsing.web_address, g["url"], "url", max_len=MAX_TEXT["url"], label="Website")
+    charity = _text(g["charity_number"], "charity_number", errors)
+    if charity:
+        rec.charity_number = normalise_charity_number(charity)
+        if rec.charity_number is None:
+            errors.append(("charity_number", "Enter a registered charity number, like 1123456, SC012345 or NIC100001"))
 
     visibility = _text(g["visibility"], "visibility", errors) or "public"
     if visibility not in VISIBILITY:

@@ -102,6 +102,7 @@ def record_snapshot(rec: AssetRecord) -> dict:
         "email": rec.email or "",
         "phone": rec.phone or "",
         "url": rec.url or "",
+        "charity_number": rec.charity_number or "",
         "visibility": rec.visibility,
         "last_verified": rec.last_verified.isoformat() if rec.last_verified else "",
         "verification_method": rec.verification_method or "",
@@ -159,6 +160,7 @@ def service_snapshot(service: Service, coords: dict | None = None) -> dict:
         "email": service.email or "",
         "phone": phone.number if phone else "",
         "url": service.url or "",
+        "charity_number": service.charity_number or "",
         "visibility": service.visibility,
         "last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
         "verification_method": service.verification_method or "",
@@ -241,6 +243,7 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
     service.illustrative = rec.illustrative
     service.url = rec.url
     service.email = rec.email
+    service.charity_number = rec.charity_number
     service.last_verified_on = rec.last_verified
     service.verification_method = rec.verification_method if rec.last_verified else None
 

@@ -51,6 +51,7 @@ DROPPABLE = {
     "email",
     "phone",
     "url",
+    "charity_number",
     "last_verified",
     "verification_method",
 }
@@ -215,6 +216,20 @@ def _place(sal: dict) -> dict | None:
     }
 
 
+#: org-id.guide schemes of the UK's charity registers (England and Wales, Scotland, Northern Ireland)
+CHARITY_SCHEMES = ("GB-CHC", "GB-SC", "GB-NIC")
+
+
+def _charity_number(org: dict) -> str | None:
+    """The organisation's charity number, from its ``organization_identifiers`` (the first in a charity register)."""
+    for ident in _list(org.get("organization_identifiers")):
+        if str(ident.get("identifier_scheme") or "").strip().upper() in CHARITY_SCHEMES:
+            number = _text(ident.get("identifier"))
+            if number:
+                return number
+    return None
+
+
 def _first_phone(svc: dict) -> str | None:
     for phone in [*_list(svc.get("phones")), *(p for c in _list(svc.get("contacts")) for p in _list(c.get("phones")))]:
         number = _text(phone.get("number"))
@@ -331,6 +346,7 @@ def map_service(  # noqa: C901 - complexity 19
         or next((_text(c.get("email")) for c in contacts if _text(c.get("email"))), None),
         "phone": phone,
         "url": url,
+        "charity_number": _charity_number(org),
         "visibility": "public",
         "last_verified": assured[:10] if assured else None,
         "illustrative": "yes" if _text(svc.get("alert")) == ILLUSTRATIVE_ALERT else "no",

@@ -45,6 +45,7 @@ TEMPLATE_EXAMPLE = {
     "email": "walks@example.org",
     "phone": "0121 496 0000",
     "url": "https://example.org/walks",
+    "charity_number": "",
     "visibility": "public",
     "last_verified": "",
     "verification_method": "",
