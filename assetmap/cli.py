@@ -431,7 +431,7 @@ def _add_to_group(group_name: str, help_: str, command: click.Command, name: str
 
 from .coverage.cli import coverage_report, load_area_set, snapshot  # noqa: E402
 from .opendata.cli import oruk as _oruk_import  # noqa: E402
-from .upkeep.cli import export_assets_cmd, import_assets_cmd  # noqa: E402
+from .upkeep.cli import duplicates_report_cmd, export_assets_cmd, import_assets_cmd  # noqa: E402
 
 _add_to_group("import", "Import data from files (dry run first).", import_assets_cmd, "assets")
 _add_to_group("export", "Export data to files.", export_assets_cmd, "assets")
@@ -439,3 +439,4 @@ _add_to_group("report", "Reports for commissioners and managers.", coverage_repo
 _add_to_group("report", "Reports for commissioners and managers.", snapshot, "snapshot")
 _add_to_group("load", "Load reference data.", load_area_set, "area-set")
 _add_to_group("import", "Import data from files or feeds (dry run first).", _oruk_import, "oruk")
+_add_to_group("duplicates", "Listings that may be the same group twice.", duplicates_report_cmd, "report")

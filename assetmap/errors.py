@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +47,21 @@ class Forbidden(AppError):
 class Conflict(AppError):
     status = 409
     title = "Someone else changed this"
+
+
+class Merged(AppError):
+    """The listing was merged into another. Reading its address (a page, the API, the ORUK API) is sent to the
+    survivor's (301, by the handler below); anything else is refused with where it went."""
+
+    status = 409
+    title = "This listing was merged into another"
+
+    def __init__(self, merged_id, survivor_id, survivor_name: str):
+        super().__init__(
+            f"This listing was merged into “{survivor_name}”. Go to that listing instead.",
+            extra={"merged_into": str(survivor_id)},
+        )
+        self.merged_id, self.survivor_id = merged_id, survivor_id
 
 
 class TooLarge(AppError):
@@ -111,7 +126,27 @@ HTTP_MESSAGES = {
 }
 
 
+def _moved_to(err: Merged) -> str | None:
+    """The address asked for, with the merged listing's id replaced by the survivor's (None if it holds none)."""
+    if request.method not in ("GET", "HEAD") or not request.endpoint or not request.view_args:
+        return None
+    args = dict(request.view_args)
+    keys = [k for k, v in args.items() if str(v) == str(err.merged_id)]
+    if not keys:
+        return None
+    args.update(dict.fromkeys(keys, err.survivor_id))
+    query = request.query_string.decode("ascii", "replace")
+    return url_for(request.endpoint, **args) + (f"?{query}" if query else "")
+
+
 def init_app(app) -> None:
+    @app.errorhandler(Merged)
+    def _merged(err: Merged):
+        target = _moved_to(err)
+        if target is not None:
+            return redirect(target, 301)
+        return render_error(err.status, err.title, err.message, err.field, err.extra)
+
     @app.errorhandler(AppError)
     def _app_error(err: AppError):
         return render_error(err.status, err.title, err.message, err.field, err.extra)

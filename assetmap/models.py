@@ -270,6 +270,7 @@ class Service(Base):
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
         # the duplicate finder looks a new listing's contacts up by these (migration 0010 defines the functions)
         Index("service_email_key", text("match_email_key(email)")),
+        Index("service_name_trgm_gist", "name", postgresql_using="gist", postgresql_ops={"name": "gist_trgm_ops"}),
         Index("service_web_key", text("match_web_key(url)")),
         CheckConstraint(f"charity_number IS NULL OR {CHARITY_NUMBER_SQL}", name="service_charity_number_format"),
         CheckConstraint(

@@ -81,6 +81,8 @@ MESSAGES = {
     "term-remove": "You have already removed this term.",
     "area-set": "You have already uploaded this set of areas.",
     "area-set-remove": "You have already removed this set of areas.",
+    "merge": "You have already merged these listings.",
+    "not-duplicates": "You have already said these two are different listings.",
     "api-asset": "This Idempotency-Key has already been used; this is the asset it created.",
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -209,6 +210,17 @@ def text(
             raise ValidationError(required, field=field)
         return None
     return value
+
+
+def uuid_value(raw, field: str, *, label: str | None = None) -> uuid.UUID:
+    """An identifier (a UUID, in any of its usual spellings) from a form or query string."""
+    name = _label(field, label)
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 45:
+        raise ValidationError(f"{name} is missing or is not an identifier", field=field)
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        raise ValidationError(f"{name} is missing or is not an identifier", field=field) from None
 
 
 def email(raw, field: str = "email", *, label: str = "Email address", required: str | None = None) -> str | None:

@@ -305,3 +305,70 @@ def test_0009_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
             assert "terms_matched" not in {c["name"] for c in inspect(engine).get_columns("unmet_need")}
         finally:
             engine.dispose()
+
+
+def test_0010_adds_the_matching_keys_merges_and_not_duplicates_and_removes_them(database_url):
+    """0010 both ways: the key functions answer, a charity number is checked, a merged listing must be archived,
+    a 'not duplicate' pair is kept in order; a downgrade turns merge history lines into 0009's words."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig10") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        def service(conn, name, **extra):
+            cols = ", ".join(
+                ["name", "description", "status", "modes", "visibility", "illustrative", "version", *extra]
+            )
+            vals = ", ".join(
+                [":n", "''", "'active'", "ARRAY['in_person']", "'public'", "false", "1", *(f":{k}" for k in extra)]
+            )
+            return conn.execute(
+                text(f"INSERT INTO service ({cols}) VALUES ({vals}) RETURNING id"), {"n": name, **extra}
+            ).scalar_one()
+
+        try:
+            migrate(command.upgrade, "0010")
+            with engine.begin() as conn:
+                assert conn.execute(text("SELECT match_phone_key('+44 (0)121 496 0000')")).scalar_one() == "01214960000"
+                a = service(conn, "A", charity_number="1123456")
+                b = service(conn, "B")
+                first, second = sorted([a, b], key=lambda u: u.bytes)
+                conn.execute(
+                    text("INSERT INTO not_duplicate (service_a_id, service_b_id) VALUES (:a, :b)"),
+                    {"a": first, "b": second},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO asset_change (service_id, version, action, changes, snapshot) VALUES (:s, 1, 'merged', '{}', '{}')"
+                    ),
+                    {"s": b},
+                )
+                for bad, name in (
+                    ("UPDATE service SET charity_number = '12' WHERE id = :a", "service_charity_number_format"),
+                    ("UPDATE service SET merged_into_id = :a WHERE id = :b", "service_merged_is_archived"),
+                    (
+                        "INSERT INTO not_duplicate (service_a_id, service_b_id) VALUES (:b2, :a2)",
+                        "not_duplicate_ordered",
+                    ),
+                ):
+                    with pytest.raises(IntegrityError, match=name):
+                        with conn.begin_nested():
+                            conn.execute(text(bad), {"a": a, "b": b, "a2": first, "b2": second})
+            migrate(command.downgrade, "0009")
+            with engine.connect() as conn:
+                assert "not_duplicate" not in inspect(conn).get_table_names()
+                assert "charity_number" not in {c["name"] for c in inspect(conn).get_columns("service")}
+                assert conn.execute(text("SELECT action FROM asset_change")).scalar_one() == "archive"
+            migrate(command.upgrade, "0010")
+        finally:
+            engine.dispose()

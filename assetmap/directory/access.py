@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from ..db import session
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, Merged, NotFound
 from ..geo import point, ward_at
 from ..models import Location, Service, ServiceArea, ServiceAtLocation, User, UserArea, Ward
 from ..vocabulary import ROLES
@@ -122,7 +122,17 @@ def shows_point(user, service: Service) -> bool:
     """Confidential locations never expose their point, except to those who can edit them."""
     if service.visibility != "confidential":
         return True
-    return role_of(user) in ("admin", "coordinator") and can_edit(user, service)
+    return place_visible(role_of(user), editable_wards(user), service.visibility, service_wards(service.id))
+
+
+def place_visible(role: str | None, editable: set[str] | None, visibility: str, wards: set[str]) -> bool:
+    """``shows_point`` for many listings at once: ``editable`` is ``editable_wards(user)`` (None: every ward),
+    ``wards`` the listing's own (``service_wards``)."""
+    if visibility != "confidential":
+        return True
+    if role not in ("admin", "coordinator"):
+        return False
+    return editable is None or bool(editable & wards)
 
 
 def user_by_id(user_id) -> User | None:
@@ -159,24 +169,42 @@ def deny(
     raise Forbidden(message or "You can only change assets in the wards you look after.", field=field)
 
 
+def follow_merge(user, service: Service, readable=None) -> None:
+    """A listing merged into another is not itself read or changed: raise ``Merged`` (the handler sends a read
+    to the survivor) when ``user`` may read the survivor, else 404 as for any listing they cannot see."""
+    if service.merged_into_id is None:
+        return
+    survivor = session.execute(
+        select(Service).where(Service.id == service.merged_into_id, readable_filter(user))
+    ).scalar_one_or_none()
+    if survivor is None:
+        raise NotFound("That asset does not exist or you cannot see it.")
+    raise Merged(service.id, survivor.id, survivor.name)
+
+
 def readable_service(user, service_id, include_archived: bool = False, missing: str | None = None) -> Service:
     """The asset if ``user`` may read it; 404 otherwise (an unreadable asset is not admitted to exist, and the
-    refusal is logged). ``missing`` words the 404 for the page that asked."""
+    refusal is logged). ``missing`` words the 404 for the page that asked. A merged listing leads to the
+    listing it was merged into (``follow_merge``)."""
     service = session.execute(
         select(Service).where(Service.id == service_id, readable_filter(user, include_archived))
     ).scalar_one_or_none()
     if service is None:
         message = missing or "That asset does not exist or you cannot see it."
-        if session.get(Service, service_id) is not None:
+        held = session.get(Service, service_id)
+        if held is not None:
+            follow_merge(user, held)
             deny(user, "read", service_id, status=404, message=message)
         raise NotFound(message)
+    follow_merge(user, service)
     return service
 
 
-def editable_service(user, service_id, action: str = "edit", lock: bool = False) -> Service:
+def editable_service(user, service_id, action: str = "edit", lock: bool = False, merged: bool = False) -> Service:
     """The asset (archived too) if ``user`` may edit it: 404 if unknown, 403 (logged) if not theirs.
 
-    ``lock`` takes a row lock (SELECT … FOR UPDATE) so two saves cannot both pass the version check.
+    ``lock`` takes a row lock (SELECT … FOR UPDATE) so two saves cannot both pass the version check. A
+    listing merged into another leads there (``follow_merge``) unless ``merged`` (its history stays readable).
     """
     stmt = select(Service).where(Service.id == service_id)
     if lock:
@@ -188,6 +216,8 @@ def editable_service(user, service_id, action: str = "edit", lock: bool = False)
         deny(user, action, service_id)
     if not can_edit(user, service):
         deny(user, action, service_id)
+    if not merged:
+        follow_merge(user, service)
     return service
 
 

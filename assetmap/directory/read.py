@@ -303,6 +303,12 @@ def asset_views(ids, user, now: dt.datetime | None = None, include_archived: boo
 
 
 def asset_view(asset_id, user, now: dt.datetime | None = None, include_archived: bool = False) -> dict | None:
-    """One asset's view, or None if it does not exist or ``user`` may not read it."""
+    """One asset's view, or None if it does not exist or ``user`` may not read it. A listing merged into another
+    raises ``Merged`` (its address is sent to the survivor's) when ``user`` may read the survivor."""
     views = asset_views([asset_id], user, now, include_archived)
-    return views[0] if views else None
+    if views:
+        return views[0]
+    held = session.get(Service, asset_id if isinstance(asset_id, uuid.UUID) else uuid.UUID(str(asset_id)))
+    if held is not None and held.merged_into_id is not None:
+        access.follow_merge(user, held)
+    return None

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..db import session
@@ -23,6 +23,7 @@ from ..models import (
     Accessibility,
     AssetChange,
     Attribute,
+    ConnectionLog,
     Contact,
     CostOption,
     Location,
@@ -32,6 +33,7 @@ from ..models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    Suggestion,
     Taxonomy,
     TaxonomyTerm,
     Ward,
@@ -464,6 +466,43 @@ def set_steward(service: Service, steward, actor_id=None) -> bool:
     session.expire(service, ["steward"])
     _bump(service, "steward", {"steward": [old, steward.email if steward is not None else ""]}, actor_id)
     return True
+
+
+def merge_assets(survivor: Service, other: Service, rec: AssetRecord, actor_id=None) -> dict:
+    """Make ``survivor`` say what ``rec`` says (the fields chosen from both) and fold ``other`` into it.
+
+    Both keep their history: the survivor gets a "merge" line naming the other, the other a "merged" line
+    naming the survivor; the other is archived and points at the survivor (its address redirects, and the
+    source id it was imported under stays with it, so a re-import is recognised). Its connections and
+    suggestions move to the survivor, and listings merged into it before now lead to the survivor directly.
+    """
+    before = service_snapshot(survivor)
+    if before != record_snapshot(rec):
+        _apply(survivor, rec)
+        session.flush()
+        session.expire(survivor)
+    after = service_snapshot(survivor)
+    changes = diff(before, after)
+    changes["merged_with"] = ["", f"{other.name} ({other.id})"]
+    note = f"Merged with “{other.name}”, whose history is kept under its own address"
+    survivor.version += 1
+    survivor.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    record_change(survivor, "merge", changes, actor_id, note, after)
+
+    for table in (ConnectionLog, Suggestion):
+        session.execute(update(table).where(table.service_id == other.id).values(service_id=survivor.id))
+    session.execute(update(Service).where(Service.merged_into_id == other.id).values(merged_into_id=survivor.id))
+    other.archived_at = other.archived_at or dt.datetime.now(dt.UTC)
+    other.merged_into_id = survivor.id
+    _bump(
+        other,
+        "merged",
+        {"merged_into": ["", f"{survivor.name} ({survivor.id})"]},
+        actor_id,
+        f"Merged into “{survivor.name}”",
+    )
+    return changes
 
 
 def history(service_id) -> list[AssetChange]:

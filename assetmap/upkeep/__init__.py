@@ -17,7 +17,7 @@ def init_app(app) -> None:
     from . import api
     from .fields import FIELD_LABELS
     from .freshness import checked_label, is_stale
-    from .views import assets, bulk, community, terms  # noqa: F401  (they add routes to bp)
+    from .views import assets, bulk, community, duplicates, terms  # noqa: F401  (they add routes to bp)
 
     app.register_blueprint(bp)
     api.init_app(app)

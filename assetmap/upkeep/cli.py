@@ -128,3 +128,50 @@ def export_assets_cmd(area, fmt, output):
         else:
             Path(output).write_text(body, encoding="utf-8")
         click.echo(f"Wrote {len(rows)} assets to {output}", err=True)
+
+
+@click.command("report")
+@click.argument("council")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV (one row a pair) instead of a readable list.")
+@with_appcontext
+def duplicates_report_cmd(council, as_csv):
+    """Likely duplicate pairs among a council's live listings (COUNCIL: its code, e.g. E08000025, or name).
+
+    A confidential listing is named but never placed: no reason given is a distance involving it.
+    """
+    import csv
+
+    from .usecases import duplicates
+
+    try:
+        name, pairs = duplicates.council_report(council)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_csv:
+        out = csv.writer(sys.stdout)
+        out.writerow(
+            ["score", "listing_a_id", "listing_a", "ward_a", "listing_b_id", "listing_b", "ward_b", "alike", "differ"]
+        )
+        for p in pairs:
+            out.writerow(
+                [
+                    f"{p.score.total:.1f}",
+                    p.a.id,
+                    p.a.name,
+                    p.a.ward or "",
+                    p.b.id,
+                    p.b.name,
+                    p.b.ward or "",
+                    "; ".join(r.says for r in p.score.alike),
+                    "; ".join(r.says for r in p.score.differ),
+                ]
+            )
+        return
+    click.echo(f"{name}: {len(pairs)} likely duplicate pair{'' if len(pairs) == 1 else 's'}")
+    for p in pairs:
+        click.echo("")
+        click.echo(f"  {p.a.name} ({p.a.ward or 'no ward'}) [{p.a.id}]")
+        click.echo(f"  {p.b.name} ({p.b.ward or 'no ward'}) [{p.b.id}]")
+        click.echo(f"    score {p.score.total:.1f}: " + "; ".join(r.says for r in p.score.alike))
+        if p.score.differ:
+            click.echo("    but: " + "; ".join(r.says for r in p.score.differ))

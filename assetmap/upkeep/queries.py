@@ -16,6 +16,7 @@ from ..db import session
 from ..directory import access, store
 from ..directory.imports.areas import constituency_list
 from ..errors import ValidationError
+from ..geo import lat, lon
 from ..models import (
     Constituency,
     LocalAuthority,
@@ -24,6 +25,7 @@ from ..models import (
     Service,
     ServiceArea,
     ServiceAtLocation,
+    Suggestion,
     Ward,
 )
 from .freshness import review_cutoff
@@ -184,3 +186,23 @@ def export_areas(mine: set[str] | None) -> list[tuple[str, list[tuple[str, str]]
         wards_q = wards_q.where(Ward.code.in_(sorted(mine)))
     groups.append(("Your wards" if mine else "Wards", [(f"ward:{c}", n) for c, n in session.execute(wards_q).all()]))
     return groups
+
+
+def suggestion_point(suggestion_id) -> tuple[float, float] | None:
+    """(lon, lat) of a suggested place, if it was given a postcode."""
+    row = session.execute(
+        select(lon(Suggestion.geom), lat(Suggestion.geom)).where(Suggestion.id == suggestion_id)
+    ).first()
+    return (row[0], row[1]) if row is not None and row[0] is not None else None
+
+
+def constituencies() -> list[tuple[str, str, str]]:
+    """(code, name, council name) of every constituency with wards held, for choosing where to look."""
+    rows = session.execute(
+        select(Constituency.code, Constituency.name, LocalAuthority.name)
+        .join(Ward, Ward.constituency_code == Constituency.code)
+        .join(LocalAuthority, LocalAuthority.code == Ward.lad_code)
+        .distinct()
+        .order_by(LocalAuthority.name, Constituency.name)
+    ).all()
+    return [tuple(r) for r in rows]

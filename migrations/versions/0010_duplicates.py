@@ -5,6 +5,7 @@
   number); they are the only definition of that sameness (``assetmap/directory/duplicates.py`` asks the database
   for them), IMMUTABLE so expression indexes can hold them: a new listing's contacts are looked up through those
   indexes instead of by reading every listing.
+* ``service_name_trgm_gist``: the finder asks for the nearest names (a KNN scan), which GIN cannot answer.
 * ``service.charity_number`` (England and Wales, Scotland's SC…, Northern Ireland's NIC…), indexed.
 * ``service.merged_into_id``: a listing merged into another is kept (archived, with its history and the source
   id it was imported under, as Open Referral UK asks of aggregators) and its address leads to the survivor.
@@ -61,14 +62,22 @@ def upgrade() -> None:
         "service_merged_into_id_fkey", "service", "service", ["merged_into_id"], ["id"], ondelete="SET NULL"
     )
     op.create_index("ix_service_merged_into_id", "service", ["merged_into_id"])
-    op.create_check_constraint("service_charity_number_format", "service", f"charity_number IS NULL OR {CHARITY_NUMBER}")
     op.create_check_constraint(
-        "service_merged_is_archived", "service", "merged_into_id IS NULL OR (archived_at IS NOT NULL AND merged_into_id <> id)"
+        "service_charity_number_format", "service", f"charity_number IS NULL OR {CHARITY_NUMBER}"
+    )
+    op.create_check_constraint(
+        "service_merged_is_archived",
+        "service",
+        "merged_into_id IS NULL OR (archived_at IS NOT NULL AND merged_into_id <> id)",
     )
     op.create_index("ix_service_charity_number", "service", ["charity_number"])
     op.create_index("service_email_key", "service", [sa.text("match_email_key(email)")])
     op.create_index("service_web_key", "service", [sa.text("match_web_key(url)")])
     op.create_index("phone_number_key", "phone", [sa.text("match_phone_key(number)")])
+    # nearest names first (ORDER BY name <-> :name LIMIT k walks this index; GIN cannot order)
+    op.create_index(
+        "service_name_trgm_gist", "service", ["name"], postgresql_using="gist", postgresql_ops={"name": "gist_trgm_ops"}
+    )
     op.create_table(
         "not_duplicate",
         sa.Column("service_a_id", sa.UUID(), nullable=False),
@@ -94,6 +103,7 @@ def downgrade() -> None:
     op.create_check_constraint("asset_change_action", "asset_change", CHANGE_ACTIONS_BEFORE)
     op.drop_index("ix_not_duplicate_service_b_id", table_name="not_duplicate")
     op.drop_table("not_duplicate")
+    op.drop_index("service_name_trgm_gist", table_name="service")
     op.drop_index("phone_number_key", table_name="phone")
     op.drop_index("service_web_key", table_name="service")
     op.drop_index("service_email_key", table_name="service")

@@ -19,7 +19,7 @@ from ...errors import ValidationError
 from ...models import Service, User
 from ...vocabulary import VERIFICATION_METHODS
 from ..fields import merge
-from . import suggestions
+from . import duplicates, suggestions
 
 UNSET = object()
 
@@ -45,8 +45,15 @@ def _steward_for(user, steward_id, wards: set[str]):
     return steward
 
 
-def create_asset(user, fields: dict, steward_id=UNSET, suggestion_id=None, source: str | None = None) -> Service:
-    """Add an asset; a coordinator becomes its steward unless another is chosen."""
+def create_asset(
+    user, fields: dict, steward_id=UNSET, suggestion_id=None, source: str | None = None, checked: list | None = None
+) -> Service:
+    """Add an asset; a coordinator becomes its steward unless another is chosen.
+
+    ``checked``: the form asks first when the listing looks like one already held (``PossibleDuplicates``),
+    and passes the listings the coordinator was shown and said it is not; those pairs are then recorded as
+    not duplicates. None (the API) adds it whatever it looks like (the API's answer lists them).
+    """
     with transaction():
         if access.role_of(user) not in ("admin", "coordinator"):
             access.deny(user, "create")
@@ -58,6 +65,7 @@ def create_asset(user, fields: dict, steward_id=UNSET, suggestion_id=None, sourc
             steward = session.get(User, user.id) if access.role_of(user) == "coordinator" else None
         else:
             steward = _steward_for(user, steward_id, wards)
+        matches = duplicates.check_new(user, rec, checked) if checked is not None else []
         service = store.create_asset(
             rec,
             actor_id=user.id,
@@ -65,6 +73,7 @@ def create_asset(user, fields: dict, steward_id=UNSET, suggestion_id=None, sourc
             steward_id=steward.id if steward else None,
             note=suggestions.source_note(suggestion) if suggestion else None,
         )
+        duplicates.after_adding(user, service, matches)
         if suggestion:
             suggestions.resolve_row(user, suggestion, "accepted")
     return service

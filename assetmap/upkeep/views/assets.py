@@ -30,7 +30,7 @@ from ..fields import (
     record_errors,
 )
 from ..pin_map import pin_map
-from ..usecases import assets, suggestions
+from ..usecases import assets, duplicates, suggestions
 from .community import MAX_QUEUE_PAGE, review_page
 
 EDITORS = ("coordinator", "admin")
@@ -105,9 +105,20 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
     }
 
 
-def _render_form(values, errors, service=None, status=200, suggestion=None, conflict=None):
+def _render_form(values, errors, service=None, status=200, suggestion=None, conflict=None, possible=None):
+    """``possible``: listings a new one may duplicate (asked before adding it); an edit page shows its own."""
     ctx = _form_context(values, errors, service, suggestion)
-    return render_template("upkeep/asset_form.html", conflict=conflict, **ctx), status
+    duplicates_of = duplicates.of_listing(current_user, service.id) if service is not None and not conflict else []
+    return render_template(
+        "upkeep/asset_form.html", conflict=conflict, possible=possible or [], duplicates_of=duplicates_of, **ctx
+    ), status
+
+
+def _checked_duplicates() -> list[str]:
+    """The listings the coordinator was shown and said the new one is not ("None of these is the same")."""
+    if request.form.get("not_duplicates") != "yes":
+        return []
+    return request.form.getlist("checked_duplicate")
 
 
 def _steward_arg():
@@ -147,8 +158,16 @@ def new_asset():
         return _render_form(values, _extra_errors(fields, errors), status=400, suggestion=suggestion)
     try:
         with once("asset", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.review_queue"), recall=True) as claim:
-            service = assets.create_asset(current_user, fields, steward_id=_steward_arg(), suggestion_id=suggestion_id)
+            service = assets.create_asset(
+                current_user,
+                fields,
+                steward_id=_steward_arg(),
+                suggestion_id=suggestion_id,
+                checked=_checked_duplicates(),
+            )
             claim.send_to(url_for("upkeep.edit_asset", asset_id=service.id))
+    except duplicates.PossibleDuplicates as exc:
+        return _render_form(values, [], status=409, suggestion=suggestion, possible=exc.matches)
     except ValidationError as exc:
         return _render_form(values, record_errors(exc), status=400, suggestion=suggestion)
     except Forbidden as exc:
@@ -301,7 +320,7 @@ def unarchive(asset_id):
 @bp.get("/assets/<uuid:asset_id>/history")
 @roles_required(*EDITORS)
 def history(asset_id):
-    service = access.editable_service(current_user, asset_id, action="history")
+    service = access.editable_service(current_user, asset_id, action="history", merged=True)
     changes = store.history(service.id)
     wards = set()
     for c in changes:
