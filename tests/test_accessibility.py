@@ -76,6 +76,14 @@ def site(database_url):
             lat=None,
             service_area_wards="E05011151;E05011152",
         )
+        twin = make_asset(  # the same class typed again: the possible-duplicates panels and the merge page
+            source=f"a11y-{TAG}",
+            name=f"Zumba Gold {TAG}",
+            description="Low-impact dance to music for older adults.",
+            categories="physical-activity;social-groups",
+            phone="+44 121 4960123",
+            steward_id=users["coordinator"].id,
+        )
         from assetmap.directory.records import parse_record
         from assetmap.directory.store import known_wards, service_snapshot, update_asset, vocabulary
 
@@ -88,7 +96,7 @@ def site(database_url):
             expected_version=a.version,
         )
         session.commit()
-        ids = {"asset": str(a.id), "users": {r: u.email for r, u in users.items()}}
+        ids = {"asset": str(a.id), "twin": str(twin.id), "users": {r: u.email for r, u in users.items()}}
     with app.app_context():
         started = session.execute(text("SELECT now()")).scalar_one()
         session.remove()
@@ -202,6 +210,32 @@ def test_asset_form_with_errors(site):
     page.wait_for_load_state("load")
     audit(page, "asset-form-errors", status=400)
     assert page.locator(".govuk-error-summary a").count() >= 1
+
+
+def test_possible_duplicates_the_list_of_pairs_and_the_merge_page(site):
+    page = new_page(site, "coordinator")
+    page.goto(f"{site['base']}/assets/{site['asset']}/edit")
+    assert page.locator("#possible-duplicates").count() == 1
+    audit(page, "asset-edit-possible-duplicates")
+    page.goto(site["base"] + "/duplicates")
+    audit(page, "duplicates")
+    page.goto(f"{site['base']}/assets/{site['asset']}/merge/{site['twin']}")
+    assert page.locator("input[name=description]").count() == 2
+    audit(page, "merge")
+
+
+def test_asset_form_asks_before_adding_a_possible_duplicate(site):
+    page = new_page(site, "coordinator")
+    page.goto(site["base"] + "/assets/new")
+    page.fill("#name", f"Zumba Gold class {TAG}")
+    page.fill("#description", "Dance class.")
+    page.locator("input[name=categories][value=physical-activity]").check()
+    page.fill("#postcode", "B1 1BA")
+    page.fill("#phone", "0121 496 0123")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state("load")
+    assert page.locator("#possible-duplicates").count() == 1
+    audit(page, "asset-form-possible-duplicates", status=409)
 
 
 def test_history(site):

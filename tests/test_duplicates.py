@@ -435,3 +435,76 @@ def test_duplicates_report_lists_a_councils_pairs(runner, db):
     assert result.exit_code == 0 and str(a.id) in result.output and result.output.startswith("score,")
     result = runner.invoke(args=["duplicates", "report", "Nowhere"])
     assert result.exit_code != 0 and "No council" in result.output
+
+
+# --------------------------------------------------------------------------- imports, the API, suggestions
+
+
+def _import_rows():
+    from tests.test_import_assets import ROW
+
+    return [
+        {**ROW, "source_id": "dup-1", "name": "Ladywood Lunch Club", "phone": "+44 121 4960000"},
+        {**ROW, "source_id": "new-1", "name": "Ladywood Board Games Night", "postcode": "B1 1BA"},
+    ]
+
+
+def test_an_import_dry_run_finds_rows_that_may_already_be_listed(app_ctx, coordinator, runner):
+    from assetmap.upkeep.usecases import imports
+    from tests.test_import_assets import csv_bytes
+
+    held = lunch_club(name="Ladywood Lunch Club")
+    plan, _ = imports.plan_import(actor(coordinator), "assets.csv", csv_bytes(_import_rows()))
+    assert list(plan.possible_duplicates) == [2]
+    assert plan.possible_duplicates[2][0].other.id == held.id
+
+
+def test_the_import_check_page_shows_rows_that_may_already_be_listed(client, coordinator):
+    from io import BytesIO
+
+    from tests.test_import_assets import csv_bytes
+
+    lunch_club(name="Ladywood Lunch Club")
+    login(client, coordinator)
+    page = client.post(
+        "/import",
+        data={"file": (BytesIO(csv_bytes(_import_rows())), "assets.csv"), "source": "import"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "1 row may already be listed" in page and "Same phone number" in page
+
+
+def test_the_api_answer_lists_what_a_new_listing_may_duplicate(client, coordinator):
+    from tests.test_api_assets import NEW_ASSET, bearer
+
+    held = lunch_club(name="API Walking Group", phone="0121 496 0001")
+    resp = client.post("/api/assets", json=NEW_ASSET, headers=bearer(coordinator))
+    assert resp.status_code == 201
+    found = resp.get_json()["possible_duplicates"]
+    assert [f["id"] for f in found] == [str(held.id)]
+    assert "Same phone number" in found[0]["alike"]
+
+
+def test_a_suggestion_shows_listings_it_may_already_be(client, coordinator):
+    from tests.test_upkeep_queue import SUGGESTION
+
+    held = lunch_club(name="Knit and Natter Ladywood")
+    client.post("/suggest", data={**SUGGESTION, "name": "Knit & Natter, Ladywood"})
+    row = session.scalars(select(Suggestion).where(Suggestion.kind == "new_asset")).one()
+    login(client, coordinator)
+    page = client.get(f"/review/suggestions/{row.id}").get_data(as_text=True)
+    assert "It may already be listed" in page and held.name in page
+
+
+def test_an_oruk_feed_dry_run_names_services_that_may_already_be_listed(app_ctx, db):
+    from assetmap.directory.imports.usecases import import_feed
+    from tests.oruk_helpers import FeedApp, fixture_services, serve
+
+    held = make_asset(name="Ladywood Telephone Befriending Service", phone="+44 121 496 0456", description="")
+    app = FeedApp(fixture_services())
+    with serve(app) as url:
+        report = import_feed(url + "/oruk")
+    assert [name for name, _ in report.possible_duplicates] == ["Ladywood Telephone Befriending"]
+    (line,) = report.possible_duplicates[0][1]
+    assert str(held.id) in line and "Same phone number" in line
+    assert any("may already be listed" in text for text in report.lines())

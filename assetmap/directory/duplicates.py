@@ -385,6 +385,24 @@ def _as_probe(viewer: Viewer, h: _Held) -> Probe:
     )
 
 
+def of_new_rows(viewer: Viewer, rows: list[tuple[int, AssetRecord]]) -> dict[int, list[Match]]:
+    """An import's rows to be created (row number, record) -> the listings each likely duplicates (rows with none
+    are left out). Rows in one file are not compared with each other: the file's own ids keep them apart."""
+    found = find(viewer, [Probe.of_record(rec) for _, rec in rows])
+    return {n: matches for (n, _), matches in zip(rows, found) if matches}
+
+
+def says(m: Match) -> str:
+    """A match in one line, for the command line's reports."""
+    why = "; ".join(r.says for r in m.score.alike)
+    but = "; ".join(r.says for r in m.score.differ)
+    return f"{m.other.name} ({m.other.ward or 'no ward'}) [{m.other.id}]: {why}" + (f"; but {but}" if but else "")
+
+
+#: the command line and feed imports see every listing, and a confidential one never by its place
+OPERATOR_VIEWER = Viewer("admin", frozenset())
+
+
 def duplicates_of(viewer: Viewer, service_id: uuid.UUID, limit: int | None = MAX_SHOWN) -> list[Match]:
     """The likely duplicates of a listing already held."""
     held = _held([service_id])

@@ -24,7 +24,7 @@ from ..errors import Conflict
 from ..once import HEADER as IDEMPOTENCY_KEY
 from ..once import Repeated, in_progress, once
 from .fields import api_fields
-from .usecases import assets
+from .usecases import assets, duplicates
 
 bp = Blueprint("upkeep_api", __name__, url_prefix="/api/assets")
 csrf.exempt(bp)
@@ -69,7 +69,10 @@ def asset_json(service) -> dict:
 
 
 def _created(service, replayed: bool = False):
-    resp = jsonify(asset_json(service))
+    """201 with the asset and the listings it may duplicate (the API adds it whatever it looks like: the caller
+    decides, and a coordinator can merge them or mark them "not duplicates" on the edit page)."""
+    matches = duplicates.of_listing(current_user, service.id)
+    resp = jsonify({**asset_json(service), "possible_duplicates": [duplicates.as_json(m) for m in matches]})
     resp.status_code = 201
     resp.headers["Location"] = url_for("upkeep_api.read", asset_id=service.id)
     if replayed:

@@ -90,6 +90,13 @@ def _report(plan, read) -> None:
         for note in read.notes:
             click.echo(f"  {note}")
     click.echo(f"  {plan.summary()}")
+    if plan.possible_duplicates:
+        from ..directory.duplicates import says
+
+        created = dict(plan.create)
+        click.echo(f"  {len(plan.possible_duplicates)} rows to be added may already be listed:")
+        for n, matches in sorted(plan.possible_duplicates.items()):
+            click.echo(f"    row {n} ({created[n].name}): " + " | ".join(says(m) for m in matches))
     names = read.names() if read is not None else {}
     for e in plan.errors[:MAX_ERRORS_SHOWN]:
         listing = f" ({names[e.row]})" if e.row in names else ""

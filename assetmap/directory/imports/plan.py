@@ -28,6 +28,8 @@ class Plan:
     update: list[tuple[int, AssetRecord, Service, dict]] = field(default_factory=list)
     unchanged: list[tuple[int, AssetRecord]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: row -> listings already held that a row to be created likely duplicates (set by the dry run's caller)
+    possible_duplicates: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

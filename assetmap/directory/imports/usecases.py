@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ...db import session, transaction
 from ...models import Constituency, Location, Service, ServiceAtLocation, Ward
 from ...taxonomy import catalogue
+from .. import duplicates
 from ..store import vocabulary, ward_names
 from . import feed as feeds
 from .apply import apply_plan
@@ -52,6 +53,8 @@ class Report:
     outside: list[str] = field(default_factory=list)  # places outside the areas we hold
     area_only: int = 0  # assets with service areas, no place
     gone: list[str] = field(default_factory=list)  # imported before, not in the feed now
+    #: (name of a new asset, what it likely duplicates, one line each) - directory.duplicates
+    possible_duplicates: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def lines(self, verbose: bool = False) -> list[str]:
         """The report as text: counts first, then every skip and assumption."""
@@ -86,6 +89,8 @@ class Report:
                 f"  {len(self.gone)} imported earlier from this source are not in this import "
                 f"(left as they are): {', '.join(self.gone[:10])}" + (" …" if len(self.gone) > 10 else "")
             )
+        for name, matches in self.possible_duplicates:
+            out.append(f"  {name} may already be listed as: " + " | ".join(matches))
         if verbose:
             out += [f"  created: {n}" for n in self.created]
             out += [f"  updated: {n} ({', '.join(f)})" for n, f in self.updated]
@@ -127,6 +132,10 @@ def _plan(rows: list[dict], source: str, report: Report) -> Plan:
         report.skipped.append(Skipped(str(row.get("source_id")), str(row.get("name")), err.message))
     plan.errors = []
     report.created = [rec.name for _, rec in plan.create]
+    found = duplicates.of_new_rows(duplicates.OPERATOR_VIEWER, plan.create)
+    report.possible_duplicates = [
+        (rec.name, [duplicates.says(m) for m in found[n]]) for n, rec in plan.create if n in found
+    ]
     report.updated = [(rec.name, sorted(changes)) for _, rec, _, changes in plan.update]
     report.unchanged = [rec.name for _, rec in plan.unchanged]
     return plan

@@ -16,7 +16,7 @@ import time
 from flask import current_app
 
 from ...db import transaction
-from ...directory import access
+from ...directory import access, duplicates
 from ...directory.imports.apply import apply_plan
 from ...directory.imports.plan import Plan, plan_rows
 from ...directory.imports.read import MAX_IMPORT_BYTES, ImportFile, read_import
@@ -68,6 +68,8 @@ def plan_import(
     if f.errors:
         plan.errors = sorted(plan.errors + f.errors, key=lambda e: e.row)
         plan.refuse_rows(e.row for e in f.errors)
+    viewer = duplicates.Viewer.of(user) if user is not None else duplicates.OPERATOR_VIEWER
+    plan.possible_duplicates = duplicates.of_new_rows(viewer, plan.create)
     placeless = [
         n
         for n, rec in plan.create + [(u[0], u[1]) for u in plan.update] + plan.unchanged

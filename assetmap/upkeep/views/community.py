@@ -17,7 +17,7 @@ from ...once import once
 from ...web import error_map
 from .. import bp, queries
 from ..fields import record_errors
-from ..usecases import suggestions
+from ..usecases import duplicates, suggestions
 
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
@@ -130,7 +130,8 @@ def suggestion(suggestion_id):
     row = suggestions.for_review(current_user, suggestion_id)
     service = queries.services_by_id([row.service_id]).get(row.service_id)
     wards = access.ward_names({row.ward_code} if row.ward_code else set())
-    return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards)
+    matches = duplicates.of_suggestion(current_user, row) if row.kind == "new_asset" and row.status == "open" else []
+    return render_template("upkeep/suggestion.html", item=row, service=service, wards=wards, matches=matches)
 
 
 @bp.post("/review/suggestions/<uuid:suggestion_id>/resolve")
