@@ -31,8 +31,10 @@ from ..geo import metres_between
 #: a pair scoring this much or more is a likely duplicate (bench/duplicates.py: README, *Duplicates*)
 THRESHOLD = 5.0
 #: name similarity (0-1) -> weight, first level reached
-NAME_LEVELS = ((0.97, 5.0), (0.90, 4.0), (0.80, 2.5), (0.65, 1.0), (0.45, 0.0))
-NAME_DIFFERENT = -2.5
+NAME_LEVELS = ((0.97, 5.0), (0.90, 4.0), (0.80, 2.5), (0.65, 1.0))
+#: below the last level: names of two groups that share a place word ("Poppleton Chair Yoga", "Poppleton
+#: Singing Group") count against
+NAME_DIFFERENT = -2.0
 #: a name that holds every word of the other ("Friendship Lunch", "Acocks Green Friendship Lunch") counts
 #: as this much alike: nearly, not quite, the same
 SUBSET = 0.92
@@ -42,8 +44,9 @@ FAR = -5.0
 CONTACT_WEIGHTS = {"phone": 3.0, "email": 2.5, "website": 1.5, "charity": 1.0}
 CONTACTS_CAP = 4.0
 #: description similarity -> weight; compared only when both say something (MIN_DESCRIPTION characters)
-DESCRIPTION_LEVELS = ((0.90, 2.0), (0.70, 1.0), (0.35, 0.0))
-DESCRIPTION_DIFFERENT = -2.5
+#: (any two descriptions share their common words: two different groups' score 0.35-0.55, bench/duplicates.py)
+DESCRIPTION_LEVELS = ((0.90, 2.0), (0.75, 1.0), (0.60, 0.0))
+DESCRIPTION_DIFFERENT = -2.0
 MIN_DESCRIPTION = 40
 NO_CATEGORY_IN_COMMON = -1.5
 
