@@ -16,6 +16,7 @@ from assetmap.directory.matching import Listing, compare, name_similarity
 from assetmap.models import AssetChange, ConnectionLog, NotDuplicate, Service, Suggestion
 from assetmap.upkeep import merging
 from tests.factories import BIRMINGHAM_LONLAT, login
+from tests.test_api_assets import bearer
 from tests.upkeep_helpers import ACOMB, LADYWOOD, actor, fresh, make_asset, make_user
 
 LON, LAT = BIRMINGHAM_LONLAT
@@ -362,8 +363,12 @@ def test_merging_chooses_fields_keeps_both_histories_moves_what_points_at_the_ot
     client.get("/sign-out")
     r = client.get(f"/assets/{b.id}")
     assert r.status_code == 301 and r.headers["Location"].endswith(f"/assets/{a.id}")
+    r = client.get(f"/oruk/services/{b.id}")
+    assert r.status_code == 301 and r.headers["Location"].endswith(f"/oruk/services/{a.id}")
     login(client, coordinator)
     assert client.get(f"/assets/{b.id}/history").status_code == 200
+    r = client.get(f"/api/assets/{b.id}", headers=bearer(coordinator))
+    assert r.status_code == 301 and r.headers["Location"].endswith(f"/api/assets/{a.id}")
 
     # no longer a candidate, and a second merge of it is refused
     assert finder.duplicates_of(Viewer.of(actor(coordinator)), a.id) == []

@@ -162,6 +162,12 @@ def get_service(service_id: uuid.UUID) -> Service | None:
     )
 
 
+def merged_into(service_id: uuid.UUID) -> uuid.UUID | None:
+    """The public listing a listing was merged into (its id's address leads there), or None."""
+    survivor = select(Service.merged_into_id).where(Service.id == service_id).scalar_subquery()
+    return session.execute(select(Service.id).where(Service.id == survivor, public())).scalar_one_or_none()
+
+
 def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, full: bool = False) -> Page:
     stmt = (
         select(ServiceAtLocation)

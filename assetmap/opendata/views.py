@@ -6,7 +6,7 @@ fault, 404 for unknown ids and postcodes).
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from ..directory.store import vocabulary
 from ..errors import AppError, NotFound
@@ -56,8 +56,12 @@ def services():
 
 @bp.get(PREFIX + "/services/<service_id>")
 def service(service_id):
-    found = queries.get_service(_path_id(service_id, "service"))
+    sid = _path_id(service_id, "service")
+    found = queries.get_service(sid)
     if found is None:
+        survivor = queries.merged_into(sid)
+        if survivor is not None:  # merged into another listing: its record is the survivor's
+            return redirect(url_for("opendata.service", service_id=str(survivor)), 301)
         raise _not_found("service")
     return jsonify(oruk.service_full(found, oruk.context(services=[found])))
 
