@@ -269,13 +269,14 @@ def _held(ids) -> dict[uuid.UUID, _Held]:
         ).all():
             categories.setdefault(sid, set()).add(code)
         areas: dict[uuid.UUID, list[tuple[str, str]]] = {}
-        for sid, code, name in session.execute(
+        for sid, area_code, area_name in session.execute(
             select(ServiceArea.service_id, ServiceArea.ward_code, Ward.name)
             .join(Ward, Ward.code == ServiceArea.ward_code)
             .where(ServiceArea.service_id.in_(chunk))
             .order_by(ServiceArea.service_id, Ward.name)
         ).all():
-            areas.setdefault(sid, []).append((code, name))
+            if area_code:
+                areas.setdefault(sid, []).append((area_code, area_name or area_code))
         for sid, name, description, visibility, email, web, charity, x, y, ward, ward_name in rows:
             if sid in out:
                 continue  # one place is compared (a listing has one; an old import may have more)
