@@ -164,8 +164,19 @@ def test_candidates_are_index_look_ups_never_a_scan_of_the_table(db):
             "FROM service WHERE name LIKE 'Filler group %'"
         )
     )
-    session.execute(text("ANALYZE service"))
-    session.execute(text("ANALYZE phone"))
+    session.execute(
+        text(
+            "WITH placed AS (INSERT INTO location (location_type, geom) SELECT 'physical', "
+            "ST_SetSRID(ST_MakePoint(-2.0 + random() * 0.3, 52.35 + random() * 0.2), 4326) "
+            "FROM generate_series(1, 3000) RETURNING id), "
+            "numbered AS (SELECT id, row_number() OVER () AS n FROM placed), "
+            "groups AS (SELECT id, row_number() OVER () AS n FROM service WHERE name LIKE 'Filler group %') "
+            "INSERT INTO service_at_location (service_id, location_id) "
+            "SELECT groups.id, numbered.id FROM groups JOIN numbered USING (n)"
+        )
+    )
+    for table in ("service", "phone", "location", "service_at_location"):
+        session.execute(text(f"ANALYZE {table}"))
     stmt = finder.candidates_statement()
     conn = session.connection()
     compiled = stmt.compile(bind=conn)
@@ -513,3 +524,16 @@ def test_an_oruk_feed_dry_run_names_services_that_may_already_be_listed(app_ctx,
     (line,) = report.possible_duplicates[0][1]
     assert str(held.id) in line and "Same phone number" in line
     assert any("may already be listed" in text for text in report.lines())
+
+
+def test_the_import_command_names_rows_that_may_already_be_listed(runner, db, tmp_path):
+    from assetmap.upkeep.cli import import_assets_cmd
+    from tests.test_import_assets import csv_bytes
+
+    held = lunch_club(name="Ladywood Lunch Club")
+    path = tmp_path / "assets.csv"
+    path.write_bytes(csv_bytes(_import_rows()))
+    result = runner.invoke(import_assets_cmd, [str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 row to be added may already be listed" in result.output
+    assert "row 2 (Ladywood Lunch Club): Ladywood Lunch Club" in result.output and str(held.id) in result.output

@@ -94,7 +94,8 @@ def _report(plan, read) -> None:
         from ..directory.duplicates import says
 
         created = dict(plan.create)
-        click.echo(f"  {len(plan.possible_duplicates)} rows to be added may already be listed:")
+        n = len(plan.possible_duplicates)
+        click.echo(f"  {n} row{'' if n == 1 else 's'} to be added may already be listed:")
         for n, matches in sorted(plan.possible_duplicates.items()):
             click.echo(f"    row {n} ({created[n].name}): " + " | ".join(says(m) for m in matches))
     names = read.names() if read is not None else {}
