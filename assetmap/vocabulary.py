@@ -198,7 +198,14 @@ VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(
     Word("phoned", "Phoned", form_label="Yes, I phoned them"),
     Word("emailed", "Emailed", form_label="Yes, by email"),
     Word("self-reported", "Self-reported by the group", form_label="The group told us themselves"),
+    Word("organiser", "Confirmed by the organiser", hint="Through the link in a reminder email."),
 )
+#: what a coordinator may choose when they mark a listing "still accurate" ("organiser" is the link's alone)
+STAFF_VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(
+    *(w for w in VERIFICATION_METHODS if w.code != "organiser")
+)
+#: the methods that mean the group itself said so: "checked by the organiser on ..." (others: "by the council")
+ORGANISER_METHODS = frozenset({"organiser", "self-reported"})
 #: a place's accessibility features, in the order pages and feeds list them
 ACCESSIBILITY: Vocabulary[Feature] = Vocabulary(
     Feature("wheelchair", "Wheelchair accessible", clues=("wheelchair",)),
@@ -236,6 +243,7 @@ CHANGE_ACTIONS: Vocabulary[Word] = Vocabulary(
     Word("steward", "Steward changed"),
     Word("merge", "Merged with a duplicate"),
     Word("merged", "Merged into another listing"),
+    Word("proposal", "Changed as the organiser proposed"),
 )
 
 
@@ -251,6 +259,35 @@ PROBLEM_TYPES: Vocabulary[Word] = Vocabulary(
     Word("wrong_contact", "The contact details are wrong"),
     Word("not_suitable", "It is not suitable for the people it says it is for"),
     Word("other", "Something else"),
+)
+
+
+# --------------------------------------------------------------------------- organisers
+
+#: how an organiser agreed to be emailed about their listing (kept with the date it was recorded)
+CONSENT_METHODS: Vocabulary[Word] = Vocabulary(
+    Word("phone", "On the phone"),
+    Word("in_person", "In person"),
+    Word("email", "By email"),
+    Word("form", "On a paper or online form"),
+    Word("link", "Through their own reminder link"),
+)
+#: what an organiser proposed through their link: a change to the listing, or that it has stopped
+PROPOSAL_KINDS: Vocabulary[Word] = Vocabulary(
+    Word("change", "Something has changed"), Word("closure", "No longer running")
+)
+#: where a proposed update is: waiting for the steward, or dealt with (all, some or none of it taken)
+PROPOSAL_STATUSES: Vocabulary[Word] = Vocabulary(
+    Word("open", "Waiting"),
+    Word("accepted", "Accepted"),
+    Word("partly", "Partly accepted"),
+    Word("rejected", "Turned down"),
+)
+#: what someone may stop getting by the unsubscribe link at the foot of an email
+OPTOUT_PURPOSES: Vocabulary[Word] = Vocabulary(
+    Word("reminders", "Reminders to check a listing"),
+    Word("digest", "The daily digest"),
+    Word("account", "Invitations and password links"),
 )
 
 

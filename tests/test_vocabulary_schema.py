@@ -118,6 +118,10 @@ def test_the_models_check_every_vocabulary_the_database_keeps_to():
         vocabulary.MESSAGE_KINDS,
         vocabulary.OUTBOX_STATUSES,
         vocabulary.JOB_STATUSES,
+        vocabulary.CONSENT_METHODS,
+        vocabulary.PROPOSAL_KINDS,
+        vocabulary.PROPOSAL_STATUSES,
+        vocabulary.OPTOUT_PURPOSES,
     }
     assert kept == stored
 

@@ -3,7 +3,8 @@
 Three statements share one builder: a page of hits, the count, and the map markers in a view. Each
 is built once per "shape" (which filters are present) with named parameters, so the results list,
 its total and its markers can never disagree; spatial expressions come from ``assetmap.geo``.
-Ranking: distance (nearest first), then fresh listings before stale ones at equal distance, then
+Ranking: distance (nearest first), then freshness at equal distance (``freshness_rank``: checked in the
+last 12 months, then not checked for over a year, then not confirmed after its reminders ran out), then
 text relevance, then name. Listings with no distance come after every listing with one: services
 with no place that cover the search's ward (or, for the constituency view, one of its wards), and
 confidential places (a refuge) that the searcher may not locate.
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Time,
     and_,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -626,6 +628,17 @@ def _hidden_places(shape: _Shape, filters: list, carried: list):
     return stmt.where(_in_search_ward(shape, Location.ward_code))
 
 
+def freshness_rank(stale_cutoff) -> ColumnElement:
+    """0: checked since ``stale_cutoff`` (12 months ago); 1: not checked since; 2: not confirmed after its
+    reminders ran their course (``service.unconfirmed_since``, set by the reminder job). At equal distance
+    a search ranks 0 before 1 before 2 (README "Search ranking")."""
+    return case(
+        (Service.last_verified_on >= stale_cutoff, 0),
+        (Service.unconfirmed_since.is_not(None), 2),
+        else_=1,
+    )
+
+
 def _best(shape: _Shape, readable):
     """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
     filters, rel = _filters(shape, readable)
@@ -635,6 +648,7 @@ def _best(shape: _Shape, readable):
         Service.visibility.label("visibility"),
         Service.last_verified_on.label("last_verified_on"),
         stale.label("stale"),
+        freshness_rank(_p("stale_cutoff", Date)).label("freshness"),
         rel.label("relevance"),
     ]
     parts = [_places(shape, filters, carried)]
@@ -678,16 +692,17 @@ def _build_page(shape: _Shape, readable):
             b.lon,
             b.lat,
             b.stale,
+            b.freshness,
             b.relevance,
             func.count().over().label("total"),
         )
-        .order_by(b.distance_m.asc().nulls_last(), b.stale, *by_words, b.name, b.service_id)
+        .order_by(b.distance_m.asc().nulls_last(), b.freshness, *by_words, b.name, b.service_id)
         .limit(_p("limit", Integer))
         .offset(_p("offset", Integer))
     ).subquery("ranked")
     r = ranked.c
     return select(ranked, _categories(r.id).label("categories")).order_by(
-        r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if shape.has_words else []), r.name, r.id
+        r.distance_m.asc().nulls_last(), r.freshness, *([r.relevance.desc()] if shape.has_words else []), r.name, r.id
     )
 
 

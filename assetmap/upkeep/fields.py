@@ -314,3 +314,38 @@ def merge(current: dict, fields: dict, source_id: str | None = None) -> dict:
     ):
         raw["lat"] = raw["lon"] = None
     return raw
+
+
+# --------------------------------------------------------------------------- the organiser's form
+
+#: what an organiser may change through their link (the rest - categories, who may see it, wards, the exact
+#: pin - is the steward's); the place's fields only for a listing with a place the public may see
+ORGANISER_FORM_FIELDS = [
+    "name",
+    "organisation",
+    "description",
+    "address",
+    "postcode",
+    "how_to_get_there",
+    "accessibility",
+    "schedule",
+    "cost_amount",
+    "cost_description",
+    "contact_name",
+    "email",
+    "phone",
+    "url",
+]
+ORGANISER_PLACE_FIELDS = ("address", "postcode", "how_to_get_there", "accessibility")
+
+
+def organiser_form_fields(form, with_place: bool) -> tuple[dict, list[tuple[str, str]]]:
+    """The organiser's form -> the fields it may change, read by the coordinator's form reader (so the same
+    rules apply) and then cut down to ``ORGANISER_FORM_FIELDS``."""
+    from werkzeug.datastructures import MultiDict
+
+    as_coordinator = MultiDict(form)
+    as_coordinator.setlist("modes", ["in_person"])  # keeps the place fields as typed; they are cut below
+    out, errors = form_fields(as_coordinator)
+    allowed = [f for f in ORGANISER_FORM_FIELDS if with_place or f not in ORGANISER_PLACE_FIELDS]
+    return {k: out[k] for k in allowed if k in out}, errors

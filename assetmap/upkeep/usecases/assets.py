@@ -17,7 +17,7 @@ from ...directory import access, store
 from ...directory.records import parse_record
 from ...errors import ValidationError
 from ...models import Service, User
-from ...vocabulary import VERIFICATION_METHODS
+from ...vocabulary import STAFF_VERIFICATION_METHODS
 from ..fields import merge
 from . import duplicates, suggestions
 
@@ -124,8 +124,8 @@ def restore_asset(user, service_id) -> bool:
 
 def verify_asset(user, service_id, method: str) -> Service:
     """One click 'still accurate'."""
-    if method not in VERIFICATION_METHODS:
-        raise ValidationError(f"Choose how you checked it: {VERIFICATION_METHODS.either()}", field="method")
+    if method not in STAFF_VERIFICATION_METHODS:
+        raise ValidationError(f"Choose how you checked it: {STAFF_VERIFICATION_METHODS.either()}", field="method")
     with transaction():
         service = access.editable_service(user, service_id, action="verify", lock=True)
         store.verify_asset(service, method, actor_id=user.id)

@@ -17,7 +17,7 @@ from ...models import Service
 from ...once import FIELD as FORM_TOKEN
 from ...once import once
 from ...taxonomy import all_terms
-from ...vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
+from ...vocabulary import CHANGE_ACTIONS, STAFF_VERIFICATION_METHODS, VERIFICATION_METHODS
 from ...web import error_map, has_endpoint
 from .. import bp, queries
 from ..display import Names, change_rows, three_way
@@ -289,7 +289,7 @@ def verify(asset_id):
     """'Still accurate': always a conscious act, so how it was checked must be chosen (nothing is pre-selected)."""
     access.editable_service(current_user, asset_id, action="verify")
     method = request.form.get("method", "")
-    if method not in VERIFICATION_METHODS:
+    if method not in STAFF_VERIFICATION_METHODS:
         return _unchecked(asset_id)
     with once("verification", request.form.get(FORM_TOKEN), fallback=_back(asset_id), recall=True):
         service = assets.verify_asset(current_user, asset_id, method)
