@@ -70,10 +70,7 @@ MESSAGES = {
     "unarchive": "You have already restored this asset from the archive.",
     "restore-version": "You have already restored this version.",
     "suggestion-resolve": "You have already dealt with this suggestion.",
-    "user": "You have already created this account. Its password was shown once: if you did not note it, "
-    "reset the password.",
-    "password-reset": "You have already reset this password. The new password was shown once: if you did not "
-    "note it, reset it again.",
+    "user": "You have already created this account and sent its invitation.",
     "api-token": "You have already created this token. It was shown once: if you did not copy it, revoke it "
     "and create another.",
     "term": "You have already added this term.",
