@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..directory.records import TEMPLATE_FIELDS, parse_session
 from ..directory.store import as_input
 from ..errors import ValidationError
-from ..vocabulary import day_short
+from ..vocabulary import CONSENT_METHODS, day_short
 
 #: fields the asset form edits (verification is its own action; source ids are not editable)
 FORM_FIELDS = [
@@ -49,6 +49,10 @@ FIELD_LABELS = {
     "illustrative": "Illustrative",
     "archived": "Archived",
     "steward": "Steward",
+    "organiser_name": "Organiser's name (never published; reminders only)",
+    "organiser_email": "Organiser's email address (never published; reminders only)",
+    "organiser_consent_on": "When the organiser agreed to be emailed (YYYY-MM-DD; today if empty)",
+    "organiser_consent_method": "How they agreed: " + ", ".join(CONSENT_METHODS.codes),
 }
 
 
@@ -163,6 +167,10 @@ FORM_ORDER = [
     "phone",
     "url",
     "charity_number",
+    "organiser_name",
+    "organiser_email",
+    "organiser_consent_method",
+    "organiser_consent_on",
     "visibility",
     "verification_method",
     "steward_id",
