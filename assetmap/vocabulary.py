@@ -201,9 +201,7 @@ VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(
     Word("organiser", "Confirmed by the organiser", hint="Through the link in a reminder email."),
 )
 #: what a coordinator may choose when they mark a listing "still accurate" ("organiser" is the link's alone)
-STAFF_VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(
-    *(w for w in VERIFICATION_METHODS if w.code != "organiser")
-)
+STAFF_VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(*(w for w in VERIFICATION_METHODS if w.code != "organiser"))
 #: the methods that mean the group itself said so: "checked by the organiser on ..." (others: "by the council")
 ORGANISER_METHODS = frozenset({"organiser", "self-reported"})
 #: a place's accessibility features, in the order pages and feeds list them

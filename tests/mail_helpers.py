@@ -313,14 +313,15 @@ def loopback_mail(app, folder: Path):
 
     with smtp_server(folder, "starttls") as (port, box, ca):
         url = f"smtp://{SMTP_USER}:{quote(SMTP_PASSWORD, safe='')}@127.0.0.1:{port}"
-        with mail_config(app, SMTP_URL=url, SMTP_CA_FILE=ca, MAIL_FROM="AssetMap <assetmap@example.gov.uk>",
-                         NOTIFY_API_KEY=""):
+        with mail_config(
+            app, SMTP_URL=url, SMTP_CA_FILE=ca, MAIL_FROM="AssetMap <assetmap@example.gov.uk>", NOTIFY_API_KEY=""
+        ):
             seen = [0]
 
             def deliver(now: dt.datetime | None = None) -> list:
                 with app.app_context():
                     delivery.deliver_due(now or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
-                new = box.received[seen[0]:]
+                new = box.received[seen[0] :]
                 seen[0] = len(box.received)
                 return [m["message"] for m in new]
 

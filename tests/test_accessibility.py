@@ -932,7 +932,10 @@ def _organiser_link(site, email=None):
     with app.app_context():
         sid = uuid.UUID(site["asset"])
         organisers.set_contact(
-            sid, organisers.ContactInput("Pat Organiser", email or f"pat-{TAG}@a11y.example.org", dt.date(2026, 1, 5), "phone")
+            sid,
+            organisers.ContactInput(
+                "Pat Organiser", email or f"pat-{TAG}@a11y.example.org", dt.date(2026, 1, 5), "phone"
+            ),
         )
         now = dt.datetime.now(dt.UTC)
         service = session.get(Service, sid)
@@ -988,7 +991,11 @@ def test_the_reminder_email_as_a_mail_client_shows_it(site, tmp_path):
 
 def violations_of_email(page):
     """axe on the email's HTML (a mail client shows no page landmarks or title, so those rules are off)."""
-    return [v for v in axe_violations(page) if v["id"] not in ("landmark-one-main", "region", "page-has-heading-one", "document-title", "html-has-lang")]
+    return [
+        v
+        for v in axe_violations(page)
+        if v["id"] not in ("landmark-one-main", "region", "page-has-heading-one", "document-title", "html-has-lang")
+    ]
 
 
 def test_upkeep_settings_freshness_and_proposal_pages(site):

@@ -202,7 +202,12 @@ def test_admin_invites_a_coordinator_who_chooses_a_password_from_the_email(clien
     with loopback_mail(app, tmp_path) as deliver:
         resp = client.post(
             "/admin/users/new",
-            data={"email": "newlead@example.org", "name": "New Lead", "role": "coordinator", "wards": [LADYWOOD, ACOMB]},
+            data={
+                "email": "newlead@example.org",
+                "name": "New Lead",
+                "role": "coordinator",
+                "wards": [LADYWOOD, ACOMB],
+            },
         )
         assert resp.status_code == 302
         page = client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -216,13 +221,18 @@ def test_admin_invites_a_coordinator_who_chooses_a_password_from_the_email(clien
     other = app.test_client()
     assert other.get(link).status_code == 200
     token = link.split("t=", 1)[1]
-    mismatch = other.post("/set-password", data={"t": token, "new_password": "a long new pass 1", "confirm_password": "x"})
+    mismatch = other.post(
+        "/set-password", data={"t": token, "new_password": "a long new pass 1", "confirm_password": "x"}
+    )
     assert mismatch.status_code == 400 and "do not match" in mismatch.get_data(as_text=True)
     done = other.post(
         "/set-password", data={"t": token, "new_password": "a long new pass 1", "confirm_password": "a long new pass 1"}
     )
     assert done.status_code == 302
-    assert other.post("/sign-in", data={"email": "newlead@example.org", "password": "a long new pass 1"}).status_code == 302
+    assert (
+        other.post("/sign-in", data={"email": "newlead@example.org", "password": "a long new pass 1"}).status_code
+        == 302
+    )
     again = app.test_client().post(
         "/set-password", data={"t": token, "new_password": "another pass 22", "confirm_password": "another pass 22"}
     )
@@ -245,7 +255,9 @@ def test_a_tampered_or_expired_set_password_link_is_a_clear_4xx_and_changes_noth
         old = account_usecases._link(user, "reset").split("t=", 1)[1]
         monkeypatch.undo()
     before = fresh(User, user.id).password_hash
-    bad = client.post("/set-password", data={"t": token[:-3] + "abc", "new_password": "p" * 12, "confirm_password": "p" * 12})
+    bad = client.post(
+        "/set-password", data={"t": token[:-3] + "abc", "new_password": "p" * 12, "confirm_password": "p" * 12}
+    )
     assert bad.status_code == 404 and "not complete or has been changed" in bad.get_data(as_text=True)
     gone = client.post("/set-password", data={"t": old, "new_password": "p" * 12, "confirm_password": "p" * 12})
     assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
@@ -323,7 +335,9 @@ def test_an_admin_sends_a_reset_link_and_setting_the_password_ends_the_persons_s
     login(client, make_user("admin"))
     with loopback_mail(client.application, tmp_path) as deliver:
         resp = client.post(f"/admin/users/{target.id}/reset-password")
-        assert resp.status_code == 302 and "shown only once" not in client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert resp.status_code == 302 and "shown only once" not in client.get(resp.headers["Location"]).get_data(
+            as_text=True
+        )
         (msg,) = deliver()
     assert theirs.get("/account").status_code == 200  # their password works until they choose a new one
     token = link_in(msg, "/set-password").split("t=", 1)[1]

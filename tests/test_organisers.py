@@ -20,6 +20,7 @@ from assetmap.db import session
 from assetmap.directory import organisers
 from assetmap.directory.read import months_before
 from assetmap.directory.store import service_snapshot as store_snapshot
+from assetmap.errors import ValidationError
 from assetmap.models import AssetChange, OrganiserContact, OrganiserReminder, ProposedUpdate, Service, User
 from assetmap.upkeep import digest, reminders
 from tests.factories import BIRMINGHAM_LONLAT, login
@@ -51,7 +52,9 @@ def reminders_for(service_id) -> list[OrganiserReminder]:
     session.expire_all()
     return list(
         session.execute(
-            select(OrganiserReminder).where(OrganiserReminder.service_id == service_id).order_by(OrganiserReminder.round)
+            select(OrganiserReminder)
+            .where(OrganiserReminder.service_id == service_id)
+            .order_by(OrganiserReminder.round)
         ).scalars()
     )
 
@@ -107,7 +110,12 @@ def test_a_coordinator_adds_changes_and_removes_the_organiser_on_the_asset_form(
     assert organisers.contact_of(service.id) is None  # nothing half-written
     ok = client.post(
         f"/assets/{service.id}/edit",
-        data={**base, "organiser_name": "Pat", "organiser_email": "Pat@Example.org", "organiser_consent_method": "email"},
+        data={
+            **base,
+            "organiser_name": "Pat",
+            "organiser_email": "Pat@Example.org",
+            "organiser_consent_method": "email",
+        },
     )
     assert ok.status_code == 302, page(ok)[:3000]
     stored = organisers.contact_of(service.id)
@@ -151,13 +159,15 @@ def test_an_import_carries_the_organiser_and_refuses_a_bad_one_naming_the_row(ap
 
     admin = actor(make_user("admin"))
     good = asset_fields(
-        organiser_name="Sam", organiser_email="sam@example.org", organiser_consent_on="2026-01-05",
+        organiser_name="Sam",
+        organiser_email="sam@example.org",
+        organiser_consent_on="2026-01-05",
         organiser_consent_method="form",
     )
     bad = asset_fields(organiser_email="sam@example.org", organiser_consent_method="telepathy")
     plan, _ = imports.plan_import(admin, "rows.csv", csv_bytes([good, bad]))
     assert [(e.row, e.field) for e in plan.errors] == [(3, "organiser_consent_method")]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         imports.apply_import(admin, "rows.csv", csv_bytes([good, bad]))
     assert session.execute(select(func.count()).select_from(OrganiserContact)).scalar_one() == 0
     imports.apply_import(admin, "rows.csv", csv_bytes([good]))
@@ -165,7 +175,12 @@ def test_an_import_carries_the_organiser_and_refuses_a_bad_one_naming_the_row(ap
     assert again.contacts == {}  # re-importing the same contact changes nothing
     service = session.execute(select(Service).where(Service.source_id == good["source_id"])).scalar_one()
     got = organisers.contact_of(service.id)
-    assert (got.name, got.email, got.consent_on, got.consent_method) == ("Sam", "sam@example.org", dt.date(2026, 1, 5), "form")
+    assert (got.name, got.email, got.consent_on, got.consent_method) == (
+        "Sam",
+        "sam@example.org",
+        dt.date(2026, 1, 5),
+        "form",
+    )
 
 
 # --------------------------------------------------------------------------- reminders on the cadence
@@ -257,7 +272,11 @@ def test_still_right_records_a_check_by_the_organiser_and_works_once(client, mai
     assert again.status_code == 409 and "already been used" in page(again)
     public = page(client.get(f"/assets/{service.id}"))
     assert f"Checked by the organiser on {TODAY.day} {TODAY:%B %Y}" in public
-    leaks = [r.__dict__ for r in caplog.records if r.name.startswith("assetmap") and (token in str(r.__dict__) or ORGANISER in str(r.__dict__))]
+    leaks = [
+        r.__dict__
+        for r in caplog.records
+        if r.name.startswith("assetmap") and (token in str(r.__dict__) or ORGANISER in str(r.__dict__))
+    ]
     assert leaks == []
 
 
@@ -319,14 +338,22 @@ def test_something_has_changed_is_validated_like_the_coordinators_form_and_waits
     version = fresh(Service, service.id).version
     none = steward.post(f"/review/proposals/{proposal.id}", data={"decision": "accept", "version": version})
     assert none.status_code == 400 and "at least one" in page(none)
-    ok = steward.post(f"/review/proposals/{proposal.id}", data={"decision": "accept", "fields": ["name"], "version": version})
+    ok = steward.post(
+        f"/review/proposals/{proposal.id}", data={"decision": "accept", "fields": ["name"], "version": version}
+    )
     assert ok.status_code == 302
     row = fresh(Service, service.id)
     assert row.name == "Wednesday lunch club" and "0121 496 0000" not in str(store_snapshot(row))
     assert row.verification_method == "organiser"
     assert fresh(ProposedUpdate, proposal.id).status == "partly"
-    again = steward.post(f"/review/proposals/{proposal.id}", data={"decision": "accept", "fields": ["phone"], "version": row.version})
-    assert again.status_code == 409 and "already been dealt with" in page(again) and "0121 496 0000" not in str(store_snapshot(fresh(Service, service.id)))
+    again = steward.post(
+        f"/review/proposals/{proposal.id}", data={"decision": "accept", "fields": ["phone"], "version": row.version}
+    )
+    assert (
+        again.status_code == 409
+        and "already been dealt with" in page(again)
+        and "0121 496 0000" not in str(store_snapshot(fresh(Service, service.id)))
+    )
 
 
 def test_another_coordinator_cannot_see_or_accept_a_proposal(client, mailbox):
@@ -346,7 +373,10 @@ def test_no_longer_running_is_a_proposal_the_steward_confirms(client, mailbox):
     msg = reminded(service, mailbox)
     token = token_of(msg, service, "/stopped")
     assert client.get(f"/listings/{service.id}/check/stopped?t={token}").status_code == 200
-    assert client.post(f"/listings/{service.id}/check/stopped", data={"t": token, "note": "Ended in May"}).status_code == 302
+    assert (
+        client.post(f"/listings/{service.id}/check/stopped", data={"t": token, "note": "Ended in May"}).status_code
+        == 302
+    )
     assert fresh(Service, service.id).archived_at is None
     proposal = session.execute(select(ProposedUpdate).where(ProposedUpdate.service_id == service.id)).scalar_one()
     assert (proposal.kind, proposal.note) == ("closure", "Ended in May")
@@ -366,14 +396,18 @@ def test_the_organiser_changes_or_removes_their_own_details(client, mailbox):
     assert ORGANISER in page(client.get(f"{url}?t={token}"))
     bad = client.post(url, data={"t": token, "choice": "change", "organiser_email": "not-an-address"})
     assert bad.status_code == 400 and organisers.contact_of(service.id).email == ORGANISER
-    ok = client.post(url, data={"t": token, "choice": "change", "organiser_name": "Pat", "organiser_email": "pat@new.example.org"})
+    ok = client.post(
+        url, data={"t": token, "choice": "change", "organiser_name": "Pat", "organiser_email": "pat@new.example.org"}
+    )
     assert ok.status_code == 302
     got = organisers.contact_of(service.id)
     assert (got.email, got.consent_method, got.consent_on) == ("pat@new.example.org", "link", TODAY)
 
     other = with_organiser(email="leaving@example.org")
     msg = reminded(other, mailbox)
-    resp = client.post(f"/listings/{other.id}/check/contact", data={"t": token_of(msg, other, "/contact"), "choice": "remove"})
+    resp = client.post(
+        f"/listings/{other.id}/check/contact", data={"t": token_of(msg, other, "/contact"), "choice": "remove"}
+    )
     assert resp.status_code == 302 and organisers.contact_of(other.id) is None
 
 
@@ -473,7 +507,10 @@ def test_a_coordinator_sets_their_councils_cadence_and_not_anothers(client, app_
     bad = client.post("/settings/reminders", data={**form, "third_months": "9", "lad_code": "E08000025"})
     assert bad.status_code == 400 and "must come after" in page(bad)
     assert client.post("/settings/reminders", data={**form, "lad_code": "E06000014"}).status_code == 403  # York
-    assert client.post("/settings/reminders", data={**form, "first_months": "x", "lad_code": "E08000025"}).status_code == 400
+    assert (
+        client.post("/settings/reminders", data={**form, "first_months": "x", "lad_code": "E08000025"}).status_code
+        == 400
+    )
     assert reminders.cadences()["E08000025"] == reminders.Cadence(10, 11, 12, 7)
 
 

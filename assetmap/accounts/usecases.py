@@ -193,7 +193,7 @@ def forgot_password(email_raw: str) -> None:
     from ..mail.sealing import recipient_hash
     from ..models import MailOutbox
 
-    email = parsing.email(email_raw, "email", required="Enter your email address").lower()
+    email = (parsing.email(email_raw, "email", required="Enter your email address") or "").lower()
     with transaction():
         user = queries.user_by_email(email)
         recent = session.execute(
@@ -279,8 +279,11 @@ def set_digest(user_id, wanted: bool) -> None:
         else:
             session.execute(
                 insert(EmailOptout)
-                .values(recipient_hash=recipient_hash("email", user.email), purpose="digest",
-                        created_at=dt.datetime.now(dt.UTC))
+                .values(
+                    recipient_hash=recipient_hash("email", user.email),
+                    purpose="digest",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
                 .on_conflict_do_nothing()
             )
 

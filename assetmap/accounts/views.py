@@ -236,7 +236,9 @@ def forgot_password():
         usecases.forgot_password(email)
     except ValidationError as exc:
         errors = [("email", exc.message)]
-        return render_template("accounts/forgot_password.html", errors=errors, error_map=error_map(errors), email=email), 400
+        return render_template(
+            "accounts/forgot_password.html", errors=errors, error_map=error_map(errors), email=email
+        ), 400
     return render_template("accounts/forgot_password_sent.html")
 
 
@@ -250,7 +252,9 @@ def set_password():
         user = usecases.account_for_link(token)
         return render_template("accounts/set_password.html", token=token, user=user, errors=[], error_map={})
     try:
-        usecases.set_password_from_link(token, request.form.get("new_password", ""), request.form.get("confirm_password", ""))
+        usecases.set_password_from_link(
+            token, request.form.get("new_password", ""), request.form.get("confirm_password", "")
+        )
     except ValidationError as exc:
         user = usecases.account_for_link(token)
         errors = [(exc.field or "new_password", exc.message)]

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from .. import mail
 from ..db import session, transaction
 from ..mail import optout
-from .freshness import age_of
 from ..models import (
     Location,
     OrganiserContact,
@@ -33,6 +32,7 @@ from ..models import (
     UserArea,
     Ward,
 )
+from .freshness import age_of
 
 KINDS = {
     "proposal": "Changes proposed by organisers",
@@ -94,8 +94,15 @@ def items() -> list[Item]:
         .where(ProposedUpdate.status == "open", live)
     ).all()
     suggestions = session.execute(
-        select(Suggestion.id, Suggestion.kind, Suggestion.created_at, Suggestion.service_id, Suggestion.ward_code,
-               Suggestion.proposed, Service.name)
+        select(
+            Suggestion.id,
+            Suggestion.kind,
+            Suggestion.created_at,
+            Suggestion.service_id,
+            Suggestion.ward_code,
+            Suggestion.proposed,
+            Service.name,
+        )
         .outerjoin(Service, Service.id == Suggestion.service_id)
         .where(Suggestion.status == "open")
     ).all()
@@ -108,7 +115,9 @@ def items() -> list[Item]:
         select(Service.id, Service.name, Service.unconfirmed_since).where(Service.unconfirmed_since.is_not(None), live)
     ).all()
     wards = _wards_of(
-        {p[3] for p in proposals} | {s[3] for s in suggestions if s[3]} | {b[0] for b in bounces}
+        {p[3] for p in proposals}
+        | {s[3] for s in suggestions if s[3]}
+        | {b[0] for b in bounces}
         | {u[0] for u in unconfirmed}
     )
     out = [
@@ -156,7 +165,9 @@ def recipients(items_: list[Item]) -> dict:
 def digest_context(user: User, mine: list[Item], now: dt.datetime) -> dict | None:
     """What one person's digest says, or None when nothing came in since their last one."""
     since = user.digest_sent_at
-    new = sorted((i for i in mine if since is None or i.since > since), key=lambda i: (list(KINDS).index(i.kind), i.since))
+    new = sorted(
+        (i for i in mine if since is None or i.since > since), key=lambda i: (list(KINDS).index(i.kind), i.since)
+    )
     if not new:
         return None
     waiting = []

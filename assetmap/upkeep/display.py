@@ -165,8 +165,8 @@ def three_way(base: dict, current: dict, yours: dict, names: Names) -> tuple[dic
 def proposal_rows(row, service) -> list[dict]:
     """One row per field an organiser proposed to change: what it says now, what they propose (word- or
     list-level difference from now), and whether someone changed it since the organiser saw it."""
-    from ..directory.store import service_snapshot
     from ..directory.access import ward_names
+    from ..directory.store import service_snapshot
 
     current = service_snapshot(service)
     fields = [f for f in ORDER if f in row.fields and f not in ("lat", "lon")]

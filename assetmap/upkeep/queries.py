@@ -76,7 +76,9 @@ def bounced_contacts(user) -> list[Service]:
         session.execute(
             select(Service)
             .join(OrganiserContact, OrganiserContact.service_id == Service.id)
-            .where(OrganiserContact.bounced_at.is_not(None), Service.archived_at.is_(None), access.editable_filter(user))
+            .where(
+                OrganiserContact.bounced_at.is_not(None), Service.archived_at.is_(None), access.editable_filter(user)
+            )
             .order_by(OrganiserContact.bounced_at)
         ).scalars()
     )
@@ -259,7 +261,9 @@ def _fresh_counts(group_cols, cutoff, lad_code: str | None, wards_only: set[str]
             func.count(func.distinct(Service.id)).label("listings"),
             func.count(func.distinct(case((confirmed, Service.id)))).label("confirmed"),
             func.count(
-                func.distinct(case((confirmed & Service.verification_method.in_(sorted(ORGANISER_METHODS)), Service.id)))
+                func.distinct(
+                    case((confirmed & Service.verification_method.in_(sorted(ORGANISER_METHODS)), Service.id))
+                )
             ).label("by_organiser"),
             func.count(func.distinct(case((Service.unconfirmed_since.is_not(None), Service.id)))).label("unconfirmed"),
         )
@@ -294,12 +298,21 @@ def freshness_by_steward(cutoff, lad_code: str | None = None, wards_only: set[st
     )
     rows = session.execute(stmt).all()
     out = [
-        FreshRow(str(r.steward_id) if r.steward_id else None, r.sname or "No steward", r.listings, r.confirmed,
-                 r.by_organiser, r.unconfirmed)
+        FreshRow(
+            str(r.steward_id) if r.steward_id else None,
+            r.sname or "No steward",
+            r.listings,
+            r.confirmed,
+            r.by_organiser,
+            r.unconfirmed,
+        )
         for r in rows
     ]
     return sorted(out, key=lambda r: (r.code is None, r.name))
 
 
 def councils() -> list[tuple[str, str]]:
-    return [tuple(r) for r in session.execute(select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name))]
+    return [
+        tuple(r)
+        for r in session.execute(select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name))
+    ]

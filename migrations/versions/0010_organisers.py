@@ -97,7 +97,9 @@ def upgrade() -> None:
         _when("created_at"),
         sa.Column("resolved_by_id", sa.UUID(), nullable=True),
         _when("resolved_at", nullable=True),
-        sa.Column("accepted_fields", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False),
+        sa.Column(
+            "accepted_fields", postgresql.ARRAY(sa.Text()), server_default=sa.text("'{}'::text[]"), nullable=False
+        ),
         sa.CheckConstraint("kind IN ('change','closure')", name="proposed_update_kind"),
         sa.CheckConstraint("status IN ('open','accepted','partly','rejected')", name="proposed_update_status"),
         sa.ForeignKeyConstraint(["service_id"], ["service.id"], ondelete="CASCADE"),

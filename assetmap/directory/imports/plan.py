@@ -125,13 +125,12 @@ def plan_rows(
             if problem:
                 plan.errors.append(RowError(n, *problem))
                 continue
-        if n in given and rec.source_id:
-            now = stored.get(service.id) if service is not None else None
-            new = given[n]
-            if now is None or now.unreadable or (now.name, now.email, now.consent_on, now.consent_method) != (
-                new.name, new.email, new.consent_on, new.consent_method
-            ):
-                plan.contacts[rec.source_id] = new
+        if (
+            n in given
+            and rec.source_id
+            and _contact_differs(stored.get(service.id) if service is not None else None, given[n])
+        ):
+            plan.contacts[rec.source_id] = given[n]
         if service is None:
             plan.create.append((n, rec))
             continue
@@ -143,6 +142,16 @@ def plan_rows(
             plan.unchanged.append((n, rec))
     plan.errors.sort(key=lambda e: e.row)
     return plan
+
+
+def _contact_differs(now, new: organisers.ContactInput) -> bool:
+    """Whether a row's organiser contact would change what is stored (none, unreadable or different)."""
+    return (
+        now is None
+        or now.unreadable
+        or (now.name, now.email, now.consent_on, now.consent_method)
+        != (new.name, new.email, new.consent_on, new.consent_method)
+    )
 
 
 def existing_by_source(source: str, source_ids: list[str | None]) -> dict:

@@ -29,7 +29,9 @@ from .. import reminders
 from ..fields import merge
 
 INVALID = "This link is not complete or has been changed. Copy the whole link from the email, or ask your local coordinator for a new one."
-EXPIRED = "This link has expired. You will get a new one with the next reminder, or ask your local coordinator for one now."
+EXPIRED = (
+    "This link has expired. You will get a new one with the next reminder, or ask your local coordinator for one now."
+)
 MAX_NOTE = 1000
 
 

@@ -70,7 +70,9 @@ def accept(user, proposal_id, chosen: list[str], expected_version: int | None) -
         now = dt.datetime.now(dt.UTC)
         when = row.created_at.date()
         if row.kind == "closure":
-            store.archive_asset(service, actor_id=user.id, note=f"The organiser said on {when:%-d %B %Y} it has stopped")
+            store.archive_asset(
+                service, actor_id=user.id, note=f"The organiser said on {when:%-d %B %Y} it has stopped"
+            )
             changes: dict = {"archived": ["no", "yes"]}
             row.status = "accepted"
         else:

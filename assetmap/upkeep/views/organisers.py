@@ -15,8 +15,14 @@ from ...directory import organisers as organiser_contacts
 from ...errors import ValidationError
 from ...web import error_map
 from .. import bp
-from ..fields import ORGANISER_FORM_FIELDS, form_values, organiser_form_fields, padded_schedule, posted_values
-from ..fields import record_errors
+from ..fields import (
+    ORGANISER_FORM_FIELDS,
+    form_values,
+    organiser_form_fields,
+    padded_schedule,
+    posted_values,
+    record_errors,
+)
 from ..usecases import organisers
 
 LINK_LIMIT = "20 per minute"
@@ -90,7 +96,9 @@ def organiser_closed(asset_id):
         organisers.propose_closure(asset_id, _token(), note)
     except ValidationError as exc:
         errors = record_errors(exc)
-        return _page("upkeep/organiser/stopped.html", asset_id, 400, errors=errors, error_map=error_map(errors), note=note)
+        return _page(
+            "upkeep/organiser/stopped.html", asset_id, 400, errors=errors, error_map=error_map(errors), note=note
+        )
     return redirect(url_for("upkeep.organiser_done", asset_id=asset_id, what="closure"))
 
 
@@ -104,12 +112,16 @@ def organiser_contact(asset_id):
     values = {k: request.form.get(k, "") for k in ("organiser_name", "organiser_email")}
     if request.form.get("choice") not in ("change", "remove"):
         errors = [("choice", "Choose whether to change your details or stop being the organiser")]
-        return _page("upkeep/organiser/contact.html", asset_id, 400, values=values, errors=errors, error_map=error_map(errors))
+        return _page(
+            "upkeep/organiser/contact.html", asset_id, 400, values=values, errors=errors, error_map=error_map(errors)
+        )
     try:
         organisers.change_contact(asset_id, _token(), request.form.to_dict(), remove)
     except ValidationError as exc:
         errors = record_errors(exc)
-        return _page("upkeep/organiser/contact.html", asset_id, 400, values=values, errors=errors, error_map=error_map(errors))
+        return _page(
+            "upkeep/organiser/contact.html", asset_id, 400, values=values, errors=errors, error_map=error_map(errors)
+        )
     return redirect(url_for("upkeep.organiser_done", asset_id=asset_id, what="removed" if remove else "contact"))
 
 

@@ -21,7 +21,11 @@ def _page(proposal_id, errors=(), status=200):
     row, service = proposals.for_review(current_user, proposal_id)
     rows = proposal_rows(row, service) if row.kind == "change" else []
     return render_template(
-        "upkeep/proposal.html", item=row, service=service, rows=rows, errors=list(errors),
+        "upkeep/proposal.html",
+        item=row,
+        service=service,
+        rows=rows,
+        errors=list(errors),
         wards=access.ward_names(access.service_wards(service.id)),
     ), status
 
@@ -39,7 +43,9 @@ def resolve_proposal(proposal_id):
     back = url_for("upkeep.review_queue")
     if decision not in ("accept", "reject"):
         return _page(proposal_id, [("decision", "Choose accept or turn down")], 400)
-    version = parsing.integer(request.form.get("version") or None, "version", low=1, high=parsing.MAX_VERSION, default=None)
+    version = parsing.integer(
+        request.form.get("version") or None, "version", low=1, high=parsing.MAX_VERSION, default=None
+    )
     try:
         with once("proposal", request.form.get(FORM_TOKEN), fallback=back):
             if decision == "reject":
@@ -49,7 +55,11 @@ def resolve_proposal(proposal_id):
                 proposals.accept(current_user, proposal_id, request.form.getlist("fields"), version)
                 flash("The listing has been updated as proposed." if request.form.getlist("fields") else "Done.")
     except RecordInvalid as exc:
-        return _page(proposal_id, [("fields", f"These changes cannot be saved as they are: {exc.message}. Edit the listing instead.")], 400)
+        return _page(
+            proposal_id,
+            [("fields", f"These changes cannot be saved as they are: {exc.message}. Edit the listing instead.")],
+            400,
+        )
     except ValidationError as exc:
         return _page(proposal_id, [(exc.field or "fields", exc.message)], 400)
     return redirect(back)

@@ -61,9 +61,17 @@ def freshness():
     cutoff = stale_cutoff(today)
     wards = queries.freshness_by_ward(cutoff, lad)
     stewards = queries.freshness_by_steward(cutoff, lad)
-    total = queries.FreshRow(lad, "All wards", *(sum(getattr(r, k) for r in stewards) for k in
-                                                ("listings", "confirmed", "by_organiser", "unconfirmed")))
+    total = queries.FreshRow(
+        lad,
+        "All wards",
+        *(sum(getattr(r, k) for r in stewards) for k in ("listings", "confirmed", "by_organiser", "unconfirmed")),
+    )
     return render_template(
-        "upkeep/freshness.html", councils=council_list, council=lad, wards=wards, stewards=stewards,
-        total=total, cutoff=cutoff,
+        "upkeep/freshness.html",
+        councils=council_list,
+        council=lad,
+        wards=wards,
+        stewards=stewards,
+        total=total,
+        cutoff=cutoff,
     )
