@@ -232,15 +232,90 @@ def links_of(msg) -> dict:
     return out
 
 
-def simulate(app, days: int, start: dt.datetime, outbox: Path, admin_id, rng: random.Random) -> dict:
+def _run_jobs(app, now: dt.datetime, job_seconds: Counter) -> int:
+    """The day's reminders and digests, then mail delivery until the queue is empty; returns how many listings
+    went unconfirmed."""
+    from assetmap.db import session
+    from assetmap.jobs import runner
+
+    gone = 0
+    with app.app_context():
+        for name in ("organiser-reminders", "coordinator-digest"):
+            for o in runner.run_due(now, only=name):
+                job_seconds[name] += o.seconds
+                m = re.search(r"(\d+) listings now unconfirmed", o.summary)
+                gone += int(m[1]) if m else 0
+        for k in range(1, 10_000):
+            (o,) = runner.run_due(now + dt.timedelta(minutes=k), only="deliver-mail")
+            job_seconds["deliver-mail"] += o.seconds
+            if o.summary == "nothing due" or o.status != "ok":
+                break
+        session.remove()
+    return gone
+
+
+def _read_mail(outbox: Path, seen: set, sent: Counter, answers: dict, day: int, rng: random.Random) -> None:
+    """Count the emails that arrived, and decide each organiser's answer to a reminder (and when)."""
+    for path in sorted(outbox.glob("*.eml")):
+        if path.name in seen:
+            continue
+        seen.add(path.name)
+        msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        template = msg["X-AssetMap-Template"]
+        sent[template] += 1
+        if template != "reminder":
+            continue
+        r = rng.random()
+        for kind, p in ANSWERS.items():
+            if r < p:
+                answers[day + rng.randint(0, MAX_DELAY_DAYS)].append((kind, links_of(msg)))
+                break
+            r -= p
+
+
+def _answer(client, kind: str, links: dict, day: int) -> int:
+    """Follow the email's link for the answer, as the organiser's browser would; the final status."""
+    if kind == "still_right":
+        path, token = links["still-right"]
+        return client.post(path, data={"t": token}).status_code
+    if kind == "stopped":
+        path, token = links["stopped"]
+        return client.post(path, data={"t": token, "note": "We stopped meeting."}).status_code
+    path, token = links["changes"]
+    form = client.get(f"{path}?t={token}")
+    if form.status_code != 200:
+        return form.status_code
+    data = form_fields(form.get_data(as_text=True))
+    data["description"] = (data.get("description") or "") + f" Now with tea (day {day})."
+    data["t"] = token
+    return client.post(path, data=data).status_code
+
+
+def _review(app, admin_id) -> int:
+    """The coordinator deals with every open proposal (every field of a change; a closure archives)."""
     from sqlalchemy import select
 
     from assetmap.accounts.auth import SessionUser
     from assetmap.db import session
-    from assetmap.jobs import runner
     from assetmap.models import ProposedUpdate, Service, User
-    from assetmap.upkeep.usecases import organisers as organiser_links
     from assetmap.upkeep.usecases import proposals
+
+    with app.app_context():
+        admin = SessionUser(session.get(User, admin_id))
+        open_ = session.execute(
+            select(ProposedUpdate.id, ProposedUpdate.fields, Service.version)
+            .join(Service, Service.id == ProposedUpdate.service_id)
+            .where(ProposedUpdate.status == "open")
+        ).all()
+        session.remove()
+        for pid, fields, version in open_:
+            proposals.accept(admin, pid, list(fields), version)
+        session.remove()
+    return len(open_)
+
+
+def simulate(app, days: int, start: dt.datetime, outbox: Path, admin_id, rng: random.Random) -> dict:
+    from assetmap.upkeep.usecases import organisers as organiser_links
 
     clock = [start]
     organiser_links._utcnow = lambda: clock[0]  # the link handlers' clock is the simulation's
@@ -256,69 +331,17 @@ def simulate(app, days: int, start: dt.datetime, outbox: Path, admin_id, rng: ra
         now = start + dt.timedelta(days=day)
         clock[0] = now
         month = day * 12 // 365
-        with app.app_context():
-            for name in ("organiser-reminders", "coordinator-digest"):
-                for o in runner.run_due(now, only=name):
-                    job_seconds[name] += o.seconds
-                    if o.status == "ok" and name == "organiser-reminders":
-                        m = re.search(r"(\d+) listings now unconfirmed", o.summary)
-                        per_month[month]["unconfirmed"] += int(m[1]) if m else 0
-            for k in range(1, 10_000):
-                (o,) = runner.run_due(now + dt.timedelta(minutes=k), only="deliver-mail")
-                job_seconds["deliver-mail"] += o.seconds
-                if o.summary == "nothing due" or o.status != "ok":
-                    break
-            session.remove()
-        for path in sorted(outbox.glob("*.eml")):
-            if path.name in seen:
-                continue
-            seen.add(path.name)
-            msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-            template = msg["X-AssetMap-Template"]
-            sent[template] += 1
-            if template != "reminder":
-                continue
-            r = rng.random()
-            for kind, p in ANSWERS.items():
-                if r < p:
-                    answers[day + rng.randint(0, MAX_DELAY_DAYS)].append((kind, links_of(msg)))
-                    break
-                r -= p
+        per_month[month]["unconfirmed"] += _run_jobs(app, now, job_seconds)
+        _read_mail(outbox, seen, sent, answers, day, rng)
         clock[0] = now + dt.timedelta(hours=3)
         for kind, links in answers.pop(day, []):
-            if kind == "still_right":
-                path, token = links["still-right"]
-                resp = client.post(path, data={"t": token})
-            elif kind == "stopped":
-                path, token = links["stopped"]
-                resp = client.post(path, data={"t": token, "note": "We stopped meeting."})
-            else:
-                path, token = links["changes"]
-                form = client.get(f"{path}?t={token}")
-                if form.status_code != 200:
-                    refused[form.status_code] += 1
-                    continue
-                data = form_fields(form.get_data(as_text=True))
-                data["description"] = (data.get("description") or "") + f" Now with tea (day {day})."
-                data["t"] = token
-                resp = client.post(path, data=data)
-            if resp.status_code == 302:
+            status = _answer(client, kind, links, day)
+            if status == 302:
                 answered[kind] += 1
             else:
-                refused[resp.status_code] += 1
-        if now.weekday() < 5:  # the coordinator's working days: every open proposal dealt with
-            with app.app_context():
-                admin = SessionUser(session.get(User, admin_id))
-                open_ = session.execute(
-                    select(ProposedUpdate.id, ProposedUpdate.kind, ProposedUpdate.fields, Service.version)
-                    .join(Service, Service.id == ProposedUpdate.service_id)
-                    .where(ProposedUpdate.status == "open")
-                ).all()
-                session.remove()
-                for pid, kind, fields, version in open_:
-                    proposals.accept(admin, pid, list(fields), version)
-                    per_month[month]["proposals"] += 1
-                session.remove()
+                refused[status] += 1
+        if now.weekday() < 5:  # the coordinator's working days
+            per_month[month]["proposals"] += _review(app, admin_id)
     return {
         "sent": sent,
         "answered": answered,
