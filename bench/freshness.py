@@ -25,7 +25,8 @@ test data), rebuilt each run:
    plus listings gone "not confirmed for over a year" (each needs a phone call; not simulated further).
    Hard bounces are not simulated (the outbox transport cannot bounce; the hook is tested on loopback SMTP).
 
-The clock: the jobs take ``now``; the link handlers' clock (``upkeep.usecases.organisers._utcnow``) is set to
+The clock: the simulated year is the one ending today (the app refuses a check dated after today); the jobs
+take ``now``; the link handlers' clock (``upkeep.usecases.organisers._utcnow``) is set to
 the simulated time. The signed token's own timestamp is real time (a run lasts minutes), so expiry is the
 reminder row's ``expires_at``, which is on the simulated clock.
 
@@ -232,6 +233,16 @@ def links_of(msg) -> dict:
     return out
 
 
+_FIRST_DAY: list = []
+
+
+def day_index(now: dt.datetime) -> int:
+    """Days since the simulation's first day (so the delivery clock only moves forward)."""
+    if not _FIRST_DAY:
+        _FIRST_DAY.append(now)
+    return (now - _FIRST_DAY[0]).days
+
+
 def _run_jobs(app, now: dt.datetime, job_seconds: Counter) -> int:
     """The day's reminders and digests, then mail delivery until the queue is empty; returns how many listings
     went unconfirmed."""
@@ -245,8 +256,11 @@ def _run_jobs(app, now: dt.datetime, job_seconds: Counter) -> int:
                 job_seconds[name] += o.seconds
                 m = re.search(r"(\d+) listings now unconfirmed", o.summary)
                 gone += int(m[1]) if m else 0
+        # delivery runs on the real clock: the queue stamps messages with the database's now()
         for k in range(1, 10_000):
-            (o,) = runner.run_due(now + dt.timedelta(minutes=k), only="deliver-mail")
+            (o,) = runner.run_due(
+                dt.datetime.now(dt.UTC) + dt.timedelta(days=day_index(now), minutes=k), only="deliver-mail"
+            )
             job_seconds["deliver-mail"] += o.seconds
             if o.summary == "nothing due" or o.status != "ok":
                 break
@@ -467,7 +481,8 @@ def main() -> None:
             load_reference_data(app)
             print(f"reference data loaded in {time.perf_counter() - t0:.0f} s")
         if not args.skip_simulation:
-            start = dt.datetime.combine(dt.date.today(), dt.time(8), dt.UTC)
+            # the simulated year ends today: the app refuses a check dated in the future, as it should
+            start = dt.datetime.combine(dt.date.today() - dt.timedelta(days=args.days), dt.time(8), dt.UTC)
             with_contact = load_listings(app, args.listings, args.with_organiser, start.date(), rng)
             admin_id, leads = make_coordinators(app)
             print(
