@@ -459,11 +459,19 @@ def test_the_digest_goes_to_the_wards_coordinator_else_the_constituency_lead_els
     service = with_organiser()
     msg = reminded(service, mailbox)
     client.post(f"/listings/{service.id}/check/stopped", data={"t": token_of(msg, service, "/stopped")})
-    digest.send_digests(NOW)
+    changed = with_organiser(email="changed@example.org")
+    msg = reminded(changed, mailbox)
+    token = token_of(msg, changed, "/changes")
+    form = _form_fields(page(client.get(f"/listings/{changed.id}/check/changes?t={token}")))
+    assert (
+        client.post(f"/listings/{changed.id}/check/changes", data={**form, "name": "Renamed club"}).status_code == 302
+    )
+    assert digest.send_digests(NOW).startswith("1 digests")
     got = {m["To"]: m for m in mailbox()}
     assert ward_lead.email in got
     body = text_of(got[ward_lead.email])
     assert service.name in body and "Organisers say it has stopped" in body and got[ward_lead.email]["List-Unsubscribe"]
+    assert changed.name in body and "Changes proposed by organisers" in body
     digest.send_digests(NOW + dt.timedelta(minutes=5))  # nothing new: nothing twice
     assert ward_lead.email not in {m["To"] for m in mailbox()}
 

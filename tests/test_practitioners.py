@@ -113,7 +113,7 @@ def test_results_list_works_without_javascript_and_shows_what_a_practitioner_nee
     assert re.search(r"(Today|Tomorrow|Tuesday \d+ \w+), 10:00 to 11:30", item)
     assert "£2 a session" in item
     assert "Wheelchair accessible" in item and "Hearing loop" in item
-    assert "Checked 3 months ago" in item
+    assert "Checked by the council on 10 August 2026" in item
     assert "Add to shortlist" in item
 
 
@@ -381,7 +381,7 @@ def test_asset_page_has_everything_for_an_introduction(client, db, app):
         "Physical activity",
         "Older people",
         "Independence",
-        "Checked 1 month ago",
+        "Checked by the council on 1 October 2026",
         "Next:",
     ):
         assert expected in body, expected

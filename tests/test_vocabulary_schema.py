@@ -195,7 +195,7 @@ def test_0008_adds_the_action_check_and_takes_it_away_again(database_url):
             assert ("asset_change", "asset_change_action") not in before
             migrate(command.upgrade, "0008")
             after = database_checks(url)
-            # the actions as 0008 wrote them (later migrations add more: 0010 the merges)
+            # the actions as 0008 wrote them (later migrations add more: 0010 the merges, 0011 'proposal')
             assert allowed(after.pop(("asset_change", "asset_change_action"))) == [
                 "create",
                 "update",

@@ -121,7 +121,15 @@ def items() -> list[Item]:
         | {u[0] for u in unconfirmed}
     )
     out = [
-        Item(kind, name, created, "upkeep.proposal", (("proposal_id", pid),), frozenset(wards[sid]))
+        # a proposed update's kind is "change" or "closure"; the digest calls a change a "proposal"
+        Item(
+            "proposal" if kind == "change" else kind,
+            name,
+            created,
+            "upkeep.proposal",
+            (("proposal_id", pid),),
+            frozenset(wards[sid]),
+        )
         for pid, kind, created, sid, name in proposals
     ]
     for sug_id, kind, created, sid, ward, proposed, name in suggestions:
