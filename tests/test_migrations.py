@@ -314,18 +314,10 @@ def test_0010_adds_the_matching_keys_merges_and_not_duplicates_and_removes_them(
     from sqlalchemy import inspect, text
     from sqlalchemy.exc import IntegrityError
 
-
-def test_0011_adds_the_organiser_tables_and_codes_and_takes_them_away(database_url):
-    """0011 both ways: a check 'confirmed by the organiser' and a 'proposal' history row become possible (and an
-    unknown method is still refused); on the way down they turn into 'self-reported' and 'update' and the
-    organiser tables and columns go."""
-    from alembic import command
-    from sqlalchemy import inspect, text
-
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    with scratch_database(database_url, "_mig11") as scratch:
+    with scratch_database(database_url, "_mig10") as scratch:
         engine = create_engine(scratch)
 
         def migrate(how, target):
@@ -345,7 +337,7 @@ def test_0011_adds_the_organiser_tables_and_codes_and_takes_them_away(database_u
             ).scalar_one()
 
         try:
-            migrate(command.upgrade, "0011")
+            migrate(command.upgrade, "0010")
             with engine.begin() as conn:
                 assert conn.execute(text("SELECT match_phone_key('+44 (0)121 496 0000')")).scalar_one() == "01214960000"
                 a = service(conn, "A", charity_number="1123456")
@@ -372,12 +364,33 @@ def test_0011_adds_the_organiser_tables_and_codes_and_takes_them_away(database_u
                     with pytest.raises(IntegrityError, match=name):
                         with conn.begin_nested():
                             conn.execute(text(bad), {"a": a, "b": b, "a2": first, "b2": second})
-            migrate(command.downgrade, "0010")
+            migrate(command.downgrade, "0009")
             with engine.connect() as conn:
                 assert "not_duplicate" not in inspect(conn).get_table_names()
                 assert "charity_number" not in {c["name"] for c in inspect(conn).get_columns("service")}
                 assert conn.execute(text("SELECT action FROM asset_change")).scalar_one() == "archive"
+            migrate(command.upgrade, "0010")
+        finally:
+            engine.dispose()
 
+
+def test_0011_adds_the_organiser_tables_and_codes_and_takes_them_away(database_url):
+    """0011 both ways: a check 'confirmed by the organiser' and a 'proposal' history row become possible (and an
+    unknown method is still refused); on the way down they turn into 'self-reported' and 'update' and the
+    organiser tables and columns go."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig11") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
 
         try:
             migrate(command.upgrade, "0011")

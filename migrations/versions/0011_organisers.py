@@ -4,10 +4,10 @@ when a listing's reminders ran out unanswered, and when a coordinator last got t
 
 Two closed lists grow (``vocabulary.py``): a check "confirmed by the organiser", and the history action of a
 change accepted from an organiser's proposal. Their CHECK constraints are rebuilt with the new codes; the
-downgrade puts back 0008's, after turning rows that use the new codes into the nearest old ones.
+downgrade puts back 0010's, after turning rows that use the new codes into the nearest old ones.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -25,8 +25,13 @@ METHODS_OLD = "verification_method IS NULL OR verification_method IN ('visited',
 METHODS_NEW = (
     "verification_method IS NULL OR verification_method IN ('visited','phoned','emailed','self-reported','organiser')"
 )
-ACTIONS_OLD = "action IN ('create','update','import','archive','unarchive','verify','restore','steward')"
-ACTIONS_NEW = "action IN ('create','update','import','archive','unarchive','verify','restore','steward','proposal')"
+ACTIONS_OLD = (
+    "action IN ('create','update','import','archive','unarchive','verify','restore','steward','merge','merged')"
+)
+ACTIONS_NEW = (
+    "action IN ('create','update','import','archive','unarchive','verify','restore','steward','merge','merged',"
+    "'proposal')"
+)
 
 
 def _when(name: str, nullable: bool = False) -> sa.Column:
