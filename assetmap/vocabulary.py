@@ -172,8 +172,9 @@ PARTS_OF_DAY: Vocabulary[PartOfDay] = Vocabulary(
     PartOfDay("evening", "Evening (after 5pm)", starts=dt.time(17, 0), ends=dt.time(23, 59, 59)),
 )
 
-#: the only schedule frequency held: weekly sessions (monthly ones are left out on import, and counted)
-FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Every week"))
+#: how a session repeats (RFC 5545 FREQ, as ORUK 3.0 allows it); a one-off session has none
+#: (``assetmap.schedules`` holds the rules)
+FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Weekly"), Word("MONTHLY", "Monthly"))
 
 
 # --------------------------------------------------------------------------- assets
