@@ -170,4 +170,10 @@ def next_session(
     when = _when(best, now)
     times = f"until {best.ends:%H:%M}" if when == "Now" else f"{best.starts:%H:%M} to {best.ends:%H:%M}"
     label = f"{when}, {times}" + (" (term time only: check the school holidays)" if best.uncertain else "")
-    return {"start": best.starts, "end": best.ends, "label": label, "uncertain": best.uncertain, "session": best.session}
+    return {
+        "start": best.starts,
+        "end": best.ends,
+        "label": label,
+        "uncertain": best.uncertain,
+        "session": best.session,
+    }

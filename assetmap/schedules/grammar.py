@@ -39,8 +39,16 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 _WEEK_ORDINALS = {
-    **{"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5},
-    **{"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5},
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
 }
 _TERM_TIME = ("term time only", "term-time only", "term time", "term-time", "in term time", "during term time")
 _BANK = ("not on bank holidays", "not bank holidays", "except bank holidays", "no bank holidays")
@@ -227,6 +235,14 @@ def _after(text: str) -> dict:
     return out
 
 
+class ScheduleError(ValueError):
+    """A session that cannot be read: the message names the text, ``detail`` only what is wrong with it."""
+
+    def __init__(self, text: str, detail: str):
+        self.detail = detail
+        super().__init__(f"'{text}' could not be read: {detail}. Write a session like {EXAMPLES}")
+
+
 def parse_session(text: str) -> Session:
     """A session from its text form; ValueError saying what is wrong and what was expected."""
     item = parse_item(text)
@@ -238,11 +254,11 @@ def parse_session(text: str) -> Session:
 def parse_item(text: str) -> Session | Closure:
     """A session, or a listing's closure ('closed from 2026-03-01 to 2026-03-15')."""
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"a session is empty: write it like {EXAMPLES}")
+        raise ScheduleError("", "it is empty")
     try:
         return _parse(text.strip())
     except ValueError as exc:
-        raise ValueError(f"'{text.strip()}' could not be read: {exc}. Write a session like {EXAMPLES}") from None
+        raise ScheduleError(text.strip(), str(exc)) from None
 
 
 def _parse(text: str) -> Session | Closure:

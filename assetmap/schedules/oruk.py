@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .rules import Session
+from .rules import Closure, Session
 
 #: what ORUK's free-text ``notes`` say for the two things it has no field for, in this order
 FLAG_NOTES = (("term_time", "Term time only."), ("skip_bank_holidays", "Not on bank holidays."))
@@ -141,3 +141,22 @@ def to_oruk(s: Session) -> dict:
         "notes": join_notes(s.term_time, s.skip_bank_holidays, s.notes),
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+# --------------------------------------------------------------------------- a closure, in the service's alert
+
+_CLOSURE_ALERT = re.compile(r"\bTemporarily closed from (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})\.")
+
+
+def closure_alert(c: Closure) -> str:
+    """How a temporary closure is published: ORUK has no field for it, and ``alert`` is for short-term news."""
+    return f"Temporarily closed from {c.starts.isoformat()} to {c.ends.isoformat()}."
+
+
+def closure_in_alert(alert) -> Closure | None:
+    """The closure an ORUK ``alert`` states in our words, if it does (and its dates make sense)."""
+    m = _CLOSURE_ALERT.search(alert) if isinstance(alert, str) else None
+    try:
+        return Closure(dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])) if m else None
+    except ValueError:
+        return None

@@ -122,7 +122,9 @@ class Session:
             raise ValueError(f"'{self.freq}' is not a frequency we hold ({FREQUENCIES.either()})")
         if self.interval is not None and not 1 <= self.interval <= MAX_INTERVAL[self.freq]:
             unit = "weeks" if self.freq == "WEEKLY" else "months"
-            raise ValueError(f"every {self.interval} {unit} is not an interval we hold (1 to {MAX_INTERVAL[self.freq]})")
+            raise ValueError(
+                f"every {self.interval} {unit} is not an interval we hold (1 to {MAX_INTERVAL[self.freq]})"
+            )
         if self.every > 1 and self.dtstart is None:
             unit = "weeks" if self.freq == "WEEKLY" else "months"
             raise ValueError(f"every {self.every} {unit} needs the date of one session, to know which {unit}")

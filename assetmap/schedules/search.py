@@ -7,21 +7,19 @@ returns an ``EXISTS`` over the service's schedules that PostgreSQL answers throu
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, String, and_, exists, func, literal, or_, true
-from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, true
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..models import Schedule, Service
-from ..vocabulary import DAYS
 
 
 def schedule_weekdays() -> ColumnElement:
-    """The weekday codes a schedule row falls on, as text[]: 'MO,WE' and '1MO,-1FR' give {MO,WE} and
-    {MO,FR}; a one-off gives its date's day; dates of the month ('15th') give none."""
-    from_rule = func.string_to_array(func.regexp_replace(Schedule.byday, "[-+0-9]", "", "g"), ",")
-    one_off = array([literal(c) for c in DAYS.codes], type_=ARRAY(String))[
-        func.extract("isodow", Schedule.dtstart).cast(Integer)
-    ]
-    return func.coalesce(from_rule, array([one_off], type_=ARRAY(String)))
+    """The weekday codes a schedule row falls on, as varchar[]: 'MO,WE' and '1MO,-1FR' give {MO,WE} and
+    {MO,FR}; a one-off gives its date's day (``to_char`` 'DY' is English whatever the locale without ``TM``);
+    dates of the month ('15th') give NULL, which matches no day."""
+    one_off = case((Schedule.freq.is_(None), func.left(func.to_char(Schedule.dtstart, "DY"), 2)))
+    days = func.regexp_replace(func.coalesce(Schedule.byday, one_off), "[-+0-9]", "", "g")
+    return cast(func.string_to_array(days, ","), ARRAY(String))
 
 
 def open_filter(
@@ -57,7 +55,7 @@ def open_filter(
         or_(Schedule.freq.is_not(None), Schedule.dtstart >= today),
     ]
     if days is not None:
-        conds.append(schedule_weekdays().op("&&")(days))
+        conds.append(schedule_weekdays().op("&&")(cast(days, ARRAY(String))))
     if part_start is not None and part_end is not None:
         conds += [Schedule.opens_at < part_end, Schedule.closes_at > part_start]
     return exists().where(and_(*conds))
