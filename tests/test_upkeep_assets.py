@@ -95,9 +95,11 @@ def edit_data(client, service, **overrides) -> dict:
     )
     for key in [k for k in data if k.startswith("schedule-")]:
         del data[key]
-    rows, _closure = schedule_form.rows_of(snap["schedule"])
+    rows, closure = schedule_form.rows_of(snap["schedule"])
     for i, row in enumerate(rows):
         data.update(row_fields(i, row))
+    for end, parts in (("closed-from", closure["from"]), ("closed-to", closure["to"])):
+        data.update({f"{end}-{part}": value for part, value in parts.items()})
     data.pop("verification_method", None)
     data.update(overrides)
     return data
