@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from assetmap.db import session
 from assetmap.directory.store import service_snapshot
-from assetmap.models import Schedule, Service
+from assetmap.models import Schedule, Service, Ward
 from tests.test_api_assets import bearer
 from tests.test_search import make_asset as committed_asset
 from tests.test_search import names, near, offset
@@ -219,3 +219,37 @@ def test_open_on_a_day_counts_monthly_fortnightly_and_one_off_sessions_on_that_w
     assert names(near(client, open_day="friday")) == ["Last Friday", "Fortnightly Friday", "Friday fun day"]
     assert names(near(client, open_day="friday", open_part="evening")) == ["Last Friday"]
     assert names(near(client, open_part="morning")) == ["Fortnightly Friday", "Friday fun day", "The 15th", "Mondays"]
+
+
+def test_term_dates_load_per_council_and_term_time_sessions_skip_the_holidays(app_ctx, db, tmp_path):
+    import datetime as dt
+
+    from assetmap.directory.read import LONDON, asset_views
+    from assetmap.errors import ValidationError
+    from assetmap.loaders.term_dates import load_term_dates
+    from assetmap.models import TermDate
+
+    birmingham = session.execute(select(Ward.lad_code).where(Ward.code == LADYWOOD)).scalar_one()
+    path = tmp_path / "terms.csv"
+    path.write_text(
+        f"lad_code,starts,ends,name\n{birmingham},2026-09-02,2026-11-27,Autumn 1\n{birmingham},2026-12-07,2026-12-18,Autumn 2\n"
+    )
+    assert load_term_dates(path) == "2 terms for 1 council(s)"
+    assert load_term_dates(path) == "2 terms for 1 council(s)"  # again: replaced, not doubled
+    assert session.execute(select(func.count()).select_from(TermDate)).scalar_one() == 2
+    service = make_asset(name="Toddlers", schedule="tue 10:00-11:00 term time only")
+    wednesday = dt.datetime(2026, 11, 25, 9, tzinfo=LONDON)
+    [view] = asset_views([service.id], None, now=wednesday)
+    assert view["next_session"]["label"] == "Tuesday 8 December, 10:00 to 11:00"  # 1 December is in the holiday
+    [view] = asset_views([service.id], None, now=dt.datetime(2026, 12, 19, 9, tzinfo=LONDON))
+    assert view["next_session"]["label"] == (
+        "Tuesday 22 December, 10:00 to 11:00 (term time only: check the school holidays)"
+    )  # after the terms held: not known, so said
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"lad_code,starts,ends\n{birmingham},2027-01-05,2027-03-27\n{birmingham},2027-04-13,13/04/2027\n")
+    with pytest.raises(ValidationError, match="Row 3: ends must be a date like 2026-09-03, not '13/04/2027'"):
+        load_term_dates(bad)
+    (tmp_path / "nope.csv").write_text("lad_code,starts,ends\nE99999999,2027-01-05,2027-03-27\n")
+    with pytest.raises(ValidationError, match="Row 2: 'E99999999' is not a council we hold"):
+        load_term_dates(tmp_path / "nope.csv")
