@@ -162,6 +162,10 @@ def test_the_asset_page_says_each_session_the_next_one_and_a_closure(client, db)
         "Next session:",
     ):
         assert said in html, said
+    # while it is closed, the next-session line says until when
+    closed = make_asset(name="Closed club", schedule="mon 10:00-11:00;closed from 2026-01-01 to 2030-01-31")
+    html = client.get(f"/assets/{closed.id}").get_data(as_text=True)
+    assert "No sessions coming up (closed until 31 January 2030)" in html
 
 
 def test_the_token_api_takes_oruk_objects_and_text_and_answers_a_bad_one_with_400(client, db):

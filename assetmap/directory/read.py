@@ -37,6 +37,7 @@ from ..models import (
 from ..schedules import Terms, next_session
 from ..schedules.calendar import NO_TERMS
 from ..schedules.rows import closure_of, session_of
+from ..schedules.rules import long_date
 from ..taxonomy import TAXONOMY_CODES
 from ..vocabulary import ACCESSIBILITY, DAYS, MODES
 from . import access
@@ -122,6 +123,7 @@ def schedule_view(service: Service, now: dt.datetime, terms: Terms = NO_TERMS) -
                 "now": closure.starts <= now.date(),
                 "starts": closure.starts,
                 "ends": closure.ends,
+                "until": long_date(closure.ends),
             }
             if closure is not None and closure.ends >= now.date()
             else None
