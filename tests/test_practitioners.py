@@ -382,7 +382,7 @@ def test_asset_page_has_everything_for_an_introduction(client, db, app):
         "Older people",
         "Independence",
         "Checked by the council on 1 October 2026",
-        "Next:",
+        "Next session:",
     ):
         assert expected in body, expected
     report = "upkeep.report_problem" in app.view_functions

@@ -45,7 +45,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import array, distinct_on
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -59,7 +59,6 @@ from ..models import (
     Constituency,
     CostOption,
     Location,
-    Schedule,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -67,6 +66,7 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
+from ..schedules import search as schedules_search
 from ..vocabulary import PARTS_OF_DAY, day_code
 from .params import Filters
 
@@ -510,18 +510,16 @@ def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElemen
         ) + func.word_similarity(_p("rel_q", String), Service.name)
     else:
         rel = literal(0.0, Float)
-    if shape.day or shape.part:
-        conds = [
-            Schedule.service_id == Service.id,
-            or_(Schedule.valid_to.is_(None), Schedule.valid_to >= _p("today", Date)),
-        ]
-        if shape.day:
-            conds.append(Schedule.byday == _p("byday", String))
-        if shape.part:
-            conds += [Schedule.opens_at < _p("part_end", Time), Schedule.closes_at > _p("part_start", Time)]
-        open_f = exists().where(*conds)
-    else:
-        open_f = true()
+    open_f = (
+        schedules_search.open_filter(
+            today=_p("today", Date),
+            days=array([_p("byday", String)]) if shape.day else None,
+            part_start=_p("part_start", Time) if shape.part else None,
+            part_end=_p("part_end", Time) if shape.part else None,
+        )
+        if shape.day or shape.part
+        else true()
+    )
     filters = [
         readable,
         Service.status == "active",

@@ -4,10 +4,10 @@ when a listing's reminders ran out unanswered, and when a coordinator last got t
 
 Two closed lists grow (``vocabulary.py``): a check "confirmed by the organiser", and the history action of a
 change accepted from an organiser's proposal. Their CHECK constraints are rebuilt with the new codes; the
-downgrade puts back 0010's, after turning rows that use the new codes into the nearest old ones.
+downgrade puts back the lists before it, after turning rows that use the new codes into the nearest old ones.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
