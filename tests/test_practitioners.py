@@ -72,11 +72,14 @@ def test_home_redirects_to_the_search_page_which_is_open_to_the_public(client):
         "audience",
         "capability",
         "asset_type",
-        "free",
-        "wheelchair",
+        "cost",
+        "access",
         "open_day",
         "open_part",
+        "this_week",
         "mode",
+        "sort",
+        "pace",
     ):
         assert f'name="{name}"' in page, name
 
@@ -247,8 +250,9 @@ def test_change_search_keeps_the_filters_but_never_the_postcode(client, db):
     loc = results_url(client, q="singing", category="arts-and-music", free="yes")
     sid = loc.rsplit("/", 1)[1]
     body = html(client.get(f"/search?from={sid}"))
-    assert 'value="singing"' in body and 'value="arts-and-music" selected' in body
-    assert 'id="free" name="free" type="checkbox" value="yes" checked' in body
+    assert 'value="singing"' in body and 'name="category" type="checkbox" value="arts-and-music" checked' in body
+    assert 'name="cost" type="radio" value="free" checked' in body
+    assert "Near the same place as before (postcode not shown)" in body
     assert BIRMINGHAM_POSTCODE not in body and "B11BA" not in body.upper().replace(" ", "")
 
 

@@ -21,13 +21,23 @@ from ..errors import AppError, NotFound, ValidationError
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..taxonomy import all_terms, names
-from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
+from ..vocabulary import (
+    ACCESSIBILITY,
+    COST_BANDS,
+    DAYS,
+    FOLLOWUP_ANSWERS,
+    MODES,
+    PARTS_OF_DAY,
+    SORT_ORDERS,
+    WALKING_PACES,
+)
 from ..web import has_endpoint
 from . import maps, saved, usecases
-from .labels import describe, distance_label, miles_label, page_window
+from .labels import describe, distance_label, miles_label, page_window, tag_label, why_matched
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
+    LIST_FIELDS,
     Filters,
     miles_to_metres,
     parse_filters,
@@ -42,20 +52,9 @@ bp = Blueprint("practitioners", __name__)
 CONNECTING_ROLES = ("practitioner", "coordinator", "admin")
 PER_PAGE = 20
 MAX_VIEW_RADIUS_M = 60_000
-FORM_FIELDS = (
-    "postcode",
-    "lat",
-    "lon",
-    "distance",
-    "q",
-    "category",
-    "audience",
-    "capability",
-    "asset_type",
-    "open_day",
-    "open_part",
-    "mode",
-)
+FORM_FIELDS = ("postcode", "lat", "lon", "distance", "q", "cost", "sort", "pace")
+#: fields with several values, each a GOV.UK checkbox
+FORM_LISTS = LIST_FIELDS
 
 
 @bp.after_request
@@ -77,6 +76,10 @@ def form_options() -> dict[str, list[tuple[str, str]]]:
     opts["open_day"] = [(d.word, d.label) for d in DAYS]
     opts["open_part"] = [(p.code, p.label) for p in PARTS_OF_DAY]
     opts["mode"] = [(m.code, m.label) for m in MODES]
+    opts["access"] = [(a.code, a.label) for a in ACCESSIBILITY]
+    opts["cost"] = [(c.code, c.label) for c in COST_BANDS]
+    opts["sort"] = [(o.code, o.label) for o in SORT_ORDERS]
+    opts["pace"] = [(p.code, p.label) for p in WALKING_PACES]
     return opts
 
 
@@ -94,19 +97,14 @@ def _form_page(values: dict, errors: list[tuple[str, str]], status: int = 200):
 
 def _values_from_filters(f: Filters) -> dict:
     miles = f"{f.miles:g}"
-    first = lambda codes: (codes or ("",))[0]  # noqa: E731 - the form shows one choice per list
     return {
         "distance": miles if miles in DISTANCE_MILES else DEFAULT_MILES,
         "q": f.q,
-        "category": first(f.category),
-        "audience": first(f.audience),
-        "capability": first(f.capability),
-        "asset_type": first(f.asset_type),
-        "free": f.free,
-        "wheelchair": f.wheelchair,
-        "open_day": f.open_day or "",
-        "open_part": f.open_part or "",
-        "mode": f.mode or "",
+        **{name: list(getattr(f, name)) for name in FORM_LISTS},
+        "cost": f.cost or "",
+        "this_week": f.this_week,
+        "sort": f.sort,
+        "pace": f.pace,
     }
 
 
@@ -114,23 +112,33 @@ def _values_from_filters(f: Filters) -> dict:
 def search():
     """The search form (the home page). ``?from=<id>`` starts from an earlier search's filters."""
     previous = saved.find_search(request.args.get("from"))
-    return _form_page(_values_from_filters(previous.filters) if previous else {"distance": DEFAULT_MILES}, [])
+    if previous is None:
+        return _form_page({"distance": DEFAULT_MILES}, [])
+    return _form_page({**_values_from_filters(previous.filters), "same_place": previous.sid}, [])
 
 
 @bp.post("/search")
 def search_submit():
     form = request.form
-    values = {k: form.get(k, "") for k in FORM_FIELDS}
-    values["free"], values["wheelchair"] = form.get("free") == "yes", form.get("wheelchair") == "yes"
+    values: dict = {k: form.get(k, "") for k in FORM_FIELDS}
+    values.update({k: form.getlist(k) for k in FORM_LISTS})
+    values["this_week"] = form.get("this_week") == "yes"
     errors: list[tuple[str, str]] = []
     radius = miles_to_metres(values["distance"], errors)
-    raw = {k: values[k] for k in FORM_FIELDS[4:]}
-    raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"))
+    raw = {k: values[k] for k in (*FORM_FIELDS[4:], *FORM_LISTS)}
+    raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"), this_week=form.get("this_week"))
     filters, filter_errors = usecases.parse_filters_fresh(
         lambda vocab: parse_filters(raw, vocab, strict=False, radius_m=radius)
     )
     errors += filter_errors
     postcode, point = values["postcode"].strip(), None
+    same = saved.find_search(form.get("same_place")) if not postcode else None
+    if same is not None:
+        values["same_place"] = same.sid
+        if errors:
+            return _form_page(values, errors, 400)
+        sid = saved.save_search(same.origin, filters, same.via)
+        return redirect(url_for(".results", sid=sid), code=303)
     if not postcode:
         point_errors: list = []
         point = parse_point(values["lat"], values["lon"], point_errors)
@@ -170,9 +178,9 @@ def _scope_arg(s: saved.SavedSearch) -> str:
 def results(sid):
     s = saved.load_search(sid)
     scope = _scope_arg(s)
-    result = run_search(s.origin, s.filters, current_user, scope, _page_arg(), PER_PAGE)
+    result = run_search(s.origin, s.filters, current_user, scope, _page_arg(), PER_PAGE, why=True)
     views = {v["id"]: v for v in asset_views([h.id for h in result.hits], current_user)}
-    items = [{"hit": h, "view": views[h.id]} for h in result.hits if h.id in views]
+    items = [{"hit": h, "view": views[h.id], "why": why_matched(h)} for h in result.hits if h.id in views]
     names = area_names(s.origin)
     return render_template(
         "practitioners/results.html",
@@ -186,6 +194,29 @@ def results(sid):
         shortlist=set(saved.shortlist()),
         can_connect=can_connect(),
     )
+
+
+@bp.get("/search/results/<sid>/refine")
+def refine(sid):
+    """The same search, near the same place, with one change: ``remove=<field>:<value>`` (a removed filter
+    tag), ``as_typed=1`` (the words as typed, not corrected) or ``sort=best|nearest``. Kept as a new search
+    in the session (the place stays sealed there, never in the address) and shown after a redirect."""
+    s = saved.load_search(sid)
+    f = s.filters
+    removing, as_typed, sort = request.args.get("remove"), request.args.get("as_typed"), request.args.get("sort")
+    if removing:
+        name, _, value = removing.partition(":")
+        if name != "q" and (name, value) not in f.chosen():
+            raise ValidationError("That filter is not part of this search", field="remove")
+        f = f.without(name, value)
+    elif as_typed == "1":
+        f = f.replace(as_typed=True)
+    elif sort in SORT_ORDERS.codes:
+        f = f.replace(sort=sort)
+    else:
+        raise ValidationError("Choose a filter to remove, an order, or the words as typed", field="remove")
+    new_sid = saved.save_search(s.origin, f, s.via)
+    return redirect(url_for(".results", sid=new_sid), code=303)
 
 
 @bp.get("/search/results/<sid>/features.json")
@@ -464,4 +495,5 @@ def _helpers():
         "distance_label": distance_label,
         "describe": describe,
         "page_window": page_window,
+        "tag_label": tag_label,
     }
