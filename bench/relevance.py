@@ -19,7 +19,9 @@ nearest first before):
 
 Uses its own database (``assetmap_relevance`` in the private cluster, or --url), loaded with the shipped
 boundaries, postcodes, libraries and demo assets (``assetmap onboard data``); never the demo or test
-database. The search is called in-process through the app's test client as an anonymous visitor would.
+database. The search is called in-process through the app's test client, signed in as a practitioner (who
+sees public and practitioners-only listings, and confidential ones by ward only), or with ``--public`` as a
+visitor who is not signed in.
 """
 
 from __future__ import annotations
@@ -115,7 +117,7 @@ CASES = [
     Case("minibus", "Holgate Shopping Bus Trip", 3, r"bus|minibus|transport|car scheme"),
     Case("bike", "All-Ability Cycling, Bordesley Green", 3, r"cycl|ride out"),
     Case("learning disability", "Clifton Self-Advocacy Group", 3, r"self-advocacy|speaking up|learning disabilit|travel training|club night|disco"),
-    Case("domestic violence", "Wednesday Domestic Abuse Recovery Group", 3, r"domestic abuse|women's safety|survivors"),
+    Case("domestic violence", "Wednesday Domestic Abuse Recovery Group", 3, r"domestic abuse|women's safety"),
     Case("falls", "Heslington Falls Prevention Group", 3, r"falls|balance"),
     # spelling
     Case("libary", "Shared Reading at St Mary's Parish Centre", 2, r"librar|reading"),
@@ -213,6 +215,26 @@ def wanted_near(conn, case: Case, lat: float, lon: float) -> int:
     ).scalar_one()
 
 
+BENCH_USER = "relevance-bench@example.invalid"
+BENCH_PASSWORD = "relevance bench only, never a real account"
+
+
+def sign_in(app, client) -> None:
+    """Sign in as this benchmark's practitioner (made once in this benchmark's database)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        from assetmap.accounts.store import create_user
+        from assetmap.db import session
+
+        if not session.execute(text("SELECT 1 FROM app_user WHERE email = :e"), {"e": BENCH_USER}).first():
+            create_user(BENCH_USER, "practitioner", BENCH_PASSWORD, wards=[], constituencies=[])
+            session.commit()
+    resp = client.post("/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
+    if resp.status_code not in (302, 303):
+        raise SystemExit(f"could not sign in: {resp.status_code}")
+
+
 def main(argv=None) -> int:
     import re
 
@@ -221,6 +243,7 @@ def main(argv=None) -> int:
     ap.add_argument("--url", help="or a full database URL (never the demo or test database)")
     ap.add_argument("--reload", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--public", action="store_true", help="search as a visitor who is not signed in")
     args = ap.parse_args(argv)
     assert len(CASES) >= 80, len(CASES)
 
@@ -235,6 +258,8 @@ def main(argv=None) -> int:
     points = demo_points()
     engine = create_engine(url)
     client = app.test_client()
+    if not args.public:
+        sign_in(app, client)
     hits = precision = 0.0
     misses = []
     print(f"Code measured: {CODE}")

@@ -372,3 +372,53 @@ def test_0010_adds_the_matching_keys_merges_and_not_duplicates_and_removes_them(
             migrate(command.upgrade, "0010")
         finally:
             engine.dispose()
+
+
+def test_0011_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(database_url):
+    """0011 both ways: the seeded synonyms are there; a listing written afterwards adds its words to the
+    lexicon at once (public only if the listing is); the daily rebuild drops words nothing uses any more; a
+    downgrade drops the tables, triggers and functions."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig11") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0011")
+            with engine.begin() as conn:
+                groups = conn.execute(text("SELECT count(DISTINCT group_id) FROM search_synonym")).scalar_one()
+                assert groups >= 30
+                assert conn.execute(text("SELECT public FROM search_lexicon WHERE word = 'bereavement'")).scalar()
+                conn.execute(
+                    text(
+                        "INSERT INTO service (id, name, description, visibility, status, modes, illustrative, "
+                        "version, created_at, updated_at) VALUES (gen_random_uuid(), 'Quoits league', "
+                        "'Zyzzogeton spotting', 'practitioners', 'active', ARRAY['in_person'], false, 1, now(), now())"
+                    )
+                )
+                rows = dict(
+                    conn.execute(
+                        text("SELECT word, public FROM search_lexicon WHERE word IN ('quoits', 'zyzzogeton')")
+                    ).all()
+                )
+                assert rows == {"quoits": False, "zyzzogeton": False}
+                conn.execute(text("DELETE FROM service WHERE name = 'Quoits league'"))
+                assert conn.execute(text("SELECT search_lexicon_rebuild()")).scalar_one() >= 2
+                assert not conn.execute(text("SELECT 1 FROM search_lexicon WHERE word = 'quoits'")).first()
+            migrate(command.downgrade, "0010")
+            with engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+                assert not {"search_synonym", "search_lexicon"} & tables
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'search_lexicon%'")).first()
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()

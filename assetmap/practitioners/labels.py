@@ -135,3 +135,11 @@ def tag_label(name: str, value: str) -> str:
     if name == "this_week":
         return "On this week"
     return value
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """A QR code for ``url`` as inline SVG (``segno``: pure Python, no image library), titled for screen readers."""
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=3, border=2, title=title, svgclass="am-qr")
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))

@@ -33,7 +33,7 @@ from ..vocabulary import (
 )
 from ..web import has_endpoint
 from . import maps, saved, usecases
-from .labels import describe, distance_label, miles_label, page_window, tag_label, why_matched
+from .labels import describe, distance_label, miles_label, page_window, qr_svg, tag_label, why_matched
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
@@ -426,6 +426,18 @@ def _back_to(default: str) -> str:
     return default
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _shortlist_answer(in_list: bool, message: str, fallback: str):
+    """JSON for the page's script (no reload), else a flash and back to the same place."""
+    if _wants_json():
+        return jsonify({"in_list": in_list, "count": len(saved.shortlist()), "message": message})
+    flash(message)
+    return redirect(_back_to(fallback), code=303)
+
+
 @bp.post("/shortlist/add")
 def shortlist_add():
     try:
@@ -433,21 +445,25 @@ def shortlist_add():
     except ValueError:
         raise ValidationError("Choose an asset to add", field="asset_id") from None
     access.readable_service(current_user, asset_id, missing=usecases.ASSET_GONE)
+    view = asset_view(asset_id, current_user)
+    name = view["name"] if view else "It"
     if saved.add_to_shortlist(asset_id, request.form.get("from")):
-        flash("Added to your shortlist.")
-    else:
-        flash(f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.")
-    return redirect(_back_to(url_for(".shortlist")), code=303)
+        return _shortlist_answer(True, f"{name} added to your shortlist.", url_for(".shortlist"))
+    return _shortlist_answer(
+        asset_id in saved.shortlist(),
+        f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.",
+        url_for(".shortlist"),
+    )
 
 
 @bp.post("/shortlist/remove")
 def shortlist_remove():
     try:
-        saved.remove_from_shortlist(uuid.UUID(request.form.get("asset_id", "")))
+        asset_id = uuid.UUID(request.form.get("asset_id", ""))
     except ValueError:
         raise ValidationError("Choose an asset to remove", field="asset_id") from None
-    flash("Removed from your shortlist.")
-    return redirect(_back_to(url_for(".shortlist")), code=303)
+    saved.remove_from_shortlist(asset_id)
+    return _shortlist_answer(False, "Removed from your shortlist.", url_for(".shortlist"))
 
 
 @bp.post("/shortlist/clear")
@@ -462,17 +478,56 @@ def shortlist():
     ids = saved.shortlist()
     from_search = {i: s.sid for i in ids if (s := saved.shortlist_search(i)) is not None}
     return render_template(
-        "practitioners/shortlist.html", assets=asset_views(ids, current_user), from_search=from_search
+        "practitioners/shortlist.html",
+        assets=asset_views(ids, current_user),
+        from_search=from_search,
+        can_connect=can_connect(),
+        capabilities=all_terms()["capability"],
     )
 
 
-@bp.get("/shortlist/sheet")
+@bp.post("/shortlist/connections")
+@roles_required(*CONNECTING_ROLES)
+def shortlist_connections():
+    """Record connections to several shortlisted listings at once, each with its search's ward and LSOA."""
+    back = url_for(".shortlist")
+    ids = []
+    for raw in request.form.getlist("asset_id"):
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            raise ValidationError("Choose listings from your shortlist", field="asset_id") from None
+    listed = set(saved.shortlist())
+    if any(i not in listed for i in ids):
+        raise ValidationError("Choose listings from your shortlist", field="asset_id")
+    chosen = [(i, s.origin if (s := saved.shortlist_search(i)) else None) for i in ids]
+    with once("connections", request.form.get(FORM_TOKEN), fallback=back):
+        n = usecases.record_connections(chosen, request.form.get("capability") or None, current_user)
+    flash(f"{n} connection{'s' if n != 1 else ''} recorded. Thank you.")
+    return redirect(back, code=303)
+
+
+@bp.route("/shortlist/sheet", methods=["GET", "POST"])
 def sheet():
-    """The connection sheet: a printable page, one block per asset; ``?large=1`` for large text."""
+    """The connection sheet: a printable page, one block per asset; ``large=1`` for large text, ``easy=1`` for
+    Easy Read (large print, plain words, one idea per line). Each listing has a QR code to its page.
+
+    The practitioner's name and team are typed on the page and sent with a POST (never in the address, never
+    stored or logged): they are printed on the sheet and forgotten."""
+    args = request.form if request.method == "POST" else request.args
+    errors: list = []
+    who = {
+        "name": parsing.collect(errors, parsing.text, args.get("practitioner", ""), "practitioner", max_len=80) or "",
+        "team": parsing.collect(errors, parsing.text, args.get("team", ""), "team", max_len=120) or "",
+    }
+    if errors:
+        raise ValidationError("Your name and team must be shorter", field=errors[0][0])
     return render_template(
         "practitioners/sheet.html",
         assets=asset_views(saved.shortlist(), current_user),
-        large=request.args.get("large") == "1",
+        large=args.get("large") == "1",
+        easy=args.get("easy") == "1",
+        who=who,
         today=now_london().date(),
     )
 
@@ -496,4 +551,5 @@ def _helpers():
         "describe": describe,
         "page_window": page_window,
         "tag_label": tag_label,
+        "qr_svg": qr_svg,
     }
