@@ -187,7 +187,6 @@ def test_results_with_words_tags_and_a_correction_and_on_a_phone(site):
     page.locator("details.govuk-details summary").last.click()
     page.check("input[name=open_day][value=monday]")
     page.check("input[name=open_day][value=tuesday]")
-    page.check("input[name=access][value=step-free]")
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url("**/search/results/**")
     assert page.locator("#spelling").count() == 1 and page.locator("#chosen-filters a").count() >= 3
