@@ -1,4 +1,4 @@
-"""The search's own upkeep: the lexicon spelling correction reads (``search_lexicon``, migration 0010).
+"""The search's own upkeep: the lexicon spelling correction reads (``search_lexicon``, migration 0011).
 
 Triggers add a listing's, term's or synonym's words as they are written, but never take words away (so no
 edit waits on another's lexicon rows); this daily job drops words nothing live uses any more and words that

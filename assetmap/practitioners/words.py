@@ -7,7 +7,7 @@ support group", "library"). Rather than rewrite the listings, the search expands
 1. **Words.** Lower case, English stop words dropped, at most ``MAX_WORDS``. Words about the format rather
    than the activity ("class", "group", "club") are dropped too, unless they are all there is.
 2. **Spelling.** A word the directory does not hold, neither as typed nor by its English stem, is corrected
-   to the nearest word it does hold (``search_lexicon``, migration 0010): candidates found with a trigram
+   to the nearest word it does hold (``search_lexicon``, migration 0011): candidates found with a trigram
    index (pg_trgm), the nearest by edit distance (fuzzystrmatch's levenshtein), at most 1 edit for words of
    up to 5 letters and 2 for longer ones; ties go to the more similar word, then alphabetical order. The
    public are offered only words of public listings, terms and synonyms. One query per search with words.
