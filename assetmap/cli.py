@@ -192,6 +192,16 @@ def load_deprivation_cmd(path):
     run_step(Path(path).name, load_deprivation, path)
 
 
+@load_group.command("term-dates")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def load_term_dates_cmd(path):
+    """Load councils' school term dates (CSV: lad_code, starts, ends, name) for "term time only" sessions."""
+    from .loaders.term_dates import load_term_dates
+
+    run_step(Path(path).name, load_term_dates, path)
+
+
 @load_group.command("libraries")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext

@@ -233,6 +233,9 @@ class Service(Base):
     verification_method: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: temporarily closed on these days (both included): no session happens, the listing says so
+    closed_from: Mapped[dt.date | None] = mapped_column(Date)
+    closed_to: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[str | None] = mapped_column(Text)
     #: the registered charity number of the group that runs it (normalised: "1123456", "SC012345", "NIC100001")
@@ -264,6 +267,10 @@ class Service(Base):
         CheckConstraint(v.MODES.sql_some_of("modes"), name="service_modes", info={"vocabulary": v.MODES}),
         _one_of("verification_method", v.VERIFICATION_METHODS, "service_verification_method", nullable=True),
         CheckConstraint("version >= 1", name="service_version_positive"),
+        CheckConstraint(
+            "(closed_from IS NULL) = (closed_to IS NULL) AND (closed_to IS NULL OR closed_to >= closed_from)",
+            name="service_closure_dates",
+        ),
         UniqueConstraint("source", "source_id", name="service_source_unique"),
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
         Index("service_name_trgm_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
@@ -342,27 +349,64 @@ class Attribute(Base):
 
 
 class Schedule(Base):
-    """A weekly session (RFC 5545 style, as ORUK): byday + opens/closes."""
+    """A session's rule, as Open Referral UK 3.0 (RFC 5545) holds it; ``assetmap.schedules`` reads and writes it."""
 
     __tablename__ = "schedule"
     id: Mapped[uuid.UUID] = _uuid()
     service_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    freq: Mapped[str] = mapped_column(String(10), nullable=False, default="WEEKLY")
-    byday: Mapped[str] = mapped_column(String(2), nullable=False)
+    #: WEEKLY or MONTHLY; NULL for a one-off session on ``dtstart``
+    freq: Mapped[str | None] = mapped_column(String(10))
+    interval: Mapped[int | None] = mapped_column(Integer)
+    #: an RFC 5545 BYDAY list: 'MO,WE' or, monthly, '1MO,-1FR'
+    byday: Mapped[str | None] = mapped_column(String(120))
+    bymonthday: Mapped[str | None] = mapped_column(String(120))
+    #: the first weekday it falls on, 0 (Monday) to 6, or 7 for dates of the month: the order pages list them
     byday_order: Mapped[int] = mapped_column(Integer, nullable=False)
+    dtstart: Mapped[dt.date | None] = mapped_column(Date)
     opens_at: Mapped[dt.time] = mapped_column(Time, nullable=False)
     closes_at: Mapped[dt.time] = mapped_column(Time, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    term_time: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=text("false"))
+    skip_bank_holidays: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
     service: Mapped[Service] = relationship(back_populates="schedules")
     __table_args__ = (
-        _one_of("freq", v.FREQUENCIES, "schedule_freq"),
-        _one_of("byday", v.DAYS, "schedule_byday"),
-        CheckConstraint(f"byday_order BETWEEN 0 AND {len(v.DAYS) - 1}", name="schedule_byday_order"),
+        _one_of("freq", v.FREQUENCIES, "schedule_freq", nullable=True),
+        CheckConstraint(f"byday IS NULL OR byday ~ '{v.byday_pattern()}'", name="schedule_byday"),
+        CheckConstraint(
+            "bymonthday IS NULL OR bymonthday ~ '^-?[0-9]{1,2}(,-?[0-9]{1,2})*$'", name="schedule_bymonthday"
+        ),
+        CheckConstraint("interval IS NULL OR interval BETWEEN 1 AND 52", name="schedule_interval"),
+        CheckConstraint(f"byday_order BETWEEN 0 AND {len(v.DAYS)}", name="schedule_byday_order"),
+        CheckConstraint("freq IS NOT NULL OR dtstart IS NOT NULL", name="schedule_one_off_has_a_date"),
+        CheckConstraint("freq IS NULL OR byday IS NOT NULL OR bymonthday IS NOT NULL", name="schedule_days_or_dates"),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="schedule_valid_in_order"
+        ),
         CheckConstraint("closes_at > opens_at", name="schedule_closes_after_opens"),
+    )
+
+
+class TermDate(Base):
+    """A school term of a council (its first and last day): "term time only" sessions happen in them."""
+
+    __tablename__ = "term_date"
+    id: Mapped[uuid.UUID] = _uuid()
+    lad_code: Mapped[str] = mapped_column(
+        ForeignKey("local_authority.code", ondelete="CASCADE"), nullable=False, index=True
+    )
+    starts: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ends: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    name: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        CheckConstraint("ends >= starts", name="term_date_in_order"),
+        UniqueConstraint("lad_code", "starts", name="term_date_unique"),
     )
 
 

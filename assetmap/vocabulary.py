@@ -138,6 +138,12 @@ DAYS: Vocabulary[Day] = Vocabulary(
 _DAY_WORDS = {w: d.code for d in DAYS for w in (d.code.lower(), d.short, d.word)}
 
 
+def byday_pattern() -> str:
+    """The POSIX pattern of an RFC 5545 BYDAY list ('MO,WE', '1MO,-1FR'), for the schedule table's CHECK."""
+    item = f"([+-]?[1-5])?({'|'.join(DAYS.codes)})"
+    return f"^{item}(,{item})*$"
+
+
 def day_code(text: str) -> str | None:
     """'mo', 'Mon', 'MONDAY' -> 'MO'; None for anything else."""
     return _DAY_WORDS.get(text.strip().lower()) if isinstance(text, str) else None
@@ -147,15 +153,6 @@ def day_short(text: str) -> str | None:
     """'MO', 'mo', 'mon', 'Monday' -> 'mon' (how sessions are written); None for anything else."""
     code = day_code(text)
     return DAYS[code].short if code else None
-
-
-def session_label(byday: str, opens: dt.time | str, closes: dt.time | str) -> str:
-    """'Monday 10:00 to 12:00': a weekly session as every page, export and history line writes it."""
-    return f"{DAYS.label(byday)} {_hhmm(opens)} to {_hhmm(closes)}"
-
-
-def _hhmm(t: dt.time | str) -> str:
-    return t if isinstance(t, str) else f"{t:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -209,8 +206,10 @@ SORT_ORDERS: Vocabulary[Word] = Vocabulary(
     Word("nearest", "Nearest first"),
 )
 
-#: the only schedule frequency held: weekly sessions (monthly ones are left out on import, and counted)
-FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Every week"))
+
+#: how a session repeats (RFC 5545 FREQ, as ORUK 3.0 allows it); a one-off session has none
+#: (``assetmap.schedules`` holds the rules)
+FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Weekly"), Word("MONTHLY", "Monthly"))
 
 
 # --------------------------------------------------------------------------- assets

@@ -84,6 +84,19 @@ def site(database_url):
             phone="+44 121 4960123",
             steward_id=users["coordinator"].id,
         )
+        complex_asset = make_asset(
+            source=f"a11y-{TAG}",
+            name=f"Ladywood lunch and walk {TAG}",
+            categories="community-meals-and-food",
+            steward_id=users["coordinator"].id,
+            schedule=(
+                "1st mon,last fri 12:00-13:30 not on bank holidays (In the small hall);"
+                "every 2 weeks thu from 2026-01-08 14:00-15:30 term time only;"
+                "sat 10:00-12:00 from 2026-04-01 until 2026-09-30;15th of the month 09:00-10:00;"
+                "on 2030-03-14 10:00-16:00 (Fun day);every 3 months 2nd last tue from 2026-01-20 18:00-19:00;"
+                "closed from 2026-11-01 to 2030-01-31"
+            ),
+        )
         from assetmap.directory.records import parse_record
         from assetmap.directory.store import known_wards, service_snapshot, update_asset, vocabulary
 
@@ -96,7 +109,12 @@ def site(database_url):
             expected_version=a.version,
         )
         session.commit()
-        ids = {"asset": str(a.id), "twin": str(twin.id), "users": {r: u.email for r, u in users.items()}}
+        ids = {
+            "asset": str(a.id),
+            "twin": str(twin.id),
+            "complex": str(complex_asset.id),
+            "users": {r: u.email for r, u in users.items()},
+        }
     with app.app_context():
         started = session.execute(text("SELECT now()")).scalar_one()
         session.remove()
@@ -201,6 +219,44 @@ def test_asset_page(site):
     page = new_page(site, "practitioner")
     page.goto(f"{site['base']}/assets/{site['asset']}")
     audit(page, "asset")
+
+
+def test_asset_page_with_a_complex_schedule_and_a_closure(site):
+    page = new_page(site, "practitioner")
+    page.goto(f"{site['base']}/assets/{site['complex']}")
+    audit(page, "asset-complex-schedule")
+    assert "First Monday and last Friday of the month" in page.content()
+
+
+def test_schedule_form_with_every_kind_of_session(site):
+    page = new_page(site, "coordinator")
+    page.goto(f"{site['base']}/assets/{site['complex']}/edit")
+    audit(page, "schedule-form")
+    # every choice's questions are on the page, labelled (govuk-frontend's conditional reveal sets
+    # aria-expanded on radios, which axe refuses)
+    assert page.locator("#schedule-0-every-weeks").is_visible()
+    page.locator("button[name=add_session]").click()
+    page.wait_for_load_state("load")
+    audit(page, "schedule-form-added")
+    assert page.locator("input[name=schedule-7-how]").count() == 6  # six sessions held, two empty ones
+    assert page.locator("input[name=schedule-8-how]").count() == 0
+
+
+def test_schedule_form_works_with_javascript_off(site):
+    """The same questions, all shown; axe needs JavaScript, so this page is audited above with it on."""
+    page = new_page(site, "coordinator", js=False)
+    page.goto(f"{site['base']}/assets/{site['complex']}/edit")
+    screenshot(page, "schedule-form-no-js")
+    for field in (
+        "#schedule-0-every-weeks",
+        "#schedule-0-monthly-day",
+        "#schedule-0-once-date-day",
+        "#closed-from-day",
+    ):
+        assert page.locator(field).is_visible(), field
+    assert page.locator("#schedule-0-text").input_value() == (
+        "1st mon,last fri 12:00-13:30 not on bank holidays (In the small hall)"
+    )
 
 
 def test_shortlist_and_printed_sheet(site):

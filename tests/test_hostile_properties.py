@@ -368,9 +368,12 @@ ASSET_FORM = {
             "steward_id",
             "original_lat",
             "original_lon",
-            "schedule-0-day",
+            "schedule-0-row",
+            "schedule-0-how",
             "schedule-0-opens",
             "schedule-0-closes",
+            "schedule-0-text",
+            "closed-from-day",
         )
     },
     **{

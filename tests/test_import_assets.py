@@ -15,6 +15,7 @@ from assetmap.directory.imports.read import read_import
 from assetmap.directory.records import TEMPLATE_FIELDS
 from assetmap.errors import TooLarge, ValidationError
 from assetmap.models import Service
+from assetmap.schedules import render_session
 from assetmap.upkeep.cli import export_assets_cmd, import_assets_cmd
 from assetmap.upkeep.usecases import imports
 from tests.factories import login
@@ -271,7 +272,7 @@ def test_open_referral_uk_json_maps_onto_the_template(admin):
     rec = plan.create[0][1]
     assert rec.source_id == "oruk-svc-1" and rec.organisation == "Ladywood Wellbeing"
     assert rec.categories == ["physical-activity"] and rec.audiences == ["older-people"]
-    assert [s.template() for s in rec.schedule] == ["mo 10:00-11:00", "we 10:00-11:00"]
+    assert [render_session(s) for s in rec.schedule] == ["mon,wed 10:00-11:00"]
     assert rec.postcode == "B1 1BA" and rec.address == "1 Hall Street" and rec.lat == 52.4801
     assert rec.accessibility == ["wheelchair", "step-free"] and str(rec.cost_amount) == "3.00"
     assert rec.phone == "0121 496 0002" and rec.contact_name == "Ali"

@@ -374,16 +374,21 @@ def test_0010_adds_the_matching_keys_merges_and_not_duplicates_and_removes_them(
             engine.dispose()
 
 
-def test_0011_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(database_url):
-    """0011 both ways: the seeded synonyms are there; a listing written afterwards adds its words to the
-    lexicon at once (public only if the listing is); the daily rebuild drops words nothing uses any more; a
-    downgrade drops the tables, triggers and functions."""
+def test_0011_keeps_weekly_sessions_holds_every_kind_and_goes_back_as_far_as_the_old_table_can(database_url):
+    """0011 both ways: old one-day weekly rows read the same after it; monthly, one-off, fortnightly, seasonal,
+    term-time and bank-holiday rows and a closure can be written, and a rule RFC 5545 forbids cannot; a
+    downgrade splits several-day weekly rows into one per day and deletes what the old table cannot hold."""
     from alembic import command
-    from sqlalchemy import inspect, text
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
 
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    insert = (
+        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at{cols}) "
+        "VALUES (gen_random_uuid(), :s, {values})"
+    )
     with scratch_database(database_url, "_mig11") as scratch:
         engine = create_engine(scratch)
 
@@ -392,8 +397,113 @@ def test_0011_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(data
                 cfg.attributes["connection"] = conn
                 how(cfg, target)
 
+        def rows(conn):
+            return conn.execute(
+                text("SELECT freq, byday, byday_order, opens_at::text FROM schedule ORDER BY byday_order, opens_at")
+            ).all()
+
         try:
+            migrate(command.upgrade, "0010")
+            with engine.begin() as conn:
+                sid = conn.execute(
+                    text(
+                        "INSERT INTO service (id, name, description, status, modes, visibility, illustrative, "
+                        "version) VALUES (gen_random_uuid(), 'Lunch club', '', 'active', ARRAY['in_person'], "
+                        "'public', false, 1) RETURNING id"
+                    )
+                ).scalar_one()
+                for day, order in (("MO", 0), ("WE", 2)):
+                    conn.execute(
+                        text(insert.format(cols="", values=f"'WEEKLY', '{day}', {order}, '10:00', '12:00'")),
+                        {"s": sid},
+                    )
             migrate(command.upgrade, "0011")
+            with engine.begin() as conn:
+                assert rows(conn) == [("WEEKLY", "MO", 0, "10:00:00"), ("WEEKLY", "WE", 2, "10:00:00")]
+                assert (
+                    conn.execute(
+                        text(
+                            "SELECT count(*) FROM schedule WHERE interval IS NULL AND NOT term_time AND NOT skip_bank_holidays"
+                        )
+                    ).scalar_one()
+                    == 2
+                )
+                for values in (
+                    "'WEEKLY', 'TU,TH', 1, '14:00', '15:00'",
+                    "'MONTHLY', '1MO,-1FR', 0, '18:00', '19:00'",
+                ):
+                    conn.execute(text(insert.format(cols="", values=values)), {"s": sid})
+                conn.execute(
+                    text(
+                        insert.format(
+                            cols=", interval, dtstart, term_time",
+                            values="'WEEKLY', 'TH', 3, '09:00', '10:00', 2, '2026-01-08', true",
+                        )
+                    ),
+                    {"s": sid},
+                )
+                conn.execute(
+                    text(insert.format(cols=", bymonthday", values="'MONTHLY', NULL, 7, '09:00', '10:00', '15,-1'")),
+                    {"s": sid},
+                )
+                conn.execute(
+                    text(insert.format(cols=", dtstart", values="NULL, NULL, 5, '10:00', '16:00', '2026-03-14'")),
+                    {"s": sid},
+                )
+                conn.execute(
+                    text("UPDATE service SET closed_from = '2026-03-01', closed_to = '2026-03-15' WHERE id = :s"),
+                    {"s": sid},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO term_date (lad_code, starts, ends) SELECT code, '2026-01-05', '2026-02-13' FROM local_authority LIMIT 1"
+                    )
+                )
+                for bad, rule in (
+                    ("'MONTHLY', NULL, 0, '10:00', '11:00'", "schedule_days_or_dates"),
+                    ("'WEEKLY', 'MON', 0, '10:00', '11:00'", "schedule_byday"),
+                    ("NULL, NULL, 0, '10:00', '11:00'", "schedule_one_off_has_a_date"),
+                    ("'YEARLY', 'MO', 0, '10:00', '11:00'", "schedule_freq"),
+                ):
+                    with pytest.raises(IntegrityError, match=rule):
+                        with conn.begin_nested():
+                            conn.execute(text(insert.format(cols="", values=bad)), {"s": sid})
+                with pytest.raises(IntegrityError, match="service_closure_dates"):
+                    with conn.begin_nested():
+                        conn.execute(text("UPDATE service SET closed_to = NULL WHERE id = :s"), {"s": sid})
+            migrate(command.downgrade, "0010")
+            with engine.begin() as conn:
+                assert rows(conn) == [
+                    ("WEEKLY", "MO", 0, "10:00:00"),
+                    ("WEEKLY", "TU", 1, "14:00:00"),
+                    ("WEEKLY", "WE", 2, "10:00:00"),
+                    ("WEEKLY", "TH", 3, "14:00:00"),
+                ]
+            migrate(command.upgrade, "0011")
+        finally:
+            engine.dispose()
+
+
+def test_0012_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(database_url):
+    """0012 both ways: the seeded synonyms are there; a listing written afterwards adds its words to the
+    lexicon at once (public only if the listing is); the daily rebuild drops words nothing uses any more; a
+    downgrade drops the tables, triggers and functions."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig12") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0012")
             with engine.begin() as conn:
                 groups = conn.execute(text("SELECT count(DISTINCT group_id) FROM search_synonym")).scalar_one()
                 assert groups >= 30
@@ -414,7 +524,7 @@ def test_0011_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(data
                 conn.execute(text("DELETE FROM service WHERE name = 'Quoits league'"))
                 assert conn.execute(text("SELECT search_lexicon_rebuild()")).scalar_one() >= 2
                 assert not conn.execute(text("SELECT 1 FROM search_lexicon WHERE word = 'quoits'")).first()
-            migrate(command.downgrade, "0010")
+            migrate(command.downgrade, "0011")
             with engine.connect() as conn:
                 tables = set(inspect(conn).get_table_names())
                 assert not {"search_synonym", "search_lexicon"} & tables

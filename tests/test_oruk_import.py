@@ -103,7 +103,13 @@ def test_apply_maps_services_into_our_model_and_places_them_in_wards(app_ctx, db
     counselling = service_snapshot(assets[COUNSELLING_ID])
     assert counselling["categories"] == ["information-and-advice"]
     assert counselling["accessibility"] == ["hearing-loop", "wheelchair"]
-    assert counselling["schedule"] == ["th 10:00-18:00", "fr 10:00-18:00"]
+    # the standard's example schedule is WEEKLY with a BYMONTHDAY, which RFC 5545 forbids: left out, and said why
+    assert counselling["schedule"] == []
+    assert any(
+        "1 schedule(s) we cannot hold were left out (the first: a weekly session cannot also be on days of the month)"
+        in note
+        for _name, note in report.notes
+    ), report.notes
     assert (counselling["cost_amount"], counselling["cost_description"]) == ("35", "per 1 hour session")
     assert (counselling["contact_name"], counselling["postcode"], counselling["organisation"]) == (
         "Ann Persona",
@@ -118,7 +124,8 @@ def test_apply_maps_services_into_our_model_and_places_them_in_wards(app_ctx, db
         ["older-people"],
         ["enjoyment"],
     )
-    assert walk["schedule"] == ["mo 10:00-11:30"] and walk["accessibility"] == ["step-free"]
+    assert walk["schedule"] == ["mon 10:00-11:30", "1st sat 10:00-12:00 (Longer walk on the first Saturday)"]
+    assert walk["accessibility"] == ["step-free"]
     assert walk["phone"] == "0121 496 0123" and walk["cost_amount"] == "0"
     assert ward_of(assets[WALK_ID]) == "E05011122"  # Balsall Heath West
     assert ward_of(assets[f"{WALK_ID}@7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]) == "E05011151"  # Ladywood
@@ -127,7 +134,7 @@ def test_apply_maps_services_into_our_model_and_places_them_in_wards(app_ctx, db
     assert (phone["modes"], phone["service_area_wards"], phone["schedule"]) == (
         ["phone"],
         ["E05011151"],
-        ["tu 14:00-16:00", "th 14:00-16:00"],
+        ["tue,thu 14:00-16:00"],
     )
     shed = service_snapshot(assets["c6f1d2e4-5a6b-4c7d-8e9f-0a1b2c3d4e5f"])
     assert (shed["postcode"], shed["email"], shed["categories"], shed["asset_type"]) == (
@@ -219,7 +226,7 @@ def _check_v1_assets(source: str) -> None:
     lunch = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d01"])
     assert (lunch["categories"], lunch["schedule"], lunch["postcode"], lunch["address"]) == (
         ["community-meals-and-food"],
-        ["tu 12:00-14:00"],
+        ["tue 12:00-14:00"],
         "B1 1BA",
         "Ladywood Middleway",
     )
@@ -227,7 +234,7 @@ def _check_v1_assets(source: str) -> None:
     chess = service_snapshot(found["0e7d3a52-6c1b-4c87-9d1e-1f0a7b2c9d02"])
     assert (chess["categories"], chess["schedule"], chess["postcode"]) == (
         ["social-groups"],
-        ["th 18:30-21:00"],
+        ["thu 18:30-21:00"],
         "YO1 7HH",
     )  # weekday 4 counted from Monday; placed by postcode
     assert chess["lat"] is not None
@@ -386,6 +393,55 @@ def normalise(node):
     return node
 
 
+COMPLEX_SCHEDULE = (
+    "1st mon,last fri 10:00-12:00 not on bank holidays;every 2 weeks thu from 2026-01-08 14:00-15:30 term time only;"
+    "15th of the month 09:00-10:00;on 2026-03-14 10:00-16:00 (Fun day);"
+    "sat 10:00-12:00 from 2026-04-01 until 2026-09-30;every 3 months 2nd last tue from 2026-01-20 18:00-19:00"
+)
+#: what another publisher's feed may say, in every kind we hold (ORUK 3.0 schedule fields)
+FEED_SCHEDULES = [
+    {"freq": "WEEKLY", "interval": 1, "byday": "MO,WE", "opens_at": "10:00", "closes_at": "11:30"},
+    {"freq": "MONTHLY", "byday": "1SA", "opens_at": "10:00", "closes_at": "12:00", "description": "Longer walk"},
+    {"freq": "MONTHLY", "byday": "-1FR", "opens_at": "18:00", "closes_at": "20:00", "notes": "Not on bank holidays."},
+    {"freq": "MONTHLY", "bymonthday": "15,-1", "opens_at": "09:00", "closes_at": "10:00"},
+    {
+        "freq": "WEEKLY",
+        "interval": 2,
+        "byday": "TH",
+        "dtstart": "2026-01-08",
+        "opens_at": "14:00",
+        "closes_at": "15:30",
+        "notes": "Term time only. Bring water.",
+    },
+    {"dtstart": "2026-03-14", "opens_at": "10:00", "closes_at": "16:00", "description": "Fun day"},
+    {
+        "freq": "WEEKLY",
+        "byday": "SA",
+        "valid_from": "2026-04-01",
+        "valid_to": "2026-09-30",
+        "opens_at": "08:00",
+        "closes_at": "09:00",
+    },
+]
+
+
+def test_a_feeds_schedules_and_closure_are_published_again_unchanged(app, app_ctx, db):
+    walk = next(s for s in fixture_services() if s["id"] == WALK_ID)
+    walk = {**walk, "schedules": FEED_SCHEDULES, "alert": "Temporarily closed from 2026-12-20 to 2027-01-03."}
+    walk["service_at_locations"] = walk["service_at_locations"][:1]
+    with serve(FeedApp([walk])) as url:
+        report = import_feed(url + "/oruk", apply=True)
+    assert report.created and not any("schedule" in note for _, note in report.notes), report.notes
+    service = imported(report.source)[WALK_ID]
+    with serve(app) as url:
+        [exported] = fetch(url + "/oruk").services
+    assert exported["id"] == str(service.id)
+    assert_valid_service(exported)
+    key = lambda s: json.dumps(s, sort_keys=True)  # noqa: E731 - the order of a feed's schedules is not kept
+    assert sorted(map(key, normalise(exported["schedules"]))) == sorted(map(key, FEED_SCHEDULES))
+    assert exported["alert"] == walk["alert"]
+
+
 def test_round_trip_export_import_export_gives_the_same_records(app, app_ctx, db, tmp_path):
     make_asset(
         name="Ladywood Community Choir",
@@ -414,6 +470,7 @@ def test_round_trip_export_import_export_gives_the_same_records(app, app_ctx, db
         cost_amount="",
         cost_description="Donations welcome",
         last_verified="",
+        schedule=COMPLEX_SCHEDULE,
     )
     make_asset(
         name="York Lunch Club",
@@ -423,6 +480,7 @@ def test_round_trip_export_import_export_gives_the_same_records(app, app_ctx, db
         postcode=YORK_POSTCODE,
         illustrative="yes",
         organisation="York Food Friends",
+        schedule="wed 12:00-13:30;closed from 2026-12-20 to 2027-01-03",
     )
     make_asset(
         name="Telephone Befriending",

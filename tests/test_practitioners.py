@@ -386,7 +386,7 @@ def test_asset_page_has_everything_for_an_introduction(client, db, app):
         "Older people",
         "Independence",
         "Checked 1 month ago",
-        "Next:",
+        "Next session:",
     ):
         assert expected in body, expected
     report = "upkeep.report_problem" in app.view_functions

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from assetmap.db import session
 from assetmap.models import AssetChange, Service
+from assetmap.upkeep import schedule_form
 from tests.factories import BIRMINGHAM_LONLAT, YORK_POSTCODE, login
 from tests.upkeep_helpers import ACOMB, LADYWOOD, actor, fresh, make_asset, make_user
 
@@ -36,12 +38,8 @@ def form_data(**overrides) -> dict:
         "original_lon": "",
         "how_to_get_there": "Bus 9",
         "accessibility": ["step-free"],
-        "schedule-0-day": "tue",
-        "schedule-0-opens": "12:00",
-        "schedule-0-closes": "14:00",
-        "schedule-1-day": "",
-        "schedule-1-opens": "",
-        "schedule-1-closes": "",
+        **session_fields(0, "weekly", weekly_days=["TU"], opens="12:00", closes="14:00"),
+        **session_fields(1, ""),
         "cost_amount": "3.50",
         "cost_description": "£3.50 for two courses",
         "contact_name": "Sam",
@@ -53,6 +51,31 @@ def form_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def session_fields(i: int, how: str, *, held: bool = False, **fields) -> dict:
+    """One session of the asset form as posted: 'how' and the fields it needs (names as the page has them)."""
+    p = f"schedule-{i}-"
+    out = {f"{p}row": "held" if held else "new", f"{p}how": how} if how else {f"{p}row": "new"}
+    for name, value in fields.items():
+        out[p + name.replace("_", "-")] = value
+    return out
+
+
+def row_fields(i: int, row: dict) -> dict:
+    """A form row (``schedule_form.row_of``) as the fields the page posts for it."""
+    fields: dict = {}
+    for name, value in row.items():
+        if name in ("how", "held", "remove"):
+            continue
+        if isinstance(value, dict):
+            fields.update({f"{name}_{part}": v for part, v in value.items()})
+        elif isinstance(value, bool):
+            if value:
+                fields["bank_holidays" if name == "skip_bank_holidays" else name] = "yes"
+        else:
+            fields[name] = value
+    return session_fields(i, row["how"], held=row["held"], **fields)
 
 
 def edit_data(client, service, **overrides) -> dict:
@@ -71,9 +94,13 @@ def edit_data(client, service, **overrides) -> dict:
             "lon": str(snap["lon"]) if snap["lon"] is not None else "",
         }
     )
-    for i, s in enumerate(snap["schedule"]):
-        day, _, times = s.partition(" ")
-        data.update({f"schedule-{i}-day": day, f"schedule-{i}-opens": times[:5], f"schedule-{i}-closes": times[6:]})
+    for key in [k for k in data if k.startswith("schedule-")]:
+        del data[key]
+    rows, closure = schedule_form.rows_of(snap["schedule"])
+    for i, row in enumerate(rows):
+        data.update(row_fields(i, row))
+    for end, parts in (("closed-from", closure["from"]), ("closed-to", closure["to"])):
+        data.update({f"{end}-{part}": value for part, value in parts.items()})
     data.pop("verification_method", None)
     data.update(overrides)
     return data
@@ -108,7 +135,10 @@ def test_asset_form_with_errors_lists_each_with_a_link_and_keeps_what_was_typed(
     resp = signed_in.post(
         "/assets/new",
         data=form_data(
-            name="", categories=[], email="not-an-email", **{"schedule-1-day": "wed", "schedule-1-opens": "10:00"}
+            name="",
+            categories=[],
+            email="not-an-email",
+            **session_fields(1, "weekly", weekly_days=["WE"], opens="10:00"),
         ),
     )
     html = resp.get_data(as_text=True)
@@ -391,19 +421,25 @@ def test_form_page_renders_the_draggable_pin_with_lat_lon_alternative(signed_in,
     service = make_asset()
     html = signed_in.get(f"/assets/{service.id}/edit").get_data(as_text=True)
     assert "draggable" in html and 'id="lat"' in html and 'id="lon"' in html
-    assert "/static/js/upkeep_form.js" in html and "cdn" not in html.lower()
+    assert "/static/js/upkeep_form.js" in html
+    # every script, style and image is served locally (not "cdn" anywhere in the page: a random form token may hold it)
+    assets = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert assets and not [a for a in assets if "//" in a or "cdn" in a.lower()]
     # no inline script without the CSP nonce, and the page is not pinned to the viewport height
     assert "L_NO_TOUCH" not in html and "html, body {" not in html
 
 
 def test_an_impossible_session_time_is_flagged_on_its_own_line(signed_in, db):
     from tests.test_upkeep_assets import form_data as fd
+    from tests.test_upkeep_assets import session_fields
 
     resp = signed_in.post(
-        "/assets/new", data=fd(**{"schedule-1-day": "thu", "schedule-1-opens": "14:00", "schedule-1-closes": "12:00"})
+        "/assets/new", data=fd(**session_fields(1, "weekly", weekly_days=["TH"], opens="14:00", closes="12:00"))
     )
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 400 and 'href="#schedule-1-opens"' in html and "Session 2:" in html
+    assert (
+        resp.status_code == 400 and 'href="#schedule-1-how"' in html and "Session 2: it ends before it starts" in html
+    )
 
 
 def test_error_summary_follows_the_order_of_the_form(signed_in, db):

@@ -196,9 +196,14 @@ def test_anyone_can_report_a_problem_and_fixing_the_listing_closes_it(client, co
     assert "The days or times are wrong" in client.get("/review").get_data(as_text=True)
     page = client.get(f"/assets/{sid}/edit?suggestion={report.id}").get_data(as_text=True)
     assert "It is Wednesdays now" in page
-    from tests.test_upkeep_assets import edit_data
+    from tests.test_upkeep_assets import edit_data, session_fields
 
-    data = edit_data(client, fresh(Service, sid), **{"schedule-0-day": "wed", "suggestion": str(report.id)})
+    data = edit_data(
+        client,
+        fresh(Service, sid),
+        **session_fields(0, "weekly", held=True, weekly_days=["WE"], opens="10:00", closes="12:00"),
+        suggestion=str(report.id),
+    )
     assert client.post(f"/assets/{sid}/edit", data=data).status_code == 302
     assert fresh(Suggestion, report.id).status == "accepted"
     note = session.execute(

@@ -1,8 +1,8 @@
 """The read model: an asset as a plain dict for pages, sheets and exports.
 
 ``asset_views`` loads a batch of assets in a fixed number of queries and turns each into a dict
-holding what a practitioner needs to make an introduction: what, who for, when (weekly schedule
-and next session), where (address, ward and constituency names), cost, accessibility, contact,
+holding what a practitioner needs to make an introduction: what, who for, when (its sessions, any
+temporary closure, and the next session: ``assetmap.schedules``), where (address, ward and constituency names), cost, accessibility, contact,
 who looks after the listing and when it was last checked. Confidential places lose their
 point *and* address unless ``access.shows_point`` says the reader may see them, and then keep
 nothing finer than their ward: the constituency is the ward's (seven wards are split between two
@@ -27,15 +27,19 @@ from ..models import (
     Attribute,
     Constituency,
     Location,
-    Schedule,
     Service,
     ServiceAtLocation,
     Taxonomy,
     TaxonomyTerm,
+    TermDate,
     Ward,
 )
+from ..schedules import Terms, next_session
+from ..schedules.calendar import NO_TERMS
+from ..schedules.rows import closure_of, session_of
+from ..schedules.rules import long_date
 from ..taxonomy import TAXONOMY_CODES
-from ..vocabulary import ACCESSIBILITY, DAYS, MODES, session_label
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES
 from . import access
 
 LONDON = ZoneInfo("Europe/London")
@@ -95,44 +99,58 @@ def _fmt_time(t: dt.time) -> str:
     return f"{t:%H:%M}"
 
 
-def _session_label(s: Schedule) -> str:
-    return session_label(s.byday, s.opens_at, s.closes_at)
-
-
-def _runs_on(s: Schedule, day: dt.date) -> bool:
-    return (
-        DAYS.codes[day.weekday()] == s.byday
-        and (s.valid_from is None or s.valid_from <= day)
-        and (s.valid_to is None or s.valid_to >= day)
-    )
-
-
-def next_session(schedules: list[Schedule], now: dt.datetime) -> dict | None:
-    """The next (or current) weekly session from ``now``: {"start", "end", "label"}."""
-    today = now.date()
-    for offset in range(15):
-        day = today + dt.timedelta(days=offset)
-        todays = sorted((s for s in schedules if _runs_on(s, day)), key=lambda s: s.opens_at)
-        for s in todays:
-            if offset == 0 and s.closes_at <= now.time().replace(tzinfo=None):
-                continue
-            if offset == 0:
-                when = "Now" if s.opens_at <= now.time().replace(tzinfo=None) else "Today"
-            elif offset == 1:
-                when = "Tomorrow"
-            else:
-                when = f"{DAYS.label(s.byday)} {day.day} {day:%B}"
-            label = (
-                f"{when}, until {_fmt_time(s.closes_at)}"
-                if when == "Now"
-                else f"{when}, {_fmt_time(s.opens_at)} to {_fmt_time(s.closes_at)}"
-            )
-            return {
-                "start": dt.datetime.combine(day, s.opens_at, LONDON),
-                "end": dt.datetime.combine(day, s.closes_at, LONDON),
-                "label": label,
+def schedule_view(service: Service, now: dt.datetime, terms: Terms = NO_TERMS) -> dict:
+    """{"schedule", "closure", "next_session"}: what a page says about when, for one listing."""
+    sessions = [session_of(row) for row in service.schedules]
+    closure = closure_of(service)
+    return {
+        "schedule": [
+            {
+                "label": s.label(),
+                "kind": s.kind,
+                "days": [DAYS.label(d) for d in s.weekdays],
+                "opens_at": _fmt_time(s.opens_at),
+                "closes_at": _fmt_time(s.closes_at),
+                "description": s.description,
+                "notes": s.notes,
             }
-    return None
+            for s in sorted(sessions, key=lambda s: s.sort_key())
+        ],
+        # a closure that has ended is history: pages say nothing of it
+        "closure": (
+            {
+                "label": closure.label(),
+                "now": closure.starts <= now.date(),
+                "starts": closure.starts,
+                "ends": closure.ends,
+                "until": long_date(closure.ends),
+            }
+            if closure is not None and closure.ends >= now.date()
+            else None
+        ),
+        "next_session": next_session(sessions, now, closure=closure, terms=terms),
+    }
+
+
+def _school_terms(services: list[Service], ward_las: dict[str, str]) -> dict[uuid.UUID, Terms]:
+    """Each listing's council's school terms, for those with a term-time session (one query for the batch)."""
+
+    def council(s: Service) -> str | None:
+        loc = s.locations[0].location if s.locations else None
+        if loc is not None and loc.lad_code:
+            return loc.lad_code
+        return next((ward_las[a.ward_code] for a in s.service_areas if a.ward_code in ward_las), None)
+
+    wanted = {s.id: council(s) for s in services if any(row.term_time for row in s.schedules)}
+    codes = {c for c in wanted.values() if c}
+    if not codes:
+        return {}
+    periods: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for lad, starts, ends in session.execute(
+        select(TermDate.lad_code, TermDate.starts, TermDate.ends).where(TermDate.lad_code.in_(codes))
+    ):
+        periods.setdefault(lad, []).append((starts, ends))
+    return {sid: Terms.of(periods.get(code or "", [])) for sid, code in wanted.items()}
 
 
 def pounds(amount: Decimal) -> str:
@@ -176,17 +194,21 @@ def _no_terms() -> dict[str, list[dict]]:
     return {code: [] for code in TAXONOMY_CODES}
 
 
-def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict, dict]:
-    """(ward names, constituency names, each ward's constituency) for these places and service areas."""
+def _area_names(locations: list[Location], services: list[Service]) -> tuple[dict, dict, dict, dict]:
+    """(ward names, constituency names, each ward's constituency, each ward's council) for these places and
+    service areas."""
     ward_codes = {loc.ward_code for loc in locations if loc.ward_code}
     ward_codes |= {a.ward_code for s in services for a in s.service_areas if a.ward_code}
     rows = (
-        session.execute(select(Ward.code, Ward.name, Ward.constituency_code).where(Ward.code.in_(ward_codes))).all()
+        session.execute(
+            select(Ward.code, Ward.name, Ward.constituency_code, Ward.lad_code).where(Ward.code.in_(ward_codes))
+        ).all()
         if ward_codes
         else []
     )
-    wards = {code: name for code, name, _con in rows}
-    ward_cons = {code: con for code, _name, con in rows}
+    wards = {code: name for code, name, _con, _la in rows}
+    ward_cons = {code: con for code, _name, con, _la in rows}
+    ward_las = {code: la for code, _name, _con, la in rows}
     con_codes = {loc.constituency_code for loc in locations if loc.constituency_code}
     con_codes |= {c for c in ward_cons.values() if c}
     cons = (
@@ -196,7 +218,7 @@ def _area_names(locations: list[Location], services: list[Service]) -> tuple[dic
         if con_codes
         else {}
     )
-    return wards, cons, ward_cons
+    return wards, cons, ward_cons, ward_las
 
 
 def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
@@ -218,7 +240,16 @@ def _load(ids: list[uuid.UUID], user, include_archived: bool) -> list[Service]:
     return list(session.execute(stmt).scalars())
 
 
-def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_cons: dict, now: dt.datetime) -> dict:
+def _view(
+    service: Service,
+    terms: dict,
+    user,
+    wards: dict,
+    cons: dict,
+    ward_cons: dict,
+    now: dt.datetime,
+    school: Terms = NO_TERMS,
+) -> dict:
     loc = service.locations[0].location if service.locations else None
     show_place = access.shows_point(user, service)
     # a hidden place keeps only what its ward says: the ward's constituency, no LSOA
@@ -240,17 +271,7 @@ def _view(service: Service, terms: dict, user, wards: dict, cons: dict, ward_con
         "capabilities": terms["capability"],
         "asset_type": (terms["asset_type"] or [None])[0],
         "modes": [{"code": m, "name": MODES.label(m)} for m in service.modes or []],
-        "schedule": [
-            {
-                "day": s.byday,
-                "day_name": DAYS.label(s.byday),
-                "opens_at": _fmt_time(s.opens_at),
-                "closes_at": _fmt_time(s.closes_at),
-                "label": _session_label(s),
-            }
-            for s in service.schedules
-        ],
-        "next_session": next_session(service.schedules, now),
+        **schedule_view(service, now, school),
         "cost": cost_view(service),
         "accessibility": [{"code": k, "name": ACCESSIBILITY.label(k)} for k in access_kinds],
         "last_checked": {**last_checked(service.last_verified_on, now.date()), "method": service.verification_method},
@@ -295,10 +316,14 @@ def asset_views(ids, user, now: dt.datetime | None = None, include_archived: boo
         return []
     services = _load(ids, user, include_archived)
     locations = [sal.location for s in services for sal in s.locations]
-    wards, cons, ward_cons = _area_names(locations, services)
+    wards, cons, ward_cons, ward_las = _area_names(locations, services)
     now = now or now_london()
     terms = _terms([s.id for s in services]) if services else {}
-    by_id = {s.id: _view(s, terms.get(s.id) or _no_terms(), user, wards, cons, ward_cons, now) for s in services}
+    school = _school_terms(services, ward_las)
+    by_id = {
+        s.id: _view(s, terms.get(s.id) or _no_terms(), user, wards, cons, ward_cons, now, school.get(s.id, NO_TERMS))
+        for s in services
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 

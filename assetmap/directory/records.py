@@ -14,7 +14,9 @@ from decimal import Decimal, InvalidOperation
 
 from .. import parsing, postcodes
 from ..errors import ValidationError
-from ..vocabulary import ACCESSIBILITY, MODES, VERIFICATION_METHODS, VISIBILITY, day_code, session_label
+from ..schedules import Closure, Session, parse_item
+from ..schedules.oruk import from_oruk
+from ..vocabulary import ACCESSIBILITY, MODES, VERIFICATION_METHODS, VISIBILITY
 
 #: The asset CSV template, in column order (see README "Importing assets").
 TEMPLATE_FIELDS = [
@@ -78,7 +80,8 @@ DEFAULT_MAX_TEXT = 200
 MULTILINE = ("description", "how_to_get_there", "address", "cost_description")
 COORDINATE_LABELS = {"lat": "Latitude", "lon": "Longitude"}
 
-_SESSION = re.compile(r"^([a-z]+)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+#: the most sessions one listing may have
+MAX_SESSIONS = 50
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 _WARD = re.compile(r"^E05[0-9]{6}$")
 #: England and Wales (a linked charity adds "-1"), Scotland (SC…), Northern Ireland (NIC…); the database's
@@ -100,19 +103,6 @@ class RecordInvalid(ValidationError):
 
 
 @dataclass
-class Session:
-    byday: str
-    opens_at: dt.time
-    closes_at: dt.time
-
-    def label(self) -> str:
-        return session_label(self.byday, self.opens_at, self.closes_at)
-
-    def template(self) -> str:
-        return f"{self.byday.lower()[:2]} {self.opens_at:%H:%M}-{self.closes_at:%H:%M}"
-
-
-@dataclass
 class AssetRecord:
     name: str
     description: str = ""
@@ -128,6 +118,8 @@ class AssetRecord:
     lat: float | None = None
     service_area_wards: list[str] = field(default_factory=list)
     schedule: list[Session] = field(default_factory=list)
+    #: temporarily closed (given in the schedule as 'closed from … to …')
+    closure: Closure | None = None
     cost_amount: Decimal | None = None
     cost_description: str | None = None
     accessibility: list[str] = field(default_factory=list)
@@ -185,19 +177,45 @@ def normalise_charity_number(text: str) -> str | None:
     return value if _CHARITY.match(value) else None
 
 
-def parse_session(text: str) -> Session:
-    m = _SESSION.match(text.strip().lower())
-    day = day_code(m.group(1)) if m else None
-    if not m or not day:
-        raise ValueError(f"'{text}' is not a session like 'mon 10:00-12:00'")
-    h1, m1, h2, m2 = (int(m.group(i)) for i in range(2, 6))
-    try:
-        opens, closes = dt.time(h1, m1), dt.time(h2, m2)
-    except ValueError:
-        raise ValueError(f"'{text}' has a time that does not exist") from None
-    if closes <= opens:
-        raise ValueError(f"'{text}' ends before it starts")
-    return Session(day, opens, closes)
+def schedule_item(item) -> Session | Closure:
+    """One schedule item: the text form ('1st mon 10:00-12:00', 'closed from … to …'), an ORUK-shaped schedule
+    object (feeds, the JSON API), or one already read; ValueError saying what is wrong."""
+    if isinstance(item, (Session, Closure)):
+        return item
+    if isinstance(item, dict):
+        return from_oruk(item)
+    return parse_item(item)
+
+
+def _schedule(raw, rec: AssetRecord, errors: list) -> None:
+    """The schedule field: a list (or ';'-separated text) of sessions and at most one closure."""
+    if isinstance(raw, (list, tuple)):
+        items = [i for i in raw if not (isinstance(i, str) and not i.strip())]
+    else:
+        try:
+            items = split_list(raw)
+        except TypeError:
+            errors.append(("schedule", "Schedule must be a list of sessions like 'mon 10:00-12:00'"))
+            return
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, (str, dict, Session, Closure)):
+            errors.append(("schedule", f"Schedule: session {n} must be text like 'mon 10:00-12:00' or an object"))
+            continue
+        try:
+            read = schedule_item(item)
+        except ValueError as exc:
+            errors.append(
+                ("schedule", f"Schedule: {exc}" if isinstance(item, str) else f"Schedule: session {n}: {exc}")
+            )
+            continue
+        if isinstance(read, Closure):
+            if rec.closure is not None and rec.closure != read:
+                errors.append(("schedule", "Schedule: give one temporary closure ('closed from … to …'), not two"))
+            rec.closure = read
+        elif read not in rec.schedule:
+            rec.schedule.append(read)
+    if len(rec.schedule) > MAX_SESSIONS:
+        errors.append(("schedule", f"A schedule can have at most {MAX_SESSIONS} sessions"))
 
 
 def _bool(raw, name: str, errors: list) -> bool:
@@ -305,18 +323,7 @@ def parse_record(  # noqa: C901 - complexity 39
     if not rec.has_place and not rec.service_area_wards and "in_person" not in rec.modes:
         errors.append(("service_area_wards", "Choose at least one ward this service covers"))
 
-    try:
-        sessions = split_list(g["schedule"])
-    except TypeError:
-        sessions = []
-        errors.append(("schedule", "Schedule must be a list of sessions like 'mon 10:00-12:00'"))
-    for s in sessions:
-        try:
-            rec.schedule.append(parse_session(s))
-        except ValueError as exc:
-            errors.append(("schedule", f"Schedule: {exc}"))
-    if len(rec.schedule) > 50:
-        errors.append(("schedule", "A weekly schedule can have at most 50 sessions"))
+    _schedule(g["schedule"], rec, errors)
 
     amount = g["cost_amount"]
     if amount is not None and str(amount).strip() != "" and not isinstance(amount, bool):

@@ -38,7 +38,7 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
-from ..vocabulary import DAYS, day_short
+from ..schedules.rows import closure_of, row_values, schedule_texts, session_of
 from .records import TEMPLATE_FIELDS, AssetRecord, parse_record
 
 SNAPSHOT_FIELDS = [f for f in TEMPLATE_FIELDS if f != "source_id"]
@@ -94,7 +94,7 @@ def record_snapshot(rec: AssetRecord) -> dict:
         "lat": round(rec.lat, 6) if rec.lat is not None else None,
         "lon": round(rec.lon, 6) if rec.lon is not None else None,
         "service_area_wards": sorted(rec.service_area_wards),
-        "schedule": sorted((s.template() for s in rec.schedule), key=lambda t: (DAYS.position(t[:2].upper()), t)),
+        "schedule": schedule_texts(rec.schedule, rec.closure),
         "cost_amount": _fmt_amount(rec.cost_amount),
         "cost_description": rec.cost_description or "",
         # accessibility describes a place (ORUK keeps it on the location): without one it is not stored
@@ -150,10 +150,7 @@ def service_snapshot(service: Service, coords: dict | None = None) -> dict:
         "lat": round(lon_lat[1], 6) if lon_lat else None,
         "lon": round(lon_lat[0], 6) if lon_lat else None,
         "service_area_wards": sorted(a.ward_code for a in service.service_areas if a.ward_code),
-        "schedule": [
-            f"{s.byday.lower()} {s.opens_at:%H:%M}-{s.closes_at:%H:%M}"
-            for s in sorted(service.schedules, key=lambda s: (s.byday_order, s.opens_at))
-        ],
+        "schedule": schedule_texts([session_of(s) for s in service.schedules], closure_of(service)),
         "cost_amount": _fmt_amount(cost.amount) if cost else "",
         "cost_description": (cost.amount_description or "") if cost else "",
         "accessibility": sorted(a.kind for a in loc.accessibility) if loc else [],
@@ -171,13 +168,9 @@ def service_snapshot(service: Service, coords: dict | None = None) -> dict:
 
 
 def as_input(snapshot: dict) -> dict:
-    """A snapshot as ``parse_record`` input: sessions use three-letter days ('mo 10:00-12:00' -> 'mon …')."""
-    out = dict(snapshot)
-    out["schedule"] = [
-        ((day_short(s[:2]) or s[:2]) + s[2:]) if len(s) > 2 and s[2] == " " else s
-        for s in snapshot.get("schedule") or []
-    ]
-    return out
+    """A snapshot as ``parse_record`` input (snapshots are already in the template's terms: sessions in the
+    text form, which also reads the two-letter days of snapshots written before migration 0011)."""
+    return dict(snapshot)
 
 
 def snapshot_options() -> list:
@@ -261,16 +254,9 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
     for term_id in wanted_ids - have:
         service.attributes.append(Attribute(id=uuid.uuid4(), taxonomy_term_id=term_id))
 
-    service.schedules = [
-        Schedule(
-            id=uuid.uuid4(),
-            byday=s.byday,
-            byday_order=DAYS.position(s.byday),
-            opens_at=s.opens_at,
-            closes_at=s.closes_at,
-        )
-        for s in rec.schedule
-    ]
+    service.schedules = [Schedule(id=uuid.uuid4(), **row_values(s)) for s in rec.schedule]
+    service.closed_from = rec.closure.starts if rec.closure else None
+    service.closed_to = rec.closure.ends if rec.closure else None
     service.cost_options = (
         []
         if rec.cost_amount is None and not rec.cost_description

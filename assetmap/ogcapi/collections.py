@@ -22,7 +22,6 @@ from ..coverage.exports import row_dict
 from ..coverage.params import CoverageParams
 from ..coverage.queries import local_authorities
 from ..coverage.usecases import coverage
-from ..vocabulary import session_label
 from . import queries
 
 
@@ -114,7 +113,7 @@ def _joined(pairs, i: int, sep: str) -> str | None:
 
 
 def _schedule(sessions) -> str | None:
-    return "; ".join(session_label(d, o, c) for d, o, c in sessions) or None
+    return "; ".join(s.label() for s in sorted(sessions, key=lambda s: s.sort_key())) or None
 
 
 def _cost(cost) -> str | None:

@@ -36,6 +36,7 @@ from ..models import (
     UnmetNeed,
     Ward,
 )
+from ..schedules.rows import session_of
 
 Box = tuple[float, float, float, float]
 
@@ -148,12 +149,10 @@ def _attach_details(rows: list[dict]) -> None:
     ):
         terms[sid][tax].append((code, name))
     sessions: dict = defaultdict(list)
-    for sid, byday, opens, closes in session.execute(
-        select(Schedule.service_id, Schedule.byday, Schedule.opens_at, Schedule.closes_at)
-        .where(Schedule.service_id.in_(ids))
-        .order_by(Schedule.byday_order, Schedule.opens_at)
-    ):
-        sessions[sid].append((byday, opens, closes))
+    for row in session.execute(
+        select(Schedule).where(Schedule.service_id.in_(ids)).order_by(Schedule.byday_order, Schedule.opens_at)
+    ).scalars():
+        sessions[row.service_id].append(session_of(row))
     costs = {
         sid: (amount, text)
         for sid, amount, text in session.execute(

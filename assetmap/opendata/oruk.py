@@ -6,7 +6,10 @@ Our tables are already ORUK-aligned, so this is mostly renaming. Three things ar
   ``mode``, whose ids are computed the same way as the seeded taxonomies' (UUIDv5 of a stable
   URI), so they are stable across installations without being stored;
 * an address's id is derived from its location's id (we keep the address on the location);
-* illustrative (invented) listings carry an ``alert`` saying so.
+* illustrative (invented) listings carry an ``alert`` saying so, and so does a temporary closure (in the
+  words ``schedules.oruk`` reads back on import);
+* schedules are ``schedules.oruk``'s: the ORUK recurrence fields as held, term time and bank holidays in
+  ``notes``.
 
 Optional values that are missing are left out rather than sent as null: the ORUK schemas type
 them as strings or numbers, and null would not validate.
@@ -39,6 +42,8 @@ from ..models import (
     ServiceArea,
     ServiceAtLocation,
 )
+from ..schedules.oruk import closure_alert, to_oruk
+from ..schedules.rows import closure_of, session_of
 from ..taxonomy import Catalogue, TaxonomyView, TermView, catalogue, mode_taxonomy
 from ..vocabulary import ACCESSIBILITY
 
@@ -170,20 +175,7 @@ def _attributes(service: Service, ctx: Context) -> list[dict]:
 
 
 def _schedule(s: Schedule) -> dict:
-    return _compact(
-        {
-            "id": str(s.id),
-            "service_id": str(s.service_id),
-            "freq": s.freq,
-            "interval": 1,
-            "byday": s.byday,
-            "opens_at": f"{s.opens_at:%H:%M}",
-            "closes_at": f"{s.closes_at:%H:%M}",
-            "description": s.description,
-            "valid_from": s.valid_from.isoformat() if s.valid_from else None,
-            "valid_to": s.valid_to.isoformat() if s.valid_to else None,
-        }
-    )
+    return {"id": str(s.id), "service_id": str(s.service_id), **to_oruk(session_of(s))}
 
 
 def _service_area(a: ServiceArea) -> dict:
@@ -278,6 +270,12 @@ def location(loc: Location, service: Service, ctx: Context, full: bool = True) -
     return out
 
 
+def _alert(service: Service) -> str | None:
+    closure = closure_of(service)
+    said = [ILLUSTRATIVE_ALERT if service.illustrative else None, closure_alert(closure) if closure else None]
+    return " ".join(a for a in said if a) or None
+
+
 def service_brief(service: Service) -> dict:
     """The one-to-one fields of a service, with its organisation (what list endpoints return)."""
     out = _compact(
@@ -290,7 +288,7 @@ def service_brief(service: Service) -> dict:
             "email": service.email,
             "status": service.status,
             "assured_date": service.last_verified_on.isoformat() if service.last_verified_on else None,
-            "alert": ILLUSTRATIVE_ALERT if service.illustrative else None,
+            "alert": _alert(service),
             "last_modified": iso_datetime(service.updated_at) if service.updated_at else None,
         }
     )

@@ -6,8 +6,8 @@ the words hold) and reads its values from named parameters, so ``queries`` can b
 all be at one of the listing's places; the filters combine with *and*.
 
 ``sessions_filter`` is the one place that says when a listing "is on": on one of the chosen days, in one of
-the chosen parts of the day, in the next seven days. It reads weekly sessions (``schedule``: byday, opens,
-closes, valid from/to); whoever gives schedules richer rules changes it here and nowhere else.
+the chosen parts of the day, in the next seven days. It reads sessions (``schedule``: byday, opens,
+closes, valid from/to) through the schedules' own rule for which weekdays a session falls on.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from ..models import (
     Taxonomy,
     TaxonomyTerm,
 )
+from ..schedules.search import schedule_weekdays
 
 
 def p(name: str, type_, expanding: bool = False):
@@ -89,18 +90,25 @@ def mode_filter() -> ColumnElement:
 
 def sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
     """A session on one of ``:bydays`` (RFC 5545 codes), overlapping one of the parts of the day
-    ``:part_starts[i]``–``:part_ends[i]``, and (``this_week``) within ``:today`` to ``:week_end``.
+    ``:part_starts[i]``–``:part_ends[i]``, and (``this_week``) due to meet within ``:today`` to ``:week_end``.
 
-    A session counts while it is valid: never one that ended before today. Weekly sessions happen on their
-    day in every week, so "this week" asks only that one be valid at some time in the next seven days."""
+    Which weekday a session falls on is the schedules' rule (``schedules.search.schedule_weekdays``: weekly,
+    every N weeks, 1st/last weekday of the month, or a one-off's own day; dates of the month match no day).
+    A session counts while it is valid: never one that ended before today, nor a one-off in the past. "This
+    week" asks that its season (``valid_from``) and its first date (``dtstart``) be no later than
+    ``:week_end``; a monthly session (1st Monday) that has started counts, although its next date may be
+    later in the month: the results' next-session line gives the real date (term time, bank holidays and a
+    closure allowed for)."""
     if not (days or parts or this_week):
         return true()
+    today = p("today", Date)
     conds = [
         Schedule.service_id == Service.id,
-        or_(Schedule.valid_to.is_(None), Schedule.valid_to >= p("today", Date)),
+        or_(Schedule.valid_to.is_(None), Schedule.valid_to >= today),
+        or_(Schedule.freq.is_not(None), Schedule.dtstart >= today),
     ]
     if days:
-        conds.append(Schedule.byday.in_(p("bydays", String, expanding=True)))
+        conds.append(schedule_weekdays().op("&&")(cast(p("bydays", ARRAY(String)), ARRAY(String))))
     if parts:
         part = (
             func.unnest(p("part_starts", ARRAY(Time)), p("part_ends", ARRAY(Time)))
@@ -111,7 +119,11 @@ def sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
             exists().select_from(part).where(Schedule.opens_at < part.c.ends, Schedule.closes_at > part.c.starts)
         )
     if this_week:
-        conds.append(or_(Schedule.valid_from.is_(None), Schedule.valid_from <= p("week_end", Date)))
+        week_end = p("week_end", Date)
+        conds += [
+            or_(Schedule.valid_from.is_(None), Schedule.valid_from <= week_end),
+            or_(Schedule.dtstart.is_(None), Schedule.dtstart <= week_end),
+        ]
     return exists().where(*conds)
 
 

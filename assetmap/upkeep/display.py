@@ -9,9 +9,9 @@ from decimal import Decimal, InvalidOperation
 from markupsafe import Markup, escape
 
 from ..directory.read import pounds
-from ..directory.store import as_input
+from ..schedules import Closure, parse_item, render_closure, render_session
 from ..taxonomy import all_terms
-from ..vocabulary import ACCESSIBILITY, DAYS, MODES, VERIFICATION_METHODS, VISIBILITY, session_label
+from ..vocabulary import ACCESSIBILITY, MODES, VERIFICATION_METHODS, VISIBILITY
 from .fields import FIELD_LABELS
 
 #: long free text gets a word-level diff; everything else is shown whole
@@ -48,8 +48,7 @@ class Names:
         if field in by_field:
             return by_field[field].get(value, value)
         if field == "schedule":
-            m = re.match(r"^([a-z]{2})[a-z]* (\d\d:\d\d)-(\d\d:\d\d)$", value)
-            return session_label(m[1].upper(), m[2], m[3]) if m and m[1].upper() in DAYS else value
+            return schedule_label(value)
         if field == "archived":
             return {"yes": "Yes", "no": "No"}.get(value, value)
         if field == "cost_amount":
@@ -59,6 +58,26 @@ class Names:
                 return value
             return "Free" if amount == 0 else pounds(amount)
         return value
+
+
+def schedule_label(text: str) -> str:
+    """A schedule item of a snapshot as the pages word it ('1st mon 10:00-12:00' -> 'First Monday of the month,
+    10:00 to 12:00'); an item that no longer reads is shown as it was written."""
+    try:
+        return parse_item(text).label()
+    except ValueError:
+        return text
+
+
+def canonical_item(text) -> str:
+    """A schedule item in the one form ``render_session`` writes ('mo 10:00-12:00' and 'Monday 10:00-12:00' are
+    'mon 10:00-12:00'), so the same session written another way is no change; an item that does not read is
+    compared as written."""
+    try:
+        item = parse_item(text)
+    except ValueError:
+        return str(text)
+    return render_closure(item) if isinstance(item, Closure) else render_session(item)
 
 
 def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
@@ -123,7 +142,7 @@ def change_rows(changes: dict, names: Names) -> list[dict]:
 
 def _comparable(field: str, value) -> str:
     if field == "schedule" and isinstance(value, list):
-        value = as_input({"schedule": value})["schedule"]
+        value = [canonical_item(v) for v in value]
     if isinstance(value, list):
         return ";".join(sorted(str(v).strip().lower() for v in value if str(v).strip()))
     if field in ("lat", "lon") and value not in (None, ""):

@@ -6,10 +6,11 @@ values between shapes and turns (field, message) pairs into ids the error summar
 
 from __future__ import annotations
 
-from ..directory.records import TEMPLATE_FIELDS, parse_session
+from ..directory.records import TEMPLATE_FIELDS
 from ..directory.store import as_input
 from ..errors import ValidationError
-from ..vocabulary import day_short
+from ..vocabulary import day_code
+from . import schedule_form
 
 #: fields the asset form edits (verification is its own action; source ids are not editable)
 FORM_FIELDS = [
@@ -17,7 +18,6 @@ FORM_FIELDS = [
 ]
 LIST_FORM_FIELDS = ("categories", "audiences", "capabilities", "modes", "service_area_wards", "accessibility")
 PLACE_FIELDS = ("address", "postcode", "lat", "lon", "how_to_get_there", "accessibility")
-SCHEDULE_ROWS_SPARE = 3
 
 FIELD_LABELS = {
     "name": "Name",
@@ -33,7 +33,7 @@ FIELD_LABELS = {
     "lat": "Latitude",
     "lon": "Longitude",
     "service_area_wards": "Wards it covers",
-    "schedule": "Weekly sessions",
+    "schedule": "When",
     "cost_amount": "Cost (£)",
     "cost_description": "About the cost",
     "accessibility": "Accessibility",
@@ -60,21 +60,6 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def schedule_rows(form) -> list[dict]:
-    """The weekly-session rows as typed (kept so the form can be shown again with errors)."""
-    rows, i = [], 0
-    while f"schedule-{i}-day" in form and i < 60:
-        rows.append(
-            {
-                "day": (form.get(f"schedule-{i}-day") or "").strip(),
-                "opens": (form.get(f"schedule-{i}-opens") or "").strip(),
-                "closes": (form.get(f"schedule-{i}-closes") or "").strip(),
-            }
-        )
-        i += 1
-    return rows
-
-
 def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
     """The asset form -> template fields to merge over the stored asset, plus form-only errors.
 
@@ -88,34 +73,10 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
             out[name] = [v for v in form.getlist(name) if v.strip()]
         elif name != "schedule":
             out[name] = _clean(form.get(name))
-    sessions = []
-    for i, row in enumerate(schedule_rows(form)):
-        if not any(row.values()):
-            continue
-        if not row["day"]:
-            errors.append((f"schedule-{i}-day", f"Session {i + 1}: choose the day"))
-        elif not row["opens"] or not row["closes"]:
-            errors.append(
-                (
-                    f"schedule-{i}-{'opens' if not row['opens'] else 'closes'}",
-                    f"Session {i + 1}: enter the start and end times, like 10:00 and 12:00",
-                )
-            )
-        else:
-            text = f"{day_short(row['day'][:2]) or row['day']} {row['opens']}-{row['closes']}"
-            try:
-                parse_session(text)
-            except ValueError:
-                errors.append(
-                    (
-                        f"schedule-{i}-opens",
-                        f"Session {i + 1}: enter times that exist, in 24-hour "
-                        "format, with the end after the start, like 10:00 and 12:00",
-                    )
-                )
-                continue
-            sessions.append(text)
-    out["schedule"] = sessions
+    out["schedule"], schedule_errors = schedule_form.schedule_items(
+        schedule_form.posted_rows(form), schedule_form.posted_closure(form)
+    )
+    errors += schedule_errors
     if "in_person" not in out["modes"]:
         for name in PLACE_FIELDS:
             out[name] = [] if name == "accessibility" else None
@@ -132,7 +93,7 @@ def form_fields(form) -> tuple[dict, list[tuple[str, str]]]:
 def error_id(field: str, index: int = 0) -> str:
     """The id of the input an error summary link should focus."""
     if field == "schedule":
-        return "schedule-0-day"
+        return "schedule-0-how"
     if field == "version":
         return ""
     return field or ""
@@ -156,6 +117,7 @@ FORM_ORDER = [
     "accessibility",
     "service_area_wards",
     "schedule",
+    "closed",
     "cost_amount",
     "cost_description",
     "contact_name",
@@ -172,6 +134,8 @@ FORM_ORDER = [
 def _position(error_field: str) -> tuple[int, int]:
     if error_field.startswith("schedule-"):
         return FORM_ORDER.index("schedule"), int(error_field.split("-")[1])
+    if error_field.startswith("closed-"):
+        return FORM_ORDER.index("closed"), 0
     return (FORM_ORDER.index(error_field) if error_field in FORM_ORDER else len(FORM_ORDER)), 0
 
 
@@ -188,10 +152,7 @@ def record_errors(exc) -> list[tuple[str, str]]:
 def form_values(snapshot: dict) -> dict:
     """A stored snapshot -> values the form template shows."""
     values = as_input(snapshot)
-    values["schedule_rows"] = [
-        {"day": day, "opens": times[:5], "closes": times[6:11]}
-        for day, _, times in (s.partition(" ") for s in values["schedule"])
-    ]
+    values["schedule_rows"], values["closure"] = schedule_form.rows_of(values.get("schedule") or [])
     return values
 
 
@@ -200,16 +161,14 @@ def posted_values(form, fields: dict) -> dict:
     values = {k: (v if v is not None else "") for k, v in fields.items()}
     for name in ("lat", "lon", "postcode", "address", "how_to_get_there"):
         values[name] = form.get(name, "")
-    values["schedule_rows"] = schedule_rows(form)
+    values["schedule_rows"] = schedule_form.posted_rows(form)
+    values["closure"] = schedule_form.posted_closure(form)
     return values
 
 
-def padded_schedule(rows: list[dict]) -> list[dict]:
-    """The sessions typed so far (trailing empty lines dropped) and a few spare lines."""
-    rows = list(rows)
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    return rows + [{"day": "", "opens": "", "closes": ""}] * SCHEDULE_ROWS_SPARE
+def padded_schedule(rows: list[dict], spare: int = 1) -> list[dict]:
+    """The sessions typed so far and ``spare`` empty ones (one more after "Add another session")."""
+    return schedule_form.padded(rows, spare)
 
 
 # --------------------------------------------------------------------------- the JSON API
@@ -293,13 +252,11 @@ def api_fields(body, patch: bool) -> tuple[dict, int | None]:  # noqa: C901 - co
 
 
 def _api_session(item):
-    """'mo 10:00-12:00', 'mon 10:00-12:00' or {"byday": "MO", "opens_at": "10:00", "closes_at": "12:00"}."""
-    if isinstance(item, dict):
-        day = str(item.get("byday") or item.get("day") or "").strip().lower()
-        item = f"{day} {str(item.get('opens_at', ''))[:5]}-{str(item.get('closes_at', ''))[:5]}"
-    if isinstance(item, str):
-        day, _, times = item.strip().partition(" ")
-        return f"{(day_short(day) or day) if len(day) == 2 else day} {times}"
+    """A session as the API takes it: the text form ('1st mon 10:00-12:00') or an ORUK schedule object
+    ({"freq": "MONTHLY", "byday": "1MO", "opens_at": "10:00", "closes_at": "12:00"}; ``day`` is read as
+    ``byday``, as the API always has). ``parse_record`` reads both."""
+    if isinstance(item, dict) and "day" in item and "byday" not in item:
+        item = {**{k: v for k, v in item.items() if k != "day"}, "byday": day_code(str(item["day"])) or item["day"]}
     return item
 
 

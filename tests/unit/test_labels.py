@@ -14,16 +14,15 @@ from assetmap.directory.read import (
     last_checked,
     months_before,
     months_between,
-    next_session,
     one_line,
     pounds,
     stale_cutoff,
 )
 from assetmap.geo import METRES_PER_MILE
-from assetmap.models import CostOption, Schedule, Service
+from assetmap.models import CostOption, Service
 from assetmap.practitioners.labels import distance_label, miles_label
+from assetmap.schedules import Session, next_session
 from assetmap.upkeep.freshness import checked_label, is_overdue, is_stale
-from assetmap.vocabulary import DAYS
 
 MILE = METRES_PER_MILE
 MONDAY_9AM = dt.datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
@@ -163,9 +162,8 @@ def sessions(*specs):
     out = []
     for day, opens, closes, *valid in specs:
         out.append(
-            Schedule(
-                byday=day,
-                byday_order=DAYS.position(day),
+            Session(
+                byday=(day,),
                 opens_at=dt.time.fromisoformat(opens),
                 closes_at=dt.time.fromisoformat(closes),
                 valid_to=valid[0] if valid else None,

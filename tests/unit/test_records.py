@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from assetmap.directory.records import RecordInvalid, parse_record, parse_session, split_list
+from assetmap.directory.records import RecordInvalid, parse_record, split_list
+from assetmap.schedules import parse_session, render_session
 
 VOCAB = {
     "category": {"social-groups", "learning", "physical-activity"},
@@ -69,13 +70,16 @@ def test_a_valid_field_is_cleaned(fields, attribute, value):
 
 def test_sessions_are_read_in_any_day_spelling_and_labelled():
     rec = parse(schedule="Mon 10:00-12:00; thursday 14:00 - 15:30;tu 9:00-10:00")
-    assert [(s.byday, s.template(), s.label()) for s in rec.schedule] == [
-        ("MO", "mo 10:00-12:00", "Monday 10:00 to 12:00"),
-        ("TH", "th 14:00-15:30", "Thursday 14:00 to 15:30"),
-        ("TU", "tu 09:00-10:00", "Tuesday 09:00 to 10:00"),
+    assert [(s.byday, render_session(s), s.label()) for s in rec.schedule] == [
+        (("MO",), "mon 10:00-12:00", "Monday 10:00 to 12:00"),
+        (("TH",), "thu 14:00-15:30", "Thursday 14:00 to 15:30"),
+        (("TU",), "tue 09:00-10:00", "Tuesday 09:00 to 10:00"),
     ]
 
 
+SESSION_EXAMPLES = (
+    "Write a session like 'mon 10:00-12:00', '1st mon 10:00-12:00' or 'every 2 weeks thu from 2026-01-08 14:00-15:30'"
+)
 PLACE_MISSING = (
     "Enter the postcode or the map position of the place, or choose online or phone if there is no fixed place"
 )
@@ -106,12 +110,36 @@ PLACE_MISSING = (
             {"service_area_wards": "E05011151;E05999999;W05000001"},
             [("service_area_wards", "Unknown ward code: E05999999, W05000001")],
         ),
-        ({"schedule": "mon 12:00-10:00"}, [("schedule", "Schedule: 'mon 12:00-10:00' ends before it starts")]),
+        (
+            {"schedule": "mon 12:00-10:00"},
+            [
+                (
+                    "schedule",
+                    "Schedule: 'mon 12:00-10:00' could not be read: it ends before it starts "
+                    f"(a session starts and ends on the same day). {SESSION_EXAMPLES}",
+                )
+            ],
+        ),
         (
             {"schedule": "funday 10:00-11:00"},
-            [("schedule", "Schedule: 'funday 10:00-11:00' is not a session like 'mon 10:00-12:00'")],
+            [
+                (
+                    "schedule",
+                    "Schedule: 'funday 10:00-11:00' could not be read: 'funday' is not a day: "
+                    f"expected mon, tue, wed, thu, fri, sat or sun. {SESSION_EXAMPLES}",
+                )
+            ],
         ),
-        ({"schedule": "mon 24:00-25:00"}, [("schedule", "Schedule: 'mon 24:00-25:00' has a time that does not exist")]),
+        (
+            {"schedule": "mon 24:00-25:00"},
+            [
+                (
+                    "schedule",
+                    "Schedule: 'mon 24:00-25:00' could not be read: '24:00-25:00' has a time that does not "
+                    f"exist (times are 00:00 to 23:59). {SESSION_EXAMPLES}",
+                )
+            ],
+        ),
         (
             {
                 "schedule": ";".join(f"mon {h:02d}:00-{h:02d}:30" for h in range(24))
@@ -119,7 +147,7 @@ PLACE_MISSING = (
                 + ";".join(f"tue {h:02d}:00-{h:02d}:30" for h in range(24))
                 + ";wed 10:00-11:00;wed 12:00-13:00;wed 14:00-15:00"
             },
-            [("schedule", "A weekly schedule can have at most 50 sessions")],
+            [("schedule", "A schedule can have at most 50 sessions")],
         ),
         ({"cost_amount": "-1"}, [("cost_amount", "Cost must be an amount in pounds, like 3.50, or 0 if free")]),
         ({"cost_amount": "lots"}, [("cost_amount", "Cost must be an amount in pounds, like 3.50, or 0 if free")]),

@@ -104,6 +104,12 @@ def test_an_empty_side_reads_empty():
         ("categories", ["learning", "retired-term"], "Learning; retired-term"),
         ("schedule", ["mo 10:00-12:00", "tue 14:00-15:30"], "Monday 10:00 to 12:00; Tuesday 14:00 to 15:30"),
         ("schedule", ["xx 10:00-12:00"], "xx 10:00-12:00"),
+        (
+            "schedule",
+            ["1st mon,last fri 10:00-12:00 not on bank holidays", "closed from 2026-03-01 to 2026-03-15"],
+            "First Monday and last Friday of the month 10:00 to 12:00; not on bank holidays; "
+            "Temporarily closed from 1 March 2026 to 15 March 2026",
+        ),
         ("cost_amount", "0", "Free"),
         ("cost_amount", "4.00", "£4"),
         ("cost_amount", "3.5", "£3.50"),
@@ -136,5 +142,6 @@ def test_merging_fields_over_the_stored_asset(fields, point):
     }
     raw = merge(current, fields, source_id="feed-7")
     assert (raw["lat"], raw["lon"]) == point
-    assert raw["source_id"] == "feed-7" and raw["schedule"] == ["mon 10:00-12:00"]
+    # snapshots written before migration 0010 say 'mo': the grammar reads them as they are
+    assert raw["source_id"] == "feed-7" and raw["schedule"] == ["mo 10:00-12:00"]
     assert raw["name"] == fields.get("name", "Knit and Natter")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from assetmap import vocabulary
-from assetmap.vocabulary import DAYS, MODES, VISIBILITY, Vocabulary, Word, day_code, day_short, session_label
+from assetmap.vocabulary import DAYS, MODES, VISIBILITY, Vocabulary, Word, byday_pattern, day_code, day_short
 
 ALL = [v for v in vars(vocabulary).values() if isinstance(v, Vocabulary)]
 
@@ -43,16 +44,10 @@ def test_the_days_run_monday_to_sunday_as_python_counts_weekdays():
     assert [(d.code, d.short, d.word) for d in DAYS][:2] == [("MO", "mon", "monday"), ("TU", "tue", "tuesday")]
 
 
-@pytest.mark.parametrize(
-    "byday,opens,closes,label",
-    [
-        ("MO", dt.time(10), dt.time(12), "Monday 10:00 to 12:00"),
-        ("SU", dt.time(9, 5), dt.time(17, 30), "Sunday 09:05 to 17:30"),
-        ("FR", "18:00", "19:30", "Friday 18:00 to 19:30"),
-    ],
-)
-def test_a_session_reads_the_same_everywhere(byday, opens, closes, label):
-    assert session_label(byday, opens, closes) == label
+def test_the_byday_pattern_allows_rfc_5545_day_lists_with_positions_and_nothing_else():
+    pattern = re.compile(byday_pattern())
+    assert all(pattern.match(t) for t in ("MO", "MO,WE,FR", "1MO", "-1FR", "1WE,3WE", "1MO,-1FR", "+2SU"))
+    assert not any(pattern.match(t) for t in ("", "mo", "MO,", "6MO", "0MO", "MON", "MO WE", "1", "MO;WE"))
 
 
 @pytest.mark.parametrize("vocab", ALL, ids=lambda v: "-".join(v.codes[:2]))
@@ -98,7 +93,7 @@ def test_order_helpers_put_unknown_codes_last_and_drop_repeats():
     "vocab,either",
     [
         (MODES, "in_person, online or phone"),
-        (vocabulary.FREQUENCIES, "WEEKLY"),
+        (vocabulary.FREQUENCIES, "WEEKLY or MONTHLY"),
         (vocabulary.AREA_TYPES, "ward or constituency"),
     ],
 )

@@ -10,7 +10,10 @@ named in its service areas. What cannot be mapped is reported, never guessed sil
 
 * taxonomy terms we do not know are left out and listed; a service with no category we know gets
   ``information-and-advice``;
-* schedules that are not simple weekly sessions (monthly, fortnightly) are left out and counted;
+* schedules are read by ``schedules.oruk`` (weekly, every N weeks, monthly by day or date, one-off, seasonal,
+  term time and bank holidays in its notes), so they export again unchanged; one we cannot hold (``count``,
+  ``byweekno``, a rule RFC 5545 forbids) is left out, counted and the first reason given; a temporary closure
+  stated in the service's ``alert`` in our words comes back as the listing's closure;
 * an optional value our validation refuses (a malformed email, a future "assured" date) is left
   out with a note, while a service with no name or no usable place is skipped with the reason.
 """
@@ -24,15 +27,16 @@ from dataclasses import dataclass, field
 from ... import parsing
 from ...errors import ValidationError
 from ...postcodes import is_valid as postcode_is_valid
+from ...schedules.grammar import render_closure
+from ...schedules.oruk import closure_in_alert, from_oruk, to_oruk
 from ...taxonomy import TAXONOMY_BASE, Catalogue, catalogue
-from ...vocabulary import ACCESSIBILITY, DAYS
+from ...vocabulary import ACCESSIBILITY
 from ..records import ILLUSTRATIVE_ALERT, RecordInvalid, parse_record
 from .feed import upgrade_v1
 
 DEFAULT_CATEGORY = "information-and-advice"
 MAX_DESCRIPTION = 5000
 MAX_NAME = 200
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 _WARD_CODE = re.compile(r"\bE05\d{6}\b")
 #: optional template fields: if our validation refuses the value, leave it out and say so
 DROPPABLE = {
@@ -148,35 +152,24 @@ class TermIndex:
         return "(unnamed term)"
 
 
-def _hhmm(value) -> str | None:
-    m = _TIME.match(value.strip()) if isinstance(value, str) else None
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
-        return None
-    return f"{int(m[1]):02d}:{m[2]}"
-
-
-def sessions(schedules: list[dict]) -> tuple[list[str], int]:
-    """Weekly sessions as 'mon 10:00-12:00'; and how many schedules could not be expressed that way."""
-    out: list[str] = []
-    left_out = 0
+def sessions(schedules: list[dict]) -> tuple[list[dict], list[str]]:
+    """The schedules we can hold, as ORUK schedule fields (what ``parse_record`` reads); and why each of the
+    others was left out."""
+    out: list[dict] = []
+    left_out: list[str] = []
     for s in schedules:
-        freq = (_text(s.get("freq")) or "WEEKLY").upper()
-        interval = _number(s.get("interval"))
-        days = [d.strip().upper() for d in (_text(s.get("byday")) or "").split(",") if d.strip()]
-        opens, closes = _hhmm(s.get("opens_at")), _hhmm(s.get("closes_at"))
-        if (
-            freq != "WEEKLY"
-            or interval not in (None, 1.0)
-            or not days
-            or not all(d in DAYS for d in days)
-            or not opens
-            or not closes
-            or closes <= opens
-        ):
-            left_out += 1
+        try:
+            held = to_oruk(from_oruk(s))
+        except ValueError as exc:
+            left_out.append(str(exc))
             continue
-        out.extend(f"{DAYS[d].short} {opens}-{closes}" for d in days)
-    return list(dict.fromkeys(out)), left_out
+        if held not in out:
+            out.append(held)
+    return out, left_out
+
+
+def _left_out(reasons: list[str], where: str = "") -> str:
+    return f"{len(reasons)} {where}schedule(s) we cannot hold were left out (the first: {reasons[0]})"
 
 
 def accessibility_kinds(items: list[dict]) -> list[str]:
@@ -305,7 +298,10 @@ def map_service(  # noqa: C901 - complexity 19
         out.notes.append(f"{unplaced_areas} service area(s) name no ward we hold")
     all_sessions, left_out = sessions(_list(svc.get("schedules")))
     if left_out:
-        out.notes.append(f"{left_out} schedule(s) that are not simple weekly sessions were left out")
+        out.notes.append(_left_out(left_out))
+    closure = closure_in_alert(svc.get("alert"))
+    if closure is not None:
+        all_sessions = [*all_sessions, render_closure(closure)]  # type: ignore[list-item]
 
     modes = list(dict.fromkeys(terms.get("mode", [])))
     url, phone = _text(svc.get("url")), _first_phone(svc)
@@ -349,7 +345,7 @@ def map_service(  # noqa: C901 - complexity 19
         "charity_number": _charity_number(org),
         "visibility": "public",
         "last_verified": assured[:10] if assured else None,
-        "illustrative": "yes" if _text(svc.get("alert")) == ILLUSTRATIVE_ALERT else "no",
+        "illustrative": "yes" if (_text(svc.get("alert")) or "").startswith(ILLUSTRATIVE_ALERT) else "no",
     }
     if len(places) > 1:
         out.notes.append(f"offered at {len(places)} places: one asset for each")
@@ -369,11 +365,9 @@ def map_service(  # noqa: C901 - complexity 19
                 accessibility=place["accessibility"],
             )
             extra, extra_left_out = sessions(place["schedules"])
-            row["schedule"] = list(dict.fromkeys(all_sessions + extra))
+            row["schedule"] = all_sessions + [e for e in extra if e not in all_sessions]
             if extra_left_out:
-                out.notes.append(
-                    f"{extra_left_out} place schedule(s) that are not simple weekly sessions were left out"
-                )
+                out.notes.append(_left_out(extra_left_out, "place "))
         else:
             row["schedule"] = all_sessions
         out.rows.append(validated(row, vocab, known_wards, out.notes) if validate else row)

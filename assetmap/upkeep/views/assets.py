@@ -19,7 +19,7 @@ from ...once import once
 from ...taxonomy import all_terms
 from ...vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
 from ...web import error_map, has_endpoint
-from .. import bp, queries
+from .. import bp, queries, schedule_form
 from ..display import Names, change_rows, three_way
 from ..fields import (
     form_fields,
@@ -34,6 +34,8 @@ from ..usecases import assets, duplicates, suggestions
 from .community import MAX_QUEUE_PAGE, review_page
 
 EDITORS = ("coordinator", "admin")
+#: the button that shows the form again with one more empty session, saving nothing
+ADD_SESSION = "add_session"
 #: the new-asset form's "Not yet" answer to "Have you checked these details?" (records no check)
 NOT_CHECKED = "not-yet"
 NEW_ASSET_DEFAULTS = {
@@ -67,7 +69,7 @@ def _pin_position(values: dict) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def _form_context(values: dict, errors: list, service: Service | None, suggestion=None) -> dict:
+def _form_context(values: dict, errors: list, service: Service | None, suggestion=None, spare: int = 1) -> dict:
     lat, lon = _pin_position(values)
     area = access.editable_wards(current_user)
     show_wards = set(values.get("service_area_wards") or [])
@@ -90,7 +92,7 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
     return {
         "term_items": term_items,
         "original": original,
-        "schedule_error": any(k.startswith("schedule-") for k in marks),
+        "schedule_error": any(k.startswith(("schedule-", "closed-")) for k in marks),
         "values": values,
         "errors": errors,
         "error_map": marks,
@@ -98,16 +100,19 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         "terms": terms,
         "ward_groups": _ward_choices(values),
         "organisations": queries.organisation_names(),
-        "schedule_rows": padded_schedule(values.get("schedule_rows") or []),
+        "schedule_rows": padded_schedule(values.get("schedule_rows") or [], spare),
+        "closure": values.get("closure") or schedule_form.posted_closure({}),
+        "how_choices": schedule_form.HOW,
+        "positions": schedule_form.POSITIONS,
         "pin": pin_map(lat, lon, show_wards),
         "stewards": stewards,
         "suggestion": suggestion,
     }
 
 
-def _render_form(values, errors, service=None, status=200, suggestion=None, conflict=None, possible=None):
+def _render_form(values, errors, service=None, status=200, suggestion=None, conflict=None, possible=None, spare=1):
     """``possible``: listings a new one may duplicate (asked before adding it); an edit page shows its own."""
-    ctx = _form_context(values, errors, service, suggestion)
+    ctx = _form_context(values, errors, service, suggestion, spare)
     duplicates_of = duplicates.of_listing(current_user, service.id) if service is not None and not conflict else []
     return render_template(
         "upkeep/asset_form.html", conflict=conflict, possible=possible or [], duplicates_of=duplicates_of, **ctx
@@ -154,6 +159,8 @@ def new_asset():
         "verification_method": method,
         "steward_id": request.form.get("steward_id", ""),
     }
+    if ADD_SESSION in request.form:
+        return _render_form(values, [], suggestion=suggestion, spare=2)
     if errors:
         return _render_form(values, _extra_errors(fields, errors), status=400, suggestion=suggestion)
     try:
@@ -197,6 +204,8 @@ def edit_asset(asset_id):
         version = parsing.integer(request.form.get("version"), "version", low=1, high=parsing.MAX_VERSION)
     except ValidationError:
         raise ValidationError("The form is missing the version you opened; reload the page") from None
+    if ADD_SESSION in request.form:
+        return _render_form(values, [], service, suggestion=suggestion, spare=2)
     if errors:
         return _render_form(values, _extra_errors(fields, errors), service, 400, suggestion)
     try:

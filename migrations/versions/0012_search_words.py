@@ -15,8 +15,8 @@ migration runs once to fill the table). ``public`` says whether a public listing
 holds the word: the public are offered corrections only to those, never to a word that only a
 practitioners-only or confidential listing uses.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
