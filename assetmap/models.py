@@ -490,6 +490,47 @@ class ServiceArea(Base):
     )
 
 
+# --------------------------------------------------------------------------- words the search understands
+
+
+class SearchSynonym(Base):
+    """One word or phrase of a group that means the same to someone searching ("grief", "bereavement").
+
+    Admins keep the groups on the terms page; a search expands what was typed with the rest of its group,
+    both ways (migration 0011 seeds them)."""
+
+    __tablename__ = "search_synonym"
+    id: Mapped[uuid.UUID] = _uuid()
+    group_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    #: lower case, single spaces: as the search's tokenizer reads it
+    phrase: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(
+            "phrase = lower(phrase) AND length(phrase) BETWEEN 2 AND 60 AND phrase = btrim(phrase)",
+            name="search_synonym_phrase_format",
+        ),
+        UniqueConstraint("group_id", "phrase", name="search_synonym_unique"),
+    )
+
+
+class SearchLexicon(Base):
+    """A word the directory holds (live listings, term names, synonyms), for spelling correction.
+
+    Filled by triggers as listings, terms and synonyms are written, tidied daily (migration 0011)."""
+
+    __tablename__ = "search_lexicon"
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: its English stem, so a word whose stem the directory holds is not "corrected"
+    stem: Mapped[str] = mapped_column(Text, nullable=False)
+    #: held by a public listing, a term or a synonym (the public are offered only these)
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    __table_args__ = (
+        Index("search_lexicon_stem_idx", "stem"),
+        Index("search_lexicon_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+
+
 # --------------------------------------------------------------------------- people and upkeep
 
 

@@ -169,6 +169,44 @@ PARTS_OF_DAY: Vocabulary[PartOfDay] = Vocabulary(
     PartOfDay("evening", "Evening (after 5pm)", starts=dt.time(17, 0), ends=dt.time(23, 59, 59)),
 )
 
+# --------------------------------------------------------------------------- searching
+
+
+@dataclass(frozen=True)
+class CostBand(Word):
+    """The most a person can pay: listings with a way to take part for at most ``up_to`` pounds."""
+
+    up_to: float = 0.0
+
+
+COST_BANDS: Vocabulary[CostBand] = Vocabulary(
+    CostBand("free", "Free", up_to=0.0),
+    CostBand("up-to-3", "Up to £3", up_to=3.0),
+    CostBand("up-to-5", "Up to £5", up_to=5.0),
+)
+
+
+@dataclass(frozen=True)
+class Pace(Word):
+    """A walking pace for the minutes a search shows."""
+
+    metres_per_minute: float = 75.0
+
+
+#: about 3 mph (75 m a minute) is a common adult pace; 2 mph slower; 1 mph nearer that of someone with a walking frame or stick
+#: (older adults using a frame walk at about 0.4 to 0.6 metres a second)
+WALKING_PACES: Vocabulary[Pace] = Vocabulary(
+    Pace("average", "Average pace (about 3 mph)", metres_per_minute=75.0),
+    Pace("slower", "Slower pace (2 mph)", metres_per_minute=54.0),
+    Pace("walking-aid", "With a walking aid such as a frame or stick (1 mph)", metres_per_minute=27.0),
+)
+#: how results are ordered
+SORT_ORDERS: Vocabulary[Word] = Vocabulary(
+    Word("best", "Best match", hint="The words that match, and nearness, together"),
+    Word("nearest", "Nearest first"),
+)
+
+
 #: how a session repeats (RFC 5545 FREQ, as ORUK 3.0 allows it); a one-off session has none
 #: (``assetmap.schedules`` holds the rules)
 FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Weekly"), Word("MONTHLY", "Monthly"))

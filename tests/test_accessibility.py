@@ -197,6 +197,24 @@ def test_results_with_map(site):
     audit(page, "results")
 
 
+def test_results_with_words_tags_and_a_correction_and_on_a_phone(site):
+    page = new_page(site, "practitioner")
+    page.goto(site["base"] + "/search")
+    page.fill("#postcode", "B1 1BA")
+    page.fill("#q", "zumbba or gardning")
+    page.locator("details.govuk-details summary").last.click()
+    page.check("input[name=open_day][value=monday]")
+    page.check("input[name=open_day][value=tuesday]")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/search/results/**")
+    assert page.locator("#spelling").count() == 1 and page.locator("#chosen-filters a").count() >= 3
+    audit(page, "results-words-tags")
+    page.set_viewport_size({"width": 390, "height": 844})
+    audit(page, "results-words-tags-390")
+    page.goto(site["base"] + "/search")
+    audit(page, "search-390")
+
+
 def test_asset_page(site):
     page = new_page(site, "practitioner")
     page.goto(f"{site['base']}/assets/{site['asset']}")
@@ -250,6 +268,12 @@ def test_shortlist_and_printed_sheet(site):
     page.goto(site["base"] + "/shortlist/sheet")
     page.emulate_media(media="print")
     audit(page, "sheet-print")
+    page.emulate_media(media="screen")
+    page.goto(site["base"] + "/shortlist/sheet?easy=1")
+    audit(page, "sheet-easy-read")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site["base"] + "/shortlist")
+    audit(page, "shortlist-390")
 
 
 def test_sign_in(site):
@@ -744,6 +768,22 @@ def test_keyboard_only_practitioner_journey(site):
     page.keyboard.press("Enter")
     page.wait_for_url("**/shortlist/sheet**")
     assert f"Zumba Gold class {TAG}" in page.content()
+
+
+def test_keyboard_shortlist_from_the_results_keeps_focus_and_place(site):
+    """Adding to the shortlist from the results with the keyboard: no reload, focus stays on the button."""
+    page = new_page(site, "practitioner")
+    search(page, site)
+    url = page.url
+    _tab_to(page, "main form[data-shortlist] button", limit=200)
+    before = page.evaluate("() => document.activeElement.closest('li').id")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('am-shortlist-status').textContent.length > 0")
+    assert page.url == url
+    assert page.evaluate("() => document.activeElement.closest('li').id") == before
+    assert "Remove from shortlist" in page.evaluate("() => document.activeElement.textContent")
+    page.keyboard.press("Enter")  # and take it off again, for the tests that follow
+    page.wait_for_function("() => document.activeElement.textContent.includes('Add to shortlist')")
 
 
 def test_search_and_results_work_with_javascript_off(site):
