@@ -14,7 +14,7 @@ from ...accounts import limiter
 from ...directory import organisers as organiser_contacts
 from ...errors import ValidationError
 from ...web import error_map
-from .. import bp
+from .. import bp, schedule_form
 from ..fields import (
     ORGANISER_FORM_FIELDS,
     form_values,
@@ -62,7 +62,10 @@ def _change_form(asset_id, values: dict, errors: list, status: int = 200, note: 
         errors=errors,
         error_map=error_map(errors),
         schedule_rows=padded_schedule(values.get("schedule_rows") or []),
-        schedule_error=any(k.startswith("schedule-") for k, _ in errors),
+        closure=values.get("closure") or schedule_form.posted_closure({}),
+        how_choices=schedule_form.HOW,
+        positions=schedule_form.POSITIONS,
+        schedule_error=any(k.startswith(("schedule-", "closed-")) for k, _ in errors),
         note=note,
         form_fields=ORGANISER_FORM_FIELDS,
     )
