@@ -1085,6 +1085,35 @@ def test_the_reminder_email_as_a_mail_client_shows_it(site, tmp_path):
     assert violations_of_email(page) == []
 
 
+def test_the_coordinators_digest_as_a_mail_client_shows_it(site, tmp_path):
+    """The daily digest, with an organiser's "no longer running" waiting, rendered from its .eml."""
+    import datetime as dt
+    from email import policy
+    from email.parser import BytesParser
+
+    from assetmap.mail import delivery
+    from assetmap.upkeep import digest
+    from assetmap.upkeep.usecases import organisers as organiser_cases
+    from tests.mail_helpers import mail_config
+
+    with mail_config(site["app"], MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
+        asset, token = _organiser_link(site, email=f"digest-{TAG}@a11y.example.org")
+        with site["app"].test_request_context():
+            organiser_cases.propose_closure(uuid.UUID(asset), token, "We stopped meeting in the summer.")
+            now = dt.datetime.now(dt.UTC)
+            assert digest.send_digests(now).split()[0] != "0"
+            delivery.deliver_due(now + dt.timedelta(minutes=5))
+            session.commit()
+            session.remove()
+    messages = [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in tmp_path.glob("*.eml")]
+    (msg,) = [m for m in messages if "Still right" not in m.get_body(("html",)).get_content()][:1]
+    page = new_page(site)
+    page.set_content(msg.get_body(("html",)).get_content())
+    screenshot(page, "email-digest")
+    assert "stopped" in page.content().lower()
+    assert violations_of_email(page) == []
+
+
 def violations_of_email(page):
     """axe on the email's HTML (a mail client shows no page landmarks or title, so those rules are off)."""
     return [
