@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import parsing
+from ..web import replica_reads
 from . import usecases
 from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
 from .queries import ResultPage, search
@@ -72,6 +73,7 @@ def collection(result: ResultPage) -> dict:
 
 
 @bp.post("/api/search")
+@replica_reads
 def api_search():
     """Search near a postcode or a point; nearest first. Confidential places never carry a point."""
     (postcode, point), filters, page, per_page = parse_request(request.get_json(force=True))

@@ -22,7 +22,7 @@ from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..taxonomy import all_terms, names
 from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
-from ..web import has_endpoint
+from ..web import has_endpoint, replica_reads
 from . import maps, saved, usecases
 from .labels import describe, distance_label, miles_label, page_window
 from .params import (
@@ -167,6 +167,7 @@ def _scope_arg(s: saved.SavedSearch) -> str:
 
 
 @bp.get("/search/results/<sid>")
+@replica_reads
 def results(sid):
     s = saved.load_search(sid)
     scope = _scope_arg(s)
@@ -189,6 +190,7 @@ def results(sid):
 
 
 @bp.get("/search/results/<sid>/features.json")
+@replica_reads
 def result_features(sid):
     """Markers for the part of the results in the map view: ?lon=&lat=&r= (metres)."""
     s = saved.load_search(sid)
@@ -271,6 +273,7 @@ def _search_for(asset_id: uuid.UUID, sid: str | None) -> saved.SavedSearch | Non
 
 
 @bp.get("/assets/<uuid:asset_id>")
+@replica_reads
 def asset(asset_id: uuid.UUID):
     """Everything needed to make an introduction. ``?from=<search id>`` links back to the results."""
     return _asset_page(asset_id, _search_for(asset_id, request.args.get("from")))
