@@ -34,7 +34,8 @@ from .params import (
     parse_paging,
     parse_point,
 )
-from .queries import SCOPES, area_names, map_features
+from .markers import markers
+from .queries import SCOPES, area_names
 from .queries import search as run_search
 
 bp = Blueprint("practitioners", __name__)
@@ -200,27 +201,31 @@ def result_features(sid):
     r = parsing.collect(errors, parsing.number, request.args.get("r"), "r", low=0, high=MAX_VIEW_RADIUS_M)
     if errors or centre is None or not r:
         raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
-    feats, truncated = map_features(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    found = markers(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    clusters = found.get("clusters")
     return jsonify(
         {
             "type": "FeatureCollection",
-            "truncated": truncated,
-            "limit": len(feats) if truncated else None,
-            "features": [
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
-                    "properties": {
-                        "id": f["id"],
-                        "name": f["name"],
-                        "distance_m": f["distance_m"],
-                        "url": url_for(".asset", asset_id=f["id"], **{"from": sid}),
-                    },
-                }
-                for f in feats
-            ],
+            "clustered": clusters is not None,
+            "truncated": False,
+            "results_in_view": sum(c["count"] for c in clusters) if clusters is not None else len(found["points"]),
+            "features": [_marker(m, sid) for m in (found["points"] if clusters is None else clusters)],
         }
     )
+
+
+def _marker(m: dict, sid: str) -> dict:
+    """A GeoJSON feature: one result (id, name, distance, link), or a grid cell's count of results."""
+    if m.get("count", 1) > 1:
+        props: dict = {"cluster": True, "count": m["count"]}
+    else:
+        props = {
+            "id": m["id"],
+            "name": m["name"],
+            "distance_m": m["distance_m"],
+            "url": url_for(".asset", asset_id=m["id"], **{"from": sid}),
+        }
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [m["lon"], m["lat"]]}, "properties": props}
 
 
 @bp.post("/search/results/<sid>/nothing-suitable")
