@@ -25,6 +25,7 @@ from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
 from ..web import has_endpoint, replica_reads
 from . import maps, saved, usecases
 from .labels import describe, distance_label, miles_label, page_window
+from .markers import markers
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
@@ -34,7 +35,6 @@ from .params import (
     parse_paging,
     parse_point,
 )
-from .markers import markers
 from .queries import SCOPES, area_names
 from .queries import search as run_search
 

@@ -46,7 +46,7 @@
     var size = n < 100 ? 34 : (n < 10000 ? 44 : 54)
     var icon = L.divIcon({
       className: 'am-grid-cluster',
-      html: '<span>' + n.toLocaleString('en-GB') + '</span>',
+      html: '<span aria-hidden="true">' + n.toLocaleString('en-GB') + '</span><span class="govuk-visually-hidden">' + label + '</span>',
       iconSize: [size, size]
     })
     var m = L.marker([c[1], c[0]], { icon: icon, title: label, alt: label, keyboard: true })
