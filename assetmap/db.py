@@ -8,7 +8,8 @@ Read replicas (``DATABASE_REPLICA_URLS``, PostgreSQL's own streaming replication
 what limits the anonymous reads (searches, asset pages, ORUK, OGC, map markers), and those may be a
 moment old, so a request to a view marked ``replica_reads`` from someone not signed in reads from a
 replica. Everything else stays on the primary: writes (a flush or an INSERT/UPDATE/DELETE goes to the
-primary even inside a routed request) and every request by a signed-in user, so an editor sees their own
+primary even inside a routed request) and every request by a signed-in user (the policy, which views
+may read from a replica, is ``assetmap/replicas.py``), so an editor sees their own
 change at once. The replica is chosen per request by asking it how far behind it is (one round trip on
 loopback, which also finds a dead connection): one that does not answer is skipped for
 ``REPLICA_RETRY_SECONDS``, one behind by more than ``REPLICA_MAX_LAG_SECONDS`` is skipped for this request,

@@ -1,12 +1,11 @@
-"""Service-wide pages (health check, accessibility statement, data sources and attribution), and which
-requests may read from a replica (``replica_reads``; how a replica is chosen is in ``assetmap/db.py``)."""
+"""Service-wide pages: health check, accessibility statement, data sources and attribution."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import db, vocabulary
+from . import vocabulary
 from .maps import ATTRIBUTION, context_layers
 
 bp = Blueprint("web", __name__)
@@ -136,39 +135,8 @@ def privacy():
     return render_template("privacy.html")
 
 
-_REPLICA_BLUEPRINTS: set[str] = set()
-
-
-def replica_reads(target):
-    """Mark a view (any method), or a blueprint's GET and HEAD views, as reads a replica may serve to
-    someone not signed in. Only for views that show what anyone may see and write nothing that is read back."""
-    if isinstance(target, Blueprint):
-        _REPLICA_BLUEPRINTS.add(target.name)
-    else:
-        target.assetmap_replica_reads = True
-    return target
-
-
-def may_read_from_replica() -> bool:
-    """This request is an anonymous read of a view marked ``replica_reads``."""
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if view is None:
-        return False
-    marked = getattr(view, "assetmap_replica_reads", False) or (
-        request.blueprint in _REPLICA_BLUEPRINTS and request.method in ("GET", "HEAD")
-    )
-    return marked and not current_user.is_authenticated
-
-
 def init_app(app) -> None:
     app.register_blueprint(bp)
-
-    if db.replica_urls(app.config.get("DATABASE_REPLICA_URLS")):
-
-        @app.before_request
-        def route_reads():
-            if may_read_from_replica():
-                db.read_from_replica(app)
 
     # every closed list's codes and labels (``vocabulary.MODES.choices()``), so no template writes one out
     app.jinja_env.globals.update(has_endpoint=has_endpoint, nav_items=nav_items, vocabulary=vocabulary)

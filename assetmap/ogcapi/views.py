@@ -11,7 +11,7 @@ import json
 from flask import Blueprint, current_app, request
 
 from ..errors import NotFound
-from ..web import replica_reads
+from ..replicas import replica_reads
 from . import PREFIX, collections, documents, params
 from .openapi import service_desc
 

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 
 from ..directory.store import vocabulary
 from ..errors import AppError, NotFound
-from ..web import replica_reads
+from ..replicas import replica_reads
 from . import gcguard, oruk, params, queries
 from .openapi import document, operations
 

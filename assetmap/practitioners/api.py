@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import parsing
-from ..web import replica_reads
+from ..replicas import replica_reads
 from . import usecases
 from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
 from .queries import ResultPage, search

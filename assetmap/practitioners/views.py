@@ -20,9 +20,10 @@ from ..directory.read import LONDON, asset_view, asset_views, now_london
 from ..errors import AppError, NotFound, ValidationError
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
+from ..replicas import replica_reads
 from ..taxonomy import all_terms, names
 from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
-from ..web import has_endpoint, replica_reads
+from ..web import has_endpoint
 from . import maps, saved, usecases
 from .labels import describe, distance_label, miles_label, page_window
 from .markers import markers
