@@ -85,4 +85,5 @@ def load_config() -> dict:
         "MAIL_RETRY_SECONDS": _int("MAIL_RETRY_SECONDS", 60),
         "MAIL_UNREACHABLE_AFTER": _int("MAIL_UNREACHABLE_AFTER", 3),
         "MAIL_KEEP_DAYS": _int("MAIL_KEEP_DAYS", 90),
+        "ORGANISER_LINK_DAYS": _int("ORGANISER_LINK_DAYS", 30),
     }

@@ -218,8 +218,8 @@ def miles(metres: float) -> float:
     return metres / METRES_PER_MILE
 
 
-def walking_minutes(metres: float) -> int:
-    return max(1, round(metres / WALK_METRES_PER_MINUTE))
+def walking_minutes(metres: float, metres_per_minute: float = WALK_METRES_PER_MINUTE) -> int:
+    return max(1, round(metres / metres_per_minute))
 
 
 # --------------------------------------------------------------------------- loading boundaries (loaders.boundaries)

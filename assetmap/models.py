@@ -231,6 +231,8 @@ class Service(Base):
     steward_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     verification_method: Mapped[str | None] = mapped_column(String(20))
+    #: the day its reminders ran their course with no check (``upkeep/reminders.py``); cleared by any check
+    unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: temporarily closed on these days (both included): no session happens, the listing says so
@@ -488,6 +490,47 @@ class ServiceArea(Base):
     )
 
 
+# --------------------------------------------------------------------------- words the search understands
+
+
+class SearchSynonym(Base):
+    """One word or phrase of a group that means the same to someone searching ("grief", "bereavement").
+
+    Admins keep the groups on the terms page; a search expands what was typed with the rest of its group,
+    both ways (migration 0011 seeds them)."""
+
+    __tablename__ = "search_synonym"
+    id: Mapped[uuid.UUID] = _uuid()
+    group_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    #: lower case, single spaces: as the search's tokenizer reads it
+    phrase: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+    __table_args__ = (
+        CheckConstraint(
+            "phrase = lower(phrase) AND length(phrase) BETWEEN 2 AND 60 AND phrase = btrim(phrase)",
+            name="search_synonym_phrase_format",
+        ),
+        UniqueConstraint("group_id", "phrase", name="search_synonym_unique"),
+    )
+
+
+class SearchLexicon(Base):
+    """A word the directory holds (live listings, term names, synonyms), for spelling correction.
+
+    Filled by triggers as listings, terms and synonyms are written, tidied daily (migration 0011)."""
+
+    __tablename__ = "search_lexicon"
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: its English stem, so a word whose stem the directory holds is not "corrected"
+    stem: Mapped[str] = mapped_column(Text, nullable=False)
+    #: held by a public listing, a term or a synonym (the public are offered only these)
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    __table_args__ = (
+        Index("search_lexicon_stem_idx", "stem"),
+        Index("search_lexicon_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+
+
 # --------------------------------------------------------------------------- people and upkeep
 
 
@@ -502,6 +545,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = _created()
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when the daily digest last went to them: what came in after it is "new" in the next one
+    digest_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     areas: Mapped[list[UserArea]] = relationship(back_populates="user", cascade="all, delete-orphan")
     __table_args__ = (
         _one_of("role", v.ROLES, "app_user_role"),
@@ -843,3 +888,121 @@ class ScheduledJob(Base):
         CheckConstraint("every_seconds > 0", name="scheduled_job_every"),
         _one_of("last_status", v.JOB_STATUSES, "scheduled_job_status", nullable=True),
     )
+
+
+# --------------------------------------------------------------------------- organisers keep their own listings true
+
+
+class OrganiserContact(Base):
+    """Who runs a listing and agreed to be emailed about it: never published, never in history or exports.
+
+    The name and address are ``sealed`` (Fernet, keyed from SECRET_KEY: ``directory/organisers.py``);
+    ``email_hash`` (an HMAC, as the mail queue counts recipients) finds opt-outs and bounces without them.
+    """
+
+    __tablename__ = "organiser_contact"
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    email_hash: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    consent_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    consent_method: Mapped[str] = mapped_column(String(20), nullable=False)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: a reminder to this address failed for good (SMTP 5xx, Notify 400): the steward's digest says so
+    bounced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_one_of("consent_method", v.CONSENT_METHODS, "organiser_contact_consent_method"),)
+
+
+class OrganiserReminder(Base):
+    """A reminder sent to a listing's organiser, and the link in it: ``id`` is what the signed link names.
+
+    ``round`` 1-3 follows the council's cadence from ``cycle_from`` (the last check); 0 is a link a
+    coordinator sent by hand. A write through the link sets ``used_at``: it works once.
+    """
+
+    __tablename__ = "organiser_reminder"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    round: Mapped[int] = mapped_column(Integer, nullable=False)
+    cycle_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    used_for: Mapped[str | None] = mapped_column(String(20))
+    __table_args__ = (
+        CheckConstraint("round BETWEEN 0 AND 3", name="organiser_reminder_round"),
+        Index(
+            "organiser_reminder_once",
+            "service_id",
+            "cycle_from",
+            "round",
+            unique=True,
+            postgresql_where=text("round > 0"),
+        ),
+    )
+
+
+class ProposedUpdate(Base):
+    """What an organiser proposed through their link, for the steward to accept in whole or in part.
+
+    ``fields`` holds only what they changed, in the asset template's field names (a schedule is one more
+    field); ``base`` is the listing as they saw it, so the review can show what changed since.
+    """
+
+    __tablename__ = "proposed_update"
+    id: Mapped[uuid.UUID] = _uuid()
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reminder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organiser_reminder.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    fields: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    base: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+    base_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_fields: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), nullable=False, default=list, server_default=text("'{}'::text[]")
+    )
+    __table_args__ = (
+        _one_of("kind", v.PROPOSAL_KINDS, "proposed_update_kind"),
+        _one_of("status", v.PROPOSAL_STATUSES, "proposed_update_status"),
+    )
+
+
+class ReminderCadence(Base):
+    """A council's reminder cadence: months since the last check for each of the three reminders, and the
+    days after the third before a listing shows "not confirmed for over a year". No row: 11, 12, 13 and 14."""
+
+    __tablename__ = "reminder_cadence"
+    lad_code: Mapped[str] = mapped_column(ForeignKey("local_authority.code", ondelete="CASCADE"), primary_key=True)
+    first_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    second_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    third_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    grace_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    __table_args__ = (
+        CheckConstraint(
+            "first_months >= 1 AND first_months < second_months AND second_months < third_months "
+            "AND third_months <= 36",
+            name="reminder_cadence_months",
+        ),
+        CheckConstraint("grace_days BETWEEN 0 AND 90", name="reminder_cadence_grace"),
+    )
+
+
+class EmailOptout(Base):
+    """Someone used the unsubscribe link at the foot of an email: keyed by an HMAC of the address (never the
+    address) and what they stopped (``OPTOUT_PURPOSES``)."""
+
+    __tablename__ = "email_optout"
+    recipient_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (_one_of("purpose", v.OPTOUT_PURPOSES, "email_optout_purpose"),)

@@ -70,15 +70,17 @@ MESSAGES = {
     "unarchive": "You have already restored this asset from the archive.",
     "restore-version": "You have already restored this version.",
     "suggestion-resolve": "You have already dealt with this suggestion.",
-    "user": "You have already created this account. Its password was shown once: if you did not note it, "
-    "reset the password.",
-    "password-reset": "You have already reset this password. The new password was shown once: if you did not "
-    "note it, reset it again.",
+    "user": "You have already created this account and sent its invitation.",
     "api-token": "You have already created this token. It was shown once: if you did not copy it, revoke it "
     "and create another.",
     "term": "You have already added this term.",
     "term-merge": "You have already moved these assets and removed the term.",
     "term-remove": "You have already removed this term.",
+    "proposal": "You have already dealt with this proposed update.",
+    "organiser-link": "You have already sent the organiser a link.",
+    "cadence": "You have already saved this cadence.",
+    "invite": "You have already sent this invitation.",
+    "password-link": "You have already sent a link to set a new password.",
     "area-set": "You have already uploaded this set of areas.",
     "area-set-remove": "You have already removed this set of areas.",
     "merge": "You have already merged these listings.",

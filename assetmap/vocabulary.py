@@ -169,6 +169,44 @@ PARTS_OF_DAY: Vocabulary[PartOfDay] = Vocabulary(
     PartOfDay("evening", "Evening (after 5pm)", starts=dt.time(17, 0), ends=dt.time(23, 59, 59)),
 )
 
+# --------------------------------------------------------------------------- searching
+
+
+@dataclass(frozen=True)
+class CostBand(Word):
+    """The most a person can pay: listings with a way to take part for at most ``up_to`` pounds."""
+
+    up_to: float = 0.0
+
+
+COST_BANDS: Vocabulary[CostBand] = Vocabulary(
+    CostBand("free", "Free", up_to=0.0),
+    CostBand("up-to-3", "Up to £3", up_to=3.0),
+    CostBand("up-to-5", "Up to £5", up_to=5.0),
+)
+
+
+@dataclass(frozen=True)
+class Pace(Word):
+    """A walking pace for the minutes a search shows."""
+
+    metres_per_minute: float = 75.0
+
+
+#: about 3 mph (75 m a minute) is a common adult pace; 2 mph slower; 1 mph nearer that of someone with a walking frame or stick
+#: (older adults using a frame walk at about 0.4 to 0.6 metres a second)
+WALKING_PACES: Vocabulary[Pace] = Vocabulary(
+    Pace("average", "Average pace (about 3 mph)", metres_per_minute=75.0),
+    Pace("slower", "Slower pace (2 mph)", metres_per_minute=54.0),
+    Pace("walking-aid", "With a walking aid such as a frame or stick (1 mph)", metres_per_minute=27.0),
+)
+#: how results are ordered
+SORT_ORDERS: Vocabulary[Word] = Vocabulary(
+    Word("best", "Best match", hint="The words that match, and nearness, together"),
+    Word("nearest", "Nearest first"),
+)
+
+
 #: how a session repeats (RFC 5545 FREQ, as ORUK 3.0 allows it); a one-off session has none
 #: (``assetmap.schedules`` holds the rules)
 FREQUENCIES: Vocabulary[Word] = Vocabulary(Word("WEEKLY", "Weekly"), Word("MONTHLY", "Monthly"))
@@ -196,7 +234,12 @@ VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(
     Word("phoned", "Phoned", form_label="Yes, I phoned them"),
     Word("emailed", "Emailed", form_label="Yes, by email"),
     Word("self-reported", "Self-reported by the group", form_label="The group told us themselves"),
+    Word("organiser", "Confirmed by the organiser", hint="Through the link in a reminder email."),
 )
+#: what a coordinator may choose when they mark a listing "still accurate" ("organiser" is the link's alone)
+STAFF_VERIFICATION_METHODS: Vocabulary[Word] = Vocabulary(*(w for w in VERIFICATION_METHODS if w.code != "organiser"))
+#: the methods that mean the group itself said so: "checked by the organiser on ..." (others: "by the council")
+ORGANISER_METHODS = frozenset({"organiser", "self-reported"})
 #: a place's accessibility features, in the order pages and feeds list them
 ACCESSIBILITY: Vocabulary[Feature] = Vocabulary(
     Feature("wheelchair", "Wheelchair accessible", clues=("wheelchair",)),
@@ -234,6 +277,7 @@ CHANGE_ACTIONS: Vocabulary[Word] = Vocabulary(
     Word("steward", "Steward changed"),
     Word("merge", "Merged with a duplicate"),
     Word("merged", "Merged into another listing"),
+    Word("proposal", "Changed as the organiser proposed"),
 )
 
 
@@ -249,6 +293,35 @@ PROBLEM_TYPES: Vocabulary[Word] = Vocabulary(
     Word("wrong_contact", "The contact details are wrong"),
     Word("not_suitable", "It is not suitable for the people it says it is for"),
     Word("other", "Something else"),
+)
+
+
+# --------------------------------------------------------------------------- organisers
+
+#: how an organiser agreed to be emailed about their listing (kept with the date it was recorded)
+CONSENT_METHODS: Vocabulary[Word] = Vocabulary(
+    Word("phone", "On the phone"),
+    Word("in_person", "In person"),
+    Word("email", "By email"),
+    Word("form", "On a paper or online form"),
+    Word("link", "Through their own reminder link"),
+)
+#: what an organiser proposed through their link: a change to the listing, or that it has stopped
+PROPOSAL_KINDS: Vocabulary[Word] = Vocabulary(
+    Word("change", "Something has changed"), Word("closure", "No longer running")
+)
+#: where a proposed update is: waiting for the steward, or dealt with (all, some or none of it taken)
+PROPOSAL_STATUSES: Vocabulary[Word] = Vocabulary(
+    Word("open", "Waiting"),
+    Word("accepted", "Accepted"),
+    Word("partly", "Partly accepted"),
+    Word("rejected", "Turned down"),
+)
+#: what someone may stop getting by the unsubscribe link at the foot of an email
+OPTOUT_PURPOSES: Vocabulary[Word] = Vocabulary(
+    Word("reminders", "Reminders to check a listing"),
+    Word("digest", "The daily digest"),
+    Word("account", "Invitations and password links"),
 )
 
 

@@ -59,6 +59,7 @@ NAV = [
     ("practitioners.search", "Find local assets", None),
     ("upkeep.suggest", "Suggest an asset", None),
     ("upkeep.review_queue", "Review queue", ("coordinator", "admin")),
+    ("upkeep.freshness", "Freshness", ("coordinator", "admin", "commissioner")),
     ("coverage.coverage", "Coverage", ("commissioner", "admin", "coordinator")),
     ("accounts.admin_users", "Users", ("admin",)),
     ("upkeep.admin_terms", "Terms", ("admin",)),
@@ -135,7 +136,26 @@ def privacy():
     return render_template("privacy.html")
 
 
+@bp.route("/unsubscribe", methods=["GET", "POST"])
+def unsubscribe():
+    """The link at the foot of every email: a page with one button, and RFC 8058's one-click POST.
+
+    The token is in the query string (never a path, so never logged). A POST needs no CSRF token: mail
+    clients send the one-click POST with no session, and the signed token is what authorises it."""
+    from .mail import optout
+
+    token = request.values.get("t")
+    if request.method == "GET":
+        purpose = optout.read_token(token)
+        return render_template("unsubscribe.html", purpose=purpose, token=token, done=False)
+    purpose = optout.unsubscribe(token)
+    return render_template("unsubscribe.html", purpose=purpose, token=None, done=True)
+
+
 def init_app(app) -> None:
+    from .accounts import csrf
+
+    csrf.exempt(unsubscribe)
     app.register_blueprint(bp)
 
     # every closed list's codes and labels (``vocabulary.MODES.choices()``), so no template writes one out

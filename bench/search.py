@@ -808,21 +808,27 @@ def explain(app, body: dict, label: str) -> list[str]:
 
 
 def explain_text(app, q: str) -> None:
-    """The search's own text conditions on their own: answered by the GIN indexes."""
+    """The search's own text conditions on their own (any of the words' ideas): answered by the GIN indexes."""
     from sqlalchemy import select
 
+    from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.models import Service
-    from assetmap.practitioners.queries import text_filter, words_of
+    from assetmap.practitioners import filters, queries, words
 
     with app.app_context():
-        stmt = select(Service.id).where(text_filter(words_of(q)))
+        understood = words.understand(q, Anonymous())
+        prefix = any(c.prefixes for c in understood.concepts)
+        terms = any(c.terms for c in understood.concepts)
+        stmt = queries._bound(
+            select(Service.id).where(filters.any_idea(prefix, terms)), queries._word_values(understood)
+        )
         engine = session.get_bind()
         c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         session.remove()
     with engine.connect() as conn:
         plan = [r[0] for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {c}", c.params)]
-    print(f"  the search's text conditions alone, q={q!r}:")
+    print(f"  the search's text conditions alone, q={q!r} (as understood: {understood.corrected or q!r}):")
     for line in plan:
         if "Index" in line or "BitmapOr" in line or "Execution" in line:
             print(f"      {line.strip()}")
@@ -843,7 +849,7 @@ def results_page(app, lat: float, lon: float, miles: str) -> dict:
     body = page.get_data(as_text=True)
     import re
 
-    m = re.search(r"<h1[^>]*>\s*([\d,]+) results", body)
+    m = re.search(r"<h1[^>]*>\s*([\d,]+) (?:results|places)", body)
     total = int(m.group(1).replace(",", "")) if m else None
     t0 = time.perf_counter()
     feats = client.get(f"{loc}/features.json?lat={lat}&lon={lon}&r={float(miles) * 1609.344 * 1.1:.0f}")

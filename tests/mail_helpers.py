@@ -301,3 +301,47 @@ def notify_server(service_id: str = NOTIFY_SERVICE_ID, secret: str = NOTIFY_SECR
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def loopback_mail(app, folder: Path):
+    """The app sending through a real SMTP server on loopback (STARTTLS, signed in). Yields ``deliver``:
+    it runs the mail delivery the job runner runs and returns the messages that arrived since the last call."""
+    from urllib.parse import quote
+
+    from assetmap.mail import delivery
+
+    with smtp_server(folder, "starttls") as (port, box, ca):
+        url = f"smtp://{SMTP_USER}:{quote(SMTP_PASSWORD, safe='')}@127.0.0.1:{port}"
+        with mail_config(
+            app, SMTP_URL=url, SMTP_CA_FILE=ca, MAIL_FROM="AssetMap <assetmap@example.gov.uk>", NOTIFY_API_KEY=""
+        ):
+            seen = [0]
+
+            def deliver(now: dt.datetime | None = None) -> list:
+                with app.app_context():
+                    delivery.deliver_due(now or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
+                new = box.received[seen[0] :]
+                seen[0] = len(box.received)
+                return [m["message"] for m in new]
+
+            yield deliver
+
+
+def text_of(msg) -> str:
+    return msg.get_body(("plain",)).get_content()
+
+
+def html_of(msg) -> str:
+    return msg.get_body(("html",)).get_content()
+
+
+def link_in(msg, path: str) -> str:
+    """The first link in the plain-text body whose path starts with ``path``, as a path and query."""
+    from urllib.parse import urlsplit
+
+    for url in re.findall(r"https?://\S+", text_of(msg)):
+        parts = urlsplit(url)
+        if parts.path.startswith(path):
+            return parts.path + ("?" + parts.query if parts.query else "")
+    raise AssertionError(f"no link to {path} in: {text_of(msg)}")

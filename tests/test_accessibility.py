@@ -217,6 +217,24 @@ def test_results_map_with_server_grid_clusters(site, monkeypatch):
     audit(page, "results-clustered")
 
 
+def test_results_with_words_tags_and_a_correction_and_on_a_phone(site):
+    page = new_page(site, "practitioner")
+    page.goto(site["base"] + "/search")
+    page.fill("#postcode", "B1 1BA")
+    page.fill("#q", "zumbba or gardning")
+    page.locator("details.govuk-details summary").last.click()
+    page.check("input[name=open_day][value=monday]")
+    page.check("input[name=open_day][value=tuesday]")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/search/results/**")
+    assert page.locator("#spelling").count() == 1 and page.locator("#chosen-filters a").count() >= 3
+    audit(page, "results-words-tags")
+    page.set_viewport_size({"width": 390, "height": 844})
+    audit(page, "results-words-tags-390")
+    page.goto(site["base"] + "/search")
+    audit(page, "search-390")
+
+
 def test_asset_page(site):
     page = new_page(site, "practitioner")
     page.goto(f"{site['base']}/assets/{site['asset']}")
@@ -270,6 +288,12 @@ def test_shortlist_and_printed_sheet(site):
     page.goto(site["base"] + "/shortlist/sheet")
     page.emulate_media(media="print")
     audit(page, "sheet-print")
+    page.emulate_media(media="screen")
+    page.goto(site["base"] + "/shortlist/sheet?easy=1")
+    audit(page, "sheet-easy-read")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site["base"] + "/shortlist")
+    audit(page, "shortlist-390")
 
 
 def test_sign_in(site):
@@ -766,6 +790,22 @@ def test_keyboard_only_practitioner_journey(site):
     assert f"Zumba Gold class {TAG}" in page.content()
 
 
+def test_keyboard_shortlist_from_the_results_keeps_focus_and_place(site):
+    """Adding to the shortlist from the results with the keyboard: no reload, focus stays on the button."""
+    page = new_page(site, "practitioner")
+    search(page, site)
+    url = page.url
+    _tab_to(page, "main form[data-shortlist] button", limit=200)
+    before = page.evaluate("() => document.activeElement.closest('li').id")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('am-shortlist-status').textContent.length > 0")
+    assert page.url == url
+    assert page.evaluate("() => document.activeElement.closest('li').id") == before
+    assert "Remove from shortlist" in page.evaluate("() => document.activeElement.textContent")
+    page.keyboard.press("Enter")  # and take it off again, for the tests that follow
+    page.wait_for_function("() => document.activeElement.textContent.includes('Add to shortlist')")
+
+
 def test_search_and_results_work_with_javascript_off(site):
     page = new_page(site, js=False)
     search(page, site)
@@ -990,3 +1030,128 @@ def test_outbox_pages_and_the_email_itself(site, tmp_path):
                 session.execute(text("DELETE FROM mail_outbox WHERE ref = :r"), {"r": f"a11y:{TAG}"})
                 session.commit()
                 session.remove()
+
+
+# --------------------------------------------------------------------------- organisers (issue 13)
+
+
+def _organiser_link(site, email=None):
+    """Give the seeded asset an organiser and a reminder; (asset id, token, path of the email's .eml or None)."""
+    import datetime as dt
+
+    from assetmap.directory import organisers
+    from assetmap.mail import delivery
+    from assetmap.models import Service
+    from assetmap.upkeep import reminders
+
+    app = site["app"]
+    with app.app_context():
+        sid = uuid.UUID(site["asset"])
+        organisers.set_contact(
+            sid,
+            organisers.ContactInput(
+                "Pat Organiser", email or f"pat-{TAG}@a11y.example.org", dt.date(2026, 1, 5), "phone"
+            ),
+        )
+        now = dt.datetime.now(dt.UTC)
+        service = session.get(Service, sid)
+        reminder = reminders.send(sid, 0, service.last_verified_on or now.date(), now)  # as 'send a link now'
+        session.commit()
+        token = reminders.link_token(reminder)
+        delivery.deliver_due(now + dt.timedelta(minutes=5))
+        session.commit()
+        session.remove()
+    return site["asset"], token
+
+
+def test_organiser_pages(site):
+    asset, token = _organiser_link(site)
+    page = new_page(site)
+    base = f"{site['base']}/listings/{asset}/check"
+    page.goto(f"{base}?t={token}")
+    audit(page, "organiser-listing")
+    page.goto(f"{base}/still-right?t={token}")
+    audit(page, "organiser-still-right")
+    page.goto(f"{base}/changes?t={token}")
+    audit(page, "organiser-changes")
+    page.fill("#name", "")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("load")
+    audit(page, "organiser-changes-errors", status=400)
+    page.goto(f"{base}/stopped?t={token}")
+    audit(page, "organiser-stopped")
+    page.goto(f"{base}/contact?t={token}")
+    audit(page, "organiser-contact")
+    page.goto(f"{base}/done?what=change")
+    audit(page, "organiser-done")
+    page.goto(f"{base}/still-right?t={token[:-3]}xyz")
+    audit(page, "organiser-bad-link", status=404)
+
+
+def test_the_reminder_email_as_a_mail_client_shows_it(site, tmp_path):
+    from email import policy
+    from email.parser import BytesParser
+
+    from tests.mail_helpers import mail_config
+
+    with mail_config(site["app"], MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
+        _organiser_link(site, email=f"eml-{TAG}@a11y.example.org")
+    (eml,) = tmp_path.glob("*.eml")
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    page = new_page(site)
+    page.set_content(msg.get_body(("html",)).get_content())
+    screenshot(page, "email-reminder")
+    assert page.locator("a", has_text="Still right").count() >= 1
+    assert violations_of_email(page) == []
+
+
+def violations_of_email(page):
+    """axe on the email's HTML (a mail client shows no page landmarks or title, so those rules are off)."""
+    return [
+        v
+        for v in axe_violations(page)
+        if v["id"] not in ("landmark-one-main", "region", "page-has-heading-one", "document-title", "html-has-lang")
+    ]
+
+
+def test_upkeep_settings_freshness_and_proposal_pages(site):
+    asset, token = _organiser_link(site)
+    page = new_page(site)
+    page.goto(f"{site['base']}/listings/{asset}/check/changes?t={token}")
+    page.fill("#name", f"Zumba Gold for beginners {TAG}")
+    page.fill("#phone", "0121 496 0999")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("load")
+    assert "/check/done" in page.url
+    asset, token = _organiser_link(site)
+    page.goto(f"{site['base']}/listings/{asset}/check/stopped?t={token}")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("load")
+    page = new_page(site, "coordinator")
+    page.goto(site["base"] + "/review")
+    audit(page, "review-queue-with-proposal")
+    hrefs = page.eval_on_selector_all("a[href*='/review/proposals/']", "els => els.map(e => e.href)")
+    assert len(hrefs) >= 2
+    for n, href in enumerate(hrefs[:2]):
+        page.goto(href)
+        audit(page, f"proposal-{n}")
+    page.goto(site["base"] + "/settings/reminders")
+    audit(page, "settings-reminders")
+    page.goto(site["base"] + "/freshness")
+    audit(page, "freshness")
+    page.goto(f"{site['base']}/assets/{asset}/edit")
+    audit(page, "asset-form-with-organiser")
+
+
+def test_account_link_pages(site):
+    page = new_page(site)
+    page.goto(site["base"] + "/forgot-password")
+    audit(page, "forgot-password")
+    page.goto(site["base"] + "/set-password?t=nonsense")
+    audit(page, "set-password-bad-link", status=404)
+    from assetmap.mail import optout
+
+    with site["app"].app_context():
+        url = optout.unsubscribe_url("reminders", f"pat-{TAG}@a11y.example.org")
+    page.goto(site["base"] + "/unsubscribe?" + url.split("?", 1)[1])
+    audit(page, "unsubscribe")

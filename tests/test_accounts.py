@@ -13,6 +13,7 @@ from assetmap.accounts.cli import users as users_cli
 from assetmap.db import session
 from assetmap.models import ApiToken, User
 from tests.factories import login
+from tests.mail_helpers import link_in, loopback_mail
 from tests.upkeep_helpers import ACOMB, LADYWOOD, LADYWOOD_CONSTITUENCY, build_strict_app, fresh, limits_on, make_user
 
 PASSWORD = "correct horse battery"
@@ -193,20 +194,98 @@ def test_users_page_is_for_admins_only_and_refusals_are_logged(client, db, caplo
     assert len(records(caplog, "denied")) == 2
 
 
-def test_admin_adds_a_coordinator_who_can_then_sign_in(client, db):
+def test_admin_invites_a_coordinator_who_chooses_a_password_from_the_email(client, db, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="assetmap")
+    app = client.application
     login(client, make_user("admin"))
     assert client.get("/admin/users").status_code == 200
-    resp = client.post(
-        "/admin/users/new",
-        data={"email": "newlead@example.org", "name": "New Lead", "role": "coordinator", "wards": [LADYWOOD, ACOMB]},
-    )
-    html = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and "shown only once" in html
-    password = re.search(r'<p class="govuk-body am-token">([^<]+)</p>', html)[1]
+    with loopback_mail(app, tmp_path) as deliver:
+        resp = client.post(
+            "/admin/users/new",
+            data={
+                "email": "newlead@example.org",
+                "name": "New Lead",
+                "role": "coordinator",
+                "wards": [LADYWOOD, ACOMB],
+            },
+        )
+        assert resp.status_code == 302
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "has been invited" in page and "shown only once" not in page  # no password on any page
+        (msg,) = deliver()
+    assert msg["To"] == "newlead@example.org" and "invited" in msg["Subject"]
+    assert msg["List-Unsubscribe"]
+    link = link_in(msg, "/set-password")
     user = session.execute(select(User).where(User.email == "newlead@example.org")).scalar_one()
     assert sorted(a.area_code for a in user.areas) == sorted([LADYWOOD, ACOMB])
-    other = client.application.test_client()
-    assert other.post("/sign-in", data={"email": "newlead@example.org", "password": password}).status_code == 302
+    other = app.test_client()
+    assert other.get(link).status_code == 200
+    token = link.split("t=", 1)[1]
+    mismatch = other.post(
+        "/set-password", data={"t": token, "new_password": "a long new pass 1", "confirm_password": "x"}
+    )
+    assert mismatch.status_code == 400 and "do not match" in mismatch.get_data(as_text=True)
+    done = other.post(
+        "/set-password", data={"t": token, "new_password": "a long new pass 1", "confirm_password": "a long new pass 1"}
+    )
+    assert done.status_code == 302
+    assert (
+        other.post("/sign-in", data={"email": "newlead@example.org", "password": "a long new pass 1"}).status_code
+        == 302
+    )
+    again = app.test_client().post(
+        "/set-password", data={"t": token, "new_password": "another pass 22", "confirm_password": "another pass 22"}
+    )
+    assert again.status_code == 409 and "already been used" in again.get_data(as_text=True)
+    logged = " ".join(str(r.__dict__) for r in caplog.records)
+    assert token not in logged and "newlead@example.org" not in logged.replace("'email': 'newlead@example.org'", "")
+
+
+def test_a_tampered_or_expired_set_password_link_is_a_clear_4xx_and_changes_nothing(client, db, monkeypatch):
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    from assetmap.accounts import usecases as account_usecases
+
+    user = make_user("practitioner")
+    with client.application.test_request_context():
+        token = account_usecases._link(user, "reset").split("t=", 1)[1]
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 2 * 3600)
+        old = account_usecases._link(user, "reset").split("t=", 1)[1]
+        monkeypatch.undo()
+    before = fresh(User, user.id).password_hash
+    bad = client.post(
+        "/set-password", data={"t": token[:-3] + "abc", "new_password": "p" * 12, "confirm_password": "p" * 12}
+    )
+    assert bad.status_code == 404 and "not complete or has been changed" in bad.get_data(as_text=True)
+    gone = client.post("/set-password", data={"t": old, "new_password": "p" * 12, "confirm_password": "p" * 12})
+    assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
+    assert client.get("/set-password").status_code == 404
+    assert fresh(User, user.id).password_hash == before
+
+
+def test_forgot_password_says_the_same_either_way_and_is_throttled(client, db, tmp_path):
+    user = make_user("coordinator", wards=[LADYWOOD])
+    with loopback_mail(client.application, tmp_path) as deliver:
+        known = client.post("/forgot-password", data={"email": user.email.upper()})
+        unknown = client.post("/forgot-password", data={"email": "nobody-here@example.org"})
+        assert known.status_code == unknown.status_code == 200
+        strip = lambda r: re.sub(r'(nonce|value)="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+        assert strip(known) == strip(unknown)
+        (msg,) = deliver()
+        assert msg["To"] == user.email
+        for _ in range(5):
+            assert client.post("/forgot-password", data={"email": user.email}).status_code == 200
+        assert len(deliver()) == account_usecases_links_per_hour() - 1  # at most three an hour to one address
+    bad = client.post("/forgot-password", data={"email": "not an address"})
+    assert bad.status_code == 400 and 'href="#email"' in bad.get_data(as_text=True)
+
+
+def account_usecases_links_per_hour() -> int:
+    from assetmap.accounts.usecases import LINKS_PER_HOUR
+
+    return LINKS_PER_HOUR
 
 
 def test_admin_form_errors_link_to_fields(client, db):
@@ -248,14 +327,24 @@ def test_the_last_admin_cannot_be_demoted(client, db):
     assert fresh(User, admin.id).role == "admin"
 
 
-def test_password_reset_ends_the_persons_sessions(client, db):
+def test_an_admin_sends_a_reset_link_and_setting_the_password_ends_the_persons_sessions(client, db, tmp_path):
     target = make_user("practitioner")
     theirs = client.application.test_client()
     login(theirs, target)
     assert theirs.get("/account").status_code == 200
     login(client, make_user("admin"))
-    html = client.post(f"/admin/users/{target.id}/reset-password").get_data(as_text=True)
-    assert "shown only once" in html
+    with loopback_mail(client.application, tmp_path) as deliver:
+        resp = client.post(f"/admin/users/{target.id}/reset-password")
+        assert resp.status_code == 302 and "shown only once" not in client.get(resp.headers["Location"]).get_data(
+            as_text=True
+        )
+        (msg,) = deliver()
+    assert theirs.get("/account").status_code == 200  # their password works until they choose a new one
+    token = link_in(msg, "/set-password").split("t=", 1)[1]
+    done = client.application.test_client().post(
+        "/set-password", data={"t": token, "new_password": "a brand new one", "confirm_password": "a brand new one"}
+    )
+    assert done.status_code == 302
     assert theirs.get("/account").status_code == 302  # signed out everywhere
 
 

@@ -32,7 +32,7 @@ PACKAGE = "assetmap"
 ROOMS = ("accounts", "coverage", "embed", "ogcapi", "opendata", "practitioners", "upkeep")
 #: shared by every room (a room may import any of it): the database, the spatial module, the model, errors and
 #: input parsing, the asset directory (records, access rules, the read model, the store and the import
-#: engine), taxonomy and the closed lists (vocabulary), session rules (schedules), submit-once, postcodes, maps, mail and scheduled jobs,
+#: engine), taxonomy and the closed lists (vocabulary), session rules (schedules), submit-once, signed links, postcodes, maps, mail and scheduled jobs,
 #: which reads a replica may serve (replicas),
 #: service-wide pages and plumbing
 CORE = (
@@ -55,6 +55,7 @@ CORE = (
     "replicas",
     "schedules",
     "security",
+    "signed",
     "taxonomy",
     "vocabulary",
     "web",

@@ -248,7 +248,13 @@ def origins(w) -> st.SearchStrategy:
 FILTERS = st.fixed_dictionaries(
     {},
     optional={
-        "q": st.sampled_from(["support", "women group", "lunch", "safe", "craft club"]),
+        "q": st.sampled_from(
+            ["support", "women group", "lunch", "safe", "craft club", "domestic violence", "refuje", "safety or lunch"]
+        ),
+        "sort": st.sampled_from(["best", "nearest"]),
+        "cost": st.sampled_from(["free", "up-to-3"]),
+        "access": st.sampled_from(["step-free", "wheelchair"]),
+        "this_week": st.just("yes"),
         "category": st.sampled_from(["peer-support", "social-groups", "physical-activity"]),
         "free": st.just("yes"),
         "wheelchair": st.just("yes"),
@@ -302,8 +308,9 @@ def test_moving_the_refuge_within_its_ward_changes_no_search_response(world, dat
     points_limit = data.draw(st.sampled_from([markers.MAP_POINTS_LIMIT, 0]), label="map points limit")
     view = {"lon": origin.get("lon", -1.91), "lat": origin.get("lat", 52.49), "r": round(view_r, 1)}
     api_body = {
-        **{k: v for k, v in filters.items() if k not in ("free", "wheelchair")},
+        **{k: v for k, v in filters.items() if k not in ("free", "wheelchair", "this_week")},
         **({"free": True} if "free" in filters else {}),
+        **({"this_week": True} if "this_week" in filters else {}),
         **({"wheelchair": True} if "wheelchair" in filters else {}),
         **origin,
         "radius_m": data.draw(st.floats(1, 16_000), label="radius_m"),

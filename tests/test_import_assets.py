@@ -427,9 +427,16 @@ def test_the_downloadable_template_is_a_valid_import(client, admin):
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     data = resp.get_data()
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert header == TEMPLATE_FIELDS
+    assert header == [
+        *TEMPLATE_FIELDS,
+        "organiser_name",
+        "organiser_email",
+        "organiser_consent_on",
+        "organiser_consent_method",
+    ]
     plan, read = imports.plan_import(admin, "template.csv", data)
     assert plan.ok and len(plan.create) == 1 and read.encoding == "UTF-8 with byte order mark"
+    assert [c.email for c in plan.contacts.values()] == ["sam.organiser@example.org"]
 
 
 # --------------------------------------------------------------------------- CLI

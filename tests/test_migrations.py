@@ -482,3 +482,104 @@ def test_0011_keeps_weekly_sessions_holds_every_kind_and_goes_back_as_far_as_the
             migrate(command.upgrade, "0011")
         finally:
             engine.dispose()
+
+
+def test_0012_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(database_url):
+    """0012 both ways: the seeded synonyms are there; a listing written afterwards adds its words to the
+    lexicon at once (public only if the listing is); the daily rebuild drops words nothing uses any more; a
+    downgrade drops the tables, triggers and functions."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig12") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0012")
+            with engine.begin() as conn:
+                groups = conn.execute(text("SELECT count(DISTINCT group_id) FROM search_synonym")).scalar_one()
+                assert groups >= 30
+                assert conn.execute(text("SELECT public FROM search_lexicon WHERE word = 'bereavement'")).scalar()
+                conn.execute(
+                    text(
+                        "INSERT INTO service (id, name, description, visibility, status, modes, illustrative, "
+                        "version, created_at, updated_at) VALUES (gen_random_uuid(), 'Quoits league', "
+                        "'Zyzzogeton spotting', 'practitioners', 'active', ARRAY['in_person'], false, 1, now(), now())"
+                    )
+                )
+                rows = dict(
+                    conn.execute(
+                        text("SELECT word, public FROM search_lexicon WHERE word IN ('quoits', 'zyzzogeton')")
+                    ).all()
+                )
+                assert rows == {"quoits": False, "zyzzogeton": False}
+                conn.execute(text("DELETE FROM service WHERE name = 'Quoits league'"))
+                assert conn.execute(text("SELECT search_lexicon_rebuild()")).scalar_one() >= 2
+                assert not conn.execute(text("SELECT 1 FROM search_lexicon WHERE word = 'quoits'")).first()
+            migrate(command.downgrade, "0011")
+            with engine.connect() as conn:
+                tables = set(inspect(conn).get_table_names())
+                assert not {"search_synonym", "search_lexicon"} & tables
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'search_lexicon%'")).first()
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
+def test_0013_adds_the_organiser_tables_and_codes_and_takes_them_away(database_url):
+    """0013 both ways: a check 'confirmed by the organiser' and a 'proposal' history row become possible (and an
+    unknown method is still refused); on the way down they turn into 'self-reported' and 'update' and the
+    organiser tables and columns go."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    with scratch_database(database_url, "_mig13") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0013")
+            with engine.begin() as conn:
+                sid = conn.execute(
+                    text(
+                        "INSERT INTO service (id, name, description, modes, status, visibility, illustrative, version, "
+                        "last_verified_on, verification_method) "
+                        "VALUES (gen_random_uuid(), 'Lunch club', 'Lunch', ARRAY['in_person'], 'active', 'public', false, 1, "
+                        "'2026-01-01', 'organiser') "
+                        "RETURNING id"
+                    )
+                ).scalar_one()
+                conn.execute(
+                    text(
+                        "INSERT INTO organiser_contact (service_id, sealed, email_hash, consent_on, consent_method, "
+                        "updated_at) VALUES (:s, 'x', :h, '2026-01-01', 'phone', now())"
+                    ),
+                    {"s": sid, "h": "a" * 64},
+                )
+                with pytest.raises(Exception, match="service_verification_method"):
+                    with conn.begin_nested():
+                        conn.execute(text("UPDATE service SET verification_method = 'guessed'"))
+            migrate(command.downgrade, "0012")
+            with engine.begin() as conn:
+                assert conn.execute(text("SELECT verification_method FROM service")).scalar_one() == "self-reported"
+            tables = set(inspect(engine).get_table_names())
+            assert not {"organiser_contact", "organiser_reminder", "proposed_update", "reminder_cadence"} & tables
+            assert "unconfirmed_since" not in {c["name"] for c in inspect(engine).get_columns("service")}
+            migrate(command.upgrade, "0013")
+        finally:
+            engine.dispose()

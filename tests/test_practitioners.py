@@ -72,11 +72,14 @@ def test_home_redirects_to_the_search_page_which_is_open_to_the_public(client):
         "audience",
         "capability",
         "asset_type",
-        "free",
-        "wheelchair",
+        "cost",
+        "access",
         "open_day",
         "open_part",
+        "this_week",
         "mode",
+        "sort",
+        "pace",
     ):
         assert f'name="{name}"' in page, name
 
@@ -90,7 +93,7 @@ def test_search_redirects_to_an_opaque_results_address(client, db):
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     body = html(page)
-    assert "1 result within 1 mile" in body
+    assert "1 place within 1 mile" in body
     assert "Lunch club" in body and "Ladywood ward" in body
 
 
@@ -109,11 +112,11 @@ def test_results_list_works_without_javascript_and_shows_what_a_practitioner_nee
     item = body[body.index('<ol class="govuk-list am-results"') :]
     assert "Singing for the brain" in item
     assert "Songs and company." in item and "Tea after" not in item  # one line
-    assert "0.2 miles (about 5 minutes' walk)" in item
+    assert "0.2 miles as the crow flies (about 5 minutes' walk)" in item
     assert re.search(r"(Today|Tomorrow|Tuesday \d+ \w+), 10:00 to 11:30", item)
     assert "£2 a session" in item
     assert "Wheelchair accessible" in item and "Hearing loop" in item
-    assert "Checked 3 months ago" in item
+    assert "Checked by the council on 10 August 2026" in item
     assert "Add to shortlist" in item
 
 
@@ -226,7 +229,7 @@ def test_results_are_paginated_with_a_count(client, db):
 
 def test_empty_results_suggest_what_to_try(client, db):
     body = html(client.get(results_url(client, q="underwater basket weaving")))
-    assert "0 results within 1 mile" in body and "Nothing matched" in body
+    assert "0 places within 1 mile" in body and "Nothing matched" in body
 
 
 def test_search_by_a_point_picked_on_the_map(client, db):
@@ -265,8 +268,9 @@ def test_change_search_keeps_the_filters_but_never_the_postcode(client, db):
     loc = results_url(client, q="singing", category="arts-and-music", free="yes")
     sid = loc.rsplit("/", 1)[1]
     body = html(client.get(f"/search?from={sid}"))
-    assert 'value="singing"' in body and 'value="arts-and-music" selected' in body
-    assert 'id="free" name="free" type="checkbox" value="yes" checked' in body
+    assert 'value="singing"' in body and 'name="category" type="checkbox" value="arts-and-music" checked' in body
+    assert 'name="cost" type="radio" value="free" checked' in body
+    assert "Near the same place as before (postcode not shown)" in body
     assert BIRMINGHAM_POSTCODE not in body and "B11BA" not in body.upper().replace(" ", "")
 
 
@@ -399,7 +403,7 @@ def test_asset_page_has_everything_for_an_introduction(client, db, app):
         "Physical activity",
         "Older people",
         "Independence",
-        "Checked 1 month ago",
+        "Checked by the council on 1 October 2026",
         "Next session:",
     ):
         assert expected in body, expected

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from assetmap.directory.read import asset_view, asset_views
-from assetmap.practitioners.queries import required_words, words_of
+from assetmap.practitioners.words import required_words, words_of
 from tests.factories import make_asset, make_user
 
 

@@ -177,12 +177,15 @@ def test_words_match_english_stems_in_the_description(client, db):
     assert names(near(client, q="sing")) == ["Choir"]
 
 
-def test_every_activity_word_must_match(client, db):
+def test_any_word_matches_and_listings_matching_more_words_come_first(client, db):
+    make_asset(name="Community choir", description="Singing for everyone.", **offset(100))
     make_asset(
-        name="Singing for the brain", description="Songs and company for people living with dementia.", **offset(100)
+        name="Singing for the brain", description="Songs and company for people living with dementia.", **offset(200)
     )
-    make_asset(name="Community choir", description="Singing for everyone.", **offset(200))
-    assert names(near(client, q="singing dementia")) == ["Singing for the brain"]
+    make_asset(name="Lunch club", description="A hot meal.", **offset(50))
+    assert names(near(client, q="singing dementia")) == ["Singing for the brain", "Community choir"]
+    # nearest first still lists only listings matching some word, nearest first
+    assert names(near(client, q="singing dementia", sort="nearest")) == ["Community choir", "Singing for the brain"]
 
 
 def test_equal_distance_ties_are_broken_by_text_relevance(client, db):

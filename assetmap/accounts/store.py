@@ -131,11 +131,6 @@ def create_demo_users() -> list[tuple[str, str, str]]:
     return created
 
 
-def generate_password() -> str:
-    """A random password for a new account or a reset (shown once to the admin)."""
-    return secrets.token_urlsafe(12)
-
-
 def _active_admins(excluding: uuid.UUID | None = None) -> int:
     q = select(User.id).where(User.role == "admin", User.active.is_(True))
     if excluding is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,7 +23,6 @@ from ..web import error_map
 from . import limiter, queries, usecases
 from .auth import roles_required
 from .auth import sign_out as end_session
-from .store import generate_password
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("assetmap.auth")
@@ -149,13 +148,11 @@ def admin_new_user():
     values = _posted_user()
     if values["role"] != "coordinator":
         values["wards"], values["constituencies"] = [], []
-    password = generate_password()
     try:
         with once("user", request.form.get(FORM_TOKEN), fallback=url_for("accounts.admin_users")) as claim:
-            user = usecases.add_user(
+            user, sent = usecases.invite_user(
                 values["email"],
                 values["role"],
-                password,
                 name=values["name"],
                 wards=values["wards"],
                 constituencies=values["constituencies"],
@@ -163,17 +160,13 @@ def admin_new_user():
             claim.send_to(url_for("accounts.admin_user", user_id=user.id))
     except ValidationError as exc:
         return _user_form("accounts/user_form.html", values, _errors(exc), 400, user=None)
-    log.info("user created", extra={"user_id": str(user.id), "role": user.role, "by": str(current_user.id)})
-    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=True))
-
-
-def _shown_once(page: str):
-    """A page showing a new password or token, answered straight from the POST: the secret is never kept to
-    show it again (no cookie, no table), a repeat of the form is recognised by its one-time token, and
-    browsers are told not to store the page."""
-    resp = make_response(page)
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    log.info("user invited", extra={"user_id": str(user.id), "role": user.role, "by": str(current_user.id)})
+    flash(
+        f"{user.email} has been invited: they will get an email with a link to choose their password."
+        if sent
+        else f"The account for {user.email} was made, but that address has unsubscribed from account emails."
+    )
+    return redirect(url_for("accounts.admin_user", user_id=user.id))
 
 
 @bp.route("/admin/users/<uuid:user_id>", methods=["GET", "POST"])
@@ -216,11 +209,69 @@ def admin_user(user_id):
 @bp.post("/admin/users/<uuid:user_id>/reset-password")
 @roles_required("admin")
 def admin_reset_password(user_id):
-    password = generate_password()
-    with once("password-reset", request.form.get(FORM_TOKEN), fallback=url_for("accounts.admin_user", user_id=user_id)):
-        user = usecases.reset_password(user_id, password)
-    log.info("password reset", extra={"user_id": str(user_id), "by": str(current_user.id)})
-    return _shown_once(render_template("accounts/password_once.html", user=user, password=password, created=False))
+    """Send the person a link to set a new password: the administrator never sees one."""
+    back = url_for("accounts.admin_user", user_id=user_id)
+    with once("password-link", request.form.get(FORM_TOKEN), fallback=back):
+        user, sent = usecases.send_password_link(user_id)
+    log.info("password link sent by an admin", extra={"user_id": str(user_id), "by": str(current_user.id)})
+    flash(
+        f"{user.email} will get an email with a link to set a new password. Their password works until they do."
+        if sent
+        else f"{user.email} has unsubscribed from account emails, so no link was sent."
+    )
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------- links by email: no password shown
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+@parsing.body_limit(parsing.SMALL_FORM_BYTES)
+def forgot_password():
+    if request.method == "GET":
+        return render_template("accounts/forgot_password.html", errors=[], error_map={}, email="")
+    email = request.form.get("email", "")
+    try:
+        usecases.forgot_password(email)
+    except ValidationError as exc:
+        errors = [("email", exc.message)]
+        return render_template(
+            "accounts/forgot_password.html", errors=errors, error_map=error_map(errors), email=email
+        ), 400
+    return render_template("accounts/forgot_password_sent.html")
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@parsing.body_limit(parsing.SMALL_FORM_BYTES)
+def set_password():
+    """The link in an invitation or a 'forgot your password' email (the token in the query string or form)."""
+    token = request.values.get("t")
+    if request.method == "GET":
+        user = usecases.account_for_link(token)
+        return render_template("accounts/set_password.html", token=token, user=user, errors=[], error_map={})
+    try:
+        usecases.set_password_from_link(
+            token, request.form.get("new_password", ""), request.form.get("confirm_password", "")
+        )
+    except ValidationError as exc:
+        user = usecases.account_for_link(token)
+        errors = [(exc.field or "new_password", exc.message)]
+        return render_template(
+            "accounts/set_password.html", token=token, user=user, errors=errors, error_map=error_map(errors)
+        ), 400
+    flash("Your password has been set. Sign in with it now.")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.post("/account/digest")
+@roles_required("coordinator", "admin")
+def account_digest():
+    wanted = request.form.get("digest") == "on"
+    usecases.set_digest(current_user.id, wanted)
+    flash("You will get the daily digest." if wanted else "You will not get the daily digest.")
+    return redirect(url_for("accounts.account"))
 
 
 # --------------------------------------------------------------------------- your account
@@ -236,6 +287,7 @@ def _account_page(errors=(), new_token=None, status=200, headers=None):
             role_labels=ROLES.labels,
             areas=[(a.area_type, names.get(a.area_code, a.area_code)) for a in queries.user_areas(user.id)],
             tokens=queries.active_tokens(user) if user.role in ("coordinator", "admin") else [],
+            wants_digest=usecases.wants_digest(user.id) if user.role in ("coordinator", "admin") else None,
             new_token=new_token,
             errors=list(errors),
             error_map=error_map(errors),

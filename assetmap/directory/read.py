@@ -39,7 +39,7 @@ from ..schedules.calendar import NO_TERMS
 from ..schedules.rows import closure_of, session_of
 from ..schedules.rules import long_date
 from ..taxonomy import TAXONOMY_CODES
-from ..vocabulary import ACCESSIBILITY, DAYS, MODES
+from ..vocabulary import ACCESSIBILITY, DAYS, MODES, ORGANISER_METHODS
 from . import access
 
 LONDON = ZoneInfo("Europe/London")
@@ -81,10 +81,31 @@ def stale_cutoff(today: dt.date) -> dt.date:
     return months_before(today, STALE_AFTER_MONTHS)
 
 
-def last_checked(verified: dt.date | None, today: dt.date) -> dict:
-    """{"date", "months", "label", "stale"}: 'Checked 3 months ago'; never checked counts as stale."""
+def checked_by(method: str | None) -> str | None:
+    """Who checked: "organiser" (the group itself said so) or "council" (a coordinator visited, phoned,
+    emailed); None for a check that names no method."""
+    if not method:
+        return None
+    return "organiser" if method in ORGANISER_METHODS else "council"
+
+
+def last_checked(
+    verified: dt.date | None, today: dt.date, method: str | None = None, unconfirmed: bool = False
+) -> dict:
+    """{"date", "months", "label", "stale", "by", "by_label", "unconfirmed"}: 'Checked 3 months ago' and
+    'Checked by the organiser on 3 March 2026'; never checked counts as stale. ``unconfirmed``: its reminders
+    ran their course with no check ("not confirmed for over a year")."""
+    by = checked_by(method) if verified else None
     if verified is None:
-        return {"date": None, "months": None, "label": "Never checked", "stale": True}
+        return {
+            "date": None,
+            "months": None,
+            "label": "Never checked",
+            "stale": True,
+            "by": None,
+            "by_label": "Never checked",
+            "unconfirmed": unconfirmed,
+        }
     months = months_between(verified, today)
     if months == 0:
         label = "Checked this month"
@@ -92,7 +113,17 @@ def last_checked(verified: dt.date | None, today: dt.date) -> dict:
         label = "Checked 1 month ago"
     else:
         label = f"Checked {months} months ago"
-    return {"date": verified, "months": months, "label": label, "stale": verified < stale_cutoff(today)}
+    on = f"{verified.day} {verified:%B %Y}"
+    by_label = f"Checked by the {by} on {on}" if by else f"Checked on {on}"
+    return {
+        "date": verified,
+        "months": months,
+        "label": label,
+        "stale": verified < stale_cutoff(today),
+        "by": by,
+        "by_label": by_label,
+        "unconfirmed": unconfirmed,
+    }
 
 
 def _fmt_time(t: dt.time) -> str:
@@ -274,7 +305,12 @@ def _view(
         **schedule_view(service, now, school),
         "cost": cost_view(service),
         "accessibility": [{"code": k, "name": ACCESSIBILITY.label(k)} for k in access_kinds],
-        "last_checked": {**last_checked(service.last_verified_on, now.date()), "method": service.verification_method},
+        "last_checked": {
+            **last_checked(
+                service.last_verified_on, now.date(), service.verification_method, service.unconfirmed_since is not None
+            ),
+            "method": service.verification_method,
+        },
         "place": {
             "has_place": loc is not None,
             "hidden": loc is not None and not show_place,

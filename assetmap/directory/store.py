@@ -239,6 +239,8 @@ def _apply_fields(service: Service, rec: AssetRecord) -> None:
     service.url = rec.url
     service.email = rec.email
     service.charity_number = rec.charity_number
+    if service.last_verified_on != rec.last_verified:
+        service.unconfirmed_since = None  # a new check lifts "not confirmed for over a year"
     service.last_verified_on = rec.last_verified
     service.verification_method = rec.verification_method if rec.last_verified else None
 
@@ -425,8 +427,10 @@ def restore_asset(service: Service, actor_id=None) -> bool:
     return True
 
 
-def verify_asset(service: Service, method: str, actor_id=None, on: dt.date | None = None) -> dict:
-    """'Still accurate': record today's check and how it was done."""
+def verify_asset(
+    service: Service, method: str, actor_id=None, on: dt.date | None = None, note: str | None = None
+) -> dict:
+    """'Still accurate': record today's check and how it was done (and lift "not confirmed")."""
     on = on or dt.date.today()
     before = {
         "last_verified": service.last_verified_on.isoformat() if service.last_verified_on else "",
@@ -434,10 +438,11 @@ def verify_asset(service: Service, method: str, actor_id=None, on: dt.date | Non
     }
     service.last_verified_on = on
     service.verification_method = method
+    service.unconfirmed_since = None
     after = {"last_verified": on.isoformat(), "verification_method": method}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     # a re-check on the same day by the same method is still recorded: the check itself is the news
-    _bump(service, "verify", changes, actor_id)
+    _bump(service, "verify", changes, actor_id, note)
     return changes
 
 

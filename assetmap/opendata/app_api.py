@@ -9,7 +9,17 @@ become enums when a vocabulary is given (the live document uses the database's).
 from __future__ import annotations
 
 from ..directory.records import LIST_FIELDS, MAX_TEXT, TEMPLATE_FIELDS, TERM_FIELDS
-from ..vocabulary import ACCESSIBILITY, DAYS, MODES, PARTS_OF_DAY, VERIFICATION_METHODS, VISIBILITY
+from ..vocabulary import (
+    ACCESSIBILITY,
+    COST_BANDS,
+    DAYS,
+    MODES,
+    PARTS_OF_DAY,
+    SORT_ORDERS,
+    VERIFICATION_METHODS,
+    VISIBILITY,
+    WALKING_PACES,
+)
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -45,6 +55,11 @@ def security_schemes() -> dict:
 def _code(vocab: dict | None, taxonomy: str) -> dict:
     codes = sorted((vocab or {}).get(taxonomy, ()))
     return {"type": "string", "enum": codes} if codes else {"type": "string"}
+
+
+def _one_or_list(values: list[str], description: str) -> dict:
+    one = {"type": "string", "enum": values}
+    return {"description": description, "anyOf": [one, {"type": "array", "items": one}]}
 
 
 def _codes(vocab: dict | None, taxonomy: str, description: str) -> dict:
@@ -86,11 +101,25 @@ def search_request(vocab: dict | None) -> dict:
                 )
                 for name in TAXONOMY_FIELDS
             },
-            "free": {"type": "boolean", "description": "Only free assets."},
-            "wheelchair": {"type": "boolean", "description": "Only places with wheelchair access."},
-            "open_day": {"type": "string", "enum": [d.word for d in DAYS]},
-            "open_part": {"type": "string", "enum": list(PARTS_OF_DAY.codes)},
-            "mode": {"type": "string", "enum": list(MODES.codes)},
+            "free": {"type": "boolean", "description": "Only free assets (the same as cost: free)."},
+            "wheelchair": {
+                "type": "boolean",
+                "description": "Only places with wheelchair access (access: wheelchair).",
+            },
+            "open_day": _one_or_list([d.word for d in DAYS], "A session on any of these days."),
+            "open_part": _one_or_list(list(PARTS_OF_DAY.codes), "A session in any of these parts of the day."),
+            "mode": _one_or_list(list(MODES.codes), "Offered in any of these ways."),
+            "access": _one_or_list(list(ACCESSIBILITY.codes), "A place with every one of these features."),
+            "cost": {"type": "string", "enum": list(COST_BANDS.codes), "description": "The most a person can pay."},
+            "this_week": {"type": "boolean", "description": "A session in the next seven days."},
+            "sort": {
+                "type": "string",
+                "enum": list(SORT_ORDERS.codes),
+                "default": "best",
+                "description": "Best match (when there are words) or nearest first.",
+            },
+            "pace": {"type": "string", "enum": list(WALKING_PACES.codes), "default": "average"},
+            "as_typed": {"type": "boolean", "description": "Search for the words as typed: no spelling correction."},
             "page": {"type": "integer", "minimum": 1, "maximum": 500, "default": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
         },
@@ -154,6 +183,11 @@ SEARCH_RESULTS = {
                             "categories": {"type": "array", "items": {"type": "string"}},
                             "last_verified": {"anyOf": [{"type": "null"}, {"type": "string", "format": "date"}]},
                             "stale": {"type": "boolean", "description": "Not checked for over a year."},
+                            "matched": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "description": "The search's words (or synonym phrases) this asset matched.",
+                            },
                             "url": {"type": "string", "format": "uri"},
                         },
                     },
@@ -161,8 +195,16 @@ SEARCH_RESULTS = {
             },
         },
         "total": {"type": "integer", "minimum": 0},
+        "places": {"type": "integer", "minimum": 0, "description": "Of the total: assets with a place in reach."},
+        "area_served": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Of the total: phone, online or visiting services for the area (and confidential places).",
+        },
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1},
+        "sort": {"type": "string", "enum": ["best", "nearest"]},
+        "corrected": {"type": ["string", "null"], "description": "The words searched for instead of those typed."},
     },
 }
 
@@ -172,7 +214,7 @@ def search_path(vocab: dict | None) -> dict:
         "/api/search": {
             "post": {
                 "tags": [APP_TAG],
-                "summary": "Find assets near a postcode or a point, nearest first",
+                "summary": "Find assets near a postcode or a point, best match or nearest first",
                 "operationId": "search",
                 "description": "The body is JSON so a postcode never appears in a URL or a log line. Confidential places "
                 "never carry a point.",

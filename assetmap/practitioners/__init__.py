@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from ..accounts import csrf
-    from . import api, views
+    from . import api, jobs, views  # noqa: F401 - jobs registers the lexicon job on import
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

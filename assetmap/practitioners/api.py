@@ -57,6 +57,7 @@ def feature(hit) -> dict:
             "categories": hit.categories,
             "last_verified": hit.last_verified.isoformat() if hit.last_verified else None,
             "stale": hit.stale,
+            "matched": hit.matched,
             "url": url_for("practitioners.asset", asset_id=hit.id, _external=True),
         },
     }
@@ -67,15 +68,20 @@ def collection(result: ResultPage) -> dict:
         "type": "FeatureCollection",
         "features": [feature(h) for h in result.hits],
         "total": result.total,
+        "places": result.places,
+        "area_served": result.area_served + result.hidden,
         "page": result.page,
         "per_page": result.per_page,
+        "sort": result.sort,
+        "corrected": result.words.corrected,
     }
 
 
 @bp.post("/api/search")
 @replica_reads
 def api_search():
-    """Search near a postcode or a point; nearest first. Confidential places never carry a point."""
+    """Search near a postcode or a point; best match first when there are words (``sort``), else nearest first.
+    Confidential places never carry a point."""
     (postcode, point), filters, page, per_page = parse_request(request.get_json(force=True))
     origin = usecases.resolve_origin(postcode, point, with_areas=False)
     resp = jsonify(collection(search(origin, filters, current_user, "near", page, per_page)))

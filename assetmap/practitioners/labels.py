@@ -3,10 +3,13 @@ filters in plain English, the page numbers to link."""
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from .. import geo
 from ..taxonomy import names
-from ..vocabulary import MODES
+from ..vocabulary import ACCESSIBILITY, COST_BANDS, MODES, PARTS_OF_DAY, WALKING_PACES
 from .params import Filters
+from .queries import HIGHLIGHT
 
 
 def miles_label(metres: float) -> str:
@@ -21,13 +24,18 @@ def miles_label(metres: float) -> str:
     return f"{text} mile" if text == "1" else f"{text} miles"
 
 
-def distance_label(metres: float | None, view: dict | None = None, ward_name: str | None = None) -> str:
-    """'0.3 miles (about 7 minutes' walk)'; a service with no place near by says which wards it covers,
-    and a confidential place the reader may not locate only which ward it is in."""
+def distance_label(
+    metres: float | None, view: dict | None = None, ward_name: str | None = None, pace: str = "average"
+) -> str:
+    """'0.3 miles as the crow flies (about 7 minutes' walk)' at the chosen walking pace
+    (``vocabulary.WALKING_PACES``; a straight line, so real routes are longer); a service with no place
+    near by says which wards it covers, and a confidential place the reader may not locate only which ward
+    it is in."""
     if metres is not None:
-        minutes = geo.walking_minutes(metres)
+        speed = WALKING_PACES[pace].metres_per_minute if pace in WALKING_PACES.codes else geo.WALK_METRES_PER_MINUTE
+        minutes = geo.walking_minutes(metres, speed)
         unit = "minute's" if minutes == 1 else "minutes'"
-        return f"{miles_label(metres)} (about {minutes} {unit} walk)"
+        return f"{miles_label(metres)} as the crow flies (about {minutes} {unit} walk)"
     place = (view or {}).get("place") or {}
     if place.get("hidden"):
         where = f" in {place['ward_name']} ward" if place.get("ward_name") else ""
@@ -44,6 +52,11 @@ def distance_label(metres: float | None, view: dict | None = None, ward_name: st
     return f"{prefix}: covers {len(wards)} wards"
 
 
+def _any_of(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def describe(f: Filters) -> str:
     """The search filters in plain English, for the results heading."""
     term_names = {tax: names(tax) for tax in ("category", "audience", "capability", "asset_type")}
@@ -51,26 +64,26 @@ def describe(f: Filters) -> str:
     if f.q:
         parts.append(f"\u2018{f.q}\u2019")
     for tax, label in (("capability", ""), ("category", ""), ("audience", "for "), ("asset_type", "")):
-        for code in getattr(f, tax):
-            parts.append(label + term_names[tax].get(code, code).lower())
-    if f.free:
-        parts.append("free")
-    if f.wheelchair:
-        parts.append("wheelchair accessible")
+        chosen = [term_names[tax].get(code, code).lower() for code in getattr(f, tax)]
+        if chosen:
+            parts.append(label + _any_of(chosen))
+    if f.cost:
+        parts.append(COST_BANDS.label(f.cost).lower())
+    for code in f.access:
+        parts.append(ACCESSIBILITY.label(code).lower())
     if f.open_day or f.open_part:
+        days = [d.capitalize() for d in f.open_day]
+        times = [PARTS_OF_DAY[c].code for c in f.open_part]
         parts.append(
             "open "
             + " ".join(
-                x
-                for x in (
-                    f"on {f.open_day.capitalize()}" if f.open_day else "",
-                    f"in the {f.open_part}" if f.open_part else "",
-                )
-                if x
+                x for x in ((f"on {_any_of(days)}" if days else ""), (f"in the {_any_of(times)}" if times else "")) if x
             )
         )
+    if f.this_week:
+        parts.append("on this week")
     if f.mode:
-        parts.append(MODES.label(f.mode).lower())
+        parts.append(_any_of([MODES.label(m).lower() for m in f.mode]))
     return "; ".join(parts)
 
 
@@ -83,3 +96,50 @@ def page_window(page: int, pages: int) -> list[int | None]:
             out.append(None)
         out.append(p)
     return out
+
+
+def marked(text: str | None) -> Markup:
+    """Text from ``ts_headline`` with its matching words in ``<mark>`` (everything else escaped)."""
+    start, stop = HIGHLIGHT
+    safe = str(escape(text or ""))
+    return Markup(safe.replace(start, "<mark>").replace(stop, "</mark>"))
+
+
+def why_matched(hit) -> dict:
+    """Why a hit matched the words: its name and a piece of its description with the words marked, and the
+    ideas it is about through its categories, audiences or what matters (``{"name", "snippet", "about"}``)."""
+    start = HIGHLIGHT[0]
+    text_ideas = {c.label for c in hit.in_text}
+    return {
+        "name": marked(hit.name_marked) if hit.name_marked and start in hit.name_marked else None,
+        "snippet": marked(hit.snippet_marked) if hit.snippet_marked and start in hit.snippet_marked else None,
+        "about": [c.label for c in hit.in_terms if c.label not in text_ideas],
+        "words": hit.matched,
+    }
+
+
+def tag_label(name: str, value: str) -> str:
+    """A chosen filter as its removable tag reads ('Monday', 'Up to £3', 'Step-free access')."""
+    if name in ("category", "audience", "capability", "asset_type"):
+        return names(name).get(value, value)
+    if name == "open_day":
+        return value.capitalize()
+    if name == "open_part":
+        return PARTS_OF_DAY.label(value)
+    if name == "mode":
+        return MODES.label(value)
+    if name == "access":
+        return ACCESSIBILITY.label(value)
+    if name == "cost":
+        return COST_BANDS.label(value)
+    if name == "this_week":
+        return "On this week"
+    return value
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """A QR code for ``url`` as inline SVG (``segno``: pure Python, no image library), titled for screen readers."""
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=3, border=2, title=title, svgclass="am-qr")
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))

@@ -32,8 +32,7 @@ GRID_CELLS = 10
 
 
 def _features_statement(origin: Origin, f, user, scope: str):
-    prepared = queries._prepared("features", origin, f, user, scope)
-    return prepared[0], prepared[1]
+    return queries.features_statement(origin, f, user, scope)
 
 
 def cell_size_deg(view_r_m: float) -> float:

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 from .. import parsing
 from ..errors import ValidationError
 from ..geo import METRES_PER_MILE
-from ..vocabulary import DAYS, MODES, PARTS_OF_DAY
+from ..vocabulary import ACCESSIBILITY, COST_BANDS, DAYS, MODES, PARTS_OF_DAY, SORT_ORDERS, WALKING_PACES
 
 #: distance choices on the form, in miles (the API takes any radius_m up to the largest)
 DISTANCE_MILES = ("0.25", "0.5", "1", "2", "3", "5", "10")
@@ -20,9 +21,11 @@ DEFAULT_RADIUS_M = METRES_PER_MILE
 MAX_RADIUS_M = 10 * METRES_PER_MILE
 MIN_RADIUS_M = 1.0
 
-#: the day a session must fall on, as the form and the API write it ('monday')
+#: the days a session may fall on, as the form and the API write them ('monday')
 OPEN_DAYS = tuple(d.word for d in DAYS)
 TAXONOMY_FIELDS = ("category", "audience", "capability", "asset_type")
+#: fields that take several values (a list in the API, repeated in a form; one value still accepted)
+LIST_FIELDS = (*TAXONOMY_FIELDS, "open_day", "open_part", "mode", "access")
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -37,12 +40,14 @@ API_KEYS = {
     "q",
     "free",
     "wheelchair",
-    "open_day",
-    "open_part",
-    "mode",
+    "cost",
+    "this_week",
+    "sort",
+    "as_typed",
+    "pace",
     "page",
     "per_page",
-    *TAXONOMY_FIELDS,
+    *LIST_FIELDS,
 }
 TRUE = {"yes", "true", "on", "1"}
 FALSE = {"no", "false", "off", "0", ""}
@@ -60,7 +65,10 @@ class SearchInvalid(ValidationError):
 
 @dataclass(frozen=True)
 class Filters:
-    """What the person is looking for. Holds nothing that identifies them."""
+    """What the person is looking for. Holds nothing that identifies them.
+
+    Within a list any value will do (a session on Monday *or* Tuesday, arts *or* learning), except the
+    accessibility features, which a place must all have; the lists combine with *and*."""
 
     radius_m: float = DEFAULT_RADIUS_M
     q: str = ""
@@ -68,11 +76,20 @@ class Filters:
     audience: tuple[str, ...] = ()
     capability: tuple[str, ...] = ()
     asset_type: tuple[str, ...] = ()
-    free: bool = False
-    wheelchair: bool = False
-    open_day: str | None = None
-    open_part: str | None = None
-    mode: str | None = None
+    #: days a session falls on ('monday'), parts of the day it overlaps ('morning'), ways to take part
+    open_day: tuple[str, ...] = ()
+    open_part: tuple[str, ...] = ()
+    mode: tuple[str, ...] = ()
+    #: accessibility features the place must all have
+    access: tuple[str, ...] = ()
+    #: a cost band (``vocabulary.COST_BANDS``)
+    cost: str | None = None
+    #: a session in the next seven days
+    this_week: bool = False
+    sort: str = "best"
+    pace: str = "average"
+    #: the words exactly as typed: no spelling correction
+    as_typed: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
@@ -82,31 +99,55 @@ class Filters:
 
     @classmethod
     def from_dict(cls, d: dict) -> Filters:
-        return cls(
-            **{
-                k: tuple(v) if isinstance(v, list) else v
-                for k, v in d.items()
-                if k in cls.__dataclass_fields__ and k != "extra"
-            }
-        )
+        """From ``to_dict`` (a search kept in the session); single values kept by older versions become lists."""
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__ and k != "extra"}
+        for name in LIST_FIELDS:
+            value = known.get(name)
+            known[name] = (value,) if isinstance(value, str) else tuple(value or ())
+        if d.get("free") and not known.get("cost"):
+            known["cost"] = "free"
+        if d.get("wheelchair") is True and "wheelchair" not in known["access"]:
+            known["access"] = (*known["access"], "wheelchair")
+        return cls(**known)
+
+    def replace(self, **changes) -> Filters:
+        return dataclasses.replace(self, **changes)
 
     @property
     def miles(self) -> float:
         return self.radius_m / METRES_PER_MILE
 
+    @property
+    def free(self) -> bool:
+        return self.cost == "free"
+
+    @property
+    def wheelchair(self) -> bool:
+        return "wheelchair" in self.access
+
     def has_filters(self) -> bool:
-        return bool(
-            self.q
-            or self.category
-            or self.audience
-            or self.capability
-            or self.asset_type
-            or self.free
-            or self.wheelchair
-            or self.open_day
-            or self.open_part
-            or self.mode
-        )
+        return bool(self.q or self.chosen())
+
+    def chosen(self) -> list[tuple[str, str]]:
+        """(field, value) of every filter chosen, words aside: what the removable tags show."""
+        out = [(name, v) for name in LIST_FIELDS for v in getattr(self, name)]
+        if self.cost:
+            out.append(("cost", self.cost))
+        if self.this_week:
+            out.append(("this_week", "yes"))
+        return out
+
+    def without(self, name: str, value: str) -> Filters:
+        """These filters with one chosen value taken away (a removed tag)."""
+        if name in LIST_FIELDS:
+            return self.replace(**{name: tuple(v for v in getattr(self, name) if v != value)})
+        if name == "cost":
+            return self.replace(cost=None)
+        if name == "this_week":
+            return self.replace(this_week=False)
+        if name == "q":
+            return self.replace(q="", as_typed=False)
+        return self
 
 
 def _choice(raw, name: str, allowed, errors: list, label: str) -> str | None:
@@ -116,6 +157,22 @@ def _choice(raw, name: str, allowed, errors: list, label: str) -> str | None:
         errors.append((name, f"Choose {label} from the list"))
         return None
     return raw
+
+
+def _many(raw, name: str, allowed, errors: list, label: str) -> tuple[str, ...]:
+    """One value or a list of values, each from ``allowed`` (in the order given, each once)."""
+    if raw is None or raw == "" or raw == []:
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        errors.append((name, f"{label} must be a value or a list of values"))
+        return ()
+    items = [i for i in dict.fromkeys(i.strip() for i in items) if i]
+    bad = [i for i in items if i not in allowed]
+    if bad:
+        errors.append((name, f"Unknown {label.lower()}: {', '.join(bad[:3])[:100]}. Choose from the list"))
+        return ()
+    return tuple(items)
 
 
 def _codes(raw, name: str, vocab: set[str], errors: list) -> tuple[str, ...]:
@@ -140,7 +197,7 @@ def _flag(raw, name: str, errors: list, strict: bool) -> bool:
         return False
     if not strict and isinstance(raw, str) and raw.strip().lower() in TRUE | FALSE:
         return raw.strip().lower() in TRUE
-    errors.append((name, f"{name.capitalize()} must be true or false"))
+    errors.append((name, f"{name.replace('_', ' ').capitalize()} must be true or false"))
     return False
 
 
@@ -151,7 +208,9 @@ def clean_text(raw, name: str, errors: list, limit: int = MAX_Q) -> str:
 
 
 def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius_m=None) -> tuple[Filters, list]:
-    """Validate the filter fields of ``raw``; returns (filters, errors). ``strict`` = JSON types."""
+    """Validate the filter fields of ``raw``; returns (filters, errors). ``strict`` = JSON types.
+
+    ``free`` and ``wheelchair`` (true/false) are still read: the cost band "free" and the feature."""
     errors: list[tuple[str, str]] = []
     radius = DEFAULT_RADIUS_M
     if radius_m is not None:
@@ -169,14 +228,24 @@ def parse_filters(raw: dict, vocab: dict[str, set[str]], *, strict: bool, radius
         if value is not None:
             radius = value
     terms = {name: _codes(raw.get(name), name, vocab.get(name, set()), errors) for name in TAXONOMY_FIELDS}
+    access = _many(raw.get("access"), "access", ACCESSIBILITY.codes, errors, "Accessibility")
+    if _flag(raw.get("wheelchair"), "wheelchair", errors, strict) and "wheelchair" not in access:
+        access = (*access, "wheelchair")
+    cost = _choice(raw.get("cost"), "cost", COST_BANDS.codes, errors, "a cost")
+    if _flag(raw.get("free"), "free", errors, strict):
+        cost = "free"
     filters = Filters(
         radius_m=radius,
         q=clean_text(raw.get("q"), "q", errors),
-        free=_flag(raw.get("free"), "free", errors, strict),
-        wheelchair=_flag(raw.get("wheelchair"), "wheelchair", errors, strict),
-        open_day=_choice(raw.get("open_day"), "open_day", OPEN_DAYS, errors, "a day"),
-        open_part=_choice(raw.get("open_part"), "open_part", PARTS_OF_DAY.codes, errors, "a part of the day"),
-        mode=_choice(raw.get("mode"), "mode", MODES.codes, errors, "how they take part"),
+        open_day=_many(raw.get("open_day"), "open_day", OPEN_DAYS, errors, "Day"),
+        open_part=_many(raw.get("open_part"), "open_part", PARTS_OF_DAY.codes, errors, "Part of the day"),
+        mode=_many(raw.get("mode"), "mode", MODES.codes, errors, "How they take part"),
+        access=tuple(a for a in ACCESSIBILITY.codes if a in access),
+        cost=cost,
+        this_week=_flag(raw.get("this_week"), "this_week", errors, strict),
+        sort=_choice(raw.get("sort"), "sort", SORT_ORDERS.codes, errors, "an order") or "best",
+        pace=_choice(raw.get("pace"), "pace", WALKING_PACES.codes, errors, "a walking pace") or "average",
+        as_typed=_flag(raw.get("as_typed"), "as_typed", errors, strict),
         **terms,
     )
     return filters, errors

@@ -1,26 +1,40 @@
 """The search query: readable, active assets near a point (or in its ward or constituency).
 
 Three statements share one builder: a page of hits, the count, and the map markers in a view. Each
-is built once per "shape" (which filters are present) with named parameters, so the results list,
-its total and its markers can never disagree; spatial expressions come from ``assetmap.geo``.
-Ranking: distance (nearest first), then fresh listings before stale ones at equal distance, then
-text relevance, then name. Listings with no distance come after every listing with one: services
-with no place that cover the search's ward (or, for the constituency view, one of its wards), and
-confidential places (a refuge) that the searcher may not locate.
+is built once per "shape" (which filters are present, how many ideas the words hold) with named
+parameters, so the results list, its total and its markers can never disagree; spatial expressions
+come from ``assetmap.geo``, the filters from ``filters``, what the words mean from ``words``.
+
+Words: a listing matches when it matches any of the search's ideas (``words.Concept``: a word or phrase
+with its synonyms, in the name or description, or naming one of its terms), and ranks by how many.
+
+Ranking ("sort"), written out in the README (*Search ranking*):
+
+* **best match** (when there are words): ``score = m + 0.7 t + 0.3 p``, where ``m`` is how many of the
+  ideas the listing matches, ``t`` (0 to 1) is half "the words are in its name" and half the text's
+  density of them (``ts_rank_cd`` / (1 + itself)), and ``p`` (0 to 1) is nearness within the radius,
+  1 - distance / radius (0 for listings with no distance). Scores are compared in steps of 0.05 first,
+  and within a step fresh listings come before ones not checked for a year, and those before ones
+  not confirmed after their reminders ran out (``freshness_rank``), then the higher score, the
+  nearer, the name.
+* **nearest first**: distance, then freshness at equal distance, then more ideas matched, then
+  ``t``, then name. Listings with no distance come after every listing with one: services with no place
+  that cover the search's ward (or, for the constituency view, one of its wards), and confidential places
+  (a refuge) that the searcher may not locate.
 
 A confidential place is matched by area, never by distance, for everyone but the coordinators who
 may edit it and admins: it is listed when the search's ward is its ward (the near view, whatever
 the radius; the ward view) or when its ward is in the searched constituency (by the ward's
 constituency, never the point's), with no distance and no point, and it is never in the map
-markers. So nothing a searcher gets back (the list, its order, the total, the markers) depends on
-where in its ward the place is. The search point's ward is found by the rule that gives every
-place its ward (``geo.ward_at``, shared with the location trigger), so the two always agree.
+markers. Its nearness in "best match" is 0, as for every listing without a distance. So nothing a
+searcher gets back (the list, its order, the total and its split, the markers) depends on where in
+its ward the place is. The search point's ward is found by the rule that gives every place its ward
+(``geo.ward_at``, shared with the location trigger), so the two always agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -29,10 +43,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
-    Time,
-    and_,
-    bindparam,
-    exists,
+    case,
     false,
     func,
     literal,
@@ -43,7 +54,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import array, distinct_on
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -52,10 +63,8 @@ from ..db import session
 from ..directory import access
 from ..directory.read import now_london, stale_cutoff
 from ..models import (
-    Accessibility,
     Attribute,
     Constituency,
-    CostOption,
     Location,
     Service,
     ServiceArea,
@@ -64,175 +73,22 @@ from ..models import (
     TaxonomyTerm,
     Ward,
 )
-from ..schedules import search as schedules_search
-from ..vocabulary import PARTS_OF_DAY, day_code
+from ..vocabulary import COST_BANDS, PARTS_OF_DAY, day_code
+from . import filters as F
+from .filters import p as _p
 from .params import Filters
+from .words import Concept, Words, understand
 
 SCOPES = ("near", "ward", "constituency")
 #: at most this many markers go to the map per request (nearest the middle of the map view)
 MAP_FEATURE_LIMIT = 1000
-
-_WORD = re.compile(r"[^\W_]+")
-#: words about the format rather than the activity: they help ranking but are not required,
-#: so "Zumba class" still finds a "Zumba session"
-GENERIC_WORDS = {
-    "class",
-    "classes",
-    "group",
-    "groups",
-    "session",
-    "sessions",
-    "club",
-    "clubs",
-    "meeting",
-    "meetings",
-    "service",
-    "services",
-    "activity",
-    "activities",
-    "centre",
-    "center",
-    "near",
-    "local",
-}
-#: PostgreSQL's English stop words (tsearch_data/english.stop), dropped before matching so every
-#: remaining word gives a non-empty text query and the GIN indexes can answer it
-STOP_WORDS = frozenset(
-    {
-        "i",
-        "me",
-        "my",
-        "myself",
-        "we",
-        "our",
-        "ours",
-        "ourselves",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "he",
-        "him",
-        "his",
-        "himself",
-        "she",
-        "her",
-        "hers",
-        "herself",
-        "it",
-        "its",
-        "itself",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "themselves",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "this",
-        "that",
-        "these",
-        "those",
-        "am",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "having",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "a",
-        "an",
-        "the",
-        "and",
-        "but",
-        "if",
-        "or",
-        "because",
-        "as",
-        "until",
-        "while",
-        "of",
-        "at",
-        "by",
-        "for",
-        "with",
-        "about",
-        "against",
-        "between",
-        "into",
-        "through",
-        "during",
-        "before",
-        "after",
-        "above",
-        "below",
-        "to",
-        "from",
-        "up",
-        "down",
-        "in",
-        "out",
-        "on",
-        "off",
-        "over",
-        "under",
-        "again",
-        "further",
-        "then",
-        "once",
-        "here",
-        "there",
-        "when",
-        "where",
-        "why",
-        "how",
-        "all",
-        "any",
-        "both",
-        "each",
-        "few",
-        "more",
-        "most",
-        "other",
-        "some",
-        "such",
-        "no",
-        "nor",
-        "not",
-        "only",
-        "own",
-        "same",
-        "so",
-        "than",
-        "too",
-        "very",
-        "s",
-        "t",
-        "can",
-        "will",
-        "just",
-        "don",
-        "should",
-        "now",
-        "likes",
-        "like",
-        "liking",
-    }
-)
-MAX_WORDS = 8
-FUZZY_MIN_LENGTH = 4
+#: the blend of best match: ideas matched count whole; text and nearness share what is left
+TEXT_WEIGHT = 0.7
+NEAR_WEIGHT = 0.3
+#: best-match scores within one step are "equal standing": fresh listings first among them
+SCORE_STEP = 0.05
+#: marks around highlighted words in ``Hit.name_marked`` / ``snippet_marked`` (never in listing text)
+HIGHLIGHT = ("\x02", "\x03")
 
 
 @dataclass(frozen=True)
@@ -261,6 +117,17 @@ class Hit:
     last_verified: dt.date | None
     stale: bool
     visibility: str
+    #: the search's ideas this listing matches: in its name or description, and through one of its terms
+    in_text: tuple[Concept, ...] = ()
+    in_terms: tuple[Concept, ...] = ()
+    #: the name and a piece of the description with the matching words between HIGHLIGHT marks (pages only)
+    name_marked: str | None = None
+    snippet_marked: str | None = None
+
+    @property
+    def matched(self) -> list[str]:
+        """The ideas matched, as the searcher named them."""
+        return [c.label for c in dict.fromkeys((*self.in_text, *self.in_terms))]
 
 
 @dataclass
@@ -269,7 +136,13 @@ class ResultPage:
     total: int
     page: int
     per_page: int
-    words: list[str] = field(default_factory=list)
+    words: Words = field(default_factory=lambda: Words(""))
+    #: of the total: places with a distance, services with no fixed place that cover the area, and
+    #: confidential places listed by their ward
+    places: int = 0
+    area_served: int = 0
+    hidden: int = 0
+    sort: str = "nearest"
 
     @property
     def pages(self) -> int:
@@ -292,32 +165,6 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
     ).scalar_one_or_none()
 
 
-# --------------------------------------------------------------------------- text
-
-
-def words_of(q: str) -> list[str]:
-    """The searchable words of ``q``: lower case, no stop words, at most MAX_WORDS."""
-    words = [w.lower() for w in _WORD.findall(q or "")]
-    return list(dict.fromkeys(w for w in words if w not in STOP_WORDS))[:MAX_WORDS]
-
-
-def required_words(words: list[str]) -> list[str]:
-    return [w for w in words if w not in GENERIC_WORDS] or words
-
-
-def _word_match(svc, word: str) -> ColumnElement:
-    """A word matches by English stem (name or description) or, if long enough, by trigram on the name."""
-    conds = [svc.search_tsv.op("@@")(func.plainto_tsquery("english", literal(word, String)))]
-    if len(word) >= FUZZY_MIN_LENGTH:
-        conds.append(literal(word, String).op("<%")(svc.name))
-    return or_(*conds)
-
-
-def text_filter(words: list[str]) -> ColumnElement:
-    """Every required word matches (tsvector and trigram conditions the GIN indexes can answer)."""
-    return and_(*(_word_match(Service, w) for w in required_words(words))) if words else true()
-
-
 # --------------------------------------------------------------------------- statements
 #
 # Building a search statement costs several milliseconds of Python per request, more than the query
@@ -330,11 +177,6 @@ def text_filter(words: list[str]) -> ColumnElement:
 
 _PREPARED: dict = {}
 _PREPARED_MAX = 512
-
-
-def _p(name: str, type_, expanding: bool = False):
-    """A named parameter with no value of its own: executing without a value for it is an error."""
-    return bindparam(name, type_=type_, expanding=expanding, required=True)
 
 
 def _p_point(prefix: str = "o"):
@@ -363,16 +205,18 @@ class _Shape:
 
     scope: str
     readable_key: tuple
-    fuzzy: tuple[bool, ...]  # per required word: also matched by trigram on the name
-    has_words: bool
+    #: per idea of the words: (matched as a prefix too, names terms)
+    ideas: tuple[tuple[bool, bool], ...]
+    best: bool
     category: bool
     audience: bool
     capability: bool
     asset_type: bool
-    free: bool
-    wheelchair: bool
-    day: bool
-    part: bool
+    cost: bool
+    access: bool
+    days: bool
+    parts: bool
+    this_week: bool
     mode: bool
     include_area: bool
     areas_known: bool
@@ -383,15 +227,43 @@ class _Shape:
     #: coordinator may edit, ``edit_wards``; by ward elsewhere)
     confidential: str
 
+    @property
+    def has_words(self) -> bool:
+        return bool(self.ideas)
 
-def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.date | None):
+    @property
+    def any_prefix(self) -> bool:
+        return any(prefix for prefix, _terms in self.ideas)
+
+    @property
+    def any_terms(self) -> bool:
+        return any(terms for _prefix, terms in self.ideas)
+
+
+def _word_values(words: Words) -> dict:
+    """The text queries of the ideas (``:q<i>_en``, ``:q<i>_px``, ``:q<i>_terms``), of them all (``qall``),
+    and of them in names only (``qname``)."""
+    values: dict = {}
+    concepts = words.concepts
+    for i, c in enumerate(concepts):
+        values[f"q{i}_en"] = c.tsquery()
+        values[f"q{i}_px"] = c.prefix_query()
+        values[f"q{i}_terms"] = list(c.term_ids)
+    values["qall_en"] = " | ".join(f"({c.tsquery()})" for c in concepts)
+    values["qall_px"] = " | ".join(c.prefix_query() for c in concepts if c.prefixes)
+    values["qall_terms"] = list(dict.fromkeys(t for c in concepts for t in c.term_ids))
+    values["qname_en"] = " | ".join(f"({c.tsquery('A')})" for c in concepts)
+    values["qname_px"] = " | ".join(c.prefix_query("A") for c in concepts if c.prefixes)
+    return values
+
+
+def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.date | None, words: Words | None = None):
     if scope not in SCOPES:
         raise ValueError(scope)
     today = today or now_london().date()
-    words = words_of(f.q)
-    req = required_words(words) if words else []
+    words = words if words is not None else understand(f.q, user, f.as_typed)
     readable = access.readable_filter(user)
-    part = (PARTS_OF_DAY[f.open_part].starts, PARTS_OF_DAY[f.open_part].ends) if f.open_part else None
+    parts = [PARTS_OF_DAY[code] for code in f.open_part]
     include_area = bool(
         (not origin.areas_known and scope == "near")
         or origin.ward_code
@@ -401,16 +273,17 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     shape = _Shape(
         scope,
         _readable_key(readable),
-        tuple(len(w) >= FUZZY_MIN_LENGTH for w in req),
-        bool(words),
+        tuple((bool(c.prefixes), bool(c.terms)) for c in words.concepts),
+        bool(words.concepts) and f.sort == "best",
         bool(f.category),
         bool(f.audience),
         bool(f.capability),
         bool(f.asset_type),
-        bool(f.free),
-        bool(f.wheelchair),
+        bool(f.cost),
+        bool(f.access),
         bool(f.open_day),
-        bool(f.open_part),
+        bool(parts),
+        f.this_week,
         bool(f.mode),
         include_area,
         origin.areas_known,
@@ -426,21 +299,22 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "constituency_code": origin.constituency_code,
         "stale_cutoff": stale_cutoff(today),
         "today": today,
+        "week_end": today + dt.timedelta(days=6),
         "category": list(f.category),
         "audience": list(f.audience),
         "capability": list(f.capability),
         "asset_type": list(f.asset_type),
-        "byday": day_code(f.open_day) if f.open_day else None,
-        "part_start": part[0] if part else None,
-        "part_end": part[1] if part else None,
-        "mode": f.mode,
-        "rel_tsq": " | ".join(words),
-        "rel_q": f.q,
+        "cost_up_to": COST_BANDS[f.cost].up_to if f.cost else None,
+        "access": list(f.access),
+        "access_n": len(f.access),
+        "bydays": [day_code(d) for d in f.open_day],
+        "part_starts": [part.starts for part in parts],
+        "part_ends": [part.ends for part in parts],
+        "modes": list(f.mode),
         "edit_wards": edit_wards,
+        **_word_values(words),
     }
-    for i, w in enumerate(req):
-        values[f"w{i}"] = w
-    return shape, readable, values
+    return shape, readable, values, words
 
 
 def _confidential_rule(user) -> tuple[str, list[str]]:
@@ -453,9 +327,11 @@ def _confidential_rule(user) -> tuple[str, list[str]]:
     return ("mixed", sorted(wards)) if wards else ("area", [])
 
 
-def _prepared(kind: str, origin: Origin, f: Filters, user, scope: str, today: dt.date | None = None):
-    """(statement, parameters): the statement of this ``kind`` is shared by every search of its shape."""
-    shape, readable, values = _shape_and_values(origin, f, user, scope, today)
+def _prepared(
+    kind: str, origin: Origin, f: Filters, user, scope: str, today: dt.date | None = None, words: Words | None = None
+):
+    """(statement, parameters, words): the statement of this ``kind`` is shared by every search of its shape."""
+    shape, readable, values, words = _shape_and_values(origin, f, user, scope, today, words)
     key = (kind, shape)
     stmt = _PREPARED.get(key)
     if stmt is None:
@@ -463,75 +339,21 @@ def _prepared(kind: str, origin: Origin, f: Filters, user, scope: str, today: dt
         if len(_PREPARED) >= _PREPARED_MAX:
             _PREPARED.clear()
         _PREPARED[key] = stmt
-    return stmt, values
+    return stmt, values, words
 
 
-def _p_term_filter(taxonomy: str) -> ColumnElement:
-    return exists().where(
-        Attribute.service_id == Service.id,
-        Attribute.taxonomy_term_id == TaxonomyTerm.id,
-        TaxonomyTerm.taxonomy_id == Taxonomy.id,
-        Taxonomy.code == taxonomy,
-        TaxonomyTerm.code.in_(_p(taxonomy, String, expanding=True)),
-    )
-
-
-def free_filter(free: bool) -> ColumnElement:
-    if not free:
-        return true()
-    return exists().where(CostOption.service_id == Service.id, CostOption.amount == 0)
-
-
-def wheelchair_filter(wheelchair: bool) -> ColumnElement:
-    if not wheelchair:
-        return true()
-    return exists().where(
-        ServiceAtLocation.service_id == Service.id,
-        Accessibility.location_id == ServiceAtLocation.location_id,
-        Accessibility.kind == "wheelchair",
-    )
-
-
-def _filters(shape: _Shape, readable) -> tuple[list[ColumnElement], ColumnElement]:
-    """The service filters of a shape, and the text relevance expression."""
-    word_conds = []
-    for i, fuzzy in enumerate(shape.fuzzy):
-        w = _p(f"w{i}", String)
-        conds = [Service.search_tsv.op("@@")(func.plainto_tsquery("english", w))]
-        if fuzzy:
-            conds.append(w.op("<%")(Service.name))
-        word_conds.append(or_(*conds))
-    text = and_(*word_conds) if shape.has_words else true()
-    if shape.has_words:
-        rel = func.ts_rank_cd(
-            Service.search_tsv, func.to_tsquery("english", _p("rel_tsq", String))
-        ) + func.word_similarity(_p("rel_q", String), Service.name)
-    else:
-        rel = literal(0.0, Float)
-    open_f = (
-        schedules_search.open_filter(
-            today=_p("today", Date),
-            days=array([_p("byday", String)]) if shape.day else None,
-            part_start=_p("part_start", Time) if shape.part else None,
-            part_end=_p("part_end", Time) if shape.part else None,
-        )
-        if shape.day or shape.part
-        else true()
-    )
-    filters = [
+def _filters(shape: _Shape, readable) -> list[ColumnElement]:
+    """The service filters of a shape."""
+    return [
         readable,
         Service.status == "active",
-        *(
-            _p_term_filter(t) if getattr(shape, t) else true()
-            for t in ("category", "audience", "capability", "asset_type")
-        ),
-        free_filter(shape.free),
-        wheelchair_filter(shape.wheelchair),
-        open_f,
-        _p("mode", String).op("=")(func.any(Service.modes)) if shape.mode else true(),
-        text,
+        *(F.term_filter(t) for t in ("category", "audience", "capability", "asset_type") if getattr(shape, t)),
+        *([F.cost_filter()] if shape.cost else []),
+        *([F.access_filter()] if shape.access else []),
+        F.sessions_filter(shape.days, shape.parts, shape.this_week),
+        *([F.mode_filter()] if shape.mode else []),
+        *([F.any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
     ]
-    return filters, rel
 
 
 def _may_locate(shape: _Shape) -> ColumnElement:
@@ -554,6 +376,7 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ())
         Location.constituency_code.label("constituency_code"),
         geo.lon(Location.geom).label("lon"),
         geo.lat(Location.geom).label("lat"),
+        literal("place").label("kind"),
         *carried,
         *extra_cols,
     ]
@@ -582,6 +405,7 @@ def _area_rows(shape: _Shape, filters: list, carried: list):
             Ward.constituency_code.label("constituency_code"),
             null().cast(Float).label("lon"),
             null().cast(Float).label("lat"),
+            literal("area").label("kind"),
             *carried,
         )
         .join(Ward, Ward.code == ServiceArea.ward_code)
@@ -612,6 +436,7 @@ def _hidden_places(shape: _Shape, filters: list, carried: list):
             Ward.constituency_code.label("constituency_code"),
             null().cast(Float).label("lon"),
             null().cast(Float).label("lat"),
+            literal("hidden").label("kind"),
             *carried,
         )
         .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -624,16 +449,42 @@ def _hidden_places(shape: _Shape, filters: list, carried: list):
     return stmt.where(_in_search_ward(shape, Location.ward_code))
 
 
+def freshness_rank(stale_cutoff) -> ColumnElement:
+    """0: checked since ``stale_cutoff`` (12 months ago); 1: not checked since; 2: not confirmed after its
+    reminders ran their course (``service.unconfirmed_since``, set by the reminder job). At equal distance
+    a search ranks 0 before 1 before 2 (README "Search ranking")."""
+    return case(
+        (Service.last_verified_on >= stale_cutoff, 0),
+        (Service.unconfirmed_since.is_not(None), 2),
+        else_=1,
+    )
+
+
 def _best(shape: _Shape, readable):
     """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
-    filters, rel = _filters(shape, readable)
+    filters = _filters(shape, readable)
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
+    if shape.has_words:
+        word_cols = [
+            F.ideas_matched(shape.ideas).label("matched"),
+            F.text_strength(shape.any_prefix).label("strength"),
+            F.ideas_mask(shape.ideas, in_terms=False).label("text_mask"),
+            F.ideas_mask(shape.ideas, in_terms=True).label("term_mask"),
+        ]
+    else:
+        word_cols = [
+            literal(0, Integer).label("matched"),
+            literal(0.0, Float).label("strength"),
+            literal(0, Integer).label("text_mask"),
+            literal(0, Integer).label("term_mask"),
+        ]
     carried = [
         Service.name.label("name"),
         Service.visibility.label("visibility"),
         Service.last_verified_on.label("last_verified_on"),
         stale.label("stale"),
-        rel.label("relevance"),
+        freshness_rank(_p("stale_cutoff", Date)).label("freshness"),
+        *word_cols,
     ]
     parts = [_places(shape, filters, carried)]
     if shape.include_area:
@@ -650,20 +501,41 @@ def _best(shape: _Shape, readable):
     )
 
 
-def _categories(service_id) -> ColumnElement:
-    return (
-        select(func.array_agg(func.distinct(TaxonomyTerm.code)))
-        .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
-        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
-        .where(Attribute.service_id == service_id, Taxonomy.code == "category")
-        .scalar_subquery()
-    )
+def _order(shape: _Shape, c, score) -> list:
+    """The ORDER BY of a page (``c``: the columns of ``best`` or of a ranked page; ``score``: its best-match score)."""
+    if shape.best:
+        return [
+            func.floor(score / SCORE_STEP).desc(),
+            c.freshness,
+            score.desc(),
+            c.distance_m.asc().nulls_last(),
+            c.name,
+            c.service_id if hasattr(c, "service_id") else c.id,
+        ]
+    words = [c.matched.desc(), c.strength.desc()] if shape.has_words else []
+    return [
+        c.distance_m.asc().nulls_last(),
+        c.freshness,
+        *words,
+        c.name,
+        c.service_id if hasattr(c, "service_id") else c.id,
+    ]
 
 
-def _build_page(shape: _Shape, readable):
-    """A page of ranked hits, each row carrying the total and the hit's categories."""
+def _score(shape: _Shape, b) -> ColumnElement:
+    """Best match: ideas matched, plus text and nearness within the radius (0 without a distance)."""
+    nearness = func.coalesce(func.greatest(0.0, 1.0 - b.distance_m / _p("near_m", Float)), 0.0)
+    if not shape.has_words:
+        return nearness
+    return b.matched + TEXT_WEIGHT * b.strength + NEAR_WEIGHT * nearness
+
+
+def _build_page(shape: _Shape, readable, why: bool = False):
+    """A page of ranked hits, each row carrying the total (and its split by kind) and the hit's categories;
+    ``why``: the name and a piece of the description with the matching words marked."""
     b = _best(shape, readable).c
-    by_words = [b.relevance.desc()] if shape.has_words else []
+    score = _score(shape, b)
+    kind_count = lambda k: func.count().filter(b.kind == k).over()  # noqa: E731
     ranked = (
         select(
             b.service_id.label("id"),
@@ -676,17 +548,41 @@ def _build_page(shape: _Shape, readable):
             b.lon,
             b.lat,
             b.stale,
-            b.relevance,
+            b.freshness,
+            b.matched,
+            b.strength,
+            b.text_mask,
+            b.term_mask,
+            score.label("score"),
             func.count().over().label("total"),
+            kind_count("place").label("n_places"),
+            kind_count("area").label("n_area"),
+            kind_count("hidden").label("n_hidden"),
         )
-        .order_by(b.distance_m.asc().nulls_last(), b.stale, *by_words, b.name, b.service_id)
+        .order_by(*_order(shape, b, score))
         .limit(_p("limit", Integer))
         .offset(_p("offset", Integer))
     ).subquery("ranked")
     r = ranked.c
-    return select(ranked, _categories(r.id).label("categories")).order_by(
-        r.distance_m.asc().nulls_last(), r.stale, *([r.relevance.desc()] if shape.has_words else []), r.name, r.id
-    )
+    cols = [ranked, _categories(r.id).label("categories")]
+    stmt = select(*cols)
+    if why and shape.has_words:
+        query = F.tsquery("all", shape.any_prefix)
+        marks = f"StartSel={HIGHLIGHT[0]}, StopSel={HIGHLIGHT[1]}"
+        stmt = stmt.add_columns(
+            func.ts_headline("english", Service.name, query, f"{marks}, HighlightAll=true").label("name_marked"),
+            func.ts_headline(
+                "english",
+                Service.description,
+                query,
+                f'{marks}, MaxWords=28, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "',
+            ).label("snippet_marked"),
+        ).join(Service, Service.id == r.id)
+    return stmt.order_by(*_order(shape, r, r.score))
+
+
+def _build_page_why(shape: _Shape, readable):
+    return _build_page(shape, readable, why=True)
 
 
 def _build_count(shape: _Shape, readable):
@@ -695,7 +591,7 @@ def _build_count(shape: _Shape, readable):
 
 def _build_features(shape: _Shape, readable):
     """Places of the results inside a map view, nearest the view's middle first (never confidential ones)."""
-    filters, _rel = _filters(shape, readable)
+    filters = _filters(shape, readable)
     filters.append(Service.visibility != "confidential")
     view = _p_point("v")
     rows = (
@@ -712,7 +608,17 @@ def _build_features(shape: _Shape, readable):
     )
 
 
-_BUILDERS = {"page": _build_page, "count": _build_count, "features": _build_features}
+_BUILDERS = {"page": _build_page, "page_why": _build_page_why, "count": _build_count, "features": _build_features}
+
+
+def _categories(service_id) -> ColumnElement:
+    return (
+        select(func.array_agg(func.distinct(TaxonomyTerm.code)))
+        .join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(Attribute.service_id == service_id, Taxonomy.code == "category")
+        .scalar_subquery()
+    )
 
 
 def _bound(stmt, values: dict):
@@ -736,28 +642,41 @@ def search_statement(
     today: dt.date | None = None,
 ):
     """The one statement a search runs (a page of ranked hits, each row carrying the total), values bound."""
-    stmt, values = _prepared("page", origin, f, user, scope, today)
+    stmt, values, _words = _prepared("page", origin, f, user, scope, today)
     return _bound(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page})
 
 
 def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):
     """How many services a search finds, values bound."""
-    stmt, values = _prepared("count", origin, f, user, scope, today)
+    stmt, values, _words = _prepared("count", origin, f, user, scope, today)
     return _bound(stmt, values)
 
 
-def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1, per_page: int = 20) -> ResultPage:
-    """Run a search: one page of hits, nearest first, with the total.
+def _ideas(words: Words, mask: int) -> tuple[Concept, ...]:
+    return tuple(c for i, c in enumerate(words.concepts) if mask & (1 << i))
+
+
+def search(
+    origin: Origin,
+    f: Filters,
+    user,
+    scope: str = "near",
+    page: int = 1,
+    per_page: int = 20,
+    why: bool = False,
+) -> ResultPage:
+    """Run a search: one page of hits in the order asked for (``f.sort``), with the total and its split.
 
     Search hits never carry a confidential asset's point, whoever asks (only the asset page shows it,
     and only to coordinators who may edit it), and carry its distance only to those who may edit it.
+    ``why`` also marks the matching words in each hit's name and description (for pages).
     """
-    stmt, values = _prepared("page", origin, f, user, scope)
+    stmt, values, words = _prepared("page_why" if why else "page", origin, f, user, scope)
     rows = session.execute(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    total = rows[0].total if rows else 0
+    counts = (rows[0].total, rows[0].n_places, rows[0].n_area, rows[0].n_hidden) if rows else (0, 0, 0, 0)
     if not rows and page > 1:
-        count, values = _prepared("count", origin, f, user, scope)
-        total = session.execute(count, values).scalar_one()
+        count, values, _words = _prepared("count", origin, f, user, scope, words=words)
+        counts = (session.execute(count, values).scalar_one(), 0, 0, 0)
     hits = []
     for r in rows:
         hidden = r.visibility == "confidential"
@@ -774,9 +693,31 @@ def search(origin: Origin, f: Filters, user, scope: str = "near", page: int = 1,
                 last_verified=r.last_verified_on,
                 stale=r.stale,
                 visibility=r.visibility,
+                in_text=_ideas(words, r.text_mask),
+                in_terms=_ideas(words, r.term_mask),
+                name_marked=getattr(r, "name_marked", None),
+                snippet_marked=getattr(r, "snippet_marked", None),
             )
         )
-    return ResultPage(hits=hits, total=total, page=page, per_page=per_page, words=words_of(f.q))
+    return ResultPage(
+        hits=hits,
+        total=counts[0],
+        page=page,
+        per_page=per_page,
+        words=words,
+        places=counts[1],
+        area_served=counts[2],
+        hidden=counts[3],
+        sort="best" if words and f.sort == "best" else "nearest",
+    )
+
+
+def features_statement(origin: Origin, f: Filters, user, scope: str):
+    """(statement, parameters) of the places of the results inside a map view (never confidential ones):
+    the shape-cached statement that ``map_features`` pages and ``markers`` groups into grid cells. The view
+    (``v_lon``, ``v_lat``, ``view_m``) and ``limit`` are bound by the caller."""
+    stmt, values, _words = _prepared("features", origin, f, user, scope)
+    return stmt, values
 
 
 def map_features(
@@ -788,7 +729,7 @@ def map_features(
     Confidential places are never included.
     """
     limit = limit or MAP_FEATURE_LIMIT
-    stmt, values = _prepared("features", origin, f, user, scope)
+    stmt, values, _words = _prepared("features", origin, f, user, scope)
     values = {
         **values,
         "v_lon": float(view[0]),

@@ -104,6 +104,30 @@ def record_connection(
     return row
 
 
+def record_connections(chosen: list[tuple[uuid.UUID, Origin | None]], capability: str | None, user) -> int:
+    """Several connections at once (from the shortlist), each with the ward and LSOA of the search its listing
+    was found in; all or none. Returns how many were recorded."""
+    check_capability(capability)
+    if not chosen:
+        raise ValidationError("Choose at least one listing you connected the person to", field="asset_id")
+    with transaction():
+        for asset_id, origin in chosen:
+            service = access.readable_service(user, asset_id, missing=ASSET_GONE)
+            session.add(
+                ConnectionLog(
+                    id=uuid.uuid4(),
+                    service_id=service.id,
+                    logged_on=now_london().date(),
+                    capability_code=capability,
+                    ward_code=origin.ward_code if origin else None,
+                    lsoa_code=origin.lsoa_code if origin else None,
+                    followup_ref=None,
+                )
+            )
+        session.flush()
+    return len(chosen)
+
+
 def find_connection(connection_id: uuid.UUID) -> ConnectionLog:
     row = session.get(ConnectionLog, connection_id)
     if row is None:

@@ -22,14 +22,24 @@ from ..once import FIELD as FORM_TOKEN
 from ..once import once
 from ..replicas import replica_reads
 from ..taxonomy import all_terms, names
-from ..vocabulary import DAYS, FOLLOWUP_ANSWERS, MODES, PARTS_OF_DAY
+from ..vocabulary import (
+    ACCESSIBILITY,
+    COST_BANDS,
+    DAYS,
+    FOLLOWUP_ANSWERS,
+    MODES,
+    PARTS_OF_DAY,
+    SORT_ORDERS,
+    WALKING_PACES,
+)
 from ..web import has_endpoint
 from . import maps, saved, usecases
-from .labels import describe, distance_label, miles_label, page_window
+from .labels import describe, distance_label, miles_label, page_window, qr_svg, tag_label, why_matched
 from .markers import markers
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
+    LIST_FIELDS,
     Filters,
     miles_to_metres,
     parse_filters,
@@ -44,20 +54,9 @@ bp = Blueprint("practitioners", __name__)
 CONNECTING_ROLES = ("practitioner", "coordinator", "admin")
 PER_PAGE = 20
 MAX_VIEW_RADIUS_M = 60_000
-FORM_FIELDS = (
-    "postcode",
-    "lat",
-    "lon",
-    "distance",
-    "q",
-    "category",
-    "audience",
-    "capability",
-    "asset_type",
-    "open_day",
-    "open_part",
-    "mode",
-)
+FORM_FIELDS = ("postcode", "lat", "lon", "distance", "q", "cost", "sort", "pace")
+#: fields with several values, each a GOV.UK checkbox
+FORM_LISTS = LIST_FIELDS
 
 
 @bp.after_request
@@ -79,6 +78,10 @@ def form_options() -> dict[str, list[tuple[str, str]]]:
     opts["open_day"] = [(d.word, d.label) for d in DAYS]
     opts["open_part"] = [(p.code, p.label) for p in PARTS_OF_DAY]
     opts["mode"] = [(m.code, m.label) for m in MODES]
+    opts["access"] = [(a.code, a.label) for a in ACCESSIBILITY]
+    opts["cost"] = [(c.code, c.label) for c in COST_BANDS]
+    opts["sort"] = [(o.code, o.label) for o in SORT_ORDERS]
+    opts["pace"] = [(p.code, p.label) for p in WALKING_PACES]
     return opts
 
 
@@ -96,19 +99,14 @@ def _form_page(values: dict, errors: list[tuple[str, str]], status: int = 200):
 
 def _values_from_filters(f: Filters) -> dict:
     miles = f"{f.miles:g}"
-    first = lambda codes: (codes or ("",))[0]  # noqa: E731 - the form shows one choice per list
     return {
         "distance": miles if miles in DISTANCE_MILES else DEFAULT_MILES,
         "q": f.q,
-        "category": first(f.category),
-        "audience": first(f.audience),
-        "capability": first(f.capability),
-        "asset_type": first(f.asset_type),
-        "free": f.free,
-        "wheelchair": f.wheelchair,
-        "open_day": f.open_day or "",
-        "open_part": f.open_part or "",
-        "mode": f.mode or "",
+        **{name: list(getattr(f, name)) for name in FORM_LISTS},
+        "cost": f.cost or "",
+        "this_week": f.this_week,
+        "sort": f.sort,
+        "pace": f.pace,
     }
 
 
@@ -116,23 +114,33 @@ def _values_from_filters(f: Filters) -> dict:
 def search():
     """The search form (the home page). ``?from=<id>`` starts from an earlier search's filters."""
     previous = saved.find_search(request.args.get("from"))
-    return _form_page(_values_from_filters(previous.filters) if previous else {"distance": DEFAULT_MILES}, [])
+    if previous is None:
+        return _form_page({"distance": DEFAULT_MILES}, [])
+    return _form_page({**_values_from_filters(previous.filters), "same_place": previous.sid}, [])
 
 
 @bp.post("/search")
 def search_submit():
     form = request.form
-    values = {k: form.get(k, "") for k in FORM_FIELDS}
-    values["free"], values["wheelchair"] = form.get("free") == "yes", form.get("wheelchair") == "yes"
+    values: dict = {k: form.get(k, "") for k in FORM_FIELDS}
+    values.update({k: form.getlist(k) for k in FORM_LISTS})
+    values["this_week"] = form.get("this_week") == "yes"
     errors: list[tuple[str, str]] = []
     radius = miles_to_metres(values["distance"], errors)
-    raw = {k: values[k] for k in FORM_FIELDS[4:]}
-    raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"))
+    raw = {k: values[k] for k in (*FORM_FIELDS[4:], *FORM_LISTS)}
+    raw.update(free=form.get("free"), wheelchair=form.get("wheelchair"), this_week=form.get("this_week"))
     filters, filter_errors = usecases.parse_filters_fresh(
         lambda vocab: parse_filters(raw, vocab, strict=False, radius_m=radius)
     )
     errors += filter_errors
     postcode, point = values["postcode"].strip(), None
+    same = saved.find_search(form.get("same_place")) if not postcode else None
+    if same is not None:
+        values["same_place"] = same.sid
+        if errors:
+            return _form_page(values, errors, 400)
+        sid = saved.save_search(same.origin, filters, same.via)
+        return redirect(url_for(".results", sid=sid), code=303)
     if not postcode:
         point_errors: list = []
         point = parse_point(values["lat"], values["lon"], point_errors)
@@ -173,9 +181,9 @@ def _scope_arg(s: saved.SavedSearch) -> str:
 def results(sid):
     s = saved.load_search(sid)
     scope = _scope_arg(s)
-    result = run_search(s.origin, s.filters, current_user, scope, _page_arg(), PER_PAGE)
+    result = run_search(s.origin, s.filters, current_user, scope, _page_arg(), PER_PAGE, why=True)
     views = {v["id"]: v for v in asset_views([h.id for h in result.hits], current_user)}
-    items = [{"hit": h, "view": views[h.id]} for h in result.hits if h.id in views]
+    items = [{"hit": h, "view": views[h.id], "why": why_matched(h)} for h in result.hits if h.id in views]
     names = area_names(s.origin)
     return render_template(
         "practitioners/results.html",
@@ -189,6 +197,29 @@ def results(sid):
         shortlist=set(saved.shortlist()),
         can_connect=can_connect(),
     )
+
+
+@bp.get("/search/results/<sid>/refine")
+def refine(sid):
+    """The same search, near the same place, with one change: ``remove=<field>:<value>`` (a removed filter
+    tag), ``as_typed=1`` (the words as typed, not corrected) or ``sort=best|nearest``. Kept as a new search
+    in the session (the place stays sealed there, never in the address) and shown after a redirect."""
+    s = saved.load_search(sid)
+    f = s.filters
+    removing, as_typed, sort = request.args.get("remove"), request.args.get("as_typed"), request.args.get("sort")
+    if removing:
+        name, _, value = removing.partition(":")
+        if name != "q" and (name, value) not in f.chosen():
+            raise ValidationError("That filter is not part of this search", field="remove")
+        f = f.without(name, value)
+    elif as_typed == "1":
+        f = f.replace(as_typed=True)
+    elif sort in SORT_ORDERS.codes:
+        f = f.replace(sort=sort)
+    else:
+        raise ValidationError("Choose a filter to remove, an order, or the words as typed", field="remove")
+    new_sid = saved.save_search(s.origin, f, s.via)
+    return redirect(url_for(".results", sid=new_sid), code=303)
 
 
 @bp.get("/search/results/<sid>/features.json")
@@ -404,6 +435,18 @@ def _back_to(default: str) -> str:
     return default
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _shortlist_answer(in_list: bool, message: str, fallback: str):
+    """JSON for the page's script (no reload), else a flash and back to the same place."""
+    if _wants_json():
+        return jsonify({"in_list": in_list, "count": len(saved.shortlist()), "message": message})
+    flash(message)
+    return redirect(_back_to(fallback), code=303)
+
+
 @bp.post("/shortlist/add")
 def shortlist_add():
     try:
@@ -411,21 +454,25 @@ def shortlist_add():
     except ValueError:
         raise ValidationError("Choose an asset to add", field="asset_id") from None
     access.readable_service(current_user, asset_id, missing=usecases.ASSET_GONE)
+    view = asset_view(asset_id, current_user)
+    name = view["name"] if view else "It"
     if saved.add_to_shortlist(asset_id, request.form.get("from")):
-        flash("Added to your shortlist.")
-    else:
-        flash(f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.")
-    return redirect(_back_to(url_for(".shortlist")), code=303)
+        return _shortlist_answer(True, f"{name} added to your shortlist.", url_for(".shortlist"))
+    return _shortlist_answer(
+        asset_id in saved.shortlist(),
+        f"Your shortlist is full ({saved.MAX_SHORTLIST}). Remove something first.",
+        url_for(".shortlist"),
+    )
 
 
 @bp.post("/shortlist/remove")
 def shortlist_remove():
     try:
-        saved.remove_from_shortlist(uuid.UUID(request.form.get("asset_id", "")))
+        asset_id = uuid.UUID(request.form.get("asset_id", ""))
     except ValueError:
         raise ValidationError("Choose an asset to remove", field="asset_id") from None
-    flash("Removed from your shortlist.")
-    return redirect(_back_to(url_for(".shortlist")), code=303)
+    saved.remove_from_shortlist(asset_id)
+    return _shortlist_answer(False, "Removed from your shortlist.", url_for(".shortlist"))
 
 
 @bp.post("/shortlist/clear")
@@ -440,17 +487,56 @@ def shortlist():
     ids = saved.shortlist()
     from_search = {i: s.sid for i in ids if (s := saved.shortlist_search(i)) is not None}
     return render_template(
-        "practitioners/shortlist.html", assets=asset_views(ids, current_user), from_search=from_search
+        "practitioners/shortlist.html",
+        assets=asset_views(ids, current_user),
+        from_search=from_search,
+        can_connect=can_connect(),
+        capabilities=all_terms()["capability"],
     )
 
 
-@bp.get("/shortlist/sheet")
+@bp.post("/shortlist/connections")
+@roles_required(*CONNECTING_ROLES)
+def shortlist_connections():
+    """Record connections to several shortlisted listings at once, each with its search's ward and LSOA."""
+    back = url_for(".shortlist")
+    ids = []
+    for raw in request.form.getlist("asset_id"):
+        try:
+            ids.append(uuid.UUID(raw))
+        except ValueError:
+            raise ValidationError("Choose listings from your shortlist", field="asset_id") from None
+    listed = set(saved.shortlist())
+    if any(i not in listed for i in ids):
+        raise ValidationError("Choose listings from your shortlist", field="asset_id")
+    chosen = [(i, s.origin if (s := saved.shortlist_search(i)) else None) for i in ids]
+    with once("connections", request.form.get(FORM_TOKEN), fallback=back):
+        n = usecases.record_connections(chosen, request.form.get("capability") or None, current_user)
+    flash(f"{n} connection{'s' if n != 1 else ''} recorded. Thank you.")
+    return redirect(back, code=303)
+
+
+@bp.route("/shortlist/sheet", methods=["GET", "POST"])
 def sheet():
-    """The connection sheet: a printable page, one block per asset; ``?large=1`` for large text."""
+    """The connection sheet: a printable page, one block per asset; ``large=1`` for large text, ``easy=1`` for
+    Easy Read (large print, plain words, one idea per line). Each listing has a QR code to its page.
+
+    The practitioner's name and team are typed on the page and sent with a POST (never in the address, never
+    stored or logged): they are printed on the sheet and forgotten."""
+    args = request.form if request.method == "POST" else request.args
+    errors: list = []
+    who = {
+        "name": parsing.collect(errors, parsing.text, args.get("practitioner", ""), "practitioner", max_len=80) or "",
+        "team": parsing.collect(errors, parsing.text, args.get("team", ""), "team", max_len=120) or "",
+    }
+    if errors:
+        raise ValidationError("Your name and team must be shorter", field=errors[0][0])
     return render_template(
         "practitioners/sheet.html",
         assets=asset_views(saved.shortlist(), current_user),
-        large=request.args.get("large") == "1",
+        large=args.get("large") == "1",
+        easy=args.get("easy") == "1",
+        who=who,
         today=now_london().date(),
     )
 
@@ -473,4 +559,6 @@ def _helpers():
         "distance_label": distance_label,
         "describe": describe,
         "page_window": page_window,
+        "tag_label": tag_label,
+        "qr_svg": qr_svg,
     }

@@ -179,3 +179,36 @@ def three_way(base: dict, current: dict, yours: dict, names: Names) -> tuple[dic
             }
         )
     return merged, rows
+
+
+def proposal_rows(row, service) -> list[dict]:
+    """One row per field an organiser proposed to change: what it says now, what they propose (word- or
+    list-level difference from now), and whether someone changed it since the organiser saw it."""
+    from ..directory.access import ward_names
+    from ..directory.store import service_snapshot
+
+    current = service_snapshot(service)
+    fields = [f for f in ORDER if f in row.fields and f not in ("lat", "lon")]
+    wards = set(current.get("service_area_wards") or []) | set(row.fields.get("service_area_wards") or [])
+    names = Names(ward_names(wards))
+    out = []
+    for field in fields:
+        now, proposed, seen = current.get(field), row.fields[field], row.base.get(field)
+        if field in TEXT_FIELDS and now and proposed:
+            before, after = word_diff(str(now), str(proposed))
+        elif isinstance(now, list) and isinstance(proposed, list) and now and proposed:
+            before, after = list_diff(field, now, proposed, names)
+        else:
+            before, after = escape(names.value(field, now)), escape(names.value(field, proposed))
+        out.append(
+            {
+                "field": field,
+                "label": FIELD_LABELS.get(field, field),
+                "now": before or Markup('<span class="am-empty">(empty)</span>'),
+                "proposed": after or Markup('<span class="am-empty">(empty)</span>'),
+                "changed_since": _comparable(field, now) != _comparable(field, seen),
+                "seen": names.value(field, seen) or "(empty)",
+                "same_now": _comparable(field, now) == _comparable(field, proposed),
+            }
+        )
+    return out

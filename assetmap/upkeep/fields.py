@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..directory.records import TEMPLATE_FIELDS
 from ..directory.store import as_input
 from ..errors import ValidationError
-from ..vocabulary import day_code
+from ..vocabulary import CONSENT_METHODS, day_code
 from . import schedule_form
 
 #: fields the asset form edits (verification is its own action; source ids are not editable)
@@ -49,6 +49,10 @@ FIELD_LABELS = {
     "illustrative": "Illustrative",
     "archived": "Archived",
     "steward": "Steward",
+    "organiser_name": "Organiser's name (never published; reminders only)",
+    "organiser_email": "Organiser's email address (never published; reminders only)",
+    "organiser_consent_on": "When the organiser agreed to be emailed (YYYY-MM-DD; today if empty)",
+    "organiser_consent_method": "How they agreed: " + ", ".join(CONSENT_METHODS.codes),
 }
 
 
@@ -125,6 +129,10 @@ FORM_ORDER = [
     "phone",
     "url",
     "charity_number",
+    "organiser_name",
+    "organiser_email",
+    "organiser_consent_method",
+    "organiser_consent_on",
     "visibility",
     "verification_method",
     "steward_id",
@@ -271,3 +279,38 @@ def merge(current: dict, fields: dict, source_id: str | None = None) -> dict:
     ):
         raw["lat"] = raw["lon"] = None
     return raw
+
+
+# --------------------------------------------------------------------------- the organiser's form
+
+#: what an organiser may change through their link (the rest - categories, who may see it, wards, the exact
+#: pin - is the steward's); the place's fields only for a listing with a place the public may see
+ORGANISER_FORM_FIELDS = [
+    "name",
+    "organisation",
+    "description",
+    "address",
+    "postcode",
+    "how_to_get_there",
+    "accessibility",
+    "schedule",
+    "cost_amount",
+    "cost_description",
+    "contact_name",
+    "email",
+    "phone",
+    "url",
+]
+ORGANISER_PLACE_FIELDS = ("address", "postcode", "how_to_get_there", "accessibility")
+
+
+def organiser_form_fields(form, with_place: bool) -> tuple[dict, list[tuple[str, str]]]:
+    """The organiser's form -> the fields it may change, read by the coordinator's form reader (so the same
+    rules apply) and then cut down to ``ORGANISER_FORM_FIELDS``."""
+    from werkzeug.datastructures import MultiDict
+
+    as_coordinator = MultiDict(form)
+    as_coordinator.setlist("modes", ["in_person"])  # keeps the place fields as typed; they are cut below
+    out, errors = form_fields(as_coordinator)
+    allowed = [f for f in ORGANISER_FORM_FIELDS if with_place or f not in ORGANISER_PLACE_FIELDS]
+    return {k: out[k] for k in allowed if k in out}, errors

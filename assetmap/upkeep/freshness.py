@@ -50,3 +50,18 @@ def is_stale(day: dt.date | None, today: dt.date | None = None) -> bool:
 def review_cutoff(months: int, today: dt.date | None = None) -> dt.date:
     """Assets last checked on or before this date are due for review."""
     return months_before(today or dt.date.today(), months)
+
+
+def age_of(when: dt.datetime | dt.date, now: dt.datetime | None = None) -> str:
+    """How long an item has waited: '3 days', '2 weeks', 'less than a day'."""
+    now = now or dt.datetime.now(dt.UTC)
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time(0), dt.UTC)
+    days = (now - when).days
+    if days < 1:
+        return "less than a day"
+    if days < 14:
+        return "1 day" if days == 1 else f"{days} days"
+    if days < 61:
+        return f"{days // 7} weeks"
+    return f"{days // 30} months"

@@ -22,6 +22,7 @@ from ..models import (
     LocalAuthority,
     Location,
     Organisation,
+    OrganiserContact,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -67,6 +68,20 @@ def due_assets(user, months: int, steward_only: bool = False, page: int = 1, per
         ).scalars()
     )
     return DuePage(assets, ward_names_for([a.id for a in assets]), total, page, per_page)
+
+
+def bounced_contacts(user) -> list[Service]:
+    """Live listings the user may edit whose organiser's reminders bounced (the address needs correcting)."""
+    return list(
+        session.execute(
+            select(Service)
+            .join(OrganiserContact, OrganiserContact.service_id == Service.id)
+            .where(
+                OrganiserContact.bounced_at.is_not(None), Service.archived_at.is_(None), access.editable_filter(user)
+            )
+            .order_by(OrganiserContact.bounced_at)
+        ).scalars()
+    )
 
 
 def ward_names_for(service_ids: list) -> dict:
@@ -206,3 +221,98 @@ def constituencies() -> list[tuple[str, str, str]]:
         .order_by(LocalAuthority.name, Constituency.name)
     ).all()
     return [tuple(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+@dataclass
+class FreshRow:
+    code: str | None
+    name: str
+    listings: int
+    confirmed: int
+    by_organiser: int
+    unconfirmed: int
+
+    @property
+    def share(self) -> float:
+        return self.confirmed / self.listings if self.listings else 0.0
+
+
+def _fresh_counts(group_cols, cutoff, lad_code: str | None, wards_only: set[str] | None):
+    from sqlalchemy import case
+
+    from ..vocabulary import ORGANISER_METHODS  # the pages' "checked by the organiser" rule
+
+    place_ward = (
+        select(ServiceAtLocation.service_id.label("sid"), Location.ward_code.label("ward"))
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .where(Location.ward_code.is_not(None))
+    )
+    area_ward = select(ServiceArea.service_id.label("sid"), ServiceArea.ward_code.label("ward")).where(
+        ServiceArea.ward_code.is_not(None)
+    )
+    wards = place_ward.union(area_ward).subquery("w")
+    confirmed = Service.last_verified_on >= cutoff
+    stmt = (
+        select(
+            *group_cols,
+            func.count(func.distinct(Service.id)).label("listings"),
+            func.count(func.distinct(case((confirmed, Service.id)))).label("confirmed"),
+            func.count(
+                func.distinct(
+                    case((confirmed & Service.verification_method.in_(sorted(ORGANISER_METHODS)), Service.id))
+                )
+            ).label("by_organiser"),
+            func.count(func.distinct(case((Service.unconfirmed_since.is_not(None), Service.id)))).label("unconfirmed"),
+        )
+        .select_from(Service)
+        .join(wards, wards.c.sid == Service.id)
+        .join(Ward, Ward.code == wards.c.ward)
+        .where(Service.archived_at.is_(None))
+    )
+    if lad_code:
+        stmt = stmt.where(Ward.lad_code == lad_code)
+    if wards_only is not None:
+        stmt = stmt.where(Ward.code.in_(sorted(wards_only)))
+    return stmt
+
+
+def freshness_by_ward(cutoff, lad_code: str | None = None, wards_only: set[str] | None = None) -> list[FreshRow]:
+    """Per ward: live listings, how many were confirmed since ``cutoff`` (and by their organiser), how many
+    are unconfirmed after their reminders; a listing counts in each ward it is in or covers."""
+    stmt = _fresh_counts([Ward.code, Ward.name], cutoff, lad_code, wards_only).group_by(Ward.code, Ward.name)
+    rows = session.execute(stmt.order_by(Ward.name)).all()
+    return [FreshRow(r.code, r.name, r.listings, r.confirmed, r.by_organiser, r.unconfirmed) for r in rows]
+
+
+def freshness_by_steward(cutoff, lad_code: str | None = None, wards_only: set[str] | None = None) -> list[FreshRow]:
+    """Per steward (and "no steward"), the same counts."""
+    from ..models import User
+
+    stmt = (
+        _fresh_counts([Service.steward_id, func.min(User.name).label("sname")], cutoff, lad_code, wards_only)
+        .outerjoin(User, User.id == Service.steward_id)
+        .group_by(Service.steward_id)
+    )
+    rows = session.execute(stmt).all()
+    out = [
+        FreshRow(
+            str(r.steward_id) if r.steward_id else None,
+            r.sname or "No steward",
+            r.listings,
+            r.confirmed,
+            r.by_organiser,
+            r.unconfirmed,
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r.code is None, r.name))
+
+
+def councils() -> list[tuple[str, str]]:
+    return [
+        tuple(r)
+        for r in session.execute(select(LocalAuthority.code, LocalAuthority.name).order_by(LocalAuthority.name))
+    ]

@@ -53,8 +53,8 @@ PLACE = {"place": {"hidden": False}}
 @pytest.mark.parametrize(
     "metres,view,ward,label",
     [
-        (0.5 * MILE, None, None, "half a mile (about 11 minutes' walk)"),
-        (40, None, None, "less than 0.1 miles (about 1 minute's walk)"),
+        (0.5 * MILE, None, None, "half a mile as the crow flies (about 11 minutes' walk)"),
+        (40, None, None, "less than 0.1 miles as the crow flies (about 1 minute's walk)"),
         (
             None,
             {"place": {"hidden": True, "ward_name": "Ladywood"}},
@@ -230,3 +230,8 @@ def test_pounds_drop_pence_only_from_whole_pounds(amount, label):
 def test_the_cost_says_free_an_amount_or_what_the_group_wrote(options, free, known, label):
     got = cost_view(Service(cost_options=options))
     assert (got["free"], got["known"], got["label"]) == (free, known, label)
+
+
+def test_walking_minutes_follow_the_pace_chosen():
+    assert distance_label(0.5 * MILE, pace="slower") == "half a mile as the crow flies (about 15 minutes' walk)"
+    assert distance_label(0.5 * MILE, pace="walking-aid") == "half a mile as the crow flies (about 30 minutes' walk)"

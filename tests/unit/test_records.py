@@ -162,7 +162,12 @@ PLACE_MISSING = (
         ({"last_verified": "31/01/2026"}, [("last_verified", "Enter the date it was last checked as YYYY-MM-DD")]),
         (
             {"verification_method": "guessed"},
-            [("verification_method", "How it was checked must be visited, phoned, emailed or self-reported")],
+            [
+                (
+                    "verification_method",
+                    "How it was checked must be visited, phoned, emailed, self-reported or organiser",
+                )
+            ],
         ),
         ({"illustrative": "maybe"}, [("illustrative", "Illustrative must be yes or no")]),
     ],

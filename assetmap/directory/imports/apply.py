@@ -9,8 +9,9 @@ leaves nothing behind.
 from __future__ import annotations
 
 from ...errors import ValidationError
+from .. import organisers
 from ..store import create_asset, update_asset
-from .plan import Plan
+from .plan import Plan, existing_by_source
 
 
 def apply_plan(plan: Plan, source: str, actor_id=None, steward_id=None, skip_errors: bool = False) -> None:
@@ -22,3 +23,8 @@ def apply_plan(plan: Plan, source: str, actor_id=None, steward_id=None, skip_err
         create_asset(rec, actor_id=actor_id, source=source, steward_id=steward_id, action="import")
     for _, rec, service, _ in plan.update:
         update_asset(service, rec, actor_id=actor_id, action="import")
+    if plan.contacts:
+        services = existing_by_source(source, list(plan.contacts))
+        for source_id, contact in plan.contacts.items():
+            if source_id in services:
+                organisers.set_contact(services[source_id].id, contact, actor_id=actor_id)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ...db import session
 from ...models import Service
+from .. import organisers
 from ..records import AssetRecord, RecordInvalid, parse_record
 from ..store import known_wards, record_snapshot, snapshot_options, snapshots, vocabulary
 from .read import RowError
@@ -30,6 +31,9 @@ class Plan:
     errors: list[RowError] = field(default_factory=list)
     #: row -> listings already held that a row to be created likely duplicates (set by the dry run's caller)
     possible_duplicates: dict = field(default_factory=dict)
+    #: organiser contacts to add or change, by the row's source_id (rows whose organiser columns are empty
+    #: leave a listing's organiser as it is: an import never removes one)
+    contacts: dict[str, organisers.ContactInput] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -50,11 +54,15 @@ class Plan:
         self.create = [c for c in self.create if c[0] not in refused]
         self.update = [u for u in self.update if u[0] not in refused]
         self.unchanged = [u for u in self.unchanged if u[0] not in refused]
+        kept = {r.source_id for _, r in self.create} | {u[1].source_id for u in self.update}
+        kept |= {r.source_id for _, r in self.unchanged}
+        self.contacts = {k: v for k, v in self.contacts.items() if k in kept}
 
     def summary(self) -> str:
+        contacts = f", {len(self.contacts)} organiser contacts to set" if self.contacts else ""
         return (
             f"{len(self.create)} to create, {len(self.update)} to update, {len(self.unchanged)} unchanged, "
-            f"{len(self.errors)} errors"
+            f"{len(self.errors)} errors{contacts}"
         )
 
 
@@ -75,13 +83,21 @@ def plan_rows(
     plan = Plan()
     seen: dict[str, int] = {}
     valid: list[tuple[int, AssetRecord]] = []
+    given: dict[int, organisers.ContactInput] = {}
     numbered = zip(numbers, rows) if numbers is not None else enumerate(rows, start=first_row)
     for n, raw in numbered:
+        contact_errors: list[tuple[str, str]] = []
+        contact = organisers.parse_contact(raw, contact_errors) if isinstance(raw, dict) else None
         try:
             rec = parse_record(raw, vocab, wards)
         except RecordInvalid as exc:
-            plan.errors.extend(RowError(n, f, m) for f, m in exc.errors)
+            plan.errors.extend(RowError(n, f, m) for f, m in exc.errors + contact_errors)
             continue
+        if contact_errors:
+            plan.errors.extend(RowError(n, f, m) for f, m in contact_errors)
+            continue
+        if contact is not None:
+            given[n] = contact
         if not rec.source_id:
             plan.errors.append(
                 RowError(n, "source_id", "Every row needs a source_id so re-importing updates instead of duplicating")
@@ -101,6 +117,7 @@ def plan_rows(
         valid.append((n, rec))
     existing = existing_by_source(source, [rec.source_id for _, rec in valid])
     before_all = snapshots(list(existing.values()))
+    stored = organisers.contacts_of(s.id for s in existing.values()) if given else {}
     for n, rec in valid:
         service = existing.get(rec.source_id)
         if check_scope is not None:
@@ -108,6 +125,12 @@ def plan_rows(
             if problem:
                 plan.errors.append(RowError(n, *problem))
                 continue
+        if (
+            n in given
+            and rec.source_id
+            and _contact_differs(stored.get(service.id) if service is not None else None, given[n])
+        ):
+            plan.contacts[rec.source_id] = given[n]
         if service is None:
             plan.create.append((n, rec))
             continue
@@ -119,6 +142,16 @@ def plan_rows(
             plan.unchanged.append((n, rec))
     plan.errors.sort(key=lambda e: e.row)
     return plan
+
+
+def _contact_differs(now, new: organisers.ContactInput) -> bool:
+    """Whether a row's organiser contact would change what is stored (none, unreadable or different)."""
+    return (
+        now is None
+        or now.unreadable
+        or (now.name, now.email, now.consent_on, now.consent_method)
+        != (new.name, new.email, new.consent_on, new.consent_method)
+    )
 
 
 def existing_by_source(source: str, source_ids: list[str | None]) -> dict:

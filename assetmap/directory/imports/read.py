@@ -18,6 +18,7 @@ from pathlib import Path
 from ... import parsing
 from ...errors import TooLarge, ValidationError
 from ...geo import SRID_WGS84
+from ..organisers import FIELDS as ORGANISER_FIELDS
 from ..records import TEMPLATE_FIELDS
 from ..store import vocabulary, ward_names
 from . import xlsx
@@ -36,8 +37,9 @@ class RowError:
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000  # about 25 s to apply on a small server; keeps a web request well inside its timeout
 FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "geojson": "GeoJSON", "oruk": "Open Referral UK JSON"}
-#: the columns an import reads: the template's, and ward and constituency columns by code or name
-IMPORT_FIELDS = [*TEMPLATE_FIELDS, *EXTRA_FIELDS]
+#: the columns an import reads: the template's, ward and constituency columns by code or name, and the
+#: organiser's contact (never exported: ``directory.organisers``)
+IMPORT_FIELDS = [*TEMPLATE_FIELDS, *EXTRA_FIELDS, *ORGANISER_FIELDS]
 
 
 @dataclass

@@ -13,11 +13,11 @@ import uuid
 from sqlalchemy import select
 
 from ...db import session, transaction
-from ...directory import access, store
+from ...directory import access, organisers, store
 from ...directory.records import parse_record
 from ...errors import ValidationError
 from ...models import Service, User
-from ...vocabulary import VERIFICATION_METHODS
+from ...vocabulary import STAFF_VERIFICATION_METHODS
 from ..fields import merge
 from . import duplicates, suggestions
 
@@ -46,13 +46,21 @@ def _steward_for(user, steward_id, wards: set[str]):
 
 
 def create_asset(
-    user, fields: dict, steward_id=UNSET, suggestion_id=None, source: str | None = None, checked: list | None = None
+    user,
+    fields: dict,
+    steward_id=UNSET,
+    suggestion_id=None,
+    source: str | None = None,
+    checked: list | None = None,
+    organiser=None,
 ) -> Service:
     """Add an asset; a coordinator becomes its steward unless another is chosen.
 
     ``checked``: the form asks first when the listing looks like one already held (``PossibleDuplicates``),
     and passes the listings the coordinator was shown and said it is not; those pairs are then recorded as
     not duplicates. None (the API) adds it whatever it looks like (the API's answer lists them).
+    ``organiser``: a validated ``organisers.ContactInput`` (or None) for its organiser, kept apart and never
+    published.
     """
     with transaction():
         if access.role_of(user) not in ("admin", "coordinator"):
@@ -74,13 +82,21 @@ def create_asset(
             note=suggestions.source_note(suggestion) if suggestion else None,
         )
         duplicates.after_adding(user, service, matches)
+        if organiser is not None and not organiser.remove:
+            organisers.set_contact(service.id, organiser, actor_id=user.id)
         if suggestion:
             suggestions.resolve_row(user, suggestion, "accepted")
     return service
 
 
 def edit_asset(
-    user, service_id, fields: dict, expected_version: int | None, steward_id=UNSET, suggestion_id=None
+    user,
+    service_id,
+    fields: dict,
+    expected_version: int | None,
+    steward_id=UNSET,
+    suggestion_id=None,
+    organiser=None,
 ) -> tuple[Service, dict]:
     """Change an asset: the given fields are merged over what is stored, then validated as a whole."""
     with transaction():
@@ -97,9 +113,17 @@ def edit_asset(
             steward = _steward_for(user, steward_id, new_wards)
             if store.set_steward(service, steward, actor_id=user.id):
                 changes["steward"] = [None, steward.email if steward else ""]
+        if organiser is not None and organisers.set_contact(service.id, organiser, actor_id=user.id):
+            changes["organiser"] = ["", "changed"]  # said on the page, never stored in the history
         if suggestion:
             suggestions.resolve_row(user, suggestion, "accepted")
     return service, changes
+
+
+def organiser_of(user, service_id):
+    """The listing's organiser contact, for those who may edit the listing (403 otherwise)."""
+    access.editable_service(user, service_id, action="read-organiser")
+    return organisers.contact_of(service_id)
 
 
 def archive_asset(user, service_id, expected_version: int | None = None, suggestion_id=None) -> bool:
@@ -124,8 +148,8 @@ def restore_asset(user, service_id) -> bool:
 
 def verify_asset(user, service_id, method: str) -> Service:
     """One click 'still accurate'."""
-    if method not in VERIFICATION_METHODS:
-        raise ValidationError(f"Choose how you checked it: {VERIFICATION_METHODS.either()}", field="method")
+    if method not in STAFF_VERIFICATION_METHODS:
+        raise ValidationError(f"Choose how you checked it: {STAFF_VERIFICATION_METHODS.either()}", field="method")
     with transaction():
         service = access.editable_service(user, service_id, action="verify", lock=True)
         store.verify_asset(service, method, actor_id=user.id)

@@ -10,14 +10,14 @@ from flask_login import current_user
 
 from ... import parsing, postcodes
 from ...accounts.auth import roles_required
-from ...directory import access, store
+from ...directory import access, organisers, store
 from ...directory.records import RecordInvalid
 from ...errors import Conflict, Forbidden, NotFound, ValidationError
 from ...models import Service
 from ...once import FIELD as FORM_TOKEN
 from ...once import once
 from ...taxonomy import all_terms
-from ...vocabulary import CHANGE_ACTIONS, VERIFICATION_METHODS
+from ...vocabulary import CHANGE_ACTIONS, STAFF_VERIFICATION_METHODS, VERIFICATION_METHODS
 from ...web import error_map, has_endpoint
 from .. import bp, queries, schedule_form
 from ..display import Names, change_rows, three_way
@@ -31,6 +31,7 @@ from ..fields import (
 )
 from ..pin_map import pin_map
 from ..usecases import assets, duplicates, suggestions
+from ..usecases import organisers as organiser_links
 from .community import MAX_QUEUE_PAGE, review_page
 
 EDITORS = ("coordinator", "admin")
@@ -107,6 +108,7 @@ def _form_context(values: dict, errors: list, service: Service | None, suggestio
         "pin": pin_map(lat, lon, show_wards),
         "stewards": stewards,
         "suggestion": suggestion,
+        "organiser": assets.organiser_of(current_user, service.id) if service is not None else None,
     }
 
 
@@ -151,11 +153,13 @@ def new_asset():
         values["steward_id"] = str(current_user.id) if current_user.role == "coordinator" else ""
         return _render_form(values, [], suggestion=suggestion)
     fields, errors = form_fields(request.form)
+    organiser = organisers.parse_contact(request.form, errors)
     method = request.form.get("verification_method") or ""
     if method and method != NOT_CHECKED:
         fields["last_verified"], fields["verification_method"] = dt.date.today().isoformat(), method
     values = {
         **posted_values(request.form, fields),
+        **_organiser_values(),
         "verification_method": method,
         "steward_id": request.form.get("steward_id", ""),
     }
@@ -171,6 +175,7 @@ def new_asset():
                 steward_id=_steward_arg(),
                 suggestion_id=suggestion_id,
                 checked=_checked_duplicates(),
+                organiser=organiser,
             )
             claim.send_to(url_for("upkeep.edit_asset", asset_id=service.id))
     except duplicates.PossibleDuplicates as exc:
@@ -195,8 +200,10 @@ def edit_asset(asset_id):
         return _render_form(_stored_values(service), [], service, suggestion=suggestion)
 
     fields, errors = form_fields(request.form)
+    organiser = organisers.parse_contact(request.form, errors, blank_removes=True)
     values = {
         **posted_values(request.form, fields),
+        **_organiser_values(),
         "steward_id": request.form.get("steward_id", ""),
         "version": request.form.get("version", ""),
     }
@@ -211,7 +218,13 @@ def edit_asset(asset_id):
     try:
         with once("asset-edit", request.form.get(FORM_TOKEN), fallback=url_for("upkeep.edit_asset", asset_id=asset_id)):
             _, changes = assets.edit_asset(
-                current_user, asset_id, fields, version, steward_id=_steward_arg(), suggestion_id=suggestion_id
+                current_user,
+                asset_id,
+                fields,
+                version,
+                steward_id=_steward_arg(),
+                suggestion_id=suggestion_id,
+                organiser=organiser,
             )
     except Conflict as exc:
         return _conflict_page(asset_id, fields, version, exc, suggestion)
@@ -228,7 +241,27 @@ def edit_asset(asset_id):
 def _stored_values(service: Service) -> dict:
     values = form_values(store.service_snapshot(service))
     values.update(version=service.version, steward_id=str(service.steward_id or ""))
+    values.update(organisers.form_values(assets.organiser_of(current_user, service.id)))
     return values
+
+
+def _organiser_values() -> dict:
+    return {k: request.form.get(k, "") for k in organisers.FIELDS}
+
+
+@bp.post("/assets/<uuid:asset_id>/organiser-link")
+@roles_required(*EDITORS)
+def send_organiser_link(asset_id):
+    """Email the organiser a link to check their listing now (outside the cadence)."""
+    back = url_for("upkeep.edit_asset", asset_id=asset_id)
+    try:
+        with once("organiser-link", request.form.get(FORM_TOKEN), fallback=back):
+            organiser_links.send_link_now(current_user, asset_id)
+    except ValidationError as exc:
+        flash(exc.message, "important")
+        return redirect(back)
+    flash("The organiser will get an email with a link to check the listing.")
+    return redirect(back)
 
 
 def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggestion):
@@ -250,6 +283,7 @@ def _conflict_page(asset_id, fields: dict, version: int, exc: Conflict, suggesti
         **form_values({**current, **{k: ("" if v is None else v) for k, v in merged.items()}}),
         "version": service.version,
         "steward_id": request.form.get("steward_id", ""),
+        **_organiser_values(),
     }
     conflict = {
         "message": exc.message,
@@ -298,7 +332,7 @@ def verify(asset_id):
     """'Still accurate': always a conscious act, so how it was checked must be chosen (nothing is pre-selected)."""
     access.editable_service(current_user, asset_id, action="verify")
     method = request.form.get("method", "")
-    if method not in VERIFICATION_METHODS:
+    if method not in STAFF_VERIFICATION_METHODS:
         return _unchecked(asset_id)
     with once("verification", request.form.get(FORM_TOKEN), fallback=_back(asset_id), recall=True):
         service = assets.verify_asset(current_user, asset_id, method)

@@ -13,6 +13,7 @@ from ...directory import access
 from ...directory.imports import areas
 from ...directory.imports.read import FORMATS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from ...directory.imports.xlsx import XLSX_MIMETYPE, to_xlsx
+from ...directory.organisers import FIELDS as ORGANISER_FIELDS
 from ...directory.records import TEMPLATE_FIELDS, TERM_FIELDS
 from ...errors import AppError
 from ...once import once
@@ -50,7 +51,13 @@ TEMPLATE_EXAMPLE = {
     "last_verified": "",
     "verification_method": "",
     "illustrative": "no",
+    "organiser_name": "Sam Example",
+    "organiser_email": "sam.organiser@example.org",
+    "organiser_consent_on": "2026-03-02",
+    "organiser_consent_method": "phone",
 }
+#: the import template: the asset's columns, then its organiser's (imported, never exported)
+IMPORT_TEMPLATE_FIELDS = [*TEMPLATE_FIELDS, *ORGANISER_FIELDS]
 
 
 def _limit() -> int:
@@ -66,7 +73,7 @@ def _upload_page(errors=(), source=imports.DEFAULT_SOURCE, status=200):
         term_headings=TERM_FIELDS,
         max_mb=max(1, _limit() // 1048576),
         max_rows=MAX_IMPORT_ROWS,
-        fields=TEMPLATE_FIELDS,
+        fields=IMPORT_TEMPLATE_FIELDS,
         labels=FIELD_LABELS,
         wards=areas.ward_list(),
         constituencies=areas.constituency_list(),
@@ -126,7 +133,7 @@ def import_apply():
 def import_template_xlsx():
     """The same template as an Excel workbook."""
     return Response(
-        to_xlsx(TEMPLATE_FIELDS, [TEMPLATE_EXAMPLE]),
+        to_xlsx(IMPORT_TEMPLATE_FIELDS, [TEMPLATE_EXAMPLE]),
         mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": 'attachment; filename="assetmap-template.xlsx"'},
     )
@@ -136,7 +143,7 @@ def import_template_xlsx():
 def import_template():
     """The CSV template with one example row (quoted newline included, as spreadsheets write them)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=TEMPLATE_FIELDS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=IMPORT_TEMPLATE_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerow(TEMPLATE_EXAMPLE)
     return Response(

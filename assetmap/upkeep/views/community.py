@@ -17,7 +17,7 @@ from ...once import once
 from ...web import error_map
 from .. import bp, queries
 from ..fields import record_errors
-from ..usecases import duplicates, suggestions
+from ..usecases import duplicates, proposals, suggestions
 
 log = logging.getLogger("assetmap.suggestions")
 #: a limit per visitor on sending suggestions and reports (the sign-in form has its own)
@@ -39,7 +39,8 @@ def review_page(page: int, steward_only: bool, verify_error: tuple | None = None
     months = current_app.config.get("REVIEW_AFTER_MONTHS", 6)
     due = queries.due_assets(current_user, months, steward_only=steward_only, page=page)
     open_items = suggestions.open_for(current_user)
-    services = queries.services_by_id([i.service_id for i in open_items]) if open_items else {}
+    waiting = proposals.open_for(current_user)
+    services = queries.services_by_id([i.service_id for i in open_items] + [p.service_id for p in waiting])
     ward_names = access.ward_names({i.ward_code for i in open_items if i.ward_code})
     return render_template(
         "upkeep/review_queue.html",
@@ -47,6 +48,8 @@ def review_page(page: int, steward_only: bool, verify_error: tuple | None = None
         months=months,
         steward_only=steward_only,
         open_items=open_items,
+        proposals=waiting,
+        bounced=queries.bounced_contacts(current_user),
         services=services,
         ward_names=ward_names,
         verify_error=verify_error,

@@ -14,7 +14,7 @@ from ...once import FIELD as FORM_TOKEN
 from ...once import once
 from ...web import error_map
 from .. import bp
-from ..usecases import terms
+from ..usecases import synonyms, terms
 from ..usecases.terms import TAXONOMY_LABELS, TERM_LABELS, Invalid
 
 log = logging.getLogger("assetmap.terms")
@@ -33,6 +33,7 @@ def admin_terms():
         used=terms.usage(),
         labels=TAXONOMY_LABELS,
         term_labels=TERM_LABELS,
+        synonym_groups=synonyms.groups(),
     )
 
 
@@ -118,3 +119,40 @@ def admin_remove_term(taxonomy, term_id):
     log.info("term removed", extra={"taxonomy": taxonomy, "code": code, "by": str(current_user.id)})
     flash(f"“{name}” has been removed.")
     return redirect(_back(taxonomy))
+
+
+# --------------------------------------------------------------------------- search synonyms
+
+
+@bp.post("/admin/terms/synonyms")
+@roles_required("admin")
+def admin_add_synonyms():
+    """Add a group of words that mean the same to someone searching (the search uses it within a minute)."""
+    raw = request.form.get("phrases", "")
+    try:
+        with once("synonyms", request.form.get(FORM_TOKEN), fallback=_back("synonyms")):
+            synonyms.add_group(raw)
+    except synonyms.Invalid as exc:
+        return render_template(
+            "upkeep/terms.html",
+            taxonomies=terms.taxonomies(),
+            used=terms.usage(),
+            labels=TAXONOMY_LABELS,
+            term_labels=TERM_LABELS,
+            synonym_groups=synonyms.groups(),
+            synonym_error=exc.message,
+            synonym_value=raw,
+        ), 400
+    log.info("synonyms added", extra={"by": str(current_user.id)})
+    flash("The synonyms have been added. Searches use them within a minute.")
+    return redirect(_back("synonyms"))
+
+
+@bp.post("/admin/terms/synonyms/<uuid:group_id>/remove")
+@roles_required("admin")
+def admin_remove_synonyms(group_id):
+    with once("synonyms-remove", request.form.get(FORM_TOKEN), fallback=_back("synonyms")):
+        phrases = synonyms.remove_group(group_id)
+    log.info("synonyms removed", extra={"by": str(current_user.id)})
+    flash(f"The synonyms “{', '.join(phrases)[:120]}” have been removed.")
+    return redirect(_back("synonyms"))

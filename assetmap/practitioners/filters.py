@@ -1,0 +1,196 @@
+"""The search's filters, one small SQL expression builder each, with named parameters bound at execute time.
+
+Each builder is given only what decides the statement's structure (is the filter there, how many ideas do
+the words hold) and reads its values from named parameters, so ``queries`` can build a statement once per
+"shape" of search and reuse it. Within a list any value will do; the accessibility features chosen must
+all be at one of the listing's places; the filters combine with *and*.
+
+``sessions_filter`` is the one place that says when a listing "is on": on one of the chosen days, in one of
+the chosen parts of the day, in the next seven days. It reads sessions (``schedule``: byday, opens,
+closes, valid from/to) through the schedules' own rule for which weekdays a session falls on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    Float,
+    Integer,
+    String,
+    Text,
+    Time,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..models import (
+    Accessibility,
+    Attribute,
+    CostOption,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from ..schedules.search import schedule_weekdays
+
+
+def p(name: str, type_, expanding: bool = False):
+    """A named parameter with no value of its own: executing without a value for it is an error."""
+    return bindparam(name, type_=type_, expanding=expanding, required=True)
+
+
+def term_filter(taxonomy: str) -> ColumnElement:
+    """Tagged with one of the codes ``:<taxonomy>`` of that taxonomy."""
+    return exists().where(
+        Attribute.service_id == Service.id,
+        Attribute.taxonomy_term_id == TaxonomyTerm.id,
+        TaxonomyTerm.taxonomy_id == Taxonomy.id,
+        Taxonomy.code == taxonomy,
+        TaxonomyTerm.code.in_(p(taxonomy, String, expanding=True)),
+    )
+
+
+def cost_filter() -> ColumnElement:
+    """A way to take part that costs at most ``:cost_up_to`` pounds (0: free)."""
+    return exists().where(CostOption.service_id == Service.id, CostOption.amount <= p("cost_up_to", Float))
+
+
+def access_filter() -> ColumnElement:
+    """A place of the listing with every feature in ``:access`` (``:access_n`` of them)."""
+    sal = aliased(ServiceAtLocation)
+    features = (
+        select(func.count())
+        .where(
+            Accessibility.location_id == sal.location_id,
+            Accessibility.kind.in_(p("access", String, expanding=True)),
+        )
+        .correlate(sal)
+        .scalar_subquery()
+    )
+    return exists().where(sal.service_id == Service.id, features == p("access_n", Integer)).correlate_except(sal)
+
+
+def mode_filter() -> ColumnElement:
+    """Offered in one of the ways ``:modes`` (in person, online, by phone)."""
+    return Service.modes.op("&&")(p("modes", ARRAY(Text)))
+
+
+def sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
+    """A session on one of ``:bydays`` (RFC 5545 codes), overlapping one of the parts of the day
+    ``:part_starts[i]``–``:part_ends[i]``, and (``this_week``) due to meet within ``:today`` to ``:week_end``.
+
+    Which weekday a session falls on is the schedules' rule (``schedules.search.schedule_weekdays``: weekly,
+    every N weeks, 1st/last weekday of the month, or a one-off's own day; dates of the month match no day).
+    A session counts while it is valid: never one that ended before today, nor a one-off in the past. "This
+    week" asks that its season (``valid_from``) and its first date (``dtstart``) be no later than
+    ``:week_end``; a monthly session (1st Monday) that has started counts, although its next date may be
+    later in the month: the results' next-session line gives the real date (term time, bank holidays and a
+    closure allowed for)."""
+    if not (days or parts or this_week):
+        return true()
+    today = p("today", Date)
+    conds = [
+        Schedule.service_id == Service.id,
+        or_(Schedule.valid_to.is_(None), Schedule.valid_to >= today),
+        or_(Schedule.freq.is_not(None), Schedule.dtstart >= today),
+    ]
+    if days:
+        conds.append(schedule_weekdays().op("&&")(cast(p("bydays", ARRAY(String)), ARRAY(String))))
+    if parts:
+        part = (
+            func.unnest(p("part_starts", ARRAY(Time)), p("part_ends", ARRAY(Time)))
+            .table_valued("starts", "ends")
+            .render_derived(name="part")
+        )
+        conds.append(
+            exists().select_from(part).where(Schedule.opens_at < part.c.ends, Schedule.closes_at > part.c.starts)
+        )
+    if this_week:
+        week_end = p("week_end", Date)
+        conds += [
+            or_(Schedule.valid_from.is_(None), Schedule.valid_from <= week_end),
+            or_(Schedule.dtstart.is_(None), Schedule.dtstart <= week_end),
+        ]
+    return exists().where(*conds)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def tsquery(index: int | str, prefix: bool) -> ColumnElement:
+    """The text query of idea ``index`` (or ``all``, ``name``): ``:q<index>_en`` in English (stems and
+    phrases), with ``:q<index>_px`` as prefixes ('autis:*') when ``prefix``."""
+    query = func.to_tsquery("english", p(f"q{index}_en", String))
+    if prefix:
+        query = query.op("||")(func.to_tsquery("simple", p(f"q{index}_px", String)))
+    return query
+
+
+def has_term(index: int | str) -> ColumnElement:
+    """Tagged with one of the terms ``:q<index>_terms`` (the categories, audiences or "what matters" the
+    words name)."""
+    return exists().where(
+        Attribute.service_id == Service.id,
+        Attribute.taxonomy_term_id.in_(p(f"q{index}_terms", UUID(as_uuid=True), expanding=True)),
+    )
+
+
+def text_matches(index: int | str, prefix: bool) -> ColumnElement:
+    return Service.search_tsv.op("@@")(tsquery(index, prefix))
+
+
+def idea_matches(index: int, prefix: bool, terms: bool) -> ColumnElement:
+    """Idea ``index`` is in the listing's name or description, or names one of its terms."""
+    return or_(text_matches(index, prefix), has_term(index)) if terms else text_matches(index, prefix)
+
+
+def any_idea(prefix: bool, terms: bool) -> ColumnElement:
+    """Any of the ideas matches (one text query for them all, so the GIN index can answer it)."""
+    return or_(text_matches("all", prefix), has_term("all")) if terms else text_matches("all", prefix)
+
+
+def ideas_matched(ideas: tuple[tuple[bool, bool], ...]) -> ColumnElement:
+    """How many of the ideas (each (prefix, terms)) the listing matches."""
+    if not ideas:
+        return cast(0, Integer)
+    total = None
+    for i, (prefix, terms) in enumerate(ideas):
+        one = cast(idea_matches(i, prefix, terms), Integer)
+        total = one if total is None else total + one
+    return total
+
+
+def ideas_mask(ideas: tuple[tuple[bool, bool], ...], in_terms: bool) -> ColumnElement:
+    """Bit ``i`` set when idea ``i`` is in the text (or, ``in_terms``, names one of the listing's terms)."""
+    total = cast(0, Integer)
+    for i, (prefix, terms) in enumerate(ideas):
+        if in_terms and not terms:
+            continue
+        cond = has_term(i) if in_terms else text_matches(i, prefix)
+        total = total + cast(cond, Integer) * (1 << i)
+    return total
+
+
+def text_strength(prefix: bool) -> ColumnElement:
+    """0 to 1: half for the words being in the listing's name, half for how densely the text holds them
+    (``ts_rank_cd`` scaled to rank / (rank + 1))."""
+    in_name = case((Service.search_tsv.op("@@")(tsquery("name", prefix)), 1.0), else_=0.0)
+    density = func.ts_rank_cd(Service.search_tsv, tsquery("all", prefix), 32)
+    return 0.5 * in_name + 0.5 * density
+
+
+def and_all(conds) -> ColumnElement:
+    return and_(*conds) if conds else true()
