@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import db, errors, logs, once, parsing, web
+    from . import db, errors, logs, once, parsing, replicas, web
 
     parsing.init_app(app)  # request.get_json() goes through the one JSON parser at the edge
     logs.init_app(app)
@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     once.init_app(app)
     web.init_app(app)
+    replicas.init_app(app)
 
     from . import accounts, security
 

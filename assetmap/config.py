@@ -46,6 +46,10 @@ def load_config() -> dict:
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
         "STATEMENT_TIMEOUT_MS": _int("STATEMENT_TIMEOUT_MS", 15000),
+        # read replicas for anonymous reads (assetmap/db.py): URLs separated by commas or spaces
+        "DATABASE_REPLICA_URLS": os.environ.get("DATABASE_REPLICA_URLS", ""),
+        "REPLICA_MAX_LAG_SECONDS": _int("REPLICA_MAX_LAG_SECONDS", 10),
+        "REPLICA_RETRY_SECONDS": _int("REPLICA_RETRY_SECONDS", 5),
         "TILE_URL": os.environ.get("TILE_URL", ""),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", ""),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),

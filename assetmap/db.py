@@ -3,24 +3,59 @@
 ``transaction()`` is the only place that commits or rolls back a piece of work: every use case, command
 and importer runs its writes inside one, so a failure half-way leaves nothing behind. Stores and loaders
 only flush; route modules never touch the session (``tests/test_architecture.py`` checks both).
+
+Read replicas (``DATABASE_REPLICA_URLS``, PostgreSQL's own streaming replication): one machine's cores are
+what limits the anonymous reads (searches, asset pages, ORUK, OGC, map markers), and those may be a
+moment old, so a request to a view marked ``replica_reads`` from someone not signed in reads from a
+replica. Everything else stays on the primary: writes (a flush or an INSERT/UPDATE/DELETE goes to the
+primary even inside a routed request) and every request by a signed-in user (the policy, which views
+may read from a replica, is ``assetmap/replicas.py``), so an editor sees their own
+change at once. The replica is chosen per request by asking it how far behind it is (one round trip on
+loopback, which also finds a dead connection): one that does not answer is skipped for
+``REPLICA_RETRY_SECONDS``, one behind by more than ``REPLICA_MAX_LAG_SECONDS`` is skipped for this request,
+and with none left the request reads from the primary. A replica that dies during a request fails that
+request only (a 503, like the primary going away); the next one is routed elsewhere.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-session = scoped_session(sessionmaker(expire_on_commit=False))
+#: how far behind the primary a replica is, in seconds: 0 when it has replayed all it has received
+#: (an idle primary sends nothing, so the last replay time alone would look like lag)
+LAG_SQL = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+    " WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
+    " ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
+
+
+class RoutingSession(Session):
+    """A session whose reads go to ``info["replica"]`` when a request set one; writes always to the primary."""
+
+    def get_bind(self, mapper=None, *, clause=None, **kw):
+        replica = self.info.get("replica")
+        if replica is not None and not self._flushing and not getattr(clause, "is_dml", False):
+            return replica
+        return super().get_bind(mapper, clause=clause, **kw)
+
+
+session = scoped_session(sessionmaker(class_=RoutingSession, expire_on_commit=False))
 _engines: dict[str, Engine] = {}
 
 
-def make_engine(url: str, statement_timeout_ms: int = 15000) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int = 15000, connect_timeout_s: int = 5) -> Engine:
     """Create (or reuse) an engine; every connection gets a statement timeout."""
-    key = f"{url}|{statement_timeout_ms}"
+    key = f"{url}|{statement_timeout_ms}|{connect_timeout_s}"
     if key not in _engines:
         engine = create_engine(
             url,
@@ -29,7 +64,7 @@ def make_engine(url: str, statement_timeout_ms: int = 15000) -> Engine:
             max_overflow=10,
             connect_args={
                 "options": f"-c statement_timeout={int(statement_timeout_ms)}",
-                "connect_timeout": 5,
+                "connect_timeout": connect_timeout_s,
                 "application_name": "assetmap",
             },
         )
@@ -45,9 +80,74 @@ def configure(url: str, statement_timeout_ms: int = 15000) -> Engine:
     return engine
 
 
+class Replicas:
+    """The read replicas of one app, taken in turn, with what was last seen of each."""
+
+    def __init__(self, urls: list[str], statement_timeout_ms: int, max_lag_s: float, retry_s: float):
+        self.engines = [make_engine(u, statement_timeout_ms, connect_timeout_s=2) for u in urls]
+        self.max_lag_s = max_lag_s
+        self.retry_s = retry_s
+        self._down_until = [0.0] * len(urls)
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+
+    def lag_s(self, engine: Engine) -> float:
+        """How far behind the primary ``engine`` is (raises when it cannot be reached)."""
+        with engine.connect() as conn:
+            return float(conn.execute(LAG_SQL).scalar_one())
+
+    def pick(self) -> Engine | None:
+        """A replica that answers and is no further behind than the limit, or None (read from the primary)."""
+        if not self.engines:
+            return None
+        with self._lock:
+            start = next(self._turn)
+        now = time.monotonic()
+        for k in range(len(self.engines)):
+            i = (start + k) % len(self.engines)
+            if self._down_until[i] > now:
+                continue
+            try:
+                lag = self.lag_s(self.engines[i])
+            except SQLAlchemyError:
+                self.engines[i].dispose()  # its pooled connections are dead too
+                self._down_until[i] = time.monotonic() + self.retry_s
+                continue
+            if lag <= self.max_lag_s:
+                return self.engines[i]
+        return None
+
+
+def replica_urls(raw: str | None) -> list[str]:
+    """``DATABASE_REPLICA_URLS``: database URLs separated by commas or spaces, as psycopg URLs."""
+    out = []
+    for url in (raw or "").replace(",", " ").split():
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix) :]
+        out.append(url)
+    return out
+
+
+def read_from_replica(app) -> Engine | None:
+    """Send this request's reads (never its writes) to a replica that is up and close enough; None: the primary."""
+    engine = app.extensions["assetmap_replicas"].pick()
+    if engine is not None:
+        session().info["replica"] = engine
+    return engine
+
+
 def init_app(app) -> None:
-    """Bind the session for this app and remove it at the end of each request."""
+    """Bind the session for this app (and its replicas, if any), and remove it at the end of each request."""
     configure(app.config["SQLALCHEMY_URL"], app.config["STATEMENT_TIMEOUT_MS"])
+    urls = replica_urls(app.config.get("DATABASE_REPLICA_URLS"))
+    replicas = Replicas(
+        urls,
+        app.config["STATEMENT_TIMEOUT_MS"],
+        float(app.config.get("REPLICA_MAX_LAG_SECONDS", 10)),
+        float(app.config.get("REPLICA_RETRY_SECONDS", 5)),
+    )
+    app.extensions["assetmap_replicas"] = replicas
 
     @app.teardown_appcontext
     def _remove_session(exc=None):

@@ -197,6 +197,26 @@ def test_results_with_map(site):
     audit(page, "results")
 
 
+def test_results_map_with_server_grid_clusters(site, monkeypatch):
+    """A view holding more results than the points limit gets numbered grid clusters, under the real CSP."""
+    from assetmap.practitioners import markers
+
+    monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 0)
+    monkeypatch.setattr(markers, "GRID_CELLS", 1)  # cells as big as the view: the few results share one
+    page = new_page(site, "practitioner", bypass_csp=False)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    search(page, site)
+    page.wait_for_function(
+        "() => /numbered groups|could not/.test(document.getElementById('am-map-status').textContent)"
+    )
+    assert not problems, problems
+    status = page.locator("#am-map-status").inner_text()
+    assert "shown as numbered groups" in status, status
+    assert page.locator(".am-grid-cluster").count() >= 1
+    audit(page, "results-clustered")
+
+
 def test_results_with_words_tags_and_a_correction_and_on_a_phone(site):
     page = new_page(site, "practitioner")
     page.goto(site["base"] + "/search")

@@ -33,6 +33,7 @@ ROOMS = ("accounts", "coverage", "embed", "ogcapi", "opendata", "practitioners",
 #: shared by every room (a room may import any of it): the database, the spatial module, the model, errors and
 #: input parsing, the asset directory (records, access rules, the read model, the store and the import
 #: engine), taxonomy and the closed lists (vocabulary), session rules (schedules), submit-once, signed links, postcodes, maps, mail and scheduled jobs,
+#: which reads a replica may serve (replicas),
 #: service-wide pages and plumbing
 CORE = (
     "config",
@@ -51,6 +52,7 @@ CORE = (
     "ops",
     "parsing",
     "postcodes",
+    "replicas",
     "schedules",
     "security",
     "signed",

@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 from sqlalchemy import select, update
 
+from assetmap import geo
 from assetmap.accounts.store import issue_token
 from assetmap.db import session
 from assetmap.directory import read
 from assetmap.models import Constituency, Location, Lsoa, Postcode, Ward
-from assetmap.practitioners import queries, views
+from assetmap.practitioners import markers, queries, views
 from assetmap.practitioners.params import DISTANCE_MILES
 from tests.factories import login, make_asset, make_user
 
@@ -303,6 +304,8 @@ def test_moving_the_refuge_within_its_ward_changes_no_search_response(world, dat
     page = data.draw(st.sampled_from([1, 1, 2]), label="page")
     a, b = data.draw(refuge_points(w), label="from"), data.draw(refuge_points(w), label="to")
     view_r = data.draw(st.floats(100, 60_000), label="view radius")
+    # the markers as points, or as the server's grid clusters (what a view of a dense search gets)
+    points_limit = data.draw(st.sampled_from([markers.MAP_POINTS_LIMIT, 0]), label="map points limit")
     view = {"lon": origin.get("lon", -1.91), "lat": origin.get("lat", 52.49), "r": round(view_r, 1)}
     api_body = {
         **{k: v for k, v in filters.items() if k not in ("free", "wheelchair", "this_week")},
@@ -332,13 +335,42 @@ def test_moving_the_refuge_within_its_ward_changes_no_search_response(world, dat
         probe = client.get(f"/search/results/{sid}?scope={scope}")
         if probe.status_code == 404:  # a point outside the loaded areas has no ward or constituency view
             scope = "near"
-    before = _search_reads(client, sid, scope, page, view, api_body)
-    move(w, *b)
-    after = _search_reads(client, sid, scope, page, view, api_body)
+    default_limit = markers.MAP_POINTS_LIMIT
+    markers.MAP_POINTS_LIMIT = points_limit
+    try:
+        before = _search_reads(client, sid, scope, page, view, api_body)
+        move(w, *b)
+        after = _search_reads(client, sid, scope, page, view, api_body)
+    finally:
+        markers.MAP_POINTS_LIMIT = default_limit
     for what, x, y in zip(("results page", "features.json", "/api/search"), before, after):
         assert x == y, f"{role}: the {what} changed when the refuge moved from {a} to {b}"
         assert not any(s in str(x[2]) for s in SECRETS)
     assert before[0][0] == 200 and before[1][0] == 200 and before[2][0] == 200
+
+
+def test_grid_clusters_count_no_confidential_place(world, monkeypatch):
+    """Clusters come from the points' own statement: their counts add up to the points a view gets, which
+    never include a refuge, whoever asks, and the refuge's cell is the same with or without it."""
+    w = world
+    lon, lat = session.execute(
+        select(geo.lon(Location.geom), geo.lat(Location.geom)).where(Location.id == w["location"])
+    ).one()
+    view = {"lon": lon, "lat": lat, "r": 4000}
+    for role in ROLES:
+        client = w["clients"][role]
+        resp = client.post("/search", data={"postcode": "", "lat": lat, "lon": lon, "distance": "3"})
+        base = resp.headers["Location"] + "/features.json"
+        points = client.get(base, query_string=view).get_json()
+        assert points["clustered"] is False
+        assert str(w["refuge"]) not in {f["properties"]["id"] for f in points["features"]}
+        monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 0)
+        grid = client.get(base, query_string=view).get_json()
+        monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 300)
+        assert grid["clustered"] is True
+        assert grid["results_in_view"] == sum(f["properties"].get("count", 1) for f in grid["features"])
+        assert grid["results_in_view"] == len(points["features"]), role
+        assert str(w["refuge"]) not in {f["properties"].get("id") for f in grid["features"]}
 
 
 def _coverage_reads(w, geography: str, category: str, lsoa: str) -> list:

@@ -155,15 +155,33 @@ def test_map_features_are_limited_to_the_view_and_never_confidential(client, db)
     assert "Refuge" in html(client.get(loc))  # still in the list, without a map point
 
 
-def test_map_features_cap_is_reported(client, db, monkeypatch):
-    from assetmap.practitioners import queries
+def test_a_view_with_more_results_than_the_points_limit_gets_grid_clusters_counting_them_all(client, db, monkeypatch):
+    from assetmap.practitioners import markers
 
-    monkeypatch.setattr(queries, "MAP_FEATURE_LIMIT", 2)
+    monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 2)
     for i in range(3):
         make_asset(name=f"Thing {i}", **offset(100 * (i + 1)))
+    make_asset(name="Far thing", **offset(-1500))
     loc = results_url(client)
     feats = client.get(f"{loc}/features.json?lat={LAT}&lon={LON}&r=2000").get_json()
-    assert len(feats["features"]) == 2 and feats["truncated"] is True
+    assert feats["clustered"] is True and feats["truncated"] is False and feats["results_in_view"] == 4
+    counts = [f["properties"].get("count", 1) for f in feats["features"]]
+    assert sum(counts) == 4 and max(counts) > 1  # near ones share a ~220 m cell at this zoom
+    single = {p["name"]: p for p in (f["properties"] for f in feats["features"]) if not p.get("cluster")}
+    assert "Far thing" in single and single["Far thing"]["url"].startswith("/assets/")
+    monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 4)
+    feats = client.get(f"{loc}/features.json?lat={LAT}&lon={LON}&r=2000").get_json()
+    assert feats["clustered"] is False and len(feats["features"]) == 4
+
+
+def test_grid_cells_are_a_power_of_two_of_a_degree_and_about_a_tenth_of_the_view():
+    from assetmap.practitioners.markers import cell_size_deg
+
+    for r in (300, 2_000, 16_000, 60_000):
+        cell = cell_size_deg(r)
+        assert math.log2(cell) == round(math.log2(cell))
+        side_deg = 2 * r / math.sqrt(2) / 111_320
+        assert side_deg / 15 < cell < side_deg / 6
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ import json
 from flask import Blueprint, current_app, request
 
 from ..errors import NotFound
+from ..replicas import replica_reads
 from . import PREFIX, collections, documents, params
 from .openapi import service_desc
 
-bp = Blueprint("ogcapi", __name__)
+bp = replica_reads(Blueprint("ogcapi", __name__))  # open data: public reads only
 
 
 def _json(body: dict, media: str = documents.JSON):

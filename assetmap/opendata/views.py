@@ -10,10 +10,11 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 
 from ..directory.store import vocabulary
 from ..errors import AppError, NotFound
+from ..replicas import replica_reads
 from . import gcguard, oruk, params, queries
 from .openapi import document, operations
 
-bp = Blueprint("opendata", __name__)
+bp = replica_reads(Blueprint("opendata", __name__))  # open data: public reads only
 gcguard.guard(bp)  # once, at import: every app built from this blueprint shares the hooks
 PREFIX = "/oruk"
 

@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import parsing
+from ..replicas import replica_reads
 from . import usecases
 from .params import API_KEYS, SearchInvalid, parse_filters, parse_paging, parse_point
 from .queries import ResultPage, search
@@ -77,6 +78,7 @@ def collection(result: ResultPage) -> dict:
 
 
 @bp.post("/api/search")
+@replica_reads
 def api_search():
     """Search near a postcode or a point; best match first when there are words (``sort``), else nearest first.
     Confidential places never carry a point."""

@@ -712,6 +712,14 @@ def search(
     )
 
 
+def features_statement(origin: Origin, f: Filters, user, scope: str):
+    """(statement, parameters) of the places of the results inside a map view (never confidential ones):
+    the shape-cached statement that ``map_features`` pages and ``markers`` groups into grid cells. The view
+    (``v_lon``, ``v_lat``, ``view_m``) and ``limit`` are bound by the caller."""
+    stmt, values, _words = _prepared("features", origin, f, user, scope)
+    return stmt, values
+
+
 def map_features(
     origin: Origin, f: Filters, user, scope: str, view: tuple[float, float, float], limit: int | None = None
 ) -> tuple[list[dict], bool]:

@@ -20,6 +20,7 @@ from ..directory.read import LONDON, asset_view, asset_views, now_london
 from ..errors import AppError, NotFound, ValidationError
 from ..once import FIELD as FORM_TOKEN
 from ..once import once
+from ..replicas import replica_reads
 from ..taxonomy import all_terms, names
 from ..vocabulary import (
     ACCESSIBILITY,
@@ -34,6 +35,7 @@ from ..vocabulary import (
 from ..web import has_endpoint
 from . import maps, saved, usecases
 from .labels import describe, distance_label, miles_label, page_window, qr_svg, tag_label, why_matched
+from .markers import markers
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
@@ -44,7 +46,7 @@ from .params import (
     parse_paging,
     parse_point,
 )
-from .queries import SCOPES, area_names, map_features
+from .queries import SCOPES, area_names
 from .queries import search as run_search
 
 bp = Blueprint("practitioners", __name__)
@@ -175,6 +177,7 @@ def _scope_arg(s: saved.SavedSearch) -> str:
 
 
 @bp.get("/search/results/<sid>")
+@replica_reads
 def results(sid):
     s = saved.load_search(sid)
     scope = _scope_arg(s)
@@ -220,6 +223,7 @@ def refine(sid):
 
 
 @bp.get("/search/results/<sid>/features.json")
+@replica_reads
 def result_features(sid):
     """Markers for the part of the results in the map view: ?lon=&lat=&r= (metres)."""
     s = saved.load_search(sid)
@@ -229,27 +233,31 @@ def result_features(sid):
     r = parsing.collect(errors, parsing.number, request.args.get("r"), "r", low=0, high=MAX_VIEW_RADIUS_M)
     if errors or centre is None or not r:
         raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
-    feats, truncated = map_features(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    found = markers(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    clusters = found.get("clusters")
     return jsonify(
         {
             "type": "FeatureCollection",
-            "truncated": truncated,
-            "limit": len(feats) if truncated else None,
-            "features": [
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
-                    "properties": {
-                        "id": f["id"],
-                        "name": f["name"],
-                        "distance_m": f["distance_m"],
-                        "url": url_for(".asset", asset_id=f["id"], **{"from": sid}),
-                    },
-                }
-                for f in feats
-            ],
+            "clustered": clusters is not None,
+            "truncated": False,
+            "results_in_view": sum(c["count"] for c in clusters) if clusters is not None else len(found["points"]),
+            "features": [_marker(m, sid) for m in (found["points"] if clusters is None else clusters)],
         }
     )
+
+
+def _marker(m: dict, sid: str) -> dict:
+    """A GeoJSON feature: one result (id, name, distance, link), or a grid cell's count of results."""
+    if m.get("count", 1) > 1:
+        props: dict = {"cluster": True, "count": m["count"]}
+    else:
+        props = {
+            "id": m["id"],
+            "name": m["name"],
+            "distance_m": m["distance_m"],
+            "url": url_for(".asset", asset_id=m["id"], **{"from": sid}),
+        }
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [m["lon"], m["lat"]]}, "properties": props}
 
 
 @bp.post("/search/results/<sid>/nothing-suitable")
@@ -302,6 +310,7 @@ def _search_for(asset_id: uuid.UUID, sid: str | None) -> saved.SavedSearch | Non
 
 
 @bp.get("/assets/<uuid:asset_id>")
+@replica_reads
 def asset(asset_id: uuid.UUID):
     """Everything needed to make an introduction. ``?from=<search id>`` links back to the results."""
     return _asset_page(asset_id, _search_for(asset_id, request.args.get("from")))

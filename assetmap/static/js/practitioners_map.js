@@ -1,5 +1,7 @@
 // Results map: load the markers inside the current view from the JSON endpoint into the cluster
 // layer, so a search with thousands of results never inlines thousands of markers in the page.
+// A view holding many results comes back as grid clusters counted by the server (a count and a
+// position each): they are drawn as numbered buttons that zoom in; the list below has every result.
 (function () {
   'use strict'
   var box = document.getElementById('am-results-map')
@@ -11,6 +13,7 @@
   if (!map || !cluster || !url) { return }
   var METRES_PER_MILE = 1609.344
   var seq = 0
+  var groups = null
   var timer = null
 
   function say (text) { if (status) { status.textContent = text } }
@@ -36,16 +39,39 @@
     return div
   }
 
+  function group (f) {
+    var c = f.geometry.coordinates
+    var n = f.properties.count
+    var label = n.toLocaleString('en-GB') + ' results here: zoom in'
+    var size = n < 100 ? 34 : (n < 10000 ? 44 : 54)
+    var icon = L.divIcon({
+      className: 'am-grid-cluster',
+      html: '<span aria-hidden="true">' + n.toLocaleString('en-GB') + '</span><span class="govuk-visually-hidden">' + label + '</span>',
+      iconSize: [size, size]
+    })
+    var m = L.marker([c[1], c[0]], { icon: icon, title: label, alt: label, keyboard: true })
+    m.on('click', function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, map.getMaxZoom())) })
+    return m
+  }
+
   function draw (fc) {
     cluster.clearLayers()
-    var markers = fc.features.map(function (f) {
-      var c = f.geometry.coordinates
-      return L.marker([c[1], c[0]], { title: f.properties.name, alt: f.properties.name, keyboard: true })
-        .bindPopup(popup(f.properties))
+    if (groups) { groups.clearLayers() }
+    var singles = []
+    fc.features.forEach(function (f) {
+      if (f.properties.cluster) {
+        if (!groups) { groups = L.layerGroup().addTo(map) }
+        groups.addLayer(group(f))
+      } else {
+        var c = f.geometry.coordinates
+        singles.push(L.marker([c[1], c[0]], { title: f.properties.name, alt: f.properties.name, keyboard: true })
+          .bindPopup(popup(f.properties)))
+      }
     })
-    cluster.addLayers(markers)
-    if (fc.truncated) {
-      say('The map shows the ' + fc.features.length + ' results nearest the middle of the map. Zoom in to see others, or use the list.')
+    cluster.addLayers(singles)
+    if (fc.clustered) {
+      say('This part of the map has ' + fc.results_in_view.toLocaleString('en-GB') +
+        ' results, shown as numbered groups. Zoom in to see each one, or use the list.')
     } else {
       say(fc.features.length === 1 ? 'One result with a place is in this part of the map.'
         : fc.features.length + ' results with a place are in this part of the map.')
