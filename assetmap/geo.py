@@ -94,9 +94,11 @@ def knn_distance(geom, origin) -> ColumnElement:
     return geog(geom).op("<->", return_type=Float)(geog(origin))
 
 
-def within_m(geom, origin, metres: float) -> ColumnElement:
-    """True where ``geom`` lies within ``metres`` of ``origin`` (the ``location_geog_gist`` index answers it)."""
-    return func.ST_DWithin(geog(geom), geog(origin), float(metres))
+def within_m(geom, origin, metres) -> ColumnElement:
+    """True where ``geom`` lies within ``metres`` (a number or a bound parameter) of ``origin`` (the
+    ``location_geog_gist`` index answers it)."""
+    radius = metres if isinstance(metres, ColumnElement) else float(metres)
+    return func.ST_DWithin(geog(geom), geog(origin), radius)
 
 
 def box_near_m(geom, origin, metres) -> ColumnElement:
