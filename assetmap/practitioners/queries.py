@@ -656,7 +656,7 @@ def _build_bounded_count(shape: _Shape, readable):
     """The total and its split as the page counts them, from at most ``:cap`` places (read once, ``lim``):
     exact when fewer places than that pass the filters, else a floor ("more than")."""
     filters = _filters(shape, readable)
-    lim = _places(shape, filters, []).limit(_p("cap", Integer)).cte("lim")
+    lim = _places(shape, filters, [], box=False).limit(_p("cap", Integer)).cte("lim")
     parts = [select(lim)]
     if shape.include_area:
         parts.append(_area_rows(shape, filters, []))
@@ -825,18 +825,18 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     count, values, words = _prepared("bounded_count", origin, f, user, "near")
     if words.concepts and f.sort == "best":
         return None
-    c = session.execute(count, {**values, "cap": COUNT_CAP + 1}).one()
-    capped = c.place_rows > COUNT_CAP
-    n_places = min(c.n_places, COUNT_CAP) if capped else c.n_places
-    if not capped and offset + limit > n_places:
-        return None  # the page reaches the area-served listings: few places, the full statement is cheap
-    cand = max(KNN_MIN_CANDIDATES, 4 * (offset + limit))
-    stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near", words=words)
-    # PostgreSQL underestimates the places in a dense circle and would read them all by bitmap and sort
-    # them; without bitmap scans it walks the geography index in distance order and stops at ``cand``
-    # (tests/test_search_knn.py pins this plan). Only for this statement: restored straight after.
+    # PostgreSQL underestimates the places in a dense circle and would read them all by bitmap (and, for the
+    # page, sort them); without bitmap scans it walks the geography index and stops at the LIMIT (in
+    # distance order for the page; tests/test_search_knn.py pins that plan). For these two statements only.
     session.execute(_NO_BITMAP)
     try:
+        c = session.execute(count, {**values, "cap": COUNT_CAP + 1}).one()
+        capped = c.place_rows > COUNT_CAP
+        n_places = min(c.n_places, COUNT_CAP) if capped else c.n_places
+        if not capped and offset + limit > n_places:
+            return None  # the page reaches the area-served listings: few places, the full statement is cheap
+        cand = max(KNN_MIN_CANDIDATES, 4 * (offset + limit))
+        stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near", words=words)
         rows = session.execute(stmt, {**values, "cand": cand, "limit": limit, "offset": offset}).all()
     finally:
         session.execute(_BITMAP_DEFAULT)
