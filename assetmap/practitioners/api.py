@@ -68,6 +68,7 @@ def collection(result: ResultPage) -> dict:
         "type": "FeatureCollection",
         "features": [feature(h) for h in result.hits],
         "total": result.total,
+        "total_capped": result.total_capped,
         "places": result.places,
         "area_served": result.area_served + result.hidden,
         "page": result.page,

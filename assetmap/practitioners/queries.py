@@ -51,6 +51,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -82,6 +83,14 @@ from .words import Concept, Words, understand
 SCOPES = ("near", "ward", "constituency")
 #: at most this many markers go to the map per request (nearest the middle of the map view)
 MAP_FEATURE_LIMIT = 1000
+#: "nearest first" in the near view: the total counts at most this many places in the circle (more is
+#: "more than 1,000"), and the page is cut from the nearest matching places (README "Search ranking")
+COUNT_CAP = 1000
+#: the page is cut from at least this many nearest matching places, and from 4 x (offset + page) when more
+KNN_MIN_CANDIDATES = 200
+#: sphere (the KNN operator) against spheroid (``distance_m``): a place outside the candidates is at least
+#: this fraction of the farthest candidate's distance away, so a page ending nearer than that is exact
+KNN_SAFE = 0.99
 #: the blend of best match: ideas matched count whole; text and nearness share what is left
 TEXT_WEIGHT = 0.7
 NEAR_WEIGHT = 0.3
@@ -143,6 +152,8 @@ class ResultPage:
     area_served: int = 0
     hidden: int = 0
     sort: str = "nearest"
+    #: ``places`` (and so ``total``) is a floor: more than that many places matched (``COUNT_CAP``)
+    total_capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -174,6 +185,9 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
 # is then hit without re-deriving its cache key. Filters are applied where the rows are produced, so
 # distances are worked out (and sorted) only for assets that pass them; the service columns the
 # ranking needs are carried up from there.
+
+_NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")
+_BITMAP_DEFAULT = text("SET LOCAL enable_bitmapscan TO DEFAULT")
 
 _PREPARED: dict = {}
 _PREPARED_MAX = 512
@@ -365,7 +379,7 @@ def _may_locate(shape: _Shape) -> ColumnElement:
     return false()
 
 
-def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ()):
+def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = (), box: bool = True):
     """One row per (service, place) in scope that passes ``filters``, with its distance from the search point
     (never a confidential place the searcher may not locate: see ``_hidden_places``)."""
     pt = _p_point()
@@ -388,6 +402,8 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = ())
     )
     if shape.confidential != "plain":
         stmt = stmt.where(or_(Service.visibility != "confidential", _may_locate(shape)))
+    if shape.scope == "near" and not box:  # the geography index alone: it also orders a KNN scan
+        return stmt.where(geo.within_m(Location.geom, pt, _p("near_m", Float)))
     if shape.scope == "near":
         return stmt.where(_p_near(Location.geom, pt))
     if shape.scope == "ward":
@@ -460,9 +476,8 @@ def freshness_rank(stale_cutoff) -> ColumnElement:
     )
 
 
-def _best(shape: _Shape, readable):
-    """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
-    filters = _filters(shape, readable)
+def _carried(shape: _Shape) -> list:
+    """The service columns the ranking needs, carried up from where the rows are produced."""
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
     if shape.has_words:
         word_cols = [
@@ -486,6 +501,13 @@ def _best(shape: _Shape, readable):
         freshness_rank(_p("stale_cutoff", Date)).label("freshness"),
         *word_cols,
     ]
+    return carried
+
+
+def _best(shape: _Shape, readable):
+    """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
+    filters = _filters(shape, readable)
+    carried = _carried(shape)
     parts = [_places(shape, filters, carried)]
     if shape.include_area:
         parts.append(_area_rows(shape, filters, carried))
@@ -530,10 +552,42 @@ def _score(shape: _Shape, b) -> ColumnElement:
     return b.matched + TEXT_WEIGHT * b.strength + NEAR_WEIGHT * nearness
 
 
-def _build_page(shape: _Shape, readable, why: bool = False):
+def _knn_best(shape: _Shape, readable):
+    """ "Nearest first" in the near view, from an index-ordered nearest-neighbour scan: the ``:cand`` nearest
+    places that pass the filters (``ORDER BY geog <-> point LIMIT``, the filters applied as the scan goes),
+    each service once at its nearest of them. Returns (that subquery, the candidates' row count and the
+    farthest candidate's KNN distance): ``search`` keeps the page only when those show it is exact."""
+    filters = _filters(shape, readable)
+    knn = geo.knn_distance(Location.geom, _p_point())
+    cand = (
+        _places(shape, filters, _carried(shape), (knn.label("knn"),), box=False)
+        .order_by(knn)
+        .limit(_p("cand", Integer))
+        .cte("cand")
+    )
+    c = cand.c
+    best = (
+        select(*(col for col in c if col.key != "knn"))
+        .ext(distinct_on(c.service_id))
+        .order_by(c.service_id, c.distance_m.asc().nulls_last(), c.ward_code)
+        .subquery("best")
+    )
+    stats = [
+        select(func.count()).select_from(cand).scalar_subquery().label("cand_rows"),
+        select(func.max(c.knn)).select_from(cand).scalar_subquery().label("cand_reach"),
+    ]
+    return best, stats
+
+
+def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
     """A page of ranked hits, each row carrying the total (and its split by kind) and the hit's categories;
-    ``why``: the name and a piece of the description with the matching words marked."""
-    b = _best(shape, readable).c
+    ``why``: the name and a piece of the description with the matching words marked; ``knn``: cut from the
+    nearest candidates (``_knn_best``), the total then being of the candidates only."""
+    if knn:
+        best, stats = _knn_best(shape, readable)
+    else:
+        best, stats = _best(shape, readable), []
+    b = best.c
     score = _score(shape, b)
     kind_count = lambda k: func.count().filter(b.kind == k).over()  # noqa: E731
     ranked = (
@@ -558,6 +612,7 @@ def _build_page(shape: _Shape, readable, why: bool = False):
             kind_count("place").label("n_places"),
             kind_count("area").label("n_area"),
             kind_count("hidden").label("n_hidden"),
+            *stats,
         )
         .order_by(*_order(shape, b, score))
         .limit(_p("limit", Integer))
@@ -585,8 +640,41 @@ def _build_page_why(shape: _Shape, readable):
     return _build_page(shape, readable, why=True)
 
 
+def _build_page_knn(shape: _Shape, readable):
+    return _build_page(shape, readable, knn=True)
+
+
+def _build_page_knn_why(shape: _Shape, readable):
+    return _build_page(shape, readable, why=True, knn=True)
+
+
 def _build_count(shape: _Shape, readable):
     return select(func.count()).select_from(_best(shape, readable))
+
+
+def _build_bounded_count(shape: _Shape, readable):
+    """The total and its split as the page counts them, from at most ``:cap`` places (read once, ``lim``):
+    exact when fewer places than that pass the filters, else a floor ("more than")."""
+    filters = _filters(shape, readable)
+    lim = _places(shape, filters, [], box=False).limit(_p("cap", Integer)).cte("lim")
+    parts = [select(lim)]
+    if shape.include_area:
+        parts.append(_area_rows(shape, filters, []))
+        if shape.confidential != "plain":
+            parts.append(_hidden_places(shape, filters, []))
+    u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
+    b = (
+        select(u.c.service_id, u.c.kind)
+        .ext(distinct_on(u.c.service_id))
+        .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code)
+        .subquery("b")
+    ).c
+    return select(
+        select(func.count()).select_from(lim).scalar_subquery().label("place_rows"),
+        func.count().filter(b.kind == "place").label("n_places"),
+        func.count().filter(b.kind == "area").label("n_area"),
+        func.count().filter(b.kind == "hidden").label("n_hidden"),
+    )
 
 
 def _build_features(shape: _Shape, readable):
@@ -608,7 +696,15 @@ def _build_features(shape: _Shape, readable):
     )
 
 
-_BUILDERS = {"page": _build_page, "page_why": _build_page_why, "count": _build_count, "features": _build_features}
+_BUILDERS = {
+    "page": _build_page,
+    "page_why": _build_page_why,
+    "page_knn": _build_page_knn,
+    "page_knn_why": _build_page_knn_why,
+    "count": _build_count,
+    "bounded_count": _build_bounded_count,
+    "features": _build_features,
+}
 
 
 def _categories(service_id) -> ColumnElement:
@@ -671,12 +767,18 @@ def search(
     and only to coordinators who may edit it), and carry its distance only to those who may edit it.
     ``why`` also marks the matching words in each hit's name and description (for pages).
     """
-    stmt, values, words = _prepared("page_why" if why else "page", origin, f, user, scope)
-    rows = session.execute(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    counts = (rows[0].total, rows[0].n_places, rows[0].n_area, rows[0].n_hidden) if rows else (0, 0, 0, 0)
-    if not rows and page > 1:
-        count, values, _words = _prepared("count", origin, f, user, scope, words=words)
-        counts = (session.execute(count, values).scalar_one(), 0, 0, 0)
+    limit, offset = per_page, (page - 1) * per_page
+    found = _nearest_page(origin, f, user, why, limit, offset) if scope == "near" else None
+    if found is not None:
+        rows, counts, capped, words = found
+    else:
+        capped = False
+        stmt, values, words = _prepared("page_why" if why else "page", origin, f, user, scope)
+        rows = session.execute(stmt, {**values, "limit": limit, "offset": offset}).all()
+        counts = (rows[0].total, rows[0].n_places, rows[0].n_area, rows[0].n_hidden) if rows else (0, 0, 0, 0)
+        if not rows and page > 1:
+            count, values, _words = _prepared("count", origin, f, user, scope, words=words)
+            counts = (session.execute(count, values).scalar_one(), 0, 0, 0)
     hits = []
     for r in rows:
         hidden = r.visibility == "confidential"
@@ -709,7 +811,42 @@ def search(
         area_served=counts[2],
         hidden=counts[3],
         sort="best" if words and f.sort == "best" else "nearest",
+        total_capped=capped,
     )
+
+
+def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offset: int):
+    """ "Nearest first" in the near view without ranking every asset in the circle: (rows, counts, capped,
+    words), or None when the page must come from the full statement (it reaches past the places into the
+    area-served listings, or the candidates cannot show it is exact). The total counts at most
+    ``COUNT_CAP`` places; the page is cut from the ``cand`` nearest matching places and kept only when it
+    is full and ends nearer than any place left out can be (``KNN_SAFE``), or the candidates were all of them.
+    """
+    count, values, words = _prepared("bounded_count", origin, f, user, "near")
+    if words.concepts and f.sort == "best":
+        return None
+    # PostgreSQL underestimates the places in a dense circle and would read them all by bitmap (and, for the
+    # page, sort them); without bitmap scans it walks the geography index and stops at the LIMIT (in
+    # distance order for the page; tests/test_search_knn.py pins that plan). For these two statements only.
+    session.execute(_NO_BITMAP)
+    try:
+        c = session.execute(count, {**values, "cap": COUNT_CAP + 1}).one()
+        capped = c.place_rows > COUNT_CAP
+        n_places = min(c.n_places, COUNT_CAP) if capped else c.n_places
+        if not capped and offset + limit > n_places:
+            return None  # the page reaches the area-served listings: few places, the full statement is cheap
+        cand = max(KNN_MIN_CANDIDATES, 4 * (offset + limit))
+        stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near", words=words)
+        rows = session.execute(stmt, {**values, "cand": cand, "limit": limit, "offset": offset}).all()
+    finally:
+        session.execute(_BITMAP_DEFAULT)
+    if len(rows) < limit:
+        return None
+    exhausted = rows[0].cand_rows < cand
+    if not exhausted and not rows[-1].distance_m < KNN_SAFE * rows[0].cand_reach:
+        return None
+    counts = (n_places + c.n_area + c.n_hidden, n_places, c.n_area, c.n_hidden)
+    return rows, counts, capped, words
 
 
 def features_statement(origin: Origin, f: Filters, user, scope: str):
