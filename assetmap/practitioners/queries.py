@@ -411,19 +411,24 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = (),
     return stmt.where(_eq(Location.constituency_code, "constituency_code", shape.constituency_none))
 
 
+def _unplaced_columns(service_id, ward_code, kind: str, carried: list) -> list:
+    """The union's columns for a row matched by ward, not by distance: no distance and no point."""
+    return [
+        service_id.label("service_id"),
+        null().cast(Float).label("distance_m"),
+        ward_code.label("ward_code"),
+        Ward.constituency_code.label("constituency_code"),
+        null().cast(Float).label("lon"),
+        null().cast(Float).label("lat"),
+        literal(kind).label("kind"),
+        *carried,
+    ]
+
+
 def _area_rows(shape: _Shape, filters: list, carried: list):
     """Services with no place near by that cover the person's ward (or, for the constituency view, its wards)."""
     stmt = (
-        select(
-            ServiceArea.service_id.label("service_id"),
-            null().cast(Float).label("distance_m"),
-            ServiceArea.ward_code.label("ward_code"),
-            Ward.constituency_code.label("constituency_code"),
-            null().cast(Float).label("lon"),
-            null().cast(Float).label("lat"),
-            literal("area").label("kind"),
-            *carried,
-        )
+        select(*_unplaced_columns(ServiceArea.service_id, ServiceArea.ward_code, "area", carried))
         .join(Ward, Ward.code == ServiceArea.ward_code)
         .join(Service, Service.id == ServiceArea.service_id)
         .where(*filters)
@@ -445,16 +450,7 @@ def _hidden_places(shape: _Shape, filters: list, carried: list):
     """Confidential places the searcher may not locate, matched by their ward like an area-served listing:
     no distance, no point, and the constituency of the place's ward (never of the point)."""
     stmt = (
-        select(
-            ServiceAtLocation.service_id.label("service_id"),
-            null().cast(Float).label("distance_m"),
-            Location.ward_code.label("ward_code"),
-            Ward.constituency_code.label("constituency_code"),
-            null().cast(Float).label("lon"),
-            null().cast(Float).label("lat"),
-            literal("hidden").label("kind"),
-            *carried,
-        )
+        select(*_unplaced_columns(ServiceAtLocation.service_id, Location.ward_code, "hidden", carried))
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .join(Ward, Ward.code == Location.ward_code)
         .join(Service, Service.id == ServiceAtLocation.service_id)
