@@ -247,6 +247,27 @@ def email(raw, field: str = "email", *, label: str = "Email address", required: 
     return value
 
 
+#: a UK mobile number as people write it, once spaces, hyphens and a "(0)" are taken out: 07…, +447…, 00447…
+_UK_MOBILE = re.compile(r"(?:0|(?:\+44|0044)0?)(7[0-9]{9})", re.ASCII)
+_PHONE_LAYOUT = re.compile(r"[ \t\u00a0.-]|\(0\)")
+#: a number as typed is short: room for spacing, but not for a pasted paragraph
+MAX_PHONE = 30
+
+
+def uk_mobile(raw, field: str = "phone", *, label: str = "Mobile number", required: str | None = None) -> str | None:
+    """A UK mobile number (07…, +44 7…, 0044 7…; spaces, hyphens, dots and "(0)" allowed) as ``+447…``;
+    None when empty. Mobiles only: a text message cannot go to a landline."""
+    value = text(raw, field, max_len=MAX_PHONE, label=label, required=required, controls="refuse")
+    if value is None:
+        return None
+    m = _UK_MOBILE.fullmatch(_PHONE_LAYOUT.sub("", value))
+    if m is None:
+        raise ValidationError(
+            "Enter a UK mobile number, like 07700 900 982 or +44 7700 900 982", field=field
+        )
+    return "+44" + m.group(1)
+
+
 def web_address(raw, field: str = "url", *, max_len: int = 500, label: str | None = None) -> str | None:
     """An http(s) address with a host, as typed; None when empty. ``urlsplit``'s own refusals (a broken
     IPv6 host, a port out of range) are the same plain 400 as any other address we cannot use."""

@@ -275,6 +275,62 @@ def test_a_crafted_long_address_is_refused_by_its_length_first():
     assert exc.message == "Email address must be 254 characters or fewer"
 
 
+# --------------------------------------------------------------------------- UK mobile numbers
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "07700900982",
+        "07700 900982",
+        "07700 900 982",
+        " 07700-900-982 ",
+        "+447700900982",
+        "+44 7700 900982",
+        "+44 (0)7700 900982",
+        "0044 7700 900 982",
+        "00447700900982",
+    ],
+)
+def test_a_uk_mobile_number_is_read_however_it_is_spaced(typed):
+    assert parsing.uk_mobile(typed) == "+447700900982"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0121 496 0000",  # a landline: a text message cannot go there
+        "7700900982",  # no leading 0 or +44
+        "077009009821",  # one digit too many
+        "0770090098",  # one too few
+        "+33 6 12 34 56 78",  # not a UK number
+        "07700 9OO 982",  # letters O for zeros
+        "07700\x00900982",
+        "07700 900982; 07700 900983",
+        "0" * 31,
+        ["07700900982"],
+    ],
+)
+def test_anything_but_one_uk_mobile_number_is_refused_in_plain_words(typed):
+    exc = _refused(parsing.uk_mobile, typed)
+    assert exc.field == "phone"
+    assert exc.message.startswith(("Enter a UK mobile number, like 07700 900 982", "Mobile number must"))
+    assert str(typed).strip() not in exc.message  # the number is never echoed
+
+
+def test_an_empty_mobile_number_is_none_or_the_required_message():
+    assert parsing.uk_mobile("  ") is None
+    assert _refused(parsing.uk_mobile, "", required="Enter a mobile number").message == "Enter a mobile number"
+
+
+@PROPERTY
+@given(ANYTHING)
+def test_uk_mobile_is_plus_44_7_and_nine_digits_or_refused(raw):
+    ok, value = _result_or_domain_error(parsing.uk_mobile, raw)
+    if ok and value is not None:
+        assert re.fullmatch(r"\+447[0-9]{9}", value)
+
+
 # --------------------------------------------------------------------------- web addresses
 
 
