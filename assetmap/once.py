@@ -85,6 +85,7 @@ MESSAGES = {
     "area-set-remove": "You have already removed this set of areas.",
     "merge": "You have already merged these listings.",
     "not-duplicates": "You have already said these two are different listings.",
+    "sheet-send": "You have already sent this sheet. It was not sent again.",
     "api-asset": "This Idempotency-Key has already been used; this is the asset it created.",
 }
 

@@ -262,9 +262,7 @@ def uk_mobile(raw, field: str = "phone", *, label: str = "Mobile number", requir
         return None
     m = _UK_MOBILE.fullmatch(_PHONE_LAYOUT.sub("", value))
     if m is None:
-        raise ValidationError(
-            "Enter a UK mobile number, like 07700 900 982 or +44 7700 900 982", field=field
-        )
+        raise ValidationError("Enter a UK mobile number, like 07700 900 982 or +44 7700 900 982", field=field)
     return "+44" + m.group(1)
 
 

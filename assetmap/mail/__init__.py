@@ -9,6 +9,8 @@ The API other areas call (details in each function's docstring and in the README
 * ``on_hard_bounce(handler)``: ``handler(HardBounce)`` on each permanent failure; ``is_unreachable(kind,
   address)``, ``mark_reachable(kind, address)``
 * ``external_url(endpoint, **values)`` for absolute links in messages (``PUBLIC_URL``)
+* ``send_now(kind, to, template, context) -> transport name``: one message sent in the request and nothing
+  stored, not even a hash of ``to`` (``direct.py``; for a member of the public's address); ``NotSent`` on failure
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import logging
 
 from .compose import external_url
 from .delivery import HardBounce, deliver_due, on_hard_bounce
+from .direct import NotSent, send_now
 from .outbox import SmsUnavailable, is_unreachable, mark_reachable, queue_email, queue_sms, sms_available
 from .settings import MailConfigError
 
 __all__ = [
     "HardBounce",
     "MailConfigError",
+    "NotSent",
     "SmsUnavailable",
     "deliver_due",
     "external_url",
@@ -31,6 +35,7 @@ __all__ = [
     "on_hard_bounce",
     "queue_email",
     "queue_sms",
+    "send_now",
     "sms_available",
     "init_app",
 ]

@@ -9,7 +9,8 @@ then keeps that search's ward and LSOA (the point itself stays sealed). The conn
 this browser are kept as ids for a few hours, so their confirmation page can be reloaded here and
 nowhere else, and so recording the same asset again straight away asks first. All of it lives in
 the session cookie: nothing is stored on the server, and signing out (which clears the session)
-forgets it.
+forgets it. When the sheet is sent to the person, only how (email or text), how many listings and when are kept
+here, for its confirmation page: never the address or number.
 """
 
 from __future__ import annotations
@@ -223,3 +224,31 @@ def recent_connection(asset_id: uuid.UUID) -> RecordedHere | None:
     """The latest connection to ``asset_id`` this browser recorded in the last RECENT_CONNECTION_SECONDS."""
     now = time.time()
     return next((r for r in _recorded() if r.asset_id == asset_id and now - r.at < RECENT_CONNECTION_SECONDS), None)
+
+
+# --------------------------------------------------------------------------- the sheet sent from here
+
+SHEET_SENT_KEY = "am_sheet_sent"
+
+
+@dataclass
+class SheetSent:
+    """How the sheet was last sent from this browser: the channel, how many listings and when. Never to whom."""
+
+    how: str
+    count: int
+    at: float
+
+
+def remember_sheet_sent(how: str, count: int) -> None:
+    cookie_session[SHEET_SENT_KEY] = [how, int(count), time.time()]
+
+
+def sheet_sent() -> SheetSent | None:
+    """The last sheet sent from this browser in the last few hours, if any."""
+    try:
+        how, count, at = cookie_session.get(SHEET_SENT_KEY)
+        sent = SheetSent(str(how), int(count), float(at))
+    except (TypeError, ValueError):
+        return None
+    return sent if time.time() - sent.at < SEARCH_TTL_SECONDS else None

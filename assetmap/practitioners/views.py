@@ -12,7 +12,7 @@ import uuid
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import parsing
+from .. import mail, parsing
 from ..accounts import limiter
 from ..accounts.auth import roles_required
 from ..directory import access
@@ -33,7 +33,7 @@ from ..vocabulary import (
     WALKING_PACES,
 )
 from ..web import has_endpoint
-from . import maps, saved, usecases
+from . import maps, saved, sending, usecases
 from .labels import describe, distance_label, miles_label, page_window, qr_svg, tag_label, why_matched
 from .markers import markers
 from .params import (
@@ -538,7 +538,88 @@ def sheet():
         easy=args.get("easy") == "1",
         who=who,
         today=now_london().date(),
+        can_send=can_connect(),
+        sms=can_connect() and mail.sms_available(),
     )
+
+
+#: sending is a message to someone outside the service: a few a minute is plenty for a practitioner with a
+#: person in front of them, and the limit stops a stolen session from becoming a mail cannon
+SEND_LIMIT = "5 per minute; 30 per hour"
+
+
+def _signed_in_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def _who(form, errors: list) -> sending.From:
+    name = parsing.collect(
+        errors, parsing.text, form.get("practitioner", ""), "practitioner", label="Your name", max_len=80
+    )
+    team = parsing.collect(errors, parsing.text, form.get("team", ""), "team", label="Your team", max_len=120)
+    return sending.From(name or "", team or "")
+
+
+def _send_page(errors: list, how: str | None = None, who: sending.From | None = None, status: int = 200):
+    """The send form with the sheet below it (what is sent, still there to print). It never shows the address
+    or number that was typed: after an error it is typed again."""
+    items = sending.listings(saved.shortlist(), current_user)
+    return render_template(
+        "practitioners/send.html",
+        assets=items,
+        hidden=any(a["place"]["hidden"] for a in items),
+        errors=errors,
+        error_for=dict(reversed(errors)),
+        how=how,
+        who=who or sending.From(),
+        sms=mail.sms_available(),
+    ), status
+
+
+@bp.route("/shortlist/send", methods=["GET", "POST"])
+@roles_required(*CONNECTING_ROLES)
+@limiter.limit(SEND_LIMIT, methods=["POST"], key_func=_signed_in_user)
+def send_sheet():
+    """Send the sheet to the person by email, or by text message when GOV.UK Notify is set up. The address or
+    number is used once, in this request, and kept nowhere (``sending.py``); a reload does not send again."""
+    if request.method == "GET":
+        return _send_page([])
+    form = request.form
+    errors: list = []
+    how = form.get("how") if form.get("how") in sending.HOW else None
+    who = _who(form, errors)
+    to = None
+    if how == "email":
+        to = parsing.collect(
+            errors, parsing.email, form.get("email"), "email", required="Enter the person's email address"
+        )
+    elif how == "sms" and mail.sms_available():
+        to = parsing.collect(
+            errors, parsing.uk_mobile, form.get("phone"), "phone", required="Enter the person's mobile number"
+        )
+    else:
+        errors.append(("how", "Choose how to send the sheet: by email or by text message"))
+    if errors or to is None or how is None:
+        return _send_page(errors, how, who, 400)
+    try:
+        with once("sheet-send", form.get(FORM_TOKEN), fallback=url_for(".sheet_sent")):
+            count = sending.send_sheet(how, to, saved.shortlist(), current_user, who)
+    except (ValidationError, mail.NotSent, mail.SmsUnavailable) as exc:
+        return _send_page([(exc.field or "how", exc.message)], how, who, exc.status)
+    saved.remember_sheet_sent(how, count)
+    return redirect(url_for(".sheet_sent"), code=303)
+
+
+@bp.get("/shortlist/send/done")
+@roles_required(*CONNECTING_ROLES)
+def sheet_sent():
+    """'Sheet sent': how, how many and when, from this browser's session (never to whom)."""
+    sent = saved.sheet_sent()
+    if sent is None:
+        raise NotFound(
+            "No sheet has been sent from this browser in the last few hours. Go back to your shortlist to send one."
+        )
+    return render_template("practitioners/sheet_sent.html", sent=sent, at=dt.datetime.fromtimestamp(sent.at, LONDON))
 
 
 @bp.get("/search/wards.geojson")
