@@ -47,7 +47,7 @@ def test_a_connection_recorded_from_the_shortlist_keeps_the_wards_and_lsoa_of_it
     search(client, YORK_POSTCODE)  # a later search elsewhere must not be the one used
     assert client.post("/shortlist/add", data={"asset_id": str(a.id), "from": sid}).status_code == 303
     shortlist = html(client.get("/shortlist"))
-    assert f"/assets/{a.id}?from={sid}" in shortlist
+    assert f"/assets/{a.id}?via=shortlist&from={sid}" in shortlist
     asset_page = html(client.get(f"/assets/{a.id}"))  # reached from the sheet, say, with no ?from=
     assert f'name="from" value="{sid}"' in asset_page
     resp = client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment"})

@@ -79,3 +79,32 @@ def test_the_sheet_has_qr_codes_easy_read_and_a_name_printed_but_never_stored(pr
     assert cookie is None or "Okafor" not in cookie.value
     changes = session.execute(text("SELECT count(*) FROM asset_change WHERE changes::text LIKE '%Okafor%'"))
     assert changes.scalar_one() == 0
+
+
+def test_every_page_reached_from_the_shortlist_leads_back_to_it(practitioner, app, tmp_path):  # noqa: F811
+    from tests.mail_helpers import mail_config
+
+    client = practitioner
+    a = make_asset(name="Chess club")
+    sid = search(client, BIRMINGHAM_POSTCODE)
+    client.post("/shortlist/add", data={"asset_id": str(a.id), "from": sid})
+    back = 'href="/shortlist" class="govuk-back-link">Back to your shortlist</a>'
+    shortlist = html(client.get("/shortlist"))
+    assert f"/assets/{a.id}?via=shortlist&amp;from={sid}" in client.get("/shortlist").get_data(as_text=True)
+    assert 'href="/shortlist/send"' in shortlist  # send it to the person
+    asset = html(client.get(f"/assets/{a.id}?via=shortlist&from={sid}"))
+    assert back in asset and 'name="via" value="shortlist"' in asset
+    assert back not in html(client.get(f"/assets/{a.id}?from={sid}"))  # from the results: back to the results
+    assert "Back to results" in html(client.get(f"/assets/{a.id}?from={sid}"))
+    resp = client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment", "via": "shortlist"})
+    done = html(client.get(resp.headers["Location"]))
+    assert '<a class="govuk-link" href="/shortlist">Back to your shortlist</a>' in done
+    again = html(client.post(f"/assets/{a.id}/connections", data={"capability": "enjoyment", "via": "shortlist"}))
+    assert "You have already recorded a connection" in again and 'href="/shortlist">Back to your shortlist' in again
+    for page in ("/shortlist/sheet", "/shortlist/sheet?easy=1", "/shortlist/sheet?large=1", "/shortlist/send"):
+        assert "Back to your shortlist</a>" in html(client.get(page)), page
+    with mail_config(app, MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
+        sent = client.post("/shortlist/send", data={"how": "email", "email": "jo@example.net"})
+    assert back in html(client.get(sent.headers["Location"]))
+    client.post("/shortlist/remove", data={"asset_id": str(a.id)})
+    assert "Back to your shortlist" not in html(client.get(resp.headers["Location"]))  # no longer from it

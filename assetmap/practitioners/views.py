@@ -300,6 +300,7 @@ def _asset_page(
         capabilities=all_terms()["capability"],
         can_connect=can_connect(),
         in_shortlist=asset_id in saved.shortlist(),
+        via_shortlist=request.values.get("via") == "shortlist",
         connection_error=connection_error,
     ), status
 
@@ -355,6 +356,7 @@ def record_connection(asset_id: uuid.UUID):
             form=form,
             token=form.get(FORM_TOKEN),
             s=s,
+            on_shortlist=asset_id in saved.shortlist(),
         )
     saved.remember_connection(row.id, asset_id, s.sid if s else None)
     return redirect(url_for(".connection_done", connection_id=row.id), code=303)
@@ -378,6 +380,7 @@ def connection_done(connection_id: uuid.UUID):
         s=saved.find_search(here.sid),
         with_area=row.ward_code is not None,
         capability=names("capability").get(row.capability_code),
+        on_shortlist=row.service_id in saved.shortlist(),
     )
 
 
@@ -491,6 +494,7 @@ def shortlist():
         assets=asset_views(ids, current_user),
         from_search=from_search,
         can_connect=can_connect(),
+        sms=can_connect() and mail.sms_available(),
         capabilities=all_terms()["capability"],
     )
 
