@@ -164,3 +164,24 @@ def test_every_documented_operation_honours_its_description(case, app, fuzz_dire
     if case.operation.path.startswith("/oruk"):
         checks.append(negative_data_rejection)  # the open data API refuses every value its document rules out
     case.call_and_validate(app=app, headers=fuzz_directory, checks=checks)
+
+
+def test_the_documented_search_response_fields_are_exactly_those_returned(client, db):
+    """``POST /api/search``: every field the endpoint returns is documented (``total_capped`` included), and every
+    documented field is returned, at the top level and in each feature's properties."""
+    make_asset(name="Documented choir", categories="arts-and-music")
+    db.commit()  # (to the test's savepoint) the search reads through its own connection
+    doc = client.get("/openapi.json").get_json()
+    results = doc["components"]["schemas"]["SearchResults"]
+    props = results["properties"]["features"]["items"]["properties"]["properties"]
+    got = client.post("/api/search", json={"postcode": "B1 1BA", "q": "choir"})
+    assert got.status_code == 200
+    body = got.get_json()
+    assert body["features"], "the search found the asset, so its properties are compared too"
+    assert set(body) == set(results["properties"]) == set(results["required"])
+    for feature in body["features"]:
+        assert set(feature["properties"]) == set(props["properties"]) == set(props["required"])
+    assert results["properties"]["total_capped"]["type"] == "boolean" and "1,000" in (
+        results["properties"]["total_capped"]["description"]
+    )
+    assert results["additionalProperties"] is False and props["additionalProperties"] is False

@@ -132,8 +132,20 @@ def search_request(vocab: dict | None) -> dict:
 
 SEARCH_RESULTS = {
     "type": "object",
-    "required": ["type", "features", "total", "page", "per_page"],
-    "description": "A GeoJSON FeatureCollection, nearest first.",
+    "required": [
+        "type",
+        "features",
+        "total",
+        "total_capped",
+        "places",
+        "area_served",
+        "page",
+        "per_page",
+        "sort",
+        "corrected",
+    ],
+    "additionalProperties": False,
+    "description": "A GeoJSON FeatureCollection, best match first when there are words, else nearest first.",
     "properties": {
         "type": {"const": "FeatureCollection"},
         "features": {
@@ -173,7 +185,11 @@ SEARCH_RESULTS = {
                             "constituency_code",
                             "categories",
                             "last_verified",
+                            "stale",
+                            "matched",
+                            "url",
                         ],
+                        "additionalProperties": False,
                         "properties": {
                             "id": {"type": "string", "format": "uuid"},
                             "name": {"type": "string"},
@@ -194,7 +210,16 @@ SEARCH_RESULTS = {
                 },
             },
         },
-        "total": {"type": "integer", "minimum": 0},
+        "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many assets match. When `total_capped` is true this is a floor, not a count.",
+        },
+        "total_capped": {
+            "type": "boolean",
+            "description": "True when more places matched than are counted (1,000): `total` and `places` are then "
+            "floors, to be shown as 'more than 1,000'. The page of results is exact either way.",
+        },
         "places": {"type": "integer", "minimum": 0, "description": "Of the total: assets with a place in reach."},
         "area_served": {
             "type": "integer",
