@@ -181,7 +181,8 @@ def test_the_documented_search_response_fields_are_exactly_those_returned(client
     assert set(body) == set(results["properties"]) == set(results["required"])
     for feature in body["features"]:
         assert set(feature["properties"]) == set(props["properties"]) == set(props["required"])
-    assert results["properties"]["total_capped"]["type"] == "boolean" and "1,000" in (
-        results["properties"]["total_capped"]["description"]
+    assert (
+        results["properties"]["total_capped"]["type"] == "boolean"
+        and "1,000" in (results["properties"]["total_capped"]["description"])
     )
     assert results["additionalProperties"] is False and props["additionalProperties"] is False
