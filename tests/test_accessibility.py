@@ -296,6 +296,47 @@ def test_shortlist_and_printed_sheet(site):
     audit(page, "shortlist-390")
 
 
+def test_send_the_sheet_its_errors_and_its_confirmation(site, tmp_path):
+    """The send page (choice of email or text, the sheet below), its errors, at 390 px, and 'Sheet sent'."""
+    from tests.mail_helpers import mail_config
+
+    with mail_config(site["app"], MAIL_OUTBOX_DIR=str(tmp_path), SMTP_URL="", NOTIFY_API_KEY=""):
+        page = new_page(site, "practitioner")
+        page.goto(f"{site['base']}/assets/{site['asset']}")
+        page.locator("form[action$='/shortlist/add'] button").first.click()
+        page.goto(site["base"] + "/shortlist/sheet")
+        page.get_by_role("link", name="Send it to the person by email or text message").click()
+        page.wait_for_load_state("load")
+        audit(page, "send-sheet")
+        page.check("#how")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        audit(page, "send-sheet-errors", status=400)
+        assert page.locator(".govuk-error-summary").is_visible()
+        page.set_viewport_size({"width": 390, "height": 844})
+        audit(page, "send-sheet-errors-390", status=400)
+        page.check("#how")
+        page.fill("#email", "jo.person@example.net")
+        page.fill("#practitioner", "Sam Okafor")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert page.url.endswith("/shortlist/send/done")
+        audit(page, "sheet-sent-390")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        audit(page, "sheet-sent")
+        assert len(list(tmp_path.glob("*.eml"))) == 1
+        admin = new_page(site, "admin")  # the email itself, as a mail program shows it
+        admin.goto(site["base"] + "/admin/outbox")
+        admin.get_by_role("link", name="Places and groups you might like, from Sam Okafor").click()
+        admin.wait_for_load_state("load")
+        admin.get_by_role("link", name="Open the HTML version as a mail program shows it").click()
+        admin.wait_for_load_state("load")
+        assert admin.locator("h1").inner_text() == "Places and groups you might like"
+        audit(admin, "email-sheet")
+        admin.set_viewport_size({"width": 390, "height": 844})
+        audit(admin, "email-sheet-390")
+
+
 def test_sign_in(site):
     page = new_page(site)
     page.goto(site["base"] + "/sign-in")
