@@ -236,6 +236,17 @@ class NotifyStub:
         self.status = 201
 
 
+def notify_config(base_url: str) -> dict:
+    """The settings that send email and text messages through the loopback Notify at ``base_url``."""
+    return dict(
+        NOTIFY_API_KEY=NOTIFY_KEY,
+        NOTIFY_TEMPLATE_EMAIL=NOTIFY_EMAIL_TEMPLATE,
+        NOTIFY_TEMPLATE_SMS=NOTIFY_SMS_TEMPLATE,
+        NOTIFY_BASE_URL=base_url,
+        SMTP_URL="",
+    )
+
+
 @contextlib.contextmanager
 def notify_server(service_id: str = NOTIFY_SERVICE_ID, secret: str = NOTIFY_SECRET):
     """An HTTP server on loopback that answers as Notify does and records every request and any problem."""

@@ -23,6 +23,7 @@ from tests.mail_helpers import (
     SMTP_PASSWORD,
     SMTP_USER,
     mail_config,
+    notify_config,
     notify_server,
     smtp_server,
 )
@@ -407,16 +408,6 @@ def test_a_delivery_resets_the_recipients_count(app, app_ctx, db, tmp_path):
 
 
 # --------------------------------------------------------------------------- GOV.UK Notify (loopback, documented API)
-
-
-def notify_config(base_url):
-    return dict(
-        NOTIFY_API_KEY=NOTIFY_KEY,
-        NOTIFY_TEMPLATE_EMAIL=NOTIFY_EMAIL_TEMPLATE,
-        NOTIFY_TEMPLATE_SMS=NOTIFY_SMS_TEMPLATE,
-        NOTIFY_BASE_URL=base_url,
-        SMTP_URL="",
-    )
 
 
 def test_notify_gets_the_documented_email_request(app, app_ctx, db):

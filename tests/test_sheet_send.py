@@ -20,13 +20,12 @@ from assetmap.models import MailOutbox, MailRecipient, SubmissionReceipt
 from assetmap.once import new_token
 from tests.factories import login
 from tests.mail_helpers import (
-    NOTIFY_EMAIL_TEMPLATE,
-    NOTIFY_KEY,
     NOTIFY_SMS_TEMPLATE,
     SMTP_PASSWORD,
     SMTP_USER,
     free_port,
     mail_config,
+    notify_config,
     notify_server,
     smtp_server,
     text_of,
@@ -72,16 +71,8 @@ def smtp(app, tmp_path):
 
 @pytest.fixture
 def notify(app):
-    with notify_server() as (base, stub):
-        with mail_config(
-            app,
-            NOTIFY_API_KEY=NOTIFY_KEY,
-            NOTIFY_TEMPLATE_EMAIL=NOTIFY_EMAIL_TEMPLATE,
-            NOTIFY_TEMPLATE_SMS=NOTIFY_SMS_TEMPLATE,
-            NOTIFY_BASE_URL=base,
-            SMTP_URL="",
-        ):
-            yield stub
+    with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
+        yield stub
 
 
 def send(client, token=None, **form):
@@ -219,17 +210,7 @@ def test_the_address_and_number_are_in_no_table_log_cookie_page_or_redirect(
     keep(send(practitioner, how="email", email=ADDRESS + ".", practitioner="Sam"))  # refused at the edge
     with mail_config(app, SMTP_URL=f"smtp://127.0.0.1:{free_port()}", MAIL_FROM="a@example.gov.uk"):
         keep(send(practitioner, how="email", email=ADDRESS))  # the mail server is down
-    with (
-        notify_server() as (base, stub),
-        mail_config(
-            app,
-            NOTIFY_API_KEY=NOTIFY_KEY,
-            NOTIFY_TEMPLATE_EMAIL=NOTIFY_EMAIL_TEMPLATE,
-            NOTIFY_TEMPLATE_SMS=NOTIFY_SMS_TEMPLATE,
-            NOTIFY_BASE_URL=base,
-            SMTP_URL="",
-        ),
-    ):
+    with notify_server() as (base, stub), mail_config(app, **notify_config(base)):
         keep(send(practitioner, how="sms", phone=PHONE_TYPED))  # sent by Notify
         stub.status = 400
         keep(send(practitioner, how="sms", phone=PHONE_TYPED))  # refused by Notify
