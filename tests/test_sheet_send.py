@@ -270,6 +270,7 @@ def test_a_mail_server_that_does_not_answer_is_a_503_with_the_sheet_and_nothing_
     page = html(resp)
     assert resp.status_code == 503
     assert "could not be sent just now" in page and "Nothing was kept" in page and "Chess club" in page
+    assert 'href="#email"' in page and 'id="email"' in page  # email only: the error points at the address
     assert "Print the sheet instead" in page and ADDRESS not in page
     assert counts() == before  # not even the one-time token: the same form can be sent again
     assert send(practitioner, token, how="email", email=ADDRESS).status_code == 303
@@ -317,9 +318,14 @@ def test_only_staff_who_connect_people_may_send(client, db, who, smtp):
     assert resp.status_code in (302, 303, 401, 403) and smtp.received == []
 
 
-def test_sending_is_rate_limited_per_person(app, db, smtp):
-    strict = build_strict_app(app, csrf=False)
-    client = strict.test_client()
+@pytest.fixture(scope="module")
+def strict_app(app):
+    """Built before each test's transaction (create_app binds the shared session), as tests/test_embed.py does."""
+    return build_strict_app(app, csrf=False)
+
+
+def test_sending_is_rate_limited_per_person(strict_app, db, smtp):
+    client = strict_app.test_client()
     login(client, make_user("practitioner"))
     a = make_asset(name="Chess club")
     client.post("/shortlist/add", data={"asset_id": str(a.id)})

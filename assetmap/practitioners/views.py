@@ -568,6 +568,9 @@ def _send_page(errors: list, how: str | None = None, who: sending.From | None = 
     """The send form with the sheet below it (what is sent, still there to print). It never shows the address
     or number that was typed: after an error it is typed again."""
     items = sending.listings(saved.shortlist(), current_user)
+    sms = mail.sms_available()
+    if not sms:  # email is the only way: there is no choice to link to, so "how" errors point at the address
+        errors = [("email" if field == "how" else field, message) for field, message in errors]
     return render_template(
         "practitioners/send.html",
         assets=items,
@@ -576,7 +579,7 @@ def _send_page(errors: list, how: str | None = None, who: sending.From | None = 
         error_for=dict(reversed(errors)),
         how=how,
         who=who or sending.From(),
-        sms=mail.sms_available(),
+        sms=sms,
     ), status
 
 
