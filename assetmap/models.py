@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    SmallInteger,
     String,
     Text,
     Time,
@@ -33,7 +34,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import ForeignKeyConstraint as sa_ForeignKeyConstraint
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from . import vocabulary as v
@@ -529,6 +530,31 @@ class SearchLexicon(Base):
         Index("search_lexicon_stem_idx", "stem"),
         Index("search_lexicon_word_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
     )
+
+
+# --------------------------------------------------------------------------- map markers
+
+
+class MarkerCell(Base):
+    """How many search results a grid cell holds, and the sums of their coordinates (for the mean position).
+
+    Kept by triggers (migration 0014) for a search without filters or words: one row per cell, level,
+    visibility a searcher may be shown (``public``, ``practitioners``; never a confidential, archived or
+    inactive listing), and the ward and constituency of the places (so a ward or constituency view reads
+    its own). ``practitioners/markers.py`` explains how the map reads it."""
+
+    __tablename__ = "marker_cell"
+    #: the cell's side is 2**-level degrees of latitude and twice that of longitude
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: '' for a place outside the loaded wards (constituencies)
+    ward_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    constituency_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+    sum_lon: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
+    sum_lat: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
 
 
 # --------------------------------------------------------------------------- people and upkeep
