@@ -19,6 +19,8 @@ from sqlalchemy import Float, String, and_, cast, func, literal, or_, select, te
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
+from pyproj import Geod
+
 from .db import session
 
 SRID_WGS84 = 4326
@@ -29,6 +31,7 @@ GB_LON_MIN, GB_LON_MAX = -8.7, 1.9
 GB_LAT_MIN, GB_LAT_MAX = 49.8, 60.95
 
 METRES_PER_MILE = 1609.344
+_GEOD = Geod(ellps="WGS84")
 #: a steady walk for an older person, used for "about N minutes' walk"
 WALK_METRES_PER_MINUTE = 75.0
 
@@ -77,6 +80,54 @@ def grid_cell(lon_, lat_, cell_deg) -> tuple[ColumnElement, ColumnElement]:
     """The column and row of a ``cell_deg``-sized grid cell holding the point (``lon_``, ``lat_``): expressions
     to GROUP BY for server-side marker clusters. Counted from 0° so a cell is the same however the view moves."""
     return func.floor(lon_ / cell_deg), func.floor(lat_ / cell_deg)
+
+
+# --------------------------------------------------------------------------- marker cells
+#
+# The map's grid (``marker_cell``, migration 0014): a level-k cell is 2**-k degrees of latitude by twice
+# that of longitude (about square on the ground in GB), numbered from 0°. Scaling by a power of two is
+# exact in floating point, so ``floor(lon * 2**(k-1))`` here, in the triggers and in Python agree to the
+# last bit, and a point on a cell's edge belongs to exactly one cell.
+
+
+def cell_sides(level: int) -> tuple[float, float]:
+    """(degrees of longitude, degrees of latitude) of a level's cell."""
+    return 2.0 ** (1 - level), 2.0**-level
+
+
+def cell_of(lon_, lat_, level: int) -> tuple[ColumnElement, ColumnElement]:
+    """The column and row of the level's cell holding the point (``lon_``, ``lat_``), as the triggers number them."""
+    return func.floor(lon_ * 2.0 ** (level - 1)), func.floor(lat_ * 2.0**level)
+
+
+def cell_box(level: int, cx: int, cy: int, columns: int = 1) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of a cell, or of ``columns`` cells side by side from it."""
+    w, h = cell_sides(level)
+    return cx * w, cy * h, (cx + columns) * w, (cy + 1) * h
+
+
+def in_box(geom, west, south, east, north) -> ColumnElement:
+    """True where the point ``geom`` is in the box, its west and south edges included and its east and north
+    edges not (as ``cell_of`` counts), so boxes side by side never count a point twice. ``&&`` lets the
+    GiST index answer; the corners may be columns (a joined list of boxes)."""
+    x, y = func.ST_X(geom), func.ST_Y(geom)
+    return and_(
+        geom.op("&&")(func.ST_MakeEnvelope(west, south, east, north, SRID_WGS84)),
+        x >= west,
+        x < east,
+        y >= south,
+        y < north,
+    )
+
+
+def spheroid_m(lon0: float, lat0: float, lons, lats):
+    """Metres on the WGS84 spheroid from (``lon0``, ``lat0``) to each point (Karney's method, as PostGIS's
+    geography distance): numpy arrays in, an array out."""
+    import numpy as np
+
+    n = len(lons)
+    _az, _baz, d = _GEOD.inv(np.full(n, lon0), np.full(n, lat0), lons, lats)
+    return d
 
 
 # --------------------------------------------------------------------------- distances

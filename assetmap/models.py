@@ -535,13 +535,25 @@ class SearchLexicon(Base):
 # --------------------------------------------------------------------------- map markers
 
 
-class MarkerCell(Base):
-    """How many search results a grid cell holds, and the sums of their coordinates (for the mean position).
+class MarkerPoint(Base):
+    """A (service, place) pair a search without filters finds, as the map counts it: kept by triggers
+    (migration 0014) for every link whose place has a point and whose service is active, not archived
+    and not confidential; ``practitioners/markers.py`` explains how the map reads it."""
 
-    Kept by triggers (migration 0014) for a search without filters or words: one row per cell, level,
-    visibility a searcher may be shown (``public``, ``practitioners``; never a confidential, archived or
-    inactive listing), and the ward and constituency of the places (so a ward or constituency view reads
-    its own). ``practitioners/markers.py`` explains how the map reads it."""
+    __tablename__ = "marker_point"
+    link_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    geom: Mapped[WKBElement] = _point(nullable=False)
+    #: ``public`` or ``practitioners``
+    visibility: Mapped[str] = mapped_column(String(20), nullable=False)
+    #: the place's ward and constituency, '' outside the loaded areas
+    ward_code: Mapped[str] = mapped_column(String(9), nullable=False)
+    constituency_code: Mapped[str] = mapped_column(String(9), nullable=False)
+
+
+class MarkerCell(Base):
+    """How many ``marker_point`` rows a grid cell holds, and the sums of their coordinates (for the mean
+    position): one row per level, cell, visibility, ward and constituency, kept by triggers (migration 0014)."""
 
     __tablename__ = "marker_cell"
     #: the cell's side is 2**-level degrees of latitude and twice that of longitude

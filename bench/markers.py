@@ -1,0 +1,156 @@
+"""Benchmark the results map's markers (``/search/results/<id>/features.json``) for a set of map views.
+
+For each view: the endpoint (server time in this process through the app's test client, p50 / p95 of
+``--repeat`` requests, and the JSON's bytes), the same clusters counted live from the search's own
+statement (``markers.live_clusters``: how every view was counted before the kept cells, and how a view
+with filters or words still is), and a raw PostGIS count of the same results (places of active,
+unarchived public listings in the view and the 10-mile search circle). The clusters' total must equal
+the raw count; a line says so. A search with a category filter shows the live path's cost.
+
+    .venv/bin/python bench/markers.py --url 'postgresql+psycopg://postgres@/assetmap_bench_1m_markers?host=…'
+
+Run it under ``flock /work/wt/bench.lock`` on the shared machine (one benchmark at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+#: (label, lon, lat, view radius in metres): bench/search.py's views
+VIEWS = [
+    ("central London, 10-mile view", -0.128, 51.507, 19_000),
+    ("central London, 5-mile view", -0.128, 51.507, 9_000),
+    ("central London, 2-mile view", -0.128, 51.507, 3_600),
+    ("central London, street (zoom 16)", -0.128, 51.507, 450),
+    ("central London, 10 mi, view off-centre", -0.05, 51.55, 9_000),
+    ("Birmingham, 10-mile view", -1.890, 52.486, 19_000),
+    ("Birmingham, 1-mile view", -1.890, 52.486, 1_800),
+    ("York, 5-mile view", -1.082, 53.960, 9_000),
+    ("Cumbrian fells, 10-mile view", -3.10, 54.55, 19_000),
+]
+SEARCH_MILES = "10"
+SEARCH_M = 16093.44
+
+RAW_SQL = """
+SELECT count(*) FROM location l
+JOIN service_at_location s ON s.location_id = l.id JOIN service v ON v.id = s.service_id
+WHERE v.status = 'active' AND v.archived_at IS NULL AND v.visibility = 'public'
+  AND l.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:vlon, :vlat), 4326), :vdeg * 1.7, :vdeg)
+  AND ST_DWithin(l.geom::geography, ST_SetSRID(ST_MakePoint(:vlon, :vlat), 4326)::geography, :vm)
+  AND ST_DWithin(l.geom::geography, ST_SetSRID(ST_MakePoint(:slon, :slat), 4326)::geography, :sm)
+"""
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def _ms(xs: list[float]) -> str:
+    return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", required=True, help="database URL (never the demo or a test database)")
+    ap.add_argument("--repeat", type=int, default=20, help="requests per view (p50 / p95 of these)")
+    ap.add_argument("--live-repeat", type=int, default=3, help="live counts per view (slow in dense views)")
+    ap.add_argument("--category", default="physical-activity", help="the filter of the filtered search")
+    args = ap.parse_args(argv)
+    if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
+        raise SystemExit("Refusing to benchmark the demo or a test database")
+    os.environ["DATABASE_URL"] = args.url
+
+    from sqlalchemy import create_engine, text
+
+    from assetmap import create_app, logs
+    from assetmap.accounts.auth import Anonymous
+    from assetmap.db import session
+    from assetmap.practitioners import markers, queries
+    from assetmap.practitioners.params import Filters
+
+    app = create_app({"SQLALCHEMY_URL": args.url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    logs.configure_logging(stream=open(os.devnull, "w"))
+    raw = create_engine(args.url)
+    client = app.test_client()
+
+    def search(lon, lat, **extra) -> str:
+        form = {"lat": str(lat), "lon": str(lon), "distance": SEARCH_MILES, "postcode": "", **extra}
+        resp = client.post("/search", data=form)
+        assert resp.status_code == 303, resp.status_code
+        return resp.headers["Location"]
+
+    def endpoint(loc, lon, lat, r, n):
+        times, doc, size = [], None, 0
+        for _ in range(n):
+            t0 = time.perf_counter()
+            resp = client.get(f"{loc}/features.json?lat={lat}&lon={lon}&r={r:.0f}")
+            times.append(time.perf_counter() - t0)
+            doc, size = resp.get_json(), len(resp.data)
+        return times, doc, size
+
+    def live(lon, lat, r, n):
+        origin, f = queries.Origin(lon, lat, areas_known=False), Filters(radius_m=SEARCH_M)
+        times, total = [], 0
+        with app.test_request_context():
+            for _ in range(n):
+                t0 = time.perf_counter()
+                found = markers.live_clusters(origin, f, Anonymous(), "near", (lon, lat, r))
+                times.append(time.perf_counter() - t0)
+                total = sum(c["count"] for c in found)
+            session.remove()
+        return times, total
+
+    print(f"Markers per map view: server time p50 / p95 (ms) of {args.repeat} requests, bytes; searches of {SEARCH_MILES} miles")
+    head = f"  {'view':<40}{'radius':>8}{'in view':>10}{'now p50/p95':>18}{'KB':>6}  {'kind':<14}"
+    head += f"{'live p50/p95':>18}{'raw SQL p50':>12}  check"
+    print(head)
+    worst_t = worst_b = 0.0
+    for label, lon, lat, r in VIEWS:
+        loc = search(lon, lat)
+        endpoint(loc, lon, lat, r, 1)  # warm
+        times, doc, size = endpoint(loc, lon, lat, r, args.repeat)
+        ltimes, ltotal = live(lon, lat, r, args.live_repeat)
+        rtimes, rcount = [], 0
+        with raw.connect() as conn:
+            for _ in range(3):
+                t0 = time.perf_counter()
+                rcount = conn.execute(
+                    text(RAW_SQL),
+                    {"vlon": lon, "vlat": lat, "vm": r, "vdeg": r / 110_000, "slon": lon, "slat": lat, "sm": SEARCH_M},
+                ).scalar_one()
+                rtimes.append(time.perf_counter() - t0)
+        n = doc["results_in_view"]
+        kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
+        ok = "=" if n == rcount == (ltotal if doc["clustered"] else n) else f"DIFFER (raw {rcount}, live {ltotal})"
+        print(
+            f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
+            f"{_ms(ltimes):>18}{statistics.median(rtimes) * 1000:>10.1f}ms  {ok}"
+        )
+        worst_t = max(worst_t, _pct(times, 0.95))
+        worst_b = max(worst_b, size)
+    print(
+        f"  worst p95 {worst_t * 1000:.0f} ms (target < 150 ms: {'met' if worst_t < 0.150 else 'NOT met'}), "
+        f"largest {worst_b / 1024:.1f} KB (target < 100 KB: {'met' if worst_b < 100 * 1024 else 'NOT met'})"
+    )
+
+    print(f"\nWith a filter (category {args.category}): counted live from the search's statement")
+    for label, lon, lat, r in VIEWS[:3] + VIEWS[5:6]:
+        loc = search(lon, lat, category=args.category)
+        times, doc, size = endpoint(loc, lon, lat, r, max(3, args.repeat // 4))
+        print(
+            f"  {label:<40}{r / 1000:>6.1f}km{doc['results_in_view']:>10,}{_ms(times):>18}{size / 1024:>6.1f}  "
+            f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
