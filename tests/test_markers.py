@@ -1,0 +1,280 @@
+"""The map's kept counts (``marker_point``, ``marker_cell``, migration 0014) and the clusters read from them.
+
+Property-based (Hypothesis): each example writes a few listings near Birmingham through the real write
+path, then applies a drawn sequence of changes (moves, visibility, archiving, status, links added and
+removed, places and services deleted, a place's point taken away). After it, the kept tables equal the
+same aggregates computed from scratch, no confidential, archived or inactive listing is in them, and
+for drawn map views, search circles, scopes, roles and split thresholds the clusters read from the kept
+counts equal the clusters counted live from the search's own statement, cell by cell.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from assetmap import geo
+from assetmap.accounts.auth import Anonymous
+from assetmap.db import session
+from assetmap.practitioners import markers, queries
+from assetmap.practitioners.params import Filters
+from tests.factories import make_asset, make_user
+
+EXAMPLES = int(os.environ.get("MARKER_EXAMPLES", "25"))
+#: a box over central Birmingham: several wards, two constituencies, and cells of every level
+WEST, EAST, SOUTH, NORTH = -1.96, -1.84, 52.44, 52.52
+VISIBILITY = ["public", "practitioners", "confidential"]
+
+#: marker_point as it should be, from the directory's own tables
+POINTS_FROM_SCRATCH = """
+SELECT s.id, s.service_id, ST_AsEWKB(l.geom), v.visibility, coalesce(l.ward_code, ''), coalesce(l.constituency_code, '')
+FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
+WHERE l.geom IS NOT NULL AND v.status = 'active' AND v.archived_at IS NULL AND v.visibility <> 'confidential'
+ORDER BY 1"""
+POINTS_KEPT = """
+SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code FROM marker_point ORDER BY 1"""
+CELLS_FROM_SCRATCH = """
+SELECT lv, floor(ST_X(p.geom) * (1 << (lv - 1)))::int, floor(ST_Y(p.geom) * (1 << lv))::int, p.visibility,
+       p.ward_code, p.constituency_code, count(*), sum(ST_X(p.geom)), sum(ST_Y(p.geom))
+FROM marker_point p CROSS JOIN generate_series(CAST(:lo AS int), CAST(:hi AS int)) AS lv GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"""
+CELLS_KEPT = """
+SELECT level, cx, cy, visibility, ward_code, constituency_code, n, sum_lon, sum_lat FROM marker_cell
+WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"""
+
+
+def kept_tables_are_exact() -> None:
+    assert session.execute(text(POINTS_KEPT)).all() == session.execute(text(POINTS_FROM_SCRATCH)).all()
+    scratch = session.execute(text(CELLS_FROM_SCRATCH), {"lo": markers.MIN_LEVEL, "hi": markers.MAX_LEVEL}).all()
+    kept = session.execute(text(CELLS_KEPT)).all()
+    assert [r[:7] for r in kept] == [r[:7] for r in scratch]
+    for k, s in zip(kept, scratch):
+        assert k[7] == pytest.approx(s[7], abs=1e-9) and k[8] == pytest.approx(s[8], abs=1e-9)
+
+
+def same_clusters(kept: list[dict], live: list[dict]) -> None:
+    """Cell by cell: the same counts, the same listing where a cell holds one, the same mean position."""
+    assert sum(c["count"] for c in kept) == sum(c["count"] for c in live)
+    left = list(live)
+    for c in kept:
+        match = next(
+            (
+                x
+                for x in left
+                if x["count"] == c["count"]
+                and x.get("id") == c.get("id")
+                and abs(x["lon"] - c["lon"]) <= 2e-5
+                and abs(x["lat"] - c["lat"]) <= 2e-5
+            ),
+            None,
+        )
+        assert match is not None, (c, live)
+        left.remove(match)
+        assert match.get("distance_m") == c.get("distance_m") and match.get("name") == c.get("name")
+    assert not left
+
+
+lons = st.floats(WEST, EAST)
+lats = st.floats(SOUTH, NORTH)
+CHANGES = st.one_of(
+    st.tuples(st.just("move"), st.integers(0, 99), lons, lats),
+    st.tuples(st.just("visibility"), st.integers(0, 99), st.sampled_from(VISIBILITY)),
+    st.tuples(st.just("archive"), st.integers(0, 99), st.booleans()),
+    st.tuples(st.just("status"), st.integers(0, 99), st.sampled_from(["active", "inactive", "defunct"])),
+    st.tuples(st.just("link"), st.integers(0, 99), st.integers(0, 99)),
+    st.tuples(st.just("unlink"), st.integers(0, 99)),
+    st.tuples(st.just("delete service"), st.integers(0, 99)),
+    st.tuples(st.just("delete place"), st.integers(0, 99)),
+    st.tuples(st.just("no point"), st.integers(0, 99)),
+)
+
+
+def _pick(table: str, i: int):
+    ids = session.execute(text(f"SELECT id FROM {table} ORDER BY id")).scalars().all()
+    return ids[i % len(ids)] if ids else None
+
+
+def apply(change) -> None:
+    kind, i, *rest = change
+    if kind in ("move", "delete place", "no point"):
+        loc = _pick("location", i)
+        if loc is None:
+            return
+        if kind == "move":
+            sql = "UPDATE location SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) WHERE id = :id"
+            session.execute(text(sql), {"id": loc, "lon": rest[0], "lat": rest[1]})
+        elif kind == "no point":
+            session.execute(text("UPDATE location SET geom = NULL WHERE id = :id"), {"id": loc})
+        else:
+            session.execute(text("DELETE FROM location WHERE id = :id"), {"id": loc})
+    elif kind == "unlink":
+        link = _pick("service_at_location", i)
+        if link is not None:
+            session.execute(text("DELETE FROM service_at_location WHERE id = :id"), {"id": link})
+    elif kind == "link":
+        svc, loc = _pick("service", i), _pick("location", rest[0])
+        if svc is not None and loc is not None:
+            session.execute(
+                text(
+                    "INSERT INTO service_at_location (id, service_id, location_id) VALUES (gen_random_uuid(), :s, :l) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"s": svc, "l": loc},
+            )
+    else:
+        svc = _pick("service", i)
+        if svc is None:
+            return
+        sql = {
+            "visibility": "UPDATE service SET visibility = :v WHERE id = :id",
+            "archive": "UPDATE service SET archived_at = CASE WHEN :v THEN now() END WHERE id = :id",
+            "status": "UPDATE service SET status = :v WHERE id = :id",
+            "delete service": "DELETE FROM service WHERE id = :id",
+        }[kind]
+        session.execute(text(sql), {"id": svc, "v": rest[0] if rest else None})
+
+
+def near_edge(data, centre: tuple[float, float], r: float) -> tuple[float, float]:
+    """A point within 300 m of a circle's edge (either side), where a cell's corners decide."""
+    bearing = data.draw(st.floats(0, 2 * math.pi), label="bearing")
+    d = max(0.0, r + data.draw(st.floats(-300, 300), label="off the edge"))
+    lat = centre[1] + d * math.cos(bearing) / 111_200
+    lon = centre[0] + d * math.sin(bearing) / (111_200 * math.cos(math.radians(centre[1])))
+    return min(max(lon, -8.6), 1.8), lat
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+)
+@given(data=st.data())
+def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
+    with app.test_request_context():
+        practitioner = make_user("practitioner")
+        outer = session.begin_nested()
+        try:
+            views = []
+            for _ in range(2):
+                origin_pt = (data.draw(lons, label="origin lon"), data.draw(lats, label="origin lat"))
+                view = (data.draw(lons, label="view lon"), data.draw(lats, label="view lat"))
+                view_r = data.draw(st.floats(200, 20_000), label="view radius")
+                radius = data.draw(st.floats(100, 16_000), label="search radius")
+                views.append((origin_pt, (*view, view_r), radius))
+            for j in range(data.draw(st.integers(2, 5), label="listings")):
+                make_asset(
+                    name=f"Listing {j}",
+                    lon=data.draw(lons, label="lon"),
+                    lat=data.draw(lats, label="lat"),
+                    visibility=data.draw(st.sampled_from(VISIBILITY), label="visibility"),
+                )
+            # more places, many of them near the edges of the drawn views and search circles
+            for j in range(data.draw(st.integers(0, 30), label="more places")):
+                origin_pt, view, radius = views[j % 2]
+                lon, lat = (
+                    near_edge(data, view[:2], view[2])
+                    if j % 3 == 0
+                    else near_edge(data, origin_pt, radius)
+                    if j % 3 == 1
+                    else (data.draw(lons, label="lon"), data.draw(lats, label="lat"))
+                )
+                session.execute(
+                    text(
+                        "WITH l AS (INSERT INTO location (id, location_type, geom) VALUES (gen_random_uuid(), "
+                        "'physical', ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) RETURNING id) "
+                        "INSERT INTO service_at_location (id, service_id, location_id) "
+                        "SELECT gen_random_uuid(), :s, l.id FROM l"
+                    ),
+                    {"lon": lon, "lat": lat, "s": _pick("service", j)},
+                )
+            for change in data.draw(st.lists(CHANGES, max_size=10), label="changes"):
+                apply(change)
+            session.flush()
+            kept_tables_are_exact()
+            for origin_pt, view, radius in views:
+                ward, _lsoa, con = geo.areas_at(*origin_pt)
+                origin = queries.Origin(origin_pt[0], origin_pt[1], ward_code=ward, constituency_code=con)
+                f = Filters(radius_m=radius)
+                scope = data.draw(st.sampled_from(queries.SCOPES), label="scope")
+                user = data.draw(st.sampled_from([Anonymous(), practitioner]), label="user")
+                split = data.draw(st.sampled_from([0, 1, markers.LIVE_CELL_MAX]), label="split above")
+                default, markers.LIVE_CELL_MAX = markers.LIVE_CELL_MAX, split
+                try:
+                    kept = markers.kept_clusters(origin, f, user, scope, view)
+                finally:
+                    markers.LIVE_CELL_MAX = default
+                live = markers.live_clusters(origin, f, user, scope, view)
+                same_clusters(kept, live)
+        finally:
+            outer.rollback()
+
+
+def test_a_confidential_listing_is_in_no_kept_count_whoever_may_read_it(app, db):
+    with app.test_request_context():
+        refuge = make_asset(name="Refuge", visibility="confidential", lon=-1.9, lat=52.48)
+        make_asset(name="Hall", visibility="public", lon=-1.9001, lat=52.4801)
+        session.flush()
+        ids = session.execute(text("SELECT service_id FROM marker_point")).scalars().all()
+        assert refuge.id not in ids and len(ids) >= 1
+        session.execute(text("UPDATE service SET visibility = 'public' WHERE id = :id"), {"id": refuge.id})
+        assert refuge.id in session.execute(text("SELECT service_id FROM marker_point")).scalars().all()
+        session.execute(text("UPDATE service SET visibility = 'confidential' WHERE id = :id"), {"id": refuge.id})
+        assert refuge.id not in session.execute(text("SELECT service_id FROM marker_point")).scalars().all()
+        kept_tables_are_exact()
+
+
+def test_emptying_the_directory_empties_the_kept_counts(app, db):
+    with app.test_request_context():
+        make_asset(name="Hall", lon=-1.9, lat=52.48)
+        session.flush()
+        assert session.execute(text("SELECT count(*) FROM marker_cell")).scalar_one() > 0
+        session.execute(text("TRUNCATE service_at_location"))
+        assert session.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM marker_cell")).scalar_one() == 0
+
+
+def test_cells_in_a_row_from_a_circles_centre_go_from_inside_through_its_edge_to_outside():
+    lon, lat, r, k = -1.9, 52.48, 5_000.0, 9
+    x0, y0 = int(lon * 2 ** (k - 1)) - 1, int(lat * 2**k)  # floor: west of Greenwich
+    row = list(markers._classify(k, [(x, y0) for x in range(x0, x0 + 40)], [(lon, lat, r)]))
+    assert row[0] == 1 and row[-1] == -1 and 0 in row
+    assert row == sorted(row, reverse=True)
+
+
+def test_the_edge_cells_are_read_from_the_point_index_and_the_cells_by_their_key(app, db):
+    """The plans the markers rely on: the live boxes by ``idx_marker_point_geom``, cells by their primary key."""
+    with app.test_request_context():
+        make_asset(name="Hall", lon=-1.9, lat=52.48)
+        session.flush()
+        session.execute(text("ANALYZE marker_point"))
+        session.execute(text("ANALYZE marker_cell"))
+        circles = [(-1.9, 52.48, 3000.0)]
+        boxes = markers._boxes([(11, -974, 53744), (11, -973, 53744), (11, -970, 53745)])
+        assert boxes["x0"] == [geo.cell_box(11, -974, 53744)[0], geo.cell_box(11, -970, 53745)[0]]
+        stmt, values = markers._points_in(boxes, {}, ["public"], "near", None, circles)
+        stmt = stmt.add_columns(text("1"))
+        plan = _plan(stmt, values)
+        assert "idx_marker_point_geom" in plan and "Seq Scan on marker_point" not in plan
+        cells = _plan_sql(
+            "SELECT sum(m.n) FROM unnest(ARRAY[1,2], ARRAY[3,4]) AS c(x, y) JOIN marker_cell m "
+            "ON m.level = 9 AND m.cx = c.x AND m.cy = c.y WHERE m.visibility IN ('public')"
+        )
+        assert "marker_cell_pkey" in cells and "Seq Scan on marker_cell" not in cells
+
+
+def _plan(stmt, values) -> str:
+    bound = queries._bound(stmt, values)
+    compiled = bound.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    return _plan_sql(str(compiled))
+
+
+def _plan_sql(sql: str) -> str:
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    rows = session.execute(text("EXPLAIN " + sql)).scalars().all()
+    session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+    return "\n".join(rows)
