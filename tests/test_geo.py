@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 from assetmap import geo
 from assetmap.db import session
-from assetmap.models import Location, Lsoa, Ward
+from assetmap.models import Location, Lsoa, MarkerPoint, Ward
 
 PT = geo.point(-1.9, 52.48)
 POINT_SQL = "ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)"
@@ -75,6 +75,12 @@ PINNED = {
         "ST_Intersects(location.geom, ST_MakeEnvelope(-180.0, 52.0, -179.0, 53.0, 4326))",
     ),
     "extent_bounds": (geo.extent_bounds(Location.geom)[2], "ST_XMax(ST_Extent(location.geom))"),
+    "cell_of": (geo.cell_of(geo.lon(Location.geom), geo.lat(Location.geom), 9)[0], "floor(ST_X(location.geom) * 256.0)"),
+    "in_box": (
+        geo.in_box(MarkerPoint.geom, -2.0, 52.0, -1.5, 52.5),
+        "(marker_point.geom && ST_MakeEnvelope(-2.0, 52.0, -1.5, 52.5, 4326)) AND ST_X(marker_point.geom) >= -2.0 "
+        "AND ST_X(marker_point.geom) < -1.5 AND ST_Y(marker_point.geom) >= 52.0 AND ST_Y(marker_point.geom) < 52.5",
+    ),
 }
 
 
@@ -82,6 +88,31 @@ PINNED = {
 def test_each_helper_writes_the_sql_it_is_pinned_to(helper):
     expr, expected = PINNED[helper]
     assert sql(expr) == expected
+
+
+def test_a_point_on_a_cells_edge_is_in_one_cell_and_in_box_agrees_with_cell_of(db):
+    """Cells are numbered by exact power-of-two scaling: a point on a shared edge belongs to the cell east or
+    north of it, by ``cell_of`` and by ``in_box`` alike, and Python's numbering is the database's."""
+    west, south, east, north = geo.cell_box(11, -973, 53744)
+    x, y = geo.cell_of(geo.lon(geo.point(east, north)), geo.lat(geo.point(east, north)), 11)
+    assert session.execute(select(x, y)).one() == (-972, 53745)
+    assert (math.floor(east * 2**10), math.floor(north * 2**11)) == (-972, 53745)
+    edge = geo.point(east, (south + north) / 2)
+    inside = select(geo.in_box(edge, west, south, east, north), geo.in_box(edge, east, south, east + 1, north))
+    assert session.execute(inside).one() == (False, True)
+    assert geo.cell_sides(11) == (2.0**-10, 2.0**-11)
+
+
+def test_spheroid_m_agrees_with_the_database_geography_distance(db):
+    import numpy as np
+
+    lons, lats = np.array([-1.8, -0.128, -3.1]), np.array([52.5, 51.507, 54.55])
+    ours = geo.spheroid_m(-1.9, 52.48, lons, lats)
+    theirs = [
+        session.execute(select(geo.distance_m(geo.point(lo, la), geo.point(-1.9, 52.48)))).scalar_one()
+        for lo, la in zip(lons, lats)
+    ]
+    assert ours == pytest.approx(theirs, abs=0.01)
 
 
 def test_a_radius_and_a_point_may_be_parameters_of_a_statement_built_once():
@@ -147,6 +178,11 @@ def indexes_used(stmt) -> set[str]:
             "intersects_box",
             select(Location.id).where(geo.intersects_box(Location.geom, (-2, 52, -1.5, 52.5))),
             "idx_location_geom",
+        ),
+        (
+            "in_box",
+            select(MarkerPoint.link_id).where(geo.in_box(MarkerPoint.geom, -2.0, 52.0, -1.5, 52.5)),
+            "idx_marker_point_geom",
         ),
     ],
 )

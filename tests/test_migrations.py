@@ -583,3 +583,57 @@ def test_0013_adds_the_organiser_tables_and_codes_and_takes_them_away(database_u
             migrate(command.upgrade, "0013")
         finally:
             engine.dispose()
+
+
+def test_0014_backfills_the_marker_counts_keeps_them_by_triggers_and_removes_them(database_url):
+    """0014 both ways: places written before it are counted by the backfill (a confidential one not); a place
+    written after it is counted at once by the triggers; a downgrade drops the tables, triggers and functions
+    and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', :vis, 'active', ARRAY['in_person'], false, 1, "
+        "now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
+        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    with scratch_database(database_url, "_mig14") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        def counts(conn):
+            n = conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one()
+            per_level = conn.execute(text("SELECT level, sum(n) FROM marker_cell GROUP BY 1 ORDER BY 1")).all()
+            return n, per_level
+
+        try:
+            migrate(command.upgrade, "0013")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall", "vis": "public"})
+                conn.execute(text(place), {"name": "Club", "vis": "practitioners"})
+                conn.execute(text(place), {"name": "Refuge", "vis": "confidential"})
+            migrate(command.upgrade, "0014")
+            with engine.begin() as conn:
+                assert counts(conn) == (2, [(level, 2) for level in range(4, 12)])
+                conn.execute(text(place), {"name": "Garden", "vis": "public"})
+                assert counts(conn) == (3, [(level, 3) for level in range(4, 12)])
+                conn.execute(text("UPDATE service SET archived_at = now() WHERE name = 'Hall'"))
+                assert counts(conn) == (2, [(level, 2) for level in range(4, 12)])
+            migrate(command.downgrade, "0013")
+            with engine.begin() as conn:
+                assert not {"marker_point", "marker_cell"} & set(inspect(conn).get_table_names())
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'marker%'")).first()
+                conn.execute(text(place), {"name": "Pond", "vis": "public"})
+                conn.execute(text("DELETE FROM location"))
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
