@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import math
 
+from pyproj import Geod
 from sqlalchemy import Float, String, and_, cast, func, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
-
-from pyproj import Geod
 
 from .db import session
 

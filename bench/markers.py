@@ -35,6 +35,12 @@ VIEWS = [
     ("York, 5-mile view", -1.082, 53.960, 9_000),
     ("Cumbrian fells, 10-mile view", -3.10, 54.55, 19_000),
 ]
+#: views of a ward or constituency search (scope), checked against the live count only
+SCOPED = [
+    ("central London, its ward, 3.6 km view", -0.128, 51.507, 3_600, "ward"),
+    ("central London, its constituency, 9 km view", -0.128, 51.507, 9_000, "constituency"),
+    ("Birmingham, its constituency, 19 km view", -1.890, 52.486, 19_000, "constituency"),
+]
 SEARCH_MILES = "10"
 SEARCH_M = 16093.44
 
@@ -57,12 +63,33 @@ def _ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
 
 
+BENCH_USER = "markers-bench@example.invalid"
+BENCH_PASSWORD = "markers bench only, never a real account"
+
+
+def sign_in(app, client) -> None:
+    """Sign in as this benchmark's practitioner (made once in this benchmark's database)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        from assetmap.accounts.store import create_user
+        from assetmap.db import session
+
+        if not session.execute(text("SELECT 1 FROM app_user WHERE email = :e"), {"e": BENCH_USER}).first():
+            create_user(BENCH_USER, "practitioner", BENCH_PASSWORD, wards=[], constituencies=[])
+            session.commit()
+    resp = client.post("/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
+    if resp.status_code not in (302, 303):
+        raise SystemExit(f"could not sign in: {resp.status_code}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", required=True, help="database URL (never the demo or a test database)")
     ap.add_argument("--repeat", type=int, default=20, help="requests per view (p50 / p95 of these)")
     ap.add_argument("--live-repeat", type=int, default=3, help="live counts per view (slow in dense views)")
     ap.add_argument("--category", default="physical-activity", help="the filter of the filtered search")
+    ap.add_argument("--practitioner", action="store_true", help="signed in as a practitioner (made once)")
     args = ap.parse_args(argv)
     if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
         raise SystemExit("Refusing to benchmark the demo or a test database")
@@ -70,7 +97,7 @@ def main(argv=None) -> int:
 
     from sqlalchemy import create_engine, text
 
-    from assetmap import create_app, logs
+    from assetmap import create_app, geo, logs
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners import markers, queries
@@ -80,6 +107,8 @@ def main(argv=None) -> int:
     logs.configure_logging(stream=open(os.devnull, "w"))
     raw = create_engine(args.url)
     client = app.test_client()
+    if args.practitioner:
+        sign_in(app, client)
 
     def search(lon, lat, **extra) -> str:
         form = {"lat": str(lat), "lon": str(lon), "distance": SEARCH_MILES, "postcode": "", **extra}
@@ -87,28 +116,32 @@ def main(argv=None) -> int:
         assert resp.status_code == 303, resp.status_code
         return resp.headers["Location"]
 
-    def endpoint(loc, lon, lat, r, n):
+    def endpoint(loc, lon, lat, r, n, scope="near"):
         times, doc, size = [], None, 0
         for _ in range(n):
             t0 = time.perf_counter()
-            resp = client.get(f"{loc}/features.json?lat={lat}&lon={lon}&r={r:.0f}")
+            resp = client.get(f"{loc}/features.json?lat={lat}&lon={lon}&r={r:.0f}&scope={scope}")
             times.append(time.perf_counter() - t0)
             doc, size = resp.get_json(), len(resp.data)
         return times, doc, size
 
-    def live(lon, lat, r, n):
-        origin, f = queries.Origin(lon, lat, areas_known=False), Filters(radius_m=SEARCH_M)
+    def live(lon, lat, r, n, scope="near"):
+        f = Filters(radius_m=SEARCH_M)
         times, total = [], 0
         with app.test_request_context():
+            ward, _lsoa, con = geo.areas_at(lon, lat)
+            origin = queries.Origin(lon, lat, ward_code=ward, constituency_code=con)
             for _ in range(n):
                 t0 = time.perf_counter()
-                found = markers.live_clusters(origin, f, Anonymous(), "near", (lon, lat, r))
+                found = markers.live_clusters(origin, f, Anonymous(), scope, (lon, lat, r))
                 times.append(time.perf_counter() - t0)
                 total = sum(c["count"] for c in found)
             session.remove()
         return times, total
 
-    print(f"Markers per map view: server time p50 / p95 (ms) of {args.repeat} requests, bytes; searches of {SEARCH_MILES} miles")
+    print(
+        f"Markers per map view: server time p50 / p95 (ms) of {args.repeat} requests, bytes; searches of {SEARCH_MILES} miles"
+    )
     head = f"  {'view':<40}{'radius':>8}{'in view':>10}{'now p50/p95':>18}{'KB':>6}  {'kind':<14}"
     head += f"{'live p50/p95':>18}{'raw SQL p50':>12}  check"
     print(head)
@@ -133,6 +166,20 @@ def main(argv=None) -> int:
         print(
             f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
             f"{_ms(ltimes):>18}{statistics.median(rtimes) * 1000:>10.1f}ms  {ok}"
+        )
+        worst_t = max(worst_t, _pct(times, 0.95))
+        worst_b = max(worst_b, size)
+    for label, lon, lat, r, scope in SCOPED:
+        loc = search(lon, lat)
+        endpoint(loc, lon, lat, r, 1, scope)
+        times, doc, size = endpoint(loc, lon, lat, r, args.repeat, scope)
+        ltimes, ltotal = live(lon, lat, r, args.live_repeat, scope)
+        n = doc["results_in_view"]
+        kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
+        ok = "= live" if n == ltotal or not doc["clustered"] else f"DIFFER (live {ltotal})"
+        print(
+            f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
+            f"{_ms(ltimes):>18}{'-':>12}  {ok}"
         )
         worst_t = max(worst_t, _pct(times, 0.95))
         worst_b = max(worst_b, size)

@@ -75,7 +75,10 @@ PINNED = {
         "ST_Intersects(location.geom, ST_MakeEnvelope(-180.0, 52.0, -179.0, 53.0, 4326))",
     ),
     "extent_bounds": (geo.extent_bounds(Location.geom)[2], "ST_XMax(ST_Extent(location.geom))"),
-    "cell_of": (geo.cell_of(geo.lon(Location.geom), geo.lat(Location.geom), 9)[0], "floor(ST_X(location.geom) * 256.0)"),
+    "cell_of": (
+        geo.cell_of(geo.lon(Location.geom), geo.lat(Location.geom), 9)[0],
+        "floor(ST_X(location.geom) * 256.0)",
+    ),
     "in_box": (
         geo.in_box(MarkerPoint.geom, -2.0, 52.0, -1.5, 52.5),
         "(marker_point.geom && ST_MakeEnvelope(-2.0, 52.0, -1.5, 52.5, 4326)) AND ST_X(marker_point.geom) >= -2.0 "

@@ -176,11 +176,7 @@ def _classify(level: int, keys: list[tuple[int, int]], circles) -> np.ndarray:
 
 def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | None) -> dict:
     """{(cx, cy): (n, sum lon, sum lat)} of the level's cells in ``keys`` that hold results."""
-    c = (
-        func.unnest(_p("xs", ARRAY(Integer)), _p("ys", ARRAY(Integer)))
-        .table_valued("x", "y")
-        .render_derived(name="c")
-    )
+    c = func.unnest(_p("xs", ARRAY(Integer)), _p("ys", ARRAY(Integer))).table_valued("x", "y").render_derived(name="c")
     m = MarkerCell
     stmt = (
         select(c.c.x, c.c.y, func.sum(m.n), func.sum(m.sum_lon), func.sum(m.sum_lat))
