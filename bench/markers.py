@@ -173,6 +173,9 @@ def main(argv=None) -> int:
         loc = search(lon, lat)
         endpoint(loc, lon, lat, r, 1, scope)
         times, doc, size = endpoint(loc, lon, lat, r, args.repeat, scope)
+        if doc is None:  # 404: no ward or constituency loaded at this point (the synthetic bench set has none)
+            print(f"  {label:<40}{r / 1000:>6.1f}km  skipped: no {scope} loaded at this point")
+            continue
         ltimes, ltotal = live(lon, lat, r, args.live_repeat, scope)
         n = doc["results_in_view"]
         kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
