@@ -23,18 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-#: (label, lon, lat, view radius in metres): bench/search.py's views
-VIEWS = [
-    ("central London, 10-mile view", -0.128, 51.507, 19_000),
-    ("central London, 5-mile view", -0.128, 51.507, 9_000),
-    ("central London, 2-mile view", -0.128, 51.507, 3_600),
-    ("central London, street (zoom 16)", -0.128, 51.507, 450),
-    ("central London, 10 mi, view off-centre", -0.05, 51.55, 9_000),
-    ("Birmingham, 10-mile view", -1.890, 52.486, 19_000),
-    ("Birmingham, 1-mile view", -1.890, 52.486, 1_800),
-    ("York, 5-mile view", -1.082, 53.960, 9_000),
-    ("Cumbrian fells, 10-mile view", -3.10, 54.55, 19_000),
-]
+from relevance import sign_in  # noqa: E402  (bench/ is on the path when run as a script)
+from search import MARKER_VIEWS  # noqa: E402
+
+#: bench/search.py's views, and one off the search's centre
+VIEWS = [*MARKER_VIEWS[:4], ("central London, 10 mi, view off-centre", -0.05, 51.55, 9_000), *MARKER_VIEWS[4:]]
 #: views of a ward or constituency search (scope), checked against the live count only
 SCOPED = [
     ("central London, its ward, 3.6 km view", -0.128, 51.507, 3_600, "ward"),
@@ -63,33 +56,13 @@ def _ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
 
 
-BENCH_USER = "markers-bench@example.invalid"
-BENCH_PASSWORD = "markers bench only, never a real account"
-
-
-def sign_in(app, client) -> None:
-    """Sign in as this benchmark's practitioner (made once in this benchmark's database)."""
-    from sqlalchemy import text
-
-    with app.app_context():
-        from assetmap.accounts.store import create_user
-        from assetmap.db import session
-
-        if not session.execute(text("SELECT 1 FROM app_user WHERE email = :e"), {"e": BENCH_USER}).first():
-            create_user(BENCH_USER, "practitioner", BENCH_PASSWORD, wards=[], constituencies=[])
-            session.commit()
-    resp = client.post("/sign-in", data={"email": BENCH_USER, "password": BENCH_PASSWORD})
-    if resp.status_code not in (302, 303):
-        raise SystemExit(f"could not sign in: {resp.status_code}")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", required=True, help="database URL (never the demo or a test database)")
     ap.add_argument("--repeat", type=int, default=20, help="requests per view (p50 / p95 of these)")
     ap.add_argument("--live-repeat", type=int, default=3, help="live counts per view (slow in dense views)")
     ap.add_argument("--category", default="physical-activity", help="the filter of the filtered search")
-    ap.add_argument("--practitioner", action="store_true", help="signed in as a practitioner (made once)")
+    ap.add_argument("--practitioner", action="store_true", help="signed in as relevance.py's practitioner")
     args = ap.parse_args(argv)
     if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
         raise SystemExit("Refusing to benchmark the demo or a test database")

@@ -194,7 +194,7 @@ def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | Non
     return {(r[0], r[1]): (int(r[2]), r[3], r[4]) for r in rows}
 
 
-def _decompose(view, circles, bbox, k0: int, classes, scope, area):
+def _decompose(circles, bbox, k0: int, classes, scope, area):
     """(sums of the cells wholly inside, by grid cell; the cells to count live as (level, cx, cy))."""
     inside: dict = defaultdict(lambda: [0, 0.0, 0.0])
     live: list[tuple[int, int, int]] = []
@@ -289,7 +289,7 @@ def kept_clusters(origin: Origin, f, user, scope: str, view) -> list[dict]:
         inside: dict = {}
         boxes: dict | None = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
     else:
-        inside, live = _decompose(view, circles, bbox, k0, classes, scope, area)
+        inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
     if boxes:
