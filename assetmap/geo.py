@@ -75,12 +75,6 @@ def lat(geom) -> ColumnElement:
     return func.ST_Y(geom)
 
 
-def grid_cell(lon_, lat_, cell_deg) -> tuple[ColumnElement, ColumnElement]:
-    """The column and row of a ``cell_deg``-sized grid cell holding the point (``lon_``, ``lat_``): expressions
-    to GROUP BY for server-side marker clusters. Counted from 0° so a cell is the same however the view moves."""
-    return func.floor(lon_ / cell_deg), func.floor(lat_ / cell_deg)
-
-
 # --------------------------------------------------------------------------- marker cells
 #
 # The map's grid (``marker_cell``, migration 0014): a level-k cell is 2**-k degrees of latitude by twice

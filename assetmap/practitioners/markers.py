@@ -3,11 +3,10 @@
 A view of a dense search (10 miles round central London holds some 200,000 results at 1,000,000 assets)
 cannot be sent as points: 1,000 markers were already 262 KB. A view holding at most ``MAP_POINTS_LIMIT``
 results gets its points as before (and Leaflet.markercluster groups them on screen); a fuller one gets
-its results grouped by a grid of
-about ``GRID_CELLS`` cells across (``geo.cell_of``: a level's cell is 2**-level degrees of latitude by
-twice that of longitude, counted from 0°, so a cell stays put while the map pans) and each cell sends one
-marker: its count and the mean position of its results, or the result itself when it holds one. The
-bytes are bounded by the grid, not by the results.
+its results grouped by a grid of about ``GRID_CELLS`` cells across (``geo.cell_of``: a level's cell is
+2**-level degrees of latitude by twice that of longitude, counted from 0°, so a cell stays put while the
+map pans) and each cell sends one marker: its count and the mean position of its results, or the result
+itself when it holds one. The bytes are bounded by the grid, not by the results.
 
 Counting every result in view live costs place -> link -> service lookups per result (3-5 s for the
 10-mile view of central London). For a search without filters or words the counts are read instead
