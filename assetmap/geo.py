@@ -145,6 +145,19 @@ def within_m(geom, origin, metres) -> ColumnElement:
     return func.ST_DWithin(geog(geom), geog(origin), radius)
 
 
+def within_m_estimated(geom, origin, metres) -> ColumnElement:
+    """``within_m`` written as its two halves: the box the ``location_geog_gist`` index answers (and orders a
+    nearest-neighbour scan by), then the exact test. Same rows; but PostgreSQL estimates ``ST_DWithin`` on a
+    geography circle thousands of times too low (6 places for the 21,000 within 10 miles of central London
+    at 100,000 assets) and then reads and sorts a whole dense circle, while the box is estimated from the
+    index's statistics (19,000) and the exact test at a third of it."""
+    radius = metres if isinstance(metres, ColumnElement) else float(metres)
+    return and_(
+        geog(geom).op("&&")(func._ST_Expand(geog(origin), radius)),
+        func._ST_DWithin(geog(geom), geog(origin), radius, True),
+    )
+
+
 def box_near_m(geom, origin, metres) -> ColumnElement:
     """A cheap first cut for ``near_m``: ``geom``'s box overlaps ``origin`` widened by ``metres`` in
     degrees enough for any GB latitude (a plain geometry GiST index on ``geom`` answers it)."""

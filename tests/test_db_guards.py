@@ -86,3 +86,8 @@ def test_moving_a_location_reassigns_its_areas(app_ctx):
 
 def test_statement_timeout_is_configured(app_ctx):
     assert session.execute(text("SHOW statement_timeout")).scalar() not in ("0", None)
+
+
+def test_connections_run_without_jit_compilation(app_ctx):
+    # JIT compiling a dense search took longer than running it (assetmap/db.py)
+    assert session.execute(text("SHOW jit")).scalar() == "off"

@@ -130,8 +130,7 @@ def test_past_the_cap_the_total_says_more_than(client, db, monkeypatch, spy):
 def test_the_page_is_an_ordered_scan_of_the_geography_index(db, app_ctx):
     f = Filters(radius_m=1609.344, sort="nearest")
     stmt, values, _words = queries._prepared("page_knn", queries.Origin(LON, LAT), f, Anonymous(), "near")
-    session.execute(queries._NO_BITMAP)  # as _nearest_page runs it
-    bound = queries._bound(stmt, {**values, "cand": 200, "limit": 20, "offset": 0})
+    bound = queries._bound(stmt, {**values, "cand": 1001, "keep": 1000, "limit": 20, "offset": 0})
     compiled = bound.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
     plan = plan if not isinstance(plan, str) else json.loads(plan)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     or_,
     select,
     true,
@@ -52,23 +53,41 @@ def p(name: str, type_, expanding: bool = False):
     return bindparam(name, type_=type_, expanding=expanding, required=True)
 
 
-def term_filter(taxonomy: str) -> ColumnElement:
+def exists_or_probe(*conds, probe: bool = False, correlate_except=None) -> ColumnElement:
+    """``EXISTS (… WHERE conds)``; or, with ``probe``, the same test as a lookup made for each row that
+    reaches it (``(SELECT 1 … LIMIT 1) IS NOT NULL``), which PostgreSQL cannot turn into a join. The near
+    view's nearest-neighbour scan uses probes so that it stays the statement's driver: with EXISTS the
+    planner started a 10-mile search in central London at 1,000,000 assets from the 125,000 listings of a
+    category (1.1-2.3 s) instead of walking the nearest places until 1,001 matched."""
+    if not probe:
+        q = exists().where(*conds)
+        return q.correlate_except(correlate_except) if correlate_except is not None else q
+    q = select(literal(1)).where(*conds).limit(1)
+    if correlate_except is not None:
+        q = q.correlate_except(correlate_except)
+    return q.scalar_subquery().is_not(None)
+
+
+def term_filter(taxonomy: str, probe: bool = False) -> ColumnElement:
     """Tagged with one of the codes ``:<taxonomy>`` of that taxonomy."""
-    return exists().where(
+    return exists_or_probe(
         Attribute.service_id == Service.id,
         Attribute.taxonomy_term_id == TaxonomyTerm.id,
         TaxonomyTerm.taxonomy_id == Taxonomy.id,
         Taxonomy.code == taxonomy,
         TaxonomyTerm.code.in_(p(taxonomy, String, expanding=True)),
+        probe=probe,
     )
 
 
-def cost_filter() -> ColumnElement:
+def cost_filter(probe: bool = False) -> ColumnElement:
     """A way to take part that costs at most ``:cost_up_to`` pounds (0: free)."""
-    return exists().where(CostOption.service_id == Service.id, CostOption.amount <= p("cost_up_to", Float))
+    return exists_or_probe(
+        CostOption.service_id == Service.id, CostOption.amount <= p("cost_up_to", Float), probe=probe
+    )
 
 
-def access_filter() -> ColumnElement:
+def access_filter(probe: bool = False) -> ColumnElement:
     """A place of the listing with every feature in ``:access`` (``:access_n`` of them)."""
     sal = aliased(ServiceAtLocation)
     features = (
@@ -80,7 +99,9 @@ def access_filter() -> ColumnElement:
         .correlate(sal)
         .scalar_subquery()
     )
-    return exists().where(sal.service_id == Service.id, features == p("access_n", Integer)).correlate_except(sal)
+    return exists_or_probe(
+        sal.service_id == Service.id, features == p("access_n", Integer), probe=probe, correlate_except=sal
+    )
 
 
 def mode_filter() -> ColumnElement:
@@ -88,7 +109,7 @@ def mode_filter() -> ColumnElement:
     return Service.modes.op("&&")(p("modes", ARRAY(Text)))
 
 
-def sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
+def sessions_filter(days: bool, parts: bool, this_week: bool, probe: bool = False) -> ColumnElement:
     """A session on one of ``:bydays`` (RFC 5545 codes), overlapping one of the parts of the day
     ``:part_starts[i]``–``:part_ends[i]``, and (``this_week``) due to meet within ``:today`` to ``:week_end``.
 
@@ -124,7 +145,7 @@ def sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
             or_(Schedule.valid_from.is_(None), Schedule.valid_from <= week_end),
             or_(Schedule.dtstart.is_(None), Schedule.dtstart <= week_end),
         ]
-    return exists().where(*conds)
+    return exists_or_probe(*conds, probe=probe)
 
 
 # --------------------------------------------------------------------------- words

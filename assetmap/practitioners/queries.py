@@ -86,8 +86,6 @@ MAP_FEATURE_LIMIT = 1000
 #: "nearest first" in the near view: the total counts at most this many places in the circle (more is
 #: "more than 1,000"), and the page is cut from the nearest matching places (README "Search ranking")
 COUNT_CAP = 1000
-#: the page is cut from at least this many nearest matching places, and from 4 x (offset + page) when more
-KNN_MIN_CANDIDATES = 200
 #: sphere (the KNN operator) against spheroid (``distance_m``): a place outside the candidates is at least
 #: this fraction of the farthest candidate's distance away, so a page ending nearer than that is exact
 KNN_SAFE = 0.99
@@ -186,8 +184,6 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
 # distances are worked out (and sorted) only for assets that pass them; the service columns the
 # ranking needs are carried up from there.
 
-_NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")
-_BITMAP_DEFAULT = text("SET LOCAL enable_bitmapscan TO DEFAULT")
 
 _PREPARED: dict = {}
 _PREPARED_MAX = 512
@@ -356,15 +352,15 @@ def _prepared(
     return stmt, values, words
 
 
-def _filters(shape: _Shape, readable) -> list[ColumnElement]:
-    """The service filters of a shape."""
+def _filters(shape: _Shape, readable, probe: bool = False) -> list[ColumnElement]:
+    """The service filters of a shape (``probe``: looked up row by row, ``filters.exists_or_probe``)."""
     return [
         readable,
         Service.status == "active",
-        *(F.term_filter(t) for t in ("category", "audience", "capability", "asset_type") if getattr(shape, t)),
-        *([F.cost_filter()] if shape.cost else []),
-        *([F.access_filter()] if shape.access else []),
-        F.sessions_filter(shape.days, shape.parts, shape.this_week),
+        *(F.term_filter(t, probe) for t in ("category", "audience", "capability", "asset_type") if getattr(shape, t)),
+        *([F.cost_filter(probe)] if shape.cost else []),
+        *([F.access_filter(probe)] if shape.access else []),
+        F.sessions_filter(shape.days, shape.parts, shape.this_week, probe),
         *([F.mode_filter()] if shape.mode else []),
         *([F.any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
     ]
@@ -403,7 +399,7 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = (),
     if shape.confidential != "plain":
         stmt = stmt.where(or_(Service.visibility != "confidential", _may_locate(shape)))
     if shape.scope == "near" and not box:  # the geography index alone: it also orders a KNN scan
-        return stmt.where(geo.within_m(Location.geom, pt, _p("near_m", Float)))
+        return stmt.where(geo.within_m_estimated(Location.geom, pt, _p("near_m", Float)))
     if shape.scope == "near":
         return stmt.where(_p_near(Location.geom, pt))
     if shape.scope == "ward":
@@ -500,11 +496,10 @@ def _carried(shape: _Shape) -> list:
     return carried
 
 
-def _best(shape: _Shape, readable):
-    """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
-    filters = _filters(shape, readable)
-    carried = _carried(shape)
-    parts = [_places(shape, filters, carried)]
+def _union_best(shape: _Shape, filters: list, carried: list, places):
+    """Each service once, at its nearest of the ``places`` rows (or its covering ward, or its confidential
+    place's ward, when it has no place among them)."""
+    parts = [places]
     if shape.include_area:
         parts.append(_area_rows(shape, filters, carried))
         if shape.confidential != "plain":
@@ -517,6 +512,13 @@ def _best(shape: _Shape, readable):
         .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code)
         .subquery("best")
     )
+
+
+def _best(shape: _Shape, readable):
+    """Each matching service once, at its nearest place (or its covering ward if it has no place in scope)."""
+    filters = _filters(shape, readable)
+    carried = _carried(shape)
+    return _union_best(shape, filters, carried, _places(shape, filters, carried))
 
 
 def _order(shape: _Shape, c, score) -> list:
@@ -549,30 +551,33 @@ def _score(shape: _Shape, b) -> ColumnElement:
 
 
 def _knn_best(shape: _Shape, readable):
-    """ "Nearest first" in the near view, from an index-ordered nearest-neighbour scan: the ``:cand`` nearest
-    places that pass the filters (``ORDER BY geog <-> point LIMIT``, the filters applied as the scan goes),
-    each service once at its nearest of them. Returns (that subquery, the candidates' row count and the
-    farthest candidate's KNN distance): ``search`` keeps the page only when those show it is exact."""
-    filters = _filters(shape, readable)
+    """The near view from an index-ordered nearest-neighbour scan: the ``:cand`` nearest places that pass
+    the filters (``ORDER BY geog <-> point LIMIT``, the filters applied as the scan goes; ``cand`` is
+    ``keep`` + 1, so one more tells "more than ``keep``"), the ``:keep`` nearest of them with the area-served
+    and by-ward rows, each service once at its nearest (``_union_best``). Returns (that subquery, the
+    candidates' row count and the farthest kept candidate's KNN distance): ``search`` reads from those
+    whether the page is exact (all places seen) or cut from the nearest ``keep``."""
+    filters = _filters(shape, readable, probe=True)
+    carried = _carried(shape)
     knn = geo.knn_distance(Location.geom, _p_point())
     cand = (
-        _places(shape, filters, _carried(shape), (knn.label("knn"),), box=False)
+        _places(shape, filters, carried, (knn.label("knn"),), box=False)
         .order_by(knn)
         .limit(_p("cand", Integer))
         .cte("cand")
     )
-    c = cand.c
-    best = (
-        select(*(col for col in c if col.key != "knn"))
-        .ext(distinct_on(c.service_id))
-        .order_by(c.service_id, c.distance_m.asc().nulls_last(), c.ward_code)
-        .subquery("best")
-    )
+    kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
+    k = kept.c
+    best = _union_best(shape, filters, carried, select(*(col for col in k if col.key != "knn")))
     stats = [
         select(func.count()).select_from(cand).scalar_subquery().label("cand_rows"),
-        select(func.max(c.knn)).select_from(cand).scalar_subquery().label("cand_reach"),
+        select(func.max(k.knn)).select_from(kept).scalar_subquery().label("cand_reach"),
     ]
     return best, stats
+
+
+#: the total's split: listings by kind of row, as a page's first row and the count carry them
+_KIND_COUNTS = (("place", "n_places"), ("area", "n_area"), ("hidden", "n_hidden"))
 
 
 def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
@@ -585,7 +590,6 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
         best, stats = _best(shape, readable), []
     b = best.c
     score = _score(shape, b)
-    kind_count = lambda k: func.count().filter(b.kind == k).over()  # noqa: E731
     ranked = (
         select(
             b.service_id.label("id"),
@@ -605,9 +609,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
             b.term_mask,
             score.label("score"),
             func.count().over().label("total"),
-            kind_count("place").label("n_places"),
-            kind_count("area").label("n_area"),
-            kind_count("hidden").label("n_hidden"),
+            *(func.count().filter(b.kind == kind).over().label(label) for kind, label in _KIND_COUNTS),
             *stats,
         )
         .order_by(*_order(shape, b, score))
@@ -645,31 +647,11 @@ def _build_page_knn_why(shape: _Shape, readable):
 
 
 def _build_count(shape: _Shape, readable):
-    return select(func.count()).select_from(_best(shape, readable))
-
-
-def _build_bounded_count(shape: _Shape, readable):
-    """The total and its split as the page counts them, from at most ``:cap`` places (read once, ``lim``):
-    exact when fewer places than that pass the filters, else a floor ("more than")."""
-    filters = _filters(shape, readable)
-    lim = _places(shape, filters, [], box=False).limit(_p("cap", Integer)).cte("lim")
-    parts = [select(lim)]
-    if shape.include_area:
-        parts.append(_area_rows(shape, filters, []))
-        if shape.confidential != "plain":
-            parts.append(_hidden_places(shape, filters, []))
-    u = union_all(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
-    b = (
-        select(u.c.service_id, u.c.kind)
-        .ext(distinct_on(u.c.service_id))
-        .order_by(u.c.service_id, u.c.distance_m.asc().nulls_last(), u.c.ward_code)
-        .subquery("b")
-    ).c
+    """The total and its split, as a page's first row carries them."""
+    b = _best(shape, readable).c
     return select(
-        select(func.count()).select_from(lim).scalar_subquery().label("place_rows"),
-        func.count().filter(b.kind == "place").label("n_places"),
-        func.count().filter(b.kind == "area").label("n_area"),
-        func.count().filter(b.kind == "hidden").label("n_hidden"),
+        func.count().label("total"),
+        *(func.count().filter(b.kind == kind).label(label) for kind, label in _KIND_COUNTS),
     )
 
 
@@ -698,7 +680,6 @@ _BUILDERS = {
     "page_knn": _build_page_knn,
     "page_knn_why": _build_page_knn_why,
     "count": _build_count,
-    "bounded_count": _build_bounded_count,
     "features": _build_features,
 }
 
@@ -738,6 +719,14 @@ def search_statement(
     return _bound(stmt, {**values, "limit": per_page, "offset": (page - 1) * per_page})
 
 
+def near_statement(origin: Origin, f: Filters, user, page: int = 1, per_page: int = 20, today: dt.date | None = None):
+    """The statement a search in the near view runs first (``_nearest_page``: the page ranked from the
+    ``COUNT_CAP`` nearest matching places, each row carrying the total), values bound."""
+    stmt, values, _words = _prepared("page_knn", origin, f, user, "near", today)
+    bound = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": per_page, "offset": (page - 1) * per_page}
+    return _bound(stmt, bound)
+
+
 def count_statement(origin: Origin, f: Filters, user, scope: str = "near", today: dt.date | None = None):
     """How many services a search finds, values bound."""
     stmt, values, _words = _prepared("count", origin, f, user, scope, today)
@@ -774,7 +763,7 @@ def search(
         counts = (rows[0].total, rows[0].n_places, rows[0].n_area, rows[0].n_hidden) if rows else (0, 0, 0, 0)
         if not rows and page > 1:
             count, values, _words = _prepared("count", origin, f, user, scope, words=words)
-            counts = (session.execute(count, values).scalar_one(), 0, 0, 0)
+            counts = tuple(session.execute(count, values).one())
     hits = []
     for r in rows:
         hidden = r.visibility == "confidential"
@@ -812,37 +801,30 @@ def search(
 
 
 def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offset: int):
-    """ "Nearest first" in the near view without ranking every asset in the circle: (rows, counts, capped,
-    words), or None when the page must come from the full statement (it reaches past the places into the
-    area-served listings, or the candidates cannot show it is exact). The total counts at most
-    ``COUNT_CAP`` places; the page is cut from the ``cand`` nearest matching places and kept only when it
-    is full and ends nearer than any place left out can be (``KNN_SAFE``), or the candidates were all of them.
+    """The near view in one statement, in either order, without ranking every asset in the circle: (rows,
+    counts, capped, words), or None when the page must come from the full statement.
+
+    The page is ranked from the ``COUNT_CAP`` nearest matching places (``_knn_best``) with the area-served
+    and by-ward listings. When the circle holds no more matching places than that, they are all of them, and
+    the page, the total and its split are exactly the full statement's. When it holds more ("more than
+    1,000"): best match ranks those nearest ones (README "Search ranking"); nearest first keeps the page only
+    when it is full and ends nearer than any place left out can be (``KNN_SAFE``), else returns None.
     """
-    count, values, words = _prepared("bounded_count", origin, f, user, "near")
-    if words.concepts and f.sort == "best":
-        return None
-    # PostgreSQL underestimates the places in a dense circle and would read them all by bitmap (and, for the
-    # page, sort them); without bitmap scans it walks the geography index and stops at the LIMIT (in
-    # distance order for the page; tests/test_search_knn.py pins that plan). For these two statements only.
-    session.execute(_NO_BITMAP)
-    try:
-        c = session.execute(count, {**values, "cap": COUNT_CAP + 1}).one()
-        capped = c.place_rows > COUNT_CAP
-        n_places = min(c.n_places, COUNT_CAP) if capped else c.n_places
-        if not capped and offset + limit > n_places:
-            return None  # the page reaches the area-served listings: few places, the full statement is cheap
-        cand = max(KNN_MIN_CANDIDATES, 4 * (offset + limit))
-        stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near", words=words)
-        rows = session.execute(stmt, {**values, "cand": cand, "limit": limit, "offset": offset}).all()
-    finally:
-        session.execute(_BITMAP_DEFAULT)
-    if len(rows) < limit:
-        return None
-    exhausted = rows[0].cand_rows < cand
-    if not exhausted and not rows[-1].distance_m < KNN_SAFE * rows[0].cand_reach:
-        return None
-    counts = (n_places + c.n_area + c.n_hidden, n_places, c.n_area, c.n_hidden)
-    return rows, counts, capped, words
+    stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near")
+    params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
+    rows = session.execute(stmt, params).all()
+    head = rows[0] if rows else None
+    if head is None and offset:  # past the last page: the total still comes from the first row
+        first = session.execute(stmt, {**params, "limit": 1, "offset": 0}).all()
+        head = first[0] if first else None
+    if head is None:
+        return rows, (0, 0, 0, 0), False, words
+    capped = head.cand_rows > COUNT_CAP
+    if capped and not (words.concepts and f.sort == "best"):
+        last = rows[-1].distance_m if len(rows) == limit else None
+        if last is None or not last < KNN_SAFE * head.cand_reach:
+            return None
+    return rows, (head.total, head.n_places, head.n_area, head.n_hidden), capped, words
 
 
 def features_statement(origin: Origin, f: Filters, user, scope: str):
