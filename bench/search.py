@@ -994,9 +994,7 @@ def main(argv=None) -> int:
     explain(app, {"lat": 52.486, "lon": -1.890, "radius_m": 1609.344}, "distance only")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 16093.44}, "central London, 10 miles")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344, "q": "zumba"}, "best match, London 1 mile")
-    explain(
-        app, {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344, "q": "zumba", "sort": "nearest"}, "word, nearest"
-    )
+    explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344, "q": "zumba", "sort": "nearest"}, "word, nearest")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 16093.44, "q": "wibble"}, "rare word, London 10 miles")
     explain(app, {"lat": 52.486, "lon": -1.890, "radius_m": 16093.44, "q": "zumbba"}, "misspelt word, 10 miles")
     explain(

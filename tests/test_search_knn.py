@@ -1,11 +1,14 @@
-""" "Nearest first" from the nearest-neighbour scan gives exactly what ranking every asset in the circle gives.
+"""The near view from the nearest-neighbour scan gives exactly what ranking every asset in the circle gives.
 
-``queries._nearest_page`` cuts the page from the nearest matching places (an index-ordered KNN scan) and
-counts at most ``COUNT_CAP`` places; it hands back to the full statement when the page reaches the
-area-served listings or the candidates cannot show the page is exact. These tests page one listing at
-a time through a mix (fresh and stale at one spot, a service with two places, a confidential place in
-the searcher's ward, a service covering the ward with no place) and compare every page with the full
-statement, and check the "more than" total and the plan (the geography GiST index, ordered).
+``queries._nearest_page`` ranks the page, in either order, from the ``COUNT_CAP`` nearest matching places
+(an index-ordered KNN scan) with the area-served and by-ward listings, in one statement that also carries
+the bounded total. Under the cap that is every place, so every page and total must be the full
+statement's: these tests page one listing at a time through a mix (fresh and stale at one spot, a service
+with two places, a confidential place in the searcher's ward, a service covering the ward with no place)
+in both orders and compare. Past the cap: "more than", nearest first still exact, best match ranked among
+the nearest. And the plans relied on, on enough rows for the planner to choose as it does at scale: the
+geography GiST index walked in distance order (with a category filter too), the text GIN index for a
+rare word.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from assetmap.accounts.auth import Anonymous
 from assetmap.db import session
 from assetmap.practitioners import queries
+from assetmap.practitioners.api import parse_request
 from assetmap.practitioners.params import Filters
 from tests.factories import login, make_user
 from tests.test_search import LAT, LON, make_asset, near, offset
@@ -51,12 +55,12 @@ def _mix():
     make_asset(name="Zeta phone line", modes="phone", lon="", lat="", service_area_wards=LADYWOOD)
 
 
-def _pages(client, monkeypatch, full: bool, **body) -> list:
+def _pages(client, monkeypatch, full: bool, sort: str = "nearest", **body) -> list:
     if full:
         monkeypatch.setattr(queries, "_nearest_page", lambda *a, **kw: None)
     out = []
     for page in range(1, 9):
-        resp = near(client, per_page=1, page=page, sort="nearest", **body)
+        resp = near(client, per_page=1, page=page, sort=sort, **body)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         got = resp.get_json()
         out.append(
@@ -65,6 +69,7 @@ def _pages(client, monkeypatch, full: bool, **body) -> list:
                 got["total"],
                 got["places"],
                 got["area_served"],
+                got["sort"],
             )
         )
     return out
@@ -91,6 +96,56 @@ def test_every_page_is_the_full_statements_page(client, db, monkeypatch, spy):
         "Refuge",
         "Zeta phone line",
     ]
+
+
+def test_every_best_match_page_is_the_full_statements_page(client, db, monkeypatch, spy):
+    _mix()
+    make_asset(name="Club of clubs", description="A club for every club", **offset(700))
+    login(client, make_user("practitioner"))
+    for body in ({"q": "club"}, {"q": "club group", "radius_m": 3000}, {"q": "phone club"}):
+        spy.clear()
+        new = _pages(client, monkeypatch, False, "best", **body)
+        assert all(spy), body  # under the cap every page comes from the one statement
+        assert new[0][-1] == "best"
+        with monkeypatch.context() as m:
+            old = _pages(client, m, True, "best", **body)
+        assert new == old, body
+
+
+def test_past_the_cap_best_match_ranks_the_nearest_matching_places(client, db, monkeypatch, spy):
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    make_asset(name="Chess club", **offset(100))
+    make_asset(name="Chess corner", **offset(200))
+    make_asset(name="Chess and more chess", description="Chess, chess, chess.", **offset(300))
+    got = near(client, q="chess", sort="best").get_json()
+    assert spy == [True]
+    assert got["total_capped"] is True and got["total"] == 2
+    # the best text match is the third nearest: not among the two nearest matching places
+    assert sorted(f["properties"]["name"] for f in got["features"]) == ["Chess club", "Chess corner"]
+    monkeypatch.setattr(queries, "COUNT_CAP", 1000)
+    got = near(client, q="chess", sort="best").get_json()
+    assert got["total_capped"] is False and got["total"] == 3
+    assert got["features"][0]["properties"]["name"] == "Chess and more chess"
+
+
+def test_a_near_search_is_one_query(db, app_ctx):
+    for i in range(3):
+        make_asset(name=f"Group {i}", **offset(100 * (i + 1)))
+    seen: list[str] = []
+    engine = session.get_bind()
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = queries.search(queries.Origin(LON, LAT, areas_known=False), Filters(), Anonymous(), "near")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [h.name for h in page.hits] == ["Group 0", "Group 1", "Group 2"] and page.total == 3
+    # one query: the page, the total and its split (the planner setting around it is no query)
+    queries_run = [s for s in seen if not s.startswith(("SAVEPOINT", "SET LOCAL"))]
+    assert len(queries_run) == 1 and queries_run[0].startswith("WITH cand"), seen
 
 
 def test_a_service_is_listed_once_at_its_nearest_place(client, db, spy):
@@ -127,18 +182,54 @@ def test_past_the_cap_the_total_says_more_than(client, db, monkeypatch, spy):
     assert (got["total"], got["total_capped"]) == (4, False)
 
 
-def test_the_page_is_an_ordered_scan_of_the_geography_index(db, app_ctx):
-    f = Filters(radius_m=1609.344, sort="nearest")
-    stmt, values, _words = queries._prepared("page_knn", queries.Origin(LON, LAT), f, Anonymous(), "near")
-    bound = queries._bound(stmt, {**values, "cand": 1001, "keep": 1000, "limit": 20, "offset": 0})
+#: enough places round the search point for the planner to choose as it does at scale (a 1-mile circle
+#: holding thousands), each with one category, one of a few activities and one of 400 topics (so that, as
+#: in real listings, a word in one listing is estimated as rare)
+_PLACES_SQL = """
+WITH s AS (
+  INSERT INTO service (id, name, description, modes, visibility, status, illustrative, last_verified_on,
+                       verification_method, version, source, source_id)
+  SELECT gen_random_uuid(), (ARRAY['Walking group', 'Lunch club', 'Community choir', 'Chair yoga'])[1 + g % 4]
+         || ' ' || g, 'Come along to the ' || (ARRAY['hall', 'park', 'library', 'church'])[1 + g % 4] || ' topic'
+         || (g % 400) || '.', ARRAY['in_person'], 'public', 'active', true, DATE '2026-06-15', 'phoned', 1,
+         'plan', 'p' || g
+  FROM generate_series(1, :n) g
+  RETURNING id, source_id
+), l AS (
+  INSERT INTO location (id, name, location_type, address_1, source, geom)
+  SELECT gen_random_uuid(), 'Hall', 'physical', s.source_id, 'plan',
+         ST_SetSRID(ST_MakePoint(:lon + (random() - 0.5) * 0.05, :lat + (random() - 0.5) * 0.03), 4326)
+  FROM s
+  RETURNING id, address_1
+), sal AS (
+  INSERT INTO service_at_location (id, service_id, location_id)
+  SELECT gen_random_uuid(), s.id, l.id FROM s JOIN l ON l.address_1 = s.source_id
+)
+INSERT INTO attribute (id, service_id, taxonomy_term_id)
+SELECT gen_random_uuid(), s.id, (SELECT tt.id FROM taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id
+                                 WHERE t.code = 'category' ORDER BY tt.code
+                                 OFFSET (substr(s.source_id, 2)::int % 10) LIMIT 1)
+FROM s
+"""
+_ANALYZE = "ANALYZE service; ANALYZE location; ANALYZE service_at_location; ANALYZE attribute"
+
+
+def _plan_nodes(body: dict) -> list[dict]:
+    """The plan nodes of the near view's statement for this search, planned as ``_nearest_page`` plans it."""
+    (_pc, point), f, _page, per_page = parse_request({"lat": LAT, "lon": LON, **body})
+    origin = queries.Origin(point[0], point[1], areas_known=False)
+    stmt, values, words = queries._prepared("page_knn", origin, f, Anonymous(), "near")
+    bound = queries._bound(stmt, {**values, "cand": 1001, "keep": 1000, "limit": per_page, "offset": 0})
     compiled = bound.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar_one()
+    with queries._nearest_first_plan(bool(words.concepts)):
+        plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params)
+        plan = plan.scalar_one()
     plan = plan if not isinstance(plan, str) else json.loads(plan)
-    found = []
+    found: list[dict] = []
 
     def walk(node):
         if isinstance(node, dict):
-            if node.get("Index Name") == "location_geog_gist":
+            if "Node Type" in node:
                 found.append(node)
             for v in node.values():
                 walk(v)
@@ -147,4 +238,37 @@ def test_the_page_is_an_ordered_scan_of_the_geography_index(db, app_ctx):
                 walk(v)
 
     walk(plan)
-    assert found and any("<->" in n.get("Order By", "") for n in found), plan
+    return found
+
+
+def test_the_planner_starts_from_the_right_index(db, app_ctx):
+    session.execute(text(_PLACES_SQL), {"n": 20000, "lon": LON, "lat": LAT})
+    make_asset(name="Ukulele orchestra", **offset(3000))
+    for sql in _ANALYZE.split(";"):
+        session.execute(text(sql))
+    try:
+
+        def ordered_geography_scan(nodes):
+            return any(n.get("Index Name") == "location_geog_gist" and "<->" in n.get("Order By", "") for n in nodes)
+
+        # no words, or a category: the geography index walked in distance order, stopping at the LIMIT
+        for body in ({}, {"category": "arts-and-music"}, {"radius_m": 3000, "free": True}):
+            nodes = _plan_nodes(body)
+            assert ordered_geography_scan(nodes), (body, [n["Node Type"] for n in nodes])
+            assert not any(n.get("Relation Name") == "attribute" and "Seq" in n["Node Type"] for n in nodes)
+        # a word only one listing holds: the plan starts from the listings' text, never from the circle's
+        # thousands of places (at this size by reading the listings; at 1,000,000 by the text GIN index,
+        # service_search_tsv_gin, as bench/search.py's EXPLAIN "rare word" shows)
+        nodes = _plan_nodes({"q": "ukulele", "radius_m": 5000})
+        text_first = [
+            n
+            for n in nodes
+            if n.get("Relation Name") == "service" and "@@" in n.get("Filter", "") + n.get("Recheck Cond", "")
+        ]
+        assert text_first or any(n.get("Index Name") == "service_search_tsv_gin" for n in nodes), nodes
+        assert not any(n.get("Index Name") == "location_geog_gist" for n in nodes), nodes
+    finally:
+        session.execute(text("DELETE FROM service WHERE source = 'plan'"))
+        session.execute(text("DELETE FROM location WHERE source = 'plan'"))
+        for sql in _ANALYZE.split(";"):  # ANALYZE's row counts outlive the test's rollback
+            session.execute(text(sql))

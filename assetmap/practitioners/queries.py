@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -184,6 +185,9 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
 # distances are worked out (and sorted) only for assets that pass them; the service columns the
 # ranking needs are carried up from there.
 
+
+_NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")
+_BITMAP_DEFAULT = text("SET LOCAL enable_bitmapscan TO DEFAULT")
 
 _PREPARED: dict = {}
 _PREPARED_MAX = 512
@@ -812,11 +816,12 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     """
     stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near")
     params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
-    rows = session.execute(stmt, params).all()
-    head = rows[0] if rows else None
-    if head is None and offset:  # past the last page: the total still comes from the first row
-        first = session.execute(stmt, {**params, "limit": 1, "offset": 0}).all()
-        head = first[0] if first else None
+    with _nearest_first_plan(bool(words.concepts)):
+        rows = session.execute(stmt, params).all()
+        head = rows[0] if rows else None
+        if head is None and offset:  # past the last page: the total still comes from the first row
+            first = session.execute(stmt, {**params, "limit": 1, "offset": 0}).all()
+            head = first[0] if first else None
     if head is None:
         return rows, (0, 0, 0, 0), False, words
     capped = head.cand_rows > COUNT_CAP
@@ -825,6 +830,23 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
         if last is None or not last < KNN_SAFE * head.cand_reach:
             return None
     return rows, (head.total, head.n_places, head.n_area, head.n_hidden), capped, words
+
+
+@contextmanager
+def _nearest_first_plan(has_words: bool):
+    """Without words the geography index, walked in distance order, is the only sound start: the planner's
+    other choice, reading the whole circle by bitmap and sorting it, is what it took when it underestimated a
+    dense circle (1 mile in central London at 1,000,000 assets: 410 ms for 13,500 places instead of 13 ms for
+    1,001), so bitmap scans are off for that statement. With words the text index may be the better start (a
+    rare word) and is read only by bitmap: the planner chooses (tests/test_search_knn.py pins both plans)."""
+    if has_words:
+        yield
+        return
+    session.execute(_NO_BITMAP)
+    try:
+        yield
+    finally:
+        session.execute(_BITMAP_DEFAULT)
 
 
 def features_statement(origin: Origin, f: Filters, user, scope: str):
