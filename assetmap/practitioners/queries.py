@@ -84,8 +84,9 @@ from .words import Concept, Words, understand
 SCOPES = ("near", "ward", "constituency")
 #: at most this many markers go to the map per request (nearest the middle of the map view)
 MAP_FEATURE_LIMIT = 1000
-#: "nearest first" in the near view: the total counts at most this many places in the circle (more is
-#: "more than 1,000"), and the page is cut from the nearest matching places (README "Search ranking")
+#: the near view, in either order, is ranked from at most this many nearest matching places, and its total
+#: counts at most this many (more is "more than 1,000"; README "Search ranking"). A search reads COUNT_CAP + 1
+#: matching places, so its time grows with this over the share of places that match (bench/README.md)
 COUNT_CAP = 1000
 #: sphere (the KNN operator) against spheroid (``distance_m``): a place outside the candidates is at least
 #: this fraction of the farthest candidate's distance away, so a page ending nearer than that is exact
@@ -184,7 +185,6 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
 # is then hit without re-deriving its cache key. Filters are applied where the rows are produced, so
 # distances are worked out (and sorted) only for assets that pass them; the service columns the
 # ranking needs are carried up from there.
-
 
 _NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")
 _BITMAP_DEFAULT = text("SET LOCAL enable_bitmapscan TO DEFAULT")
