@@ -396,6 +396,7 @@ def bare_sql(app, bodies: list[dict]):
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.queries import Origin, near_statement
+    from assetmap.practitioners.words import understand
 
     engine = session.get_bind()
     compiled = {}
@@ -405,13 +406,16 @@ def bare_sql(app, bodies: list[dict]):
             origin = Origin(point[0], point[1], areas_known=False)
             stmt = near_statement(origin, filters, Anonymous(), page, per_page)
             c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params)
+            words = bool(understand(filters.q, Anonymous(), filters.as_typed).concepts)
+            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, words)
         session.remove()
 
     def factory():
         def run(body):
-            sql, params = compiled[json.dumps(body, sort_keys=True)]
-            with engine.connect() as conn:
+            sql, params, words = compiled[json.dumps(body, sort_keys=True)]
+            with engine.connect() as conn, conn.begin():
+                if not words:  # as queries._nearest_first_plan plans it
+                    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
                 conn.exec_driver_sql(sql, params).all()
 
         return run
@@ -791,14 +795,18 @@ def explain(app, body: dict, label: str) -> list[str]:
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.queries import Origin, near_statement
+    from assetmap.practitioners.words import understand
 
     with app.test_request_context():
         (_pc, point), filters, page, per_page = parse_request(body)
         stmt = near_statement(Origin(point[0], point[1], areas_known=False), filters, Anonymous(), page, per_page)
         engine = session.get_bind()
         c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+        words = bool(understand(filters.q, Anonymous(), filters.as_typed).concepts)
         session.remove()
-    with engine.connect() as conn:
+    with engine.connect() as conn, conn.begin():
+        if not words:  # as queries._nearest_first_plan plans it
+            conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
         plan = [r[0] for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {c}", c.params)]
     used = [line.strip() for line in plan if " on " in line and any(k in line for k in ("Index", "Bitmap", "Seq"))]
     print(f"  {label}: {json.dumps(body)}")
