@@ -242,7 +242,11 @@ def _plan_nodes(body: dict) -> list[dict]:
 
 
 def test_the_planner_starts_from_the_right_index(db, app_ctx):
+    # the planner's rows need no ward and no map markers: the triggers that keep them (migration 0014) would
+    # multiply the insert's time, so they are off for the test's own rows, in and out
+    session.execute(text("SET LOCAL session_replication_role = replica"))
     session.execute(text(_PLACES_SQL), {"n": 20000, "lon": LON, "lat": LAT})
+    session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
     make_asset(name="Ukulele orchestra", **offset(3000))
     for sql in _ANALYZE.split(";"):
         session.execute(text(sql))
@@ -268,7 +272,15 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
         assert text_first or any(n.get("Index Name") == "service_search_tsv_gin" for n in nodes), nodes
         assert not any(n.get("Index Name") == "location_geog_gist" for n in nodes), nodes
     finally:
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(
+            text("DELETE FROM attribute WHERE service_id IN (SELECT id FROM service WHERE source = 'plan')")
+        )
+        session.execute(
+            text("DELETE FROM service_at_location WHERE location_id IN (SELECT id FROM location WHERE source = 'plan')")
+        )
         session.execute(text("DELETE FROM service WHERE source = 'plan'"))
         session.execute(text("DELETE FROM location WHERE source = 'plan'"))
+        session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
         for sql in _ANALYZE.split(";"):  # ANALYZE's row counts outlive the test's rollback
             session.execute(text(sql))
