@@ -184,6 +184,28 @@ def test_grid_cells_are_a_power_of_two_of_a_degree_and_about_a_tenth_of_the_view
         assert side_deg / 15 < cell < side_deg / 6
 
 
+def test_a_narrow_map_gets_fewer_bigger_clusters(client, db, monkeypatch):
+    """On a phone (a map some 360 px across) ten cells would put 40 px numbered markers on top of each other:
+    the map's size (``px``) picks about one cell per 64 px, between 4 and 10 across."""
+    from assetmap.practitioners import markers
+
+    assert [markers.grid_cells(px) for px in (None, 50, 300, 360, 640, 2000)] == [10, 4, 4, 5, 10, 10]
+    for r in (2_000, 16_000):
+        assert markers.cell_size_deg(r, 5) == 2 * markers.cell_size_deg(r, 10)
+    monkeypatch.setattr(markers, "MAP_POINTS_LIMIT", 1)
+    for i in range(12):  # a ring of results about 1.2 km out: in a wide map's cells apart, in a phone's fewer
+        angle = 2 * math.pi * i / 12
+        make_asset(name=f"Ring {i}", lon=LON + 0.018 * math.cos(angle), lat=LAT + 0.011 * math.sin(angle))
+    loc = results_url(client, distance="2")
+    wide = client.get(f"{loc}/features.json?lat={LAT}&lon={LON}&r=2000&px=900").get_json()
+    narrow = client.get(f"{loc}/features.json?lat={LAT}&lon={LON}&r=2000&px=300").get_json()
+    assert wide["results_in_view"] == narrow["results_in_view"] == 12
+    assert len(narrow["features"]) < len(wide["features"])
+    for bad in ("abc", "3", "99999", "1.5"):
+        resp = client.get(f"{loc}/features.json?lat={LAT}&lon={LON}&r=2000&px={bad}")
+        assert resp.status_code == 400, bad
+
+
 @pytest.mark.parametrize(
     "query", ["", "lat=52.4&lon=-1.9", "lat=52.4&lon=-1.9&r=0", "lat=52.4&lon=-1.9&r=99999", "lat=x&lon=-1.9&r=100"]
 )

@@ -49,6 +49,9 @@ from .queries import Origin
 MAP_POINTS_LIMIT = 300
 #: clusters: about this many grid cells across the view's width and height
 GRID_CELLS = 10
+#: a map narrower than ten cells of this many pixels (a phone) gets fewer, bigger cells; never fewer than
+#: ``MIN_CELLS`` (a numbered marker is about 40 px across)
+CELL_PX, MIN_CELLS = 64, 4
 #: the levels ``marker_cell`` keeps (migration 0014)
 MIN_LEVEL, MAX_LEVEL = 4, 11
 #: a cell crossing the edge of the view or search area with at most this many results is counted live
@@ -58,16 +61,24 @@ _NO_JIT = text("SET LOCAL jit = off")
 INSIDE_MARGIN_M = 1.0
 
 
-def cell_size_deg(view_r_m: float) -> float:
+def grid_cells(px: int | None) -> int:
+    """Cells across a map ``px`` pixels wide (its shorter side): one per ``CELL_PX`` so that numbered markers
+    do not overlap on a phone, at most ``GRID_CELLS``; ``GRID_CELLS`` when the size is not given."""
+    if px is None:
+        return GRID_CELLS
+    return max(MIN_CELLS, min(GRID_CELLS, px // CELL_PX))
+
+
+def cell_size_deg(view_r_m: float, across: int | None = None) -> float:
     """A grid cell's side in degrees of latitude for a view of radius ``view_r_m``: a power of two."""
     side_m = 2 * view_r_m / math.sqrt(2)
-    raw = side_m / GRID_CELLS / 111_320.0
+    raw = side_m / (across or GRID_CELLS) / 111_320.0
     return 2.0 ** round(math.log2(raw))
 
 
-def grid_level(view_r_m: float) -> int:
+def grid_level(view_r_m: float, across: int | None = None) -> int:
     """The level of the grid a view of radius ``view_r_m`` is clustered by (``cell_size_deg``)."""
-    return max(MIN_LEVEL, -round(math.log2(cell_size_deg(view_r_m))))
+    return max(MIN_LEVEL, -round(math.log2(cell_size_deg(view_r_m, across))))
 
 
 def _view_values(values: dict, view: tuple[float, float, float]) -> dict:
@@ -107,11 +118,11 @@ def shown_classes(user) -> list[str]:
 # --------------------------------------------------------------------------- clusters counted live
 
 
-def live_clusters(origin: Origin, f, user, scope: str, view) -> list[dict]:
+def live_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
     """The results in view grouped by grid cell, counted from the search's own statement (any filters)."""
     stmt, values = queries.features_statement(origin, f, user, scope)
     p = stmt.order_by(None).limit(None).subquery("p")
-    gx, gy = geo.cell_of(p.c.lon, p.c.lat, grid_level(view[2]))
+    gx, gy = geo.cell_of(p.c.lon, p.c.lat, grid_level(view[2], across))
     rows = session.execute(
         select(
             gx.label("gx"),
@@ -268,10 +279,10 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles):
     return stmt, values
 
 
-def kept_clusters(origin: Origin, f, user, scope: str, view) -> list[dict]:
+def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
     """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
     or words); a view finer than the kept levels is counted from ``marker_point`` alone."""
-    k0 = grid_level(view[2])
+    k0 = grid_level(view[2], across)
     classes = shown_classes(user)
     circles = [view]
     bbox = _circle_bbox(*view)
@@ -320,16 +331,17 @@ def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles) 
     return {(int(x), int(y)): (sid, name, dist) for x, y, sid, name, dist in session.execute(stmt, values).all()}
 
 
-def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float]) -> dict:
-    """Markers for a map view (centre lon, lat and radius in metres): {"points": [...]} or {"clusters": [...]}."""
+def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float], across: int | None = None) -> dict:
+    """Markers for a map view (centre lon, lat and radius in metres): {"points": [...]} or {"clusters": [...]}
+    (about ``across`` grid cells across: ``grid_cells`` of the map's size)."""
     # the planner cannot estimate a join to a list of boxes and would JIT-compile (~100 ms) a 20 ms query
     session.execute(_NO_JIT)
     if unfiltered(f):
-        clusters = kept_clusters(origin, f, user, scope, view)
+        clusters = kept_clusters(origin, f, user, scope, view, across)
         many = sum(c["count"] for c in clusters) > MAP_POINTS_LIMIT
     else:
         many = more_than(origin, f, user, scope, view, MAP_POINTS_LIMIT)
-        clusters = live_clusters(origin, f, user, scope, view) if many else []
+        clusters = live_clusters(origin, f, user, scope, view, across) if many else []
     if many:
         return {"clusters": clusters}
     points, _more = queries.map_features(origin, f, user, scope, view, limit=MAP_POINTS_LIMIT)

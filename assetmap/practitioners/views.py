@@ -35,7 +35,7 @@ from ..vocabulary import (
 from ..web import has_endpoint
 from . import maps, saved, sending, usecases
 from .labels import describe, distance_label, miles_label, page_window, qr_svg, tag_label, why_matched
-from .markers import markers
+from .markers import grid_cells, markers
 from .params import (
     DEFAULT_MILES,
     DISTANCE_MILES,
@@ -233,7 +233,9 @@ def result_features(sid):
     r = parsing.collect(errors, parsing.number, request.args.get("r"), "r", low=0, high=MAX_VIEW_RADIUS_M)
     if errors or centre is None or not r:
         raise ValidationError("Give the map view as lat, lon and r (metres, at most 60 km)", field="r")
-    found = markers(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r))
+    # the map's shorter side in pixels: fewer, bigger clusters on a phone
+    px = parsing.integer(request.args.get("px"), "px", low=50, high=10000, label="the map's size", default=None)
+    found = markers(s.origin, s.filters, current_user, scope, (centre[0], centre[1], r), grid_cells(px))
     clusters = found.get("clusters")
     return jsonify(
         {

@@ -83,7 +83,9 @@
     var r = Math.max(50, Math.min(60000, Math.ceil(centre.distanceTo(map.getBounds().getNorthEast()))))
     var mine = ++seq
     var sep = url.indexOf('?') >= 0 ? '&' : '?'
-    var query = 'lat=' + centre.lat.toFixed(5) + '&lon=' + centre.lng.toFixed(5) + '&r=' + r
+    var size = map.getSize()
+    var px = Math.max(50, Math.min(10000, Math.round(Math.min(size.x, size.y))))
+    var query = 'lat=' + centre.lat.toFixed(5) + '&lon=' + centre.lng.toFixed(5) + '&r=' + r + '&px=' + px
     window.fetch(url + sep + query, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (resp) {
         if (!resp.ok) { throw new Error('HTTP ' + resp.status) }
