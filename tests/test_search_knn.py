@@ -182,6 +182,21 @@ def test_past_the_cap_the_total_says_more_than(client, db, monkeypatch, spy):
     assert (got["total"], got["total_capped"]) == (4, False)
 
 
+def test_past_the_cap_the_results_page_says_more_than_once_and_how_to_narrow(client, db, monkeypatch):
+    from tests.test_practitioners import html, results_url
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 21)  # a page of 20 cut from the 21 nearest of 24
+    for i in range(24):
+        make_asset(name=f"Group {i}", **offset(50 * (i + 1)))
+    page = html(client.get(results_url(client)))
+    assert '<h1 class="govuk-heading-l">More than 21 places within 1 mile</h1>' in page
+    assert "Too many to count them all. Add words or filters" in page
+    assert "more than 21 results" not in page.lower()
+    monkeypatch.setattr(queries, "COUNT_CAP", 1000)
+    page = html(client.get(results_url(client)))
+    assert "24 places within 1 mile" in page and "Too many to count" not in page
+
+
 #: enough places round the search point for the planner to choose as it does at scale (a 1-mile circle
 #: holding thousands), each with one category, one of a few activities and one of 400 topics (so that, as
 #: in real listings, a word in one listing is estimated as rare)
