@@ -549,6 +549,10 @@ class MarkerPoint(Base):
     #: the place's ward and constituency, '' outside the loaded areas
     ward_code: Mapped[str] = mapped_column(String(9), nullable=False)
     constituency_code: Mapped[str] = mapped_column(String(9), nullable=False)
+    #: the service's terms of the filtered taxonomies as ``taxonomy:code`` (migration 0015)
+    terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    #: the least amount of the service's cost options (migration 0015)
+    min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
 
 class MarkerCell(Base):

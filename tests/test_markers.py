@@ -1,11 +1,13 @@
-"""The map's kept counts (``marker_point``, ``marker_cell``, migration 0014) and the clusters read from them.
+"""The map's kept counts (``marker_point``, ``marker_cell``, migrations 0014-0015) and the clusters read from them.
 
 Property-based (Hypothesis): each example writes a few listings near Birmingham through the real write
 path, then applies a drawn sequence of changes (moves, visibility, archiving, status, links added and
-removed, places and services deleted, a place's point taken away). After it, the kept tables equal the
-same aggregates computed from scratch, no confidential, archived or inactive listing is in them, and
-for drawn map views, search circles, scopes, roles and split thresholds the clusters read from the kept
-counts equal the clusters counted live from the search's own statement, cell by cell.
+removed, places and services deleted, a place's point taken away, a service's categories, audiences or
+costs rewritten, a term's code changed). After it, the kept tables equal the same aggregates computed
+from scratch (the points' filter columns too), no confidential, archived or inactive listing is in them,
+and for drawn map views, search circles, scopes, roles and split thresholds the clusters read from the
+kept counts equal the clusters counted live from the search's own statement, cell by cell, without
+filters and with drawn category, audience and cost filters.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from assetmap.accounts.auth import Anonymous
 from assetmap.db import session
 from assetmap.practitioners import markers, queries
 from assetmap.practitioners.params import Filters
+from assetmap.vocabulary import COST_BANDS
 from tests.factories import make_asset, make_user
 
 EXAMPLES = int(os.environ.get("MARKER_EXAMPLES", "25"))
@@ -32,12 +35,17 @@ VISIBILITY = ["public", "practitioners", "confidential"]
 
 #: marker_point as it should be, from the directory's own tables
 POINTS_FROM_SCRATCH = """
-SELECT s.id, s.service_id, ST_AsEWKB(l.geom), v.visibility, coalesce(l.ward_code, ''), coalesce(l.constituency_code, '')
+SELECT s.id, s.service_id, ST_AsEWKB(l.geom), v.visibility, coalesce(l.ward_code, ''), coalesce(l.constituency_code, ''),
+       ARRAY(SELECT DISTINCT t.code || ':' || tt.code FROM attribute a JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id
+             JOIN taxonomy t ON t.id = tt.taxonomy_id
+             WHERE a.service_id = v.id AND t.code IN ('category', 'audience', 'capability', 'asset_type') ORDER BY 1),
+       (SELECT min(amount) FROM cost_option c WHERE c.service_id = v.id)
 FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
 WHERE l.geom IS NOT NULL AND v.status = 'active' AND v.archived_at IS NULL AND v.visibility <> 'confidential'
 ORDER BY 1"""
 POINTS_KEPT = """
-SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code FROM marker_point ORDER BY 1"""
+SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code, terms, min_cost
+FROM marker_point ORDER BY 1"""
 CELLS_FROM_SCRATCH = """
 SELECT lv, floor(ST_X(p.geom) * (1 << (lv - 1)))::int, floor(ST_Y(p.geom) * (1 << lv))::int, p.visibility,
        p.ward_code, p.constituency_code, count(*), sum(ST_X(p.geom)), sum(ST_Y(p.geom))
@@ -78,6 +86,10 @@ def same_clusters(kept: list[dict], live: list[dict]) -> None:
     assert not left
 
 
+#: the codes the drawn filters and term changes use (the test vocabulary's first few of each taxonomy)
+TERM_TAXONOMIES = ("category", "audience")
+COSTS = [None, "0", "2.50", "3", "4.99", "12"]
+
 lons = st.floats(WEST, EAST)
 lats = st.floats(SOUTH, NORTH)
 CHANGES = st.one_of(
@@ -90,7 +102,18 @@ CHANGES = st.one_of(
     st.tuples(st.just("delete service"), st.integers(0, 99)),
     st.tuples(st.just("delete place"), st.integers(0, 99)),
     st.tuples(st.just("no point"), st.integers(0, 99)),
+    st.tuples(st.just("terms"), st.integers(0, 99), st.sampled_from(TERM_TAXONOMIES), st.sets(st.integers(0, 3))),
+    st.tuples(st.just("costs"), st.integers(0, 99), st.lists(st.sampled_from(COSTS), max_size=2)),
+    st.tuples(st.just("recode term"), st.integers(0, 3), st.text("xyz", min_size=1, max_size=3)),
 )
+
+
+def term_codes(taxonomy: str) -> list[str]:
+    sql = (
+        "SELECT tt.code FROM taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id WHERE t.code = :t "
+        "ORDER BY tt.code LIMIT 4"
+    )
+    return session.execute(text(sql), {"t": taxonomy}).scalars().all()
 
 
 def _pick(table: str, i: int):
@@ -111,6 +134,46 @@ def apply(change) -> None:
             session.execute(text("UPDATE location SET geom = NULL WHERE id = :id"), {"id": loc})
         else:
             session.execute(text("DELETE FROM location WHERE id = :id"), {"id": loc})
+    elif kind == "recode term":
+        code = term_codes("category")[i]
+        session.execute(
+            text(
+                "UPDATE taxonomy_term SET code = :new WHERE code = :old "
+                "AND taxonomy_id = (SELECT id FROM taxonomy WHERE code = 'category')"
+            ),
+            {"old": code, "new": f"{code}-{rest[0]}"},
+        )
+    elif kind in ("terms", "costs"):
+        svc = _pick("service", i)
+        if svc is None:
+            return
+        if kind == "terms":
+            taxonomy, picked = rest
+            codes = [c for j, c in enumerate(term_codes(taxonomy)) if j in picked]
+            session.execute(
+                text(
+                    "DELETE FROM attribute a USING taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id "
+                    "WHERE a.taxonomy_term_id = tt.id AND a.service_id = :s AND t.code = :t"
+                ),
+                {"s": svc, "t": taxonomy},
+            )
+            session.execute(
+                text(
+                    "INSERT INTO attribute (id, service_id, taxonomy_term_id) SELECT gen_random_uuid(), :s, tt.id "
+                    "FROM taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id WHERE t.code = :t AND tt.code = ANY(:codes)"
+                ),
+                {"s": svc, "t": taxonomy, "codes": codes},
+            )
+        else:
+            session.execute(text("DELETE FROM cost_option WHERE service_id = :s"), {"s": svc})
+            for amount in rest[0]:
+                session.execute(
+                    text(
+                        "INSERT INTO cost_option (id, service_id, amount, currency) "
+                        "VALUES (gen_random_uuid(), :s, CAST(:a AS numeric), 'GBP')"
+                    ),
+                    {"s": svc, "a": amount},
+                )
     elif kind == "unlink":
         link = _pick("service_at_location", i)
         if link is not None:
@@ -172,6 +235,8 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                     lon=data.draw(lons, label="lon"),
                     lat=data.draw(lats, label="lat"),
                     visibility=data.draw(st.sampled_from(VISIBILITY), label="visibility"),
+                    categories=data.draw(st.sampled_from(term_codes("category")), label="category"),
+                    cost_amount=data.draw(st.sampled_from(["", "0", "2.50", "4", "12"]), label="cost"),
                 )
             # more places, many of them near the edges of the drawn views and search circles
             for j in range(data.draw(st.integers(0, 30), label="more places")):
@@ -210,6 +275,15 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                     markers.LIVE_CELL_MAX = default
                 live = markers.live_clusters(origin, f, user, scope, view)
                 same_clusters(kept, live)
+                filtered = Filters(
+                    radius_m=radius,
+                    category=tuple(data.draw(st.sets(st.sampled_from(term_codes("category"))), label="categories")),
+                    audience=tuple(data.draw(st.sets(st.sampled_from(term_codes("audience"))), label="audiences")),
+                    cost=data.draw(st.sampled_from([None, *(b.code for b in COST_BANDS)]), label="cost"),
+                )
+                assert markers.point_filtered(filtered)
+                kept = markers.kept_clusters(origin, filtered, user, scope, view)
+                same_clusters(kept, markers.live_clusters(origin, filtered, user, scope, view))
         finally:
             outer.rollback()
 

@@ -22,11 +22,17 @@ from a point has no maximum inside a segment, so the farthest point of a cell is
 
 What a search without filters counts is ``marker_class`` in SQL: an active, unarchived listing's place,
 ``public`` for everyone, ``practitioners`` for signed-in users, never a confidential one (so a refuge is
-in no count and moves no cluster). With filters or words the precomputed counts do not apply and the
-results in view are counted live from the search's own statement (``queries.features_statement``),
-after a bounded count (at most ``MAP_POINTS_LIMIT`` + 1 rows) says whether they are more than the
-points limit: exact, and slow in a dense view whose filter keeps many results (2.3 s for a category
-keeping 27,000 in the 10-mile view of central London at 1,000,000 assets; ``bench/markers.py``).
+in no count and moves no cluster).
+
+A search whose filters are all ones ``marker_point`` carries (migration 0015: category, audience,
+capability and type as ``terms``, cost as ``min_cost``) and that has no words is counted from
+``marker_point`` alone, each row tested as it is read (``_point_filters``); ``marker_cell`` counts
+every listing, so no cell is read from it: the view's points are counted by grid cell straight from the
+GiST index. Any other filter (days, parts of the day, this week, ways to take part, accessibility) or
+words: the results in view are counted live from the search's own statement
+(``queries.features_statement``), after a bounded count (at most ``MAP_POINTS_LIMIT`` + 1 rows) says
+whether they are more than the points limit: exact, and slow in a dense view whose filter keeps many
+results (seconds in the 10-mile view of central London at 1,000,000 assets; ``bench/markers.py``).
 """
 
 from __future__ import annotations
@@ -35,12 +41,13 @@ import math
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, Text, cast, func, select, text
 
 from .. import geo
 from ..db import session
 from ..directory import access
 from ..models import MarkerCell, MarkerPoint, Service
+from ..vocabulary import COST_BANDS
 from . import queries
 from .filters import p as _p
 from .queries import Origin
@@ -93,21 +100,30 @@ def more_than(origin: Origin, f, user, scope: str, view, limit: int) -> bool:
     return n > limit
 
 
-def unfiltered(f) -> bool:
-    """True when the search has no filter and no words: the precomputed counts then apply."""
-    return not (
-        f.q.strip()
-        or f.category
-        or f.audience
-        or f.capability
-        or f.asset_type
-        or f.open_day
-        or f.open_part
-        or f.mode
-        or f.access
-        or f.cost
-        or f.this_week
-    )
+#: the term filters ``marker_point.terms`` carries, as ``taxonomy:code`` (migration 0015)
+POINT_TERM_FILTERS = ("category", "audience", "capability", "asset_type")
+
+
+def point_filtered(f) -> bool:
+    """True when the search has no words and no filter but those ``marker_point`` carries (terms, cost)."""
+    return not (f.q.strip() or f.open_day or f.open_part or f.mode or f.access or f.this_week)
+
+
+def _point_filters(f) -> tuple[list, dict]:
+    """The search's filters as tests of a ``marker_point`` row, and their values: what
+    ``filters.term_filter`` and ``filters.cost_filter`` ask of the row's service."""
+    mp = MarkerPoint
+    conds: list = []
+    values: dict = {}
+    for taxonomy in POINT_TERM_FILTERS:
+        codes = getattr(f, taxonomy)
+        if codes:
+            conds.append(mp.terms.op("&&")(_p(f"t_{taxonomy}", ARRAY(Text))))
+            values[f"t_{taxonomy}"] = [f"{taxonomy}:{code}" for code in codes]
+    if f.cost:
+        conds.append(mp.min_cost <= _p("cost_up_to", Float))
+        values["cost_up_to"] = COST_BANDS[f.cost].up_to
+    return conds, values
 
 
 def shown_classes(user) -> list[str]:
@@ -250,9 +266,10 @@ def _boxes(cells) -> dict:
     return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
-def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles):
-    """``marker_point`` rows in the boxes that a search by these classes counts, in every circle: (a
-    select of them joined to the boxes, the point's columns)."""
+def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=()):
+    """``marker_point`` rows in the boxes that a search by these classes counts, in every circle, passing
+    the tests ``conds`` (``_point_filters``; their values already in ``values``): (a select of them joined
+    to the boxes, the point's columns)."""
     b = (
         func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")))
         .table_valued("x0", "y0", "x1", "y1")
@@ -263,7 +280,7 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles):
         select()
         .select_from(b)
         .join(mp, geo.in_box(mp.geom, b.c.x0, b.c.y0, b.c.x1, b.c.y1))
-        .where(mp.visibility.in_(classes))
+        .where(mp.visibility.in_(classes), *conds)
     )
     for i, _circle in enumerate(circles):
         stmt = stmt.where(
@@ -281,8 +298,10 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles):
 
 def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
     """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
-    or words); a view finer than the kept levels is counted from ``marker_point`` alone."""
+    or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
+    (``point_filtered``), is counted from ``marker_point`` alone."""
     k0 = grid_level(view[2], across)
+    conds, fvalues = _point_filters(f)
     classes = shown_classes(user)
     circles = [view]
     bbox = _circle_bbox(*view)
@@ -295,7 +314,7 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
             return []
     else:
         area = (origin.ward_code if scope == "ward" else origin.constituency_code) or ""
-    if k0 > MAX_LEVEL:  # a street's view: finer than the kept cells, and few points to count
+    if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
         boxes: dict | None = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
     else:
@@ -303,7 +322,7 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
     if boxes:
-        stmt, values = _points_in(boxes, {}, classes, scope, area, circles)
+        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds)
         mp = MarkerPoint
         gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
         stmt = stmt.add_columns(
@@ -314,15 +333,19 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
             acc[0] += n
             acc[1] += sx
             acc[2] += sy
-    single = _singles([k for k, v in cells.items() if v[0] == 1], k0, origin, classes, scope, area, circles)
+    single = _singles(
+        [k for k, v in cells.items() if v[0] == 1], k0, origin, classes, scope, area, circles, (conds, fvalues)
+    )
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles) -> dict:
-    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result."""
+def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, filters) -> dict:
+    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (of those
+    passing ``filters``: ``_point_filters``)."""
     if not keys:
         return {}
-    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles)
+    conds, fvalues = filters
+    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), dict(fvalues), classes, scope, area, circles, conds)
     mp = MarkerPoint
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
@@ -336,7 +359,7 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
     (about ``across`` grid cells across: ``grid_cells`` of the map's size)."""
     # the planner cannot estimate a join to a list of boxes and would JIT-compile (~100 ms) a 20 ms query
     session.execute(_NO_JIT)
-    if unfiltered(f):
+    if point_filtered(f):
         clusters = kept_clusters(origin, f, user, scope, view, across)
         many = sum(c["count"] for c in clusters) > MAP_POINTS_LIMIT
     else:
