@@ -553,6 +553,7 @@ class MarkerPoint(Base):
     terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: the least amount of the service's cost options (migration 0015)
     min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    __table_args__ = (Index("idx_marker_point_terms", "terms", postgresql_using="gin"),)
 
 
 class MarkerCell(Base):

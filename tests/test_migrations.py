@@ -637,3 +637,91 @@ def test_0014_backfills_the_marker_counts_keeps_them_by_triggers_and_removes_the
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0015_backfills_the_points_filter_columns_keeps_them_by_triggers_and_removes_them(database_url):
+    """0015 both ways: a point written before it gets its service's terms and least cost from the backfill;
+    a term or cost added, changed or removed after it is carried at once; a downgrade drops the columns,
+    triggers and functions and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', ARRAY['in_person'], false, "
+        "1, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
+        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id), "
+        "c AS (INSERT INTO cost_option (id, service_id, amount, currency) SELECT gen_random_uuid(), v.id, 2.5, 'GBP' "
+        "FROM v), a AS (INSERT INTO attribute (id, service_id, taxonomy_term_id) SELECT gen_random_uuid(), v.id, "
+        "tt.id FROM v, taxonomy_term tt JOIN taxonomy t ON t.id = tt.taxonomy_id "
+        "WHERE t.code = 'category' AND tt.code = 'social-groups') "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    vocab = (
+        "WITH t AS (INSERT INTO taxonomy (id, code, name, description) VALUES (gen_random_uuid(), 'tag', 'Tags', '') "
+        "RETURNING id) INSERT INTO taxonomy_term (id, taxonomy_id, code, name, description, term_order) "
+        "SELECT gen_random_uuid(), t.id, 'quiet', 'x', '', 0 FROM t"
+    )
+    points = "SELECT terms, min_cost FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
+    with scratch_database(database_url, "_mig15") as scratch:
+        engine = create_engine(scratch)
+
+        def migrate(how, target):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                how(cfg, target)
+
+        try:
+            migrate(command.upgrade, "0014")
+            with engine.begin() as conn:
+                conn.execute(text(vocab))
+                conn.execute(text(place), {"name": "Hall"})
+            migrate(command.upgrade, "0015")
+            with engine.begin() as conn:
+                assert conn.execute(text(points)).all() == [(["category:social-groups"], 2.5)]
+                conn.execute(text(place), {"name": "Kiln"})
+                assert conn.execute(text(points)).all() == [(["category:social-groups"], 2.5)] * 2
+                # a term of a taxonomy the search does not filter by is not carried; a free option lowers the cost
+                conn.execute(
+                    text(
+                        "INSERT INTO attribute (id, service_id, taxonomy_term_id) SELECT gen_random_uuid(), v.id, "
+                        "tt.id FROM service v, taxonomy_term tt WHERE v.name = 'Hall' AND tt.code = 'quiet'"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO cost_option (id, service_id, amount, currency) SELECT gen_random_uuid(), id, 0, "
+                        "'GBP' FROM service WHERE name = 'Hall'"
+                    )
+                )
+                assert conn.execute(text(points)).all() == [
+                    (["category:social-groups"], 0),
+                    (["category:social-groups"], 2.5),
+                ]
+                conn.execute(text("UPDATE taxonomy_term SET code = 'social-clubs' WHERE code = 'social-groups'"))
+                conn.execute(
+                    text("DELETE FROM cost_option c USING service v WHERE v.id = c.service_id AND v.name = 'Kiln'")
+                )
+                assert conn.execute(text(points)).all() == [
+                    (["category:social-clubs"], 0),
+                    (["category:social-clubs"], None),
+                ]
+                conn.execute(text("DELETE FROM attribute"))
+                assert conn.execute(text(points)).all() == [([], 0), ([], None)]
+            migrate(command.downgrade, "0014")
+            with engine.begin() as conn:
+                columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
+                assert not {"terms", "min_cost"} & columns
+                found = (
+                    "SELECT 1 FROM pg_proc WHERE proname IN ('marker_terms', 'marker_min_cost', 'marker_point_filters')"
+                )
+                assert not conn.execute(text(found)).first()
+                conn.execute(text(place), {"name": "Pond"})
+                conn.execute(text("DELETE FROM cost_option"))
+                assert conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 3
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()

@@ -17,7 +17,8 @@ A ``BEFORE INSERT`` row trigger on ``marker_point`` fills both for every point w
 triggers: a link added or changed, a place moved, a service reclassed). Statement triggers on
 ``attribute`` and ``cost_option`` (insert, update, delete, truncate) and on ``taxonomy_term`` and
 ``taxonomy`` (a code or taxonomy changed) rewrite the columns of the services concerned. Updating
-``marker_point`` in place touches no count in ``marker_cell`` (it has no update trigger).
+``marker_point`` in place touches no count in ``marker_cell`` (it has no update trigger). A GIN index
+on ``terms`` lets a term filter's rows be ANDed with the view's box before any row is read.
 
 Revision ID: 0015
 Revises: 0014
@@ -122,12 +123,20 @@ def upgrade() -> None:
     for sql in FUNCTIONS:
         op.execute(sql)
     op.execute(BACKFILL)
+    # the backfill rewrote every row; CLUSTER rewrites the table in the GiST index's order, so a view's
+    # points share pages (10-mile view of central London at 1,000,000 assets: 266,000 pages read, 536 ms,
+    # before; 14,000, 125 ms, after), and drops the old row versions
+    op.execute("CLUSTER marker_point USING idx_marker_point_geom")
+    # with a term filter the planner ANDs this index's rows with the view's box (90 ms for the view above)
+    op.execute("CREATE INDEX idx_marker_point_terms ON marker_point USING gin (terms)")
     op.execute(
         "CREATE TRIGGER marker_point_filters BEFORE INSERT ON marker_point FOR EACH ROW "
         "EXECUTE FUNCTION marker_point_filters()"
     )
     for name, table, event, referencing, fn in TRIGGERS:
-        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} {referencing} FOR EACH STATEMENT EXECUTE FUNCTION marker_{fn}()")
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} {referencing} FOR EACH STATEMENT EXECUTE FUNCTION marker_{fn}()"
+        )
     op.execute("ANALYZE marker_point")
 
 
@@ -138,6 +147,7 @@ def downgrade() -> None:
     for fn in dict.fromkeys(t[4] for t in TRIGGERS):
         op.execute(f"DROP FUNCTION marker_{fn}()")
     op.execute("DROP FUNCTION marker_point_filters()")
+    op.execute("DROP INDEX idx_marker_point_terms")
     op.execute("DROP FUNCTION marker_min_cost(uuid)")
     op.execute("DROP FUNCTION marker_terms(uuid)")
     op.execute("ALTER TABLE marker_point DROP COLUMN min_cost")
