@@ -38,6 +38,7 @@ results (seconds in the 10-mile view of central London at 1,000,000 assets; ``be
 from __future__ import annotations
 
 import math
+import uuid
 from collections import defaultdict
 
 import numpy as np
@@ -321,31 +322,57 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
+    links: dict = {}  # per grid cell counted from the points, one of its links
     if boxes:
         stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds)
         mp = MarkerPoint
         gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
         stmt = stmt.add_columns(
-            gx.label("gx"), gy.label("gy"), func.count(), func.sum(geo.lon(mp.geom)), func.sum(geo.lat(mp.geom))
+            gx.label("gx"),
+            gy.label("gy"),
+            func.count(),
+            func.sum(geo.lon(mp.geom)),
+            func.sum(geo.lat(mp.geom)),
+            func.min(cast(mp.link_id, String)),
         ).group_by(gx, gy)
-        for x, y, n, sx, sy in session.execute(stmt, values).all():
+        for x, y, n, sx, sy, link in session.execute(stmt, values).all():
             acc = cells.setdefault((int(x), int(y)), [0, 0.0, 0.0])
             acc[0] += n
             acc[1] += sx
             acc[2] += sy
-    single = _singles(
-        [k for k, v in cells.items() if v[0] == 1], k0, origin, classes, scope, area, circles, (conds, fvalues)
-    )
+            links[(int(x), int(y))] = link
+    ones = [k for k, v in cells.items() if v[0] == 1]
+    # a cell holding one result counted from the points is that point's link; one from marker_cell is found
+    single = _singles([k for k in ones if k in inside], k0, origin, classes, scope, area, circles)
+    single.update(_links({k: links[k] for k in ones if k not in inside}, origin))
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, filters) -> dict:
-    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (of those
-    passing ``filters``: ``_point_filters``)."""
+def _links(links: dict, origin: Origin) -> dict:
+    """{grid cell: (id, name, distance)} of the links ``links`` ({grid cell: link id}), by their keys."""
+    if not links:
+        return {}
+    mp = MarkerPoint
+    stmt = (
+        select(
+            cast(mp.link_id, String),
+            cast(mp.service_id, String),
+            Service.name,
+            geo.distance_m(mp.geom, geo.point(origin.lon, origin.lat)),
+        )
+        .join(Service, Service.id == mp.service_id)
+        .where(mp.link_id.in_([uuid.UUID(link) for link in links.values()]))
+    )
+    found = {link: rest for link, *rest in session.execute(stmt).all()}
+    return {k: tuple(found[link]) for k, link in links.items()}
+
+
+def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles) -> dict:
+    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (a search
+    without filters: the cells of ``marker_cell``)."""
     if not keys:
         return {}
-    conds, fvalues = filters
-    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), dict(fvalues), classes, scope, area, circles, conds)
+    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles)
     mp = MarkerPoint
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
