@@ -7,7 +7,8 @@ costs rewritten, a term's code changed). After it, the kept tables equal the sam
 from scratch (the points' filter columns too), no confidential, archived or inactive listing is in them,
 and for drawn map views, search circles, scopes, roles and split thresholds the clusters read from the
 kept counts equal the clusters counted live from the search's own statement, cell by cell, without
-filters and with drawn category, audience and cost filters.
+filters and with drawn category, audience and cost filters, and the points read from ``marker_point``
+equal the search's own map points, in the same order.
 """
 
 from __future__ import annotations
@@ -284,6 +285,9 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                 assert markers.point_filtered(filtered)
                 kept = markers.kept_clusters(origin, filtered, user, scope, view)
                 same_clusters(kept, markers.live_clusters(origin, filtered, user, scope, view))
+                for search in (f, filtered):
+                    live_points, _more = queries.map_features(origin, search, user, scope, view, limit=50)
+                    assert markers.kept_points(origin, search, user, scope, view, 50) == live_points
         finally:
             outer.rollback()
 

@@ -297,13 +297,9 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
     return stmt, values
 
 
-def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
-    """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
-    or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
-    (``point_filtered``), is counted from ``marker_point`` alone."""
-    k0 = grid_level(view[2], across)
-    conds, fvalues = _point_filters(f)
-    classes = shown_classes(user)
+def _searched(origin: Origin, f, scope: str, view):
+    """(the circles a point must be in, a box holding them, the ward or constituency searched) of a view,
+    or None when the view and the search circle do not meet."""
     circles = [view]
     bbox = _circle_bbox(*view)
     area = None
@@ -312,9 +308,52 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
         sb = _circle_bbox(origin.lon, origin.lat, f.radius_m)
         bbox = (max(bbox[0], sb[0]), max(bbox[1], sb[1]), min(bbox[2], sb[2]), min(bbox[3], sb[3]))
         if bbox[0] > bbox[2] or bbox[1] > bbox[3]:
-            return []
+            return None
     else:
         area = (origin.ward_code if scope == "ward" else origin.constituency_code) or ""
+    return circles, bbox, area
+
+
+def kept_points(origin: Origin, f, user, scope: str, view, limit: int) -> list[dict]:
+    """The results in view as points from ``marker_point`` (``point_filtered`` searches), nearest the view's
+    middle first, at most ``limit``: what ``queries.map_features`` returns, without the search's joins."""
+    found = _searched(origin, f, scope, view)
+    if found is None:
+        return []
+    circles, bbox, area = found
+    conds, fvalues = _point_filters(f)
+    box = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
+    stmt, values = _points_in(box, dict(fvalues), shown_classes(user), scope, area, circles, conds)
+    mp = MarkerPoint
+    stmt = (
+        stmt.add_columns(
+            mp.service_id,
+            Service.name,
+            geo.lon(mp.geom),
+            geo.lat(mp.geom),
+            geo.distance_m(mp.geom, geo.point(origin.lon, origin.lat)),
+        )
+        .join(Service, Service.id == mp.service_id)
+        .order_by(geo.distance_m(mp.geom, geo.point(view[0], view[1])), mp.service_id)
+        .limit(limit)
+    )
+    return [
+        {"id": str(sid), "name": name, "lon": round(lon, 6), "lat": round(lat, 6), "distance_m": round(dist)}
+        for sid, name, lon, lat, dist in session.execute(stmt, values).all()
+    ]
+
+
+def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
+    """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
+    or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
+    (``point_filtered``), is counted from ``marker_point`` alone."""
+    k0 = grid_level(view[2], across)
+    conds, fvalues = _point_filters(f)
+    classes = shown_classes(user)
+    found = _searched(origin, f, scope, view)
+    if found is None:
+        return []
+    circles, bbox, area = found
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
         boxes: dict | None = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
@@ -394,5 +433,7 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
         clusters = live_clusters(origin, f, user, scope, view, across) if many else []
     if many:
         return {"clusters": clusters}
+    if point_filtered(f):
+        return {"points": kept_points(origin, f, user, scope, view, MAP_POINTS_LIMIT)}
     points, _more = queries.map_features(origin, f, user, scope, view, limit=MAP_POINTS_LIMIT)
     return {"points": points}
