@@ -356,3 +356,19 @@ def _plan_sql(sql: str) -> str:
     rows = session.execute(text("EXPLAIN " + sql)).scalars().all()
     session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
     return "\n".join(rows)
+
+
+def test_only_searches_without_words_and_with_carried_filters_are_counted_from_the_points():
+    from assetmap.practitioners.params import Filters as F
+
+    assert markers.point_filtered(F()) and markers.point_filtered(F(sort="nearest", pace="slow"))
+    assert markers.point_filtered(F(category=("arts",), audience=("carers",), asset_type=("x",), cost="free"))
+    for other in (
+        {"q": "choir"},
+        {"open_day": ("monday",)},
+        {"open_part": ("morning",)},
+        {"this_week": True},
+        {"mode": ("online",)},
+        {"access": ("wheelchair",)},
+    ):
+        assert not markers.point_filtered(F(category=("arts",), **other)), other
