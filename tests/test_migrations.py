@@ -53,6 +53,17 @@ def test_models_match_the_migrated_schema(database_url):
     assert diffs == []
 
 
+def _migrator(engine, cfg):
+    """``migrate(command.upgrade or command.downgrade, revision)`` on ``engine``, each in its own transaction."""
+
+    def migrate(how, target):
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            how(cfg, target)
+
+    return migrate
+
+
 def test_0003_keeps_the_recorded_terms_both_ways(database_url):
     """'Nothing suitable' rows recorded before 0003 keep their term; a downgrade keeps the first."""
     from alembic import command
@@ -64,10 +75,7 @@ def test_0003_keeps_the_recorded_terms_both_ways(database_url):
     with scratch_database(database_url, "_mig") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         try:
             migrate(command.upgrade, "0002")
@@ -104,10 +112,7 @@ def test_0004_adds_and_removes_the_receipt_and_sign_in_tables(database_url):
     with scratch_database(database_url, "_mig4") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def tables():
             with engine.connect() as conn:
@@ -137,10 +142,7 @@ def test_0005_gives_places_their_areas_by_the_same_rule_both_ways(database_url):
     with scratch_database(database_url, "_mig5") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def areas(lon, lat):
             with engine.begin() as conn:
@@ -209,10 +211,7 @@ def test_0007_adds_and_removes_the_mail_and_job_tables_and_guards_the_seal(datab
     with scratch_database(database_url, "_mig7") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def tables():
             with engine.connect() as conn:
@@ -257,10 +256,7 @@ def test_0009_adds_area_sets_snapshots_and_matched_terms_and_removes_them(databa
     with scratch_database(database_url, "_mig9") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         try:
             migrate(command.upgrade, "0008")
@@ -320,10 +316,7 @@ def test_0010_adds_the_matching_keys_merges_and_not_duplicates_and_removes_them(
     with scratch_database(database_url, "_mig10") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def service(conn, name, **extra):
             cols = ", ".join(
@@ -392,10 +385,7 @@ def test_0011_keeps_weekly_sessions_holds_every_kind_and_goes_back_as_far_as_the
     with scratch_database(database_url, "_mig11") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def rows(conn):
             return conn.execute(
@@ -497,10 +487,7 @@ def test_0012_adds_synonyms_and_a_lexicon_kept_by_triggers_and_removes_them(data
     with scratch_database(database_url, "_mig12") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         try:
             migrate(command.upgrade, "0012")
@@ -547,10 +534,7 @@ def test_0013_adds_the_organiser_tables_and_codes_and_takes_them_away(database_u
     with scratch_database(database_url, "_mig13") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         try:
             migrate(command.upgrade, "0013")
@@ -605,10 +589,7 @@ def test_0014_backfills_the_marker_counts_keeps_them_by_triggers_and_removes_the
     with scratch_database(database_url, "_mig14") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         def counts(conn):
             n = conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one()
@@ -669,10 +650,7 @@ def test_0015_backfills_the_points_filter_columns_keeps_them_by_triggers_and_rem
     with scratch_database(database_url, "_mig15") as scratch:
         engine = create_engine(scratch)
 
-        def migrate(how, target):
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                how(cfg, target)
+        migrate = _migrator(engine, cfg)
 
         try:
             migrate(command.upgrade, "0014")
