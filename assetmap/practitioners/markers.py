@@ -46,7 +46,7 @@ import uuid
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, Text, cast, func, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, Text, cast, func, select
 
 from .. import geo
 from ..db import session
@@ -68,7 +68,6 @@ CELL_PX, MIN_CELLS = 64, 4
 MIN_LEVEL, MAX_LEVEL = 4, 11
 #: a cell crossing the edge of the view or search area with at most this many results is counted live
 LIVE_CELL_MAX = 48
-_NO_JIT = text("SET LOCAL jit = off")
 #: a cell is "wholly inside" a circle when its farthest corner is this much inside (metres)
 INSIDE_MARGIN_M = 1.0
 
@@ -267,6 +266,11 @@ def _decompose(circles, bbox, k0: int, classes, scope, area):
     return inside, live
 
 
+def _box(bbox) -> dict:
+    """One box (west, south, east, north) as ``_points_in`` takes a list of them."""
+    return dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
+
+
 def _boxes(cells) -> dict:
     """The cells to count live as boxes, a row's neighbours at one level joined into one box."""
     runs: list[tuple[int, int, int, int]] = []
@@ -334,8 +338,7 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int) -> list[d
         return []
     circles, bbox, area = found
     conds, fvalues = _point_filters(f)
-    box = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
-    stmt, values = _points_in(box, dict(fvalues), shown_classes(user), scope, area, circles, conds)
+    stmt, values = _points_in(_box(bbox), dict(fvalues), shown_classes(user), scope, area, circles, conds)
     mp = MarkerPoint
     stmt = (
         stmt.add_columns(
@@ -368,7 +371,7 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
     circles, bbox, area = found
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
-        boxes: dict | None = dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
+        boxes: dict | None = _box(bbox)
     else:
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
@@ -435,9 +438,9 @@ def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles) 
 def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float], across: int | None = None) -> dict:
     """Markers for a map view (centre lon, lat and radius in metres): {"points": [...]} or {"clusters": [...]}
     (about ``across`` grid cells across: ``grid_cells`` of the map's size)."""
-    # the planner cannot estimate a join to a list of boxes and would JIT-compile (~100 ms) a 20 ms query
-    session.execute(_NO_JIT)
-    if point_filtered(f):
+    # no JIT here (it compiled a 20 ms query for ~100 ms): every connection has it off (``db.make_engine``)
+    kept = point_filtered(f)
+    if kept:
         clusters = kept_clusters(origin, f, user, scope, view, across)
         many = sum(c["count"] for c in clusters) > MAP_POINTS_LIMIT
     else:
@@ -445,7 +448,7 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
         clusters = live_clusters(origin, f, user, scope, view, across) if many else []
     if many:
         return {"clusters": clusters}
-    if point_filtered(f):
+    if kept:
         return {"points": kept_points(origin, f, user, scope, view, MAP_POINTS_LIMIT)}
     points, _more = queries.map_features(origin, f, user, scope, view, limit=MAP_POINTS_LIMIT)
     return {"points": points}
