@@ -15,6 +15,7 @@ from decimal import Decimal
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
@@ -206,6 +207,9 @@ class Organisation(Base):
 
 
 #: a registered charity number as stored (England and Wales, with a linked charity's suffix; Scotland; Northern Ireland)
+#: what an anonymous visitor may read (``directory.access.readable_filter(None)``), as the open data
+#: index and totals (migration 0016) hold it
+PUBLIC_SQL = "archived_at IS NULL AND visibility = 'public'"
 CHARITY_NUMBER_SQL = "charity_number ~ '^([0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}|NIC[0-9]{6})$'"
 
 SEARCH_TSV_SQL = (
@@ -278,6 +282,8 @@ class Service(Base):
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
         Index("service_name_trgm_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
+        # the open data API's list of services, in its order, over exactly what it may show (migration 0016)
+        Index("service_public_name_idx", "name", "id", postgresql_where=text(PUBLIC_SQL)),
         # the duplicate finder looks a new listing's contacts up by these (migration 0010 defines the functions)
         Index("service_email_key", text("match_email_key(email)")),
         Index("service_name_trgm_gist", "name", postgresql_using="gist", postgresql_ops={"name": "gist_trgm_ops"}),
@@ -572,6 +578,15 @@ class MarkerCell(Base):
     n: Mapped[int] = mapped_column(Integer, nullable=False)
     sum_lon: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
     sum_lat: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
+
+
+class OpenDataTotal(Base):
+    """How many rows an unfiltered list of the open data API holds (``services``, ``service_at_locations``):
+    kept by triggers in the same transaction as every write (migration 0016)."""
+
+    __tablename__ = "open_data_total"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 # --------------------------------------------------------------------------- people and upkeep

@@ -76,8 +76,9 @@ def coverage_page(p: CoverageParams, area_url) -> dict:
     cov = usecases.coverage(p)
     classes = classes_for(cov)
     shapes = shapes_for(cov)
-    points = queries.asset_points(p, mapping.MAX_POINTS + 1)
-    capped = len(points) > mapping.MAX_POINTS
+    points = queries.asset_points(p, mapping.MAX_POINTS)
+    capped = points is None
+    points = points or []
     m = mapping.choropleth(cov, shapes, classes, area_url, [] if capped else points)
     impact_rows, impact_total = impact.by_area(p, cov.ranked + [a for a in cov.areas if not a.has_residents])
     return {

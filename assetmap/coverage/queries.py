@@ -506,15 +506,17 @@ def area_shapes(geography: str, codes: list[str], area_set=None) -> dict[str, ob
     return {code: to_shape(geom) for code, geom in session.execute(q)}
 
 
-def asset_points(p, limit: int) -> list[tuple[float, float, str]]:
-    """(lat, lon, name) of matching assets' places in scope, never a confidential one's."""
+def asset_points(p, limit: int) -> list[tuple[float, float, str]] | None:
+    """(lat, lon, name) of matching assets' places in scope, by name, never a confidential one's; None when
+    there are more than ``limit`` (the map then shows none).
+
+    Whether there are more is asked first, with no order, so it stops at the ``limit + 1``-th place found
+    (at 1,000,000 assets, sorting every place by name to keep the first 3,001 took 1.1-1.2 s)."""
     q = (
         select(lat(Location.geom), lon(Location.geom), Service.name)
         .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .where(*service_conditions(p), Service.visibility != "confidential", Location.geom.is_not(None))
-        .order_by(Service.name)
-        .limit(limit)
     )
     if p.geography == "custom":
         q = q.where(
@@ -524,7 +526,10 @@ def asset_points(p, limit: int) -> list[tuple[float, float, str]]:
         )
     elif p.la:
         q = q.where(Location.lad_code == p.la)
-    return [(float(a), float(b), n) for a, b, n in session.execute(q)]
+    some = q.with_only_columns(literal(1)).limit(limit + 1).subquery()
+    if session.execute(select(func.count()).select_from(some)).scalar_one() > limit:
+        return None
+    return [(float(a), float(b), n) for a, b, n in session.execute(q.order_by(Service.name))]
 
 
 # --------------------------------------------------------------------------- one area

@@ -20,6 +20,7 @@ from ..geo import distance_m, point, within_m
 from ..models import (
     Attribute,
     Location,
+    OpenDataTotal,
     Organisation,
     Service,
     ServiceArea,
@@ -125,14 +126,38 @@ def service_options(full: bool):
     return opts
 
 
-def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+def paginate(stmt: Select, page: int, per_page: int, total: int | None = None) -> Page:
+    """A page of ``stmt``'s rows and their total (counted unless given)."""
+    if total is None:
+        total = count(stmt)
     items = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
     return Page(list(items), total, page, per_page)
 
 
+def count(stmt: Select) -> int:
+    """How many rows ``stmt`` returns (a filtered list's total: exact, from the filters' indexes)."""
+    return session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+
+
+def kept_total(kind: str) -> int:
+    """An unfiltered list's total (``services`` or ``service_at_locations``), kept by triggers (migration 0016)."""
+    return session.execute(select(OpenDataTotal.n).where(OpenDataTotal.kind == kind)).scalar_one()
+
+
+def services_by_id(ids: list[uuid.UUID], full: bool) -> list[Service]:
+    """The services with these ids, in the order given, loaded for the API."""
+    found = session.execute(select(Service).where(Service.id.in_(ids)).options(*service_options(full))).unique()
+    by_id = {s.id: s for s in found.scalars()}
+    return [by_id[i] for i in ids]
+
+
 def list_services(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, full: bool = False) -> Page:
-    stmt = select(Service).where(*service_conditions(f, cat)).options(*service_options(full))
+    """A page of services and the list's total.
+
+    The page's ids come first, read in the API's order from ``service_public_name_idx`` (an index-only scan,
+    so a deep page walks index entries, not rows), then those rows are loaded. An unfiltered list's total
+    is kept by triggers; a filtered one is counted."""
+    stmt = select(Service.id).where(*service_conditions(f, cat))
     if f.near is not None:
         origin = point(f.near.lon, f.near.lat)
         nearest = (
@@ -151,7 +176,9 @@ def list_services(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, fu
         stmt = stmt.where(exists().where(*placed)).order_by(nearest, Service.id)
     else:
         stmt = stmt.order_by(Service.name, Service.id)
-    return paginate(stmt, page, per_page)
+    ids = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars())
+    total = kept_total("services") if f == ServiceFilter() else count(stmt)
+    return Page(services_by_id(ids, full), total, page, per_page)
 
 
 def get_service(service_id: uuid.UUID) -> Service | None:
@@ -187,7 +214,8 @@ def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_p
         stmt = stmt.order_by(distance_m(Location.geom, origin), ServiceAtLocation.id)
     else:
         stmt = stmt.order_by(Service.name, ServiceAtLocation.id)
-    return paginate(stmt, page, per_page)
+    total = kept_total("service_at_locations") if f == ServiceFilter() else None
+    return paginate(stmt, page, per_page, total)
 
 
 def get_service_at_location(sal_id: uuid.UUID) -> ServiceAtLocation | None:
