@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assetmap.cli import main
 from tests.factories import login, make_asset, make_user
@@ -228,3 +230,75 @@ def test_an_authority_with_no_areas_loaded_still_renders(client, commissioner, d
         assert client.get(path).status_code == 200, path
     html = client.get("/coverage?la=E06999902").get_data(as_text=True)
     assert "No wards with residents in Emptyshire." in html
+
+
+# --------------------------------------------------------------------------- the map's points, capped
+
+
+def _points_as_before(p, cap: int):
+    """The statement the page ran before: every matching place sorted by name, the first cap + 1 kept."""
+    from sqlalchemy import select
+
+    from assetmap.coverage import queries
+    from assetmap.db import session
+    from assetmap.geo import lat, lon
+    from assetmap.models import Location, Service, ServiceAtLocation
+
+    q = (
+        select(lat(Location.geom), lon(Location.geom), Service.name)
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .join(Service, Service.id == ServiceAtLocation.service_id)
+        .where(*queries.service_conditions(p), Service.visibility != "confidential", Location.geom.is_not(None))
+        .order_by(Service.name)
+        .limit(cap + 1)
+    )
+    if p.la:
+        q = q.where(Location.lad_code == p.la)
+    rows = [(float(a), float(b), n) for a, b, n in session.execute(q)]
+    return None if len(rows) > cap else rows
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_the_maps_points_are_those_of_the_old_statement_or_none_past_the_cap(app, db, data):
+    """Random listings (York and Birmingham, any category, visibility, freshness, archived or not) and
+    random choices: the points asked for with no order first are the old statement's, or None where it
+    found more than the cap (the page then showed none)."""
+    from assetmap.coverage import queries
+    from assetmap.coverage.params import CoverageParams
+    from assetmap.db import session
+
+    places = {"Birmingham": (-1.9, 52.48), "York": (-1.08, 53.96)}
+    with app.test_request_context():
+        outer = session.begin_nested()
+        try:
+            for _ in range(data.draw(st.integers(0, 8), label="listings")):
+                lon, lat = places[data.draw(st.sampled_from(sorted(places)), label="where")]
+                asset = make_asset(
+                    name=data.draw(st.sampled_from(["Hall", "Club", "Garden"]), label="name"),
+                    lon=lon + data.draw(st.floats(-0.01, 0.01), label="dx"),
+                    lat=lat,
+                    categories=data.draw(st.sampled_from(["social-groups", "carers-support"]), label="category"),
+                    visibility=data.draw(st.sampled_from(["public", "practitioners", "confidential"]), label="vis"),
+                    last_verified=data.draw(st.sampled_from(["2020-01-01", "2026-10-01"]), label="verified"),
+                )
+                if data.draw(st.booleans(), label="archived"):
+                    asset.archived_at = asset.created_at
+            session.flush()
+            p = CoverageParams(
+                la=data.draw(st.sampled_from([None, "E08000025", "E06000014"]), label="la"),
+                category=data.draw(st.sampled_from([(), ("carers-support",)]), label="categories"),
+                verified_only=data.draw(st.booleans(), label="verified only"),
+                public_only=data.draw(st.booleans(), label="public only"),
+            )
+            cap = data.draw(st.integers(0, 6), label="cap")
+            now, before = queries.asset_points(p, cap), _points_as_before(p, cap)
+            assert (now is None) == (before is None)
+            if now is not None:
+                assert sorted(now) == sorted(before) and [n for *_, n in now] == sorted(n for *_, n in now)
+        finally:
+            outer.rollback()

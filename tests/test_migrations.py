@@ -703,3 +703,50 @@ def test_0015_backfills_the_points_filter_columns_keeps_them_by_triggers_and_rem
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0016_counts_the_open_data_totals_keeps_them_by_triggers_and_removes_them(database_url):
+    """0016 both ways: listings written before it are counted by the recount (a confidential or
+    practitioners-only one not); a listing written, archived or deleted after it moves the totals at once;
+    a downgrade drops the table, index, triggers and functions and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', :vis, 'active', ARRAY['in_person'], false, 1, "
+        "now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
+        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    totals = "SELECT kind, n FROM open_data_total ORDER BY kind"
+    with scratch_database(database_url, "_mig16") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0015")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall", "vis": "public"})
+                conn.execute(text(place), {"name": "Club", "vis": "practitioners"})
+                conn.execute(text(place), {"name": "Refuge", "vis": "confidential"})
+            migrate(command.upgrade, "0016")
+            with engine.begin() as conn:
+                assert conn.execute(text(totals)).all() == [("service_at_locations", 1), ("services", 1)]
+                conn.execute(text(place), {"name": "Garden", "vis": "public"})
+                assert conn.execute(text(totals)).all() == [("service_at_locations", 2), ("services", 2)]
+                conn.execute(text("UPDATE service SET archived_at = now() WHERE name = 'Hall'"))
+                conn.execute(text("DELETE FROM service WHERE name = 'Garden'"))
+                assert conn.execute(text(totals)).all() == [("service_at_locations", 0), ("services", 0)]
+            migrate(command.downgrade, "0015")
+            with engine.begin() as conn:
+                assert "open_data_total" not in inspect(conn).get_table_names()
+                assert "service_public_name_idx" not in {i["name"] for i in inspect(conn).get_indexes("service")}
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'open_data%'")).first()
+                conn.execute(text(place), {"name": "Pond", "vis": "public"})
+                conn.execute(text("DELETE FROM service"))
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
