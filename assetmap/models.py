@@ -284,6 +284,7 @@ class Service(Base):
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
         # the open data API's list of services, in its order, over exactly what it may show (migration 0016)
         Index("service_public_name_idx", "name", "id", postgresql_where=text(PUBLIC_SQL)),
+        Index("service_public_updated_idx", "updated_at", postgresql_where=text(PUBLIC_SQL)),
         # the duplicate finder looks a new listing's contacts up by these (migration 0010 defines the functions)
         Index("service_email_key", text("match_email_key(email)")),
         Index("service_name_trgm_gist", "name", postgresql_using="gist", postgresql_ops={"name": "gist_trgm_ops"}),

@@ -14,7 +14,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from assetmap.db import session
 from assetmap.models import Location, Service, ServiceAtLocation

@@ -20,7 +20,8 @@ does not touch it), so ordinary edits never wait on each other for it. A ``TRUNC
 
 ``service_public_name_idx`` is ``(name, id)`` over exactly those services, so a page is read from the
 index in the API's order, and the ids of a deep page are found by an index-only scan
-(``opendata/queries.py``).
+(``opendata/queries.py``); ``service_public_updated_idx`` serves ``modified_after`` (a feed reader's
+"what changed since my last visit"), which read every service before.
 
 Revision ID: 0016
 Revises: 0015
@@ -62,7 +63,7 @@ BEGIN
     PERFORM open_data_add('services', -(SELECT count(*) FROM old_rows WHERE {PUBLIC}));
     RETURN NULL;
 END $$;""",
-    f"""
+    """
 CREATE FUNCTION open_data_service_links_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF OLD.archived_at IS NULL AND OLD.visibility = 'public' THEN
@@ -165,10 +166,12 @@ def upgrade() -> None:
             f"FOR EACH STATEMENT EXECUTE FUNCTION open_data_{fn}()"
         )
     op.execute(f"CREATE INDEX service_public_name_idx ON service (name, id) WHERE {PUBLIC}")
+    op.execute(f"CREATE INDEX service_public_updated_idx ON service (updated_at) WHERE {PUBLIC}")
     op.execute("ANALYZE service")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX service_public_updated_idx")
     op.execute("DROP INDEX service_public_name_idx")
     for name, table, _event, _referencing, _fn in TRIGGERS:
         op.execute(f"DROP TRIGGER {name} ON {table}")
