@@ -14,7 +14,7 @@ import os
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from assetmap.db import session
 from assetmap.models import Location, Service, ServiceAtLocation
@@ -153,3 +153,29 @@ def test_a_filtered_list_is_counted_and_paged_like_the_unfiltered_one(app, db):
         second = queries.list_services(f, oruk.catalogue(), 2, 2)
         names = [s.name for s in first.items + second.items]
         assert names == ["Bee Club", "Bee Garden", "Bee Hall"] and first.total == second.total == 3
+
+
+def _plan(stmt) -> str:
+    compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    rows = session.execute(text(f"EXPLAIN {compiled}")).scalars().all()
+    session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+    return "\n".join(rows)
+
+
+def test_a_page_of_services_is_read_from_the_public_name_index_and_modified_after_from_its_own(app, db):
+    """The plans the API relies on: the partial indexes' condition is what ``public()`` asks, so a page's
+    ids come from an index-only scan in the list's order (no sort), and ``modified_after`` has an index."""
+    import datetime as dt
+
+    with app.test_request_context():
+        make_asset(name="Hall", lon=-1.9, lat=52.48)
+        session.flush()
+        session.execute(text("ANALYZE service"))
+        page = _plan(queries.service_ids(ServiceFilter(), oruk.catalogue()).limit(20).offset(40))
+        assert "Index Only Scan using service_public_name_idx" in page and "Sort" not in page
+        since = ServiceFilter(modified_after=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        counted = _plan(
+            select(func.count()).select_from(queries.service_ids(since, oruk.catalogue()).order_by(None).subquery())
+        )
+        assert "service_public_updated_idx" in counted

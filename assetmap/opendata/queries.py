@@ -155,31 +155,35 @@ def services_by_id(ids: list[uuid.UUID], full: bool) -> list[Service]:
     return [by_id[i] for i in ids]
 
 
+def service_ids(f: ServiceFilter, cat: Catalogue) -> Select:
+    """The ids of the services matching ``f``, in the list's order (by name, or nearest first)."""
+    stmt = select(Service.id).where(*service_conditions(f, cat))
+    if f.near is None:
+        return stmt.order_by(Service.name, Service.id)
+    origin = point(f.near.lon, f.near.lat)
+    nearest = (
+        select(func.min(distance_m(Location.geom, origin)))
+        .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
+        .where(ServiceAtLocation.service_id == Service.id)
+        .scalar_subquery()
+    )
+    placed = [
+        ServiceAtLocation.service_id == Service.id,
+        ServiceAtLocation.location_id == Location.id,
+        Location.geom.is_not(None),
+    ]
+    if f.near.metres is not None:
+        placed.append(within_m(Location.geom, origin, f.near.metres))
+    return stmt.where(exists().where(*placed)).order_by(nearest, Service.id)
+
+
 def list_services(f: ServiceFilter, cat: Catalogue, page: int, per_page: int, full: bool = False) -> Page:
     """A page of services and the list's total.
 
     The page's ids come first, read in the API's order from ``service_public_name_idx`` (an index-only scan,
     so a deep page walks index entries, not rows), then those rows are loaded. An unfiltered list's total
     is kept by triggers; a filtered one is counted."""
-    stmt = select(Service.id).where(*service_conditions(f, cat))
-    if f.near is not None:
-        origin = point(f.near.lon, f.near.lat)
-        nearest = (
-            select(func.min(distance_m(Location.geom, origin)))
-            .join(ServiceAtLocation, ServiceAtLocation.location_id == Location.id)
-            .where(ServiceAtLocation.service_id == Service.id)
-            .scalar_subquery()
-        )
-        placed = [
-            ServiceAtLocation.service_id == Service.id,
-            ServiceAtLocation.location_id == Location.id,
-            Location.geom.is_not(None),
-        ]
-        if f.near.metres is not None:
-            placed.append(within_m(Location.geom, origin, f.near.metres))
-        stmt = stmt.where(exists().where(*placed)).order_by(nearest, Service.id)
-    else:
-        stmt = stmt.order_by(Service.name, Service.id)
+    stmt = service_ids(f, cat)
     ids = page_ids(stmt, page, per_page)
     total = kept_total("services") if f == ServiceFilter() else count(stmt)
     return Page(services_by_id(ids, full), total, page, per_page)
