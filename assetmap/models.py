@@ -206,10 +206,10 @@ class Organisation(Base):
     )
 
 
-#: a registered charity number as stored (England and Wales, with a linked charity's suffix; Scotland; Northern Ireland)
 #: what an anonymous visitor may read (``directory.access.readable_filter(None)``), as the open data
 #: index and totals (migration 0016) hold it
 PUBLIC_SQL = "archived_at IS NULL AND visibility = 'public'"
+#: a registered charity number as stored (England and Wales, with a linked charity's suffix; Scotland; Northern Ireland)
 CHARITY_NUMBER_SQL = "charity_number ~ '^([0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}|NIC[0-9]{6})$'"
 
 SEARCH_TSV_SQL = (

@@ -179,3 +179,19 @@ def test_a_page_of_services_is_read_from_the_public_name_index_and_modified_afte
             select(func.count()).select_from(queries.service_ids(since, oruk.catalogue()).order_by(None).subquery())
         )
         assert "service_public_updated_idx" in counted
+
+
+def test_a_listing_unpublished_or_deleted_after_its_id_was_read_is_left_out_of_the_page(app, db):
+    """A page's ids and its rows are two statements (two snapshots): the rows are read still public."""
+    with app.test_request_context():
+        hall = make_asset(name="Hall", visibility="public", lon=-1.9, lat=52.48)
+        club = make_asset(name="Club", visibility="public", lon=-1.9, lat=52.48)
+        pond = make_asset(name="Pond", visibility="public", lon=-1.9, lat=52.48)
+        session.flush()
+        ids = [hall.id, club.id, pond.id]
+        links = [sal.id for s in (hall, club, pond) for sal in s.locations]
+        session.execute(text("UPDATE service SET visibility = 'confidential' WHERE id = :id"), {"id": club.id})
+        session.execute(text("DELETE FROM service WHERE id = :id"), {"id": pond.id})
+        session.expire_all()
+        assert [s.id for s in queries.services_by_id(ids, full=True)] == [hall.id]
+        assert [sal.service_id for sal in queries.links_by_id(links, full=True)] == [hall.id]

@@ -149,10 +149,15 @@ def kept_total(kind: str) -> int:
 
 
 def services_by_id(ids: list[uuid.UUID], full: bool) -> list[Service]:
-    """The services with these ids, in the order given, loaded for the API."""
-    found = session.execute(select(Service).where(Service.id.in_(ids)).options(*service_options(full))).unique()
+    """The services with these ids, in the order given, loaded for the API.
+
+    Still public: each statement reads its own snapshot, so one unpublished or deleted since its id was
+    read is left out of the page rather than shown."""
+    found = session.execute(
+        select(Service).where(Service.id.in_(ids), public()).options(*service_options(full))
+    ).unique()
     by_id = {s.id: s for s in found.scalars()}
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def service_ids(f: ServiceFilter, cat: Catalogue) -> Select:
@@ -227,17 +232,19 @@ def list_service_at_locations(f: ServiceFilter, cat: Catalogue, page: int, per_p
 
 
 def links_by_id(ids: list[uuid.UUID], full: bool) -> list[ServiceAtLocation]:
-    """The services at locations with these ids, in the order given, loaded for the API."""
+    """The services at locations with these ids, in the order given, loaded for the API (still public, as
+    ``services_by_id``)."""
     found = session.execute(
         select(ServiceAtLocation)
-        .where(ServiceAtLocation.id.in_(ids))
+        .join(ServiceAtLocation.service)
+        .where(ServiceAtLocation.id.in_(ids), public())
         .options(
             joinedload(ServiceAtLocation.location).selectinload(Location.accessibility),
             joinedload(ServiceAtLocation.service).options(*service_options(full)),
         )
     ).unique()
     by_id = {sal.id: sal for sal in found.scalars()}
-    return [by_id[i] for i in ids]
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def get_service_at_location(sal_id: uuid.UUID) -> ServiceAtLocation | None:
