@@ -560,7 +560,15 @@ class MarkerPoint(Base):
     terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: the least amount of the service's cost options (migration 0015)
     min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    __table_args__ = (Index("idx_marker_point_terms", "terms", postgresql_using="gin"),)
+    #: copies of the service's ``search_tsv`` and ``modes`` (migration 0016), for the near view's candidates
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
+    modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    __table_args__ = (
+        Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
+        # ``ORDER BY geom::geography <-> point LIMIT n`` walks it nearest first (``queries._point_candidates``)
+        Index("idx_marker_point_geog", text("(geom::geography)"), postgresql_using="gist"),
+        Index("idx_marker_point_tsv", "search_tsv", postgresql_using="gin"),
+    )
 
 
 class MarkerCell(Base):

@@ -1001,6 +1001,11 @@ def main(argv=None) -> int:
     )
     explain(app, {"lat": 52.486, "lon": -1.890, "radius_m": 1609.344}, "distance only")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 16093.44}, "central London, 10 miles")
+    london = {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344}
+    explain(app, {**london, "category": "arts-and-music"}, "one category, London 1 mile")
+    explain(app, {**london, "free": True}, "free, London 1 mile")
+    explain(app, {**london, "open_day": "monday"}, "open on a day, London 1 mile")
+    explain(app, {**london, "q": "walking"}, "common word, London 1 mile")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344, "q": "zumba"}, "best match, London 1 mile")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 1609.344, "q": "zumba", "sort": "nearest"}, "word, nearest")
     explain(app, {"lat": 51.507, "lon": -0.128, "radius_m": 16093.44, "q": "wibble"}, "rare word, London 10 miles")

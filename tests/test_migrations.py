@@ -752,3 +752,59 @@ def test_0016_counts_the_open_data_totals_keeps_them_by_triggers_and_removes_the
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0016_copies_the_services_words_and_modes_to_the_points_keeps_them_and_removes_them(database_url):
+    """0016 both ways: a point written before it gets its service's text and modes from the backfill; a point
+    written after it gets them at once, and a change of name, description or modes is carried to every point
+    of the service; a downgrade drops the columns, indexes, trigger and function and the directory's writes
+    still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), :name, 'A choir for everyone', 'public', 'active', "
+        "ARRAY['in_person'], false, 1, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, "
+        "geom) VALUES (gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    points = (
+        "SELECT p.search_tsv = v.search_tsv, p.modes, p.search_tsv @@ to_tsquery('english', 'choir') "
+        "FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
+    )
+    with scratch_database(database_url, "_mig16") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0015")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall"})
+            migrate(command.upgrade, "0016")
+            with engine.begin() as conn:
+                assert conn.execute(text(points)).all() == [(True, ["in_person"], True)]
+                conn.execute(text(place), {"name": "Kiln"})
+                assert conn.execute(text(points)).all() == [(True, ["in_person"], True)] * 2
+                conn.execute(
+                    text("UPDATE service SET description = 'Pottery', modes = ARRAY['online'] WHERE name = 'Kiln'")
+                )
+                conn.execute(text("UPDATE service SET version = 2 WHERE name = 'Hall'"))  # nothing the points carry
+                assert conn.execute(text(points)).all() == [(True, ["in_person"], True), (True, ["online"], False)]
+            migrate(command.downgrade, "0015")
+            with engine.begin() as conn:
+                columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
+                assert not {"search_tsv", "modes"} & columns
+                indexes = {i["name"] for i in inspect(conn).get_indexes("marker_point")}
+                assert not {"idx_marker_point_geog", "idx_marker_point_tsv"} & indexes
+                assert not conn.execute(
+                    text("SELECT 1 FROM pg_proc WHERE proname = 'marker_services_retexted'")
+                ).first()
+                conn.execute(text(place), {"name": "Pond"})
+                conn.execute(text("UPDATE service SET description = 'Ducks' WHERE name = 'Pond'"))
+                assert conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 3
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()

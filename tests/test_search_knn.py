@@ -13,12 +13,14 @@ rare word.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 
 import pytest
 from sqlalchemy import event, text
 
-from assetmap.accounts.auth import Anonymous
+from assetmap.accounts.auth import Anonymous, SessionUser
 from assetmap.db import session
 from assetmap.practitioners import queries
 from assetmap.practitioners.api import parse_request
@@ -226,14 +228,22 @@ SELECT gen_random_uuid(), s.id, (SELECT tt.id FROM taxonomy_term tt JOIN taxonom
                                  OFFSET (substr(s.source_id, 2)::int % 10) LIMIT 1)
 FROM s
 """
-_ANALYZE = "ANALYZE service; ANALYZE location; ANALYZE service_at_location; ANALYZE attribute"
+#: the same rows' points, as migration 0016's triggers would write them (they are off for the planner's rows)
+_POINTS_SQL = """
+INSERT INTO marker_point (link_id, service_id, geom, visibility, ward_code, constituency_code, terms, min_cost,
+                          search_tsv, modes)
+SELECT s.id, v.id, l.geom, v.visibility, '', '', marker_terms(v.id), marker_min_cost(v.id), v.search_tsv, v.modes
+FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
+WHERE v.source = 'plan'
+"""
+_ANALYZE = "ANALYZE service; ANALYZE location; ANALYZE service_at_location; ANALYZE attribute; ANALYZE marker_point"
 
 
-def _plan_nodes(body: dict) -> list[dict]:
+def _plan_nodes(body: dict, user=None) -> list[dict]:
     """The plan nodes of the near view's statement for this search, planned as ``_nearest_page`` plans it."""
     (_pc, point), f, _page, per_page = parse_request({"lat": LAT, "lon": LON, **body})
     origin = queries.Origin(point[0], point[1], areas_known=False)
-    stmt, values, words = queries._prepared("page_knn", origin, f, Anonymous(), "near")
+    stmt, values, words = queries._prepared("page_knn", origin, f, user or Anonymous(), "near")
     bound = queries._bound(stmt, {**values, "cand": 1001, "keep": 1000, "limit": per_page, "offset": 0})
     compiled = bound.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     with queries._nearest_first_plan(bool(words.concepts)):
@@ -256,38 +266,69 @@ def _plan_nodes(body: dict) -> list[dict]:
     return found
 
 
+def _ordered_scan(nodes, index: str) -> bool:
+    """The index is walked in distance order (a nearest-neighbour scan that stops at the LIMIT)."""
+    return any(n.get("Index Name") == index and "<->" in n.get("Order By", "") for n in nodes)
+
+
+def _reads(nodes, table: str) -> bool:
+    return any(n.get("Relation Name") == table for n in nodes)
+
+
 def test_the_planner_starts_from_the_right_index(db, app_ctx):
     # the planner's rows need no ward and no map markers: the triggers that keep them (migration 0014) would
-    # multiply the insert's time, so they are off for the test's own rows, in and out
+    # multiply the insert's time, so they are off for the test's own rows, in and out (their points are
+    # written as the triggers would, _POINTS_SQL)
     session.execute(text("SET LOCAL session_replication_role = replica"))
     session.execute(text(_PLACES_SQL), {"n": 20000, "lon": LON, "lat": LAT})
+    session.execute(text(_POINTS_SQL))
     session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
     make_asset(name="Ukulele orchestra", **offset(3000))
+    admin = SessionUser(make_user("admin"))
     for sql in _ANALYZE.split(";"):
         session.execute(text(sql))
     try:
-
-        def ordered_geography_scan(nodes):
-            return any(n.get("Index Name") == "location_geog_gist" and "<->" in n.get("Order By", "") for n in nodes)
-
-        # no words, or a category: the geography index walked in distance order, stopping at the LIMIT
-        for body in ({}, {"category": "arts-and-music"}, {"radius_m": 3000, "free": True}):
+        # the public, with no words, a category, "free" or a day open: marker_point's geography index walked in
+        # distance order, stopping at the LIMIT, each row tested on its own columns (no place, link or service
+        # read for the rows it drops; the day probed by the row's service)
+        for body in ({}, {"category": "arts-and-music"}, {"radius_m": 3000, "free": True}, {"open_day": "monday"}):
             nodes = _plan_nodes(body)
-            assert ordered_geography_scan(nodes), (body, [n["Node Type"] for n in nodes])
+            assert _ordered_scan(nodes, "idx_marker_point_geog"), (body, [n["Node Type"] for n in nodes])
+            assert not _reads(nodes, "location") and not _reads(nodes, "service_at_location"), body
             assert not any(n.get("Relation Name") == "attribute" and "Seq" in n["Node Type"] for n in nodes)
-        # a word only one listing holds: the plan starts from the listings' text, never from the circle's
-        # thousands of places (at this size by reading the listings; at 1,000,000 by the text GIN index,
-        # service_search_tsv_gin, as bench/search.py's EXPLAIN "rare word" shows)
-        nodes = _plan_nodes({"q": "ukulele", "radius_m": 5000})
-        text_first = [
-            n
-            for n in nodes
-            if n.get("Relation Name") == "service" and "@@" in n.get("Filter", "") + n.get("Recheck Cond", "")
+        # a common word ("walking": one listing in four), alone or with a category: the planner chooses between
+        # that walk and the text index ANDed with the circle's box, but either way from marker_point alone
+        for body in ({"q": "walking"}, {"q": "walking", "category": "arts-and-music"}):
+            nodes = _plan_nodes(body)
+            assert _reads(nodes, "marker_point") and not _reads(nodes, "location"), body
+            assert not _reads(nodes, "service_at_location"), body
+        # a word only one listing holds, typed right or misspelt: the plan starts from the text GIN index on
+        # marker_point (or the listings' text), never from the circle's thousands of points in distance order
+        for body in ({"q": "ukulele", "radius_m": 5000}, {"q": "ukelele", "radius_m": 5000}):
+            nodes = _plan_nodes(body)
+            text_first = [
+                n
+                for n in nodes
+                if n.get("Relation Name") == "marker_point" and "@@" in n.get("Filter", "") + n.get("Recheck Cond", "")
+            ]
+            assert text_first or any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes), body
+            assert not _ordered_scan(nodes, "idx_marker_point_geog"), (body, nodes)
+        # an admin may locate every refuge: the places themselves, walked by location_geog_gist
+        nodes = _plan_nodes({"category": "arts-and-music"}, admin)
+        assert _ordered_scan(nodes, "location_geog_gist") and not _reads(nodes, "marker_point"), [
+            (n["Node Type"], n.get("Index Name"), n.get("Relation Name")) for n in nodes
         ]
-        assert text_first or any(n.get("Index Name") == "service_search_tsv_gin" for n in nodes), nodes
-        assert not any(n.get("Index Name") == "location_geog_gist" for n in nodes), nodes
+        nodes = _plan_nodes({"q": "ukulele", "radius_m": 5000}, admin)
+        assert any(n.get("Index Name") == "service_search_tsv_gin" for n in nodes) or any(
+            n.get("Relation Name") == "service" and "@@" in n.get("Filter", "") + n.get("Recheck Cond", "")
+            for n in nodes
+        ), nodes
+        assert not _ordered_scan(nodes, "location_geog_gist"), nodes
     finally:
         session.execute(text("SET LOCAL session_replication_role = replica"))
+        session.execute(
+            text("DELETE FROM marker_point WHERE service_id IN (SELECT id FROM service WHERE source = 'plan')")
+        )
         session.execute(
             text("DELETE FROM attribute WHERE service_id IN (SELECT id FROM service WHERE source = 'plan')")
         )
@@ -299,3 +340,139 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
         session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
         for sql in _ANALYZE.split(";"):  # ANALYZE's row counts outlive the test's rollback
             session.execute(text(sql))
+
+
+# --------------------------------------------------------------------------- candidates from marker_point
+
+_WORDS = ["walking", "lunch", "choir", "yoga", "craft", "support", "garden", "chess"]
+_CATEGORIES = ["social-groups", "physical-activity", "arts-and-music", "peer-support", "learning"]
+_AUDIENCES = ["all-adults", "older-people", "dementia", "unpaid-carers"]
+
+
+def _random_world(rng: random.Random, n: int = 48) -> None:
+    """Listings of every kind round the search point: two visibilities and refuges, fresh and stale, words in
+    names and descriptions, categories, audiences, costs, ways to take part, sessions and accessibility, a
+    service with two places, and services with no place covering the ward."""
+    for i in range(n):
+        word, other = rng.sample(_WORDS, 2)
+        make_asset(
+            name=f"{word.title()} {rng.choice(['group', 'club', 'circle'])} {i}",
+            description=f"A {rng.choice(['weekly', 'friendly', 'quiet'])} {other} session for everyone.",
+            visibility=rng.choice(["public", "public", "practitioners", "confidential"]),
+            last_verified=rng.choice(["2026-09-01", "2024-01-10"]),
+            categories=";".join(rng.sample(_CATEGORIES, rng.randint(1, 2))),
+            audiences=rng.choice(_AUDIENCES),
+            modes=rng.choice(["in_person", "in_person;online", "online;phone"]),
+            schedule=rng.choice(["mon 10:00-12:00", "wed 14:00-16:00", "sat 18:00-20:00", ""]),
+            cost_amount=rng.choice(["0", "2.5", "4", "10"]),
+            cost_description="",
+            accessibility=rng.choice(["wheelchair", "wheelchair;hearing-loop", "step-free", ""]),
+            **offset(rng.uniform(-2500, 2500), rng.uniform(-2500, 2500)),
+        )
+    two = make_asset(name="Walking club with two halls", **offset(1200))
+    other = make_asset(name="Garden club", categories="green-spaces", **offset(-300, 200))
+    session.execute(
+        text(
+            "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), :s, location_id "
+            "FROM service_at_location WHERE service_id = :o"
+        ),
+        {"s": two.id, "o": other.id},
+    )
+    make_asset(
+        name="Support line", modes="phone", lon="", lat="", service_area_wards=LADYWOOD, categories="peer-support"
+    )
+    make_asset(name="Lunch by phone", modes="phone", lon="", lat="", service_area_wards="E05011168")
+    session.commit()
+
+
+def _random_filters(rng: random.Random) -> Filters:
+    pick = lambda options: tuple(rng.sample(options, rng.randint(1, 2))) if rng.random() < 0.2 else ()  # noqa: E731
+    words = rng.choice(["", "", "walking", "lunch club", "choir or yoga", "wlking", "garden support", "dementia"])
+    return Filters(
+        radius_m=rng.choice([800.0, 1609.344, 3000.0]),
+        q=words,
+        sort=rng.choice(["best", "nearest"]),
+        category=pick(_CATEGORIES),
+        audience=pick(_AUDIENCES),
+        cost=rng.choice([None, None, "free", "up-to-3", "up-to-5"]),
+        mode=pick(["in_person", "online", "phone"]),
+        open_day=pick(["monday", "wednesday", "saturday"]),
+        open_part=pick(["morning", "afternoon", "evening"]),
+        access=pick(["wheelchair", "hearing-loop", "step-free"]),
+        this_week=rng.random() < 0.15,
+    )
+
+
+def _result(page: queries.ResultPage) -> tuple:
+    return (page.hits, page.total, page.places, page.area_served, page.hidden, page.total_capped, page.sort)
+
+
+def test_candidates_from_marker_point_give_the_same_pages_as_the_full_statement(db, app_ctx, monkeypatch):
+    """Random searches (words, categories, audiences, cost, ways to take part, days, parts of the day, this
+    week, accessibility) by the public and by a practitioner, page by page: the near view's candidates read
+    from ``marker_point`` give the very hits (order, distances, freshness, ideas matched, marked words), the
+    total and its split that the full statement gives, and that the same scan over ``location`` gives."""
+    rng = random.Random(1611)
+    _random_world(rng)
+    practitioner = SessionUser(make_user("practitioner"))
+    session.commit()
+    users = {"public": Anonymous(), "practitioner": practitioner}
+    real = queries._nearest_page
+    used: list = []
+
+    def recording(*a, **kw):
+        used.append(real(*a, **kw))
+        return used[-1]
+
+    from_points = 0
+    for i in range(45):
+        f = _random_filters(rng)
+        who = rng.choice(list(users))
+        user = users[who]
+        origin = queries.Origin(LON + rng.uniform(-0.005, 0.005), LAT + rng.uniform(-0.003, 0.003), areas_known=False)
+        shape = queries._shape_and_values(origin, f, user, "near", None)[0]
+        assert shape.points == (("public",) if who == "public" else ("public", "practitioners"))
+        for page in (1, 2, 3):
+            args = (origin, f, user, "near", page, 4, True)
+            used.clear()
+            monkeypatch.setattr(queries, "_nearest_page", recording)
+            new = queries.search(*args)
+            monkeypatch.setattr(queries, "_nearest_page", lambda *a, **kw: None)
+            full = queries.search(*args)
+            monkeypatch.setattr(queries, "_nearest_page", real)
+            monkeypatch.setattr(queries, "POINT_CANDIDATES", False)
+            scan = queries.search(*args)
+            monkeypatch.setattr(queries, "POINT_CANDIDATES", True)
+            assert used[0] is not None  # under the cap every page comes from the KNN statement
+            from_points += page == 1 and bool(new.hits)
+            assert _result(new) == _result(full), (i, who, f, page)
+            assert _result(new) == _result(scan), (i, who, f, page)
+    assert from_points > 22  # most searches found something to compare
+
+
+def test_past_the_cap_candidates_from_marker_point_are_the_nearest_ones(db, app_ctx, monkeypatch):
+    """With a cap of 5 the page is cut from the 5 nearest matching places: the same ones from either table."""
+    rng = random.Random(27)
+    _random_world(rng)
+    monkeypatch.setattr(queries, "COUNT_CAP", 5)
+    capped = 0
+    for _ in range(30):
+        f = dataclasses.replace(_random_filters(rng), open_day=(), open_part=(), access=(), this_week=False)
+        origin = queries.Origin(LON, LAT, areas_known=False)
+        new = queries.search(origin, f, Anonymous(), "near", 1, 3, True)
+        monkeypatch.setattr(queries, "POINT_CANDIDATES", False)
+        scan = queries.search(origin, f, Anonymous(), "near", 1, 3, True)
+        monkeypatch.setattr(queries, "POINT_CANDIDATES", True)
+        capped += new.total_capped
+        assert _result(new) == _result(scan), f
+    assert capped > 5
+
+
+def test_admins_and_coordinators_still_scan_places(db, app_ctx):
+    """Who may locate a refuge by distance (an admin, a coordinator in the refuge's wards) has the near view
+    read from ``location``: ``marker_point`` holds no confidential place. The ward view never reads it."""
+    origin = queries.Origin(LON, LAT, areas_known=False)
+    for user in (SessionUser(make_user("admin")), SessionUser(make_user("coordinator", wards=[LADYWOOD]))):
+        assert queries._shape_and_values(origin, Filters(), user, "near", None)[0].points == ()
+    assert queries._shape_and_values(origin, Filters(), SessionUser(make_user("coordinator")), "near", None)[0].points
+    assert queries._shape_and_values(origin, Filters(), Anonymous(), "ward", None)[0].points == ()

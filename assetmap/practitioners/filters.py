@@ -33,12 +33,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import (
     Accessibility,
     Attribute,
     CostOption,
+    MarkerPoint,
     Schedule,
     Service,
     ServiceAtLocation,
@@ -211,6 +213,65 @@ def text_strength(prefix: bool) -> ColumnElement:
     in_name = case((Service.search_tsv.op("@@")(tsquery("name", prefix)), 1.0), else_=0.0)
     density = func.ts_rank_cd(Service.search_tsv, tsquery("all", prefix), 32)
     return 0.5 * in_name + 0.5 * density
+
+
+# --------------------------------------------------------------------------- the same tests on marker_point
+#
+# ``marker_point`` (migrations 0014-0016) carries, per (service, place) pair, what the common filters test of
+# the service: each builder below means exactly what its namesake above means of that service.
+
+#: the taxonomies whose terms ``marker_point.terms`` carries, as ``taxonomy:code`` (migration 0015)
+POINT_TERM_TAXONOMIES = ("category", "audience", "capability", "asset_type")
+
+
+def point_term_filter(taxonomy: str) -> ColumnElement:
+    """``term_filter(taxonomy)``: ``terms && :t_<taxonomy>`` (the codes as 'taxonomy:code', ``point_term_codes``)."""
+    return MarkerPoint.terms.op("&&")(p(f"t_{taxonomy}", ARRAY(Text)))
+
+
+def point_term_codes(taxonomy: str, codes) -> list[str]:
+    """The value of ``:t_<taxonomy>``."""
+    return [f"{taxonomy}:{code}" for code in codes]
+
+
+def point_cost_filter() -> ColumnElement:
+    """``cost_filter``: the service's least cost is at most ``:cost_up_to``."""
+    return MarkerPoint.min_cost <= p("cost_up_to", Float)
+
+
+def point_mode_filter() -> ColumnElement:
+    """``mode_filter`` on the copy of the service's modes (migration 0016)."""
+    return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))
+
+
+def point_any_idea(prefix: bool, terms: bool) -> ColumnElement:
+    """``any_idea``: the copy of the service's text matches, or its terms hold one the words name (their ids
+    ``:qall_terms`` read as 'taxonomy:code' once per statement; the words name terms of the taxonomies
+    ``terms`` carries only, ``words._read_terms``)."""
+    text_test = MarkerPoint.search_tsv.op("@@")(tsquery("all", prefix))
+    if not terms:
+        return text_test
+    codes = (
+        select(func.array_agg(Taxonomy.code.concat(":").concat(TaxonomyTerm.code)))
+        .select_from(TaxonomyTerm)
+        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
+        .where(TaxonomyTerm.id.in_(p("qall_terms", UUID(as_uuid=True), expanding=True)))
+        .scalar_subquery()
+    )
+    return or_(text_test, MarkerPoint.terms.op("&&")(codes))
+
+
+def on_points(expr: ColumnElement) -> ColumnElement:
+    """A filter on ``Service`` (a probe of another table by ``Service.id``) asked of the ``marker_point`` row's
+    service instead (the filters ``marker_point`` does not carry: days, parts of the day, accessibility)."""
+    service_id = Service.__table__.c.id
+
+    def swap(elem, **_kw):
+        if getattr(elem, "table", None) is Service.__table__ and elem.name == service_id.name:
+            return MarkerPoint.__table__.c.service_id
+        return None
+
+    return visitors.replacement_traverse(expr, {}, swap)
 
 
 def and_all(conds) -> ColumnElement:

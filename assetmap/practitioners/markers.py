@@ -46,13 +46,14 @@ import uuid
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, Text, cast, func, select
+from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select
 
 from .. import geo
 from ..db import session
 from ..directory import access
 from ..models import MarkerCell, MarkerPoint, Service
 from ..vocabulary import COST_BANDS
+from . import filters as F
 from . import queries
 from .filters import p as _p
 from .queries import Origin
@@ -105,7 +106,7 @@ def more_than(origin: Origin, f, user, scope: str, view, limit: int) -> bool:
 
 
 #: the term filters ``marker_point.terms`` carries, as ``taxonomy:code`` (migration 0015)
-POINT_TERM_FILTERS = ("category", "audience", "capability", "asset_type")
+POINT_TERM_FILTERS = F.POINT_TERM_TAXONOMIES
 
 
 #: the fields of ``Filters`` that filter nothing or that ``marker_point`` carries; any other set (days,
@@ -124,23 +125,22 @@ def point_filtered(f) -> bool:
 def _point_filters(f) -> tuple[list, dict]:
     """The search's filters as tests of a ``marker_point`` row, and their values: what
     ``filters.term_filter`` and ``filters.cost_filter`` ask of the row's service."""
-    mp = MarkerPoint
     conds: list = []
     values: dict = {}
     for taxonomy in POINT_TERM_FILTERS:
         codes = getattr(f, taxonomy)
         if codes:
-            conds.append(mp.terms.op("&&")(_p(f"t_{taxonomy}", ARRAY(Text))))
-            values[f"t_{taxonomy}"] = [f"{taxonomy}:{code}" for code in codes]
+            conds.append(F.point_term_filter(taxonomy))
+            values[f"t_{taxonomy}"] = F.point_term_codes(taxonomy, codes)
     if f.cost:
-        conds.append(mp.min_cost <= _p("cost_up_to", Float))
+        conds.append(F.point_cost_filter())
         values["cost_up_to"] = COST_BANDS[f.cost].up_to
     return conds, values
 
 
 def shown_classes(user) -> list[str]:
     """The ``marker_class`` values a search by ``user`` counts (``access.readable_filter``, less confidential)."""
-    return ["public", "practitioners"] if access.role_of(user) in access.SIGNED_IN_ROLES else ["public"]
+    return [v for v in access.readable_visibilities(user) if v != "confidential"]
 
 
 # --------------------------------------------------------------------------- clusters counted live

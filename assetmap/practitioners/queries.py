@@ -68,6 +68,7 @@ from ..models import (
     Attribute,
     Constituency,
     Location,
+    MarkerPoint,
     Service,
     ServiceArea,
     ServiceAtLocation,
@@ -240,6 +241,9 @@ class _Shape:
     #: at all: the public), "area" (by ward only) or "mixed" (by distance in the wards the searching
     #: coordinator may edit, ``edit_wards``; by ward elsewhere)
     confidential: str
+    #: the near view's candidates come from ``marker_point`` rows of these visibilities (``_point_classes``);
+    #: empty: from ``location``, every filter probed per row
+    points: tuple[str, ...] = ()
 
     @property
     def has_words(self) -> bool:
@@ -304,6 +308,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         origin.ward_code is None,
         origin.constituency_code is None,
         confidential,
+        _point_classes(user, confidential, scope),
     )
     values = {
         "o_lon": float(origin.lon),
@@ -325,6 +330,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "part_starts": [part.starts for part in parts],
         "part_ends": [part.ends for part in parts],
         "modes": list(f.mode),
+        **{f"t_{t}": F.point_term_codes(t, getattr(f, t)) for t in F.POINT_TERM_TAXONOMIES},
         "edit_wards": edit_wards,
         **_word_values(words),
     }
@@ -339,6 +345,23 @@ def _confidential_rule(user) -> tuple[str, list[str]]:
     if wards is None:
         return "plain", []  # an admin may edit, and so locate, every one
     return ("mixed", sorted(wards)) if wards else ("area", [])
+
+
+#: the near view's candidates may come from ``marker_point`` (off: always from ``location``, as the tests
+#: that compare the two set it)
+POINT_CANDIDATES = True
+
+
+def _point_classes(user, confidential: str, scope: str) -> tuple[str, ...]:
+    """The visibilities of the ``marker_point`` rows the near view's candidates are read from, or () to read
+    them from ``location``. ``marker_point`` holds no confidential place, so it serves only a searcher who may
+    locate none by distance: the public (who read none at all) and signed-in users who may edit no ward
+    ("area"); never admins ("plain" for a signed-in user: every refuge is located) nor coordinators ("mixed")."""
+    if not POINT_CANDIDATES or scope != "near":
+        return ()
+    if confidential == "area" or (confidential == "plain" and access.role_of(user) not in access.SIGNED_IN_ROLES):
+        return tuple(v for v in access.readable_visibilities(user) if v != "confidential")
+    return ()
 
 
 def _prepared(
@@ -554,6 +577,51 @@ def _score(shape: _Shape, b) -> ColumnElement:
     return b.matched + TEXT_WEIGHT * b.strength + NEAR_WEIGHT * nearness
 
 
+def _point_filters(shape: _Shape) -> list[ColumnElement]:
+    """``_filters`` asked of a ``marker_point`` row (``_point_classes``): readable (its visibility; its service
+    is active and live, and it is no confidential place, by the table's own rule), the carried filters on its
+    columns, and the others (days, parts of the day, this week, accessibility) probed per row by its
+    service, on the rows that pass the rest."""
+    return [
+        MarkerPoint.visibility.in_(shape.points),
+        *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
+        *([F.point_cost_filter()] if shape.cost else []),
+        *([F.point_mode_filter()] if shape.mode else []),
+        *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
+        *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
+        F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True)),
+    ]
+
+
+def _point_candidates(shape: _Shape, carried: list):
+    """The ``:cand`` nearest matching places from ``marker_point`` alone (its geography index walked nearest
+    first, each row tested on its own columns), the ``:keep`` nearest of them, and those as ``_places`` rows:
+    the service's columns the ranking needs are read for the kept rows only. (cand, kept, places)"""
+    pt = _p_point()
+    mp = MarkerPoint
+    knn = geo.knn_distance(mp.geom, pt)
+    cand = (
+        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, knn.label("knn"))
+        .where(geo.within_m_estimated(mp.geom, pt, _p("near_m", Float)), *_point_filters(shape))
+        .order_by(knn)
+        .limit(_p("cand", Integer))
+        .cte("cand")
+    )
+    kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
+    k = kept.c
+    places = select(
+        k.service_id.label("service_id"),
+        geo.distance_m(k.geom, pt).label("distance_m"),
+        func.nullif(k.ward_code, "").label("ward_code"),  # '' in marker_point: outside the loaded areas
+        func.nullif(k.constituency_code, "").label("constituency_code"),
+        geo.lon(k.geom).label("lon"),
+        geo.lat(k.geom).label("lat"),
+        literal("place").label("kind"),
+        *carried,
+    ).join(Service, Service.id == k.service_id)
+    return cand, kept, places
+
+
 def _knn_best(shape: _Shape, readable):
     """The near view from an index-ordered nearest-neighbour scan: the ``:cand`` nearest places that pass
     the filters (``ORDER BY geog <-> point LIMIT``, the filters applied as the scan goes; ``cand`` is
@@ -563,16 +631,20 @@ def _knn_best(shape: _Shape, readable):
     whether the page is exact (all places seen) or cut from the nearest ``keep``."""
     filters = _filters(shape, readable, probe=True)
     carried = _carried(shape)
-    knn = geo.knn_distance(Location.geom, _p_point())
-    cand = (
-        _places(shape, filters, carried, (knn.label("knn"),), box=False)
-        .order_by(knn)
-        .limit(_p("cand", Integer))
-        .cte("cand")
-    )
-    kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
+    if shape.points:
+        cand, kept, places = _point_candidates(shape, carried)
+    else:
+        knn = geo.knn_distance(Location.geom, _p_point())
+        cand = (
+            _places(shape, filters, carried, (knn.label("knn"),), box=False)
+            .order_by(knn)
+            .limit(_p("cand", Integer))
+            .cte("cand")
+        )
+        kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
+        places = select(*(col for col in kept.c if col.key != "knn"))
     k = kept.c
-    best = _union_best(shape, filters, carried, select(*(col for col in k if col.key != "knn")))
+    best = _union_best(shape, filters, carried, places)
     stats = [
         select(func.count()).select_from(cand).scalar_subquery().label("cand_rows"),
         select(func.max(k.knn)).select_from(kept).scalar_subquery().label("cand_reach"),
