@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from geoalchemy2 import Geography
 from pyproj import Geod
 from sqlalchemy import Float, String, and_, cast, func, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,7 +64,10 @@ class _PlainGeography(UserDefinedType):
 
 
 def geog(geom) -> ColumnElement:
-    """``geom::geography``, in the form PostgreSQL matches against an expression index (``location_geog_gist``)."""
+    """``geom::geography``, in the form PostgreSQL matches against an expression index (``location_geog_gist``);
+    a geography column (``marker_point.geog``) as it is."""
+    if isinstance(getattr(geom, "type", None), Geography):
+        return geom
     return cast(geom, _PlainGeography())
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from geoalchemy2 import Geometry, WKBElement
+from geoalchemy2 import Geography, Geometry, WKBElement
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -560,13 +560,14 @@ class MarkerPoint(Base):
     terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: the least amount of the service's cost options (migration 0015)
     min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    #: copies of the service's ``search_tsv`` and ``modes`` (migration 0016), for the near view's candidates
+    #: for the near view's candidates (migration 0016): the point as geography (``ORDER BY geog <-> point
+    #: LIMIT n`` walks its index nearest first), copies of the service's ``search_tsv`` and ``modes``
+    geog: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
     modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
-        # ``ORDER BY geom::geography <-> point LIMIT n`` walks it nearest first (``queries._point_candidates``)
-        Index("idx_marker_point_geog", text("(geom::geography)"), postgresql_using="gist"),
+        Index("idx_marker_point_geog", "geog", postgresql_using="gist"),
         Index("idx_marker_point_tsv", "search_tsv", postgresql_using="gin"),
     )
 

@@ -230,9 +230,10 @@ FROM s
 """
 #: the same rows' points, as migration 0016's triggers would write them (they are off for the planner's rows)
 _POINTS_SQL = """
-INSERT INTO marker_point (link_id, service_id, geom, visibility, ward_code, constituency_code, terms, min_cost,
+INSERT INTO marker_point (link_id, service_id, geom, geog, visibility, ward_code, constituency_code, terms, min_cost,
                           search_tsv, modes)
-SELECT s.id, v.id, l.geom, v.visibility, '', '', marker_terms(v.id), marker_min_cost(v.id), v.search_tsv, v.modes
+SELECT s.id, v.id, l.geom, l.geom::geography, v.visibility, '', '', marker_terms(v.id), marker_min_cost(v.id),
+       v.search_tsv, v.modes
 FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
 WHERE v.source = 'plan'
 """

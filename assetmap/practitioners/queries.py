@@ -599,10 +599,10 @@ def _point_candidates(shape: _Shape, carried: list):
     the service's columns the ranking needs are read for the kept rows only. (cand, kept, places)"""
     pt = _p_point()
     mp = MarkerPoint
-    knn = geo.knn_distance(mp.geom, pt)
+    knn = geo.knn_distance(mp.geog, pt)
     cand = (
         select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, knn.label("knn"))
-        .where(geo.within_m_estimated(mp.geom, pt, _p("near_m", Float)), *_point_filters(shape))
+        .where(geo.within_m_estimated(mp.geog, pt, _p("near_m", Float)), *_point_filters(shape))
         .order_by(knn)
         .limit(_p("cand", Integer))
         .cte("cand")
