@@ -12,6 +12,8 @@ closes, valid from/to) through the schedules' own rule for which weekdays a sess
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     ARRAY,
     Date,
@@ -162,56 +164,75 @@ def tsquery(index: int | str, prefix: bool) -> ColumnElement:
     return query
 
 
-def has_term(index: int | str) -> ColumnElement:
+@dataclass(frozen=True)
+class Copies:
+    """Where the words are tested when not on the service itself: a row's copies of its text (``search_tsv``)
+    and of its terms as 'taxonomy:code' (``marker_point``'s, migrations 0015-0016)."""
+
+    tsv: ColumnElement
+    terms: ColumnElement
+
+
+def has_term(index: int | str, copies: Copies | None = None) -> ColumnElement:
     """Tagged with one of the terms ``:q<index>_terms`` (the categories, audiences or "what matters" the
-    words name)."""
+    words name); on ``copies``, its terms hold one of them (``:q<index>_tcodes``, the same as 'taxonomy:code':
+    the words name terms of the taxonomies ``marker_point.terms`` carries only, ``words._read_terms``)."""
+    if copies is not None:
+        return copies.terms.op("&&")(p(f"q{index}_tcodes", ARRAY(Text)))
     return exists().where(
         Attribute.service_id == Service.id,
         Attribute.taxonomy_term_id.in_(p(f"q{index}_terms", UUID(as_uuid=True), expanding=True)),
     )
 
 
-def text_matches(index: int | str, prefix: bool) -> ColumnElement:
-    return Service.search_tsv.op("@@")(tsquery(index, prefix))
+def _tsv(copies: Copies | None) -> ColumnElement:
+    return copies.tsv if copies is not None else Service.search_tsv
 
 
-def idea_matches(index: int, prefix: bool, terms: bool) -> ColumnElement:
+def text_matches(index: int | str, prefix: bool, copies: Copies | None = None) -> ColumnElement:
+    return _tsv(copies).op("@@")(tsquery(index, prefix))
+
+
+def idea_matches(index: int, prefix: bool, terms: bool, copies: Copies | None = None) -> ColumnElement:
     """Idea ``index`` is in the listing's name or description, or names one of its terms."""
-    return or_(text_matches(index, prefix), has_term(index)) if terms else text_matches(index, prefix)
+    text_test = text_matches(index, prefix, copies)
+    return or_(text_test, has_term(index, copies)) if terms else text_test
 
 
-def any_idea(prefix: bool, terms: bool) -> ColumnElement:
+def any_idea(prefix: bool, terms: bool, copies: Copies | None = None) -> ColumnElement:
     """Any of the ideas matches (one text query for them all, so the GIN index can answer it)."""
-    return or_(text_matches("all", prefix), has_term("all")) if terms else text_matches("all", prefix)
+    text_test = text_matches("all", prefix, copies)
+    return or_(text_test, has_term("all", copies)) if terms else text_test
 
 
-def ideas_matched(ideas: tuple[tuple[bool, bool], ...]) -> ColumnElement:
+def ideas_matched(ideas: tuple[tuple[bool, bool], ...], copies: Copies | None = None) -> ColumnElement:
     """How many of the ideas (each (prefix, terms)) the listing matches."""
     if not ideas:
         return cast(0, Integer)
     total = None
     for i, (prefix, terms) in enumerate(ideas):
-        one = cast(idea_matches(i, prefix, terms), Integer)
+        one = cast(idea_matches(i, prefix, terms, copies), Integer)
         total = one if total is None else total + one
     return total
 
 
-def ideas_mask(ideas: tuple[tuple[bool, bool], ...], in_terms: bool) -> ColumnElement:
+def ideas_mask(ideas: tuple[tuple[bool, bool], ...], in_terms: bool, copies: Copies | None = None) -> ColumnElement:
     """Bit ``i`` set when idea ``i`` is in the text (or, ``in_terms``, names one of the listing's terms)."""
     total = cast(0, Integer)
     for i, (prefix, terms) in enumerate(ideas):
         if in_terms and not terms:
             continue
-        cond = has_term(i) if in_terms else text_matches(i, prefix)
+        cond = has_term(i, copies) if in_terms else text_matches(i, prefix, copies)
         total = total + cast(cond, Integer) * (1 << i)
     return total
 
 
-def text_strength(prefix: bool) -> ColumnElement:
+def text_strength(prefix: bool, copies: Copies | None = None) -> ColumnElement:
     """0 to 1: half for the words being in the listing's name, half for how densely the text holds them
     (``ts_rank_cd`` scaled to rank / (rank + 1))."""
-    in_name = case((Service.search_tsv.op("@@")(tsquery("name", prefix)), 1.0), else_=0.0)
-    density = func.ts_rank_cd(Service.search_tsv, tsquery("all", prefix), 32)
+    tsv = _tsv(copies)
+    in_name = case((tsv.op("@@")(tsquery("name", prefix)), 1.0), else_=0.0)
+    density = func.ts_rank_cd(tsv, tsquery("all", prefix), 32)
     return 0.5 * in_name + 0.5 * density
 
 
@@ -244,21 +265,8 @@ def point_mode_filter() -> ColumnElement:
     return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))
 
 
-def point_any_idea(prefix: bool, terms: bool) -> ColumnElement:
-    """``any_idea``: the copy of the service's text matches, or its terms hold one the words name (their ids
-    ``:qall_terms`` read as 'taxonomy:code' once per statement; the words name terms of the taxonomies
-    ``terms`` carries only, ``words._read_terms``)."""
-    text_test = MarkerPoint.search_tsv.op("@@")(tsquery("all", prefix))
-    if not terms:
-        return text_test
-    codes = (
-        select(func.array_agg(Taxonomy.code.concat(":").concat(TaxonomyTerm.code)))
-        .select_from(TaxonomyTerm)
-        .join(Taxonomy, Taxonomy.id == TaxonomyTerm.taxonomy_id)
-        .where(TaxonomyTerm.id.in_(p("qall_terms", UUID(as_uuid=True), expanding=True)))
-        .scalar_subquery()
-    )
-    return or_(text_test, MarkerPoint.terms.op("&&")(codes))
+#: the words' tests on a ``marker_point`` row's own copies
+POINT_COPIES = Copies(MarkerPoint.search_tsv, MarkerPoint.terms)
 
 
 def on_points(expr: ColumnElement) -> ColumnElement:

@@ -258,18 +258,25 @@ class _Shape:
         return any(terms for _prefix, terms in self.ideas)
 
 
+def _codes(concept: Concept) -> list[str]:
+    """The terms an idea names as 'taxonomy:code' (as ``marker_point.terms`` holds them)."""
+    return [f"{t.taxonomy}:{t.code}" for t in concept.terms]
+
+
 def _word_values(words: Words) -> dict:
-    """The text queries of the ideas (``:q<i>_en``, ``:q<i>_px``, ``:q<i>_terms``), of them all (``qall``),
-    and of them in names only (``qname``)."""
+    """The text queries of the ideas (``:q<i>_en``, ``:q<i>_px``, ``:q<i>_terms``), of them all (``qall``; the
+    terms also as 'taxonomy:code', ``:q<i>_tcodes``, ``qall_tcodes``), and of them in names only (``qname``)."""
     values: dict = {}
     concepts = words.concepts
     for i, c in enumerate(concepts):
         values[f"q{i}_en"] = c.tsquery()
         values[f"q{i}_px"] = c.prefix_query()
         values[f"q{i}_terms"] = list(c.term_ids)
+        values[f"q{i}_tcodes"] = _codes(c)
     values["qall_en"] = " | ".join(f"({c.tsquery()})" for c in concepts)
     values["qall_px"] = " | ".join(c.prefix_query() for c in concepts if c.prefixes)
     values["qall_terms"] = list(dict.fromkeys(t for c in concepts for t in c.term_ids))
+    values["qall_tcodes"] = list(dict.fromkeys(code for c in concepts for code in _codes(c)))
     values["qname_en"] = " | ".join(f"({c.tsquery('A')})" for c in concepts)
     values["qname_px"] = " | ".join(c.prefix_query("A") for c in concepts if c.prefixes)
     return values
@@ -495,15 +502,16 @@ def freshness_rank(stale_cutoff) -> ColumnElement:
     )
 
 
-def _carried(shape: _Shape) -> list:
-    """The service columns the ranking needs, carried up from where the rows are produced."""
+def _carried(shape: _Shape, copies: F.Copies | None = None) -> list:
+    """The service columns the ranking needs, carried up from where the rows are produced (the words tested
+    on ``copies`` of the service's text and terms when given)."""
     stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
     if shape.has_words:
         word_cols = [
-            F.ideas_matched(shape.ideas).label("matched"),
-            F.text_strength(shape.any_prefix).label("strength"),
-            F.ideas_mask(shape.ideas, in_terms=False).label("text_mask"),
-            F.ideas_mask(shape.ideas, in_terms=True).label("term_mask"),
+            F.ideas_matched(shape.ideas, copies).label("matched"),
+            F.text_strength(shape.any_prefix, copies).label("strength"),
+            F.ideas_mask(shape.ideas, in_terms=False, copies=copies).label("text_mask"),
+            F.ideas_mask(shape.ideas, in_terms=True, copies=copies).label("term_mask"),
         ]
     else:
         word_cols = [
@@ -587,21 +595,23 @@ def _point_filters(shape: _Shape) -> list[ColumnElement]:
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
         *([F.point_cost_filter()] if shape.cost else []),
         *([F.point_mode_filter()] if shape.mode else []),
-        *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
+        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
         *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
         F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True)),
     ]
 
 
-def _point_candidates(shape: _Shape, carried: list):
+def _point_candidates(shape: _Shape):
     """The ``:cand`` nearest matching places from ``marker_point`` alone (its geography index walked nearest
     first, each row tested on its own columns), the ``:keep`` nearest of them, and those as ``_places`` rows:
-    the service's columns the ranking needs are read for the kept rows only. (cand, kept, places)"""
+    the service's columns the ranking needs are read for the kept rows only, the words' ones from the
+    row's copies (no lookup of its terms). (cand, kept, places)"""
     pt = _p_point()
     mp = MarkerPoint
     knn = geo.knn_distance(mp.geog, pt)
+    copies = [mp.search_tsv, mp.terms] if shape.has_words else []
     cand = (
-        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, knn.label("knn"))
+        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *copies, knn.label("knn"))
         .where(geo.within_m_estimated(mp.geog, pt, _p("near_m", Float)), *_point_filters(shape))
         .order_by(knn)
         .limit(_p("cand", Integer))
@@ -609,6 +619,7 @@ def _point_candidates(shape: _Shape, carried: list):
     )
     kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
     k = kept.c
+    carried = _carried(shape, F.Copies(k.search_tsv, k.terms) if shape.has_words else None)
     places = select(
         k.service_id.label("service_id"),
         geo.distance_m(k.geom, pt).label("distance_m"),
@@ -632,7 +643,7 @@ def _knn_best(shape: _Shape, readable):
     filters = _filters(shape, readable, probe=True)
     carried = _carried(shape)
     if shape.points:
-        cand, kept, places = _point_candidates(shape, carried)
+        cand, kept, places = _point_candidates(shape)
     else:
         knn = geo.knn_distance(Location.geom, _p_point())
         cand = (

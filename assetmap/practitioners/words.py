@@ -142,6 +142,8 @@ class Term:
     #: the name's words, and their stems
     words: tuple[str, ...]
     stems: tuple[str, ...]
+    #: the term's code ('dementia'): ``marker_point.terms`` holds it as 'taxonomy:code'
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,17 +233,17 @@ def _longest_first(by_stems: dict[tuple[str, ...], list[str]]) -> list[tuple[tup
 
 def _read_terms() -> list[Term]:
     rows = session.execute(
-        select(TaxonomyTerm.id, Taxonomy.code, TaxonomyTerm.name)
+        select(TaxonomyTerm.id, Taxonomy.code, TaxonomyTerm.name, TaxonomyTerm.code)
         .join(Taxonomy)
         .where(Taxonomy.code.in_(("category", "audience", "capability")))
         .order_by(Taxonomy.code, TaxonomyTerm.term_order)
     ).all()
-    return [_term(i, tax, name) for i, tax, name in rows]
+    return [_term(i, tax, name, code) for i, tax, name, code in rows]
 
 
-def _term(term_id: uuid.UUID, taxonomy: str, name: str) -> Term:
+def _term(term_id: uuid.UUID, taxonomy: str, name: str, code: str = "") -> Term:
     words = tuple(tokens(name))
-    return Term(term_id, taxonomy, name, words, tuple(stem(w) for w in words))
+    return Term(term_id, taxonomy, name, words, tuple(stem(w) for w in words), code)
 
 
 SYNONYMS = _Cached(_read_synonyms)
