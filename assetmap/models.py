@@ -569,6 +569,7 @@ class MarkerPoint(Base):
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),
         Index("idx_marker_point_tsv", "search_tsv", postgresql_using="gin"),
+        Index("idx_marker_point_service", "service_id"),
     )
 
 

@@ -796,9 +796,9 @@ def test_0016_copies_the_services_words_and_modes_to_the_points_keeps_them_and_r
             migrate(command.downgrade, "0015")
             with engine.begin() as conn:
                 columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
-                assert not {"search_tsv", "modes"} & columns
+                assert not {"geog", "search_tsv", "modes"} & columns
                 indexes = {i["name"] for i in inspect(conn).get_indexes("marker_point")}
-                assert not {"idx_marker_point_geog", "idx_marker_point_tsv"} & indexes
+                assert not {"idx_marker_point_geog", "idx_marker_point_tsv", "idx_marker_point_service"} & indexes
                 assert not conn.execute(
                     text("SELECT 1 FROM pg_proc WHERE proname = 'marker_services_retexted'")
                 ).first()

@@ -18,8 +18,11 @@ these columns a row that fails the words or the common filters is dropped withou
 
 0015's ``BEFORE INSERT`` row trigger on ``marker_point`` now fills these too (one lookup of the service by
 its key per point written; a point is never moved in place, 0014's triggers write it again); a statement
-trigger on ``service`` (update) rewrites the copies for the services whose text or modes changed. A GIN
-index on ``search_tsv`` lets a rare word start from its few listings instead of the walk.
+trigger on ``service`` (update) rewrites the copies for the services whose text or modes changed, finding
+their points by a new index on ``service_id`` (which 0015's triggers use too). A GIN index on
+``search_tsv`` lets a rare word start from its few listings instead of the walk. Measured at 1,000,000
+assets: the fill 38-51 s; inserting 10,000 links in one statement 1.0-1.35 s before, 1.2-1.9 s after; one
+listing's text change about 1 ms either way.
 
 Revision ID: 0016
 Revises: 0015
@@ -82,6 +85,9 @@ def upgrade() -> None:
     op.execute("CLUSTER marker_point USING idx_marker_point_geom")
     op.execute("CREATE INDEX idx_marker_point_geog ON marker_point USING gist (geog)")
     op.execute("CREATE INDEX idx_marker_point_tsv ON marker_point USING gin (search_tsv)")
+    # the triggers find a service's points by it (without it one listing's text change read every point:
+    # 200 ms at 1,000,000 assets, 1 ms with it)
+    op.execute("CREATE INDEX idx_marker_point_service ON marker_point (service_id)")
     op.execute(
         "CREATE TRIGGER marker_services_retexted AFTER UPDATE ON service "
         "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
@@ -94,6 +100,7 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER marker_services_retexted ON service")
     op.execute("DROP FUNCTION marker_services_retexted()")
     op.execute(_FILTERS_0015)
+    op.execute("DROP INDEX idx_marker_point_service")
     op.execute("DROP INDEX idx_marker_point_tsv")
     op.execute("DROP INDEX idx_marker_point_geog")
     op.execute("ALTER TABLE marker_point DROP COLUMN modes")
