@@ -637,9 +637,11 @@ def _knn_best(shape: _Shape, readable):
     """The near view from an index-ordered nearest-neighbour scan: the ``:cand`` nearest places that pass
     the filters (``ORDER BY geog <-> point LIMIT``, the filters applied as the scan goes; ``cand`` is
     ``keep`` + 1, so one more tells "more than ``keep``"), the ``:keep`` nearest of them with the area-served
-    and by-ward rows, each service once at its nearest (``_union_best``). Returns (that subquery, the
-    candidates' row count and the farthest kept candidate's KNN distance): ``search`` reads from those
-    whether the page is exact (all places seen) or cut from the nearest ``keep``."""
+    and by-ward rows, each service once at its nearest (``_union_best``). The candidates come from
+    ``marker_point`` when the searcher may locate no refuge (``_point_candidates``), else from the places,
+    every filter probed per row. Returns (that subquery, the candidates' row count and the farthest kept
+    candidate's KNN distance): ``search`` reads from those whether the page is exact (all places seen) or
+    cut from the nearest ``keep``."""
     filters = _filters(shape, readable, probe=True)
     carried = _carried(shape)
     if shape.points:
