@@ -207,7 +207,7 @@ class Organisation(Base):
 
 
 #: what an anonymous visitor may read (``directory.access.readable_filter(None)``), as the open data
-#: index and totals (migration 0016) hold it
+#: index and totals (migration 0017) hold it
 PUBLIC_SQL = "archived_at IS NULL AND visibility = 'public'"
 #: a registered charity number as stored (England and Wales, with a linked charity's suffix; Scotland; Northern Ireland)
 CHARITY_NUMBER_SQL = "charity_number ~ '^([0-9]{6,8}(-[0-9]{1,2})?|SC[0-9]{6}|NIC[0-9]{6})$'"
@@ -282,7 +282,7 @@ class Service(Base):
         Index("service_search_tsv_gin", "search_tsv", postgresql_using="gin"),
         Index("service_name_trgm_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         Index("service_live_idx", "visibility", postgresql_where=text("archived_at IS NULL")),
-        # the open data API's list of services, in its order, over exactly what it may show (migration 0016)
+        # the open data API's list of services, in its order, over exactly what it may show (migration 0017)
         Index("service_public_name_idx", "name", "id", postgresql_where=text(PUBLIC_SQL)),
         Index("service_public_updated_idx", "updated_at", postgresql_where=text(PUBLIC_SQL)),
         # the duplicate finder looks a new listing's contacts up by these (migration 0010 defines the functions)
@@ -560,7 +560,7 @@ class MarkerPoint(Base):
     terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: the least amount of the service's cost options (migration 0015)
     min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    #: for the near view's candidates (migration 0016): the point as geography (``ORDER BY geog <-> point
+    #: for the near view's candidates (migration 0017): the point as geography (``ORDER BY geog <-> point
     #: LIMIT n`` walks its index nearest first), copies of the service's ``search_tsv`` and ``modes``
     geog: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
@@ -593,7 +593,7 @@ class MarkerCell(Base):
 
 class OpenDataTotal(Base):
     """How many rows an unfiltered list of the open data API holds (``services``, ``service_at_locations``):
-    kept by triggers in the same transaction as every write (migration 0016)."""
+    kept by triggers in the same transaction as every write (migration 0017)."""
 
     __tablename__ = "open_data_total"
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -754,8 +754,8 @@ def test_0016_counts_the_open_data_totals_keeps_them_by_triggers_and_removes_the
             engine.dispose()
 
 
-def test_0016_copies_the_services_words_and_modes_to_the_points_keeps_them_and_removes_them(database_url):
-    """0016 both ways: a point written before it gets its service's text and modes from the backfill; a point
+def test_0017_copies_the_services_words_and_modes_to_the_points_keeps_them_and_removes_them(database_url):
+    """0017 both ways: a point written before it gets its service's text and modes from the backfill; a point
     written after it gets them at once, and a change of name, description or modes is carried to every point
     of the service; a downgrade drops the columns, indexes, trigger and function and the directory's writes
     still work."""
@@ -780,10 +780,10 @@ def test_0016_copies_the_services_words_and_modes_to_the_points_keeps_them_and_r
         engine = create_engine(scratch)
         migrate = _migrator(engine, cfg)
         try:
-            migrate(command.upgrade, "0015")
+            migrate(command.upgrade, "0016")
             with engine.begin() as conn:
                 conn.execute(text(place), {"name": "Hall"})
-            migrate(command.upgrade, "0016")
+            migrate(command.upgrade, "0017")
             with engine.begin() as conn:
                 assert conn.execute(text(points)).all() == [(True, ["in_person"], True)]
                 conn.execute(text(place), {"name": "Kiln"})
@@ -793,7 +793,7 @@ def test_0016_copies_the_services_words_and_modes_to_the_points_keeps_them_and_r
                 )
                 conn.execute(text("UPDATE service SET version = 2 WHERE name = 'Hall'"))  # nothing the points carry
                 assert conn.execute(text(points)).all() == [(True, ["in_person"], True), (True, ["online"], False)]
-            migrate(command.downgrade, "0015")
+            migrate(command.downgrade, "0016")
             with engine.begin() as conn:
                 columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
                 assert not {"geog", "search_tsv", "modes"} & columns

@@ -228,7 +228,7 @@ SELECT gen_random_uuid(), s.id, (SELECT tt.id FROM taxonomy_term tt JOIN taxonom
                                  OFFSET (substr(s.source_id, 2)::int % 10) LIMIT 1)
 FROM s
 """
-#: the same rows' points, as migration 0016's triggers would write them (they are off for the planner's rows;
+#: the same rows' points, as migration 0017's triggers would write them (they are off for the planner's rows;
 #: the planner's listings have no cost options, so no least cost), in one pass
 _POINTS_SQL = """
 INSERT INTO marker_point (link_id, service_id, geom, geog, visibility, ward_code, constituency_code, terms, min_cost,

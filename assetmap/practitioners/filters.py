@@ -167,7 +167,7 @@ def tsquery(index: int | str, prefix: bool) -> ColumnElement:
 @dataclass(frozen=True)
 class Copies:
     """Where the words are tested when not on the service itself: a row's copies of its text (``search_tsv``)
-    and of its terms as 'taxonomy:code' (``marker_point``'s, migrations 0015-0016)."""
+    and of its terms as 'taxonomy:code' (``marker_point``'s, migrations 0015, 0017)."""
 
     tsv: ColumnElement
     terms: ColumnElement
@@ -238,7 +238,7 @@ def text_strength(prefix: bool, copies: Copies | None = None) -> ColumnElement:
 
 # --------------------------------------------------------------------------- the same tests on marker_point
 #
-# ``marker_point`` (migrations 0014-0016) carries, per (service, place) pair, what the common filters test of
+# ``marker_point`` (migrations 0014, 0015, 0017) carries, per (service, place) pair, what the common filters test of
 # the service: each builder below means exactly what its namesake above means of that service.
 
 #: the taxonomies whose terms ``marker_point.terms`` carries, as ``taxonomy:code`` (migration 0015)
@@ -261,7 +261,7 @@ def point_cost_filter() -> ColumnElement:
 
 
 def point_mode_filter() -> ColumnElement:
-    """``mode_filter`` on the copy of the service's modes (migration 0016)."""
+    """``mode_filter`` on the copy of the service's modes (migration 0017)."""
     return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))
 
 
