@@ -21,7 +21,7 @@ its key per point written; a point is never moved in place, 0014's triggers writ
 trigger on ``service`` (update) rewrites the copies for the services whose text or modes changed, finding
 their points by a new index on ``service_id`` (which 0015's triggers use too). A GIN index on
 ``search_tsv`` lets a rare word start from its few listings instead of the walk. Measured at 1,000,000
-assets: the fill 38-51 s; inserting 10,000 links in one statement 1.0-1.35 s before, 1.2-1.9 s after;
+assets: the fill 35-38 s; inserting 10,000 links in one statement 1.0-1.35 s before, 1.2-1.9 s after;
 one listing's text change about 1 ms either way.
 
 Revision ID: 0017
