@@ -87,6 +87,17 @@ def same_clusters(kept: list[dict], live: list[dict]) -> None:
     assert not left
 
 
+#: the listings' drawn texts and sessions, and the words searched for (a stem, a prefix, a synonym, a misspelling,
+#: a word that names a category, a word no listing holds)
+DESCRIPTIONS = [
+    "A friendly weekly group for anyone who wants company.",
+    "Gentle walking round the park, then tea.",
+    "Singing for the brain: a choir for people living with dementia.",
+    "Knit and natter in the library.",
+]
+SCHEDULES = ["mon 10:00-12:00", "fri 18:00-20:00", "", "mon 14:00-15:00"]
+WORDS = ["walking", "walks", "choir", "dementia", "knitting", "natter", "singng", "befriending", "wibble"]
+
 #: the codes the drawn filters and term changes use (the test vocabulary's first few of each taxonomy)
 TERM_TAXONOMIES = ("category", "audience")
 COSTS = [None, "0", "2.50", "3", "4.99", "12"]
@@ -238,6 +249,12 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                     visibility=data.draw(st.sampled_from(VISIBILITY), label="visibility"),
                     categories=data.draw(st.sampled_from(term_codes("category")), label="category"),
                     cost_amount=data.draw(st.sampled_from(["", "0", "2.50", "4", "12"]), label="cost"),
+                    description=data.draw(st.sampled_from(DESCRIPTIONS), label="description"),
+                    modes=data.draw(st.sampled_from(["in_person", "online", "phone;online"]), label="modes"),
+                    schedule=data.draw(st.sampled_from(SCHEDULES), label="schedule"),
+                    accessibility=data.draw(
+                        st.sampled_from(["", "wheelchair", "wheelchair;hearing-loop"]), label="access"
+                    ),
                 )
             # more places, many of them near the edges of the drawn views and search circles
             for j in range(data.draw(st.integers(0, 30), label="more places")):
@@ -285,7 +302,23 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                 assert markers.point_filtered(filtered)
                 kept = markers.kept_clusters(origin, filtered, user, scope, view)
                 same_clusters(kept, markers.live_clusters(origin, filtered, user, scope, view))
-                for search in (f, filtered):
+                # words, ways to take part, days, parts of the day, this week and accessibility
+                worded = Filters(
+                    radius_m=radius,
+                    q=data.draw(st.sampled_from(["", *WORDS]), label="words"),
+                    mode=tuple(data.draw(st.sets(st.sampled_from(["online", "phone"]), max_size=1), label="modes")),
+                    open_day=tuple(data.draw(st.sets(st.sampled_from(["monday", "friday"]), max_size=1), label="day")),
+                    open_part=tuple(
+                        data.draw(st.sets(st.sampled_from(["morning", "evening"]), max_size=1), label="part")
+                    ),
+                    this_week=data.draw(st.booleans(), label="this week"),
+                    access=tuple(data.draw(st.sets(st.sampled_from(["wheelchair", "hearing-loop"])), label="access")),
+                    category=filtered.category,
+                )
+                assert markers.point_filtered(worded)
+                kept = markers.kept_clusters(origin, worded, user, scope, view)
+                same_clusters(kept, markers.live_clusters(origin, worded, user, scope, view))
+                for search in (f, filtered, worded):
                     live_points, _more = queries.map_features(origin, search, user, scope, view, limit=50)
                     assert markers.kept_points(origin, search, user, scope, view, 50) == live_points
         finally:
@@ -358,7 +391,9 @@ def _plan_sql(sql: str) -> str:
     return "\n".join(rows)
 
 
-def test_only_searches_without_words_and_with_carried_filters_are_counted_from_the_points():
+def test_every_filter_of_today_is_counted_from_the_points_and_a_filter_added_later_is_counted_live():
+    import dataclasses
+
     from assetmap.practitioners.params import Filters as F
 
     assert markers.point_filtered(F()) and markers.point_filtered(F(sort="nearest", pace="slow"))
@@ -371,4 +406,8 @@ def test_only_searches_without_words_and_with_carried_filters_are_counted_from_t
         {"mode": ("online",)},
         {"access": ("wheelchair",)},
     ):
-        assert not markers.point_filtered(F(category=("arts",), **other)), other
+        assert markers.point_filtered(F(category=("arts",), **other)), other
+    Later = dataclasses.make_dataclass(
+        "Later", [("parking", bool, dataclasses.field(default=False))], bases=(F,), frozen=True
+    )
+    assert markers.point_filtered(Later()) and not markers.point_filtered(Later(parking=True))

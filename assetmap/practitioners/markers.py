@@ -24,18 +24,20 @@ What a search without filters counts is ``marker_class`` in SQL: an active, unar
 ``public`` for everyone, ``practitioners`` for signed-in users, never a confidential one (so a refuge is
 in no count and moves no cluster).
 
-A search whose filters are all ones ``marker_point`` carries (migration 0015: category, audience,
-capability and type as ``terms``, cost as ``min_cost``) and that has no words is counted from
-``marker_point`` alone, each row tested as it is read (``_point_filters``); ``marker_cell`` counts
-every listing, so no cell is read from it: the view's points are counted by grid cell straight from the
-GiST index (ANDed with the GIN index on ``terms`` when a term is asked for; 80 ms for the 10-mile view
-of central London with one category at 1,000,000 assets, against 2.5-3 s live). A view of such a search
-holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
-(``kept_points``, a search without filters included). Any other filter (days, parts of the day, this week, ways to take part, accessibility) or
-words: the results in view are counted live from the search's own statement
-(``queries.features_statement``), after a bounded count (at most ``MAP_POINTS_LIMIT`` + 1 rows) says
-whether they are more than the points limit: exact, and slow in a dense view whose filter keeps many
-results (seconds in the 10-mile view of central London at 1,000,000 assets; ``bench/markers.py``).
+A search with filters or words is counted from ``marker_point`` alone, each row tested as it is read
+(``_point_filters``, the search's own values): terms (category, audience, what matters, type), least cost,
+ways to take part and the words on the row's own columns (migrations 0015, 0016: the words are the service's
+``search_tsv`` and its terms, as the search asks), days, parts of the day, this week and accessibility looked
+up by the row's service on the rows that pass the rest. ``marker_cell`` counts every listing, so no cell is
+read from it: the view's points are counted by grid cell straight from the GiST index (ANDed with the GIN
+indexes on ``terms`` or ``search_tsv`` when the planner finds that cheaper; 80 ms for the 10-mile view of
+central London with one category at 1,000,000 assets, against 2.5-3 s counted from the search's statement).
+A view holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
+(``kept_points``). A filter added to ``Filters`` later and not named in ``_CARRIED`` is counted live from
+the search's own statement (``queries.features_statement``, ``live_clusters``) after a bounded count (at
+most ``MAP_POINTS_LIMIT`` + 1 rows) says whether the results are more than the points limit: exact, and
+slow in a dense view (seconds in the 10-mile view of central London; ``bench/markers.py``). The property
+test (tests/test_markers.py) holds every kept count equal to that live count.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ from .. import geo
 from ..db import session
 from ..directory import access
 from ..models import MarkerCell, MarkerPoint, Service
-from ..vocabulary import COST_BANDS
 from . import filters as F
 from . import queries
 from .filters import p as _p
@@ -105,37 +106,44 @@ def more_than(origin: Origin, f, user, scope: str, view, limit: int) -> bool:
     return n > limit
 
 
-#: the term filters ``marker_point.terms`` carries, as ``taxonomy:code`` (migration 0015)
-POINT_TERM_FILTERS = F.POINT_TERM_TAXONOMIES
-
-
-#: the fields of ``Filters`` that filter nothing or that ``marker_point`` carries; any other set (days,
-#: parts of the day, this week, ways to take part, accessibility, and any filter added later) sends the
-#: search to the live count
-_NOT_FILTERING = {"radius_m", "q", "sort", "pace", "as_typed", "extra"}
-_CARRIED = {*POINT_TERM_FILTERS, "cost"}
+#: the fields of ``Filters`` that filter nothing, and those ``_point_filters`` asks of a ``marker_point`` row:
+#: a field added to ``Filters`` later and not named here sends the search to the live count
+_NOT_FILTERING = {"radius_m", "sort", "pace", "as_typed", "extra"}
+_CARRIED = {
+    *F.POINT_TERM_TAXONOMIES,
+    "cost",
+    "mode",
+    "q",
+    "access",
+    "open_day",
+    "open_part",
+    "this_week",
+}
 
 
 def point_filtered(f) -> bool:
-    """True when the search has no words and no filter but those ``marker_point`` carries (terms, cost)."""
+    """True when every filter of the search (and its words) can be asked of a ``marker_point`` row."""
     rest = (field.name for field in dataclasses.fields(f) if field.name not in _NOT_FILTERING | _CARRIED)
-    return not f.q.strip() and not any(getattr(f, name) for name in rest)
+    return not any(getattr(f, name) for name in rest)
 
 
-def _point_filters(f) -> tuple[list, dict]:
-    """The search's filters as tests of a ``marker_point`` row, and their values: what
-    ``filters.term_filter`` and ``filters.cost_filter`` ask of the row's service."""
-    conds: list = []
-    values: dict = {}
-    for taxonomy in POINT_TERM_FILTERS:
-        codes = getattr(f, taxonomy)
-        if codes:
-            conds.append(F.point_term_filter(taxonomy))
-            values[f"t_{taxonomy}"] = F.point_term_codes(taxonomy, codes)
-    if f.cost:
-        conds.append(F.point_cost_filter())
-        values["cost_up_to"] = COST_BANDS[f.cost].up_to
-    return conds, values
+def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict]:
+    """The search's filters and words as tests of a ``marker_point`` row, and their values (the search's own,
+    ``queries._shape_and_values``): what ``queries._filters`` asks of the row's service. Terms, cost, ways to
+    take part and the words are tested on the row's own columns (migrations 0015, 0016); days, parts of the
+    day, this week and accessibility are looked up by the row's service (``filters.on_points``), on the rows
+    that pass the rest."""
+    shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
+    conds = [
+        *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
+        *([F.point_cost_filter()] if shape.cost else []),
+        *([F.point_mode_filter()] if shape.mode else []),
+        *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
+        *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
+    ]
+    if shape.days or shape.parts or shape.this_week:
+        conds.append(F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True)))
+    return conds, (values if conds else {})
 
 
 def shown_classes(user) -> list[str]:
@@ -337,7 +345,7 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int) -> list[d
     if found is None:
         return []
     circles, bbox, area = found
-    conds, fvalues = _point_filters(f)
+    conds, fvalues = _point_filters(origin, f, user, scope)
     stmt, values = _points_in(_box(bbox), dict(fvalues), shown_classes(user), scope, area, circles, conds)
     mp = MarkerPoint
     stmt = (
@@ -363,7 +371,7 @@ def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None 
     or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
     (``point_filtered``), is counted from ``marker_point`` alone."""
     k0 = grid_level(view[2], across)
-    conds, fvalues = _point_filters(f)
+    conds, fvalues = _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
     found = _searched(origin, f, scope, view)
     if found is None:
