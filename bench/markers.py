@@ -10,7 +10,9 @@ the raw count; a line says so.
 Searches with filters (a category; a category and "free"; a category, free and an audience) are counted
 from ``marker_point``'s carried filter columns (migration 0015) for the same views: the endpoint, the
 live count from the search's statement (how they were counted before 0015; its total must equal the
-endpoint's), and the raw PostGIS count with the same filters as EXISTS lookups.
+endpoint's), and the raw PostGIS count with the same filters as EXISTS lookups. Searches with words, ways
+to take part, days, this week or accessibility (also from ``marker_point``, migration 0016) beside their live
+count.
 
     .venv/bin/python bench/markers.py --url 'postgresql+psycopg://postgres@/assetmap_bench_1m_markers?host=…'
 
@@ -73,6 +75,46 @@ def _pct(xs: list[float], q: float) -> float:
 
 def _ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
+
+
+def _words_and_others(category: str, search, endpoint, live, head: str, repeat: int) -> None:
+    """Words and the filters marker_point does not carry as columns (migration 0016, ``filters.on_points``):
+    the endpoint beside the live count from the search's statement (how they were counted before); the
+    totals must be equal."""
+    others = [
+        ("a common word", {"q": "walking"}, {"q": "walking"}),
+        (
+            "a word and a category",
+            {"q": "singing", "category": (category,)},
+            {"q": "singing", "category": category},
+        ),
+        ("online or by phone", {"mode": ("online", "phone")}, {"mode": ["online", "phone"]}),
+        ("on a Monday", {"open_day": ("monday",)}, {"open_day": "monday"}),
+        (
+            "this week, mornings",
+            {"this_week": True, "open_part": ("morning",)},
+            {"this_week": "1", "open_part": "morning"},
+        ),
+        ("wheelchair accessible", {"access": ("wheelchair",)}, {"access": "wheelchair"}),
+    ]
+    print("\nWith words, ways to take part, days, this week or accessibility: from marker_point (0016)")
+    print(head)
+    oworst = 0.0
+    for what, filters, form in others:
+        for label, lon, lat, r in VIEWS[:3] + VIEWS[5:6]:
+            loc = search(lon, lat, **form)
+            endpoint(loc, lon, lat, r, 1)
+            times, doc, size = endpoint(loc, lon, lat, r, repeat)
+            ltimes, ltotal = live(lon, lat, r, 1, **filters)
+            n = doc["results_in_view"]
+            kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
+            ok = "= live" if ltotal == n or not doc["clustered"] else f"DIFFER (live {ltotal})"
+            print(
+                f"  {(what + ': ' + label)[:52]:<52}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}"
+                f"  {kind:<14}{_ms(ltimes):>18}{'-':>12}  {ok}"
+            )
+            oworst = max(oworst, _pct(times, 0.95))
+    print(f"  worst p95 {oworst * 1000:.0f} ms (target < 150 ms: {'met' if oworst < 0.150 else 'NOT met'})")
 
 
 def main(argv=None) -> int:
@@ -230,6 +272,8 @@ def main(argv=None) -> int:
     print(
         f"  worst p95 with filters {fworst * 1000:.0f} ms (target < 150 ms: {'met' if fworst < 0.150 else 'NOT met'})"
     )
+
+    _words_and_others(args.category, search, endpoint, live, head, args.repeat)
     return 0
 
 
