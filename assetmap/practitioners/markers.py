@@ -138,7 +138,7 @@ def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict]:
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
         *([F.point_cost_filter()] if shape.cost else []),
         *([F.point_mode_filter()] if shape.mode else []),
-        *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
+        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
         *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
     ]
     if shape.days or shape.parts or shape.this_week:
