@@ -128,21 +128,10 @@ def point_filtered(f) -> bool:
 
 
 def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict]:
-    """The search's filters and words as tests of a ``marker_point`` row, and their values (the search's own,
-    ``queries._shape_and_values``): what ``queries._filters`` asks of the row's service. Terms, cost, ways to
-    take part and the words are tested on the row's own columns (migrations 0015, 0016); days, parts of the
-    day, this week and accessibility are looked up by the row's service (``filters.on_points``), on the rows
-    that pass the rest."""
+    """The search's filters and words as tests of a ``marker_point`` row (``queries.point_tests``, as the near
+    view's candidates are tested), and their values (the search's own)."""
     shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
-    conds = [
-        *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
-        *([F.point_cost_filter()] if shape.cost else []),
-        *([F.point_mode_filter()] if shape.mode else []),
-        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
-        *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
-    ]
-    if shape.days or shape.parts or shape.this_week:
-        conds.append(F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True)))
+    conds = queries.point_tests(shape)
     return conds, (values if conds else {})
 
 

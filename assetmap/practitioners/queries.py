@@ -587,17 +587,25 @@ def _score(shape: _Shape, b) -> ColumnElement:
 
 def _point_filters(shape: _Shape) -> list[ColumnElement]:
     """``_filters`` asked of a ``marker_point`` row (``_point_classes``): readable (its visibility; its service
-    is active and live, and it is no confidential place, by the table's own rule), the carried filters on its
-    columns, and the others (days, parts of the day, this week, accessibility) probed per row by its
-    service, on the rows that pass the rest."""
+    is active and live, and it is no confidential place, by the table's own rule) and ``point_tests``."""
+    return [MarkerPoint.visibility.in_(shape.points), *point_tests(shape)]
+
+
+def point_tests(shape: _Shape) -> list[ColumnElement]:
+    """The search's filters and words asked of a ``marker_point`` row (none without any): the carried ones on
+    its columns, and the others (days, parts of the day, this week, accessibility) probed per row by its
+    service, on the rows that pass the rest. The map's markers count with the same tests."""
     return [
-        MarkerPoint.visibility.in_(shape.points),
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
         *([F.point_cost_filter()] if shape.cost else []),
         *([F.point_mode_filter()] if shape.mode else []),
         *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
         *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
-        F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True)),
+        *(
+            [F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True))]
+            if shape.days or shape.parts or shape.this_week
+            else []
+        ),
     ]
 
 
