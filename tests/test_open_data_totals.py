@@ -155,11 +155,16 @@ def test_a_filtered_list_is_counted_and_paged_like_the_unfiltered_one(app, db):
         assert names == ["Bee Club", "Bee Garden", "Bee Hall"] and first.total == second.total == 3
 
 
-def _plan(stmt) -> str:
+def _plan(stmt, off: tuple[str, ...] = ("seqscan",)) -> str:
+    """The plan of ``stmt`` with the planner's methods ``off`` discouraged: on a test database's few rows the
+    planner's choice between near-equal plans follows statistics other tests leave behind (ANALYZE's row
+    counts outlive their rolled-back transactions), so a test asks what the indexes *can* serve."""
     compiled = stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    session.execute(text("SET LOCAL enable_seqscan = off"))
+    for method in off:
+        session.execute(text(f"SET LOCAL enable_{method} = off"))
     rows = session.execute(text(f"EXPLAIN {compiled}")).scalars().all()
-    session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
+    for method in off:
+        session.execute(text(f"SET LOCAL enable_{method} TO DEFAULT"))
     return "\n".join(rows)
 
 
@@ -172,7 +177,8 @@ def test_a_page_of_services_is_read_from_the_public_name_index_and_modified_afte
         make_asset(name="Hall", lon=-1.9, lat=52.48)
         session.flush()
         session.execute(text("ANALYZE service"))
-        page = _plan(queries.service_ids(ServiceFilter(), oruk.catalogue()).limit(20).offset(40))
+        # with sorting discouraged, a plan still holding a Sort means no index gives the list's order
+        page = _plan(queries.service_ids(ServiceFilter(), oruk.catalogue()).limit(20).offset(40), ("seqscan", "sort"))
         assert "Index Only Scan using service_public_name_idx" in page and "Sort" not in page
         since = ServiceFilter(modified_after=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         counted = _plan(
