@@ -11,7 +11,7 @@ Searches with filters (a category; a category and "free"; a category, free and a
 from ``marker_point``'s carried filter columns (migration 0015) for the same views: the endpoint, the
 live count from the search's statement (how they were counted before 0015; its total must equal the
 endpoint's), and the raw PostGIS count with the same filters as EXISTS lookups. Searches with words, ways
-to take part, days, this week or accessibility (also from ``marker_point``, migration 0016) beside their live
+to take part, days, this week or accessibility (also from ``marker_point``, migration 0017) beside their live
 count.
 
     .venv/bin/python bench/markers.py --url 'postgresql+psycopg://postgres@/assetmap_bench_1m_markers?host=…'
@@ -78,7 +78,7 @@ def _ms(xs: list[float]) -> str:
 
 
 def _words_and_others(category: str, search, endpoint, live, head: str, repeat: int) -> None:
-    """Words and the filters marker_point does not carry as columns (migration 0016, ``filters.on_points``):
+    """Words and the filters marker_point does not carry as columns (migration 0017, ``filters.on_points``):
     the endpoint beside the live count from the search's statement (how they were counted before); the
     totals must be equal."""
     others = [
@@ -97,7 +97,7 @@ def _words_and_others(category: str, search, endpoint, live, head: str, repeat: 
         ),
         ("wheelchair accessible", {"access": ("wheelchair",)}, {"access": "wheelchair"}),
     ]
-    print("\nWith words, ways to take part, days, this week or accessibility: from marker_point (0016)")
+    print("\nWith words, ways to take part, days, this week or accessibility: from marker_point (0017)")
     print(head)
     oworst = 0.0
     for what, filters, form in others:

@@ -26,7 +26,7 @@ in no count and moves no cluster).
 
 A search with filters or words is counted from ``marker_point`` alone, each row tested as it is read
 (``_point_filters``, the search's own values): terms (category, audience, what matters, type), least cost,
-ways to take part and the words on the row's own columns (migrations 0015, 0016: the words are the service's
+ways to take part and the words on the row's own columns (migrations 0015, 0017: the words are the service's
 ``search_tsv`` and its terms, as the search asks), days, parts of the day, this week and accessibility looked
 up by the row's service on the rows that pass the rest. ``marker_cell`` counts every listing, so no cell is
 read from it: the view's points are counted by grid cell straight from the GiST index (ANDed with the GIN
