@@ -565,6 +565,8 @@ class MarkerPoint(Base):
     geog: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
     modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    #: every weekday the service's sessions fall on, ended or not (migration 0018): what a day filter can find
+    days: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),

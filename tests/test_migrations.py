@@ -808,3 +808,68 @@ def test_0017_copies_the_services_words_and_modes_to_the_points_keeps_them_and_r
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0018_keeps_the_weekdays_of_each_points_sessions_and_removes_them(database_url):
+    """0018 both ways: a point written before it gets its service's session weekdays from the backfill (a
+    one-off's own day, a monthly rule's weekdays, an ended session's too; dates of the month none); sessions
+    added, moved to another service, deleted and truncated rewrite them; a downgrade drops the column,
+    triggers and functions and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', ARRAY['in_person'], "
+        "false, 1, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
+        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    sessions = (
+        "INSERT INTO schedule (id, service_id, freq, byday, bymonthday, byday_order, dtstart, valid_to, opens_at, "
+        "closes_at) SELECT gen_random_uuid(), v.id, x.f, x.b, x.m, 0, x.d, x.e, '10:00', '12:00' FROM service v, "
+        "(VALUES ('WEEKLY', 'TU', NULL, NULL::date, NULL::date), ('MONTHLY', '1MO,-1FR', NULL, NULL, NULL), "
+        "(NULL, NULL, NULL, DATE '2026-12-05', NULL), ('WEEKLY', 'WE', NULL, NULL, DATE '2020-01-01'), "
+        "('MONTHLY', NULL, '15', NULL, NULL)) AS x(f, b, m, d, e) WHERE v.name = :name"
+    )
+    days = "SELECT p.days FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
+    with scratch_database(database_url, "_mig18") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0017")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall"})
+                conn.execute(text(sessions), {"name": "Hall"})
+            migrate(command.upgrade, "0018")
+            every = ["FR", "MO", "SA", "TU", "WE"]  # 2026-12-05 is a Saturday
+            with engine.begin() as conn:
+                assert conn.execute(text(days)).scalars().all() == [every]
+                conn.execute(text(place), {"name": "Kiln"})
+                assert conn.execute(text(days)).scalars().all() == [every, []]
+                conn.execute(
+                    text(
+                        "UPDATE schedule SET service_id = (SELECT id FROM service WHERE name = 'Kiln') "
+                        "WHERE byday = 'TU'"
+                    )
+                )
+                assert conn.execute(text(days)).scalars().all() == [["FR", "MO", "SA", "WE"], ["TU"]]
+                conn.execute(text("DELETE FROM schedule WHERE byday = '1MO,-1FR'"))
+                assert conn.execute(text(days)).scalars().all() == [["SA", "WE"], ["TU"]]
+                conn.execute(text("TRUNCATE schedule"))
+                assert conn.execute(text(days)).scalars().all() == [[], []]
+            migrate(command.downgrade, "0017")
+            with engine.begin() as conn:
+                assert "days" not in {c["name"] for c in inspect(conn).get_columns("marker_point")}
+                assert not conn.execute(
+                    text("SELECT 1 FROM pg_proc WHERE proname IN ('marker_days', 'marker_sessions_added')")
+                ).first()
+                conn.execute(text(place), {"name": "Pond"})
+                conn.execute(text(sessions), {"name": "Pond"})
+                assert conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 3
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()

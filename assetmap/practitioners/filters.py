@@ -260,6 +260,13 @@ def point_cost_filter() -> ColumnElement:
     return MarkerPoint.min_cost <= p("cost_up_to", Float)
 
 
+def point_days_filter() -> ColumnElement:
+    """A weekday of ``:bydays`` among those the service's sessions fall on, ended or not (migration 0018): true
+    whenever ``sessions_filter``'s day test can be, so it drops without a lookup the points whose service
+    cannot meet on those days; the exact test is still made for the rest."""
+    return MarkerPoint.days.op("&&")(cast(p("bydays", ARRAY(String)), ARRAY(Text)))
+
+
 def point_mode_filter() -> ColumnElement:
     """``mode_filter`` on the copy of the service's modes (migration 0017)."""
     return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))

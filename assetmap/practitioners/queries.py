@@ -594,11 +594,13 @@ def _point_filters(shape: _Shape) -> list[ColumnElement]:
 def point_tests(shape: _Shape) -> list[ColumnElement]:
     """The search's filters and words asked of a ``marker_point`` row (none without any): the carried ones on
     its columns, and the others (days, parts of the day, this week, accessibility) probed per row by its
-    service, on the rows that pass the rest. The map's markers count with the same tests."""
+    service, on the rows that pass the rest (a day only for points whose service meets on it at all, by the
+    kept ``days``). The map's markers count with the same tests."""
     return [
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
         *([F.point_cost_filter()] if shape.cost else []),
         *([F.point_mode_filter()] if shape.mode else []),
+        *([F.point_days_filter()] if shape.days else []),
         *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
         *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
         *(
