@@ -327,14 +327,15 @@ def _searched(origin: Origin, f, scope: str, view):
     return circles, bbox, area
 
 
-def kept_points(origin: Origin, f, user, scope: str, view, limit: int) -> list[dict]:
+def kept_points(origin: Origin, f, user, scope: str, view, limit: int, tests: tuple | None = None) -> list[dict]:
     """The results in view as points from ``marker_point`` (``point_filtered`` searches), nearest the view's
-    middle first, at most ``limit``: what ``queries.map_features`` returns, without the search's joins."""
+    middle first, at most ``limit``: what ``queries.map_features`` returns, without the search's joins
+    (``tests``: the search's ``_point_filters`` when the caller has them already)."""
     found = _searched(origin, f, scope, view)
     if found is None:
         return []
     circles, bbox, area = found
-    conds, fvalues = _point_filters(origin, f, user, scope)
+    conds, fvalues = tests or _point_filters(origin, f, user, scope)
     stmt, values = _points_in(_box(bbox), dict(fvalues), shown_classes(user), scope, area, circles, conds)
     mp = MarkerPoint
     stmt = (
@@ -355,12 +356,14 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int) -> list[d
     ]
 
 
-def kept_clusters(origin: Origin, f, user, scope: str, view, across: int | None = None) -> list[dict]:
+def kept_clusters(
+    origin: Origin, f, user, scope: str, view, across: int | None = None, tests: tuple | None = None
+) -> list[dict]:
     """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
     or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
-    (``point_filtered``), is counted from ``marker_point`` alone."""
+    (``point_filtered``), is counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
     k0 = grid_level(view[2], across)
-    conds, fvalues = _point_filters(origin, f, user, scope)
+    conds, fvalues = tests or _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
     found = _searched(origin, f, scope, view)
     if found is None:
@@ -437,8 +440,10 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
     (about ``across`` grid cells across: ``grid_cells`` of the map's size)."""
     # no JIT here (it compiled a 20 ms query for ~100 ms): every connection has it off (``db.make_engine``)
     kept = point_filtered(f)
+    # the search's tests once (reading its words asks the lexicon): the clusters and the points share them
+    tests = _point_filters(origin, f, user, scope) if kept else None
     if kept:
-        clusters = kept_clusters(origin, f, user, scope, view, across)
+        clusters = kept_clusters(origin, f, user, scope, view, across, tests)
         many = sum(c["count"] for c in clusters) > MAP_POINTS_LIMIT
     else:
         many = more_than(origin, f, user, scope, view, MAP_POINTS_LIMIT)
@@ -446,6 +451,6 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
     if many:
         return {"clusters": clusters}
     if kept:
-        return {"points": kept_points(origin, f, user, scope, view, MAP_POINTS_LIMIT)}
+        return {"points": kept_points(origin, f, user, scope, view, MAP_POINTS_LIMIT, tests)}
     points, _more = queries.map_features(origin, f, user, scope, view, limit=MAP_POINTS_LIMIT)
     return {"points": points}
