@@ -91,3 +91,8 @@ def test_statement_timeout_is_configured(app_ctx):
 def test_connections_run_without_jit_compilation(app_ctx):
     # JIT compiling a dense search took longer than running it (assetmap/db.py)
     assert session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_connections_plan_each_statement_for_its_own_values(app_ctx):
+    # a prepared search planned once for any place read the text index for all of England (assetmap/db.py)
+    assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
