@@ -389,6 +389,17 @@ def run_phase(label: str, fn, bodies: list[dict], clients: int, seconds: float, 
     return out
 
 
+def _walks(origin, filters) -> bool:
+    """Whether the near view's statement walks the circle nearest first (bitmap scans off), as
+    ``queries._nearest_first_plan`` decides it (inside a request context)."""
+    from assetmap.accounts.auth import Anonymous
+    from assetmap.practitioners import queries
+    from assetmap.practitioners.words import understand
+
+    words = understand(filters.q, Anonymous(), filters.as_typed)
+    return queries.walks(origin, filters, Anonymous(), words)
+
+
 def bare_sql(app, bodies: list[dict]):
     """The statement the endpoint runs first for each body (``queries.near_statement``: the page from the
     1,000 nearest matching places, with the bounded count), compiled once, for the bare-SQL baseline."""
@@ -396,7 +407,6 @@ def bare_sql(app, bodies: list[dict]):
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.queries import Origin, near_statement
-    from assetmap.practitioners.words import understand
 
     engine = session.get_bind()
     compiled = {}
@@ -406,15 +416,15 @@ def bare_sql(app, bodies: list[dict]):
             origin = Origin(point[0], point[1], areas_known=False)
             stmt = near_statement(origin, filters, Anonymous(), page, per_page)
             c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-            words = bool(understand(filters.q, Anonymous(), filters.as_typed).concepts)
-            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, words)
+            walk = _walks(origin, filters)
+            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, walk)
         session.remove()
 
     def factory():
         def run(body):
-            sql, params, words = compiled[json.dumps(body, sort_keys=True)]
+            sql, params, walk = compiled[json.dumps(body, sort_keys=True)]
             with engine.connect() as conn, conn.begin():
-                if not words:  # as queries._nearest_first_plan plans it
+                if walk:  # as queries._nearest_first_plan plans it
                     conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
                 conn.exec_driver_sql(sql, params).all()
 
@@ -795,17 +805,16 @@ def explain(app, body: dict, label: str) -> list[str]:
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
     from assetmap.practitioners.queries import Origin, near_statement
-    from assetmap.practitioners.words import understand
 
     with app.test_request_context():
         (_pc, point), filters, page, per_page = parse_request(body)
         stmt = near_statement(Origin(point[0], point[1], areas_known=False), filters, Anonymous(), page, per_page)
         engine = session.get_bind()
         c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-        words = bool(understand(filters.q, Anonymous(), filters.as_typed).concepts)
+        walk = _walks(Origin(point[0], point[1], areas_known=False), filters)
         session.remove()
     with engine.connect() as conn, conn.begin():
-        if not words:  # as queries._nearest_first_plan plans it
+        if walk:  # as queries._nearest_first_plan plans it
             conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
         plan = [r[0] for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {c}", c.params)]
     used = [line.strip() for line in plan if " on " in line and any(k in line for k in ("Index", "Bitmap", "Seq"))]

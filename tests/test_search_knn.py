@@ -251,7 +251,7 @@ def _plan_nodes(body: dict, user=None) -> list[dict]:
     stmt, values, words = queries._prepared("page_knn", origin, f, user or Anonymous(), "near")
     bound = queries._bound(stmt, {**values, "cand": 1001, "keep": 1000, "limit": per_page, "offset": 0})
     compiled = bound.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    with queries._nearest_first_plan(bool(words.concepts)):
+    with queries._nearest_first_plan(queries.walks(origin, f, user or Anonymous(), words)):
         plan = session.connection().exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params)
         plan = plan.scalar_one()
     plan = plan if not isinstance(plan, str) else json.loads(plan)
@@ -311,6 +311,11 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
             nodes = _plan_nodes(body)
             assert _reads(nodes, "marker_point") and not _reads(nodes, "location"), body
             assert not _reads(nodes, "service_at_location"), body
+        # a common word in a small circle: walked nearest first, as reading the words' index would read
+        # thousands of places to keep a few hundred (queries.walks, from the planner's own estimates)
+        nodes = _plan_nodes({"q": "walking", "radius_m": 200})
+        assert _ordered_scan(nodes, "idx_marker_point_geog"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
+        assert not any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes)
         # a word only one listing holds, typed right or misspelt: the plan starts from the text GIN index on
         # marker_point (or the listings' text), never from the circle's thousands of points in distance order
         for body in ({"q": "ukulele", "radius_m": 5000}, {"q": "ukelele", "radius_m": 5000}):

@@ -35,6 +35,7 @@ its ward the place is. The search point's ward is found by the rule that gives e
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,6 +90,8 @@ MAP_FEATURE_LIMIT = 1000
 #: counts at most this many (more is "more than 1,000"; README "Search ranking"). A search reads COUNT_CAP + 1
 #: matching places, so its time grows with this over the share of places that match (bench/README.md)
 COUNT_CAP = 1000
+#: a place walked nearest first costs about as much as this many entries of a text index read (``walks``)
+WALK_COST = 10
 #: sphere (the KNN operator) against spheroid (``distance_m``): a place outside the candidates is at least
 #: this fraction of the farthest candidate's distance away, so a page ending nearer than that is exact
 KNN_SAFE = 0.99
@@ -597,17 +600,24 @@ def point_tests(shape: _Shape) -> list[ColumnElement]:
     service, on the rows that pass the rest (a day only for points whose service meets on it at all, by the
     kept ``days``). The map's markers count with the same tests."""
     return [
-        *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
-        *([F.point_cost_filter()] if shape.cost else []),
-        *([F.point_mode_filter()] if shape.mode else []),
-        *([F.point_days_filter()] if shape.days else []),
-        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
+        *_point_column_tests(shape),
         *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
         *(
             [F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True))]
             if shape.days or shape.parts or shape.this_week
             else []
         ),
+    ]
+
+
+def _point_column_tests(shape: _Shape) -> list[ColumnElement]:
+    """The tests of ``point_tests`` on the row's own columns (no lookup)."""
+    return [
+        *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
+        *([F.point_cost_filter()] if shape.cost else []),
+        *([F.point_mode_filter()] if shape.mode else []),
+        *([F.point_days_filter()] if shape.days else []),
+        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
     ]
 
 
@@ -773,6 +783,16 @@ def _build_features(shape: _Shape, readable):
     )
 
 
+def _build_estimate(shape: _Shape, readable):
+    """``walks``' question, compiled: the places passing the search's tests on ``marker_point``'s own columns
+    (the words among them), every place, and the places in the circle's box (the planner's estimates of the
+    three, in one EXPLAIN)."""
+    one = select(literal(1)).select_from(MarkerPoint)
+    passing = one.where(*_point_column_tests(shape))
+    circle = one.where(geo.box_near_m(MarkerPoint.geom, _p_point(), _p("near_m", Float)))
+    return union_all(passing, one, circle).compile(dialect=session.get_bind().dialect)
+
+
 _BUILDERS = {
     "page": _build_page,
     "page_why": _build_page_why,
@@ -780,6 +800,7 @@ _BUILDERS = {
     "page_knn_why": _build_page_knn_why,
     "count": _build_count,
     "features": _build_features,
+    "estimate": _build_estimate,
 }
 
 
@@ -911,7 +932,7 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     """
     stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near")
     params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
-    with _nearest_first_plan(bool(words.concepts)):
+    with _nearest_first_plan(walks(origin, f, user, words)):
         rows = session.execute(stmt, params).all()
         head = rows[0] if rows else None
         if head is None and offset:  # past the last page: the total still comes from the first row
@@ -928,13 +949,13 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
 
 
 @contextmanager
-def _nearest_first_plan(has_words: bool):
-    """Without words the geography index, walked in distance order, is the only sound start: the planner's
-    other choice, reading the whole circle by bitmap and sorting it, is what it took when it underestimated a
-    dense circle (1 mile in central London at 1,000,000 assets: 410 ms for 13,500 places instead of 13 ms for
-    1,001), so bitmap scans are off for that statement. With words the text index may be the better start (a
-    rare word) and is read only by bitmap: the planner chooses (tests/test_search_knn.py pins both plans)."""
-    if has_words:
+def _nearest_first_plan(walk: bool):
+    """``walk`` (``walks``): the geography index walked in distance order is the sound start, and bitmap scans
+    are off for the statement: the planner's other choice, reading the whole circle by bitmap and sorting it,
+    is what it takes when it underestimates a dense circle (1 mile in central London at 1,000,000 assets:
+    410 ms for 13,500 places instead of 13 ms for 1,001). Else the planner chooses (a rare word: its text
+    index, read only by bitmap; tests/test_search_knn.py pins the plans)."""
+    if not walk:
         yield
         return
     session.execute(_NO_BITMAP)
@@ -942,6 +963,36 @@ def _nearest_first_plan(has_words: bool):
         yield
     finally:
         session.execute(_BITMAP_DEFAULT)
+
+
+def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
+    """Whether the near view walks the circle nearest first: always without words; with words, when that
+    reads fewer places than their text index would.
+
+    Walking finds the ``COUNT_CAP`` + 1 nearest of the places that pass (a share s of all N places) after
+    about (``COUNT_CAP`` + 1) / s places, never more than the circle holds; the text index reads every place
+    in the country that holds the words, about s * N or more, and an entry of the index costs about a tenth
+    of a place walked (``WALK_COST``; at 1,000,000 assets 2.5 microseconds a place walked, 0.4 an entry of
+    the text index, 0.1 of the terms index). The three counts (places passing the words and the filters on
+    ``marker_point``'s own columns, all places, places in the circle's box) are the planner's own estimates,
+    asked in one EXPLAIN (no row read, about 0.5 ms); the circle's from the geometry column, as the planner
+    estimates geography boxes far too low in dense places (1 mile round Westminster at 1,000,000 assets:
+    948 estimated, 24,963 there; 12,779 from the geometry's statistics, 21,602 there). Left to itself the
+    planner read the index for common words in dense circles ("carers" there: 79 ms by the index, 22 ms
+    walked) and for words in small circles. Where no listing holds a word its index answers in 0.2 ms, and
+    walking a big circle would read all of it: the planner chooses then."""
+    if not words.concepts:
+        return True
+    compiled, values, _words = _prepared("estimate", origin, f, user, "near", words=words)
+    plan = (
+        session.connection()
+        .exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params(values))
+        .scalar_one()
+    )
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    passing, every, circle = (part["Plan Rows"] for part in plan[0]["Plan"]["Plans"])
+    walked = min(circle, (COUNT_CAP + 1) * every / max(passing, 1))
+    return WALK_COST * walked < passing
 
 
 def features_statement(origin: Origin, f: Filters, user, scope: str):
