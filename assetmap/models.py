@@ -567,6 +567,10 @@ class MarkerPoint(Base):
     modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: every weekday the service's sessions fall on, ended or not (migration 0018): what a day filter can find
     days: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    #: copies of the service's name and when it was last checked, for ranking the near view (migration 0019)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),

@@ -43,12 +43,14 @@ SELECT s.id, s.service_id, ST_AsEWKB(l.geom), v.visibility, coalesce(l.ward_code
        (SELECT min(amount) FROM cost_option c WHERE c.service_id = v.id),
        ARRAY(SELECT DISTINCT d FROM schedule c, unnest(string_to_array(regexp_replace(coalesce(c.byday,
              CASE WHEN c.freq IS NULL THEN left(to_char(c.dtstart, 'DY'), 2) END), '[-+0-9]', '', 'g'), ',')) d
-             WHERE c.service_id = v.id ORDER BY 1)
+             WHERE c.service_id = v.id ORDER BY 1),
+       v.name, v.last_verified_on, v.unconfirmed_since
 FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
 WHERE l.geom IS NOT NULL AND v.status = 'active' AND v.archived_at IS NULL AND v.visibility <> 'confidential'
 ORDER BY 1"""
 POINTS_KEPT = """
-SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code, terms, min_cost, days
+SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code, terms, min_cost, days,
+       name, last_verified_on, unconfirmed_since
 FROM marker_point ORDER BY 1"""
 CELLS_FROM_SCRATCH = """
 SELECT lv, floor(ST_X(p.geom) * (1 << (lv - 1)))::int, floor(ST_Y(p.geom) * (1 << lv))::int, p.visibility,
@@ -133,6 +135,9 @@ CHANGES = st.one_of(
     st.tuples(st.just("recode term"), st.integers(0, 3), st.text("xyz", min_size=1, max_size=3)),
     st.tuples(st.just("sessions"), st.integers(0, 99), st.lists(st.sampled_from(SESSION_ROWS), max_size=2)),
     st.tuples(st.just("move sessions"), st.integers(0, 99), st.integers(0, 99)),
+    st.tuples(st.just("rename"), st.integers(0, 99), st.sampled_from(["Lunch club", "Zumba"])),
+    st.tuples(st.just("checked"), st.integers(0, 99), st.sampled_from(["2026-06-01", "2024-01-01", None])),
+    st.tuples(st.just("unconfirmed"), st.integers(0, 99), st.sampled_from(["2026-05-01", None])),
 )
 
 
@@ -260,6 +265,9 @@ def apply(change) -> None:
             "archive": "UPDATE service SET archived_at = CASE WHEN :v THEN now() END WHERE id = :id",
             "status": "UPDATE service SET status = :v WHERE id = :id",
             "delete service": "DELETE FROM service WHERE id = :id",
+            "rename": "UPDATE service SET name = :v WHERE id = :id",
+            "checked": "UPDATE service SET last_verified_on = CAST(:v AS date) WHERE id = :id",
+            "unconfirmed": "UPDATE service SET unconfirmed_since = CAST(:v AS date) WHERE id = :id",
         }[kind]
         session.execute(text(sql), {"id": svc, "v": rest[0] if rest else None})
 

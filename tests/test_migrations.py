@@ -873,3 +873,55 @@ def test_0018_keeps_the_weekdays_of_each_points_sessions_and_removes_them(databa
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0019_copies_the_services_name_and_checks_to_the_points_keeps_them_and_removes_them(database_url):
+    """0019 both ways: a point written before it gets its service's name and dates from the backfill; a point
+    written after it gets them at once, and a rename, a check or a lapsed confirmation is carried to every
+    point of the service; a downgrade drops the columns and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = (
+        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+        "last_verified_on, created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', "
+        "ARRAY['in_person'], false, 1, DATE '2026-03-01', now(), now()) RETURNING id), l AS (INSERT INTO location "
+        "(id, location_type, geom) VALUES (gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), "
+        "4326)) RETURNING id) "
+        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+    )
+    points = (
+        "SELECT p.name, p.last_verified_on::text, p.unconfirmed_since::text FROM marker_point p "
+        "JOIN service v ON v.id = p.service_id ORDER BY v.created_at"
+    )
+    with scratch_database(database_url, "_mig19") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0018")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall"})
+            migrate(command.upgrade, "0019")
+            with engine.begin() as conn:
+                assert conn.execute(text(points)).all() == [("Hall", "2026-03-01", None)]
+                conn.execute(text(place), {"name": "Kiln"})
+                assert conn.execute(text(points)).all() == [("Hall", "2026-03-01", None), ("Kiln", "2026-03-01", None)]
+                conn.execute(text("UPDATE service SET name = 'Pottery', last_verified_on = NULL WHERE name = 'Kiln'"))
+                conn.execute(text("UPDATE service SET unconfirmed_since = DATE '2026-11-01' WHERE name = 'Hall'"))
+                assert conn.execute(text(points)).all() == [
+                    ("Hall", "2026-03-01", "2026-11-01"),
+                    ("Pottery", None, None),
+                ]
+            migrate(command.downgrade, "0018")
+            with engine.begin() as conn:
+                columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
+                assert not {"name", "last_verified_on", "unconfirmed_since"} & columns
+                conn.execute(text(place), {"name": "Pond"})
+                conn.execute(text("UPDATE service SET name = 'Ducks' WHERE name = 'Pond'"))
+                assert conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 3
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()

@@ -228,13 +228,13 @@ SELECT gen_random_uuid(), s.id, (SELECT tt.id FROM taxonomy_term tt JOIN taxonom
                                  OFFSET (substr(s.source_id, 2)::int % 10) LIMIT 1)
 FROM s
 """
-#: the same rows' points, as migration 0017's triggers would write them (they are off for the planner's rows;
+#: the same rows' points, as migrations 0017 and 0019's triggers would write them (they are off for the planner's rows;
 #: the planner's listings have no cost options, so no least cost), in one pass
 _POINTS_SQL = """
 INSERT INTO marker_point (link_id, service_id, geom, geog, visibility, ward_code, constituency_code, terms, min_cost,
-                          search_tsv, modes)
+                          search_tsv, modes, name, last_verified_on, unconfirmed_since)
 SELECT s.id, v.id, l.geom, l.geom::geography, v.visibility, '', '', coalesce(t.terms, '{}'), NULL, v.search_tsv,
-       v.modes
+       v.modes, v.name, v.last_verified_on, v.unconfirmed_since
 FROM service_at_location s JOIN location l ON l.id = s.location_id JOIN service v ON v.id = s.service_id
 LEFT JOIN (SELECT a.service_id, array_agg(DISTINCT x.code || ':' || tt.code) AS terms
            FROM attribute a JOIN taxonomy_term tt ON tt.id = a.taxonomy_term_id JOIN taxonomy x ON x.id = tt.taxonomy_id

@@ -494,21 +494,23 @@ def _hidden_places(shape: _Shape, filters: list, carried: list):
     return stmt.where(_in_search_ward(shape, Location.ward_code))
 
 
-def freshness_rank(stale_cutoff) -> ColumnElement:
+def freshness_rank(stale_cutoff, listing=Service) -> ColumnElement:
     """0: checked since ``stale_cutoff`` (12 months ago); 1: not checked since; 2: not confirmed after its
     reminders ran their course (``service.unconfirmed_since``, set by the reminder job). At equal distance
-    a search ranks 0 before 1 before 2 (README "Search ranking")."""
+    a search ranks 0 before 1 before 2 (README "Search ranking"). ``listing``: where the service's dates are
+    read (``service``, or the copies ``marker_point`` carries)."""
     return case(
-        (Service.last_verified_on >= stale_cutoff, 0),
-        (Service.unconfirmed_since.is_not(None), 2),
+        (listing.last_verified_on >= stale_cutoff, 0),
+        (listing.unconfirmed_since.is_not(None), 2),
         else_=1,
     )
 
 
-def _carried(shape: _Shape, copies: F.Copies | None = None) -> list:
+def _carried(shape: _Shape, copies: F.Copies | None = None, listing=Service) -> list:
     """The service columns the ranking needs, carried up from where the rows are produced (the words tested
-    on ``copies`` of the service's text and terms when given)."""
-    stale = or_(Service.last_verified_on.is_(None), Service.last_verified_on < _p("stale_cutoff", Date))
+    on ``copies`` of the service's text and terms when given; the name, visibility and dates read from
+    ``listing``: ``service``, or the copies ``marker_point`` carries)."""
+    stale = or_(listing.last_verified_on.is_(None), listing.last_verified_on < _p("stale_cutoff", Date))
     if shape.has_words:
         word_cols = [
             F.ideas_matched(shape.ideas, copies).label("matched"),
@@ -524,11 +526,11 @@ def _carried(shape: _Shape, copies: F.Copies | None = None) -> list:
             literal(0, Integer).label("term_mask"),
         ]
     carried = [
-        Service.name.label("name"),
-        Service.visibility.label("visibility"),
-        Service.last_verified_on.label("last_verified_on"),
+        listing.name.label("name"),
+        listing.visibility.label("visibility"),
+        listing.last_verified_on.label("last_verified_on"),
         stale.label("stale"),
-        freshness_rank(_p("stale_cutoff", Date)).label("freshness"),
+        freshness_rank(_p("stale_cutoff", Date), listing).label("freshness"),
         *word_cols,
     ]
     return carried
@@ -623,15 +625,16 @@ def _point_column_tests(shape: _Shape) -> list[ColumnElement]:
 
 def _point_candidates(shape: _Shape):
     """The ``:cand`` nearest matching places from ``marker_point`` alone (its geography index walked nearest
-    first, each row tested on its own columns), the ``:keep`` nearest of them, and those as ``_places`` rows:
-    the service's columns the ranking needs are read for the kept rows only, the words' ones from the
-    row's copies (no lookup of its terms). (cand, kept, places)"""
+    first, each row tested on its own columns), the ``:keep`` nearest of them, and those as ``_places`` rows
+    ranked from the row's own copies of its service's columns (migrations 0017, 0019): no listing is read.
+    (cand, kept, places)"""
     pt = _p_point()
     mp = MarkerPoint
     knn = geo.knn_distance(mp.geog, pt)
     copies = [mp.search_tsv, mp.terms] if shape.has_words else []
+    listing = [mp.name, mp.visibility, mp.last_verified_on, mp.unconfirmed_since]
     cand = (
-        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *copies, knn.label("knn"))
+        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *listing, *copies, knn.label("knn"))
         .where(geo.within_m_estimated(mp.geog, pt, _p("near_m", Float)), *_point_filters(shape))
         .order_by(knn)
         .limit(_p("cand", Integer))
@@ -639,7 +642,7 @@ def _point_candidates(shape: _Shape):
     )
     kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
     k = kept.c
-    carried = _carried(shape, F.Copies(k.search_tsv, k.terms) if shape.has_words else None)
+    carried = _carried(shape, F.Copies(k.search_tsv, k.terms) if shape.has_words else None, listing=k)
     places = select(
         k.service_id.label("service_id"),
         geo.distance_m(k.geom, pt).label("distance_m"),
@@ -649,7 +652,7 @@ def _point_candidates(shape: _Shape):
         geo.lat(k.geom).label("lat"),
         literal("place").label("kind"),
         *carried,
-    ).join(Service, Service.id == k.service_id)
+    )
     return cand, kept, places
 
 
