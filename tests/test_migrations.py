@@ -53,6 +53,17 @@ def test_models_match_the_migrated_schema(database_url):
     assert diffs == []
 
 
+#: one listing named ``:name`` (visibility and last check: the SQL given) at a place in Birmingham, linked to it:
+#: the later migration tests' directory write, ``_PLACE_SQL % (visibility, last_verified_on)``
+_PLACE_SQL = (
+    "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
+    "last_verified_on, created_at, updated_at) VALUES (gen_random_uuid(), :name, '', %s, 'active', "
+    "ARRAY['in_person'], false, 1, %s, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, "
+    "geom) VALUES (gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
+    "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
+)
+
+
 def _migrator(engine, cfg):
     """``migrate(command.upgrade or command.downgrade, revision)`` on ``engine``, each in its own transaction."""
 
@@ -579,13 +590,7 @@ def test_0014_backfills_the_marker_counts_keeps_them_by_triggers_and_removes_the
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    place = (
-        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
-        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', :vis, 'active', ARRAY['in_person'], false, 1, "
-        "now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
-        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
-        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
-    )
+    place = _PLACE_SQL % (":vis", "NULL")
     with scratch_database(database_url, "_mig14") as scratch:
         engine = create_engine(scratch)
 
@@ -715,13 +720,7 @@ def test_0016_counts_the_open_data_totals_keeps_them_by_triggers_and_removes_the
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    place = (
-        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
-        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', :vis, 'active', ARRAY['in_person'], false, 1, "
-        "now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
-        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
-        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
-    )
+    place = _PLACE_SQL % (":vis", "NULL")
     totals = "SELECT kind, n FROM open_data_total ORDER BY kind"
     with scratch_database(database_url, "_mig16") as scratch:
         engine = create_engine(scratch)
@@ -821,13 +820,7 @@ def test_0018_keeps_the_weekdays_of_each_points_sessions_and_removes_them(databa
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    place = (
-        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
-        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', ARRAY['in_person'], "
-        "false, 1, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
-        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
-        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
-    )
+    place = _PLACE_SQL % ("'public'", "NULL")
     sessions = (
         "INSERT INTO schedule (id, service_id, freq, byday, bymonthday, byday_order, dtstart, valid_to, opens_at, "
         "closes_at) SELECT gen_random_uuid(), v.id, x.f, x.b, x.m, 0, x.d, x.e, '10:00', '12:00' FROM service v, "
@@ -885,14 +878,7 @@ def test_0019_copies_the_services_name_and_checks_to_the_points_keeps_them_and_r
     from tests.factories import scratch_database
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    place = (
-        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
-        "last_verified_on, created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', "
-        "ARRAY['in_person'], false, 1, DATE '2026-03-01', now(), now()) RETURNING id), l AS (INSERT INTO location "
-        "(id, location_type, geom) VALUES (gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), "
-        "4326)) RETURNING id) "
-        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
-    )
+    place = _PLACE_SQL % ("'public'", "DATE '2026-03-01'")
     points = (
         "SELECT p.name, p.last_verified_on::text, p.unconfirmed_since::text FROM marker_point p "
         "JOIN service v ON v.id = p.service_id ORDER BY v.created_at"
@@ -944,13 +930,7 @@ def test_0020_plans_the_joins_of_old_and_new_rows_for_each_write_and_puts_the_ol
         "marker_services_retexted",
     )
     sources = "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(:names) ORDER BY proname"
-    place = (
-        "WITH v AS (INSERT INTO service (id, name, description, visibility, status, modes, illustrative, version, "
-        "created_at, updated_at) VALUES (gen_random_uuid(), :name, '', 'public', 'active', ARRAY['in_person'], "
-        "false, 1, now(), now()) RETURNING id), l AS (INSERT INTO location (id, location_type, geom) VALUES "
-        "(gen_random_uuid(), 'physical', ST_SetSRID(ST_MakePoint(-1.9, 52.48), 4326)) RETURNING id) "
-        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), v.id, l.id FROM v, l"
-    )
+    place = _PLACE_SQL % ("'public'", "NULL")
     points = "SELECT p.name, p.visibility FROM marker_point p ORDER BY p.name"
     with scratch_database(database_url, "_mig20") as scratch:
         engine = create_engine(scratch)
