@@ -379,6 +379,11 @@ def _prepared(
 ):
     """(statement, parameters, words): the statement of this ``kind`` is shared by every search of its shape."""
     shape, readable, values, words = _shape_and_values(origin, f, user, scope, today, words)
+    return _shared(kind, shape, readable), values, words
+
+
+def _shared(kind: str, shape: _Shape, readable):
+    """The statement of this ``kind`` for every search of this shape, built once."""
     key = (kind, shape)
     stmt = _PREPARED.get(key)
     if stmt is None:
@@ -386,7 +391,7 @@ def _prepared(
         if len(_PREPARED) >= _PREPARED_MAX:
             _PREPARED.clear()
         _PREPARED[key] = stmt
-    return stmt, values, words
+    return stmt
 
 
 def _filters(shape: _Shape, readable, probe: bool = False) -> list[ColumnElement]:
@@ -933,9 +938,10 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     1,000"): best match ranks those nearest ones (README "Search ranking"); nearest first keeps the page only
     when it is full and ends nearer than any place left out can be (``KNN_SAFE``), else returns None.
     """
-    stmt, values, words = _prepared("page_knn_why" if why else "page_knn", origin, f, user, "near")
+    shape, readable, values, words = _shape_and_values(origin, f, user, "near", None)
+    stmt = _shared("page_knn_why" if why else "page_knn", shape, readable)
     params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
-    with _nearest_first_plan(walks(origin, f, user, words)):
+    with _nearest_first_plan(_walks(shape, readable, values)):
         rows = session.execute(stmt, params).all()
         head = rows[0] if rows else None
         if head is None and offset:  # past the last page: the total still comes from the first row
@@ -984,9 +990,15 @@ def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
     planner read the index for common words in dense circles ("carers" there: 79 ms by the index, 22 ms
     walked) and for words in small circles. Where no listing holds a word its index answers in 0.2 ms, and
     walking a big circle would read all of it: the planner chooses then."""
-    if not words.concepts:
+    shape, readable, values, _words = _shape_and_values(origin, f, user, "near", None, words)
+    return _walks(shape, readable, values)
+
+
+def _walks(shape: _Shape, readable, values: dict) -> bool:
+    """``walks`` for a search's shape and values."""
+    if not shape.has_words:
         return True
-    compiled, values, _words = _prepared("estimate", origin, f, user, "near", words=words)
+    compiled = _shared("estimate", shape, readable)
     plan = (
         session.connection()
         .exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.construct_params(values))
