@@ -77,6 +77,23 @@ def _ms(xs: list[float]) -> str:
     return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
 
 
+def _row(label: str, r: float, doc: dict, times, size: int, ltimes, ltotal: int, raw=None) -> None:
+    """Print one view's line. The live count must equal the endpoint's where the view was clustered (a view of
+    points is capped); ``raw`` (times, count) of the raw PostGIS count, which must equal it too."""
+    n = doc["results_in_view"]
+    kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
+    live_ok = ltotal == n or not doc["clustered"]
+    if raw is None:
+        raw_col, ok = f"{'-':>12}", "= live" if live_ok else f"DIFFER (live {ltotal})"
+    else:
+        raw_col = f"{statistics.median(raw[0]) * 1000:>10.1f}ms"
+        ok = "=" if n == raw[1] and live_ok else f"DIFFER (raw {raw[1]}, live {ltotal})"
+    print(
+        f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
+        f"{_ms(ltimes):>18}{raw_col}  {ok}"
+    )
+
+
 def _words_and_others(category: str, search, endpoint, live, head: str, repeat: int) -> None:
     """Words and the filters marker_point does not carry as columns (migration 0017, ``filters.on_points``):
     the endpoint beside the live count from the search's statement (how they were counted before); the
@@ -106,13 +123,7 @@ def _words_and_others(category: str, search, endpoint, live, head: str, repeat: 
             endpoint(loc, lon, lat, r, 1)
             times, doc, size = endpoint(loc, lon, lat, r, repeat)
             ltimes, ltotal = live(lon, lat, r, 1, **filters)
-            n = doc["results_in_view"]
-            kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
-            ok = "= live" if ltotal == n or not doc["clustered"] else f"DIFFER (live {ltotal})"
-            print(
-                f"  {(what + ': ' + label)[:52]:<52}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}"
-                f"  {kind:<14}{_ms(ltimes):>18}{'-':>12}  {ok}"
-            )
+            _row(f"{(what + ': ' + label)[:52]:<52}", r, doc, times, size, ltimes, ltotal)
             oworst = max(oworst, _pct(times, 0.95))
     print(f"  worst p95 {oworst * 1000:.0f} ms (target < 150 ms: {'met' if oworst < 0.150 else 'NOT met'})")
 
@@ -195,13 +206,7 @@ def main(argv=None) -> int:
                     {"vlon": lon, "vlat": lat, "vm": r, "vdeg": r / 110_000, "slon": lon, "slat": lat, "sm": SEARCH_M},
                 ).scalar_one()
                 rtimes.append(time.perf_counter() - t0)
-        n = doc["results_in_view"]
-        kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
-        ok = "=" if n == rcount == (ltotal if doc["clustered"] else n) else f"DIFFER (raw {rcount}, live {ltotal})"
-        print(
-            f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
-            f"{_ms(ltimes):>18}{statistics.median(rtimes) * 1000:>10.1f}ms  {ok}"
-        )
+        _row(label, r, doc, times, size, ltimes, ltotal, (rtimes, rcount))
         worst_t = max(worst_t, _pct(times, 0.95))
         worst_b = max(worst_b, size)
     for label, lon, lat, r, scope in SCOPED:
@@ -212,13 +217,7 @@ def main(argv=None) -> int:
             print(f"  {label:<40}{r / 1000:>6.1f}km  skipped: no {scope} loaded at this point")
             continue
         ltimes, ltotal = live(lon, lat, r, args.live_repeat, scope)
-        n = doc["results_in_view"]
-        kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
-        ok = "= live" if n == ltotal or not doc["clustered"] else f"DIFFER (live {ltotal})"
-        print(
-            f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
-            f"{_ms(ltimes):>18}{'-':>12}  {ok}"
-        )
+        _row(label, r, doc, times, size, ltimes, ltotal)
         worst_t = max(worst_t, _pct(times, 0.95))
         worst_b = max(worst_b, size)
     print(
@@ -260,14 +259,7 @@ def main(argv=None) -> int:
                         },
                     ).scalar_one()
                     rtimes.append(time.perf_counter() - t0)
-            n = doc["results_in_view"]
-            kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
-            same = n == rcount and (ltotal == n or not doc["clustered"])
-            ok = "=" if same else f"DIFFER (raw {rcount}, live {ltotal})"
-            print(
-                f"  {(what + ': ' + label)[:52]:<52}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}"
-                f"  {kind:<14}{_ms(ltimes):>18}{statistics.median(rtimes) * 1000:>10.1f}ms  {ok}"
-            )
+            _row(f"{(what + ': ' + label)[:52]:<52}", r, doc, times, size, ltimes, ltotal, (rtimes, rcount))
             fworst = max(fworst, _pct(times, 0.95))
     print(
         f"  worst p95 with filters {fworst * 1000:.0f} ms (target < 150 ms: {'met' if fworst < 0.150 else 'NOT met'})"
