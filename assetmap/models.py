@@ -571,8 +571,18 @@ class MarkerPoint(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
+    #: what the service's settled sessions offer, as tokens (``any``, ``d:MO``, ``p:morning``, ``MO:morning``),
+    #: the London date they were worked out on, and whether it has other sessions (migration 0021;
+    #: ``filters.point_sessions_filter``)
+    slots: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    slots_settled_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=text("'infinity'"))
+    slots_unsettled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    #: the accessibility features of this row's place, and whether its service has another place (0021)
+    access: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
+        Index("idx_marker_point_modes", "modes", postgresql_using="gin"),
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),
         Index("idx_marker_point_tsv", "search_tsv", postgresql_using="gin"),
         Index("idx_marker_point_service", "service_id"),

@@ -272,6 +272,39 @@ def point_mode_filter() -> ColumnElement:
     return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))
 
 
+def point_slots(days: list[str], parts: list[str]) -> list[str]:
+    """The value of ``:slots``: the ``marker_point.slots`` tokens (migration 0021) any one of which a settled
+    session must offer to pass ``sessions_filter(days, parts, ...)``: a day and a part of it, a day, a part,
+    or (this week alone) any session."""
+    if days and parts:
+        return [f"{day}:{part}" for day in days for part in parts]
+    if days:
+        return [f"d:{day}" for day in days]
+    if parts:
+        return [f"p:{part}" for part in parts]
+    return ["any"]
+
+
+def point_sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
+    """``sessions_filter`` of the row's service: true when its settled sessions (worked out on a day no later
+    than ``:today``, migration 0021) offer one of ``:slots``; else looked up, for the rows whose service has
+    other sessions (ended, dated, not begun) or whose slots were worked out after ``:today``."""
+    mp = MarkerPoint
+    today = p("today", Date)
+    kept = and_(mp.slots_settled_on <= today, mp.slots.op("&&")(p("slots", ARRAY(Text))))
+    unsure = or_(mp.slots_unsettled, mp.slots_settled_on > today)
+    return or_(kept, and_(unsure, on_points(sessions_filter(days, parts, this_week, probe=True))))
+
+
+def point_access_filter() -> ColumnElement:
+    """``access_filter`` of the row's service: true when the row's own place has every feature asked
+    (``:access_all``, migration 0021); looked up only for a row that lacks one and whose service has
+    another place."""
+    mp = MarkerPoint
+    own = mp.access.op("@>")(p("access_all", ARRAY(Text)))
+    return or_(own, and_(mp.access_elsewhere, on_points(access_filter(probe=True))))
+
+
 #: the words' tests on a ``marker_point`` row's own copies
 POINT_COPIES = Copies(MarkerPoint.search_tsv, MarkerPoint.terms)
 

@@ -336,7 +336,9 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "cost_up_to": COST_BANDS[f.cost].up_to if f.cost else None,
         "access": list(f.access),
         "access_n": len(f.access),
+        "access_all": list(f.access),
         "bydays": [day_code(d) for d in f.open_day],
+        "slots": F.point_slots([day_code(d) for d in f.open_day], list(f.open_part)),
         "part_starts": [part.starts for part in parts],
         "part_ends": [part.ends for part in parts],
         "modes": list(f.mode),
@@ -603,14 +605,14 @@ def _point_filters(shape: _Shape) -> list[ColumnElement]:
 
 def point_tests(shape: _Shape) -> list[ColumnElement]:
     """The search's filters and words asked of a ``marker_point`` row (none without any): the carried ones on
-    its columns, and the others (days, parts of the day, this week, accessibility) probed per row by its
-    service, on the rows that pass the rest (a day only for points whose service meets on it at all, by the
-    kept ``days``). The map's markers count with the same tests."""
+    its columns, then accessibility and sessions (days, parts of the day, this week) on its kept features and
+    slots, looked up by its service only where those cannot decide (``filters.point_access_filter``,
+    ``point_sessions_filter``; migration 0021). The map's markers count with the same tests."""
     return [
         *_point_column_tests(shape),
-        *([F.on_points(F.access_filter(probe=True))] if shape.access else []),
+        *([F.point_access_filter()] if shape.access else []),
         *(
-            [F.on_points(F.sessions_filter(shape.days, shape.parts, shape.this_week, probe=True))]
+            [F.point_sessions_filter(shape.days, shape.parts, shape.this_week)]
             if shape.days or shape.parts or shape.this_week
             else []
         ),
