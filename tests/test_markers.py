@@ -233,8 +233,13 @@ def _sessions(kind: str, i: int, rest) -> None:
         other = _pick("service", rest[0])
         session.execute(text("UPDATE schedule SET service_id = :o WHERE service_id = :s"), {"s": svc, "o": other})
         return
+    _write_sessions(svc, rest[0])
+
+
+def _write_sessions(svc, rows) -> None:
+    """A service's sessions replaced by ``rows`` (as ``SESSION_ROWS``)."""
     session.execute(text("DELETE FROM schedule WHERE service_id = :s"), {"s": svc})
-    for freq, byday, start, begins, end, opens, closes in rest[0]:
+    for freq, byday, start, begins, end, opens, closes in rows:
         session.execute(
             text(
                 "INSERT INTO schedule (id, service_id, freq, byday, bymonthday, byday_order, dtstart, valid_from, "
@@ -262,11 +267,7 @@ def _features(i: int, kinds) -> None:
     if loc is None:
         return
     session.execute(text("DELETE FROM accessibility WHERE location_id = :l"), {"l": loc})
-    for kind in kinds:
-        session.execute(
-            text("INSERT INTO accessibility (id, location_id, kind) VALUES (gen_random_uuid(), :l, :k)"),
-            {"l": loc, "k": kind},
-        )
+    _features_at(loc, kinds)
 
 
 def apply(change) -> None:
@@ -534,3 +535,66 @@ def test_every_filter_of_today_is_counted_from_the_points_and_a_filter_added_lat
         "Later", [("parking", bool, dataclasses.field(default=False))], bases=(F,), frozen=True
     )
     assert markers.point_filtered(Later()) and not markers.point_filtered(Later(parking=True))
+
+
+def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_rest(app, db):
+    """One listing for each way a row's kept sessions and features answer a filter: the markers' points (from
+    ``marker_point``) are exactly the listings expected, and the search's own map points (its statement's
+    lookups). A row nobody filled (migration 0021's defaults) is looked up."""
+    lon, lat = -1.9, 52.48
+    with app.test_request_context():
+        make = {}
+        for j, name in enumerate(["settled", "ended", "not begun", "one place", "two places", "neither", "unfilled"]):
+            make[name] = make_asset(name=name, lon=lon + j * 0.001, lat=lat, schedule="", accessibility="").id
+        mon_morning, tue_evening = ("WEEKLY", "MO", None, None, None, "10:00", "11:00"), SESSION_ROWS[1]
+        _write_sessions(make["settled"], [mon_morning])
+        _write_sessions(make["ended"], [SESSION_ROWS[4], tue_evening])  # Monday ended; Tuesday and Friday evenings
+        _write_sessions(make["not begun"], [SESSION_ROWS[7]])  # Mondays from next year
+        _write_sessions(make["unfilled"], [mon_morning])
+        places = {r[0]: r[1] for r in session.execute(text("SELECT service_id, location_id FROM service_at_location"))}
+        _features_at(places[make["one place"]], ["wheelchair", "hearing-loop"])
+        _features_at(places[make["unfilled"]], ["wheelchair"])
+        # "two places": its mapped place has no features; another place, with no point, has them
+        session.execute(
+            text(
+                "WITH l AS (INSERT INTO location (id, location_type) VALUES (gen_random_uuid(), 'physical') RETURNING id), "
+                "a AS (INSERT INTO accessibility (id, location_id, kind) SELECT gen_random_uuid(), l.id, 'wheelchair' "
+                "FROM l) INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), :s, l.id FROM l"
+            ),
+            {"s": make["two places"]},
+        )
+        session.execute(
+            text(
+                "UPDATE marker_point SET slots = '{}', slots_unsettled = true, slots_settled_on = 'infinity', "
+                "access = '{}', access_elsewhere = true WHERE service_id = :s"
+            ),
+            {"s": make["unfilled"]},
+        )
+        session.flush()
+        origin, view = queries.Origin(lon, lat), (lon, lat, 3000.0)
+        expected = {
+            (("open_day", ("monday",)),): {"settled", "not begun", "unfilled"},
+            (("open_day", ("tuesday",)),): {"ended"},
+            (("open_day", ("monday",)), ("open_part", ("morning",))): {"settled", "not begun", "unfilled"},
+            (("open_day", ("monday",)), ("open_part", ("evening",))): set(),
+            (("open_part", ("evening",)),): {"ended"},
+            (("this_week", True),): {"settled", "ended", "unfilled"},
+            (("this_week", True), ("open_day", ("monday",))): {"settled", "unfilled"},
+            (("access", ("wheelchair",)),): {"one place", "two places", "unfilled"},
+            (("access", ("wheelchair", "hearing-loop")),): {"one place"},
+        }
+        names = {str(v): k for k, v in make.items()}
+        for filters, want in expected.items():
+            f = Filters(radius_m=5000.0, **dict(filters))
+            kept = markers.kept_points(origin, f, Anonymous(), "near", view, 50)
+            live, _more = queries.map_features(origin, f, Anonymous(), "near", view, limit=50)
+            assert {names[p["id"]] for p in kept} == want, filters
+            assert kept == live, filters
+
+
+def _features_at(location_id, kinds) -> None:
+    for kind in kinds:
+        session.execute(
+            text("INSERT INTO accessibility (id, location_id, kind) VALUES (gen_random_uuid(), :l, :k)"),
+            {"l": location_id, "k": kind},
+        )
