@@ -426,7 +426,9 @@ def test_kept_counts_equal_a_live_count_after_any_changes(app, db, data):
                         data.draw(st.sets(st.sampled_from(["monday", "wednesday", "friday"]), max_size=2), label="day")
                     ),
                     open_part=tuple(
-                        data.draw(st.sets(st.sampled_from(["morning", "afternoon", "evening"]), max_size=2), label="part")
+                        data.draw(
+                            st.sets(st.sampled_from(["morning", "afternoon", "evening"]), max_size=2), label="part"
+                        )
                     ),
                     this_week=data.draw(st.booleans(), label="this week"),
                     access=tuple(data.draw(st.sets(st.sampled_from(["wheelchair", "hearing-loop"])), label="access")),

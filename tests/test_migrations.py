@@ -959,6 +959,115 @@ def test_0020_plans_the_joins_of_old_and_new_rows_for_each_write_and_puts_the_ol
             engine.dispose()
 
 
+def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(database_url):
+    """0021 both ways: a point written before it gets its service's settled sessions as slots (a weekly
+    Monday morning; not an ended session, nor one that begins next year, which mark it unsettled) and its
+    place's features from the backfill; sessions, features and another place added later are kept by the
+    triggers; a downgrade drops the columns, index, triggers and functions, puts 0018's back, and the
+    directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = _PLACE_SQL % ("'public'", "NULL")
+    sessions = (
+        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, valid_from, valid_to, opens_at, closes_at) "
+        "SELECT gen_random_uuid(), v.id, 'WEEKLY', x.b, 0, x.f, x.t, x.o, x.c FROM service v, (VALUES "
+        "(CAST(:b AS varchar), CAST(:f AS date), CAST(:t AS date), CAST(:o AS time), CAST(:c AS time))) "
+        "AS x(b, f, t, o, c) WHERE v.name = :name"
+    )
+    features = (
+        "INSERT INTO accessibility (id, location_id, kind) SELECT gen_random_uuid(), s.location_id, :k "
+        "FROM service_at_location s JOIN service v ON v.id = s.service_id WHERE v.name = :name"
+    )
+    points = (
+        "SELECT p.slots, p.slots_unsettled, p.slots_settled_on = marker_today(), p.access, p.access_elsewhere "
+        "FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
+    )
+    monday = ["MO:morning", "any", "d:MO", "p:morning"]
+    with scratch_database(database_url, "_mig21") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0020")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall"})
+                for b, f, t in (("MO", None, None), ("TU", None, "2020-01-01"), ("WE", "2099-01-01", None)):
+                    conn.execute(text(sessions), {"name": "Hall", "b": b, "f": f, "t": t, "o": "10:00", "c": "11:00"})
+                conn.execute(text(features), {"name": "Hall", "k": "wheelchair"})
+            migrate(command.upgrade, "0021")
+            with engine.begin() as conn:
+                assert conn.execute(text(points)).all() == [(monday, True, True, ["wheelchair"], False)]
+                conn.execute(text(place), {"name": "Kiln"})
+                conn.execute(
+                    text(sessions), {"name": "Kiln", "b": "FR", "f": None, "t": None, "o": "16:00", "c": "18:00"}
+                )
+                conn.execute(text(features), {"name": "Kiln", "k": "hearing-loop"})
+                conn.execute(text("DELETE FROM schedule WHERE byday IN ('TU', 'WE')"))
+                friday = ["FR:afternoon", "FR:evening", "any", "d:FR", "p:afternoon", "p:evening"]
+                assert conn.execute(text(points)).all() == [
+                    (monday, False, True, ["wheelchair"], False),
+                    (friday, False, True, ["hearing-loop"], False),
+                ]
+                # Hall's listing at Kiln's place too: both of Hall's points know of the other place
+                conn.execute(
+                    text(
+                        "INSERT INTO service_at_location (id, service_id, location_id) SELECT gen_random_uuid(), "
+                        "(SELECT id FROM service WHERE name = 'Hall'), s.location_id FROM service_at_location s "
+                        "JOIN service v ON v.id = s.service_id WHERE v.name = 'Kiln'"
+                    )
+                )
+                shared = (
+                    "SELECT p.access, p.access_elsewhere FROM marker_point p JOIN service v ON v.id = p.service_id "
+                )
+                shared += "WHERE v.name = 'Hall' ORDER BY 1"
+                assert conn.execute(text(shared)).all() == [(["hearing-loop"], True), (["wheelchair"], True)]
+                conn.execute(text("TRUNCATE accessibility"))
+                conn.execute(text("TRUNCATE schedule"))
+                assert [(r[0], r[1], r[3]) for r in conn.execute(text(points))] == [([], False, [])] * 3
+            migrate(command.downgrade, "0020")
+            with engine.begin() as conn:
+                columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
+                assert not {"slots", "slots_unsettled", "slots_settled_on", "access", "access_elsewhere"} & columns
+                gone = "SELECT 1 FROM pg_proc WHERE proname IN ('marker_slots', 'marker_access', 'marker_today', "
+                gone += "'marker_access_insert', 'marker_shared_places_insert')"
+                assert not conn.execute(text(gone)).first()
+                conn.execute(text(place), {"name": "Pond"})
+                conn.execute(
+                    text(sessions), {"name": "Pond", "b": "TU", "f": None, "t": None, "o": "10:00", "c": "11:00"}
+                )
+                conn.execute(text(features), {"name": "Pond", "k": "wheelchair"})
+                days = "SELECT p.days FROM marker_point p JOIN service v ON v.id = p.service_id WHERE v.name = 'Pond'"
+                assert conn.execute(text(days)).scalars().all() == [["TU"]]
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
+def test_0021_keeps_the_parts_of_the_day_the_vocabulary_holds():
+    """The slots' parts of the day are frozen in migration 0021: a change to ``PARTS_OF_DAY`` needs a migration
+    that rewrites them."""
+    import importlib.util
+
+    from assetmap.vocabulary import PARTS_OF_DAY
+
+    path = PROJECT_ROOT / "migrations" / "versions" / "0021_marker_sessions_access.py"
+    spec = importlib.util.spec_from_file_location("m0021", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    vocabulary = [
+        (
+            p.code,
+            p.starts.isoformat("minutes" if not p.starts.second else "seconds"),
+            p.ends.isoformat("minutes" if not p.ends.second else "seconds"),
+        )
+        for p in PARTS_OF_DAY
+    ]
+    assert list(module.PARTS) == vocabulary
+
+
 def test_no_statement_trigger_joins_old_and_new_rows_with_a_plan_kept_from_another_write(app_ctx):
     """A PL/pgSQL statement naming no variable keeps the plan of its first run on a connection: a join of
     ``old_rows`` with ``new_rows`` planned for one row compared every row with every other on the next bulk

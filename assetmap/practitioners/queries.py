@@ -292,6 +292,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
     words = words if words is not None else understand(f.q, user, f.as_typed)
     readable = access.readable_filter(user)
     parts = [PARTS_OF_DAY[code] for code in f.open_part]
+    bydays = [day_code(d) for d in f.open_day]
     include_area = bool(
         (not origin.areas_known and scope == "near")
         or origin.ward_code
@@ -337,8 +338,8 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "access": list(f.access),
         "access_n": len(f.access),
         "access_all": list(f.access),
-        "bydays": [day_code(d) for d in f.open_day],
-        "slots": F.point_slots([day_code(d) for d in f.open_day], list(f.open_part)),
+        "bydays": bydays,
+        "slots": F.point_slots([d for d in bydays if d], list(f.open_part)),
         "part_starts": [part.starts for part in parts],
         "part_ends": [part.ends for part in parts],
         "modes": list(f.mode),

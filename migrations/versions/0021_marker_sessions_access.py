@@ -197,8 +197,7 @@ TRIGGERS = [
             "accessibility",
             event,
             _REFERENCING[event],
-            "p.link_id IN (SELECT l.id FROM service_at_location l WHERE l.location_id IN "
-            f"({_LOCATIONS[event]}))",
+            f"p.link_id IN (SELECT l.id FROM service_at_location l WHERE l.location_id IN ({_LOCATIONS[event]}))",
         )
         for event in ("INSERT", "DELETE", "UPDATE")
     ),
