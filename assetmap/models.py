@@ -571,14 +571,14 @@ class MarkerPoint(Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
-    #: what the service's settled sessions offer, as tokens (``any``, ``d:MO``, ``p:morning``, ``MO:morning``),
-    #: the London date they were worked out on, and whether it has other sessions (migration 0021;
+    #: what the service's settled sessions offer, as bits (any session, a weekday, a part of the day, both), the
+    #: London date they were worked out on, and whether it has other sessions (migration 0021;
     #: ``filters.point_sessions_filter``)
-    slots: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    slots: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
     slots_settled_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=text("'infinity'"))
     slots_unsettled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
-    #: the accessibility features of this row's place, and whether its service has another place (0021)
-    access: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    #: the accessibility features of this row's place as bits, and whether its service has another place (0021)
+    access: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),

@@ -28,7 +28,7 @@ from assetmap.db import session
 from assetmap.directory.read import now_london
 from assetmap.practitioners import markers, queries
 from assetmap.practitioners.params import Filters
-from assetmap.vocabulary import COST_BANDS, PARTS_OF_DAY
+from assetmap.vocabulary import ACCESSIBILITY, COST_BANDS, PARTS_OF_DAY
 from tests.factories import make_asset, make_user
 
 EXAMPLES = int(os.environ.get("MARKER_EXAMPLES", "25"))
@@ -67,6 +67,29 @@ SELECT level, cx, cy, visibility, ward_code, constituency_code, n, sum_lon, sum_
 WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"""
 
 
+#: the bits of marker_point's slots and access (migration 0021): any settled session, then the weekdays, the
+#: parts of the day, each weekday's parts; and the features, in the vocabularies' order
+DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+PART_CODES = [part.code for part in PARTS_OF_DAY]
+FEATURE_CODES = [feature.code for feature in ACCESSIBILITY]
+
+
+def slot_bits(tokens) -> int:
+    """``any``, ``d:MO``, ``p:morning``, ``MO:morning`` as marker_point.slots' bits."""
+    bits = 0
+    for token in tokens:
+        kind, _, value = token.partition(":")
+        if token == "any":
+            bits |= 1
+        elif kind == "d":
+            bits |= 1 << (1 + DAY_CODES.index(value))
+        elif kind == "p":
+            bits |= 1 << (8 + PART_CODES.index(value))
+        else:
+            bits |= 1 << (11 + 3 * DAY_CODES.index(kind) + PART_CODES.index(value))
+    return bits
+
+
 def slots_from_scratch(today: dt.date) -> dict:
     """{service id: (slots, has other sessions)} as migration 0021 defines them, worked out here in Python: a
     settled session (recurring, no last day, begun by ``today``) offers ``any``, each weekday it falls on
@@ -82,13 +105,16 @@ def slots_from_scratch(today: dt.date) -> dict:
         parts = {part.code for part in PARTS_OF_DAY if opens < part.ends and closes > part.starts}
         slots |= {"any", *(f"d:{d}" for d in days), *(f"p:{p}" for p in parts)}
         slots |= {f"{d}:{p}" for d in days for p in parts}
-    return {sid: (sorted(slots), other[0]) for sid, (slots, other) in found.items()}
+    return {sid: (slot_bits(slots), other[0]) for sid, (slots, other) in found.items()}
 
 
 def kept_tables_are_exact() -> None:
     today = now_london().date()
     slots = slots_from_scratch(today)
-    scratch = [(*r, *slots.get(r[1], ([], False)), today) for r in session.execute(text(POINTS_FROM_SCRATCH)).all()]
+    scratch = [
+        (*r[:-2], sum(1 << FEATURE_CODES.index(k) for k in r[-2]), r[-1], *slots.get(r[1], (0, False)), today)
+        for r in session.execute(text(POINTS_FROM_SCRATCH)).all()
+    ]
     assert session.execute(text(POINTS_KEPT)).all() == scratch
     scratch = session.execute(text(CELLS_FROM_SCRATCH), {"lo": markers.MIN_LEVEL, "hi": markers.MAX_LEVEL}).all()
     kept = session.execute(text(CELLS_KEPT)).all()
@@ -567,8 +593,8 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
         )
         session.execute(
             text(
-                "UPDATE marker_point SET slots = '{}', slots_unsettled = true, slots_settled_on = 'infinity', "
-                "access = '{}', access_elsewhere = true WHERE service_id = :s"
+                "UPDATE marker_point SET slots = 0, slots_unsettled = true, slots_settled_on = 'infinity', "
+                "access = 0, access_elsewhere = true WHERE service_id = :s"
             ),
             {"s": make["unfilled"]},
         )

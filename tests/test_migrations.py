@@ -1,5 +1,6 @@
 """Migrations: numbered, one head, the test schema is at head, and the models match it."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -969,6 +970,7 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
     from sqlalchemy import inspect, text
 
     from tests.factories import scratch_database
+    from tests.test_markers import slot_bits
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     place = _PLACE_SQL % ("'public'", "NULL")
@@ -986,7 +988,8 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
         "SELECT p.slots, p.slots_unsettled, p.slots_settled_on = marker_today(), p.access, p.access_elsewhere "
         "FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
     )
-    monday = ["MO:morning", "any", "d:MO", "p:morning"]
+    monday = slot_bits(["MO:morning", "any", "d:MO", "p:morning"])
+    wheelchair, loop = 1, 1 << 3  # the features' bits, in the vocabulary's order
     with scratch_database(database_url, "_mig21") as scratch:
         engine = create_engine(scratch)
         migrate = _migrator(engine, cfg)
@@ -999,17 +1002,17 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
                 conn.execute(text(features), {"name": "Hall", "k": "wheelchair"})
             migrate(command.upgrade, "0021")
             with engine.begin() as conn:
-                assert conn.execute(text(points)).all() == [(monday, True, True, ["wheelchair"], False)]
+                assert conn.execute(text(points)).all() == [(monday, True, True, wheelchair, False)]
                 conn.execute(text(place), {"name": "Kiln"})
                 conn.execute(
                     text(sessions), {"name": "Kiln", "b": "FR", "f": None, "t": None, "o": "16:00", "c": "18:00"}
                 )
                 conn.execute(text(features), {"name": "Kiln", "k": "hearing-loop"})
                 conn.execute(text("DELETE FROM schedule WHERE byday IN ('TU', 'WE')"))
-                friday = ["FR:afternoon", "FR:evening", "any", "d:FR", "p:afternoon", "p:evening"]
+                friday = slot_bits(["FR:afternoon", "FR:evening", "any", "d:FR", "p:afternoon", "p:evening"])
                 assert conn.execute(text(points)).all() == [
-                    (monday, False, True, ["wheelchair"], False),
-                    (friday, False, True, ["hearing-loop"], False),
+                    (monday, False, True, wheelchair, False),
+                    (friday, False, True, loop, False),
                 ]
                 # Hall's listing at Kiln's place too: both of Hall's points know of the other place
                 conn.execute(
@@ -1023,10 +1026,10 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
                     "SELECT p.access, p.access_elsewhere FROM marker_point p JOIN service v ON v.id = p.service_id "
                 )
                 shared += "WHERE v.name = 'Hall' ORDER BY 1"
-                assert conn.execute(text(shared)).all() == [(["hearing-loop"], True), (["wheelchair"], True)]
+                assert conn.execute(text(shared)).all() == [(wheelchair, True), (loop, True)]
                 conn.execute(text("TRUNCATE accessibility"))
                 conn.execute(text("TRUNCATE schedule"))
-                assert [(r[0], r[1], r[3]) for r in conn.execute(text(points))] == [([], False, [])] * 3
+                assert [(r[0], r[1], r[3]) for r in conn.execute(text(points))] == [(0, False, 0)] * 3
             migrate(command.downgrade, "0020")
             with engine.begin() as conn:
                 columns = {c["name"] for c in inspect(conn).get_columns("marker_point")}
@@ -1046,26 +1049,24 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
             engine.dispose()
 
 
-def test_0021_keeps_the_parts_of_the_day_the_vocabulary_holds():
-    """The slots' parts of the day are frozen in migration 0021: a change to ``PARTS_OF_DAY`` needs a migration
-    that rewrites them."""
+def test_0021_keeps_the_bits_in_the_vocabularys_order():
+    """The slots' days and parts of the day, and the features' bits, are frozen in migration 0021 as the search
+    asks for them (``filters.SLOT_DAYS``, ``SLOT_PARTS``, ``FEATURE_BITS``): a change to the vocabulary needs a
+    migration that rewrites them."""
     import importlib.util
 
+    from assetmap.practitioners import filters
     from assetmap.vocabulary import PARTS_OF_DAY
 
     path = PROJECT_ROOT / "migrations" / "versions" / "0021_marker_sessions_access.py"
     spec = importlib.util.spec_from_file_location("m0021", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    vocabulary = [
-        (
-            p.code,
-            p.starts.isoformat("minutes" if not p.starts.second else "seconds"),
-            p.ends.isoformat("minutes" if not p.ends.second else "seconds"),
-        )
-        for p in PARTS_OF_DAY
-    ]
-    assert list(module.PARTS) == vocabulary
+    assert module.DAYS == filters.SLOT_DAYS
+    assert module.FEATURES == filters.FEATURE_BITS
+    assert tuple(code for code, _starts, _ends in module.PARTS) == filters.SLOT_PARTS
+    times = [(dt.time.fromisoformat(starts), dt.time.fromisoformat(ends)) for _code, starts, ends in module.PARTS]
+    assert times == [(part.starts, part.ends) for part in PARTS_OF_DAY]
 
 
 def test_no_statement_trigger_joins_old_and_new_rows_with_a_plan_kept_from_another_write(app_ctx):

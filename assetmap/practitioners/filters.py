@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Date,
     Float,
     Integer,
@@ -50,6 +51,7 @@ from ..models import (
     TaxonomyTerm,
 )
 from ..schedules.search import schedule_weekdays
+from ..vocabulary import ACCESSIBILITY, DAYS, PARTS_OF_DAY
 
 
 def p(name: str, type_, expanding: bool = False):
@@ -272,36 +274,52 @@ def point_mode_filter() -> ColumnElement:
     return MarkerPoint.modes.op("&&")(p("modes", ARRAY(Text)))
 
 
-def point_slots(days: list[str], parts: list[str]) -> list[str]:
-    """The value of ``:slots``: the ``marker_point.slots`` tokens (migration 0021) any one of which a settled
-    session must offer to pass ``sessions_filter(days, parts, ...)``: a day and a part of it, a day, a part,
-    or (this week alone) any session."""
-    if days and parts:
-        return [f"{day}:{part}" for day in days for part in parts]
-    if days:
-        return [f"d:{day}" for day in days]
-    if parts:
-        return [f"p:{part}" for part in parts]
-    return ["any"]
+#: the order of the bits of ``marker_point.slots`` and ``access`` (migration 0021 keeps the same; a test holds it)
+SLOT_DAYS = tuple(d.code for d in DAYS)
+SLOT_PARTS = tuple(part.code for part in PARTS_OF_DAY)
+FEATURE_BITS = tuple(feature.code for feature in ACCESSIBILITY)
+
+
+def point_slots(days: list[str], parts: list[str]) -> int:
+    """The value of ``:slots``: the bits of ``marker_point.slots`` (migration 0021) one of which a settled session
+    must offer to pass ``sessions_filter(days, parts, ...)``: a day and a part of it (11 + 3 x day + part), a
+    day (1 + day), a part (8 + part), or (this week alone) any session (0)."""
+    d = [SLOT_DAYS.index(day) for day in days]
+    q = [SLOT_PARTS.index(part) for part in parts]
+    if d and q:
+        bits = [11 + 3 * i + j for i in d for j in q]
+    elif d:
+        bits = [1 + i for i in d]
+    elif q:
+        bits = [8 + j for j in q]
+    else:
+        bits = [0]
+    return sum(1 << b for b in set(bits))
+
+
+def point_features(kinds) -> int:
+    """The value of ``:access_all``: the features' bits in ``marker_point.access``."""
+    return sum(1 << FEATURE_BITS.index(kind) for kind in set(kinds))
 
 
 def point_sessions_filter(days: bool, parts: bool, this_week: bool) -> ColumnElement:
     """``sessions_filter`` of the row's service: true when its settled sessions (worked out on a day no later
-    than ``:today``, migration 0021) offer one of ``:slots``; else looked up, for the rows whose service has
-    other sessions (ended, dated, not begun) or whose slots were worked out after ``:today``."""
+    than ``:today``, migration 0021) offer one of the bits of ``:slots``; else looked up, for the rows whose
+    service has other sessions (ended, dated, not begun) or whose slots were worked out after ``:today``."""
     mp = MarkerPoint
     today = p("today", Date)
-    kept = and_(mp.slots_settled_on <= today, mp.slots.op("&&")(p("slots", ARRAY(Text))))
+    kept = and_(mp.slots_settled_on <= today, mp.slots.op("&")(p("slots", BigInteger)) != 0)
     unsure = or_(mp.slots_unsettled, mp.slots_settled_on > today)
     return or_(kept, and_(unsure, on_points(sessions_filter(days, parts, this_week, probe=True))))
 
 
 def point_access_filter() -> ColumnElement:
-    """``access_filter`` of the row's service: true when the row's own place has every feature asked
-    (``:access_all``, migration 0021); looked up only for a row that lacks one and whose service has
+    """``access_filter`` of the row's service: true when the row's own place has every feature asked (the bits
+    of ``:access_all``, migration 0021); looked up only for a row that lacks one and whose service has
     another place."""
     mp = MarkerPoint
-    own = mp.access.op("@>")(p("access_all", ARRAY(Text)))
+    need = p("access_all", Integer)
+    own = mp.access.op("&")(need) == need
     return or_(own, and_(mp.access_elsewhere, on_points(access_filter(probe=True))))
 
 

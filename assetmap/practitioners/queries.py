@@ -337,7 +337,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "cost_up_to": COST_BANDS[f.cost].up_to if f.cost else None,
         "access": list(f.access),
         "access_n": len(f.access),
-        "access_all": list(f.access),
+        "access_all": F.point_features(f.access),
         "bydays": bydays,
         "slots": F.point_slots([d for d in bydays if d], list(f.open_part)),
         "part_starts": [part.starts for part in parts],

@@ -11,21 +11,25 @@ in the past, a season not begun this week), which a trigger cannot keep. But a s
 monthly), has no last day and had begun on the day the row was written ("settled") passes every one of the
 rule's tests about dates on that day and on every later day. So the row keeps:
 
-* ``slots``: what its service's settled sessions offer, as tokens: ``any`` (each settled session: "this
-  week"), ``d:MO`` (a weekday it falls on, ``schedules.search.schedule_weekdays``' rule), ``p:morning`` (a
-  part of the day it overlaps, ``vocabulary.PARTS_OF_DAY`` frozen below) and ``MO:morning`` (both, in the same
-  session);
+* ``slots``: what its service's settled sessions offer, as bits of a bigint: bit 0, any settled session
+  ("this week"); bits 1-7, a weekday it falls on (``DAYS``, by ``schedules.search.schedule_weekdays``' rule);
+  bits 8-10, a part of the day it overlaps (``PARTS``, ``vocabulary.PARTS_OF_DAY`` frozen here); bits 11-31,
+  a weekday and a part of it in the same session (11 + 3 x day + part);
 * ``slots_settled_on``: the London date the slots were worked out on;
 * ``slots_unsettled``: whether the service has any other session (dated, ended, a one-off, not begun).
 
-A row passes when ``slots_settled_on <= :today`` and its slots meet the search's (``filters.point_slots``);
-else, only when it is unsettled or the date is later than today, the exact lookup decides, as before. Both
-defaults (``infinity``, unsettled) send a row nobody filled to the lookup.
+A row passes when ``slots_settled_on <= :today`` and its slots share a bit with the search's
+(``filters.point_slots``); else, only when it is unsettled or the date is later than today, the exact lookup
+decides, as before. Both defaults (``infinity``, unsettled) send a row nobody filled to the lookup.
 
 **Accessibility.** "Wheelchair accessible" asks for a place of the listing with every feature asked
-(``filters.access_filter``). The row keeps ``access``, the features of its own place, and
-``access_elsewhere``, whether the listing has another place: a row whose own place has them all passes; a
-row whose listing has no other place and lacks one fails; only the rest are looked up.
+(``filters.access_filter``). The row keeps ``access``, the features of its own place as bits (``FEATURES``,
+``vocabulary.ACCESSIBILITY`` frozen here), and ``access_elsewhere``, whether the listing has another place: a
+row whose own place has them all passes; a row whose listing has no other place and lacks one fails; only the
+rest are looked up.
+
+Bits rather than arrays of codes: testing a row's text array cost a third of reading it (0.3 microseconds a
+row, 75 ms in the 10-mile view of central London) and made the table a fifth bigger.
 
 **Ways to take part.** A GIN index on ``modes`` (0017's copy): "online or by phone" matches few places in a
 city, and without it every point in view was read to find none.
@@ -47,16 +51,21 @@ down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-#: ``vocabulary.PARTS_OF_DAY`` as this migration keeps them: (code, starts, ends); tests/test_migrations.py
-#: holds them equal (a change to the vocabulary needs a migration that rewrites the slots)
+#: ``vocabulary.DAYS``, ``PARTS_OF_DAY`` (code, starts, ends) and ``ACCESSIBILITY`` as this migration keeps them, in
+#: their bits' order; tests/test_migrations.py holds them equal (a change to the vocabulary needs a migration
+#: that rewrites the bits)
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 PARTS = (("morning", "00:00", "12:00"), ("afternoon", "12:00", "17:00"), ("evening", "17:00", "23:59:59"))
+FEATURES = ("wheelchair", "step-free", "accessible-toilet", "hearing-loop", "quiet-space", "large-print", "bsl")
 
 #: the weekday codes of a schedule row ``s`` (0018's ``_WEEKDAYS``, ``schedules.search.schedule_weekdays``)
 _WEEKDAYS = (
     "string_to_array(regexp_replace(coalesce(s.byday, CASE WHEN s.freq IS NULL THEN "
     "left(to_char(s.dtstart, 'DY'), 2) END), '[-+0-9]', '', 'g'), ',')"
 )
-_PARTS = ", ".join(f"('{code}', time '{starts}', time '{ends}')" for code, starts, ends in PARTS)
+_DAY_INDEX = "(array_position(ARRAY[" + ", ".join(f"'{d}'" for d in DAYS) + "], d) - 1)"
+_PARTS = ", ".join(f"({i}, time '{starts}', time '{ends}')" for i, (_code, starts, ends) in enumerate(PARTS))
+_FEATURE_INDEX = "(array_position(ARRAY[" + ", ".join(f"'{f}'" for f in FEATURES) + "], a.kind::text) - 1)"
 #: a session ``s`` that passes every test of the rule about dates on ``on_day`` and every later day
 _SETTLED = "s.freq IS NOT NULL AND s.valid_to IS NULL AND coalesce(greatest(s.valid_from, s.dtstart), on_day) <= on_day"
 
@@ -66,28 +75,28 @@ CREATE FUNCTION marker_today() RETURNS date LANGUAGE sql STABLE AS $$
     SELECT (now() AT TIME ZONE 'Europe/London')::date
 $$;""",
     f"""
-CREATE FUNCTION marker_slots(sid uuid, on_day date, OUT slots text[], OUT unsettled boolean)
+CREATE FUNCTION marker_slots(sid uuid, on_day date, OUT slots bigint, OUT unsettled boolean)
 LANGUAGE sql STABLE AS $$
     SELECT coalesce((
-               SELECT array_agg(DISTINCT t ORDER BY t)
+               SELECT bit_or(x.bit)
                FROM schedule s
                CROSS JOIN LATERAL (
-                   SELECT 'any'
-                   UNION ALL SELECT 'd:' || d FROM unnest({_WEEKDAYS}) AS d
-                   UNION ALL SELECT 'p:' || p.code FROM (VALUES {_PARTS}) AS p(code, starts, ends)
+                   SELECT 1::bigint
+                   UNION ALL SELECT 1::bigint << (1 + {_DAY_INDEX}) FROM unnest({_WEEKDAYS}) AS d
+                   UNION ALL SELECT 1::bigint << (8 + p.i) FROM (VALUES {_PARTS}) AS p(i, starts, ends)
                              WHERE s.opens_at < p.ends AND s.closes_at > p.starts
-                   UNION ALL SELECT d || ':' || p.code
-                             FROM unnest({_WEEKDAYS}) AS d, (VALUES {_PARTS}) AS p(code, starts, ends)
+                   UNION ALL SELECT 1::bigint << (11 + 3 * {_DAY_INDEX} + p.i)
+                             FROM unnest({_WEEKDAYS}) AS d, (VALUES {_PARTS}) AS p(i, starts, ends)
                              WHERE s.opens_at < p.ends AND s.closes_at > p.starts
-               ) AS x(t)
-               WHERE s.service_id = sid AND {_SETTLED}), '{{}}'),
+               ) AS x(bit)
+               WHERE s.service_id = sid AND {_SETTLED}), 0),
            EXISTS (SELECT 1 FROM schedule s WHERE s.service_id = sid AND NOT ({_SETTLED}))
 $$;""",
-    """
-CREATE FUNCTION marker_access(link uuid, OUT kinds text[], OUT elsewhere boolean) LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT array_agg(a.kind::text ORDER BY a.kind)
+    f"""
+CREATE FUNCTION marker_access(link uuid, OUT kinds integer, OUT elsewhere boolean) LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT bit_or(1 << {_FEATURE_INDEX})
                      FROM service_at_location l JOIN accessibility a ON a.location_id = l.location_id
-                     WHERE l.id = link), '{}'),
+                     WHERE l.id = link), 0),
            EXISTS (SELECT 1 FROM service_at_location l
                    JOIN service_at_location o ON o.service_id = l.service_id AND o.location_id <> l.location_id
                    WHERE l.id = link)
@@ -169,8 +178,8 @@ END $$;"""
 _EMPTIED = """
 CREATE OR REPLACE FUNCTION marker_sessions_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE marker_point SET days = '{}', slots = '{}', slots_unsettled = false, slots_settled_on = marker_today()
-    WHERE days <> '{}' OR slots <> '{}' OR slots_unsettled;
+    UPDATE marker_point SET days = '{}', slots = 0, slots_unsettled = false, slots_settled_on = marker_today()
+    WHERE days <> '{}' OR slots <> 0 OR slots_unsettled;
     RETURN NULL;
 END $$;"""
 
@@ -201,7 +210,7 @@ TRIGGERS = [
         )
         for event in ("INSERT", "DELETE", "UPDATE")
     ),
-    ("marker_access_truncate", "accessibility", "TRUNCATE", "", "p.access <> '{}'"),
+    ("marker_access_truncate", "accessibility", "TRUNCATE", "", "p.access <> 0"),
     # after 0014's marker_links_* (triggers of one event fire in name order), though either order is right
     *(
         (
@@ -230,10 +239,10 @@ BACKFILL = f"UPDATE marker_point p SET {_SET_SESSIONS}, {_SET_ACCESS}"
 
 def upgrade() -> None:
     # defaults that send a row to the exact lookups until it is filled
-    op.execute("ALTER TABLE marker_point ADD COLUMN slots text[] NOT NULL DEFAULT '{}'")
+    op.execute("ALTER TABLE marker_point ADD COLUMN slots bigint NOT NULL DEFAULT 0")
     op.execute("ALTER TABLE marker_point ADD COLUMN slots_unsettled boolean NOT NULL DEFAULT true")
     op.execute("ALTER TABLE marker_point ADD COLUMN slots_settled_on date NOT NULL DEFAULT 'infinity'")
-    op.execute("ALTER TABLE marker_point ADD COLUMN access text[] NOT NULL DEFAULT '{}'")
+    op.execute("ALTER TABLE marker_point ADD COLUMN access integer NOT NULL DEFAULT 0")
     op.execute("ALTER TABLE marker_point ADD COLUMN access_elsewhere boolean NOT NULL DEFAULT true")
     for sql in FUNCTIONS:
         op.execute(sql)
