@@ -450,6 +450,8 @@ def markers(origin: Origin, f, user, scope: str, view: tuple[float, float, float
         clusters = live_clusters(origin, f, user, scope, view, across) if many else []
     if many:
         return {"clusters": clusters}
+    if kept and not clusters:  # nothing in view: no need to read it again for points
+        return {"points": []}
     if kept:
         return {"points": kept_points(origin, f, user, scope, view, MAP_POINTS_LIMIT, tests)}
     points, _more = queries.map_features(origin, f, user, scope, view, limit=MAP_POINTS_LIMIT)
