@@ -589,6 +589,28 @@ class MarkerPoint(Base):
     )
 
 
+class MarkerDot(Base):
+    """A narrow copy of a ``marker_point`` row: the columns a map view's count tests for a search without words
+    or terms, kept by statement triggers on ``marker_point`` (migration 0022), so a dense view reads a
+    fraction of the pages (``practitioners/markers.py``)."""
+
+    __tablename__ = "marker_dot"
+    link_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    geom: Mapped[WKBElement] = _point(nullable=False)
+    visibility: Mapped[str] = mapped_column(String(20), nullable=False)
+    ward_code: Mapped[str] = mapped_column(String(9), nullable=False)
+    constituency_code: Mapped[str] = mapped_column(String(9), nullable=False)
+    min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    days: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    slots: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    slots_settled_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=text("'infinity'"))
+    slots_unsettled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    access: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
 class MarkerCell(Base):
     """How many ``marker_point`` rows a grid cell holds, and the sums of their coordinates (for the mean
     position): one row per level, cell, visibility, ward and constituency, kept by triggers (migration 0014)."""

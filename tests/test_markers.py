@@ -56,6 +56,13 @@ POINTS_KEPT = """
 SELECT link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code, terms, min_cost, days,
        name, last_verified_on, unconfirmed_since, access, access_elsewhere, slots, slots_unsettled, slots_settled_on
 FROM marker_point ORDER BY 1"""
+#: marker_dot (migration 0022): marker_point's narrow copy
+_DOT_COLUMNS = (
+    "link_id, service_id, ST_AsEWKB(geom), visibility, ward_code, constituency_code, min_cost, modes, days, slots, "
+    "slots_settled_on, slots_unsettled, access, access_elsewhere"
+)
+DOTS_KEPT = f"SELECT {_DOT_COLUMNS} FROM marker_dot ORDER BY 1"
+DOTS_FROM_POINTS = f"SELECT {_DOT_COLUMNS} FROM marker_point ORDER BY 1"
 SESSIONS = """
 SELECT service_id, freq, byday, dtstart, valid_from, valid_to, opens_at, closes_at FROM schedule"""
 CELLS_FROM_SCRATCH = """
@@ -116,6 +123,7 @@ def kept_tables_are_exact() -> None:
         for r in session.execute(text(POINTS_FROM_SCRATCH)).all()
     ]
     assert session.execute(text(POINTS_KEPT)).all() == scratch
+    assert session.execute(text(DOTS_KEPT)).all() == session.execute(text(DOTS_FROM_POINTS)).all()
     scratch = session.execute(text(CELLS_FROM_SCRATCH), {"lo": markers.MIN_LEVEL, "hi": markers.MAX_LEVEL}).all()
     kept = session.execute(text(CELLS_KEPT)).all()
     assert [r[:7] for r in kept] == [r[:7] for r in scratch]
@@ -496,9 +504,11 @@ def test_emptying_the_directory_empties_the_kept_counts(app, db):
         make_asset(name="Hall", lon=-1.9, lat=52.48)
         session.flush()
         assert session.execute(text("SELECT count(*) FROM marker_cell")).scalar_one() > 0
+        assert session.execute(text("SELECT count(*) FROM marker_dot")).scalar_one() == 1
         session.execute(text("TRUNCATE service_at_location"))
         assert session.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 0
         assert session.execute(text("SELECT count(*) FROM marker_cell")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM marker_dot")).scalar_one() == 0
 
 
 def test_cells_in_a_row_from_a_circles_centre_go_from_inside_through_its_edge_to_outside():
@@ -567,8 +577,9 @@ def test_every_filter_of_today_is_counted_from_the_points_and_a_filter_added_lat
 
 def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_rest(app, db):
     """One listing for each way a row's kept sessions and features answer a filter: the markers' points (from
-    ``marker_point``) are exactly the listings expected, and the search's own map points (its statement's
-    lookups). A row nobody filled (migration 0021's defaults) is looked up."""
+    ``marker_point``) and the search's results (its near view's candidates, from the same table) are exactly
+    the listings expected, and the markers equal the search's own map points (its statement's lookups). A row
+    nobody filled (migration 0021's defaults) is looked up."""
     lon, lat = -1.9, 52.48
     with app.test_request_context():
         make = {}
@@ -618,6 +629,9 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
             live, _more = queries.map_features(origin, f, Anonymous(), "near", view, limit=50)
             assert {names[p["id"]] for p in kept} == want, filters
             assert kept == live, filters
+            # the search's near view reads its candidates with the same tests
+            found = queries.search(origin, f, Anonymous(), "near")
+            assert {names[str(h.id)] for h in found.hits} == want and found.total == len(want), filters
 
 
 def _features_at(location_id, kinds) -> None:

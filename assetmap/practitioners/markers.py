@@ -49,11 +49,12 @@ from collections import defaultdict
 
 import numpy as np
 from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select
+from sqlalchemy.sql import visitors
 
 from .. import geo
 from ..db import session
 from ..directory import access
-from ..models import MarkerCell, MarkerPoint, Service
+from ..models import MarkerCell, MarkerDot, MarkerPoint, Service
 from . import filters as F
 from . import queries
 from .filters import p as _p
@@ -127,12 +128,29 @@ def point_filtered(f) -> bool:
     return not any(getattr(f, name) for name in rest)
 
 
-def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict]:
+def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, type]:
     """The search's filters and words as tests of a ``marker_point`` row (``queries.point_tests``, as the near
-    view's candidates are tested), and their values (the search's own)."""
+    view's candidates are tested), their values (the search's own), and the table to count from: the narrow
+    ``marker_dot`` (migration 0022) for a search without words or terms, the tests asked of its columns."""
     shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
     conds = queries.point_tests(shape)
-    return conds, (values if conds else {})
+    table: type = MarkerPoint
+    if not shape.has_words and not any(getattr(shape, t) for t in F.POINT_TERM_TAXONOMIES):
+        table = MarkerDot
+        conds = [_on_dots(c) for c in conds]
+    return conds, (values if conds else {}), table
+
+
+def _on_dots(expr):
+    """A test of ``marker_point`` columns asked of the same columns of ``marker_dot``."""
+    points, dots = MarkerPoint.__table__, MarkerDot.__table__
+
+    def swap(elem, **_kw):
+        if getattr(elem, "table", None) is points:
+            return dots.c[elem.name]
+        return None
+
+    return visitors.replacement_traverse(expr, {}, swap)
 
 
 def shown_classes(user) -> list[str]:
@@ -280,16 +298,16 @@ def _boxes(cells) -> dict:
     return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
-def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=()):
-    """``marker_point`` rows in the boxes that a search by these classes counts, in every circle, passing
-    the tests ``conds`` (``_point_filters``; their values already in ``values``): (a select of them joined
-    to the boxes, the point's columns)."""
+def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint):
+    """Rows of ``table`` (``marker_point`` or its narrow copy ``marker_dot``) in the boxes that a search by these
+    classes counts, in every circle, passing the tests ``conds`` (``_point_filters``; their values already
+    in ``values``): (a select of them joined to the boxes, the point's columns)."""
     b = (
         func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")))
         .table_valued("x0", "y0", "x1", "y1")
         .render_derived(name="b")
     )
-    mp = MarkerPoint
+    mp = table
     stmt = (
         select()
         .select_from(b)
@@ -335,9 +353,9 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int, tests: tu
     if found is None:
         return []
     circles, bbox, area = found
-    conds, fvalues = tests or _point_filters(origin, f, user, scope)
-    stmt, values = _points_in(_box(bbox), dict(fvalues), shown_classes(user), scope, area, circles, conds)
-    mp = MarkerPoint
+    conds, fvalues, table = tests or _point_filters(origin, f, user, scope)
+    stmt, values = _points_in(_box(bbox), dict(fvalues), shown_classes(user), scope, area, circles, conds, table)
+    mp = table
     stmt = (
         stmt.add_columns(
             mp.service_id,
@@ -363,7 +381,7 @@ def kept_clusters(
     or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
     (``point_filtered``), is counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
     k0 = grid_level(view[2], across)
-    conds, fvalues = tests or _point_filters(origin, f, user, scope)
+    conds, fvalues, table = tests or _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
     found = _searched(origin, f, scope, view)
     if found is None:
@@ -378,8 +396,8 @@ def kept_clusters(
     cells = {k: list(v) for k, v in inside.items()}
     links: dict = {}  # per grid cell counted from the points, one of its links
     if boxes:
-        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds)
-        mp = MarkerPoint
+        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds, table)
+        mp = table
         gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
         stmt = stmt.add_columns(
             gx.label("gx"),
@@ -397,16 +415,16 @@ def kept_clusters(
             links[(int(x), int(y))] = link
     ones = [k for k, v in cells.items() if v[0] == 1]
     # a cell holding one result counted from the points is that point's link; one from marker_cell is found
-    single = _singles([k for k in ones if k in inside], k0, origin, classes, scope, area, circles)
-    single.update(_links({k: links[k] for k in ones if k not in inside}, origin))
+    single = _singles([k for k in ones if k in inside], k0, origin, classes, scope, area, circles, table)
+    single.update(_links({k: links[k] for k in ones if k not in inside}, origin, table))
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-def _links(links: dict, origin: Origin) -> dict:
+def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:
     """{grid cell: (id, name, distance)} of the links ``links`` ({grid cell: link id}), by their keys."""
     if not links:
         return {}
-    mp = MarkerPoint
+    mp = table
     stmt = (
         select(
             cast(mp.link_id, String),
@@ -421,13 +439,13 @@ def _links(links: dict, origin: Origin) -> dict:
     return {k: tuple(found[link]) for k, link in links.items()}
 
 
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles) -> dict:
+def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table=MarkerPoint) -> dict:
     """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (a search
     without filters: the cells of ``marker_cell``)."""
     if not keys:
         return {}
-    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles)
-    mp = MarkerPoint
+    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles, (), table)
+    mp = table
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
         gx, gy, cast(mp.service_id, String), Service.name, geo.distance_m(mp.geom, geo.point(origin.lon, origin.lat))
