@@ -609,6 +609,7 @@ class MarkerDot(Base):
     slots_unsettled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     access: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    __table_args__ = (Index("idx_marker_dot_modes", "modes", postgresql_using="gin"),)
 
 
 class MarkerCell(Base):

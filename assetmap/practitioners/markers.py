@@ -44,11 +44,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import uuid
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select
+from sqlalchemy import ARRAY, Boolean, Float, Integer, String, and_, cast, func, not_, or_, select
 from sqlalchemy.sql import visitors
 
 from .. import geo
@@ -73,6 +72,8 @@ MIN_LEVEL, MAX_LEVEL = 4, 11
 LIVE_CELL_MAX = 48
 #: a cell is "wholly inside" a circle when its farthest corner is this much inside (metres)
 INSIDE_MARGIN_M = 1.0
+#: a view counted from the points alone is cut into cells this many levels finer than its grid's (``_split``)
+SPLIT_LEVELS = 2
 
 
 def grid_cells(px: int | None) -> int:
@@ -282,20 +283,45 @@ def _decompose(circles, bbox, k0: int, classes, scope, area):
 
 
 def _box(bbox) -> dict:
-    """One box (west, south, east, north) as ``_points_in`` takes a list of them."""
-    return dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
+    """One box (west, south, east, north) as ``_points_in`` takes a list of them (its points tested against
+    the circles)."""
+    return {**dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox))), "edge": [True]}
 
 
-def _boxes(cells) -> dict:
-    """The cells to count live as boxes, a row's neighbours at one level joined into one box."""
-    runs: list[tuple[int, int, int, int]] = []
-    for level, x, y in sorted(cells, key=lambda c: (c[0], c[2], c[1])):
-        if runs and runs[-1][0] == level and runs[-1][2] == y and runs[-1][1] + runs[-1][3] == x:
-            runs[-1] = (level, runs[-1][1], y, runs[-1][3] + 1)
+def _boxes(cells, edges=None) -> dict:
+    """Cells (level, x, y) as boxes, a row's neighbours at one level joined into one box; ``edges``: per cell,
+    whether its points are to be tested against the circles (all of them when not given; neighbours join
+    only when alike)."""
+    runs: list[tuple[int, int, int, int, bool]] = []
+    flags = edges if edges is not None else [True] * len(cells)
+    for (level, x, y), edge in sorted(zip(cells, flags), key=lambda c: (c[0][0], c[0][2], c[0][1])):
+        last = runs[-1] if runs else None
+        if last and last[0] == level and last[2] == y and last[1] + last[3] == x and last[4] == edge:
+            runs[-1] = (level, last[1], y, last[3] + 1, edge)
         else:
-            runs.append((level, x, y, 1))
-    boxes = [geo.cell_box(level, x, y, columns) for level, x, y, columns in runs]
-    return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
+            runs.append((level, x, y, 1, edge))
+    boxes = [geo.cell_box(level, x, y, columns) for level, x, y, columns, _edge in runs]
+    return {
+        **{k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))},
+        "edge": [run[4] for run in runs],
+    }
+
+
+def _split(circles, bbox, level: int) -> dict | None:
+    """The box ``bbox`` cut into the level's cells, those wholly outside a circle dropped, as ``_boxes`` with
+    the cells wholly inside every circle not tested against them: a point's distance from a circle's
+    centre on the spheroid costs about half a microsecond, and most of a view's points lie in such cells.
+    None when no cell is left."""
+    w, h = geo.cell_sides(level)
+    west, south, east, north = bbox
+    keys = [
+        (x, y)
+        for x in range(math.floor(west / w), math.floor(east / w) + 1)
+        for y in range(math.floor(south / h), math.floor(north / h) + 1)
+    ]
+    states = _classify(level, keys, circles)
+    kept = [((level, x, y), state == 0) for (x, y), state in zip(keys, states) if state >= 0]
+    return _boxes([cell for cell, _edge in kept], [edge for _cell, edge in kept]) if kept else None
 
 
 def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint):
@@ -303,8 +329,8 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
     classes counts, in every circle, passing the tests ``conds`` (``_point_filters``; their values already
     in ``values``): (a select of them joined to the boxes, the point's columns)."""
     b = (
-        func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")))
-        .table_valued("x0", "y0", "x1", "y1")
+        func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")), _p("edge", ARRAY(Boolean)))
+        .table_valued("x0", "y0", "x1", "y1", "edge")
         .render_derived(name="b")
     )
     mp = table
@@ -314,10 +340,11 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
         .join(mp, geo.in_box(mp.geom, b.c.x0, b.c.y0, b.c.x1, b.c.y1))
         .where(mp.visibility.in_(classes), *conds)
     )
-    for i, _circle in enumerate(circles):
-        stmt = stmt.where(
-            geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
-        )
+    in_circles = [
+        geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
+        for i, _circle in enumerate(circles)
+    ]
+    stmt = stmt.where(or_(not_(b.c.edge), and_(*in_circles)))
     if scope == "ward":
         stmt = stmt.where(mp.ward_code == area)
     elif scope == "constituency":
@@ -389,12 +416,11 @@ def kept_clusters(
     circles, bbox, area = found
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
-        boxes: dict | None = _box(bbox)
+        boxes: dict | None = _split(circles, bbox, k0 + SPLIT_LEVELS)
     else:
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
-    links: dict = {}  # per grid cell counted from the points, one of its links
     if boxes:
         stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds, table)
         mp = table
@@ -405,46 +431,28 @@ def kept_clusters(
             func.count(),
             func.sum(geo.lon(mp.geom)),
             func.sum(geo.lat(mp.geom)),
-            func.min(cast(mp.link_id, String)),
         ).group_by(gx, gy)
-        for x, y, n, sx, sy, link in session.execute(stmt, values).all():
+        for x, y, n, sx, sy in session.execute(stmt, values).all():
             acc = cells.setdefault((int(x), int(y)), [0, 0.0, 0.0])
             acc[0] += n
             acc[1] += sx
             acc[2] += sy
-            links[(int(x), int(y))] = link
+    # a cell holding one result is shown as that result: found again in the cell (a few rows), rather than
+    # carried through the count (a uuid made text for each point counted: 20 ms in a dense view)
     ones = [k for k, v in cells.items() if v[0] == 1]
-    # a cell holding one result counted from the points is that point's link; one from marker_cell is found
-    single = _singles([k for k in ones if k in inside], k0, origin, classes, scope, area, circles, table)
-    single.update(_links({k: links[k] for k in ones if k not in inside}, origin, table))
+    single = _singles(ones, k0, origin, classes, scope, area, circles, table, (conds, fvalues))
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:
-    """{grid cell: (id, name, distance)} of the links ``links`` ({grid cell: link id}), by their keys."""
-    if not links:
-        return {}
-    mp = table
-    stmt = (
-        select(
-            cast(mp.link_id, String),
-            cast(mp.service_id, String),
-            Service.name,
-            geo.distance_m(mp.geom, geo.point(origin.lon, origin.lat)),
-        )
-        .join(Service, Service.id == mp.service_id)
-        .where(mp.link_id.in_([uuid.UUID(link) for link in links.values()]))
-    )
-    found = {link: rest for link, *rest in session.execute(stmt).all()}
-    return {k: tuple(found[link]) for k, link in links.items()}
-
-
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table=MarkerPoint) -> dict:
-    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (a search
-    without filters: the cells of ``marker_cell``)."""
+def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table, tests) -> dict:
+    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result of the search
+    (``tests``: its ``_point_filters``' tests and values)."""
     if not keys:
         return {}
-    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles, (), table)
+    conds, fvalues = tests
+    stmt, values = _points_in(
+        _boxes([(k0, *k) for k in keys]), dict(fvalues), classes, scope, area, circles, conds, table
+    )
     mp = table
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
