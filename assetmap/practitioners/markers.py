@@ -47,7 +47,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Boolean, Float, Integer, String, and_, cast, func, not_, or_, select
+from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select
 from sqlalchemy.sql import visitors
 
 from .. import geo
@@ -72,8 +72,6 @@ MIN_LEVEL, MAX_LEVEL = 4, 11
 LIVE_CELL_MAX = 48
 #: a cell is "wholly inside" a circle when its farthest corner is this much inside (metres)
 INSIDE_MARGIN_M = 1.0
-#: a view counted from the points alone is cut into cells this many levels finer than its grid's (``_split``)
-SPLIT_LEVELS = 2
 
 
 def grid_cells(px: int | None) -> int:
@@ -283,45 +281,20 @@ def _decompose(circles, bbox, k0: int, classes, scope, area):
 
 
 def _box(bbox) -> dict:
-    """One box (west, south, east, north) as ``_points_in`` takes a list of them (its points tested against
-    the circles)."""
-    return {**dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox))), "edge": [True]}
+    """One box (west, south, east, north) as ``_points_in`` takes a list of them."""
+    return dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
 
 
-def _boxes(cells, edges=None) -> dict:
-    """Cells (level, x, y) as boxes, a row's neighbours at one level joined into one box; ``edges``: per cell,
-    whether its points are to be tested against the circles (all of them when not given; neighbours join
-    only when alike)."""
-    runs: list[tuple[int, int, int, int, bool]] = []
-    flags = edges if edges is not None else [True] * len(cells)
-    for (level, x, y), edge in sorted(zip(cells, flags), key=lambda c: (c[0][0], c[0][2], c[0][1])):
-        last = runs[-1] if runs else None
-        if last and last[0] == level and last[2] == y and last[1] + last[3] == x and last[4] == edge:
-            runs[-1] = (level, last[1], y, last[3] + 1, edge)
+def _boxes(cells) -> dict:
+    """The cells to count live as boxes, a row's neighbours at one level joined into one box."""
+    runs: list[tuple[int, int, int, int]] = []
+    for level, x, y in sorted(cells, key=lambda c: (c[0], c[2], c[1])):
+        if runs and runs[-1][0] == level and runs[-1][2] == y and runs[-1][1] + runs[-1][3] == x:
+            runs[-1] = (level, runs[-1][1], y, runs[-1][3] + 1)
         else:
-            runs.append((level, x, y, 1, edge))
-    boxes = [geo.cell_box(level, x, y, columns) for level, x, y, columns, _edge in runs]
-    return {
-        **{k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))},
-        "edge": [run[4] for run in runs],
-    }
-
-
-def _split(circles, bbox, level: int) -> dict | None:
-    """The box ``bbox`` cut into the level's cells, those wholly outside a circle dropped, as ``_boxes`` with
-    the cells wholly inside every circle not tested against them: a point's distance from a circle's
-    centre on the spheroid costs about half a microsecond, and most of a view's points lie in such cells.
-    None when no cell is left."""
-    w, h = geo.cell_sides(level)
-    west, south, east, north = bbox
-    keys = [
-        (x, y)
-        for x in range(math.floor(west / w), math.floor(east / w) + 1)
-        for y in range(math.floor(south / h), math.floor(north / h) + 1)
-    ]
-    states = _classify(level, keys, circles)
-    kept = [((level, x, y), state == 0) for (x, y), state in zip(keys, states) if state >= 0]
-    return _boxes([cell for cell, _edge in kept], [edge for _cell, edge in kept]) if kept else None
+            runs.append((level, x, y, 1))
+    boxes = [geo.cell_box(level, x, y, columns) for level, x, y, columns in runs]
+    return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
 def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint):
@@ -329,8 +302,8 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
     classes counts, in every circle, passing the tests ``conds`` (``_point_filters``; their values already
     in ``values``): (a select of them joined to the boxes, the point's columns)."""
     b = (
-        func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")), _p("edge", ARRAY(Boolean)))
-        .table_valued("x0", "y0", "x1", "y1", "edge")
+        func.unnest(*(_p(k, ARRAY(Float)) for k in ("x0", "y0", "x1", "y1")))
+        .table_valued("x0", "y0", "x1", "y1")
         .render_derived(name="b")
     )
     mp = table
@@ -340,11 +313,10 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
         .join(mp, geo.in_box(mp.geom, b.c.x0, b.c.y0, b.c.x1, b.c.y1))
         .where(mp.visibility.in_(classes), *conds)
     )
-    in_circles = [
-        geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
-        for i, _circle in enumerate(circles)
-    ]
-    stmt = stmt.where(or_(not_(b.c.edge), and_(*in_circles)))
+    for i, _circle in enumerate(circles):
+        stmt = stmt.where(
+            geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
+        )
     if scope == "ward":
         stmt = stmt.where(mp.ward_code == area)
     elif scope == "constituency":
@@ -416,7 +388,7 @@ def kept_clusters(
     circles, bbox, area = found
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
-        boxes: dict | None = _split(circles, bbox, k0 + SPLIT_LEVELS)
+        boxes: dict | None = _box(bbox)
     else:
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
