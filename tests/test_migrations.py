@@ -1049,6 +1049,65 @@ def test_0021_keeps_the_points_settled_sessions_and_features_and_removes_them(da
             engine.dispose()
 
 
+def test_0022_copies_the_points_to_the_narrow_dots_keeps_them_and_removes_them(database_url):
+    """0022 both ways: a point written before it is copied by the fill; points added, changed (a session's
+    day, a place's feature), moved and removed are kept by the triggers on ``marker_point``, and emptied with
+    it; a downgrade drops the table and its triggers and the directory's writes still work."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    place = _PLACE_SQL % ("'public'", "NULL")
+    columns = "link_id, ST_AsText(geom), visibility, days, slots, access, access_elsewhere"
+    dots = f"SELECT {columns} FROM marker_dot ORDER BY 1"
+    points = f"SELECT {columns} FROM marker_point ORDER BY 1"
+    with scratch_database(database_url, "_mig22") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0021")
+            with engine.begin() as conn:
+                conn.execute(text(place), {"name": "Hall"})
+            migrate(command.upgrade, "0022")
+            with engine.begin() as conn:
+                assert len(conn.execute(text(dots)).all()) == 1
+                assert conn.execute(text(dots)).all() == conn.execute(text(points)).all()
+                conn.execute(text(place), {"name": "Kiln"})
+                conn.execute(
+                    text(
+                        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
+                        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, '10:00', '11:00' FROM service"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO accessibility (id, location_id, kind) "
+                        "SELECT gen_random_uuid(), location_id, 'bsl' FROM service_at_location"
+                    )
+                )
+                conn.execute(text("UPDATE location SET geom = ST_SetSRID(ST_MakePoint(-1.91, 52.49), 4326)"))
+                conn.execute(text("UPDATE service SET visibility = 'practitioners' WHERE name = 'Kiln'"))
+                found = conn.execute(text(dots)).all()
+                assert len(found) == 2 and found == conn.execute(text(points)).all()
+                assert {r[2] for r in found} == {"public", "practitioners"} and all(r[3] == ["TU"] for r in found)
+                conn.execute(text("DELETE FROM service WHERE name = 'Hall'"))
+                assert conn.execute(text(dots)).all() == conn.execute(text(points)).all()
+                conn.execute(text("TRUNCATE service_at_location"))
+                assert conn.execute(text(dots)).all() == []
+            migrate(command.downgrade, "0021")
+            with engine.begin() as conn:
+                assert not inspect(conn).has_table("marker_dot")
+                gone = "SELECT 1 FROM pg_proc WHERE proname LIKE 'marker_dots_%'"
+                assert not conn.execute(text(gone)).first()
+                conn.execute(text(place), {"name": "Pond"})
+                assert conn.execute(text("SELECT count(*) FROM marker_point")).scalar_one() == 1
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
 def test_0021_keeps_the_bits_in_the_vocabularys_order():
     """The slots' days and parts of the day, and the features' bits, are frozen in migration 0021 as the search
     asks for them (``filters.SLOT_DAYS``, ``SLOT_PARTS``, ``FEATURE_BITS``): a change to the vocabulary needs a

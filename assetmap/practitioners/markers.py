@@ -27,11 +27,15 @@ in no count and moves no cluster).
 A search with filters or words is counted from ``marker_point`` alone, each row tested as it is read
 (``_point_filters``, the search's own values): terms (category, audience, what matters, type), least cost,
 ways to take part and the words on the row's own columns (migrations 0015, 0017: the words are the service's
-``search_tsv`` and its terms, as the search asks), days, parts of the day, this week and accessibility looked
-up by the row's service on the rows that pass the rest. ``marker_cell`` counts every listing, so no cell is
-read from it: the view's points are counted by grid cell straight from the GiST index (ANDed with the GIN
-indexes on ``terms`` or ``search_tsv`` when the planner finds that cheaper; 80 ms for the 10-mile view of
-central London with one category at 1,000,000 assets, against 2.5-3 s counted from the search's statement).
+``search_tsv`` and its terms, as the search asks); days, parts of the day, this week and accessibility on its
+kept slots and features (migration 0021), looked up by the row's service only where those cannot decide.
+``marker_cell`` counts every listing, so no cell is read from it: the view's points are counted by grid cell
+straight from the GiST index (ANDed with the GIN indexes on ``terms`` or ``search_tsv`` when the planner finds
+that cheaper; 80 ms for the 10-mile view of central London with one category at 1,000,000 assets, against
+2.5-3 s counted from the search's statement). A search without words or terms is counted from ``marker_dot``
+instead (migration 0022): the same rows with only the columns such a search tests, a sixth of the pages, so a
+dense view reads far less (10-mile view of central London, "on a Monday": 0.45 s with lookups, 0.25 s with
+0021's slots, 0.1 s from ``marker_dot``; ``bench/markers.py``).
 A view holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
 (``kept_points``). A filter added to ``Filters`` later and not named in ``_CARRIED`` is counted live from
 the search's own statement (``queries.features_statement``, ``live_clusters``) after a bounded count (at
