@@ -35,7 +35,10 @@ that cheaper; 80 ms for the 10-mile view of central London with one category at 
 2.5-3 s counted from the search's statement). A search without words or terms is counted from ``marker_dot``
 instead (migration 0022): the same rows with only the columns such a search tests, a sixth of the pages, so a
 dense view reads far less (10-mile view of central London, "on a Monday": 0.45 s with lookups, 0.25 s with
-0021's slots, 0.1 s from ``marker_dot``; ``bench/markers.py``).
+0021's slots, 0.1 s from ``marker_dot``; ``bench/markers.py``). Two ways to save the spheroid distance tests
+and the per-point link were tried and measured worse (boxes per cell wholly inside the circles: the GIN
+indexes read once per box; finding a lone result's cell again: the same, 25 -> 310 ms in one view), so a
+cell's link is carried through the count.
 A view holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
 (``kept_points``). A filter added to ``Filters`` later and not named in ``_CARRIED`` is counted live from
 the search's own statement (``queries.features_statement``, ``live_clusters``) after a bounded count (at
@@ -48,6 +51,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import uuid
 from collections import defaultdict
 
 import numpy as np
@@ -397,6 +401,7 @@ def kept_clusters(
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
+    links: dict = {}  # per grid cell counted from the points, one of its links
     if boxes:
         stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds, table)
         mp = table
@@ -407,28 +412,46 @@ def kept_clusters(
             func.count(),
             func.sum(geo.lon(mp.geom)),
             func.sum(geo.lat(mp.geom)),
+            func.min(cast(mp.link_id, String)),
         ).group_by(gx, gy)
-        for x, y, n, sx, sy in session.execute(stmt, values).all():
+        for x, y, n, sx, sy, link in session.execute(stmt, values).all():
             acc = cells.setdefault((int(x), int(y)), [0, 0.0, 0.0])
             acc[0] += n
             acc[1] += sx
             acc[2] += sy
-    # a cell holding one result is shown as that result: found again in the cell (a few rows), rather than
-    # carried through the count (a uuid made text for each point counted: 20 ms in a dense view)
+            links[(int(x), int(y))] = link
     ones = [k for k, v in cells.items() if v[0] == 1]
-    single = _singles(ones, k0, origin, classes, scope, area, circles, table, (conds, fvalues))
+    # a cell holding one result counted from the points is that point's link; one from marker_cell is found
+    single = _singles([k for k in ones if k in inside], k0, origin, classes, scope, area, circles, table)
+    single.update(_links({k: links[k] for k in ones if k not in inside}, origin, table))
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table, tests) -> dict:
-    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result of the search
-    (``tests``: its ``_point_filters``' tests and values)."""
+def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:
+    """{grid cell: (id, name, distance)} of the links ``links`` ({grid cell: link id}), by their keys."""
+    if not links:
+        return {}
+    mp = table
+    stmt = (
+        select(
+            cast(mp.link_id, String),
+            cast(mp.service_id, String),
+            Service.name,
+            geo.distance_m(mp.geom, geo.point(origin.lon, origin.lat)),
+        )
+        .join(Service, Service.id == mp.service_id)
+        .where(mp.link_id.in_([uuid.UUID(link) for link in links.values()]))
+    )
+    found = {link: rest for link, *rest in session.execute(stmt).all()}
+    return {k: tuple(found[link]) for k, link in links.items()}
+
+
+def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table=MarkerPoint) -> dict:
+    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (a search
+    without filters: the cells of ``marker_cell``)."""
     if not keys:
         return {}
-    conds, fvalues = tests
-    stmt, values = _points_in(
-        _boxes([(k0, *k) for k in keys]), dict(fvalues), classes, scope, area, circles, conds, table
-    )
+    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles, (), table)
     mp = table
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
