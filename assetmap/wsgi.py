@@ -12,10 +12,7 @@ the slow request behind a map view's p95 (``bench/markers.py``: "on a Monday" in
 view, 102 ms at p50 and 259 ms at p95).
 """
 
-import gc
-
-from . import create_app, embedded
+from . import create_app, embedded, freeze_heap
 
 app = create_app({"SQLALCHEMY_URL": embedded.default_url(log=lambda *a: None)})
-gc.collect()
-gc.freeze()
+freeze_heap()

@@ -143,13 +143,14 @@ def main(argv=None) -> int:
 
     from sqlalchemy import create_engine, text
 
-    from assetmap import create_app, geo, logs
+    from assetmap import create_app, freeze_heap, geo, logs
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners import markers, queries
     from assetmap.practitioners.params import Filters
 
     app = create_app({"SQLALCHEMY_URL": args.url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    freeze_heap()  # as the production entry point does (assetmap.wsgi)
     logs.configure_logging(stream=open(os.devnull, "w"))
     raw = create_engine(args.url)
     client = app.test_client()

@@ -918,9 +918,10 @@ def main(argv=None) -> int:
 
     from sqlalchemy import create_engine
 
-    from assetmap import create_app, logs
+    from assetmap import create_app, freeze_heap, logs
 
     app = create_app({"SQLALCHEMY_URL": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    freeze_heap()  # as the production entry point does (assetmap.wsgi)
     logs.configure_logging(stream=open(os.devnull, "w"))  # still formatted, like production; not printed
 
     raw = create_engine(url, pool_size=args.clients + 2)
