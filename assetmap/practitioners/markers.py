@@ -55,7 +55,7 @@ import uuid
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, cast, func, select
+from sqlalchemy import ARRAY, Float, Integer, String, and_, cast, func, or_, select
 from sqlalchemy.sql import visitors
 
 from .. import geo
@@ -254,6 +254,29 @@ def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | Non
     return {(r[0], r[1]): (int(r[2]), r[3], r[4]) for r in rows}
 
 
+def _inner_box(circles) -> tuple[float, float, float, float] | None:
+    """A lon/lat box wholly inside every circle (each corner, its farthest points from a centre, at least
+    ``INSIDE_MARGIN_M`` inside), about the largest square inside their overlap, or None. A point in it needs no
+    distance test: the spheroid distance from two centres cost some 60 ms over the 70,000 points that pass a
+    broad filter in the 10-mile view of central London."""
+    west, south, east, north = -180.0, -90.0, 180.0, 90.0
+    for lon, lat, r in circles:
+        half = r / math.sqrt(2)
+        dlat = half / 111_700.0  # at most a degree of latitude's length: the box is no taller than the circle's square
+        dlon = half / (111_700.0 * math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+        west, south = max(west, lon - dlon), max(south, lat - dlat)
+        east, north = min(east, lon + dlon), min(north, lat + dlat)
+    for _ in range(8):
+        if west >= east or south >= north:
+            return None
+        xs, ys = np.array([west, west, east, east]), np.array([south, north, south, north])
+        if all((geo.spheroid_m(lon, lat, xs, ys) <= r - INSIDE_MARGIN_M).all() for lon, lat, r in circles):
+            return west, south, east, north
+        mx, my, wx, wy = (west + east) / 2, (south + north) / 2, (east - west) * 0.45, (north - south) * 0.45
+        west, south, east, north = mx - wx, my - wy, mx + wx, my + wy
+    return None
+
+
 def _decompose(circles, bbox, k0: int, classes, scope, area):
     """(sums of the cells wholly inside, by grid cell; the cells to count live as (level, cx, cy))."""
     inside: dict = defaultdict(lambda: [0, 0.0, 0.0])
@@ -305,7 +328,7 @@ def _boxes(cells) -> dict:
     return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
-def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint):
+def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint, inner=None):
     """Rows of ``table`` (``marker_point`` or its narrow copy ``marker_dot``) in the boxes that a search by these
     classes counts, in every circle, passing the tests ``conds`` (``_point_filters``; their values already
     in ``values``): (a select of them joined to the boxes, the point's columns)."""
@@ -321,10 +344,18 @@ def _points_in(boxes: dict, values: dict, classes, scope: str, area, circles, co
         .join(mp, geo.in_box(mp.geom, b.c.x0, b.c.y0, b.c.x1, b.c.y1))
         .where(mp.visibility.in_(classes), *conds)
     )
-    for i, _circle in enumerate(circles):
-        stmt = stmt.where(
-            geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
-        )
+    in_circles = [
+        geo.within_m(mp.geom, geo.point(_p(f"c{i}_lon", Float), _p(f"c{i}_lat", Float)), _p(f"c{i}_m", Float))
+        for i, _circle in enumerate(circles)
+    ]
+    if inner is None:
+        stmt = stmt.where(*in_circles)
+    else:  # a point in ``inner`` is in every circle: only the others are measured
+        x, y = geo.lon(mp.geom), geo.lat(mp.geom)
+        keys = ("in_x0", "in_y0", "in_x1", "in_y1")
+        x0, y0, x1, y1 = (_p(k, Float) for k in keys)
+        stmt = stmt.where(or_(and_(x >= x0, x < x1, y >= y0, y < y1), and_(*in_circles)))
+        values.update(zip(keys, inner))
     if scope == "ward":
         stmt = stmt.where(mp.ward_code == area)
     elif scope == "constituency":
@@ -397,13 +428,15 @@ def kept_clusters(
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
         boxes: dict | None = _box(bbox)
+        inner = _inner_box(circles)
     else:
+        inner = None
         inside, live = _decompose(circles, bbox, k0, classes, scope, area)
         boxes = _boxes(live) if live else None
     cells = {k: list(v) for k, v in inside.items()}
     links: dict = {}  # per grid cell counted from the points, one of its links
     if boxes:
-        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds, table)
+        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, conds, table, inner)
         mp = table
         gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
         stmt = stmt.add_columns(
