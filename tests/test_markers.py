@@ -640,3 +640,27 @@ def _features_at(location_id, kinds) -> None:
             text("INSERT INTO accessibility (id, location_id, kind) VALUES (gen_random_uuid(), :l, :k)"),
             {"l": location_id, "k": kind},
         )
+
+
+def test_the_box_spared_the_distance_tests_lies_inside_every_circle_and_is_most_of_their_square():
+    """``markers._inner_box``: every point of it (its corners are its farthest from a centre) within each circle,
+    by the spheroid distance PostGIS uses; big enough to matter (half the circle's inscribed square and more);
+    none when the circles do not overlap enough."""
+    import numpy as np
+
+    for circles in (
+        [(-0.128, 51.507, 19_000.0), (-0.128, 51.507, 16_093.44)],
+        [(-1.9, 52.48, 3_000.0), (-1.88, 52.49, 2_500.0)],
+        [(-2.9, 54.6, 500.0)],
+    ):
+        box = markers._inner_box(circles)
+        assert box is not None
+        west, south, east, north = box
+        xs, ys = np.linspace(west, east, 9), np.linspace(south, north, 9)
+        gx, gy = np.meshgrid(xs, ys)
+        for lon, lat, r in circles:
+            assert (geo.spheroid_m(lon, lat, gx.ravel(), gy.ravel()) <= r).all()
+        r = min(c[2] for c in circles)
+        height = geo.spheroid_m(west, south, np.array([west]), np.array([north]))[0]
+        assert height > 0.5 * r * math.sqrt(2) / 2
+    assert markers._inner_box([(-1.9, 52.48, 1_000.0), (-1.8, 52.48, 1_000.0)]) is None
