@@ -92,15 +92,18 @@ LANGUAGE sql STABLE AS $$
                WHERE s.service_id = sid AND {_SETTLED}), 0),
            EXISTS (SELECT 1 FROM schedule s WHERE s.service_id = sid AND NOT ({_SETTLED}))
 $$;""",
+    # two lookups by indexed columns, not a join: planned for a table the planner thinks empty (a first bulk
+    # import, before ANALYZE) a self-join of service_at_location per inserted row went quadratic per row
     f"""
-CREATE FUNCTION marker_access(link uuid, OUT kinds integer, OUT elsewhere boolean) LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT bit_or(1 << {_FEATURE_INDEX})
-                     FROM service_at_location l JOIN accessibility a ON a.location_id = l.location_id
-                     WHERE l.id = link), 0),
-           EXISTS (SELECT 1 FROM service_at_location l
-                   JOIN service_at_location o ON o.service_id = l.service_id AND o.location_id <> l.location_id
-                   WHERE l.id = link)
-$$;""",
+CREATE FUNCTION marker_access(link uuid, OUT kinds integer, OUT elsewhere boolean) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    loc uuid;
+    sid uuid;
+BEGIN
+    SELECT l.location_id, l.service_id INTO loc, sid FROM service_at_location l WHERE l.id = link;
+    kinds := coalesce((SELECT bit_or(1 << {_FEATURE_INDEX}) FROM accessibility a WHERE a.location_id = loc), 0);
+    elsewhere := EXISTS (SELECT 1 FROM service_at_location o WHERE o.service_id = sid AND o.location_id <> loc);
+END $$;""",
 ]
 
 #: 0019's row trigger function, put back by the downgrade
