@@ -542,12 +542,9 @@ class SearchLexicon(Base):
 # --------------------------------------------------------------------------- map markers
 
 
-class MarkerPoint(Base):
-    """A (service, place) pair a search without filters finds, as the map counts it: kept by triggers
-    (migration 0014) for every link whose place has a point and whose service is active, not archived
-    and not confidential; ``practitioners/markers.py`` explains how the map reads it."""
+class _MarkerColumns:
+    """The columns ``marker_point`` and its narrow copy ``marker_dot`` share (each a column of its own table)."""
 
-    __tablename__ = "marker_point"
     link_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     service_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     geom: Mapped[WKBElement] = _point(nullable=False)
@@ -556,21 +553,12 @@ class MarkerPoint(Base):
     #: the place's ward and constituency, '' outside the loaded areas
     ward_code: Mapped[str] = mapped_column(String(9), nullable=False)
     constituency_code: Mapped[str] = mapped_column(String(9), nullable=False)
-    #: the service's terms of the filtered taxonomies as ``taxonomy:code`` (migration 0015)
-    terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: the least amount of the service's cost options (migration 0015)
     min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    #: for the near view's candidates (migration 0017): the point as geography (``ORDER BY geog <-> point
-    #: LIMIT n`` walks its index nearest first), copies of the service's ``search_tsv`` and ``modes``
-    geog: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
-    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
+    #: a copy of the service's ways to take part (migration 0017)
     modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
     #: every weekday the service's sessions fall on, ended or not (migration 0018): what a day filter can find
     days: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
-    #: copies of the service's name and when it was last checked, for ranking the near view (migration 0019)
-    name: Mapped[str] = mapped_column(Text, nullable=False)
-    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
-    unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
     #: what the service's settled sessions offer, as bits (any session, a weekday, a part of the day, both), the
     #: London date they were worked out on, and whether it has other sessions (migration 0021;
     #: ``filters.point_sessions_filter``)
@@ -580,6 +568,24 @@ class MarkerPoint(Base):
     #: the accessibility features of this row's place as bits, and whether its service has another place (0021)
     access: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
+class MarkerPoint(_MarkerColumns, Base):
+    """A (service, place) pair a search without filters finds, as the map counts it: kept by triggers
+    (migration 0014) for every link whose place has a point and whose service is active, not archived
+    and not confidential; ``practitioners/markers.py`` explains how the map reads it."""
+
+    __tablename__ = "marker_point"
+    #: the service's terms of the filtered taxonomies as ``taxonomy:code`` (migration 0015)
+    terms: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+    #: for the near view's candidates (migration 0017): the point as geography (``ORDER BY geog <-> point
+    #: LIMIT n`` walks its index nearest first), a copy of the service's ``search_tsv``
+    geog: Mapped[WKBElement] = mapped_column(Geography("POINT", srid=4326, spatial_index=False), nullable=False)
+    search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
+    #: copies of the service's name and when it was last checked, for ranking the near view (migration 0019)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
     __table_args__ = (
         Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
         Index("idx_marker_point_modes", "modes", postgresql_using="gin"),
@@ -589,26 +595,12 @@ class MarkerPoint(Base):
     )
 
 
-class MarkerDot(Base):
+class MarkerDot(_MarkerColumns, Base):
     """A narrow copy of a ``marker_point`` row: the columns a map view's count tests for a search without words
     or terms, kept by statement triggers on ``marker_point`` (migration 0022), so a dense view reads a
     fraction of the pages (``practitioners/markers.py``)."""
 
     __tablename__ = "marker_dot"
-    link_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    service_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    geom: Mapped[WKBElement] = _point(nullable=False)
-    visibility: Mapped[str] = mapped_column(String(20), nullable=False)
-    ward_code: Mapped[str] = mapped_column(String(9), nullable=False)
-    constituency_code: Mapped[str] = mapped_column(String(9), nullable=False)
-    min_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
-    modes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
-    days: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
-    slots: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
-    slots_settled_on: Mapped[dt.date] = mapped_column(Date, nullable=False, server_default=text("'infinity'"))
-    slots_unsettled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
-    access: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    access_elsewhere: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     __table_args__ = (Index("idx_marker_dot_modes", "modes", postgresql_using="gin"),)
 
 
