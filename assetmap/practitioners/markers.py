@@ -52,6 +52,7 @@ test (tests/test_markers.py) holds every kept count equal to that live count.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import uuid
 from collections import defaultdict
@@ -142,12 +143,18 @@ def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, typ
     view's candidates are tested), their values (the search's own), and the table to count from: the narrow
     ``marker_dot`` (migration 0022) for a search without words or terms, the tests asked of its columns."""
     shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
+    conds, table = _tests_of(shape)
+    return list(conds), (values if conds else {}), table
+
+
+@functools.lru_cache(maxsize=512)
+def _tests_of(shape) -> tuple[tuple, type]:
+    """``_point_filters``' tests and table for a search's shape, built once per shape (as ``queries._shared``
+    builds its statements): the values are bound at execute time."""
     conds = queries.point_tests(shape)
-    table: type = MarkerPoint
     if not shape.has_words and not any(getattr(shape, t) for t in F.POINT_TERM_TAXONOMIES):
-        table = MarkerDot
-        conds = [_on_dots(c) for c in conds]
-    return conds, (values if conds else {}), table
+        return tuple(_on_dots(c) for c in conds), MarkerDot
+    return tuple(conds), MarkerPoint
 
 
 def _on_dots(expr):
