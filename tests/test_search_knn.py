@@ -313,9 +313,15 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
             assert not _reads(nodes, "service_at_location"), body
         # a common word in a small circle: walked nearest first, as reading the words' index would read
         # thousands of places to keep a few hundred (queries.walks, from the planner's own estimates)
-        nodes = _plan_nodes({"q": "walking", "radius_m": 200})
-        assert _ordered_scan(nodes, "idx_marker_point_geog"), [(n["Node Type"], n.get("Index Name")) for n in nodes]
-        assert not any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes)
+        # and so with a filter almost none pass ("free": these listings have no cost options): the words' index
+        # would still read every listing holding the word, the filter tested after it
+        for body in ({"q": "walking", "radius_m": 200}, {"q": "walking", "radius_m": 200, "free": True}):
+            nodes = _plan_nodes(body)
+            assert _ordered_scan(nodes, "idx_marker_point_geog"), (
+                body,
+                [(n["Node Type"], n.get("Index Name")) for n in nodes],
+            )
+            assert not any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes), body
         # a word only one listing holds, typed right or misspelt: the plan starts from the text GIN index on
         # marker_point (or the listings' text), never from the circle's thousands of points in distance order
         for body in ({"q": "ukulele", "radius_m": 5000}, {"q": "ukelele", "radius_m": 5000}):
