@@ -1,6 +1,9 @@
 """Load test: a realistic mix at twice a council's expected peak, against gunicorn on loopback.
 
-    .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--workers 4]
+    .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--workers 4] [--wait 0.5,2]
+
+`--wait 0` takes the users' pauses away, so that 100 users saturate the 2 cores (with the default pauses
+100 users offer about 90 requests a second, less than the service serves, and the pauses bound the rate).
 
 Starts gunicorn (several workers) on 127.0.0.1 against the demo database (`make run` loads it),
 runs locust in-process with a fixed number of users for a fixed time — it stops by itself — and
@@ -188,7 +191,20 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--port", type=int, default=5199)
+    ap.add_argument(
+        "--wait",
+        default="0.5,2",
+        help="a visitor's pause between requests, seconds: 'LOW,HIGH' (random between) or one number; 0 saturates",
+    )
     args = ap.parse_args()
+    parts = args.wait.split(",")
+    try:
+        low, high = float(parts[0]), float(parts[-1])
+    except ValueError:
+        ap.error("--wait: one number of seconds, or two as LOW,HIGH")
+    if len(parts) > 2 or not 0 <= low <= high:
+        ap.error("--wait: LOW,HIGH with 0 <= LOW <= HIGH")
+    Visitor.wait_time = between(low, high)
 
     url = (
         subprocess.run(
@@ -240,7 +256,7 @@ def main() -> int:
         runner = environment.create_local_runner()
         print(
             f"Load: {args.users} users for {args.seconds} s against gunicorn ({args.workers} single-threaded workers) "
-            f"on {host}"
+            f"on {host}, visitors pausing {low:g}-{high:g} s"
         )
         started = time.monotonic()
         runner.start(args.users, spawn_rate=args.users)
