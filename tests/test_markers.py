@@ -20,7 +20,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from assetmap import geo
 from assetmap.accounts.auth import Anonymous
@@ -538,6 +538,47 @@ def test_the_edge_cells_are_read_from_the_point_index_and_the_cells_by_their_key
             "ON m.level = 9 AND m.cx = c.x AND m.cy = c.y WHERE m.visibility IN ('public')"
         )
         assert "marker_cell_pkey" in cells and "Seq Scan on marker_cell" not in cells
+
+
+def test_a_filtered_view_is_read_as_one_box_by_bitmap_and_grouped_by_hashing(app, db):
+    """A filtered view's count reads one box holding the view (no table of boxes, no exact edge tests) with
+    index scans and sorts off for that statement alone (``markers._by_bitmap``), and the settings are back
+    after it."""
+    seen: list[tuple[str, str, str]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "current_setting" in statement:  # this listener's own question
+            return
+        row = (
+            conn.exec_driver_sql("SELECT current_setting('enable_indexscan'), current_setting('enable_sort')").one()
+            if "GROUP BY" in statement
+            else ("", "")
+        )
+        seen.append((statement, *row))
+
+    with app.test_request_context():
+        for i in range(4):
+            make_asset(name=f"Club {i}", lon=-1.9 + i * 0.001, lat=52.48)  # on Mondays
+        session.flush()
+        origin = queries.Origin(-1.9, 52.48)
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", grab)
+        try:
+            found = markers.kept_clusters(
+                origin, Filters(radius_m=3000.0, open_day=("monday",)), Anonymous(), "near", (-1.9, 52.48, 3000.0)
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", grab)
+        assert sum(c["count"] for c in found) == 4
+        counts = [s for s in seen if "GROUP BY" in s[0]]
+        assert len(counts) == 1
+        sql, indexscan, sort = counts[0]
+        assert (indexscan, sort) == ("off", "off")
+        assert "unnest" not in sql and "b.x0" not in sql
+        assert "set_config('enable_indexscan', 'off'" in seen[seen.index(counts[0]) - 1][0]
+        assert "set_config('enable_indexscan', 'on'" in seen[seen.index(counts[0]) + 1][0]
+        after = session.execute(text("SELECT current_setting('enable_indexscan'), current_setting('enable_sort')"))
+        assert tuple(after.one()) == ("on", "on")
 
 
 def _plan(stmt, values) -> str:
