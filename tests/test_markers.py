@@ -26,6 +26,7 @@ from assetmap import geo
 from assetmap.accounts.auth import Anonymous
 from assetmap.db import session
 from assetmap.directory.read import now_london
+from assetmap.models import MarkerDot, MarkerPoint
 from assetmap.practitioners import markers, queries
 from assetmap.practitioners.params import Filters
 from assetmap.vocabulary import ACCESSIBILITY, COST_BANDS, PARTS_OF_DAY
@@ -579,6 +580,22 @@ def test_a_filtered_view_is_read_as_one_box_by_bitmap_and_grouped_by_hashing(app
         assert "set_config('enable_indexscan', 'on'" in seen[seen.index(counts[0]) + 1][0]
         after = session.execute(text("SELECT current_setting('enable_indexscan'), current_setting('enable_sort')"))
         assert tuple(after.one()) == ("on", "on")
+        # words and terms together: a table of boxes, the GiST index walked (their indexes ANDed cost more)
+        ways = {
+            name: markers._point_filters(origin, Filters(radius_m=3000.0, **extra), Anonymous(), "near")[2:]
+            for name, extra in {
+                "day": {"open_day": ("monday",)},
+                "category": {"category": ("social-groups",)},
+                "words": {"q": "company"},
+                "words and category": {"q": "company", "category": ("social-groups",)},
+            }.items()
+        }
+        assert ways == {
+            "day": (MarkerDot, True),
+            "category": (MarkerPoint, True),
+            "words": (MarkerPoint, True),
+            "words and category": (MarkerPoint, False),
+        }
 
 
 def _plan(stmt, values) -> str:

@@ -139,23 +139,30 @@ def point_filtered(f) -> bool:
     return not any(getattr(f, name) for name in rest)
 
 
-def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, type]:
+def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, type, bool]:
     """The search's filters and words as tests of a ``marker_point`` row (``queries.point_tests``, as the near
-    view's candidates are tested), their values (the search's own), and the table to count from: the narrow
-    ``marker_dot`` (migration 0022) for a search without words or terms, the tests asked of its columns."""
+    view's candidates are tested), their values (the search's own), the table to count from (the narrow
+    ``marker_dot``, migration 0022, for a search without words or terms, the tests asked of its columns), and
+    whether a whole view is read as one box (``_points_in``)."""
     shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
-    conds, table = _tests_of(shape)
-    return list(conds), (values if conds else {}), table
+    conds, table, one_box = _tests_of(shape)
+    return list(conds), (values if conds else {}), table, one_box
 
 
 @functools.lru_cache(maxsize=512)
-def _tests_of(shape) -> tuple[tuple, type]:
-    """``_point_filters``' tests and table for a search's shape, built once per shape (as ``queries._shared``
-    builds its statements): the values are bound at execute time."""
+def _tests_of(shape) -> tuple[tuple, type, bool]:
+    """``_point_filters``' tests, table and way of reading for a search's shape, built once per shape (as
+    ``queries._shared`` builds its statements): the values are bound at execute time.
+
+    Words and terms together are read from a table of boxes, the GiST index walked and each point in view
+    tested: given the box, the planner ANDs the words' and the terms' indexes for all of England with it
+    (50,000 and 125,000 entries for "singing" and a category), which cost more than testing the 40,000
+    points of the 10-mile view of Birmingham (bench/markers.py: 46 -> 76 ms by the indexes)."""
     conds = queries.point_tests(shape)
-    if not shape.has_words and not any(getattr(shape, t) for t in F.POINT_TERM_TAXONOMIES):
-        return tuple(_on_dots(c) for c in conds), MarkerDot
-    return tuple(conds), MarkerPoint
+    terms = any(getattr(shape, t) for t in F.POINT_TERM_TAXONOMIES)
+    if not shape.has_words and not terms:
+        return tuple(_on_dots(c) for c in conds), MarkerDot, True
+    return tuple(conds), MarkerPoint, not (shape.has_words and terms)
 
 
 def _on_dots(expr):
@@ -333,6 +340,11 @@ def _boxes(cells) -> dict:
     return {k: [b[i] for b in boxes] for i, k in enumerate(("x0", "y0", "x1", "y1"))}
 
 
+def _box(bbox) -> dict:
+    """One box (west, south, east, north) as a table of boxes (``_points_in``)."""
+    return dict(zip(("x0", "y0", "x1", "y1"), ([v] for v in bbox)))
+
+
 def _points_in(
     boxes: dict | tuple, values: dict, classes, scope: str, area, circles, conds=(), table=MarkerPoint, inner=None
 ):
@@ -409,8 +421,9 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int, tests: tu
     if found is None:
         return []
     circles, bbox, area = found
-    conds, fvalues, table = tests or _point_filters(origin, f, user, scope)
-    stmt, values = _points_in(bbox, dict(fvalues), shown_classes(user), scope, area, circles, conds, table)
+    conds, fvalues, table, one_box = tests or _point_filters(origin, f, user, scope)
+    box = bbox if one_box else _box(bbox)
+    stmt, values = _points_in(box, dict(fvalues), shown_classes(user), scope, area, circles, conds, table)
     mp = table
     stmt = (
         stmt.add_columns(
@@ -437,7 +450,7 @@ def kept_clusters(
     or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
     (``point_filtered``), is counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
     k0 = grid_level(view[2], across)
-    conds, fvalues, table = tests or _point_filters(origin, f, user, scope)
+    conds, fvalues, table, one_box = tests or _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
     found = _searched(origin, f, scope, view)
     if found is None:
@@ -445,7 +458,7 @@ def kept_clusters(
     circles, bbox, area = found
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
-        boxes: dict | tuple | None = bbox
+        boxes: dict | tuple | None = bbox if one_box else _box(bbox)
         inner = _inner_box(circles)
     else:
         inner = None
