@@ -117,6 +117,14 @@ def in_box(geom, west, south, east, north) -> ColumnElement:
     )
 
 
+def near_box(geom, west, south, east, north) -> ColumnElement:
+    """True where the point ``geom`` is in the box by ``&&`` alone (the GiST index answers, no exact test): the
+    index's boxes are rounded outward, so a point about a centimetre outside may pass. For a box that holds
+    circles the point is also tested against (the map's whole view, ``markers._points_in``); ``in_box`` where
+    the edges themselves must decide."""
+    return geom.op("&&")(func.ST_MakeEnvelope(west, south, east, north, SRID_WGS84))
+
+
 def spheroid_m(lon0: float, lat0: float, lons, lats):
     """Metres on the WGS84 spheroid from (``lon0``, ``lat0``) to each point (Karney's method, as PostGIS's
     geography distance): numpy arrays in, an array out."""

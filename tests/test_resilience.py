@@ -30,6 +30,27 @@ def test_statement_timeout_gives_a_friendly_503_page(database_url, rebind_sessio
     assert resp.headers["Retry-After"] == "30"
 
 
+@pytest.mark.parametrize("plan", ["map", "search"])
+def test_a_timeout_under_a_statement_s_own_plan_settings_is_still_a_503(database_url, rebind_session, plan):
+    """The map's whole-view count and the search's walk set planner settings for one statement and reset them
+    after it. When the statement times out the transaction is aborted (taking the settings with it): resetting
+    them then failed with "current transaction is aborted", and that error, not the timeout, reached the
+    handler as a 500."""
+    from assetmap.practitioners import markers, queries
+
+    settings = {"map": lambda: markers._by_bitmap(True), "search": lambda: queries._nearest_first_plan(True)}[plan]
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_URL": database_url, "STATEMENT_TIMEOUT_MS": 50})
+
+    def slow():
+        with settings():
+            return str(session.execute(text("SELECT pg_sleep(2)")).scalar())
+
+    app.add_url_rule("/_slow", "slow", slow)
+    resp = app.test_client().get("/_slow", headers={"Accept": "text/html"})
+    assert resp.status_code == 503
+    assert "Sorry, the service is unavailable" in resp.get_data(as_text=True)
+
+
 def _as_postgres(args, **kw):
     if os.geteuid() == 0:
         args = ["runuser", "-u", "postgres", "--", *args]

@@ -363,8 +363,7 @@ def _points_in(
     mp = table
     if isinstance(boxes, tuple):
         keys = ("bx0", "by0", "bx1", "by1")
-        envelope = func.ST_MakeEnvelope(*(_p(k, Float) for k in keys), geo.SRID_WGS84)
-        stmt = select().select_from(mp).where(mp.geom.op("&&")(envelope))
+        stmt = select().select_from(mp).where(geo.near_box(mp.geom, *(_p(k, Float) for k in keys)))
         values.update(zip(keys, (float(v) for v in boxes)))
     else:
         b = (
@@ -511,10 +510,8 @@ def _by_bitmap(whole_view: bool):
         yield
         return
     session.execute(_WHOLE_VIEW_PLAN)
-    try:
-        yield
-    finally:
-        session.execute(_DEFAULT_PLAN)
+    yield  # an error here aborts the transaction, which ends the settings: resetting them would fail and hide it
+    session.execute(_DEFAULT_PLAN)
 
 
 def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:

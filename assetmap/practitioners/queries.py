@@ -973,10 +973,8 @@ def _nearest_first_plan(walk: bool):
         yield
         return
     session.execute(_NO_BITMAP)
-    try:
-        yield
-    finally:
-        session.execute(_BITMAP_DEFAULT)
+    yield  # an error here aborts the transaction, which ends the setting: resetting it would fail and hide it
+    session.execute(_BITMAP_DEFAULT)
 
 
 def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
