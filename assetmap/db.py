@@ -190,3 +190,27 @@ def transaction(dry_run: bool = False) -> Iterator[scoped_session]:
     except Exception:
         session.rollback()
         raise
+
+
+#: the planner's methods ``planner_off`` may turn off (``enable_<method>``)
+PLAN_METHODS = frozenset({"bitmapscan", "indexscan", "sort"})
+
+
+@contextmanager
+def planner_off(when: bool, *methods: str) -> Iterator[None]:
+    """When ``when``: for the statements inside, the planner's ``enable_<method>`` off (``PLAN_METHODS``), local
+    to the transaction and on again after them (one statement each way, a round trip each).
+
+    Not turned on again when they raise: the error aborts the transaction, which ends the settings, and a
+    statement then would fail ("current transaction is aborted") and hide the error (a statement timeout,
+    a 503, became a 500; tests/test_resilience.py)."""
+    if not when:
+        yield
+        return
+    unknown = set(methods) - PLAN_METHODS
+    if unknown or not methods:
+        raise ValueError(f"not a planner method this app turns off: {sorted(unknown)}")
+    names = [f"enable_{m}" for m in sorted(methods)]
+    session.execute(text("SELECT " + ", ".join(f"set_config('{n}', 'off', true)" for n in names)))
+    yield
+    session.execute(text("SELECT " + ", ".join(f"set_config('{n}', 'on', true)" for n in names)))

@@ -96,3 +96,20 @@ def test_connections_run_without_jit_compilation(app_ctx):
 def test_connections_plan_each_statement_for_its_own_values(app_ctx):
     # a prepared search planned once for any place read the text index for all of England (assetmap/db.py)
     assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+
+
+def test_planner_off_turns_methods_off_for_the_statements_inside_and_on_after(app_ctx):
+    from assetmap.db import planner_off
+
+    def state():
+        return tuple(
+            session.execute(text("SELECT current_setting('enable_bitmapscan'), current_setting('enable_sort')")).one()
+        )
+
+    with planner_off(True, "bitmapscan", "sort"):
+        assert state() == ("off", "off")
+    assert state() == ("on", "on")
+    with planner_off(False, "bitmapscan"):
+        assert state() == ("on", "on")
+    with pytest.raises(ValueError), planner_off(True, "seqscan; DROP TABLE service"):
+        pass

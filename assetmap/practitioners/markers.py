@@ -56,14 +56,13 @@ import functools
 import math
 import uuid
 from collections import defaultdict
-from contextlib import contextmanager
 
 import numpy as np
-from sqlalchemy import ARRAY, Float, Integer, String, and_, cast, func, or_, select, text
+from sqlalchemy import ARRAY, Float, Integer, String, and_, cast, func, or_, select
 from sqlalchemy.sql import visitors
 
 from .. import geo
-from ..db import session
+from ..db import planner_off, session
 from ..directory import access
 from ..models import MarkerCell, MarkerDot, MarkerPoint, Service
 from . import filters as F
@@ -492,12 +491,6 @@ def kept_clusters(
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
-#: one statement each way (a round trip each), local to the transaction
-_WHOLE_VIEW_PLAN = text("SELECT set_config('enable_indexscan', 'off', true), set_config('enable_sort', 'off', true)")
-_DEFAULT_PLAN = text("SELECT set_config('enable_indexscan', 'on', true), set_config('enable_sort', 'on', true)")
-
-
-@contextmanager
 def _by_bitmap(whole_view: bool):
     """``whole_view``: the count reads one box holding the whole view; it reads it by bitmap (each page once)
     and groups the points by hashing. The planner charges every point the sessions' lookup a filter may ask
@@ -506,12 +499,7 @@ def _by_bitmap(whole_view: bool):
     London, "this week, mornings", 1,000,000 assets, against 7,224 by bitmap) and sorted the 74,000 that pass
     on disk to group them. Statement alone, that view, medians of 11 (bench/README.md): 183 ms as planned,
     162 by bitmap, 131 by bitmap and hashing."""
-    if not whole_view:
-        yield
-        return
-    session.execute(_WHOLE_VIEW_PLAN)
-    yield  # an error here aborts the transaction, which ends the settings: resetting them would fail and hide it
-    session.execute(_DEFAULT_PLAN)
+    return planner_off(whole_view, "indexscan", "sort")
 
 
 def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:

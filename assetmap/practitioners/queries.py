@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -53,7 +52,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     true,
     union_all,
 )
@@ -62,7 +60,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import geo
-from ..db import session
+from ..db import planner_off, session
 from ..directory import access
 from ..directory.read import now_london, stale_cutoff
 from ..models import (
@@ -190,8 +188,6 @@ def ward_outline(code: str, tolerance_deg: float = 0.0003) -> str | None:
 # distances are worked out (and sorted) only for assets that pass them; the service columns the
 # ranking needs are carried up from there.
 
-_NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")
-_BITMAP_DEFAULT = text("SET LOCAL enable_bitmapscan TO DEFAULT")
 
 _PREPARED: dict = {}
 _PREPARED_MAX = 512
@@ -962,19 +958,13 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     return rows, (head.total, head.n_places, head.n_area, head.n_hidden), capped, words
 
 
-@contextmanager
 def _nearest_first_plan(walk: bool):
     """``walk`` (``walks``): the geography index walked in distance order is the sound start, and bitmap scans
     are off for the statement: the planner's other choice, reading the whole circle by bitmap and sorting it,
     is what it takes when it underestimates a dense circle (1 mile in central London at 1,000,000 assets:
     410 ms for 13,500 places instead of 13 ms for 1,001). Else the planner chooses (a rare word: its text
     index, read only by bitmap; tests/test_search_knn.py pins the plans)."""
-    if not walk:
-        yield
-        return
-    session.execute(_NO_BITMAP)
-    yield  # an error here aborts the transaction, which ends the setting: resetting it would fail and hide it
-    session.execute(_BITMAP_DEFAULT)
+    return planner_off(walk, "bitmapscan")
 
 
 def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
