@@ -19,6 +19,7 @@ request only (a 503, like the primary going away); the next one is routed elsewh
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
@@ -210,7 +211,14 @@ def planner_off(when: bool, *methods: str) -> Iterator[None]:
     unknown = set(methods) - PLAN_METHODS
     if unknown or not methods:
         raise ValueError(f"not a planner method this app turns off: {sorted(unknown)}")
-    names = [f"enable_{m}" for m in sorted(methods)]
-    session.execute(text("SELECT " + ", ".join(f"set_config('{n}', 'off', true)" for n in names)))
+    off, on = _planner_statements(tuple(sorted(methods)))
+    session.execute(off)
     yield
-    session.execute(text("SELECT " + ", ".join(f"set_config('{n}', 'on', true)" for n in names)))
+    session.execute(on)
+
+
+@functools.lru_cache(maxsize=16)
+def _planner_statements(methods: tuple[str, ...]):
+    """``planner_off``'s two statements for these methods, built once (every plain search runs them)."""
+    names = [f"enable_{m}" for m in methods]
+    return tuple(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n in names)) for v in ("off", "on"))
