@@ -40,10 +40,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
+    ARRAY,
     Date,
     Float,
     Integer,
     String,
+    Text,
     case,
     false,
     func,
@@ -510,10 +512,11 @@ def freshness_rank(stale_cutoff, listing=Service) -> ColumnElement:
     )
 
 
-def _carried(shape: _Shape, copies: F.Copies | None = None, listing=Service) -> list:
+def _carried(shape: _Shape, copies: F.Copies | None = None, listing=Service, terms=None) -> list:
     """The service columns the ranking needs, carried up from where the rows are produced (the words tested
     on ``copies`` of the service's text and terms when given; the name, visibility and dates read from
-    ``listing``: ``service``, or the copies ``marker_point`` carries)."""
+    ``listing``: ``service``, or the copies ``marker_point`` carries), and ``terms``: ``marker_point``'s copy
+    of the service's terms, where the row comes from it (else null; ``_page_categories``)."""
     stale = or_(listing.last_verified_on.is_(None), listing.last_verified_on < _p("stale_cutoff", Date))
     if shape.has_words:
         word_cols = [
@@ -536,6 +539,7 @@ def _carried(shape: _Shape, copies: F.Copies | None = None, listing=Service) -> 
         stale.label("stale"),
         freshness_rank(_p("stale_cutoff", Date), listing).label("freshness"),
         *word_cols,
+        (terms if terms is not None else null().cast(ARRAY(Text))).label("terms"),
     ]
     return carried
 
@@ -635,10 +639,10 @@ def _point_candidates(shape: _Shape):
     pt = _p_point()
     mp = MarkerPoint
     knn = geo.knn_distance(mp.geog, pt)
-    copies = [mp.search_tsv, mp.terms] if shape.has_words else []
+    copies = [mp.search_tsv] if shape.has_words else []
     listing = [mp.name, mp.visibility, mp.last_verified_on, mp.unconfirmed_since]
     cand = (
-        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *listing, *copies, knn.label("knn"))
+        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *listing, mp.terms, *copies, knn.label("knn"))
         .where(geo.within_m_estimated(mp.geog, pt, _p("near_m", Float)), *_point_filters(shape))
         .order_by(knn)
         .limit(_p("cand", Integer))
@@ -646,7 +650,8 @@ def _point_candidates(shape: _Shape):
     )
     kept = select(cand).order_by(cand.c.knn).limit(_p("keep", Integer)).cte("kept")
     k = kept.c
-    carried = _carried(shape, F.Copies(k.search_tsv, k.terms) if shape.has_words else None, listing=k)
+    copies_of = F.Copies(k.search_tsv, k.terms) if shape.has_words else None
+    carried = _carried(shape, copies_of, listing=k, terms=k.terms)
     places = select(
         k.service_id.label("service_id"),
         geo.distance_m(k.geom, pt).label("distance_m"),
@@ -723,6 +728,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
             b.strength,
             b.text_mask,
             b.term_mask,
+            b.terms,
             score.label("score"),
             func.count().over().label("total"),
             *(func.count().filter(b.kind == kind).over().label(label) for kind, label in _KIND_COUNTS),
@@ -733,7 +739,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
         .offset(_p("offset", Integer))
     ).subquery("ranked")
     r = ranked.c
-    cols = [ranked, _categories(r.id).label("categories")]
+    cols = [*(c for c in r if c.key != "terms"), _page_categories(r.id, r.terms).label("categories")]
     stmt = select(*cols)
     if why and shape.has_words:
         query = F.tsquery("all", shape.any_prefix)
@@ -811,6 +817,25 @@ _BUILDERS = {
     "features": _build_features,
     "estimate": _build_estimate,
 }
+
+
+#: how ``marker_point`` writes a category among its terms (migration 0015: ``taxonomy:code``)
+_CATEGORY_PREFIX = "category:"
+
+
+def _page_categories(service_id, terms) -> ColumnElement:
+    """A page row's category codes: from ``terms``, the copy ``marker_point`` keeps of them (migration 0015),
+    when the row came from it (a near view's candidate, whose row was just read), else looked up
+    (``_categories``). The lookup reads the attributes of all of England (5,000,000 rows at 1,000,000
+    assets): 20 of them cost 2-5 ms with the index in memory, and 30-260 ms when its pages were not
+    (bench/search.py's EXPLAIN, 2026-11-27)."""
+    term = func.unnest(terms).column_valued("term")
+    kept = (
+        select(func.array_agg(func.substr(term, len(_CATEGORY_PREFIX) + 1)))
+        .where(term.startswith(_CATEGORY_PREFIX, autoescape=True))
+        .scalar_subquery()
+    )
+    return case((terms.is_(None), _categories(service_id)), else_=kept)
 
 
 def _categories(service_id) -> ColumnElement:
