@@ -517,7 +517,9 @@ def test_a_page_from_marker_point_takes_its_categories_from_the_candidates(db, a
     refuge) or from a service covering the ward still looks them up. Both give the same categories."""
     make_asset(name="Choir", categories="arts-and-music;learning", **offset(100))
     make_asset(name="Walk", categories="physical-activity", **offset(200))
-    make_asset(name="Support line", modes="phone", lon="", lat="", service_area_wards=LADYWOOD, categories="peer-support")
+    make_asset(
+        name="Support line", modes="phone", lon="", lat="", service_area_wards=LADYWOOD, categories="peer-support"
+    )
     session.commit()
     origin = queries.Origin(LON, LAT, areas_known=False)
     coordinator = SessionUser(make_user("coordinator", wards=[LADYWOOD]))

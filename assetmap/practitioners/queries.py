@@ -642,7 +642,9 @@ def _point_candidates(shape: _Shape):
     copies = [mp.search_tsv] if shape.has_words else []
     listing = [mp.name, mp.visibility, mp.last_verified_on, mp.unconfirmed_since]
     cand = (
-        select(mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *listing, mp.terms, *copies, knn.label("knn"))
+        select(
+            mp.service_id, mp.geom, mp.ward_code, mp.constituency_code, *listing, mp.terms, *copies, knn.label("knn")
+        )
         .where(geo.within_m_estimated(mp.geog, pt, _p("near_m", Float)), *_point_filters(shape))
         .order_by(knn)
         .limit(_p("cand", Integer))
