@@ -512,7 +512,7 @@ def _attribute_lookups(body: dict, user) -> int:
 
 def test_a_page_from_marker_point_takes_its_categories_from_the_candidates(db, app_ctx):
     """A page cut from ``marker_point``'s candidates carries their kept copy of the terms, so its categories
-    are never looked up in ``attribute`` (5,000,000 rows at national scale, 30-260 ms for 20 hits when its
+    are never looked up in ``attribute`` (5,000,000 rows at national scale, 25-265 ms for 20 hits when its
     pages were not in memory); a page whose rows come from ``location`` (a coordinator who may locate a
     refuge) or from a service covering the ward still looks them up. Both give the same categories."""
     make_asset(name="Choir", categories="arts-and-music;learning", **offset(100))

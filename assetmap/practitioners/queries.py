@@ -829,8 +829,8 @@ def _page_categories(service_id, terms) -> ColumnElement:
     """A page row's category codes: from ``terms``, the copy ``marker_point`` keeps of them (migration 0015),
     when the row came from it (a near view's candidate, whose row was just read), else looked up
     (``_categories``). The lookup reads the attributes of all of England (5,000,000 rows at 1,000,000
-    assets): 20 of them cost 2-5 ms with the index in memory, and 30-260 ms when its pages were not
-    (bench/search.py's EXPLAIN, 2026-11-27)."""
+    assets): 20 of them cost 0.7-8 ms with its pages in memory, and 25-265 ms when they were not
+    (bench/search.py's EXPLAIN, 2026-11-27; bench/README.md)."""
     term = func.unnest(terms).column_valued("term")
     kept = (
         select(func.array_agg(func.substr(term, len(_CATEGORY_PREFIX) + 1)))
