@@ -77,8 +77,6 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def _ms(xs: list[float]) -> str:
-    if not xs:
-        return f"over {LIVE_TIMEOUT_S} s"
     return f"{statistics.median(xs) * 1000:7.1f} /{_pct(xs, 0.95) * 1000:7.1f}"
 
 
@@ -89,17 +87,17 @@ def _row(label: str, r: float, doc: dict, times, size: int, ltimes, ltotal: int,
     kind = f"{len(doc['features'])} {'clusters' if doc['clustered'] else 'points'}"
     timed_out = ltimes is None  # the reference count took longer than LIVE_TIMEOUT_S: not compared
     live_ok = timed_out or ltotal == n or not doc["clustered"]
+    live_col = f"over {LIVE_TIMEOUT_S} s" if timed_out else _ms(ltimes)
     if raw is None:
-        raw_col, ok = f"{'-':>12}", "= live" if live_ok else f"DIFFER (live {ltotal})"
+        raw_col = f"{'-':>12}"
+        ok = "not checked" if timed_out else "= live" if live_ok else f"DIFFER (live {ltotal})"
     else:
         raw_col = f"{statistics.median(raw[0]) * 1000:>10.1f}ms"
-        ok = "=" if n == raw[1] and live_ok else f"DIFFER (raw {raw[1]}, live {ltotal})"
-    if timed_out:
-        ok = ok.replace("= live", "not checked").replace("=", "= raw only")
-        ltimes = []
+        same = "= raw only" if timed_out else "="
+        ok = same if n == raw[1] and live_ok else f"DIFFER (raw {raw[1]}, live {ltotal})"
     print(
         f"  {label:<40}{r / 1000:>6.1f}km{n:>10,}{_ms(times):>18}{size / 1024:>6.1f}  {kind:<14}"
-        f"{_ms(ltimes):>18}{raw_col}  {ok}"
+        f"{live_col:>18}{raw_col}  {ok}"
     )
 
 
