@@ -601,7 +601,12 @@ class MarkerDot(_MarkerColumns, Base):
     fraction of the pages (``practitioners/markers.py``)."""
 
     __tablename__ = "marker_dot"
-    __table_args__ = (Index("idx_marker_dot_modes", "modes", postgresql_using="gin"),)
+    __table_args__ = (
+        Index("idx_marker_dot_modes", "modes", postgresql_using="gin"),
+        # the slots' bits as keys, so a view filtered by a day or a part of it reads only such points (0023)
+        Index("idx_marker_dot_slot_keys", text("marker_slot_keys(slots, slots_unsettled)"), postgresql_using="gin"),
+        Index("idx_marker_dot_settled", "slots_settled_on"),
+    )
 
 
 class MarkerCell(Base):

@@ -1143,3 +1143,56 @@ def test_no_statement_trigger_joins_old_and_new_rows_with_a_plan_kept_from_anoth
     joining = [(name, src) for name, src in rows if "JOIN old_rows" in src or "JOIN new_rows" in src]
     assert joining, "the kept tables' triggers join old and new rows (migrations 0014-0020)"
     assert [name for name, src in joining if "EXECUTE $sql$" not in src] == []
+
+
+def test_0023_keys_the_dots_by_their_slots_and_goes_back(database_url):
+    """0023 both ways: ``marker_slot_keys`` gives the numbers of a row's slot bits (and -1 when only the lookup can
+    decide), kept in its index as sessions change; a downgrade drops the indexes and the function."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    keys = "SELECT marker_slot_keys(slots, slots_unsettled) FROM marker_dot"
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'marker_dot' AND indexname LIKE 'idx_marker_dot_s%'"
+    with scratch_database(database_url, "_mig23") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0022")
+            with engine.begin() as conn:
+                conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Hall"})
+            migrate(command.upgrade, "0023")
+            with engine.begin() as conn:
+                assert set(conn.execute(text(indexes)).scalars()) == {
+                    "idx_marker_dot_slot_keys",
+                    "idx_marker_dot_settled",
+                }
+                assert conn.execute(text(keys)).scalar_one() == []  # no sessions
+                conn.execute(
+                    text(
+                        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
+                        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, '10:00', '11:00' FROM service"
+                    )
+                )
+                # any session (0), Tuesday (1 + 1), morning (8 + 0), Tuesday morning (11 + 3 x 1 + 0)
+                assert conn.execute(text(keys)).scalar_one() == [0, 2, 8, 14]
+                conn.execute(
+                    text(
+                        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at, "
+                        "valid_to) SELECT gen_random_uuid(), id, 'WEEKLY', 'FR', 1, '18:00', '19:00', '2020-01-01' "
+                        "FROM service"
+                    )
+                )
+                assert conn.execute(text(keys)).scalar_one() == [0, 2, 8, 14, -1]  # an ended session: looked up
+                conn.execute(text("SET LOCAL enable_seqscan = off"))
+                found = "SELECT count(*) FROM marker_dot WHERE marker_slot_keys(slots, slots_unsettled) && CAST(:k AS integer[])"
+                assert [conn.execute(text(found), {"k": k}).scalar_one() for k in ([2], [3], [-1])] == [1, 0, 1]
+            migrate(command.downgrade, "0022")
+            with engine.begin() as conn:
+                assert not conn.execute(text(indexes)).first()
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname = 'marker_slot_keys'")).first()
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
