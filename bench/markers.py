@@ -146,6 +146,7 @@ def _words_and_others(category: str, search, endpoint, live, head: str, repeat: 
         ),
         ("online or by phone", {"mode": ("online", "phone")}, {"mode": ["online", "phone"]}),
         ("on a Monday", {"open_day": ("monday",)}, {"open_day": "monday"}),
+        ("this week", {"this_week": True}, {"this_week": "1"}),
         (
             "this week, mornings",
             {"this_week": True, "open_part": ("morning",)},
