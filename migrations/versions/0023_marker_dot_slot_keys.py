@@ -13,7 +13,9 @@ index on ``slots_settled_on`` finds those (none, when the day is today). The map
 view's box (``practitioners/markers.py``), and the row tests stay exact as before.
 
 The function is costed high (``COST 10000``): worked out for a row it takes some 9 microseconds (2 s over that
-view), so the planner is told to read it from the index, not to test rows with it.
+view), so the planner is told to read it from the index, not to test rows with it. Writes pay for the
+keys: at 1,000,000 assets 10,000 rows with changed slots took 267-315 ms to update instead of 166-182, and
+the nightly rewrite in geometry order (``practitioners/jobs.py``) 12.3 s instead of 4.5 for this table.
 
 Revision ID: 0023
 Revises: 0022
