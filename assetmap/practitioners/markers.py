@@ -36,10 +36,10 @@ that cheaper; 80 ms for the 10-mile view of central London with one category at 
 instead (migration 0022): the same rows with only the columns such a search tests, a sixth of the pages, so a
 dense view reads far less (10-mile view of central London, "on a Monday": 0.45 s with lookups, 0.25 s with
 0021's slots, 0.1 s from ``marker_dot``; ``bench/markers.py``), and with a day or a part of the day only the
-points that may pass, found from the slots' keys (``_may_be_on``, migration 0023: 0.07 s). A point inside ``_inner_box`` (a box wholly
-inside every circle, about the largest square in their overlap) is not measured against the circles: the
-spheroid distances from two centres cost some 60 ms over the 70,000 points a broad filter keeps in that
-view. Finer ways were tried and measured worse (boxes per cell wholly inside the circles, or per row of
+points that may pass, found from the slots' keys (``_may_be_on``, migration 0023: 0.07 s). A point inside
+``_inner_box`` (a box wholly inside every circle, about the largest square in their overlap) is not measured
+against the circles: the spheroid distances from two centres cost some 60 ms over the 70,000 points a broad
+filter keeps in that view. Finer ways were tried and measured worse (boxes per cell wholly inside the circles, or per row of
 cells: the GIN indexes read once per box, or the planner's choice lost; finding a lone result's cell again
 instead of carrying a link through the count: 25 -> 310 ms in one view).
 A view holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
