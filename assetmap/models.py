@@ -627,6 +627,25 @@ class MarkerCell(Base):
     sum_lat: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
 
 
+class MarkerBitCell(Base):
+    """``marker_cell``'s counts for the points holding one kept bit (``marker_kept_bits``: "this week", a part of the
+    day, an accessibility feature of the point's own place), levels 4-9, kept by triggers on ``marker_dot``
+    (migration 0024)."""
+
+    __tablename__ = "marker_bit_cell"
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    cx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cy: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: 0 "this week", 8-10 a part of the day (``slots``' bits), 32 + k the accessibility feature k
+    bit: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ward_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    constituency_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+    sum_lon: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
+    sum_lat: Mapped[float] = mapped_column(DOUBLE_PRECISION, nullable=False)
+
+
 class OpenDataTotal(Base):
     """How many rows an unfiltered list of the open data API holds (``services``, ``service_at_locations``):
     kept by triggers in the same transaction as every write (migration 0017)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from collections import defaultdict
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -73,6 +74,10 @@ FROM marker_point p CROSS JOIN generate_series(CAST(:lo AS int), CAST(:hi AS int
 CELLS_KEPT = """
 SELECT level, cx, cy, visibility, ward_code, constituency_code, n, sum_lon, sum_lat FROM marker_cell
 WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"""
+BIT_CELLS_KEPT = """
+SELECT level, cx, cy, bit, visibility, ward_code, constituency_code, n, sum_lon, sum_lat FROM marker_bit_cell
+WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7"""
+POINT_BITS = "SELECT ST_X(geom), ST_Y(geom), visibility, ward_code, constituency_code, slots, access FROM marker_point"
 
 
 #: the bits of marker_point's slots and access (migration 0021): any settled session, then the weekdays, the
@@ -130,6 +135,27 @@ def kept_tables_are_exact() -> None:
     assert [r[:7] for r in kept] == [r[:7] for r in scratch]
     for k, s in zip(kept, scratch):
         assert k[7] == pytest.approx(s[7], abs=1e-9) and k[8] == pytest.approx(s[8], abs=1e-9)
+    bit_cells_are_exact()
+
+
+def bit_cells_are_exact() -> None:
+    """``marker_bit_cell`` (0024) equals the points' kept bits counted here from ``marker_point``: "this week"
+    and the parts of the day (slot bits 0, 8-10), each feature k of the point's own place as 32 + k."""
+    scratch: dict = defaultdict(lambda: [0, 0.0, 0.0])
+    for lon, lat, *areas, slots, access in session.execute(text(POINT_BITS)).all():
+        bits = [b for b in (0, 8, 9, 10) if slots >> b & 1] + [32 + k for k in range(7) if access >> k & 1]
+        for level in range(markers.MIN_LEVEL, markers.BIT_MAX_LEVEL + 1):
+            cell = (level, math.floor(lon * 2 ** (level - 1)), math.floor(lat * 2**level))
+            for bit in bits:
+                acc = scratch[(*cell, bit, *areas)]
+                acc[0] += 1
+                acc[1] += lon
+                acc[2] += lat
+    kept = session.execute(text(BIT_CELLS_KEPT)).all()
+    assert [tuple(r[:8]) for r in kept] == sorted((*key, v[0]) for key, v in scratch.items())
+    for row in kept:
+        acc = scratch[tuple(row[:7])]
+        assert row[8] == pytest.approx(acc[1], abs=1e-9) and row[9] == pytest.approx(acc[2], abs=1e-9)
 
 
 def same_clusters(kept: list[dict], live: list[dict]) -> None:
@@ -583,7 +609,7 @@ def test_a_filtered_view_is_read_as_one_box_by_bitmap_and_grouped_by_hashing(app
         assert tuple(after.one()) == ("on", "on")
         # words and terms together: a table of boxes, the GiST index walked (their indexes ANDed cost more)
         ways = {
-            name: markers._point_filters(origin, Filters(radius_m=3000.0, **extra), Anonymous(), "near")[2:]
+            name: markers._point_filters(origin, Filters(radius_m=3000.0, **extra), Anonymous(), "near")[2:4]
             for name, extra in {
                 "day": {"open_day": ("monday",)},
                 "category": {"category": ("social-groups",)},
@@ -684,11 +710,14 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
     """One listing for each way a row's kept sessions and features answer a filter: the markers' points (from
     ``marker_point``) and the search's results (its near view's candidates, from the same table) are exactly
     the listings expected, and the markers equal the search's own map points (its statement's lookups). A row
-    nobody filled (migration 0021's defaults) is looked up."""
+    nobody filled (migration 0021's defaults) is looked up. The view's clusters count the same listings, from
+    ``marker_bit_cell`` for "this week", a part of the day and a feature (0024), less a row whose slots, worked
+    out later, hold a bit its sessions do not offer today."""
     lon, lat = -1.9, 52.48
     with app.test_request_context():
         make = {}
         names = ["settled", "ended", "not begun", "one place", "two places", "neither", "unfilled", "settled later"]
+        names.append("held")
         for j, name in enumerate(names):
             make[name] = make_asset(name=name, lon=lon + j * 0.001, lat=lat, schedule="", accessibility="").id
         mon_morning, tue_evening = ("WEEKLY", "MO", None, None, None, "10:00", "11:00"), SESSION_ROWS[1]
@@ -697,6 +726,7 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
         _write_sessions(make["not begun"], [SESSION_ROWS[7]])  # Mondays from next year
         _write_sessions(make["unfilled"], [mon_morning])
         _write_sessions(make["settled later"], [mon_morning])
+        _write_sessions(make["held"], [SESSION_ROWS[7]])  # Mondays from next year
         places = {r[0]: r[1] for r in session.execute(text("SELECT service_id, location_id FROM service_at_location"))}
         _features_at(places[make["one place"]], ["wheelchair", "hearing-loop"])
         _features_at(places[make["unfilled"]], ["wheelchair"])
@@ -725,26 +755,43 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
             ),
             {"s": make["settled later"], "later": now_london().date() + dt.timedelta(days=1)},
         )
+        # slots worked out later that hold this week, Mondays and mornings: counted in marker_bit_cell, but the
+        # lookup decides (no session begun) and the clusters take it out again
+        session.execute(
+            text(
+                "UPDATE marker_point SET slots = :slots, slots_unsettled = false, slots_settled_on = :later "
+                "WHERE service_id = :s"
+            ),
+            {
+                "s": make["held"],
+                "later": now_london().date() + dt.timedelta(days=1),
+                "slots": slot_bits(["any", "d:MO", "p:morning", "MO:morning"]),
+            },
+        )
         session.flush()
         origin, view = queries.Origin(lon, lat), (lon, lat, 3000.0)
         expected = {
-            (("open_day", ("monday",)),): {"settled", "not begun", "unfilled", "settled later"},
+            (("open_day", ("monday",)),): {"settled", "not begun", "unfilled", "settled later", "held"},
             (("open_day", ("tuesday",)),): {"ended"},
             (("open_day", ("monday",)), ("open_part", ("morning",))): {
                 "settled",
                 "not begun",
                 "unfilled",
                 "settled later",
+                "held",
             },
             (("open_day", ("monday",)), ("open_part", ("evening",))): set(),
             (("open_part", ("evening",)),): {"ended"},
-            (("open_part", ("morning",)),): {"settled", "not begun", "unfilled", "settled later"},
+            (("open_part", ("morning",)),): {"settled", "not begun", "unfilled", "settled later", "held"},
             (("this_week", True),): {"settled", "ended", "unfilled", "settled later"},
             (("this_week", True), ("open_day", ("monday",))): {"settled", "unfilled", "settled later"},
             (("access", ("wheelchair",)),): {"one place", "two places", "unfilled"},
             (("access", ("wheelchair", "hearing-loop")),): {"one place"},
         }
         names = {str(v): k for k, v in make.items()}
+        bit_filters = [(("open_part", ("evening",)),), (("open_part", ("morning",)),), (("this_week", True),)]
+        bit_filters.append((("access", ("wheelchair",)),))
+        assert markers.grid_level(view[2]) <= markers.BIT_MAX_LEVEL
         for filters, want in expected.items():
             f = Filters(radius_m=5000.0, **dict(filters))
             kept = markers.kept_points(origin, f, Anonymous(), "near", view, 50)
@@ -754,6 +801,11 @@ def test_the_kept_slots_and_features_decide_what_they_can_and_the_lookup_the_res
             # the search's near view reads its candidates with the same tests
             found = queries.search(origin, f, Anonymous(), "near")
             assert {names[str(h.id)] for h in found.hits} == want and found.total == len(want), filters
+            clusters = markers.kept_clusters(origin, f, Anonymous(), "near", view)
+            same_clusters(clusters, markers.live_clusters(origin, f, Anonymous(), "near", view))
+            assert sum(c["count"] for c in clusters) == len(want), filters
+            kept_bit = markers._point_filters(origin, f, Anonymous(), "near")[4]
+            assert (kept_bit is not None) == (filters in bit_filters), filters
 
 
 def _features_at(location_id, kinds) -> None:

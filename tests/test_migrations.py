@@ -1145,6 +1145,53 @@ def test_no_statement_trigger_joins_old_and_new_rows_with_a_plan_kept_from_anoth
     assert [name for name, src in joining if "EXECUTE $sql$" not in src] == []
 
 
+def test_0024_counts_the_kept_bits_by_cell_and_goes_back(database_url):
+    """0024 both ways: ``marker_bit_cell`` is filled from the points there already (a place with a Tuesday
+    morning session and step-free access: "this week", mornings, the feature, at each of levels 4-9), kept as
+    sessions change, and a downgrade drops the table, its triggers and ``marker_kept_bits``."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    bits = "SELECT bit, count(*), sum(n) FROM marker_bit_cell WHERE n <> 0 GROUP BY bit ORDER BY bit"
+    session_at = (
+        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
+        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, :opens, :closes FROM service"
+    )
+    with scratch_database(database_url, "_mig24") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0023")
+            with engine.begin() as conn:
+                conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Hall"})
+                conn.execute(text(session_at), {"opens": "10:00", "closes": "11:00"})
+                conn.execute(
+                    text(
+                        "INSERT INTO accessibility (id, location_id, kind) "
+                        "SELECT gen_random_uuid(), id, 'step-free' FROM location"
+                    )
+                )
+            migrate(command.upgrade, "0024")
+            with engine.begin() as conn:
+                # step-free is the second feature (32 + 1); one cell at each of the six levels
+                assert conn.execute(text(bits)).all() == [(0, 6, 6), (8, 6, 6), (33, 6, 6)]
+                conn.execute(text(session_at), {"opens": "18:00", "closes": "19:00"})
+                assert conn.execute(text(bits)).all() == [(0, 6, 6), (8, 6, 6), (10, 6, 6), (33, 6, 6)]
+                conn.execute(text("DELETE FROM schedule"))
+                assert conn.execute(text(bits)).all() == [(33, 6, 6)]
+            migrate(command.downgrade, "0023")
+            with engine.begin() as conn:
+                assert not conn.execute(text("SELECT to_regclass('marker_bit_cell')")).scalar_one()
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname = 'marker_kept_bits'")).first()
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'marker_bits_%'")).first()
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
 def test_0023_keys_the_dots_by_their_slots_and_goes_back(database_url):
     """0023 both ways: ``marker_slot_keys`` gives the numbers of a row's slot bits (and -1 when only the lookup can
     decide), kept in its index as sessions change; a downgrade drops the indexes and the function."""

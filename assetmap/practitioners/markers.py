@@ -42,6 +42,11 @@ against the circles: the spheroid distances from two centres cost some 60 ms ove
 filter keeps in that view. Finer ways were tried and measured worse (boxes per cell wholly inside the circles, or per row of
 cells: the GIN indexes read once per box, or the planner's choice lost; finding a lone result's cell again
 instead of carrying a link through the count: 25 -> 310 ms in one view).
+A search whose only filter is broad ("this week", one part of the day, one accessibility feature: ``_kept_bit``)
+keeps too many points to count one by one (two in three of that view for "this week"); its view is cut into
+cells as an unfiltered one is, from ``marker_bit_cell`` (migration 0024: the points holding the filter's bit,
+levels 4-9), the points holding the bit counted in the cells crossing an edge, and the few rows whose bit may
+not decide (``_unsure``) weighed one by one over the whole view (``_bit_clusters``).
 A view holding at most ``MAP_POINTS_LIMIT`` results gets its points from ``marker_point`` too
 (``kept_points``). A filter added to ``Filters`` later and not named in ``_CARRIED`` is counted live from
 the search's own statement (``queries.features_statement``, ``live_clusters``) after a bounded count (at
@@ -59,13 +64,29 @@ import uuid
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import ARRAY, ColumnElement, Date, Float, Integer, String, and_, cast, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql import visitors
 
 from .. import geo
 from ..db import planner_off, session
 from ..directory import access
-from ..models import MarkerCell, MarkerDot, MarkerPoint, Service
+from ..models import MarkerBitCell, MarkerCell, MarkerDot, MarkerPoint, Service
 from . import filters as F
 from . import queries
 from .filters import p as _p
@@ -78,8 +99,12 @@ GRID_CELLS = 10
 #: a map narrower than ten cells of this many pixels (a phone) gets fewer, bigger cells; never fewer than
 #: ``MIN_CELLS`` (a numbered marker is about 40 px across)
 CELL_PX, MIN_CELLS = 64, 4
-#: the levels ``marker_cell`` keeps (migration 0014)
+#: the levels ``marker_cell`` keeps (migration 0014), and the finest ``marker_bit_cell`` keeps (0024)
 MIN_LEVEL, MAX_LEVEL = 4, 11
+BIT_MAX_LEVEL = 9
+#: the bits of ``marker_point.slots`` that ``marker_bit_cell`` keeps (0024: "this week", the parts of the day),
+#: and the number its first accessibility feature is kept as
+KEPT_SLOT_BITS, FEATURE_BIT_BASE = (0, 8, 9, 10), 32
 #: a cell crossing the edge of the view or search area with at most this many results is counted live
 LIVE_CELL_MAX = 48
 #: a cell is "wholly inside" a circle when its farthest corner is this much inside (metres)
@@ -139,16 +164,47 @@ def point_filtered(f) -> bool:
     return not any(getattr(f, name) for name in rest)
 
 
-def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, type, bool]:
+def _point_filters(origin: Origin, f, user, scope: str) -> tuple[list, dict, type, bool, KeptBit | None]:
     """The search's filters and words as tests of a ``marker_point`` row (``queries.point_tests``, as the near
     view's candidates are tested), their values (the search's own), the table to count from (the narrow
-    ``marker_dot``, migration 0022, for a search without words or terms, the tests asked of its columns), and
-    whether a whole view is read as one box (``_points_in``)."""
+    ``marker_dot``, migration 0022, for a search without words or terms, the tests asked of its columns),
+    whether a whole view is read as one box (``_points_in``), and the bit of ``marker_bit_cell`` whose counts
+    the view's cells are read from (``_kept_bit``), if any."""
     shape, _readable, values, _words = queries._shape_and_values(origin, f, user, scope, None)
     conds, table, one_box = _tests_of(shape)
     if _keyed(shape, table):
         values = {**values, "slot_keys": slot_keys(values["slots"])}
-    return list(conds), (values if conds else {}), table, one_box
+    kept = _kept_bit(shape, table, values)
+    if kept is not None:
+        values = {**values, "bit_mask": kept.mask}
+    return list(conds), (values if conds else {}), table, one_box, kept
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptBit:
+    """A filter whose passing points ``marker_bit_cell`` counts (migration 0024): its bit there, whether it is a
+    bit of the slots (else an accessibility feature), and its mask in ``slots`` or ``access``."""
+
+    bit: int
+    slots: bool
+    mask: int
+
+
+def _kept_bit(shape, table, values: dict) -> KeptBit | None:
+    """The kept bit of a search whose only filter is "this week" or one part of the day (with "this week" or
+    not: the part's bit, ``filters.point_slots``), or one accessibility feature; None for any other."""
+    if table is not MarkerDot or shape.days or shape.cost or shape.mode:
+        return None
+    sessions = shape.parts or shape.this_week
+    if sessions and not shape.access:
+        mask = values["slots"]
+        bit = mask.bit_length() - 1
+        return KeptBit(bit, True, mask) if mask == 1 << bit and bit in KEPT_SLOT_BITS else None
+    if shape.access and not sessions:
+        mask = values["access_all"]
+        k = mask.bit_length() - 1
+        return KeptBit(FEATURE_BIT_BASE + k, False, mask) if mask == 1 << k else None
+    return None
 
 
 def _keyed(shape, table) -> bool:
@@ -277,14 +333,18 @@ def _classify(level: int, keys: list[tuple[int, int]], circles) -> np.ndarray:
     return state
 
 
-def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | None) -> dict:
-    """{(cx, cy): (n, sum lon, sum lat)} of the level's cells in ``keys`` that hold results."""
+def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | None, bit: int | None = None) -> dict:
+    """{(cx, cy): (n, sum lon, sum lat)} of the level's cells in ``keys`` that hold results (``bit``: the points
+    holding that kept bit, from ``marker_bit_cell``)."""
     c = func.unnest(_p("xs", ARRAY(Integer)), _p("ys", ARRAY(Integer))).table_valued("x", "y").render_derived(name="c")
-    m = MarkerCell
+    m = MarkerCell if bit is None else MarkerBitCell
+    on = (m.level == _p("level", Integer)) & (m.cx == c.c.x) & (m.cy == c.c.y)
+    if bit is not None:
+        on = on & (MarkerBitCell.bit == _p("bit", SmallInteger))
     stmt = (
         select(c.c.x, c.c.y, func.sum(m.n), func.sum(m.sum_lon), func.sum(m.sum_lat))
         .select_from(c)
-        .join(m, (m.level == _p("level", Integer)) & (m.cx == c.c.x) & (m.cy == c.c.y))
+        .join(m, on)
         .where(m.visibility.in_(classes))
         .group_by(c.c.x, c.c.y)
         .having(func.sum(m.n) > 0)
@@ -293,7 +353,8 @@ def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | Non
         stmt = stmt.where(m.ward_code == area)
     elif scope == "constituency":
         stmt = stmt.where(m.constituency_code == area)
-    rows = session.execute(stmt, {"xs": [k[0] for k in keys], "ys": [k[1] for k in keys], "level": level}).all()
+    values = {"xs": [k[0] for k in keys], "ys": [k[1] for k in keys], "level": level, "bit": bit}
+    rows = session.execute(stmt, values).all()
     return {(r[0], r[1]): (int(r[2]), r[3], r[4]) for r in rows}
 
 
@@ -320,8 +381,10 @@ def _inner_box(circles) -> tuple[float, float, float, float] | None:
     return None
 
 
-def _decompose(circles, bbox, k0: int, classes, scope, area):
-    """(sums of the cells wholly inside, by grid cell; the cells to count live as (level, cx, cy))."""
+def _decompose(circles, bbox, k0: int, classes, scope, area, bit: int | None = None):
+    """(sums of the cells wholly inside, by grid cell; the cells to count live as (level, cx, cy)), from
+    ``marker_cell`` or (``bit``) ``marker_bit_cell``."""
+    finest = MAX_LEVEL if bit is None else BIT_MAX_LEVEL
     inside: dict = defaultdict(lambda: [0, 0.0, 0.0])
     live: list[tuple[int, int, int]] = []
     w, h = geo.cell_sides(k0)
@@ -333,7 +396,7 @@ def _decompose(circles, bbox, k0: int, classes, scope, area):
     ]
     level = k0
     while keys:
-        sums = _cell_sums(level, keys, classes, scope, area)
+        sums = _cell_sums(level, keys, classes, scope, area, bit)
         found = list(sums)
         states = _classify(level, found, circles) if found else []
         keys = []
@@ -345,7 +408,7 @@ def _decompose(circles, bbox, k0: int, classes, scope, area):
                 acc[0] += n
                 acc[1] += sx
                 acc[2] += sy
-            elif state == 0 and (n <= LIVE_CELL_MAX or level == MAX_LEVEL):
+            elif state == 0 and (n <= LIVE_CELL_MAX or level == finest):
                 live.append((level, *key))
             elif state == 0:
                 x, y = key
@@ -446,7 +509,7 @@ def kept_points(origin: Origin, f, user, scope: str, view, limit: int, tests: tu
     if found is None:
         return []
     circles, bbox, area = found
-    conds, fvalues, table, one_box = tests or _point_filters(origin, f, user, scope)
+    conds, fvalues, table, one_box, _kept = tests or _point_filters(origin, f, user, scope)
     box = bbox if one_box else _box(bbox)
     stmt, values = _points_in(box, dict(fvalues), shown_classes(user), scope, area, circles, conds, table)
     mp = table
@@ -475,12 +538,14 @@ def kept_clusters(
     or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
     (``point_filtered``), is counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
     k0 = grid_level(view[2], across)
-    conds, fvalues, table, one_box = tests or _point_filters(origin, f, user, scope)
+    conds, fvalues, table, one_box, kept = tests or _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
     found = _searched(origin, f, scope, view)
     if found is None:
         return []
     circles, bbox, area = found
+    if kept is not None and k0 <= BIT_MAX_LEVEL:
+        return _bit_clusters(origin, kept, conds, fvalues, classes, scope, area, circles, bbox, k0)
     if k0 > MAX_LEVEL or conds:  # a street's view (finer than the kept cells), or filters marker_cell lacks
         inside: dict = {}
         boxes: dict | tuple | None = bbox if one_box else _box(bbox)
@@ -518,6 +583,54 @@ def kept_clusters(
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
 
 
+def _holds(kept: KeptBit) -> ColumnElement:
+    """A ``marker_dot`` row holding the kept bit: one ``marker_bit_cell`` counts."""
+    d = MarkerDot
+    return (d.slots if kept.slots else d.access).op("&")(_p("bit_mask", BigInteger)) != 0
+
+
+def _unsure(kept: KeptBit) -> ColumnElement:
+    """The rows of ``marker_dot`` whose kept bit may not say whether they pass: for the slots, those lacking it
+    whose service has sessions only the lookup decides (their -1 key, 0023) and those worked out after
+    ``:today`` (held or not: none, when the day is today); for a feature, those lacking it whose listing has
+    another place. Found from their indexes, so a view reads only these."""
+    d = MarkerDot
+    if kept.slots:
+        keys = func.marker_slot_keys(d.slots, d.slots_unsettled)
+        lookup = and_(keys.op("&&")(literal([-1], ARRAY(Integer))), ~_holds(kept))
+        return or_(lookup, d.slots_settled_on > _p("today", Date))
+    return and_(d.access_elsewhere, ~_holds(kept))
+
+
+def _bit_clusters(origin: Origin, kept: KeptBit, conds, fvalues, classes, scope, area, circles, bbox, k0: int):
+    """The clusters of a view of a search whose only filter is a kept bit (``_kept_bit``): the cells wholly
+    inside read from ``marker_bit_cell`` (``_decompose``), the points holding the bit counted in the cells
+    crossing an edge, and over the whole view each of the few ``_unsure`` rows weighed by the search's own tests
+    (+1 when it passes, -1 when it holds the bit and so was counted already). The counts are exact."""
+    inside, live = _decompose(circles, bbox, k0, classes, scope, area, kept.bit)
+    cells = {k: list(v) for k, v in inside.items()}
+    d = MarkerDot
+    x, y = geo.lon(d.geom), geo.lat(d.geom)
+    gx, gy = geo.cell_of(x, y, k0)
+    holds = case((_holds(kept), 1), else_=0)
+    reads: list = [(_unsure(kept), case((and_(*conds), 1), else_=0) - holds, bbox, _inner_box(circles))]
+    if live:
+        reads.append((_holds(kept), literal(1), _boxes(live), None))
+    for test, weight, boxes, inner in reads:
+        stmt, values = _points_in(boxes, dict(fvalues), classes, scope, area, circles, (test,), d, inner)
+        stmt = stmt.add_columns(gx, gy, func.sum(weight), func.sum(weight * x), func.sum(weight * y))
+        with _by_bitmap(isinstance(boxes, tuple)):
+            rows = session.execute(stmt.group_by(gx, gy), values).all()
+        for cx, cy, n, sx, sy in rows:
+            acc = cells.setdefault((int(cx), int(cy)), [0, 0.0, 0.0])
+            acc[0] += n
+            acc[1] += sx
+            acc[2] += sy
+    ones = [k for k, v in cells.items() if v[0] == 1]
+    single = _singles(ones, k0, origin, classes, scope, area, circles, d, conds, fvalues)
+    return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
+
+
 def _by_bitmap(whole_view: bool):
     """``whole_view``: the count reads one box holding the whole view; it reads it by bitmap (each page once)
     and groups the points by hashing. The planner charges every point the sessions' lookup a filter may ask
@@ -548,12 +661,15 @@ def _links(links: dict, origin: Origin, table=MarkerPoint) -> dict:
     return {k: tuple(found[link]) for k, link in links.items()}
 
 
-def _singles(keys, k0: int, origin: Origin, classes, scope: str, area, circles, table=MarkerPoint) -> dict:
-    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (a search
-    without filters: the cells of ``marker_cell``)."""
+def _singles(
+    keys, k0: int, origin: Origin, classes, scope: str, area, circles, table=MarkerPoint, conds=(), fvalues=None
+) -> dict:
+    """{grid cell: (id, name, distance)} of the grid cells in ``keys``, each holding one result (the cells of
+    ``marker_cell``; of ``marker_bit_cell``, with the search's tests ``conds`` and their values)."""
     if not keys:
         return {}
-    stmt, values = _points_in(_boxes([(k0, *k) for k in keys]), {}, classes, scope, area, circles, (), table)
+    boxes = _boxes([(k0, *k) for k in keys])
+    stmt, values = _points_in(boxes, dict(fvalues or {}), classes, scope, area, circles, conds, table)
     mp = table
     gx, gy = geo.cell_of(geo.lon(mp.geom), geo.lat(mp.geom), k0)
     stmt = stmt.add_columns(
