@@ -606,6 +606,8 @@ class MarkerDot(_MarkerColumns, Base):
         # the slots' bits as keys, so a view filtered by a day or a part of it reads only such points (0023)
         Index("idx_marker_dot_slot_keys", text("marker_slot_keys(slots, slots_unsettled)"), postgresql_using="gin"),
         Index("idx_marker_dot_settled", "slots_settled_on"),
+        # the points a feature's kept count may not decide (0024)
+        Index("idx_marker_dot_elsewhere", "geom", postgresql_using="gist", postgresql_where=text("access_elsewhere")),
     )
 
 

@@ -21,6 +21,10 @@ taken out, an update's old rows taken out and new rows added in one grouped upse
 change and whose sums do not move is not written), emptied with it. Days and a day's parts are not kept: their
 keys (0023) already leave few points to read.
 
+The rows a kept bit may not decide are found from indexes: for the slots, 0023's (the -1 key, the date); for a
+feature, a partial GiST index of the points whose listing has another place (``idx_marker_dot_elsewhere``; none in
+the synthetic set, and without it the 10-mile view of central London read all 236,000 points to find them: 63 ms).
+
 Revision ID: 0024
 Revises: 0023
 """
@@ -125,6 +129,7 @@ def upgrade() -> None:
             f"CREATE TRIGGER {name} AFTER {event} ON marker_dot {referencing} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION marker_{fn}()"
         )
+    op.execute("CREATE INDEX idx_marker_dot_elsewhere ON marker_dot USING gist (geom) WHERE access_elsewhere")
     op.execute("ANALYZE marker_bit_cell")
 
 
@@ -132,5 +137,6 @@ def downgrade() -> None:
     for name, _event, _referencing, fn in TRIGGERS:
         op.execute(f"DROP TRIGGER {name} ON marker_dot")
         op.execute(f"DROP FUNCTION marker_{fn}()")
+    op.execute("DROP INDEX idx_marker_dot_elsewhere")
     op.execute("DROP FUNCTION marker_kept_bits(bigint, integer)")
     op.drop_table("marker_bit_cell")
