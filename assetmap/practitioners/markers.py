@@ -354,7 +354,9 @@ def _cell_sums(level: int, keys, classes: list[str], scope: str, area: str | Non
         stmt = stmt.where(m.ward_code == area)
     elif scope == "constituency":
         stmt = stmt.where(m.constituency_code == area)
-    values = {"xs": [k[0] for k in keys], "ys": [k[1] for k in keys], "level": level, "bit": bit}
+    values = {"xs": [k[0] for k in keys], "ys": [k[1] for k in keys], "level": level}
+    if bit is not None:
+        values["bit"] = bit
     rows = session.execute(stmt, values).all()
     return {(r[0], r[1]): (int(r[2]), r[3], r[4]) for r in rows}
 
@@ -536,8 +538,9 @@ def kept_clusters(
     origin: Origin, f, user, scope: str, view, across: int | None = None, tests: tuple | None = None
 ) -> list[dict]:
     """The results in view by grid cell from ``marker_cell`` and ``marker_point`` (a search without filters
-    or words); a view finer than the kept levels, or a search with filters ``marker_point`` carries
-    (``point_filtered``), is counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
+    or words); a search whose only filter is a kept bit from ``marker_bit_cell`` (``_bit_clusters``); a view
+    finer than the kept levels, or a search with filters ``marker_point`` carries (``point_filtered``), is
+    counted from ``marker_point`` alone (``tests``: as ``kept_points``)."""
     k0 = grid_level(view[2], across)
     conds, fvalues, table, one_box, kept = tests or _point_filters(origin, f, user, scope)
     classes = shown_classes(user)
