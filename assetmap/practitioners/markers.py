@@ -61,7 +61,6 @@ import dataclasses
 import functools
 import math
 import uuid
-from collections import defaultdict
 
 import numpy as np
 from sqlalchemy import (
@@ -384,11 +383,19 @@ def _inner_box(circles) -> tuple[float, float, float, float] | None:
     return None
 
 
+def _add(cells: dict, key: tuple[int, int], n: int, sx: float, sy: float) -> None:
+    """Add a count and its sums of lon and lat to a grid cell's (``cells``: {grid cell: [n, sum lon, sum lat]})."""
+    acc = cells.setdefault(key, [0, 0.0, 0.0])
+    acc[0] += n
+    acc[1] += sx
+    acc[2] += sy
+
+
 def _decompose(circles, bbox, k0: int, classes, scope, area, bit: int | None = None):
     """(sums of the cells wholly inside, by grid cell; the cells to count live as (level, cx, cy)), from
     ``marker_cell`` or (``bit``) ``marker_bit_cell``."""
     finest = MAX_LEVEL if bit is None else BIT_MAX_LEVEL
-    inside: dict = defaultdict(lambda: [0, 0.0, 0.0])
+    inside: dict = {}
     live: list[tuple[int, int, int]] = []
     w, h = geo.cell_sides(k0)
     west, south, east, north = bbox
@@ -407,10 +414,7 @@ def _decompose(circles, bbox, k0: int, classes, scope, area, bit: int | None = N
             n, sx, sy = sums[key]
             if state == 1:
                 shift = level - k0
-                acc = inside[(key[0] >> shift, key[1] >> shift)]
-                acc[0] += n
-                acc[1] += sx
-                acc[2] += sy
+                _add(inside, (key[0] >> shift, key[1] >> shift), n, sx, sy)
             elif state == 0 and (n <= LIVE_CELL_MAX or level == finest):
                 live.append((level, *key))
             elif state == 0:
@@ -575,10 +579,7 @@ def kept_clusters(
         with _by_bitmap(isinstance(boxes, tuple)):
             rows = session.execute(stmt, values).all()
         for x, y, n, sx, sy, link in rows:
-            acc = cells.setdefault((int(x), int(y)), [0, 0.0, 0.0])
-            acc[0] += n
-            acc[1] += sx
-            acc[2] += sy
+            _add(cells, (int(x), int(y)), n, sx, sy)
             links[(int(x), int(y))] = link
     ones = [k for k, v in cells.items() if v[0] == 1]
     # a cell holding one result counted from the points is that point's link; one from marker_cell is found
@@ -629,10 +630,7 @@ def _bit_clusters(origin: Origin, kept: KeptBit, conds, fvalues, classes, scope,
         with _by_bitmap(isinstance(boxes, tuple)):
             rows = session.execute(stmt.group_by(gx, gy), values).all()
         for cx, cy, n, sx, sy in rows:
-            acc = cells.setdefault((int(cx), int(cy)), [0, 0.0, 0.0])
-            acc[0] += n
-            acc[1] += sx
-            acc[2] += sy
+            _add(cells, (int(cx), int(cy)), n, sx, sy)
     ones = [k for k, v in cells.items() if v[0] == 1]
     single = _singles(ones, k0, origin, classes, scope, area, circles, d, conds, fvalues)
     return _markers([(n, sx, sy, *single.get(k, (None, None, None))) for k, (n, sx, sy) in cells.items() if n > 0])
