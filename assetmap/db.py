@@ -26,7 +26,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, text
+from psycopg import Error as PsycopgError
+from psycopg.pq import TransactionStatus
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -69,7 +71,7 @@ def make_engine(url: str, statement_timeout_ms: int = 15000, connect_timeout_s: 
     dearer than planning each time. The search's one statement text serves every place and radius: its
     generic plan read the words' text index for all of England, so after ten searches for "dementia" one
     in an 800 m circle in Cornwall took 50 ms instead of 2 (bench/README.md). Every statement is planned
-    for its own values; it is still parsed once."""
+    for its own values; it is still parsed once (a read ends in a commit for that: ``_keep_prepared``)."""
     key = f"{url}|{statement_timeout_ms}|{connect_timeout_s}"
     if key not in _engines:
         engine = create_engine(
@@ -86,8 +88,46 @@ def make_engine(url: str, statement_timeout_ms: int = 15000, connect_timeout_s: 
                 "application_name": "assetmap",
             },
         )
+        event.listen(engine, "connect", _bound_prepared)
+        event.listen(engine, "rollback", _keep_prepared)
         _engines[key] = engine
     return _engines[key]
+
+
+#: whether this transaction has written anything: PostgreSQL gives a transaction an id at its first write
+#: (or row lock), and only then
+_WROTE_NOTHING = "SELECT txid_current_if_assigned() IS NULL"
+
+
+#: statements psycopg keeps prepared per connection, the least used dropped first (its default is 100):
+#: PostgreSQL holds about 250 KB for each of the search's (measured), so a backend holds at most about 8 MB
+PREPARED_MAX = 32
+
+
+def _bound_prepared(dbapi_connection, _record) -> None:
+    dbapi_connection.prepared_max = PREPARED_MAX
+
+
+def _keep_prepared(conn) -> None:
+    """Before a rollback: end a transaction that wrote nothing with a commit instead, the same outcome.
+
+    psycopg forgets every statement it has prepared on a connection at each rollback (the rollback might
+    undo a DROP the statements depend on), and a request's session ends in one whenever it did not commit,
+    that is after every read. So no statement was ever prepared, and each search's statement (9 KB of SQL)
+    was parsed and analysed again by PostgreSQL and split for its parameters again by psycopg on every
+    request: about 1 ms of a worded search's 4-5 at 1,000,000 assets (bench/README.md). A transaction that
+    has written has an id and is rolled back as asked; one that has failed (not plainly in a transaction)
+    too; if asking fails, the rollback that follows ends the transaction, as before."""
+    raw = conn.connection.dbapi_connection
+    if raw is None or raw.info.transaction_status != TransactionStatus.INTRANS:
+        return
+    try:
+        with raw.cursor() as cur:
+            wrote_nothing = cur.execute(_WROTE_NOTHING).fetchone()
+        if wrote_nothing and wrote_nothing[0]:
+            raw.commit()
+    except PsycopgError:
+        return
 
 
 def configure(url: str, statement_timeout_ms: int = 15000) -> Engine:
