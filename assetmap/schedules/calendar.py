@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil import rrule
+from dateutil.relativedelta import relativedelta
 
 from ..vocabulary import DAYS
 from .rules import Closure, Session, split_byday
@@ -84,28 +85,48 @@ def local(day: dt.date, time: dt.time) -> dt.datetime:
     return naive.astimezone(UTC).astimezone(LONDON)
 
 
+def _anchor(s: Session, start: dt.date) -> dt.date:
+    """The rule's first day, moved on by whole intervals to the last one not after ``start``: the rule gives
+    the same days from ``start`` on, and is not walked from a ``dtstart`` years back each time."""
+    if s.dtstart is None:
+        return start.replace(day=1) if s.freq == "MONTHLY" else start - dt.timedelta(days=start.weekday())
+    anchor = s.dtstart
+    if anchor >= start:
+        return anchor
+    if s.freq == "WEEKLY":
+        step = 7 * s.every
+        return anchor + dt.timedelta(days=(start - anchor).days // step * step)
+    months = ((start.year - anchor.year) * 12 + start.month - anchor.month) // s.every * s.every
+    moved = anchor + relativedelta(months=months)
+    return moved if moved <= start else anchor + relativedelta(months=months - s.every)
+
+
+@lru_cache(maxsize=4096)
+def _rule(freq: str, every: int, anchor: dt.date, byday: tuple[str, ...], monthdays: tuple[int, ...]) -> rrule.rrule:
+    kwargs: dict = {"interval": every, "dtstart": dt.datetime.combine(anchor, dt.time())}
+    if byday:
+        kwargs["byweekday"] = [
+            _RR_DAYS[day](n) if n is not None else _RR_DAYS[day] for n, day in (split_byday(b) for b in byday)
+        ]
+    if monthdays:
+        kwargs["bymonthday"] = list(monthdays)
+    return rrule.rrule(rrule.WEEKLY if freq == "WEEKLY" else rrule.MONTHLY, **kwargs)
+
+
 def _rule_days(s: Session, start: dt.date, end: dt.date) -> Iterator[dt.date]:
-    """The days the rule itself gives from ``start`` to ``end`` (before bank holidays, terms, closures)."""
+    """The days the rule itself gives from ``start`` to ``end`` (before bank holidays, terms, closures), one
+    at a time: the next session reads one or two, not the 400 days ahead."""
     if s.freq is None:
         if s.dtstart is not None and start <= s.dtstart <= end:
             yield s.dtstart
         return
-    if s.dtstart is not None:
-        anchor = s.dtstart
-    elif s.freq == "MONTHLY":
-        anchor = start.replace(day=1)
-    else:
-        anchor = start - dt.timedelta(days=start.weekday())
-    kwargs: dict = {"interval": s.every, "dtstart": dt.datetime.combine(anchor, dt.time())}
-    if s.byday:
-        kwargs["byweekday"] = [
-            _RR_DAYS[day](n) if n is not None else _RR_DAYS[day] for n, day in (split_byday(b) for b in s.byday)
-        ]
-    if s.bymonthday:
-        kwargs["bymonthday"] = list(s.bymonthday)
-    freq = rrule.WEEKLY if s.freq == "WEEKLY" else rrule.MONTHLY
-    rule = rrule.rrule(freq, **kwargs)
-    for when in rule.between(dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()), inc=True):
+    # a monthly rule always has its days or dates (``Session`` checks), so moving its first day to another
+    # date of the month cannot change them
+    rule = _rule(s.freq, s.every, _anchor(s, start), s.byday, s.bymonthday)
+    last = dt.datetime.combine(end, dt.time())
+    for when in rule.xafter(dt.datetime.combine(start, dt.time()), inc=True):
+        if when > last:
+            return
         yield when.date()
 
 

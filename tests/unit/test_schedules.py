@@ -12,11 +12,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetmap.schedules import Closure, Session, Terms, next_session, occurrences, parse_item, render_session
-from assetmap.schedules.calendar import is_bank_holiday
+from assetmap.schedules.calendar import _rule_days, is_bank_holiday
 from assetmap.schedules.grammar import ScheduleError, render_closure
 from assetmap.schedules.oruk import from_oruk, to_oruk
+from assetmap.schedules.rules import split_byday
 
 LONDON = ZoneInfo("Europe/London")
 D = dt.date
@@ -301,6 +304,79 @@ def test_bank_holidays_are_england_and_wales_including_substitute_days():
 )
 def test_a_session_happens_on_the_days_a_calendar_says(text, start, end, expected):
     assert days(text, start, end) == expected
+
+
+def _days_walked_from_dtstart(s: Session, start: D, end: D) -> list[D]:
+    """The reference: the rule as it is written, walked from its own dtstart over the whole window."""
+    from dateutil import rrule
+
+    if s.freq is None:
+        return [s.dtstart] if s.dtstart is not None and start <= s.dtstart <= end else []
+    if s.dtstart is not None:
+        anchor = s.dtstart
+    elif s.freq == "MONTHLY":
+        anchor = start.replace(day=1)
+    else:
+        anchor = start - dt.timedelta(days=start.weekday())
+    kwargs: dict = {"interval": s.every, "dtstart": dt.datetime.combine(anchor, dt.time())}
+    if s.byday:
+        kwargs["byweekday"] = [
+            getattr(rrule, day)(n) if n is not None else getattr(rrule, day) for n, day in map(split_byday, s.byday)
+        ]
+    if s.bymonthday:
+        kwargs["bymonthday"] = list(s.bymonthday)
+    rule = rrule.rrule(rrule.WEEKLY if s.freq == "WEEKLY" else rrule.MONTHLY, **kwargs)
+    window = (dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()))
+    return [when.date() for when in rule.between(*window, inc=True)]
+
+
+@st.composite
+def rules_and_windows(draw):
+    freq = draw(st.sampled_from(["WEEKLY", "MONTHLY"]))
+    dtstart = draw(st.none() | st.dates(D(2019, 1, 1), D(2028, 12, 31)))
+    interval = draw(st.integers(1, 4)) if dtstart is not None else None
+    codes = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+    if freq == "WEEKLY":
+        byday = draw(st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True))
+        if interval and interval > 1 and codes[dtstart.weekday()] not in byday:
+            byday.append(codes[dtstart.weekday()])
+        monthdays: list[int] = []
+    elif draw(st.booleans()):
+        byday = draw(
+            st.lists(
+                st.sampled_from([f"{n}{c}" for n in (1, 2, 3, 4, -1) for c in codes]),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
+        monthdays = []
+    else:
+        byday, monthdays = (
+            [],
+            draw(st.lists(st.sampled_from([1, 15, 28, 29, 30, 31, -1]), min_size=1, max_size=2, unique=True)),
+        )
+    start = draw(st.dates(D(2020, 1, 1), D(2029, 12, 31)))
+    end = start + dt.timedelta(days=draw(st.integers(0, 400)))
+    session = Session(
+        dt.time(10),
+        dt.time(11),
+        freq=freq,
+        interval=interval,
+        byday=tuple(byday),
+        bymonthday=tuple(monthdays),
+        dtstart=dtstart,
+    )
+    return session, start, end
+
+
+@settings(max_examples=400, deadline=None)
+@given(rules_and_windows())
+def test_the_rule_gives_the_same_days_from_any_start_as_walked_from_its_first_day(case):
+    """``_rule_days`` moves a rule's first day on to just before the window and reads one day at a time; the
+    days are those of the rule walked from its own first day (every 2 weeks, the 31st, the last Friday)."""
+    session, start, end = case
+    assert list(_rule_days(session, start, end)) == _days_walked_from_dtstart(session, start, end)
 
 
 def test_a_closure_and_school_holidays_take_days_away():
