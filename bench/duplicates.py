@@ -42,6 +42,8 @@ import time
 import uuid
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -586,9 +588,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     url = args.url or bench_url(args.db)
-    dbname = url.split("?")[0].rsplit("/", 1)[-1]
-    if dbname.startswith("assetmap_test") or dbname == "assetmap":
-        raise SystemExit("Refusing to benchmark the demo or a test database: use a separate one")
+    refuse_demo_or_test(url)
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
 
     from assetmap.cli import upgrade_database

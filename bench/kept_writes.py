@@ -18,6 +18,8 @@ import argparse
 import statistics
 import time
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 COLUMNS = (
     "service_id, geom, visibility, ward_code, constituency_code, min_cost, modes, days, slots, "
     "slots_settled_on, slots_unsettled, access, access_elsewhere"
@@ -42,8 +44,7 @@ def main(argv=None) -> int:
     ap.add_argument("--url", required=True, help="a benchmark database (never the demo or test one)")
     ap.add_argument("--rounds", type=int, default=7)
     args = ap.parse_args(argv)
-    if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
-        raise SystemExit("Refusing to write to the demo or a test database")
+    refuse_demo_or_test(args.url, "write to")
     import psycopg
     from sqlalchemy.engine import make_url
 

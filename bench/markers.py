@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from relevance import sign_in  # noqa: E402  (bench/ is on the path when run as a script)
@@ -177,8 +179,7 @@ def main(argv=None) -> int:
     ap.add_argument("--audience", default="older-people", help="the audience of the third filtered search")
     ap.add_argument("--practitioner", action="store_true", help="signed in as relevance.py's practitioner")
     args = ap.parse_args(argv)
-    if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
-        raise SystemExit("Refusing to benchmark the demo or a test database")
+    refuse_demo_or_test(args.url)
     os.environ["DATABASE_URL"] = args.url
 
     from sqlalchemy import create_engine, text

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -67,9 +69,7 @@ def main(argv=None) -> int:
 
     from assetmap import create_app, logs
 
-    name = make_url(args.url).database or ""
-    if name == "assetmap" or name.startswith("assetmap_test"):
-        raise SystemExit("Refusing to benchmark the demo or a test database: use a separate one")
+    refuse_demo_or_test(args.url)
     app = create_app({"SQLALCHEMY_URL": args.url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     logs.configure_logging(stream=open(os.devnull, "w"))
     bodies, bands = banded_bodies(create_engine(args.url), 400)

@@ -34,6 +34,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 CODE = Path(os.environ.get("ASSETMAP_CODE") or ROOT)
 sys.path.insert(0, str(CODE))
@@ -171,9 +173,7 @@ def database_url(args) -> str:
         embedded.ensure_running(log=lambda *a: None)
         embedded.ensure_database(args.db)
         url = embedded.url(args.db)
-    name = url.split("?")[0].rsplit("/", 1)[-1]
-    if name == "assetmap" or "assetmap_test" in name:
-        raise SystemExit("Refusing the demo or a test database: use a separate one")
+    refuse_demo_or_test(url, "use")
     return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
 
 

@@ -36,6 +36,8 @@ import time
 import uuid
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -966,11 +968,7 @@ def main(argv=None) -> int:
     if args.assets == 1_000_000 and not args.db:
         db = "assetmap_bench_1m"
     url = args.url or bench_url(db)
-    if (
-        any(name in url.split("?")[0].rsplit("/", 1)[-1] for name in ("assetmap_test",))
-        or url.split("?")[0].rsplit("/", 1)[-1] == "assetmap"
-    ):
-        raise SystemExit("Refusing to benchmark the demo or a test database: use a separate one")
+    refuse_demo_or_test(url)
     url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
     prepare(url, args.assets, args.reload)
 

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -69,8 +71,7 @@ def main(argv=None) -> int:
         "--signed-in", action="store_true", help="search as a signed-in practitioner (who reads every visibility)"
     )
     args = ap.parse_args(argv)
-    if "assetmap_test" in args.url or args.url.split("?")[0].rsplit("/", 1)[-1] == "assetmap":
-        raise SystemExit("Refusing the demo or a test database")
+    refuse_demo_or_test(args.url, "use")
 
     from search import BANDS, QUERY_WORDS, make_bodies  # the bench's own workload
 

@@ -14,14 +14,15 @@ from __future__ import annotations
 import argparse
 import time
 
+from guard import refuse_demo_or_test  # bench/ is on the path when run as a script
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", required=True, help="a benchmark database (never the demo or test one)")
     ap.add_argument("--rows", type=int, default=10_000)
     args = ap.parse_args(argv)
-    if "assetmap_test" in args.url or args.url.split("?")[0].endswith("/assetmap"):
-        raise SystemExit("Refusing to write to the demo or a test database")
+    refuse_demo_or_test(args.url, "write to")
     from sqlalchemy import create_engine, text
 
     update = text("UPDATE service SET last_verified_on = CURRENT_DATE WHERE id = ANY(:ids)")
