@@ -586,11 +586,16 @@ class MarkerPoint(_MarkerColumns, Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
+    #: ``search_tsv``, the codes of ``terms``, ``days`` and ``modes`` as lexemes ('=category:x', '=day:MO',
+    #: '=mode:online') and the first five letters of its words ('^garde'), so the near view's walk tests them in
+    #: its index (migration 0025; ``filters.keys_match``)
+    keys: Mapped[str] = mapped_column(
+        TSVECTOR, Computed("marker_keys(search_tsv, terms, days, modes)", persisted=True), nullable=True
+    )
     __table_args__ = (
-        Index("idx_marker_point_terms", "terms", postgresql_using="gin"),
-        Index("idx_marker_point_modes", "modes", postgresql_using="gin"),
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),
-        Index("idx_marker_point_tsv", "search_tsv", postgresql_using="gin"),
+        Index("idx_marker_point_walk", "geog", "keys", postgresql_using="gist"),
+        Index("idx_marker_point_keys", "keys", postgresql_using="gin"),
         Index("idx_marker_point_service", "service_id"),
     )
 

@@ -1145,6 +1145,60 @@ def test_no_statement_trigger_joins_old_and_new_rows_with_a_plan_kept_from_anoth
     assert [name for name, src in joining if "EXECUTE $sql$" not in src] == []
 
 
+def test_0025_keeps_the_points_keys_and_goes_back(database_url):
+    """0025 both ways: the points there already get their keys (the words, the first letters of each, the terms,
+    the weekdays, the ways of taking part), kept as sessions change, in the walk's GiST index and a GIN index in
+    place of those of the words, terms and ways; a downgrade drops them, the column and its functions and puts
+    the three indexes back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    keys = "SELECT tsvector_to_array(keys) FROM marker_point"
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'marker_point' ORDER BY indexname"
+    session_at = (
+        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
+        "SELECT gen_random_uuid(), id, 'WEEKLY', :day, 1, '10:00', '11:00' FROM service"
+    )
+    with scratch_database(database_url, "_mig25") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0024")
+            with engine.begin() as conn:
+                conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Gardening club"})
+                conn.execute(text(session_at), {"day": "TU"})
+                before = set(conn.execute(text(indexes)).scalars())
+            migrate(command.upgrade, "0025")
+            with engine.begin() as conn:
+                assert set(conn.execute(text(keys)).scalar_one()) == {
+                    "garden",
+                    "club",
+                    "^garde",
+                    "=day:TU",
+                    "=mode:in_person",
+                }
+                conn.execute(text(session_at), {"day": "FR"})
+                assert {"=day:TU", "=day:FR"} <= set(conn.execute(text(keys)).scalar_one())
+                after = set(conn.execute(text(indexes)).scalars())
+                assert after - before == {"idx_marker_point_walk", "idx_marker_point_keys"}
+                assert before - after == {"idx_marker_point_tsv", "idx_marker_point_terms", "idx_marker_point_modes"}
+            migrate(command.downgrade, "0024")
+            with engine.begin() as conn:
+                assert set(conn.execute(text(indexes)).scalars()) == before
+                assert not conn.execute(
+                    text(
+                        "SELECT 1 FROM information_schema.columns WHERE table_name = 'marker_point' AND column_name = 'keys'"
+                    )
+                ).first()
+                assert not conn.execute(text("SELECT 1 FROM pg_proc WHERE proname LIKE 'marker_keys%'")).first()
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
 def test_0024_counts_the_kept_bits_by_cell_and_goes_back(database_url):
     """0024 both ways: ``marker_bit_cell`` is filled from the points there already (a place with a Tuesday
     morning session and step-free access: "this week", mornings, the feature, at each of levels 4-9), kept as

@@ -277,6 +277,11 @@ def _ordered_scan(nodes, index: str) -> bool:
     return any(n.get("Index Name") == index and "<->" in n.get("Order By", "") for n in nodes)
 
 
+def _keys_in_index(nodes) -> bool:
+    """The row's keys are tested in ``idx_marker_point_walk`` itself (an index condition, not a filter)."""
+    return any(n.get("Index Name") == "idx_marker_point_walk" and "keys @@" in n.get("Index Cond", "") for n in nodes)
+
+
 def _reads(nodes, table: str) -> bool:
     return any(n.get("Relation Name") == table for n in nodes)
 
@@ -300,10 +305,18 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
     try:
         # the public, with no words, a category, "free" or a day open: marker_point's geography index walked in
         # distance order, stopping at the LIMIT, each row tested on its own columns (no place, link or service
-        # read for the rows it drops; the day probed by the row's service)
-        for body in ({}, {"category": "arts-and-music"}, {"radius_m": 3000, "free": True}, {"open_day": "monday"}):
+        # read for the rows it drops; the day probed by the row's service). A category or a day is a test of the
+        # row's keys (migration 0025), made in the walk's own index: only a row whose key may pass is read
+        for body, index in (
+            ({}, "idx_marker_point_geog"),
+            ({"category": "arts-and-music"}, "idx_marker_point_walk"),
+            ({"radius_m": 3000, "free": True}, "idx_marker_point_geog"),
+            ({"open_day": "monday"}, "idx_marker_point_walk"),
+        ):
             nodes = _plan_nodes(body)
-            assert _ordered_scan(nodes, "idx_marker_point_geog"), (body, [n["Node Type"] for n in nodes])
+            assert _ordered_scan(nodes, index), (body, [(n["Node Type"], n.get("Index Name")) for n in nodes])
+            if index == "idx_marker_point_walk":
+                assert _keys_in_index(nodes), (body, nodes)
             assert not _reads(nodes, "location") and not _reads(nodes, "service_at_location"), body
             assert not any(n.get("Relation Name") == "attribute" and "Seq" in n["Node Type"] for n in nodes)
         # a common word ("walking": one listing in four), alone or with a category: the planner chooses between
@@ -316,13 +329,14 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
         # thousands of places to keep a few hundred (queries.walks, from the planner's own estimates)
         # and so with a filter almost none pass ("free": these listings have no cost options): the words' index
         # would still read every listing holding the word, the filter tested after it
+        # (the words tested in the walk's index)
         for body in ({"q": "walking", "radius_m": 200}, {"q": "walking", "radius_m": 200, "free": True}):
             nodes = _plan_nodes(body)
-            assert _ordered_scan(nodes, "idx_marker_point_geog"), (
+            assert _ordered_scan(nodes, "idx_marker_point_walk") and _keys_in_index(nodes), (
                 body,
                 [(n["Node Type"], n.get("Index Name")) for n in nodes],
             )
-            assert not any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes), body
+            assert not any(n.get("Index Name") == "idx_marker_point_keys" for n in nodes), body
         # a word only one listing holds, typed right or misspelt: the plan starts from the text GIN index on
         # marker_point (or the listings' text), never from the circle's thousands of points in distance order
         for body in ({"q": "ukulele", "radius_m": 5000}, {"q": "ukelele", "radius_m": 5000}):
@@ -332,8 +346,9 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
                 for n in nodes
                 if n.get("Relation Name") == "marker_point" and "@@" in n.get("Filter", "") + n.get("Recheck Cond", "")
             ]
-            assert text_first or any(n.get("Index Name") == "idx_marker_point_tsv" for n in nodes), body
+            assert text_first or any(n.get("Index Name") == "idx_marker_point_keys" for n in nodes), body
             assert not _ordered_scan(nodes, "idx_marker_point_geog"), (body, nodes)
+            assert not _ordered_scan(nodes, "idx_marker_point_walk"), (body, nodes)
         # an admin may locate every refuge: the places themselves, walked by location_geog_gist
         nodes = _plan_nodes({"category": "arts-and-music"}, admin)
         assert _ordered_scan(nodes, "location_geog_gist") and not _reads(nodes, "marker_point"), [

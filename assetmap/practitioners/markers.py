@@ -239,12 +239,11 @@ def _tests_of(shape) -> tuple[tuple, type, bool]:
     tested: given the box, the planner ANDs the words' and the terms' indexes for all of England with it
     (50,000 and 125,000 entries for "singing" and a category), which cost more than testing the 40,000
     points of the 10-mile view of Birmingham (bench/markers.py: 46 -> 76 ms by the indexes)."""
-    conds = queries.point_tests(shape)
     terms = any(getattr(shape, t) for t in F.POINT_TERM_TAXONOMIES)
     if not shape.has_words and not terms:
         keyed = (_may_be_on(),) if _keyed(shape, MarkerDot) else ()
-        return (*keyed, *(_on_dots(c) for c in conds)), MarkerDot, True
-    return tuple(conds), MarkerPoint, not (shape.has_words and terms)
+        return (*keyed, *(_on_dots(c) for c in queries.point_tests(shape, keys=False))), MarkerDot, True
+    return tuple(queries.point_tests(shape)), MarkerPoint, not (shape.has_words and terms)
 
 
 def _on_dots(expr):

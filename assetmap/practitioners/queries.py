@@ -90,8 +90,9 @@ MAP_FEATURE_LIMIT = 1000
 #: counts at most this many (more is "more than 1,000"; README "Search ranking"). A search reads COUNT_CAP + 1
 #: matching places, so its time grows with this over the share of places that match (bench/README.md)
 COUNT_CAP = 1000
-#: a place walked nearest first costs about as much as this many entries of a text index read (``walks``)
-WALK_COST = 10
+#: a place walked nearest first costs about as much as this many entries of a text index read (``walks``;
+#: 10 while each place walked was read from the table, 2 since its keys are tested in the index, migration 0025)
+WALK_COST = 2
 #: sphere (the KNN operator) against spheroid (``distance_m``): a place outside the candidates is at least
 #: this fraction of the farthest candidate's distance away, so a page ending nearer than that is exact
 KNN_SAFE = 0.99
@@ -604,13 +605,15 @@ def _point_filters(shape: _Shape) -> list[ColumnElement]:
     return [MarkerPoint.visibility.in_(shape.points), *point_tests(shape)]
 
 
-def point_tests(shape: _Shape) -> list[ColumnElement]:
+def point_tests(shape: _Shape, keys: bool = True) -> list[ColumnElement]:
     """The search's filters and words asked of a ``marker_point`` row (none without any): the carried ones on
     its columns, then accessibility and sessions (days, parts of the day, this week) on its kept features and
     slots, looked up by its service only where those cannot decide (``filters.point_access_filter``,
-    ``point_sessions_filter``; migration 0021). The map's markers count with the same tests."""
+    ``point_sessions_filter``; migration 0021). The map's markers count with the same tests. ``keys``: the tests
+    of the row's words and codes asked of its keys (migration 0025); else, for a search without words or terms,
+    of its ``days`` and ``modes`` (``marker_dot``'s columns)."""
     return [
-        *_point_column_tests(shape),
+        *_point_column_tests(shape, keys),
         *([F.point_access_filter()] if shape.access else []),
         *(
             [F.point_sessions_filter(shape.days, shape.parts, shape.this_week)]
@@ -620,14 +623,17 @@ def point_tests(shape: _Shape) -> list[ColumnElement]:
     ]
 
 
-def _point_column_tests(shape: _Shape) -> list[ColumnElement]:
-    """The tests of ``point_tests`` on the row's own columns (no lookup)."""
+def _point_column_tests(shape: _Shape, keys: bool = True, beginnings: bool = True) -> list[ColumnElement]:
+    """The tests of ``point_tests`` on the row's own columns (no lookup); ``beginnings``: with words that match
+    as prefixes, also the test of their beginnings the walk's index can make (``filters.point_words_beginnings``:
+    implied by the words' own test, so the rows are the same)."""
     return [
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
         *([F.point_cost_filter()] if shape.cost else []),
-        *([F.point_mode_filter()] if shape.mode else []),
-        *([F.point_days_filter()] if shape.days else []),
-        *([F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES)] if shape.has_words else []),
+        *([F.point_mode_filter(keys)] if shape.mode else []),
+        *([F.point_days_filter(keys)] if shape.days else []),
+        *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
+        *([F.point_words_beginnings(shape.any_terms)] if shape.any_prefix and beginnings else []),
     ]
 
 
@@ -804,9 +810,9 @@ def _build_estimate(shape: _Shape, readable):
     (whatever the other filters: what the words' indexes read). The planner's estimates of the four, in one
     EXPLAIN."""
     one = select(literal(1)).select_from(MarkerPoint)
-    passing = one.where(*_point_column_tests(shape))
+    passing = one.where(*_point_column_tests(shape, beginnings=False))  # implied: estimated as if independent
     circle = one.where(geo.box_near_m(MarkerPoint.geom, _p_point(), _p("near_m", Float)))
-    worded = one.where(F.any_idea(shape.any_prefix, shape.any_terms, F.POINT_COPIES))
+    worded = one.where(F.point_any_idea(shape.any_prefix, shape.any_terms))
     return union_all(passing, one, circle, worded).compile(dialect=session.get_bind().dialect)
 
 
@@ -1001,18 +1007,22 @@ def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
     Walking finds the ``COUNT_CAP`` + 1 nearest of the places that pass (a share s of all N places) after
     about (``COUNT_CAP`` + 1) / s places, never more than the circle holds; the text index reads every place
     in the country that holds the words, whatever the other filters (a day or "free" is tested after the
-    index is read), and an entry of the index costs about a tenth of a place walked (``WALK_COST``; at
-    1,000,000 assets 2.5 microseconds a place walked, 0.4 an entry of the text index, 0.1 of the terms
-    index). Comparing with the places that pass every filter instead sent "carers" open on Mondays within a
-    mile of central London to the indexes (320,000 entries, 44 ms) where walking read 12,200 places (16 ms).
+    index is read). A place walked is tested in the walk's index (``idx_marker_point_walk``, migration 0025:
+    the words, the terms, the days and the ways of taking part, by its keys) and read only if it may pass;
+    it costs about two entries of the text index (``WALK_COST``; at 1,000,000 assets, 107 worded searches of
+    ``bench/search.py``'s set timed both ways: any cost from 0.5 to 5 chose as well, 10 as before cost 1.4%
+    more; when each place walked was read from the table it was 2.5 microseconds a place, ten entries).
+    Comparing with the places that pass every filter instead sent "carers" open on Mondays within a mile of
+    central London to the indexes (320,000 entries, 44 ms) where walking read 12,200 places (16 ms).
     The four counts (places passing the words and the filters on ``marker_point``'s own columns, all places,
     places in the circle's box, places holding the words) are the planner's own estimates, asked in one
     EXPLAIN (no row read, about 0.5 ms); the circle's from the geometry column, as the planner
     estimates geography boxes far too low in dense places (1 mile round Westminster at 1,000,000 assets:
     948 estimated, 24,963 there; 12,779 from the geometry's statistics, 21,602 there). Left to itself the
     planner read the index for common words in dense circles ("carers" there: 79 ms by the index, 22 ms
-    walked) and for words in small circles. Where no listing holds a word its index answers in 0.2 ms, and
-    walking a big circle would read all of it: the planner chooses then."""
+    walked) and for words in small circles. Where no listing holds a word, walking a big circle would read all
+    of it: the planner chooses then (since 0025 it tests the words in the walk's own index: 5-10 ms within 10
+    miles of central London, where the words' GIN index had answered in 0.26 ms; bench/README.md)."""
     shape, readable, values, _words = _shape_and_values(origin, f, user, "near", None, words)
     return _walks(shape, readable, values)
 
