@@ -65,6 +65,14 @@ _PLACE_SQL = (
 )
 
 
+#: a weekly session for every listing, on ``:day`` from ``:opens`` to ``:closes``: the later migration tests' sessions
+_SESSION_SQL = (
+    "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
+    "SELECT gen_random_uuid(), id, 'WEEKLY', :day, 1, :opens, :closes FROM service"
+)
+TUESDAY_MORNING = {"day": "TU", "opens": "10:00", "closes": "11:00"}
+
+
 def _migrator(engine, cfg):
     """``migrate(command.upgrade or command.downgrade, revision)`` on ``engine``, each in its own transaction."""
 
@@ -1075,12 +1083,7 @@ def test_0022_copies_the_points_to_the_narrow_dots_keeps_them_and_removes_them(d
                 assert len(conn.execute(text(dots)).all()) == 1
                 assert conn.execute(text(dots)).all() == conn.execute(text(points)).all()
                 conn.execute(text(place), {"name": "Kiln"})
-                conn.execute(
-                    text(
-                        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
-                        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, '10:00', '11:00' FROM service"
-                    )
-                )
+                conn.execute(text(_SESSION_SQL), TUESDAY_MORNING)
                 conn.execute(
                     text(
                         "INSERT INTO accessibility (id, location_id, kind) "
@@ -1158,10 +1161,6 @@ def test_0025_keeps_the_points_keys_and_goes_back(database_url):
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     keys = "SELECT tsvector_to_array(keys) FROM marker_point"
     indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'marker_point' ORDER BY indexname"
-    session_at = (
-        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
-        "SELECT gen_random_uuid(), id, 'WEEKLY', :day, 1, '10:00', '11:00' FROM service"
-    )
     with scratch_database(database_url, "_mig25") as scratch:
         engine = create_engine(scratch)
         migrate = _migrator(engine, cfg)
@@ -1169,7 +1168,7 @@ def test_0025_keeps_the_points_keys_and_goes_back(database_url):
             migrate(command.upgrade, "0024")
             with engine.begin() as conn:
                 conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Gardening club"})
-                conn.execute(text(session_at), {"day": "TU"})
+                conn.execute(text(_SESSION_SQL), TUESDAY_MORNING)
                 before = set(conn.execute(text(indexes)).scalars())
             migrate(command.upgrade, "0025")
             with engine.begin() as conn:
@@ -1180,7 +1179,7 @@ def test_0025_keeps_the_points_keys_and_goes_back(database_url):
                     "=day:TU",
                     "=mode:in_person",
                 }
-                conn.execute(text(session_at), {"day": "FR"})
+                conn.execute(text(_SESSION_SQL), {**TUESDAY_MORNING, "day": "FR"})
                 assert {"=day:TU", "=day:FR"} <= set(conn.execute(text(keys)).scalar_one())
                 after = set(conn.execute(text(indexes)).scalars())
                 assert after - before == {"idx_marker_point_walk", "idx_marker_point_keys"}
@@ -1210,10 +1209,6 @@ def test_0024_counts_the_kept_bits_by_cell_and_goes_back(database_url):
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     bits = "SELECT bit, count(*), sum(n) FROM marker_bit_cell WHERE n <> 0 GROUP BY bit ORDER BY bit"
-    session_at = (
-        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
-        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, :opens, :closes FROM service"
-    )
     with scratch_database(database_url, "_mig24") as scratch:
         engine = create_engine(scratch)
         migrate = _migrator(engine, cfg)
@@ -1221,7 +1216,7 @@ def test_0024_counts_the_kept_bits_by_cell_and_goes_back(database_url):
             migrate(command.upgrade, "0023")
             with engine.begin() as conn:
                 conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Hall"})
-                conn.execute(text(session_at), {"opens": "10:00", "closes": "11:00"})
+                conn.execute(text(_SESSION_SQL), TUESDAY_MORNING)
                 conn.execute(
                     text(
                         "INSERT INTO accessibility (id, location_id, kind) "
@@ -1232,7 +1227,7 @@ def test_0024_counts_the_kept_bits_by_cell_and_goes_back(database_url):
             with engine.begin() as conn:
                 # step-free is the second feature (32 + 1); one cell at each of the six levels
                 assert conn.execute(text(bits)).all() == [(0, 6, 6), (8, 6, 6), (33, 6, 6)]
-                conn.execute(text(session_at), {"opens": "18:00", "closes": "19:00"})
+                conn.execute(text(_SESSION_SQL), {**TUESDAY_MORNING, "opens": "18:00", "closes": "19:00"})
                 assert conn.execute(text(bits)).all() == [(0, 6, 6), (8, 6, 6), (10, 6, 6), (33, 6, 6)]
                 conn.execute(text("DELETE FROM schedule"))
                 assert conn.execute(text(bits)).all() == [(33, 6, 6)]
@@ -1271,12 +1266,7 @@ def test_0023_keys_the_dots_by_their_slots_and_goes_back(database_url):
                     "idx_marker_dot_settled",
                 }
                 assert conn.execute(text(keys)).scalar_one() == []  # no sessions
-                conn.execute(
-                    text(
-                        "INSERT INTO schedule (id, service_id, freq, byday, byday_order, opens_at, closes_at) "
-                        "SELECT gen_random_uuid(), id, 'WEEKLY', 'TU', 1, '10:00', '11:00' FROM service"
-                    )
-                )
+                conn.execute(text(_SESSION_SQL), TUESDAY_MORNING)
                 # any session (0), Tuesday (1 + 1), morning (8 + 0), Tuesday morning (11 + 3 x 1 + 0)
                 assert conn.execute(text(keys)).scalar_one() == [0, 2, 8, 14]
                 conn.execute(
