@@ -86,14 +86,19 @@ def _keys_of(service) -> set[str]:
     return set(keys)
 
 
-def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
-    service = make_asset(
+def _riverside_walk(modes: str):
+    """A walking group by the river, on Tuesdays, of the physical-activity category, taking part by ``modes``."""
+    return make_asset(
         name="Riverside walking group",
         description="A gentle walk by the river",
         categories="physical-activity",
-        modes="in_person",
+        modes=modes,
         schedule="tue 10:00-12:00",
     )
+
+
+def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
+    service = _riverside_walk("in_person")
     keys = _keys_of(service)
     assert {"=category:physical-activity", "=day:TU", "=mode:in_person", "walk", "river"} <= keys
     assert not any(k.startswith("=day:MO") for k in keys)
@@ -124,13 +129,7 @@ def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
 )
 def test_a_search_finds_by_the_keys_what_the_columns_hold(db, app_ctx, body):
     lon, lat = BIRMINGHAM_LONLAT
-    walk = make_asset(
-        name="Riverside walking group",
-        description="A gentle walk by the river",
-        categories="physical-activity",
-        modes="online",
-        schedule="tue 10:00-12:00",
-    )
+    walk = _riverside_walk("online")
     other = make_asset(
         name="Lunch club", description="A hot meal", categories="social-groups", schedule="fri 12:00-13:00"
     )
