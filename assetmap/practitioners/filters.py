@@ -207,13 +207,14 @@ def any_idea(prefix: bool, terms: bool, copies: Copies | None = None) -> ColumnE
     return or_(text_test, has_term("all", copies)) if terms else text_test
 
 
-def ideas_matched(ideas: tuple[tuple[bool, bool], ...], copies: Copies | None = None) -> ColumnElement:
-    """How many of the ideas (each (prefix, terms)) the listing matches."""
-    if not ideas:
+def ideas_counted(n: int, mask: ColumnElement) -> ColumnElement:
+    """How many of the ``n`` ideas are set in ``mask`` (the bits of ``ideas_mask``): so the ideas a listing
+    matches are counted from the masks a search reads anyway, each idea tested once per row, not twice."""
+    if not n:
         return cast(0, Integer)
     total = None
-    for i, (prefix, terms) in enumerate(ideas):
-        one = cast(idea_matches(i, prefix, terms, copies), Integer)
+    for i in range(n):
+        one = mask.op(">>")(i).op("&")(1) if i else mask.op("&")(1)
         total = one if total is None else total + one
     return total
 

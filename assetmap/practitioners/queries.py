@@ -521,14 +521,12 @@ def _carried(shape: _Shape, copies: F.Copies | None = None, listing=Service, ter
     stale = or_(listing.last_verified_on.is_(None), listing.last_verified_on < _p("stale_cutoff", Date))
     if shape.has_words:
         word_cols = [
-            F.ideas_matched(shape.ideas, copies).label("matched"),
             F.text_strength(shape.any_prefix, copies).label("strength"),
             F.ideas_mask(shape.ideas, in_terms=False, copies=copies).label("text_mask"),
             F.ideas_mask(shape.ideas, in_terms=True, copies=copies).label("term_mask"),
         ]
     else:
         word_cols = [
-            literal(0, Integer).label("matched"),
             literal(0.0, Float).label("strength"),
             literal(0, Integer).label("text_mask"),
             literal(0, Integer).label("term_mask"),
@@ -570,8 +568,9 @@ def _best(shape: _Shape, readable):
     return _union_best(shape, filters, carried, _places(shape, filters, carried))
 
 
-def _order(shape: _Shape, c, score) -> list:
-    """The ORDER BY of a page (``c``: the columns of ``best`` or of a ranked page; ``score``: its best-match score)."""
+def _order(shape: _Shape, c, score, matched) -> list:
+    """The ORDER BY of a page (``c``: the columns of ``best`` or of a ranked page; ``score``: its best-match score;
+    ``matched``: how many ideas it matches)."""
     if shape.best:
         return [
             func.floor(score / SCORE_STEP).desc(),
@@ -581,7 +580,7 @@ def _order(shape: _Shape, c, score) -> list:
             c.name,
             c.service_id if hasattr(c, "service_id") else c.id,
         ]
-    words = [c.matched.desc(), c.strength.desc()] if shape.has_words else []
+    words = [matched.desc(), c.strength.desc()] if shape.has_words else []
     return [
         c.distance_m.asc().nulls_last(),
         c.freshness,
@@ -591,12 +590,17 @@ def _order(shape: _Shape, c, score) -> list:
     ]
 
 
-def _score(shape: _Shape, b) -> ColumnElement:
-    """Best match: ideas matched, plus text and nearness within the radius (0 without a distance)."""
+def _matched(shape: _Shape, b) -> ColumnElement:
+    """How many of the ideas a row of ``best`` matches, in its text or through its terms (counted from its masks)."""
+    return F.ideas_counted(len(shape.ideas), b.text_mask.op("|")(b.term_mask))
+
+
+def _score(shape: _Shape, b, matched) -> ColumnElement:
+    """Best match: ideas ``matched``, plus text and nearness within the radius (0 without a distance)."""
     nearness = func.coalesce(func.greatest(0.0, 1.0 - b.distance_m / _p("near_m", Float)), 0.0)
     if not shape.has_words:
         return nearness
-    return b.matched + TEXT_WEIGHT * b.strength + NEAR_WEIGHT * nearness
+    return matched + TEXT_WEIGHT * b.strength + NEAR_WEIGHT * nearness
 
 
 def _point_filters(shape: _Shape) -> list[ColumnElement]:
@@ -718,7 +722,8 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
     else:
         best, stats = _best(shape, readable), []
     b = best.c
-    score = _score(shape, b)
+    matched = _matched(shape, b)
+    score = _score(shape, b, matched)
     ranked = (
         select(
             b.service_id.label("id"),
@@ -732,7 +737,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
             b.lat,
             b.stale,
             b.freshness,
-            b.matched,
+            matched.label("matched"),
             b.strength,
             b.text_mask,
             b.term_mask,
@@ -742,7 +747,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
             *(func.count().filter(b.kind == kind).over().label(label) for kind, label in _KIND_COUNTS),
             *stats,
         )
-        .order_by(*_order(shape, b, score))
+        .order_by(*_order(shape, b, score, matched))
         .limit(_p("limit", Integer))
         .offset(_p("offset", Integer))
     ).subquery("ranked")
@@ -761,7 +766,7 @@ def _build_page(shape: _Shape, readable, why: bool = False, knn: bool = False):
                 f'{marks}, MaxWords=28, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "',
             ).label("snippet_marked"),
         ).join(Service, Service.id == r.id)
-    return stmt.order_by(*_order(shape, r, r.score))
+    return stmt.order_by(*_order(shape, r, r.score, r.matched))
 
 
 def _build_page_why(shape: _Shape, readable):
