@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from psycopg import Error as PsycopgError
+from psycopg import _queries as psycopg_queries
 from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -51,6 +52,14 @@ class RoutingSession(Session):
             return replica
         return super().get_bind(mapper, clause=clause, **kw)
 
+
+#: psycopg turns a statement's ``%(name)s`` placeholders into ``$n`` at every execute and keeps the result (its
+#: own LRU cache of 128 statements) only for a statement of at most 4,096 bytes and 50 parameters. The search's
+#: statements are 6-10 KB with 40-98 parameters, so every search paid 0.19-0.32 ms of Python to convert the same
+#: text again (measured on this machine). Raised here: 128 statements of at most 32 KB is 4 MB a process at most.
+#: (Module settings of psycopg's, read at each execute; ``tests/test_db_prepared.py`` checks a search's are cached.)
+psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = 32 * 1024
+psycopg_queries.MAX_CACHED_STATEMENT_PARAMS = 500
 
 session = scoped_session(sessionmaker(class_=RoutingSession, expire_on_commit=False))
 _engines: dict[str, Engine] = {}

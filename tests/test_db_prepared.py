@@ -77,3 +77,22 @@ def test_searches_through_the_app_are_parsed_once_per_connection(app, engine, re
     with engine.connect() as conn:
         prepared = list(conn.execute(PREPARED).scalars())
     assert any(s.startswith("WITH cand AS") for s in prepared), [s[:40] for s in prepared]
+
+
+def test_a_search_statement_is_converted_for_psycopg_once_not_at_every_search(app, engine, rebind_session):
+    """psycopg keeps its conversion of a statement's placeholders only for statements within its limits
+    (``db.psycopg_queries``); the search's (10 KB, 98 parameters with words) must be within them, so
+    repeating a search converts nothing again: the cache is hit, and its misses do not grow."""
+    from psycopg import _queries
+
+    dbmod.session.remove()
+    dbmod.session.configure(bind=engine)
+    client = app.test_client()
+    body = {"lat": 53.96, "lon": -1.08, "radius_m": 1609, "q": "lunch club dementia"}
+    assert client.post("/api/search", json=body).status_code == 200
+    before = _queries._query2pg.cache_info()
+    for _ in range(3):
+        assert client.post("/api/search", json=body).status_code == 200
+    after = _queries._query2pg.cache_info()
+    assert after.misses == before.misses
+    assert after.hits >= before.hits + 3
