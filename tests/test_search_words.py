@@ -98,6 +98,15 @@ def test_synonyms_the_admin_adds_on_the_terms_page_are_searched_and_can_be_remov
     assert names(near(client, q="petanque")) == []
 
 
+def test_the_ideas_of_words_searched_again_are_kept_until_the_synonyms_or_terms_are_read_again(db):
+    first = words.understand("dementia carers", None)
+    again = words.understand("dementia  carers", None)
+    assert again.concepts is first.concepts  # kept: the words were not compared with the terms again
+    words.forget_cached()
+    fresh = words.understand("dementia carers", None)
+    assert fresh.concepts is not first.concepts and fresh.concepts == first.concepts
+
+
 # --------------------------------------------------------------------------- spelling
 
 

@@ -353,8 +353,33 @@ def understand(q: str | None, user, as_typed: bool = False) -> Words:
     if not as_typed:
         public_only = access.role_of(user) not in access.SIGNED_IN_ROLES
         corrections = corrections_for(words, public_only)
-    used = list(dict.fromkeys(corrections.get(w, w) for w in words))
-    return Words(typed, tuple(_concepts(used, SYNONYMS.get(), TERMS.get())), corrections)
+    used = tuple(dict.fromkeys(corrections.get(w, w) for w in words))
+    return Words(typed, _concepts_of(used), corrections)
+
+
+#: the ideas of the words searched lately, for the synonyms and terms they were found with (``_concepts_of``)
+_IDEAS: dict[tuple[str, ...], tuple[Concept, ...]] = {}
+_IDEAS_FROM: list = [None, None]
+_IDEAS_MAX = 1024
+_IDEAS_LOCK = threading.Lock()
+
+
+def _concepts_of(used: tuple[str, ...]) -> tuple[Concept, ...]:
+    """``_concepts`` of ``used`` with the cached synonyms and terms, kept while those are the same objects: it
+    stems the words and compares them with every term's name (0.15-0.39 ms a search with words, measured), and the
+    same few words are searched again and again."""
+    synonyms, terms = SYNONYMS.get(), TERMS.get()
+    with _IDEAS_LOCK:
+        if _IDEAS_FROM[0] is not synonyms or _IDEAS_FROM[1] is not terms or len(_IDEAS) >= _IDEAS_MAX:
+            _IDEAS.clear()
+            _IDEAS_FROM[:] = [synonyms, terms]
+        found = _IDEAS.get(used)
+    if found is None:
+        found = tuple(_concepts(list(used), synonyms, terms))
+        with _IDEAS_LOCK:
+            if _IDEAS_FROM[0] is synonyms and _IDEAS_FROM[1] is terms:
+                _IDEAS[used] = found
+    return found
 
 
 def concepts_for(words: list[str], synonyms: list[list[str]], term_names: dict[str, str]) -> list[Concept]:
