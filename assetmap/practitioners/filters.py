@@ -195,12 +195,6 @@ def text_matches(index: int | str, prefix: bool, copies: Copies | None = None) -
     return _tsv(copies).op("@@")(tsquery(index, prefix))
 
 
-def idea_matches(index: int, prefix: bool, terms: bool, copies: Copies | None = None) -> ColumnElement:
-    """Idea ``index`` is in the listing's name or description, or names one of its terms."""
-    text_test = text_matches(index, prefix, copies)
-    return or_(text_test, has_term(index, copies)) if terms else text_test
-
-
 def any_idea(prefix: bool, terms: bool, copies: Copies | None = None) -> ColumnElement:
     """Any of the ideas matches (one text query for them all, so the GIN index can answer it)."""
     text_test = text_matches("all", prefix, copies)
