@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import TSQUERY, UUID
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
@@ -226,10 +226,11 @@ def ideas_mask(ideas: tuple[tuple[bool, bool], ...], in_terms: bool, copies: Cop
 
 def text_strength(prefix: bool, copies: Copies | None = None) -> ColumnElement:
     """0 to 1: half for the words being in the listing's name, half for how densely the text holds them
-    (``ts_rank_cd`` scaled to rank / (rank + 1))."""
+    (``ts_rank_cd`` scaled to rank / (rank + 1)), of the words' query without the operands another covers
+    (``:qrank``, ``rankquery.rank_query``: the same ranks, in about half the time for a word with synonyms)."""
     tsv = _tsv(copies)
     in_name = case((tsv.op("@@")(tsquery("name", prefix)), 1.0), else_=0.0)
-    density = func.ts_rank_cd(tsv, tsquery("all", prefix), 32)
+    density = func.ts_rank_cd(tsv, cast(p("qrank", String), TSQUERY), 32)
     return 0.5 * in_name + 0.5 * density
 
 

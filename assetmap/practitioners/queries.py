@@ -81,6 +81,7 @@ from ..vocabulary import COST_BANDS, PARTS_OF_DAY, day_code
 from . import filters as F
 from .filters import p as _p
 from .params import Filters
+from .rankquery import rank_query
 from .words import Concept, Words, understand
 
 SCOPES = ("near", "ward", "constituency")
@@ -281,6 +282,7 @@ def _word_values(words: Words) -> dict:
     values["qall_tcodes"] = list(dict.fromkeys(code for c in concepts for code in _codes(c)))
     values["qname_en"] = " | ".join(f"({c.tsquery('A')})" for c in concepts)
     values["qname_px"] = " | ".join(c.prefix_query("A") for c in concepts if c.prefixes)
+    values["qrank"] = rank_query(values["qall_en"], values["qall_px"]) if concepts else ""
     return values
 
 
