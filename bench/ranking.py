@@ -4,7 +4,8 @@
 
 The near view keeps the 1,000 nearest places that match (``queries.COUNT_CAP``) and, with words, works out for
 each of them the columns best match ranks by (``queries._carried``): the text's test for each idea, the test
-"in its name", the text's rank (``ts_rank_cd``), and the distance on the spheroid. This takes the worded searches
+"in its name", the text's rank (``ts_rank_cd``, with the query the app ranks with, ``rankquery``, and with the
+words' whole query beside it), and the distance on the spheroid. This takes the worded searches
 of ``bench/search.py``'s workload in one density band, finds with the app's own words (``words.understand``, its
 synonyms and prefixes) the 1,000 nearest places in the circle holding them, copies those rows into a temporary
 table, then times one aggregate of each column over them (the median of ``--rounds``), beside the same rows
@@ -40,9 +41,14 @@ COLUMNS = {
     "floor (the rows counted)": "count(*)",
     "each idea in the text": "count(*) FILTER (WHERE search_tsv @@ %(q0)s::tsquery)",
     "the words in its name": "count(*) FILTER (WHERE search_tsv @@ %(qname)s::tsquery)",
-    "the text's rank (ts_rank_cd)": "sum(ts_rank_cd(search_tsv, %(q)s::tsquery, 32))",
+    "the text's rank, the whole query": "sum(ts_rank_cd(search_tsv, %(q)s::tsquery, 32))",
+    "the text's rank, as ranked": "sum(ts_rank_cd(search_tsv, %(qrank)s::tsquery, 32))",
     "distance on the spheroid": f"sum(ST_Distance(geog, {POINT}))",
 }
+
+
+#: the rank with the words' whole query (as before ``rankquery``), beside the query the app ranks with
+WHOLE, AS_RANKED = "the text's rank, the whole query", "the text's rank, as ranked"
 
 
 def _queries(conn, words) -> dict:
@@ -60,6 +66,7 @@ def _queries(conn, words) -> dict:
         "q": tsq(v["qall_en"], v["qall_px"]),
         "q0": tsq(v["q0_en"], v["q0_px"]),
         "qname": tsq(v["qname_en"], v["qname_px"]),
+        "qrank": v["qrank"],
     }
 
 
@@ -125,12 +132,14 @@ def main(argv=None) -> int:
     print(f"the median of {args.rounds} rounds each, then the mean over the searches:")
     print(f"  the raw KNN query (20 nearest in the circle): {statistics.mean(knns):.2f} ms a search")
     columns = {k: statistics.mean(v) for k, v in per_row.items() if k != "floor (the rows counted)"}
-    together = sum(columns.values())
+    together = sum(us for name, us in columns.items() if name != WHOLE)
     print(f"  {'column':32} {'us a row':>9} {'ms / 1,000':>11} {'share':>6}")
     print(f"  {'floor (the rows counted)':32} {statistics.mean(per_row['floor (the rows counted)']):9.2f}")
     for name, us in columns.items():
-        print(f"  {name:32} {us:9.2f} {us:11.2f} {us / together:6.0%}")
-    print(f"  {'the columns together':32} {together:9.2f} {together:11.2f}")
+        share = "" if name == WHOLE else f"{us / together:6.0%}"
+        print(f"  {name:32} {us:9.2f} {us:11.2f} {share:>6}")
+    print(f"  {'the columns the app works out':32} {together:9.2f} {together:11.2f}")
+    print(f"  the rank as ranked / with the whole query: {columns[AS_RANKED] / columns[WHOLE]:.2f}")
     return 0
 
 
