@@ -268,7 +268,8 @@ def _codes(concept: Concept) -> list[str]:
 
 def _word_values(words: Words) -> dict:
     """The text queries of the ideas (``:q<i>_en``, ``:q<i>_px``, ``:q<i>_terms``), of them all (``qall``; the
-    terms also as 'taxonomy:code', ``:q<i>_tcodes``, ``qall_tcodes``), and of them in names only (``qname``)."""
+    terms also as 'taxonomy:code', ``:q<i>_tcodes``, ``qall_tcodes``), of them in names only (``qname``), and the
+    query the text's rank is given (``qrank``: ``qall`` without the operands another covers, ``rankquery``)."""
     values: dict = {}
     concepts = words.concepts
     for i, c in enumerate(concepts):

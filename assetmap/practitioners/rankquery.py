@@ -57,31 +57,21 @@ def reduced(query: str) -> str:
     parts = _disjuncts(query)
     if parts is None:
         return query
-    singles = [(m.group(1), bool(m.group(2))) for part in parts if (m := _SINGLE.fullmatch(part))]
-    prefixes = {_word(q) for q, is_prefix in singles if is_prefix}
-
-    def prefix_covers(word: str, besides: str | None = None) -> bool:
-        return any(word.startswith(p) for p in prefixes if p != besides)
-
-    kept_prefixes = {p for p in prefixes if not prefix_covers(p, besides=p)}
-    exact = {_word(q) for q, is_prefix in singles if not is_prefix}
+    parsed = [(part, _SINGLE.fullmatch(part)) for part in parts]  # a word or a prefix; None: a phrase
+    singles = [(_word(m.group(1)), bool(m.group(2))) for _part, m in parsed if m]
+    prefixes = {w for w, is_prefix in singles if is_prefix}
+    kept_prefixes = {p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}
 
     def covered(word: str) -> bool:
         return any(word.startswith(p) for p in kept_prefixes)
 
-    kept_exact = {w for w in exact if not covered(w)}
-
-    def matched_alone(word: str) -> bool:
-        return word in kept_exact or covered(word)
-
+    kept_exact = {w for w, is_prefix in singles if not is_prefix and not covered(w)}
     out: list[str] = []
-    for part in parts:
-        single = _SINGLE.fullmatch(part)
+    for part, single in parsed:
         if single:
-            word, is_prefix = _word(single.group(1)), bool(single.group(2))
-            keep = word in kept_prefixes if is_prefix else word in kept_exact
-        else:
-            keep = not all(matched_alone(_word(w)) for w in re.findall(_WORD, part))
+            keep = _word(single.group(1)) in (kept_prefixes if single.group(2) else kept_exact)
+        else:  # a phrase goes only when every one of its words is matched alone
+            keep = not all(w in kept_exact or covered(w) for w in map(_word, re.findall(_WORD, part)))
         if keep and part not in out:
             out.append(part)
     return " | ".join(out)
