@@ -587,10 +587,11 @@ class MarkerPoint(_MarkerColumns, Base):
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
     unconfirmed_since: Mapped[dt.date | None] = mapped_column(Date)
     #: ``search_tsv``, the codes of ``terms``, ``days`` and ``modes`` as lexemes ('=category:x', '=day:MO',
-    #: '=mode:online') and the first five letters of its words ('^garde'), so the near view's walk tests them in
-    #: its index (migration 0025; ``filters.keys_match``)
+    #: '=mode:online'), the first five letters of its words ('^garde') and the cost bands ``min_cost`` is within
+    #: ('=cost:free'), so the near view's walk tests them in its index (migrations 0025, 0026;
+    #: ``filters.keys_match``)
     keys: Mapped[str] = mapped_column(
-        TSVECTOR, Computed("marker_keys(search_tsv, terms, days, modes)", persisted=True), nullable=True
+        TSVECTOR, Computed("marker_keys(search_tsv, terms, days, modes, min_cost)", persisted=True), nullable=True
     )
     __table_args__ = (
         Index("idx_marker_point_geog", "geog", postgresql_using="gist"),

@@ -1,13 +1,15 @@
-"""``marker_point.keys`` (migration 0025): a test asked of the keys means exactly what it meant of the columns.
+"""``marker_point.keys`` (migrations 0025, 0026): a test asked of the keys means exactly what it meant of the columns.
 
-The near view's walk and the map's counts ask a row's words, terms, days and ways of taking part of one text-search
-document, so its GiST index can test them as it walks (``filters.keys_match``). Each such test must keep the
-meaning of the test it replaced: ``terms && codes``, ``days && codes``, ``modes && codes``, and "the text holds one
-of the ideas, or the terms one they name". These tests compare the two forms on drawn values, on the rows the
+The near view's walk and the map's counts ask a row's words, terms, days, ways of taking part and cost band of one
+text-search document, so its GiST index can test them as it walks (``filters.keys_match``). Each such test must keep
+the meaning of the test it replaced: ``terms && codes``, ``days && codes``, ``modes && codes``, ``min_cost <= the
+band's amount``, and "the text holds one of the ideas, or the terms one they name". These tests compare the two forms on drawn values, on the rows the
 triggers keep as listings change, and through a search.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +23,7 @@ from assetmap.directory.records import parse_record
 from assetmap.models import MarkerPoint
 from assetmap.practitioners import queries
 from assetmap.practitioners.params import Filters
+from assetmap.vocabulary import COST_BANDS
 from tests.factories import BIRMINGHAM_LONLAT, make_asset
 
 TERMS = [f"{t}:{c}" for t in ("category", "audience", "capability", "asset_type") for c in ("mo", "walking", "x-y")]
@@ -37,14 +40,20 @@ SAME = text(
            coalesce(tsv @@ q, false) OR :terms && :codes AS idea_cols,
            k @@ (q || marker_keys_query('', :codes)) AS idea_keys,
            coalesce(tsv @@ q, false) AS text_cols, k @@ q AS text_keys,
+           coalesce(CAST(:min_cost AS numeric) <= :up_to, false) AS cost_cols,
+           k @@ marker_keys_query('cost:', ARRAY[CAST(:band AS text)]) AS cost_keys,
            coalesce(tsv @@ to_tsquery('simple', :prefixes), false) AS prefix_cols,
            k @@ marker_keys_beginnings(:prefixes) AS beginnings_keys
     FROM (SELECT to_tsvector('english', :text) AS tsv, to_tsquery('english', :query) AS q) AS t,
-         LATERAL (SELECT marker_keys(CASE WHEN :text = '' THEN NULL ELSE t.tsv END, :terms, :days, :modes) AS k) AS m
+         LATERAL (SELECT marker_keys(CASE WHEN :text = '' THEN NULL ELSE t.tsv END, :terms, :days, :modes,
+                                   CAST(:min_cost AS numeric)) AS k) AS m
     """
 )
 
 lists = st.lists
+
+#: least costs on and either side of each band's amount
+COSTS = [Decimal(str(band.up_to + step)) for band in COST_BANDS for step in (-0.01, 0, 0.01) if band.up_to + step >= 0]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -57,9 +66,11 @@ lists = st.lists
     query=lists(st.sampled_from(WORDS), min_size=1, max_size=3),
     joiner=st.sampled_from([" | ", " & ", " <-> "]),
     prefixes=lists(st.text("gardenéÉ", min_size=2, max_size=9), min_size=1, max_size=3),
+    min_cost=st.one_of(st.none(), st.sampled_from(COSTS), st.decimals(0, 99999, places=2)),
+    band=st.sampled_from(COST_BANDS.codes),
 )
 def test_a_test_of_the_keys_means_what_the_test_of_the_columns_meant(
-    db, terms, days, modes, codes, words, query, joiner, prefixes
+    db, terms, days, modes, codes, words, query, joiner, prefixes, min_cost, band
 ):
     row = session.execute(
         SAME,
@@ -71,9 +82,12 @@ def test_a_test_of_the_keys_means_what_the_test_of_the_columns_meant(
             "text": " ".join([*words, *prefixes[1:]]) + "ing",
             "query": joiner.join(query),
             "prefixes": " | ".join(f"{p}:*" for p in prefixes),
+            "min_cost": min_cost,
+            "band": band,
+            "up_to": COST_BANDS[band].up_to,
         },
     ).one()
-    for kind in ("terms", "days", "modes", "idea", "text"):
+    for kind in ("terms", "days", "modes", "idea", "text", "cost"):
         assert getattr(row, f"{kind}_keys") == getattr(row, f"{kind}_cols"), (kind, row)
     # the beginnings the walk's index tests pass wherever the prefixes do (only then is the row read)
     assert row.beginnings_keys or not row.prefix_cols, row
@@ -101,6 +115,7 @@ def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
     service = _riverside_walk("in_person")
     keys = _keys_of(service)
     assert {"=category:physical-activity", "=day:TU", "=mode:in_person", "walk", "river"} <= keys
+    assert {"=cost:free", "=cost:up-to-3", "=cost:up-to-5"} <= keys  # the factory's listings are free
     assert not any(k.startswith("=day:MO") for k in keys)
     changed = {
         **store.as_input(store.service_snapshot(service)),
@@ -108,12 +123,15 @@ def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
         "categories": "green-spaces",
         "modes": "online",
         "schedule": "fri 10:00-12:00",
+        "cost_amount": "4.50",
+        "cost_description": "Per walk",
     }
     store.update_asset(service, parse_record(changed, store.vocabulary(), store.known_wards()), expected_version=1)
     session.flush()
     keys = _keys_of(service)
-    assert {"=category:green-spaces", "=day:FR", "=mode:online", "canal", "stroll"} <= keys
+    assert {"=category:green-spaces", "=day:FR", "=mode:online", "canal", "stroll", "=cost:up-to-5"} <= keys
     assert not keys & {"=category:physical-activity", "=day:TU", "=mode:in_person", "river"}
+    assert not keys & {"=cost:free", "=cost:up-to-3"}
 
 
 @pytest.mark.parametrize(
@@ -125,13 +143,20 @@ def test_the_keys_follow_the_listing_as_it_changes(db, app_ctx):
         {"open_day": ("tuesday",)},
         {"q": "river", "open_day": ("tuesday",)},
         {"mode": ("online",)},
+        {"cost": "up-to-3"},
+        {"q": "walking", "cost": "free"},
     ],
 )
 def test_a_search_finds_by_the_keys_what_the_columns_hold(db, app_ctx, body):
     lon, lat = BIRMINGHAM_LONLAT
     walk = _riverside_walk("online")
     other = make_asset(
-        name="Lunch club", description="A hot meal", categories="social-groups", schedule="fri 12:00-13:00"
+        name="Lunch club",
+        description="A hot meal",
+        categories="social-groups",
+        schedule="fri 12:00-13:00",
+        cost_amount="3.50",
+        cost_description="Per meal",
     )
     f = Filters(radius_m=2000, **body)
     page = queries.search(queries.Origin(lon, lat, areas_known=False), f, Anonymous())

@@ -1287,3 +1287,67 @@ def test_0023_keys_the_dots_by_their_slots_and_goes_back(database_url):
             migrate(command.upgrade, "head")
         finally:
             engine.dispose()
+
+
+def test_0026_keys_the_points_cost_bands_and_goes_back(database_url):
+    """0026 both ways: the points there already get a key for each cost band their least cost is within, kept as
+    the cost changes, with the same indexes; a downgrade takes the bands out and puts 0025's function back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.factories import scratch_database
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    bands = "SELECT array(SELECT k FROM unnest(tsvector_to_array(keys)) AS k WHERE k LIKE '=cost:%' ORDER BY k) FROM marker_point"
+    indexes = "SELECT indexname FROM pg_indexes WHERE tablename = 'marker_point' ORDER BY indexname"
+    cost = (
+        "INSERT INTO cost_option (id, service_id, amount, currency) "
+        "SELECT gen_random_uuid(), id, :amount, 'GBP' FROM service"
+    )
+    with scratch_database(database_url, "_mig26") as scratch:
+        engine = create_engine(scratch)
+        migrate = _migrator(engine, cfg)
+        try:
+            migrate(command.upgrade, "0025")
+            with engine.begin() as conn:
+                conn.execute(text(_PLACE_SQL % ("'public'", "NULL")), {"name": "Gardening club"})
+                conn.execute(text(cost), {"amount": "2.50"})
+                before = set(conn.execute(text(indexes)).scalars())
+                assert conn.execute(text(bands)).scalar_one() == []
+            migrate(command.upgrade, "0026")
+            with engine.begin() as conn:
+                assert conn.execute(text(bands)).scalar_one() == ["=cost:up-to-3", "=cost:up-to-5"]
+                assert {"garden", "^garde"} <= set(
+                    conn.execute(text("SELECT tsvector_to_array(keys) FROM marker_point")).scalar_one()
+                )
+                conn.execute(text(cost), {"amount": "0"})  # a second, free option: the least cost is 0
+                assert conn.execute(text(bands)).scalar_one() == ["=cost:free", "=cost:up-to-3", "=cost:up-to-5"]
+                conn.execute(text("DELETE FROM cost_option"))
+                assert conn.execute(text(bands)).scalar_one() == []
+                conn.execute(text(cost), {"amount": "5.01"})
+                assert conn.execute(text(bands)).scalar_one() == []
+                assert set(conn.execute(text(indexes)).scalars()) == before
+            migrate(command.downgrade, "0025")
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE cost_option SET amount = 0"))
+                assert conn.execute(text(bands)).scalar_one() == []
+                assert set(conn.execute(text(indexes)).scalars()) == before
+                assert conn.execute(
+                    text("SELECT pronargs FROM pg_proc WHERE proname = 'marker_keys'")
+                ).scalars().all() == [4]
+            migrate(command.upgrade, "head")
+        finally:
+            engine.dispose()
+
+
+def test_0026_keys_the_cost_bands_the_search_offers():
+    """The bands 0026 keys are ``vocabulary.COST_BANDS``: a band added or moved needs a migration to key it, or
+    the walk's test of it (``filters.point_cost_filter``) would find nothing."""
+    import importlib.util
+
+    from assetmap.vocabulary import COST_BANDS
+
+    spec = importlib.util.spec_from_file_location("m0026", VERSIONS / "0026_marker_cost_keys.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.COST_BANDS == tuple((band.code, band.up_to) for band in COST_BANDS)

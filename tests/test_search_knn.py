@@ -305,12 +305,13 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
     try:
         # the public, with no words, a category, "free" or a day open: marker_point's geography index walked in
         # distance order, stopping at the LIMIT, each row tested on its own columns (no place, link or service
-        # read for the rows it drops; the day probed by the row's service). A category or a day is a test of the
-        # row's keys (migration 0025), made in the walk's own index: only a row whose key may pass is read
+        # read for the rows it drops; the day probed by the row's service). A category, a cost band or a day is
+        # a test of the row's keys (migrations 0025, 0026), made in the walk's own index: only a row whose key
+        # may pass is read
         for body, index in (
             ({}, "idx_marker_point_geog"),
             ({"category": "arts-and-music"}, "idx_marker_point_walk"),
-            ({"radius_m": 3000, "free": True}, "idx_marker_point_geog"),
+            ({"radius_m": 3000, "free": True}, "idx_marker_point_walk"),
             ({"open_day": "monday"}, "idx_marker_point_walk"),
         ):
             nodes = _plan_nodes(body)

@@ -265,8 +265,12 @@ def point_term_codes(taxonomy: str, codes) -> list[str]:
     return [f"{taxonomy}:{code}" for code in codes]
 
 
-def point_cost_filter() -> ColumnElement:
-    """``cost_filter``: the service's least cost is at most ``:cost_up_to``."""
+def point_cost_filter(keys: bool = True) -> ColumnElement:
+    """``cost_filter``: the service's least cost is at most ``:cost_up_to``, the amount of the band in ``:cost_bands``.
+    Asked of the keys, which hold each band the least cost is within (migration 0026: '=cost:free'), or, not
+    ``keys``, of ``min_cost`` (``marker_dot`` has no keys)."""
+    if keys:
+        return keys_match(keys_query("cost:", p("cost_bands", ARRAY(Text))))
     return MarkerPoint.min_cost <= p("cost_up_to", Float)
 
 

@@ -337,6 +337,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         "capability": list(f.capability),
         "asset_type": list(f.asset_type),
         "cost_up_to": COST_BANDS[f.cost].up_to if f.cost else None,
+        "cost_bands": [f.cost] if f.cost else [],
         "access": list(f.access),
         "access_n": len(f.access),
         "access_all": F.point_features(f.access),
@@ -636,7 +637,7 @@ def _point_column_tests(shape: _Shape, keys: bool = True, beginnings: bool = Tru
     implied by the words' own test, so the rows are the same)."""
     return [
         *(F.point_term_filter(t) for t in F.POINT_TERM_TAXONOMIES if getattr(shape, t)),
-        *([F.point_cost_filter()] if shape.cost else []),
+        *([F.point_cost_filter(keys)] if shape.cost else []),
         *([F.point_mode_filter(keys)] if shape.mode else []),
         *([F.point_days_filter(keys)] if shape.days else []),
         *([F.point_any_idea(shape.any_prefix, shape.any_terms)] if shape.has_words else []),
