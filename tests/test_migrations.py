@@ -652,7 +652,7 @@ def test_0017_copies_the_services_words_and_modes_to_the_points_keeps_them_and_r
         "SELECT p.search_tsv = v.search_tsv, p.modes, p.search_tsv @@ to_tsquery('english', 'choir') "
         "FROM marker_point p JOIN service v ON v.id = p.service_id ORDER BY v.name"
     )
-    with _scratch_migrations(database_url, "_mig16") as (engine, migrate):
+    with _scratch_migrations(database_url, "_mig17") as (engine, migrate):
         migrate(command.upgrade, "0016")
         with engine.begin() as conn:
             conn.execute(text(place), {"name": "Hall"})
