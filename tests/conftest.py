@@ -129,7 +129,11 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
-    """Run each test inside a transaction that is rolled back afterwards."""
+    """Run each test inside a transaction that is rolled back afterwards (and forget the words the search found
+    in the lexicon: another test's listings held them)."""
+    from assetmap.practitioners.words import KNOWN_WORDS
+
+    KNOWN_WORDS.forget()
     if request.node.get_closest_marker("commits"):
         yield None
         return

@@ -140,6 +140,56 @@ def test_a_new_listings_words_are_in_the_lexicon_at_once(client, db):
     assert names(near(client, q="quoitz")) == ["Quoits league"]
 
 
+def _lexicon_queries(monkeypatch) -> list:
+    """The words each query of the lexicon asks about."""
+    asked: list = []
+    real = session.execute
+
+    def counting(statement, params=None, *a, **kw):
+        if statement is words.SPELLING_SQL:
+            asked.append(params["words"])
+        return real(statement, params, *a, **kw)
+
+    monkeypatch.setattr(words.session, "execute", counting)
+    return asked
+
+
+def test_words_the_lexicon_holds_are_not_asked_again_and_words_it_lacks_always_are(client, db, monkeypatch):
+    listing("Quoits league", 100)
+    asked = _lexicon_queries(monkeypatch)
+    for _ in range(2):
+        assert names(near(client, q="quoits league")) == ["Quoits league"]
+    assert asked == [["quoits", "leagu"]] or asked == [["quoits", "league"]]
+    # a word not held is asked again each time: a listing written a moment later may hold it
+    for _ in range(2):
+        assert words.corrections_for(["quoits", "pétanque"], public_only=True) == {}
+    assert asked[1:] == [["pétanque"], ["pétanque"]]
+    listing("Pétanque club", 200)
+    assert words.corrections_for(["petanqu", "pétanque"], public_only=True) == {"petanqu": "pétanque"}
+    # kept for the public and for those signed in apart
+    words.corrections_for(["quoits"], public_only=False)
+    assert asked[-1] == ["quoits"]
+    words.forget_cached()
+    words.corrections_for(["quoits"], public_only=True)
+    assert asked[-1] == ["quoits"] and len(asked) == 6
+
+
+def test_a_word_the_daily_job_drops_is_corrected_again_at_once(client, db):
+    from assetmap.directory import store
+    from assetmap.directory.records import parse_record
+    from assetmap.practitioners.jobs import rebuild_lexicon
+
+    quoits = listing("Quoits league", 100)
+    listing("Quoins guild", 300)
+    assert words.corrections_for(["quoits"], public_only=True) == {}  # held, and kept as held
+    renamed = {**store.as_input(store.service_snapshot(quoits)), "name": "Bowls league"}
+    store.update_asset(quoits, parse_record(renamed, store.vocabulary(), store.known_wards()), expected_version=1)
+    session.flush()
+    assert words.corrections_for(["quoits"], public_only=True) == {}  # the lexicon still holds it
+    rebuild_lexicon(None)
+    assert words.corrections_for(["quoits"], public_only=True) == {"quoits": "quoins"}
+
+
 def test_the_public_are_never_offered_a_word_only_a_practitioners_listing_holds(client, db):
     listing("Zyzzogeton circle", 100, visibility="practitioners")
     assert words.corrections_for(["zyzzogetan"], public_only=True) == {}

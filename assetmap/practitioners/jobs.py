@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from ..db import session, transaction
 from ..directory.read import LONDON
 from ..jobs import job
+from . import words
 
 
 @job("search-lexicon", every="1d")
@@ -30,6 +31,7 @@ def rebuild_lexicon(now: dt.datetime) -> str:
     """Tidy the spelling lexicon: words no live listing, term or synonym holds go; public flags are redone."""
     with transaction():
         changed = session.execute(text("SELECT search_lexicon_rebuild()")).scalar_one()
+    words.KNOWN_WORDS.forget()  # this process's; the others' within words.CACHE_SECONDS
     return f"{changed} lexicon words added, changed or removed"
 
 

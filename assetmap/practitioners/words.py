@@ -251,9 +251,11 @@ TERMS = _Cached(_read_terms)
 
 
 def forget_cached() -> None:
-    """Read synonyms and terms again on the next search (after an admin changed them)."""
+    """Read synonyms, terms and the lexicon again on the next search (after an admin changed them, or the daily
+    job tidied the lexicon)."""
     SYNONYMS.forget()
     TERMS.forget()
+    KNOWN_WORDS.forget()
 
 
 # --------------------------------------------------------------------------- spelling
@@ -281,15 +283,42 @@ SPELLING_SQL = text(
 )
 
 
+class _KnownWords:
+    """The words the lexicon was found to hold, for the public and for those signed in, kept for CACHE_SECONDS per
+    process: the same few words are searched again and again, and asking the lexicon cost a round trip (0.4 ms a
+    search with words, measured). Only words found are kept. Triggers add a listing's words as it is written, so a
+    word not found may be held a moment later and is always asked again; a word found is taken away only by the
+    daily ``search-lexicon`` job (``jobs.rebuild_lexicon``), which forgets these in its own process, and the
+    others within CACHE_SECONDS."""
+
+    def __init__(self):
+        self._at, self._known = time.monotonic(), {True: set(), False: set()}
+
+    def known(self, public_only: bool) -> set[str]:
+        if time.monotonic() - self._at > CACHE_SECONDS:
+            self.forget()
+        return self._known[public_only]
+
+    def forget(self) -> None:
+        self._at, self._known = time.monotonic(), {True: set(), False: set()}
+
+
+KNOWN_WORDS = _KnownWords()
+
+
 def corrections_for(words: list[str], public_only: bool) -> dict[str, str]:
-    """{word: the nearest word the directory holds} for the words it does not hold (one query)."""
-    if not words:
+    """{word: the nearest word the directory holds} for the words it does not hold (one query, none when every
+    word was found lately: ``KNOWN_WORDS``)."""
+    known = KNOWN_WORDS.known(public_only)
+    asked = [w for w in words if w not in known]
+    if not asked:
         return {}
     rows = session.execute(
         SPELLING_SQL,
-        {"words": list(words), "public_only": public_only, "correct_from": CORRECT_FROM, "short": SHORT_WORD},
+        {"words": asked, "public_only": public_only, "correct_from": CORRECT_FROM, "short": SHORT_WORD},
     ).all()
-    return {w: nearest for w, known, nearest in rows if not known and nearest and nearest != w}
+    known.update(w for w, is_known, _nearest in rows if is_known)
+    return {w: nearest for w, is_known, nearest in rows if not is_known and nearest and nearest != w}
 
 
 # --------------------------------------------------------------------------- putting it together
