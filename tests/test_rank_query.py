@@ -90,3 +90,54 @@ def test_what_is_not_an_or_of_words_prefixes_and_phrases_is_left_whole():
         "'it''s' | 'it'",
     ):
         assert rankquery.reduced(query) == query
+
+
+# --------------------------------------------------------------------------- the walk's index's test of the keys
+
+#: each row's keys (migration 0025) and whether the whole and the reduced test pass them
+KEYS_PASS = text(
+    """
+    SELECT k @@ CAST(:full AS tsquery) AS full_passes, k @@ CAST(:reduced AS tsquery) AS reduced_passes
+    FROM (SELECT marker_keys(CAST(:doc AS tsvector), '{}', '{}', '{}', NULL) AS k) AS t
+    """
+)
+KEYS_QUERY = text("SELECT (to_tsquery('english', :en) || marker_keys_beginnings(:px))::text")
+
+#: words as a search gives them (English for the exact words, plain for the prefixes)
+EN_WORDS = ["garden", "gardening", "grow", "allotment", "orchard", "knit", "sew", "crochet", "walking", "café"]
+#: a document's words: those and their stems and beginnings' neighbours
+doc_word = st.sampled_from(
+    VOCAB + EN_WORDS + ["gardens", "gardenin", "allot", "orchar", "sewin", "grown", "walk", "caf"]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    entries=st.lists(st.tuples(doc_word, st.integers(1, 24), st.sampled_from("ABCD")), min_size=1, max_size=12),
+    exact=st.lists(st.sampled_from(EN_WORDS + VOCAB), min_size=1, max_size=6),
+    prefixes=st.lists(st.sampled_from(EN_WORDS + VOCAB), max_size=5),
+    phrase=st.booleans(),
+)
+def test_the_reduced_test_of_the_keys_passes_the_rows_the_whole_one_does(db, entries, exact, prefixes, phrase):
+    en = " | ".join(_quote(w) for w in exact) + (" | 'memory' <-> 'loss'" if phrase else "")
+    px = " | ".join(_quote(w) + ":*" for w in prefixes)
+    full = session.execute(KEYS_QUERY, {"en": en, "px": px}).scalar_one()
+    reduced = rankquery.keys_reduced(full)
+    row = session.execute(KEYS_PASS, {"doc": _doc(entries), "full": full, "reduced": reduced}).one()
+    assert row.reduced_passes == row.full_passes, (full, reduced, entries)
+
+
+def test_gardens_test_of_the_keys_loses_the_words_its_beginnings_cover(db):
+    values = queries._word_values(understand("garden", None))
+    full = session.execute(KEYS_QUERY, {"en": values["qall_en"], "px": values["qall_px"]}).scalar_one()
+    assert values["qkeys"] == rankquery.keys_reduced(full)
+    assert "'garden'" in full and "'garden'" not in values["qkeys"] and "'^garde'" in values["qkeys"]
+    assert values["qkeys"].count("'") < full.count("'") / 2 + 2  # about half the operands
+    # a word shorter than a beginning, a prefix and a phrase stay; repeats go
+    assert rankquery.keys_reduced("'grow' | 'garden' | 'garden' | '^garde'") == "'grow' | '^garde'"
+    assert rankquery.keys_reduced("'sew':* | 'sewing' | '^sewin'") == "'sew':* | '^sewin'"
+    assert rankquery.keys_reduced("'get' <-> 'onlin' | 'online' | '^onlin'") == "'get' <-> 'onlin' | '^onlin'"
+    # a word whose beginning is not an operand stays
+    assert rankquery.keys_reduced("'gardens' | '^garde' | 'orchard'") == "'^garde' | 'orchard'"
+    # anything but an OR of words, prefixes and phrases is left whole
+    assert rankquery.keys_reduced("'garden' & 'grow' | '^garde'") == "'garden' & 'grow' | '^garde'"

@@ -81,7 +81,7 @@ from ..vocabulary import COST_BANDS, PARTS_OF_DAY, day_code
 from . import filters as F
 from .filters import p as _p
 from .params import Filters
-from .rankquery import rank_query
+from .rankquery import keys_query, rank_query
 from .words import Concept, Words, understand
 
 SCOPES = ("near", "ward", "constituency")
@@ -269,7 +269,9 @@ def _codes(concept: Concept) -> list[str]:
 def _word_values(words: Words) -> dict:
     """The text queries of the ideas (``:q<i>_en``, ``:q<i>_px``, ``:q<i>_terms``), of them all (``qall``; the
     terms also as 'taxonomy:code', ``:q<i>_tcodes``, ``qall_tcodes``), of them in names only (``qname``), and the
-    query the text's rank is given (``qrank``: ``qall`` without the operands another covers, ``rankquery``)."""
+    query the text's rank is given (``qrank``: ``qall`` without the operands another covers, ``rankquery``), and the
+    test of a row's keys the walk's index makes for words with prefixes (``qkeys``: ``qall`` with the beginnings of
+    its prefixes' words, without the words those cover)."""
     values: dict = {}
     concepts = words.concepts
     for i, c in enumerate(concepts):
@@ -284,6 +286,7 @@ def _word_values(words: Words) -> dict:
     values["qname_en"] = " | ".join(f"({c.tsquery('A')})" for c in concepts)
     values["qname_px"] = " | ".join(c.prefix_query("A") for c in concepts if c.prefixes)
     values["qrank"] = rank_query(values["qall_en"], values["qall_px"]) if concepts else ""
+    values["qkeys"] = keys_query(values["qall_en"], values["qall_px"]) if concepts else ""
     return values
 
 

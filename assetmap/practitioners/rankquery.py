@@ -14,6 +14,12 @@ a prefix a shorter one left also matches ('alzheimer':* beside 'alzheime':*), a 
 words is matched so. "dementia": 14 operands → 9, the rank over 1,000 rows in about half the time, the ranks equal
 on all 49,836 rows holding the words at 1,000,000 assets; ``tests/test_rank_query.py`` checks equal ranks on drawn
 documents and queries. Anything else in the query's text (an AND, a NOT, a weight, brackets): left whole.
+
+The walk's index is given the same words in the form it tests (``filters.point_words_beginnings``): the English
+words' query ORed with the beginnings of the prefixes' words ('^garde', migration 0025), asked of each entry it
+walks. A row's keys hold the beginning of each of its words of five letters or more, so an exact word whose
+beginning is an operand too ('garden' beside '^garde') passes only where that beginning does, and goes
+(``keys_reduced``): "garden" with its synonyms, 12 operands → 6, the same rows (``tests/test_rank_query.py``).
 """
 
 from __future__ import annotations
@@ -31,10 +37,16 @@ _SINGLE = re.compile(rf"({_WORD})(:\*)?")
 _PHRASE = re.compile(rf"{_WORD}(?:\s*<\d*-?>\s*{_WORD})+")
 _DISJUNCT = re.compile(rf"\s*(?:{_PHRASE.pattern}|{_WORD}(?::\*)?)\s*")
 
-_NORMAL_SQL = text("SELECT (to_tsquery('english', :en) || to_tsquery('simple', :px))::text")
-_NORMAL_EN_SQL = text("SELECT to_tsquery('english', :en)::text")
+#: the letters of a word's beginning among a row's keys (migration 0025's ``BEGINNING``)
+BEGINNING = 5
 
-_KEPT: dict[tuple[str, str], str] = {}
+_NORMAL_SQL = text(
+    "SELECT (to_tsquery('english', :en) || to_tsquery('simple', :px))::text, "
+    "(to_tsquery('english', :en) || marker_keys_beginnings(:px))::text"
+)
+_NORMAL_EN_SQL = text("SELECT to_tsquery('english', :en)::text, ''")
+
+_KEPT: dict[tuple[str, str], tuple[str, str]] = {}
 _KEPT_MAX = 1024
 _LOCK = threading.Lock()
 
@@ -77,19 +89,49 @@ def reduced(query: str) -> str:
     return " | ".join(out)
 
 
+def keys_reduced(query: str) -> str:
+    """``query`` (words, prefixes and phrases ORed with their beginnings, '^garde', as PostgreSQL writes it)
+    without an exact word of ``BEGINNING`` letters or more whose beginning is an operand too, nor a repeat: the
+    same test of a row's keys (module docstring); else ``query`` itself."""
+    parts = _disjuncts(query)
+    if parts is None:
+        return query
+    parsed = [(part, _SINGLE.fullmatch(part)) for part in parts]
+    exact = [_word(m.group(1)) for _part, m in parsed if m and not m.group(2)]
+    beginnings = {w for w in exact if w.startswith("^")}
+    out: list[str] = []
+    for part, single in parsed:
+        word = _word(single.group(1)) if single and not single.group(2) else None
+        covered = bool(word) and len(word) >= BEGINNING and "^" + word[:BEGINNING] in beginnings
+        if not covered and part not in out:
+            out.append(part)
+    return " | ".join(out)
+
+
 def rank_query(en: str, px: str) -> str:
     """The text of the words' query for their rank: ``to_tsquery('english', en) || to_tsquery('simple', px)`` as
     PostgreSQL makes it (its stems), ``reduced``. Kept per process for the words searched lately."""
+    return _queries(en, px)[0]
+
+
+def keys_query(en: str, px: str) -> str:
+    """The text of the test of a row's keys the walk's index makes for words with prefixes: ``to_tsquery('english',
+    en) || marker_keys_beginnings(px)`` as PostgreSQL makes it, ``keys_reduced``; '' without prefixes. Kept per
+    process with ``rank_query``'s (one round trip for both)."""
+    return _queries(en, px)[1]
+
+
+def _queries(en: str, px: str) -> tuple[str, str]:
     key = (en, px)
     with _LOCK:
         found = _KEPT.get(key)
     if found is not None:
         return found
     if px:
-        normal = session.execute(_NORMAL_SQL, {"en": en, "px": px}).scalar_one()
+        rank, keys = session.execute(_NORMAL_SQL, {"en": en, "px": px}).one()
     else:
-        normal = session.execute(_NORMAL_EN_SQL, {"en": en}).scalar_one()
-    found = reduced(normal)
+        rank, keys = session.execute(_NORMAL_EN_SQL, {"en": en}).one()
+    found = (reduced(rank), keys_reduced(keys) if keys else "")
     with _LOCK:
         if len(_KEPT) >= _KEPT_MAX:
             _KEPT.clear()
