@@ -329,7 +329,7 @@ def test_the_planner_starts_from_the_right_index(db, app_ctx):
         # a common word in a small circle: walked nearest first, as reading the words' index would read
         # thousands of places to keep a few hundred (queries.walks, from the planner's own estimates)
         # and so with a filter almost none pass ("free": these listings have no cost options): the words' index
-        # would still read every listing holding the word, the filter tested after it
+        # would still read the entries of every listing holding the word
         # (the words tested in the walk's index)
         for body in ({"q": "walking", "radius_m": 200}, {"q": "walking", "radius_m": 200, "free": True}):
             nodes = _plan_nodes(body)

@@ -1017,10 +1017,10 @@ def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
     reads fewer places than their text index would.
 
     Walking finds the ``COUNT_CAP`` + 1 nearest of the places that pass (a share s of all N places) after
-    about (``COUNT_CAP`` + 1) / s places, never more than the circle holds; the text index reads every place
-    in the country that holds the words, whatever the other filters (a day or "free" is tested after the
-    index is read). A place walked is tested in the walk's index (``idx_marker_point_walk``, migration 0025:
-    the words, the terms, the days and the ways of taking part, by its keys) and read only if it may pass;
+    about (``COUNT_CAP`` + 1) / s places, never more than the circle holds; the text index reads the entries
+    of every place in the country that holds the words, whatever the other filters. A place walked is tested
+    in the walk's index (``idx_marker_point_walk``, migrations 0025, 0026: the words, the terms, the days, the
+    ways of taking part and the cost band, by its keys) and read only if it may pass;
     it costs about two entries of the text index (``WALK_COST``; at 1,000,000 assets, 107 worded searches of
     ``bench/search.py``'s set timed both ways: any cost from 0.5 to 5 chose as well, 10 as before cost 1.4%
     more; when each place walked was read from the table it was 2.5 microseconds a place, ten entries).
