@@ -360,7 +360,7 @@ def point_words_beginnings(terms: bool) -> ColumnElement:
     index can make it: "garden" and "free" within 5 miles of central London at 1,000,000 assets read 46,903 rows
     to keep 1,001 (the scan 87 ms); tested in the index, 2,315 rows (25-37 ms). The query is ``:qkeys``:
     ``to_tsquery('english', :qall_en) || marker_keys_beginnings(:qall_px)`` without the words their beginnings
-    cover, which the index tests in less time on each entry it walks (``rankquery.keys_query``)."""
+    cover, which the index tests in less time on each entry it walks (``rankquery.walk_query``)."""
     return keys_match(_with_terms(cast(p("qkeys", String), TSQUERY), terms))
 
 

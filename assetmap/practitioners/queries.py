@@ -81,7 +81,7 @@ from ..vocabulary import COST_BANDS, PARTS_OF_DAY, day_code
 from . import filters as F
 from .filters import p as _p
 from .params import Filters
-from .rankquery import keys_query, rank_query
+from .rankquery import rank_query, walk_query
 from .words import Concept, Words, understand
 
 SCOPES = ("near", "ward", "constituency")
@@ -286,7 +286,7 @@ def _word_values(words: Words) -> dict:
     values["qname_en"] = " | ".join(f"({c.tsquery('A')})" for c in concepts)
     values["qname_px"] = " | ".join(c.prefix_query("A") for c in concepts if c.prefixes)
     values["qrank"] = rank_query(values["qall_en"], values["qall_px"]) if concepts else ""
-    values["qkeys"] = keys_query(values["qall_en"], values["qall_px"]) if concepts else ""
+    values["qkeys"] = walk_query(values["qall_en"], values["qall_px"]) if concepts else ""
     return values
 
 

@@ -114,7 +114,7 @@ def rank_query(en: str, px: str) -> str:
     return _queries(en, px)[0]
 
 
-def keys_query(en: str, px: str) -> str:
+def walk_query(en: str, px: str) -> str:
     """The text of the test of a row's keys the walk's index makes for words with prefixes: ``to_tsquery('english',
     en) || marker_keys_beginnings(px)`` as PostgreSQL makes it, ``keys_reduced``; '' without prefixes. Kept per
     process with ``rank_query``'s (one round trip for both)."""
