@@ -248,9 +248,14 @@ PLAN_METHODS = frozenset({"bitmapscan", "indexscan", "sort"})
 
 
 @contextmanager
-def planner_off(when: bool, *methods: str) -> Iterator[None]:
+def planner_off(when: bool, *methods: str, generic: bool = False) -> Iterator[None]:
     """When ``when``: for the statements inside, the planner's ``enable_<method>`` off (``PLAN_METHODS``), local
     to the transaction and on again after them (one statement each way, a round trip each).
+
+    ``generic``: also let a prepared statement inside keep one plan for any values (``plan_cache_mode``
+    ``force_generic_plan``; the connections plan each statement for its own values, ``make_engine``). Only
+    for a statement whose best plan does not depend on its values: the near view without words, which
+    always walks the circle's index nearest first (``practitioners.queries._nearest_first_plan``).
 
     Not turned on again when they raise: the error aborts the transaction, which ends the settings, and a
     statement then would fail ("current transaction is aborted") and hide the error (a statement timeout,
@@ -261,14 +266,26 @@ def planner_off(when: bool, *methods: str) -> Iterator[None]:
     unknown = set(methods) - PLAN_METHODS
     if unknown or not methods:
         raise ValueError(f"not a planner method this app turns off: {sorted(unknown)}")
-    off, on = _planner_statements(tuple(sorted(methods)))
-    session.execute(off)
+    off, on = _planner_statements(tuple(sorted(methods)), generic)
+    conn = session.connection()
+    conn.exec_driver_sql(off)
     yield
-    session.execute(on)
+    conn.exec_driver_sql(on)
+
+
+#: ``plan_cache_mode`` inside ``planner_off(generic=True)``, and after it (the connections' own, ``make_engine``)
+_PLAN_CACHE = ("force_generic_plan", "force_custom_plan")
 
 
 @functools.lru_cache(maxsize=16)
-def _planner_statements(methods: tuple[str, ...]):
-    """``planner_off``'s two statements for these methods, built once (every plain search runs them)."""
+def _planner_statements(methods: tuple[str, ...], generic: bool = False) -> tuple[str, str]:
+    """``planner_off``'s two statements (SQL run as it is) for these methods, built once (every plain search
+    runs them)."""
     names = [f"enable_{m}" for m in methods]
-    return tuple(text("SELECT " + ", ".join(f"set_config('{n}', '{v}', true)" for n in names)) for v in ("off", "on"))
+    statements = []
+    for value, cache in zip(("off", "on"), _PLAN_CACHE, strict=True):
+        settings = [f"set_config('{n}', '{value}', true)" for n in names]
+        if generic:
+            settings.append(f"set_config('plan_cache_mode', '{cache}', true)")
+        statements.append("SELECT " + ", ".join(settings))
+    return statements[0], statements[1]

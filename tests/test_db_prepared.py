@@ -103,3 +103,40 @@ def test_a_search_statement_is_converted_for_psycopg_once_not_at_every_search(ap
         assert client.post("/api/search", json=body).status_code == 200
     assert uncached == []
     assert _queries._query2pg.cache_info().misses == before.misses
+
+
+#: a prepared statement's plans so far: generic (one for any values) and custom (for its own values)
+PLANS = text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'")
+
+
+def test_a_search_without_words_keeps_one_plan_for_any_place(app, engine, rebind_session):
+    """The near view without words walks the circle's index whatever the values, so once prepared it keeps one
+    generic plan (``planner_off(generic=True)``). That it finds what a plan of its own finds:
+    tests/test_search_knn.py (``prepared``)."""
+    dbmod.session.remove()
+    dbmod.session.configure(bind=engine)
+    client = app.test_client()
+    bodies = [
+        *({"lat": 53.96, "lon": -1.08, "radius_m": r} for r in (400, 1609, 4800, 16000)),
+        {"lat": 52.48, "lon": -1.90, "radius_m": 3200},
+        {"lat": 52.47, "lon": -1.91, "radius_m": 8000},
+        {"lat": 53.95, "lon": -1.10, "radius_m": 2000, "page": 2, "per_page": 5},
+    ]
+    for body in bodies:
+        resp = client.post("/api/search", json=body)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+    with engine.connect() as conn:
+        plans = conn.execute(PLANS).all()
+    assert plans and all(p.generic_plans > 0 and p.custom_plans == 0 for p in plans), plans
+
+
+def test_a_search_with_words_is_planned_for_its_own_words_each_time(app, engine, rebind_session):
+    dbmod.session.remove()
+    dbmod.session.configure(bind=engine)
+    client = app.test_client()
+    for radius in (400, 800, 1609, 3200, 4800, 8000, 12000, 16000):
+        resp = client.post("/api/search", json={"lat": 53.96, "lon": -1.08, "radius_m": radius, "q": "lunch club"})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+    with engine.connect() as conn:
+        plans = conn.execute(PLANS).all()
+    assert plans and all(p.generic_plans == 0 and p.custom_plans > 0 for p in plans), plans

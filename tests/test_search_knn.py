@@ -444,11 +444,32 @@ def _result(page: queries.ResultPage) -> tuple:
     return (page.hits, page.total, page.places, page.area_served, page.hidden, page.total_capped, page.sort)
 
 
-def test_candidates_from_marker_point_give_the_same_pages_as_the_full_statement(db, app_ctx, monkeypatch):
+@pytest.mark.parametrize("prepared", [False, True], ids=["planned-each", "prepared"])
+def test_candidates_from_marker_point_give_the_same_pages_as_the_full_statement(
+    db, app_ctx, monkeypatch, _transaction, prepared
+):
     """Random searches (words, categories, audiences, cost, ways to take part, days, parts of the day, this
     week, accessibility) by the public and by a practitioner, page by page: the near view's candidates read
     from ``marker_point`` give the very hits (order, distances, freshness, ideas matched, marked words), the
-    total and its split that the full statement gives, and that the same scan over ``location`` gives."""
+    total and its split that the full statement gives, and that the same scan over ``location`` gives.
+
+    ``prepared``: every statement prepared at its first run (psycopg does so at its sixth on a connection),
+    so each search without words runs the one generic plan of its statement (``_nearest_first_plan``)."""
+    raw = _transaction.connection.dbapi_connection
+    threshold = raw.prepare_threshold
+    if prepared:
+        raw.prepare_threshold = 0
+    try:
+        _compare_candidates(monkeypatch)
+        generic = session.execute(
+            text("SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'")
+        ).scalar_one()
+        assert generic > 0
+    finally:
+        raw.prepare_threshold = threshold
+
+
+def _compare_candidates(monkeypatch) -> None:
     rng = random.Random(1611)
     _random_world(rng)
     practitioner = SessionUser(make_user("practitioner"))

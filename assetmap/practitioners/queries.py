@@ -939,6 +939,7 @@ def search(
             count, values, _words = _prepared("count", origin, f, user, scope, words=words)
             counts = tuple(session.execute(count, values).one())
     hits = []
+    marked = why and bool(rows) and "name_marked" in rows[0]._fields
     for r in rows:
         hidden = r.visibility == "confidential"
         hits.append(
@@ -956,8 +957,8 @@ def search(
                 visibility=r.visibility,
                 in_text=_ideas(words, r.text_mask),
                 in_terms=_ideas(words, r.term_mask),
-                name_marked=getattr(r, "name_marked", None),
-                snippet_marked=getattr(r, "snippet_marked", None),
+                name_marked=r.name_marked if marked else None,
+                snippet_marked=r.snippet_marked if marked else None,
             )
         )
     return ResultPage(
@@ -987,7 +988,7 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     shape, readable, values, words = _shape_and_values(origin, f, user, "near", None)
     stmt = _shared("page_knn_why" if why else "page_knn", shape, readable)
     params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
-    with _nearest_first_plan(_walks(shape, readable, values)):
+    with _nearest_first_plan(_walks(shape, readable, values), generic=not shape.has_words):
         rows = session.execute(stmt, params).all()
         head = rows[0] if rows else None
         if head is None and offset:  # past the last page: the total still comes from the first row
@@ -1003,13 +1004,19 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     return rows, (head.total, head.n_places, head.n_area, head.n_hidden), capped, words
 
 
-def _nearest_first_plan(walk: bool):
+def _nearest_first_plan(walk: bool, generic: bool = False):
     """``walk`` (``walks``): the geography index walked in distance order is the sound start, and bitmap scans
     are off for the statement: the planner's other choice, reading the whole circle by bitmap and sorting it,
     is what it takes when it underestimates a dense circle (1 mile in central London at 1,000,000 assets:
     410 ms for 13,500 places instead of 13 ms for 1,001). Else the planner chooses (a rare word: its text
-    index, read only by bitmap; tests/test_search_knn.py pins the plans)."""
-    return planner_off(walk, "bitmapscan")
+    index, read only by bitmap; tests/test_search_knn.py pins the plans).
+
+    ``generic`` (a search without words, which always walks): the statement, once prepared on a connection,
+    keeps one plan for any place, radius and filters' values instead of being planned for each (``db.planner_off``):
+    the walk is its plan whatever the values, and planning it was most of a sparse search's time in PostgreSQL
+    (bench/README.md). A search with words keeps a plan of its own: one plan for any words read the words'
+    text index for all of England."""
+    return planner_off(walk, "bitmapscan", generic=generic and walk)
 
 
 def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
