@@ -17,7 +17,7 @@ import math
 
 from geoalchemy2 import Geography
 from pyproj import Geod
-from sqlalchemy import Float, String, and_, cast, func, literal, or_, select, text
+from sqlalchemy import Float, String, and_, bindparam, cast, func, literal, or_, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
@@ -63,10 +63,45 @@ class _PlainGeography(UserDefinedType):
         return "geography"
 
 
+class _PlainGeometry(UserDefinedType):
+    """``geometry`` with no type modifier (see ``_PlainGeography``)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "geometry"
+
+
+class _TypedByCast(UserDefinedType):
+    """A bound value sent without a type of its own (no ``::VARCHAR``), so the ``CAST`` around it gives the
+    parameter its type: PostgreSQL reads the value as that type once, when the statement is run."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "text"
+
+
+def point_param(name: str, geography: bool = False) -> ColumnElement:
+    """A point as one bound parameter ``:name`` of type geometry (or ``geography``), its value ``ewkt_point``.
+
+    Planned for its own values, a statement folds ``point(:lon, :lat)`` into a constant; a statement that keeps
+    one plan for any values (a generic plan, ``db.planner_off``) works ``ST_SetSRID(ST_MakePoint(...))`` and
+    the cast to geography out again for every row it reads (a millisecond a search over 1,000 places). A
+    parameter of the type itself is read once."""
+    return cast(bindparam(name, type_=_TypedByCast()), _PlainGeography() if geography else _PlainGeometry())
+
+
+def ewkt_point(lon: float, lat: float) -> str:
+    """The value of a ``point_param``: the point in EPSG:4326 as extended well-known text (``repr`` writes each
+    float so that it reads back as the same float, so the point is ``point(lon, lat)`` exactly)."""
+    return f"SRID={SRID_WGS84};POINT({float(lon)!r} {float(lat)!r})"
+
+
 def geog(geom) -> ColumnElement:
     """``geom::geography``, in the form PostgreSQL matches against an expression index (``location_geog_gist``);
-    a geography column (``marker_point.geog``) as it is."""
-    if isinstance(getattr(geom, "type", None), Geography):
+    a geography column (``marker_point.geog``), or a geography ``point_param``, as it is."""
+    if isinstance(getattr(geom, "type", None), (Geography, _PlainGeography)):
         return geom
     return cast(geom, _PlainGeography())
 

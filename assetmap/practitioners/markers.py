@@ -131,7 +131,7 @@ def grid_level(view_r_m: float, across: int | None = None) -> int:
 
 
 def _view_values(values: dict, view: tuple[float, float, float]) -> dict:
-    return {**values, "v_lon": float(view[0]), "v_lat": float(view[1]), "view_m": float(view[2])}
+    return {**values, **queries.point_values("v", view[0], view[1]), "view_m": float(view[2])}
 
 
 def more_than(origin: Origin, f, user, scope: str, view, limit: int) -> bool:

@@ -198,8 +198,20 @@ _PREPARED_MAX = 512
 
 
 def _p_point(prefix: str = "o"):
-    """The point ``:<prefix>_lon``, ``:<prefix>_lat``."""
-    return geo.point(_p(prefix + "_lon", Float), _p(prefix + "_lat", Float))
+    """The point ``:<prefix>_point``, a geometry (``point_values``)."""
+    return geo.point_param(prefix + "_point")
+
+
+def _p_geog(prefix: str = "o"):
+    """The same point as geography, ``:<prefix>_geog``: where the statement measures from it (the geography a
+    generic plan would otherwise work out from the geometry again for every row, ``geo.point_param``)."""
+    return geo.point_param(prefix + "_geog", geography=True)
+
+
+def point_values(prefix: str, lon: float, lat: float) -> dict:
+    """The values of ``_p_point(prefix)`` and ``_p_geog(prefix)``."""
+    ewkt = geo.ewkt_point(lon, lat)
+    return {prefix + "_point": ewkt, prefix + "_geog": ewkt}
 
 
 def _p_near(geom, origin, prefix: str = "near"):
@@ -327,8 +339,7 @@ def _shape_and_values(origin: Origin, f: Filters, user, scope: str, today: dt.da
         _point_classes(user, confidential, scope),
     )
     values = {
-        "o_lon": float(origin.lon),
-        "o_lat": float(origin.lat),
+        **point_values("o", origin.lon, origin.lat),
         "near_m": float(f.radius_m),
         "ward_code": origin.ward_code,
         "constituency_code": origin.constituency_code,
@@ -429,10 +440,10 @@ def _may_locate(shape: _Shape) -> ColumnElement:
 def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = (), box: bool = True):
     """One row per (service, place) in scope that passes ``filters``, with its distance from the search point
     (never a confidential place the searcher may not locate: see ``_hidden_places``)."""
-    pt = _p_point()
+    pt, pg = _p_point(), _p_geog()
     cols = [
         ServiceAtLocation.service_id.label("service_id"),
-        geo.distance_m(Location.geom, pt).label("distance_m"),
+        geo.distance_m(Location.geom, pg).label("distance_m"),
         Location.ward_code.label("ward_code"),
         Location.constituency_code.label("constituency_code"),
         geo.lon(Location.geom).label("lon"),
@@ -450,7 +461,7 @@ def _places(shape: _Shape, filters: list, carried: list, extra_cols: tuple = (),
     if shape.confidential != "plain":
         stmt = stmt.where(or_(Service.visibility != "confidential", _may_locate(shape)))
     if shape.scope == "near" and not box:  # the geography index alone: it also orders a KNN scan
-        return stmt.where(geo.within_m_estimated(Location.geom, pt, _p("near_m", Float)))
+        return stmt.where(geo.within_m_estimated(Location.geom, pg, _p("near_m", Float)))
     if shape.scope == "near":
         return stmt.where(_p_near(Location.geom, pt))
     if shape.scope == "ward":
@@ -653,7 +664,7 @@ def _point_candidates(shape: _Shape):
     first, each row tested on its own columns), the ``:keep`` nearest of them, and those as ``_places`` rows
     ranked from the row's own copies of its service's columns (migrations 0017, 0019): no listing is read.
     (cand, kept, places)"""
-    pt = _p_point()
+    pt = _p_geog()
     mp = MarkerPoint
     knn = geo.knn_distance(mp.geog, pt)
     copies = [mp.search_tsv] if shape.has_words else []
@@ -698,7 +709,7 @@ def _knn_best(shape: _Shape, readable):
     if shape.points:
         cand, kept, places = _point_candidates(shape)
     else:
-        knn = geo.knn_distance(Location.geom, _p_point())
+        knn = geo.knn_distance(Location.geom, _p_geog())
         cand = (
             _places(shape, filters, carried, (knn.label("knn"),), box=False)
             .order_by(knn)
@@ -1066,7 +1077,7 @@ def _walks(shape: _Shape, readable, values: dict) -> bool:
 def features_statement(origin: Origin, f: Filters, user, scope: str):
     """(statement, parameters) of the places of the results inside a map view (never confidential ones):
     the shape-cached statement that ``map_features`` pages and ``markers`` groups into grid cells. The view
-    (``v_lon``, ``v_lat``, ``view_m``) and ``limit`` are bound by the caller."""
+    (``point_values('v', …)``, ``view_m``) and ``limit`` are bound by the caller."""
     stmt, values, _words = _prepared("features", origin, f, user, scope)
     return stmt, values
 
@@ -1083,8 +1094,7 @@ def map_features(
     stmt, values, _words = _prepared("features", origin, f, user, scope)
     values = {
         **values,
-        "v_lon": float(view[0]),
-        "v_lat": float(view[1]),
+        **point_values("v", view[0], view[1]),
         "view_m": float(view[2]),
         "limit": limit + 1,
     }
