@@ -106,7 +106,9 @@ def test_a_search_statement_is_converted_for_psycopg_once_not_at_every_search(ap
 
 
 #: a prepared statement's plans so far: generic (one for any values) and custom (for its own values)
-PLANS = text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'")
+PLANS = text(
+    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'"
+)
 
 
 def test_a_search_without_words_keeps_one_plan_for_any_place(app, engine, rebind_session):

@@ -12,7 +12,7 @@ import math
 import random
 
 import pytest
-from sqlalchemy import Float, String, bindparam, select, text
+from sqlalchemy import Float, String, bindparam, cast, func, select, text
 from sqlalchemy.dialects import postgresql
 
 from assetmap import geo
@@ -128,6 +128,43 @@ def test_a_radius_and_a_point_may_be_parameters_of_a_statement_built_once():
     assert "ST_Expand(" in text_ and "%(near_m)s * " in text_ and text_.endswith("%(near_m)s)")
     widen = sorted(v for k, v in compiled.params.items() if k.startswith("param_"))
     assert widen == pytest.approx(sorted([1 / 110_574.0, 1 / (111_320.0 * math.cos(math.radians(geo.GB_LAT_MAX)))]))
+
+
+def test_a_point_parameter_is_the_same_point_and_reads_as_its_own_type(db):
+    """``point_param`` (one typed parameter, ``ewkt_point``) is ``point(lon, lat)`` to the last bit, as geometry and
+    as geography, and the parameter takes the type of its cast (so a generic plan reads it once, not per row)."""
+    rng = random.Random(20261128)
+    points = [(-1.9026, 52.4796), (-0.1, 51.5), (1e-05, 50.0), (-0.0, 53.0)]
+    points += [(rng.uniform(-6.5, 2.0), rng.uniform(49.8, 55.9)) for _ in range(40)]
+    as_geom = geo.point_param("p")
+    as_geog = geo.point_param("g", geography=True)
+    compiled = str(select(as_geom, as_geog).compile(dialect=postgresql.dialect(), compile_kwargs={}))
+    assert "CAST(%(p)s AS geometry)" in compiled and "CAST(%(g)s AS geography)" in compiled
+    for lon, lat in points:
+        ewkt = geo.ewkt_point(lon, lat)
+        same = session.execute(
+            select(
+                func.ST_AsEWKB(as_geom) == func.ST_AsEWKB(geo.point(lon, lat)),
+                func.ST_AsEWKB(cast(as_geog, geo._PlainGeometry()))
+                == func.ST_AsEWKB(cast(geo.geog(geo.point(lon, lat)), geo._PlainGeometry())),
+                func.ST_X(as_geom),
+                func.ST_Y(as_geom),
+            ),
+            {"p": ewkt, "g": ewkt},
+        ).one()
+        assert same[:2] == (True, True), (lon, lat)
+        assert (same[2], same[3]) == (lon, lat)
+    assert geo.geog(as_geog) is as_geog  # already geography: not cast again
+    # prepared as the app's connections prepare a statement run often: the parameters' own types
+    sql = "SELECT %(p)s IS NOT NULL AS point_param_probe, " + compiled.split("SELECT ", 1)[1]
+    raw = session.connection().connection.dbapi_connection
+    raw.execute(
+        sql.replace("%(p)s IS NOT NULL", "true"), {"p": geo.ewkt_point(0, 51), "g": geo.ewkt_point(0, 51)}, prepare=True
+    )
+    types = session.execute(
+        text("SELECT parameter_types::text[] FROM pg_prepared_statements WHERE statement LIKE '%point_param_probe%'")
+    ).scalar_one()
+    assert types == ["geometry", "geography"]
 
 
 def test_a_polygon_from_a_file_is_stored_as_a_multipolygon_in_the_storage_srid():

@@ -462,7 +462,9 @@ def test_candidates_from_marker_point_give_the_same_pages_as_the_full_statement(
     try:
         _compare_candidates(monkeypatch)
         generic = session.execute(
-            text("SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'")
+            text(
+                "SELECT coalesce(sum(generic_plans), 0) FROM pg_prepared_statements WHERE statement LIKE 'WITH cand AS%'"
+            )
         ).scalar_one()
         assert generic > 0
     finally:
