@@ -506,6 +506,11 @@ def start_inprocess_server(app, port: int):
     return server
 
 
+def _worker_class(threads: int) -> list[str]:
+    """gunicorn's threaded worker for more than one thread; else its default (sync), as ``assetmap serve`` runs."""
+    return ["--worker-class", "gthread"] if threads > 1 else []
+
+
 def start_gunicorn(url: str, port: int, workers: int, threads: int):
     env = {**os.environ, "DATABASE_URL": url, "ASSETMAP_ENV": "development"}
     proc = subprocess.Popen(
@@ -519,8 +524,7 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int):
             str(workers),
             "--threads",
             str(threads),
-            "--worker-class",
-            "gthread",
+            *_worker_class(threads),
             "--log-level",
             "warning",
             "assetmap.wsgi:app",
@@ -718,7 +722,7 @@ def start_pygeoapi(python: str, url: str, port: int, workers: int, threads: int)
     )  # fmt: skip
     proc = subprocess.Popen(
         [str(venv_bin / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads",
-         str(threads), "--worker-class", "gthread", "--log-level", "warning", "pygeoapi.flask_app:APP"],
+         str(threads), *_worker_class(threads), "--log-level", "warning", "pygeoapi.flask_app:APP"],
         env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=open(folder / "gunicorn.log", "w"),
     )  # fmt: skip
     deadline = time.time() + 60
@@ -960,6 +964,15 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="time limit per phase")
     ap.add_argument("--max-requests", type=int, default=3000, help="request limit per phase")
     ap.add_argument("--port", type=int, default=5191)
+    ap.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers, for the app and pygeoapi alike (default 2)"
+    )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker, both (default 4; 1: the default worker, as `assetmap serve` runs 4 x 1)",
+    )
     ap.add_argument("--pygeoapi", help="python of a venv with pygeoapi, psycopg2, geoalchemy2 and gunicorn")
     ap.add_argument("--inprocess", action="store_true", help="also measure the app in this process (werkzeug)")
     args = ap.parse_args(argv)
@@ -1008,8 +1021,8 @@ def main(argv=None) -> int:
         finally:
             server.shutdown()
 
-    print("\ngunicorn (2 workers x 4 threads, separate process), over HTTP on loopback:")
-    proc = start_gunicorn(url, args.port + 1, 2, 4)
+    print(f"\ngunicorn ({args.workers} workers x {args.threads} threads, separate process), over HTTP on loopback:")
+    proc = start_gunicorn(url, args.port + 1, args.workers, args.threads)
     try:
         health = get_client(args.port + 1, lambda _b: "/healthz")
         run_phase("warm-up", health, bodies, n, 2, 200)
@@ -1022,9 +1035,12 @@ def main(argv=None) -> int:
         proc.wait(10)
 
     if args.pygeoapi:
-        print(f"\npygeoapi ({args.pygeoapi}), the same table, gunicorn 2 workers x 4 threads, bbox + limit 20:")
+        print(
+            f"\npygeoapi ({args.pygeoapi}), the same table, gunicorn {args.workers} workers x {args.threads} threads,"
+            " bbox + limit 20:"
+        )
         try:
-            gp = start_pygeoapi(args.pygeoapi, url, args.port + 2, 2, 4)
+            gp = start_pygeoapi(args.pygeoapi, url, args.port + 2, args.workers, args.threads)
         except Exception as exc:  # reported, not hidden: the rest of the run still stands
             print(f"  pygeoapi could not be started: {exc}")
         else:
