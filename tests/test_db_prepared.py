@@ -112,9 +112,10 @@ PLANS = text(
 
 
 def test_a_search_without_words_keeps_one_plan_for_any_place(app, engine, rebind_session):
-    """The near view without words walks the circle's index whatever the values, so once prepared it keeps one
-    generic plan (``planner_off(generic=True)``). That it finds what a plan of its own finds:
-    tests/test_search_knn.py (``prepared``)."""
+    """The near view without words or tests of the places' keys walks the circle's index whatever the values,
+    so once prepared it keeps one generic plan (``planner_off(generic=True)``); with a key test ("free") it is
+    planned for its own values. That it finds what a plan of its own finds: tests/test_search_knn.py
+    (``prepared``)."""
     dbmod.session.remove()
     dbmod.session.configure(bind=engine)
     client = app.test_client()
@@ -124,12 +125,15 @@ def test_a_search_without_words_keeps_one_plan_for_any_place(app, engine, rebind
         {"lat": 52.47, "lon": -1.91, "radius_m": 8000},
         {"lat": 53.95, "lon": -1.10, "radius_m": 2000, "page": 2, "per_page": 5},
     ]
-    for body in bodies:
+    for body in [*bodies, *({**body, "free": True} for body in bodies)]:
         resp = client.post("/api/search", json=body)
         assert resp.status_code == 200, resp.get_data(as_text=True)
     with engine.connect() as conn:
         plans = conn.execute(PLANS).all()
-    assert plans and all(p.generic_plans > 0 and p.custom_plans == 0 for p in plans), plans
+    free = [p for p in plans if "marker_keys_query" in p.statement]
+    plain = [p for p in plans if "marker_keys_query" not in p.statement]
+    assert plain and all(p.generic_plans > 0 and p.custom_plans == 0 for p in plain), plain
+    assert free and all(p.generic_plans == 0 and p.custom_plans > 0 for p in free), free
 
 
 def test_a_search_with_words_is_planned_for_its_own_words_each_time(app, engine, rebind_session):

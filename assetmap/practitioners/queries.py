@@ -265,6 +265,23 @@ class _Shape:
         return bool(self.ideas)
 
     @property
+    def plan_once(self) -> bool:
+        """The near view's plan does not depend on this search's values (``_nearest_first_plan``): no words and
+        no test of the places' keys (terms, cost, ways of taking part, days). A key test's query
+        (``marker_keys_query`` of the values) is made once by a plan for the values, but for every index
+        entry the walk reads by a plan for any values: "free" within a mile, 4.1 -> 5.6 ms (bench/README.md)."""
+        return not (
+            self.ideas
+            or self.category
+            or self.audience
+            or self.capability
+            or self.asset_type
+            or self.cost
+            or self.mode
+            or self.days
+        )
+
+    @property
     def any_prefix(self) -> bool:
         return any(prefix for prefix, _terms in self.ideas)
 
@@ -1000,7 +1017,7 @@ def _nearest_page(origin: Origin, f: Filters, user, why: bool, limit: int, offse
     stmt = _shared("page_knn_why" if why else "page_knn", shape, readable)
     params = {**values, "cand": COUNT_CAP + 1, "keep": COUNT_CAP, "limit": limit, "offset": offset}
     conn = session.connection()  # Core's execute: the ORM's around it cost 0.2 ms of Python a search (bench/README.md)
-    with _nearest_first_plan(_walks(shape, readable, values), generic=not shape.has_words):
+    with _nearest_first_plan(_walks(shape, readable, values), generic=shape.plan_once):
         rows = conn.execute(stmt, params).all()
         head = rows[0] if rows else None
         if head is None and offset:  # past the last page: the total still comes from the first row
@@ -1023,11 +1040,11 @@ def _nearest_first_plan(walk: bool, generic: bool = False):
     410 ms for 13,500 places instead of 13 ms for 1,001). Else the planner chooses (a rare word: its text
     index, read only by bitmap; tests/test_search_knn.py pins the plans).
 
-    ``generic`` (a search without words, which always walks): the statement, once prepared on a connection,
-    keeps one plan for any place, radius and filters' values instead of being planned for each (``db.planner_off``):
-    the walk is its plan whatever the values, and planning it was most of a sparse search's time in PostgreSQL
-    (bench/README.md). A search with words keeps a plan of its own: one plan for any words read the words'
-    text index for all of England."""
+    ``generic`` (``_Shape.plan_once``: no words and no test of the places' keys): the statement, once prepared
+    on a connection, keeps one plan for any place and radius instead of being planned for each
+    (``db.planner_off``): the walk is its plan whatever the values, and planning it was most of a sparse
+    search's time in PostgreSQL (bench/README.md). A search with words keeps a plan of its own: with one plan
+    for any words the 5,000+ band's worded searches took 14 -> 35 ms on average."""
     return planner_off(walk, "bitmapscan", generic=generic and walk)
 
 
