@@ -434,7 +434,7 @@ def bare_sql(app, bodies: list[dict]):
     from assetmap.accounts.auth import Anonymous
     from assetmap.db import session
     from assetmap.practitioners.api import parse_request
-    from assetmap.practitioners.queries import Origin, near_statement
+    from assetmap.practitioners.queries import Origin, _shape_and_values, near_statement
 
     engine = session.get_bind()
     compiled = {}
@@ -445,15 +445,19 @@ def bare_sql(app, bodies: list[dict]):
             stmt = near_statement(origin, filters, Anonymous(), page, per_page)
             c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
             walk = _walks(origin, filters)
-            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, walk)
+            once = walk and _shape_and_values(origin, filters, Anonymous(), "near", None)[0].plan_once
+            compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, walk, once)
         session.remove()
 
     def factory():
         def run(body):
-            sql, params, walk = compiled[json.dumps(body, sort_keys=True)]
+            sql, params, walk, once = compiled[json.dumps(body, sort_keys=True)]
             with engine.connect() as conn, conn.begin():
-                if walk:  # as queries._nearest_first_plan plans it
-                    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+                if walk:  # as queries._nearest_first_plan plans it (one plan for any values: once)
+                    conn.exec_driver_sql(
+                        "SELECT set_config('enable_bitmapscan', 'off', true)"
+                        + (", set_config('plan_cache_mode', 'force_generic_plan', true)" if once else "")
+                    )
                 conn.exec_driver_sql(sql, params).all()
 
         return run
