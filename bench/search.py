@@ -445,7 +445,8 @@ def bare_sql(app, bodies: list[dict]):
             stmt = near_statement(origin, filters, Anonymous(), page, per_page)
             c = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
             walk = _walks(origin, filters)
-            once = walk and _shape_and_values(origin, filters, Anonymous(), "near", None)[0].plan_once
+            shape = _shape_and_values(origin, filters, Anonymous(), "near", None)[0]
+            once = walk and getattr(shape, "plan_once", False)  # False in code from before it (2026-11-28)
             compiled[json.dumps(body, sort_keys=True)] = (str(c), c.params, walk, once)
         session.remove()
 
