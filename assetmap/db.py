@@ -254,8 +254,9 @@ def planner_off(when: bool, *methods: str, generic: bool = False) -> Iterator[No
 
     ``generic``: also let a prepared statement inside keep one plan for any values (``plan_cache_mode``
     ``force_generic_plan``; the connections plan each statement for its own values, ``make_engine``). Only
-    for a statement whose best plan does not depend on its values: the near view without words, which
-    always walks the circle's index nearest first (``practitioners.queries._nearest_first_plan``).
+    for a statement whose best plan does not depend on its values: the near view without words or tests of
+    the places' keys, which always walks the circle's index nearest first (``practitioners.queries``:
+    ``_Shape.plan_once``, ``_nearest_first_plan``).
 
     Not turned on again when they raise: the error aborts the transaction, which ends the settings, and a
     statement then would fail ("current transaction is aborted") and hide the error (a statement timeout,
