@@ -466,34 +466,45 @@ def bare_sql(app, bodies: list[dict]):
     return engine, factory
 
 
-def http_client(port: int):
+def _kept_alive(port: int, request_of):
+    """A client on a kept-alive HTTP/1.1 connection: ``request_of(body)`` gives (method, path, payload, headers);
+    a connection the server dropped is opened again and the request sent once more, one it closes after a
+    response is opened again for the next; any status but 200 is an error."""
+
     def factory():
         state = {"conn": http.client.HTTPConnection("127.0.0.1", port, timeout=30)}
 
+        def reopen():
+            state["conn"].close()
+            state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
         def run(body):
-            payload = json.dumps(body)
+            method, path, payload, headers = request_of(body)
             for attempt in (1, 2):
                 try:
-                    state["conn"].request(
-                        "POST", "/api/search", body=payload, headers={"Content-Type": "application/json"}
-                    )
+                    state["conn"].request(method, path, body=payload, headers=headers)
                     resp = state["conn"].getresponse()
                     data = resp.read()
                     break
                 except (http.client.HTTPException, ConnectionError):
-                    state["conn"].close()
-                    state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    reopen()
                     if attempt == 2:
                         raise
             if resp.status != 200:
                 raise RuntimeError(f"HTTP {resp.status}: {data[:120]!r}")
             if resp.getheader("Connection", "").lower() == "close":
-                state["conn"].close()
-                state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                reopen()
 
         return run
 
     return factory
+
+
+def http_client(port: int):
+    """``POST /api/search`` with the body as JSON (``_kept_alive``)."""
+    return _kept_alive(
+        port, lambda body: ("POST", "/api/search", json.dumps(body), {"Content-Type": "application/json"})
+    )
 
 
 def start_inprocess_server(app, port: int):
@@ -617,29 +628,8 @@ def knn_factory(engine):
 
 
 def get_client(port: int, path_of):
-    """GET ``path_of(body)`` on a kept-alive connection; any status but 200 is an error."""
-
-    def factory():
-        state = {"conn": http.client.HTTPConnection("127.0.0.1", port, timeout=30)}
-
-        def run(body):
-            for attempt in (1, 2):
-                try:
-                    state["conn"].request("GET", path_of(body))
-                    resp = state["conn"].getresponse()
-                    data = resp.read()
-                    break
-                except (http.client.HTTPException, ConnectionError):
-                    state["conn"].close()
-                    state["conn"] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    if attempt == 2:
-                        raise
-            if resp.status != 200:
-                raise RuntimeError(f"HTTP {resp.status}: {data[:120]!r}")
-
-        return run
-
-    return factory
+    """GET ``path_of(body)`` (``_kept_alive``)."""
+    return _kept_alive(port, lambda body: ("GET", path_of(body), None, {}))
 
 
 def pygeoapi_bbox_path(body: dict) -> str:
