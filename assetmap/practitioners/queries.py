@@ -267,19 +267,13 @@ class _Shape:
     @property
     def plan_once(self) -> bool:
         """The near view's plan does not depend on this search's values (``_nearest_first_plan``): no words and
-        no test of the places' keys (terms, cost, ways of taking part, days). A key test's query
+        no test of the places' keys (``_point_column_tests``: terms, cost, ways of taking part, days). A key
+        test's query
         (``marker_keys_query`` of the values) is made once by a plan for the values, but for every index
         entry the walk reads by a plan for any values: the bench's 23 "free" searches 4.1 -> 5.6 ms on average
         (bench/README.md)."""
         return not (
-            self.ideas
-            or self.category
-            or self.audience
-            or self.capability
-            or self.asset_type
-            or self.cost
-            or self.mode
-            or self.days
+            self.ideas or self.cost or self.mode or self.days or any(getattr(self, t) for t in F.POINT_TERM_TAXONOMIES)
         )
 
     @property
@@ -1046,7 +1040,7 @@ def _nearest_first_plan(walk: bool, generic: bool = False):
     (``db.planner_off``): the walk is its plan whatever the values, and planning it was most of a sparse
     search's time in PostgreSQL (bench/README.md). A search with words keeps a plan of its own: with one plan
     for any words the 5,000+ band's worded searches took 14 -> 35 ms on average."""
-    return planner_off(walk, "bitmapscan", generic=generic and walk)
+    return planner_off(walk, "bitmapscan", generic=generic)
 
 
 def walks(origin: Origin, f: Filters, user, words: Words) -> bool:
