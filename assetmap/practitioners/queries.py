@@ -268,10 +268,9 @@ class _Shape:
     def plan_once(self) -> bool:
         """The near view's plan does not depend on this search's values (``_nearest_first_plan``): no words and
         no test of the places' keys (``_point_column_tests``: terms, cost, ways of taking part, days). A key
-        test's query
-        (``marker_keys_query`` of the values) is made once by a plan for the values, but for every index
-        entry the walk reads by a plan for any values: the bench's 23 "free" searches 4.1 -> 5.6 ms on average
-        (bench/README.md)."""
+        test's query (``marker_keys_query`` of the values) is made once by a plan for the values, but for every
+        index entry the walk reads by a plan for any values: the bench's 23 "free" searches 4.1 -> 5.6 ms on
+        average (bench/README.md)."""
         return not (
             self.ideas or self.cost or self.mode or self.days or any(getattr(self, t) for t in F.POINT_TERM_TAXONOMIES)
         )
